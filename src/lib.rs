@@ -1,0 +1,15 @@
+//! nodestream: Node.js streams and EventEmitter for Rust, on a single-threaded mio reactor.
+//!
+//! The crate is built in layers (see `docs/architecture.md`):
+//! - [`emitter`]: Node's EventEmitter (re-exported from `nodestream-emitter`);
+//! - [`fdpass`]: SCM_RIGHTS send and receive (re-exported from `nodestream-fdpass`);
+//! - the error type every stream reports through, [`Error`] with Node's [`ErrorCode`].
+#![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![deny(unsafe_code)]
+
+pub use nodestream_emitter as emitter;
+pub use nodestream_fdpass as fdpass;
+
+mod error;
+
+pub use error::{Error, ErrorCode};
