@@ -417,7 +417,7 @@ impl EventEmitter {
     /// assert!(!em.emit("x", &"other type")); // no listener takes a &str
     /// assert!(!em.emit("y", &1u8));
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn emit<T: 'static, E: IntoEvent<T>>(&self, event: E, payload: &T) -> bool {
         let (slot, snapshot) = {
             let table = self.inner.table.borrow();
@@ -533,7 +533,7 @@ impl EventEmitter {
     }
 
     /// The slot `event` names on this emitter, if it has one.
-    #[inline]
+    #[inline(always)]
     fn slot_of(&self, table: &Table, event: Resolved<'_>) -> Option<usize> {
         match event {
             Resolved::Key { emitter, slot, .. } if emitter == self.inner.id => Some(slot),
@@ -557,7 +557,7 @@ impl EventEmitter {
         self.run(slot, snapshot, payload)
     }
 
-    #[inline]
+    #[inline(always)]
     fn run<T: 'static>(&self, slot: usize, snapshot: Snapshot, payload: &T) -> bool {
         match snapshot {
             Snapshot::One(entry) => self.fire(slot, &entry, payload),
@@ -571,20 +571,32 @@ impl EventEmitter {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn fire<T: 'static>(&self, slot: usize, entry: &Listener, payload: &T) -> bool {
+        if entry.once {
+            return self.fire_once(slot, entry, payload);
+        }
+        // The closure checks the payload type itself (one check on the hot path).
+        if (entry.call)(payload) {
+            return true;
+        }
+        self.mismatch::<T>(slot, entry);
+        false
+    }
+
+    /// A `once` listener: check the type, mark it fired, remove it (emitting
+    /// `removeListener`), then call it: Node's order.
+    #[inline(never)]
+    fn fire_once<T: 'static>(&self, slot: usize, entry: &Listener, payload: &T) -> bool {
         if entry.type_id != TypeId::of::<T>() {
             self.mismatch::<T>(slot, entry);
             return false;
         }
-        if entry.once {
-            if entry.fired.replace(true) {
-                return false;
-            }
-            self.remove_serial(slot, entry.serial);
+        if entry.fired.replace(true) {
+            return false;
         }
-        (entry.call)(payload);
-        true
+        self.remove_serial(slot, entry.serial);
+        (entry.call)(payload)
     }
 
     #[cold]
@@ -671,7 +683,7 @@ impl EventEmitter {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn snapshot(table: &Table, slot: usize) -> Option<Snapshot> {
     let list = &table.slots.get(slot)?.list;
     match list.len() {

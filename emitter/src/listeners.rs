@@ -81,12 +81,13 @@ pub(crate) struct Entry<F: ?Sized> {
     pub(crate) once: bool,
     /// A `once` entry that has fired; shared by every snapshot that holds the entry.
     pub(crate) fired: Cell<bool>,
-    /// The closure: downcasts the payload and calls the user's listener.
+    /// The closure: downcasts the payload and calls the user's listener; returns `false`
+    /// (without calling it) if the payload is of another type.
     pub(crate) call: F,
 }
 
 /// A listener with its closure erased.
-pub(crate) type Listener = Entry<dyn Fn(&dyn Any)>;
+pub(crate) type Listener = Entry<dyn Fn(&dyn Any) -> bool>;
 
 /// A shared handle to one listener.
 pub(crate) type ListenerRc = Rc<Listener>;
@@ -102,11 +103,12 @@ pub(crate) fn entry<T: 'static, F: Fn(&T) + 'static>(serial: u64, once: bool, f:
         type_name: std::any::type_name::<T>(),
         once,
         fired: Cell::new(false),
-        call: move |payload: &dyn Any| {
-            // The emitter checks `type_id` before calling, so this always matches.
-            if let Some(payload) = payload.downcast_ref::<T>() {
-                f(payload)
+        call: move |payload: &dyn Any| match payload.downcast_ref::<T>() {
+            Some(payload) => {
+                f(payload);
+                true
             }
+            None => false,
         },
     })
 }
