@@ -744,3 +744,254 @@ impl fmt::Debug for WeakEmitter {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, NEW_LISTENER, REMOVE_LISTENER};
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    type Log = Rc<RefCell<Vec<String>>>;
+
+    fn logger(log: &Log, what: &str) -> impl Fn(&()) + 'static {
+        let (log, what) = (log.clone(), what.to_string());
+        move |_: &()| log.borrow_mut().push(what.clone())
+    }
+
+    fn taken(log: &Log) -> Vec<String> {
+        std::mem::take(&mut *log.borrow_mut())
+    }
+
+    #[test]
+    fn recursive_emit_of_the_same_event_runs_once_listeners_once() {
+        // const ee = new EventEmitter(); let depth = 0;
+        // ee.on('x', () => { log('A', depth); if (depth++ < 2) ee.emit('x'); });
+        // ee.once('x', () => log('O'));
+        // ee.emit('x');
+        // node: A 0, A 1, A 2, O   (the inner emits fire O once; outer snapshots skip it)
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let (l, weak, depth) = (log.clone(), em.downgrade(), Rc::new(Cell::new(0)));
+        em.on("x", move |_: &()| {
+            l.borrow_mut().push(format!("A {}", depth.get()));
+            depth.set(depth.get() + 1);
+            if depth.get() <= 2 {
+                weak.upgrade().unwrap().emit("x", &());
+            }
+        });
+        em.once("x", logger(&log, "O"));
+        assert!(em.emit("x", &()));
+        assert_eq!(taken(&log), ["A 0", "A 1", "A 2", "O"]);
+        assert_eq!(em.listener_count("x"), 1);
+    }
+
+    #[test]
+    fn a_listener_may_remove_itself_and_others_and_add_during_emit() {
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let ids: Rc<RefCell<Vec<ListenerId>>> = Rc::default();
+        let (l, weak, i) = (log.clone(), em.downgrade(), ids.clone());
+        let first = em.on("x", move |_: &()| {
+            l.borrow_mut().push("first".into());
+            let em = weak.upgrade().unwrap();
+            let ids = i.borrow();
+            assert!(em.off(ids[0])); // itself
+            assert!(em.off(ids[2])); // a later one: still runs in this emit
+            em.on("x", |_: &()| {});
+        });
+        let second = em.on("x", logger(&log, "second"));
+        let third = em.on("x", logger(&log, "third"));
+        ids.borrow_mut().extend([first, second, third]);
+        assert!(em.emit("x", &()));
+        assert_eq!(taken(&log), ["first", "second", "third"]);
+        assert_eq!(em.listeners("x").len(), 2);
+        assert_eq!(em.listeners("x")[0], second);
+        em.emit("x", &());
+        assert_eq!(taken(&log), ["second"]);
+    }
+
+    #[test]
+    fn remove_all_during_emit_keeps_the_running_snapshot() {
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let weak = em.downgrade();
+        em.on("x", move |_: &()| {
+            weak.upgrade().unwrap().remove_all_listeners(None)
+        });
+        em.on("x", logger(&log, "second"));
+        em.once("x", logger(&log, "once"));
+        assert!(em.emit("x", &()));
+        assert_eq!(taken(&log), ["second", "once"]);
+        assert!(em.event_names().is_empty());
+        assert!(!em.emit("x", &()));
+    }
+
+    #[test]
+    fn mismatched_payload_types_are_skipped_and_once_is_kept() {
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let l = log.clone();
+        em.once("x", move |s: &String| l.borrow_mut().push(s.clone()));
+        em.on("x", logger(&log, "unit"));
+        assert!(em.emit("x", &()));
+        assert_eq!(taken(&log), ["unit"]);
+        assert_eq!(em.listener_count("x"), 2, "the once listener did not fire");
+        assert!(em.emit("x", &"s".to_string()));
+        assert_eq!(taken(&log), ["s"]);
+        assert!(!em.emit("x", &5u8));
+        assert_eq!(em.listener_count("x"), 1);
+    }
+
+    #[test]
+    fn a_panicking_listener_leaves_the_emitter_usable() {
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        em.once("x", logger(&log, "once"));
+        em.on("x", |_: &()| panic!("listener failed"));
+        em.on("x", logger(&log, "after"));
+        let r = catch_unwind(AssertUnwindSafe(|| em.emit("x", &())));
+        assert!(r.is_err());
+        assert_eq!(taken(&log), ["once"]);
+        // No borrow is left behind: every operation works, including mutable ones.
+        assert_eq!(em.listener_count("x"), 2);
+        let id = em.on("y", logger(&log, "y"));
+        assert!(em.emit("y", &()));
+        assert!(em.off(id));
+        em.remove_all_listeners(Some("x"));
+        assert!(!em.emit("x", &()));
+        assert_eq!(taken(&log), ["y"]);
+    }
+
+    #[test]
+    fn no_borrow_is_held_while_a_listener_runs() {
+        // Every method is callable from inside a listener.
+        let em = EventEmitter::new();
+        let weak = em.downgrade();
+        em.on("x", move |_: &()| {
+            let em = weak.upgrade().unwrap();
+            let key = em.key(Event::<()>::new("y"));
+            let id = em.on(&key, |_: &()| {});
+            em.emit(&key, &());
+            let _ = em.listeners("x");
+            let _ = em.event_names();
+            let _ = format!("{em:?}");
+            em.set_max_listeners(em.max_listeners());
+            assert!(em.off(id));
+            assert!(em.emit_error(1u8).is_err());
+            em.remove_all_listeners(Some("y"));
+        });
+        assert!(em.emit("x", &()));
+    }
+
+    #[test]
+    fn dropping_a_removed_listener_may_reenter_the_emitter() {
+        // A closure's captures run code when the closure is dropped; that happens after the
+        // emitter let go of its borrow.
+        struct OnDrop(WeakEmitter);
+        impl Drop for OnDrop {
+            fn drop(&mut self) {
+                if let Some(em) = self.0.upgrade() {
+                    em.on("dropped", |_: &()| {});
+                }
+            }
+        }
+        let em = EventEmitter::new();
+        let guard = OnDrop(em.downgrade());
+        let id = em.on("x", move |_: &()| {
+            let _ = &guard;
+        });
+        assert!(em.off(id));
+        assert_eq!(em.listener_count("dropped"), 1);
+        let guard = OnDrop(em.downgrade());
+        em.on("x", move |_: &()| {
+            let _ = &guard;
+        });
+        em.remove_all_listeners(None);
+        assert_eq!(em.listener_count("dropped"), 1);
+    }
+
+    #[test]
+    fn meta_events_carry_name_and_id_in_node_order() {
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let (l, weak) = (log.clone(), em.downgrade());
+        em.on(NEW_LISTENER, move |e: &ListenerEvent| {
+            let count = weak.upgrade().unwrap().listener_count(&e.event);
+            l.borrow_mut()
+                .push(format!("new {} count {count}", e.event));
+        });
+        let l = log.clone();
+        em.on(REMOVE_LISTENER, move |e: &ListenerEvent| {
+            l.borrow_mut()
+                .push(format!("removed {} {:?}", e.event, e.id))
+        });
+        let id = em.once("x", logger(&log, "x"));
+        em.emit("x", &());
+        assert_eq!(
+            taken(&log),
+            [
+                "new removeListener count 0".to_string(),
+                "new x count 0".to_string(),
+                format!("removed x {id:?}"),
+                "x".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_are_per_emitter_and_stale_ids_do_nothing() {
+        let a = EventEmitter::new();
+        let b = EventEmitter::new();
+        let ia = a.on("x", |_: &()| {});
+        let ib = b.on("x", |_: &()| {});
+        assert_ne!(ia, ib);
+        assert!(!a.off(ib));
+        assert!(a.off(ia));
+        assert!(!a.off(ia));
+        assert_eq!(b.listener_count("x"), 1);
+    }
+
+    #[test]
+    fn handles_share_state_and_weak_handles_do_not_keep_it() {
+        let em = EventEmitter::default();
+        let clone = em.clone();
+        clone.on("x", |_: &()| {});
+        assert!(em.emit("x", &()));
+        assert!(em.ptr_eq(&clone));
+        assert!(!em.ptr_eq(&EventEmitter::new()));
+        let weak = em.downgrade();
+        assert!(format!("{weak:?}").contains("true"));
+        drop((em, clone));
+        assert!(weak.upgrade().is_none());
+        assert!(format!("{weak:?}").contains("false"));
+    }
+
+    #[test]
+    fn debug_lists_events_in_order() {
+        let em = EventEmitter::new();
+        em.on("b", |_: &()| {});
+        em.on("a", |_: &()| {});
+        em.on("a", |_: &()| {});
+        let text = format!("{em:?}");
+        assert!(text.contains(r#"listeners: {"b": 1, "a": 2}"#), "{text}");
+        assert!(text.contains("max_listeners: 10"), "{text}");
+    }
+
+    #[test]
+    fn keys_survive_emptying_and_work_across_emitters() {
+        const X: Event<u32> = Event::new("x");
+        let em = EventEmitter::new();
+        let key = em.key(X);
+        let id = em.on(&key, |_| {});
+        em.off(id);
+        assert!(em.event_names().is_empty());
+        let hits = Rc::new(Cell::new(0));
+        let h = hits.clone();
+        em.on(X, move |v| h.set(h.get() + v));
+        assert!(em.emit(&key, &2));
+        let other = EventEmitter::new();
+        other.on("x", |_: &u32| {});
+        assert!(other.emit(&key, &1));
+        assert_eq!(hits.get(), 2);
+    }
+}
