@@ -49,7 +49,12 @@ fn rust_side(sum: &Rc<Cell<u64>>, filter: &str) -> Vec<(&'static str, f64)> {
             out.push((name, run()));
         }
     };
+    shapes(sum, &mut push);
+    out
+}
 
+/// Runs every Rust shape through `push(name, measure)`.
+fn shapes(sum: &Rc<Cell<u64>>, push: &mut dyn FnMut(&'static str, &mut dyn FnMut() -> f64)) {
     let em = EventEmitter::new();
     counter(&em, sum);
     let key = em.key(X);
@@ -99,8 +104,6 @@ fn rust_side(sum: &Rc<Cell<u64>>, filter: &str) -> Vec<(&'static str, f64)> {
             }
         })
     });
-    drop(push);
-    out
 }
 
 fn node_side() -> Option<HashMap<String, f64>> {
