@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::Unhandled;
 use crate::event::__private::Resolved;
 use crate::event::{EventKey, EventName, IntoEvent, ListenerEvent};
-use crate::listeners::{self, List, Listener, ListenerId, ListenerRc, Table};
+use crate::listeners::{self, List, Listener, ListenerId, ListenerRc, Table, Typed, TypedListener};
 use crate::names;
 
 /// Node's `EventEmitter.defaultMaxListeners`.
@@ -106,10 +106,11 @@ struct Inner {
 }
 
 /// What an emit walks: one listener (no list shared, so a `once` removal does not copy the
-/// list) or the whole list.
-enum Snapshot {
-    One(ListenerRc),
-    Many(List),
+/// list) or the whole list; typed (every listener takes the payload's type) or erased.
+enum Snapshot<T: 'static> {
+    One(Rc<TypedListener<T>>),
+    Many(Rc<Vec<Rc<TypedListener<T>>>>),
+    Erased(List),
 }
 
 impl EventEmitter {
@@ -432,7 +433,7 @@ impl EventEmitter {
                 drop(table);
                 return self.emit_error_slot(slot, payload);
             }
-            match snapshot(&table, slot) {
+            match snapshot::<T>(&table, slot) {
                 Some(s) => (slot, s),
                 None => return false,
             }
@@ -494,34 +495,29 @@ impl EventEmitter {
         let inner = &*self.inner;
         let serial = inner.next_serial.get();
         inner.next_serial.set(serial + 1);
-        let (slot, announce) = {
-            let mut table = inner.table.borrow_mut();
-            let slot = self.slot_or_insert(&mut table, event.resolved());
-            let nl = table.well_known.new_listener;
-            let announce = if table.has_listeners(nl) {
-                nl.map(|nl| (nl, table.slots[slot].name.clone()))
-            } else {
-                None
-            };
-            (slot, announce)
-        };
-        let id = ListenerId::new(inner.id, slot, serial);
-        if let Some((nl, name)) = announce {
-            self.emit_at(nl, &ListenerEvent { event: name, id });
-        }
+        // Made before the borrow: the allocation is the only cost, and nothing sees the
+        // entry before it is inserted.
         let entry = listeners::entry::<T, F>(serial, once, listener);
-        let warning = {
-            let mut table = inner.table.borrow_mut();
-            let count = table.insert(slot, entry, prepend);
-            let max = inner.max_listeners.get();
-            let s = &mut table.slots[slot];
-            if max != 0 && count > max && !s.warned {
-                s.warned = true;
-                Some((s.name.clone(), count, max))
-            } else {
-                None
-            }
+        let mut table = inner.table.borrow_mut();
+        let slot = self.slot_or_insert(&mut table, event.resolved());
+        let id = ListenerId::new(inner.id, slot, serial);
+        let nl = table.well_known.new_listener;
+        if let (Some(nl), true) = (nl, table.has_listeners(nl)) {
+            let name = table.slots[slot].name.clone();
+            drop(table);
+            self.emit_at(nl, &ListenerEvent { event: name, id });
+            table = inner.table.borrow_mut();
+        }
+        let count = table.insert(slot, entry, prepend);
+        let max = inner.max_listeners.get();
+        let s = &mut table.slots[slot];
+        let warning = if max != 0 && count > max && !s.warned {
+            s.warned = true;
+            Some((s.name.clone(), count, max))
+        } else {
+            None
         };
+        drop(table);
         if let Some((name, count, max)) = warning {
             log::warn!(
                 "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. \
@@ -550,7 +546,7 @@ impl EventEmitter {
 
     /// Emits to slot `slot` with no `'error'` handling.
     fn emit_at<T: 'static>(&self, slot: usize, payload: &T) -> bool {
-        let snapshot = match snapshot(&self.inner.table.borrow(), slot) {
+        let snapshot = match snapshot::<T>(&self.inner.table.borrow(), slot) {
             Some(s) => s,
             None => return false,
         };
@@ -558,7 +554,7 @@ impl EventEmitter {
     }
 
     #[inline(always)]
-    fn run<T: 'static>(&self, slot: usize, snapshot: Snapshot, payload: &T) -> bool {
+    fn run<T: 'static>(&self, slot: usize, snapshot: Snapshot<T>, payload: &T) -> bool {
         match snapshot {
             Snapshot::One(entry) => self.fire(slot, &entry, payload),
             Snapshot::Many(list) => {
@@ -568,35 +564,42 @@ impl EventEmitter {
                 }
                 ran
             }
+            Snapshot::Erased(list) => self.run_erased(slot, &list, payload),
         }
     }
 
+    /// Calls a listener known to take a `T`.
     #[inline(always)]
-    fn fire<T: 'static>(&self, slot: usize, entry: &Listener, payload: &T) -> bool {
+    fn fire<T: 'static>(&self, slot: usize, entry: &TypedListener<T>, payload: &T) -> bool {
         if entry.once {
-            return self.fire_once(slot, entry, payload);
+            if entry.fired.replace(true) {
+                return false;
+            }
+            // Node's order: removed (and `removeListener` emitted) before it runs.
+            self.remove_serial(slot, entry.serial);
         }
-        // The closure checks the payload type itself (one check on the hot path).
-        if (entry.call)(payload) {
-            return true;
-        }
-        self.mismatch::<T>(slot, entry);
-        false
+        entry.call.call(payload);
+        true
     }
 
-    /// A `once` listener: check the type, mark it fired, remove it (emitting
-    /// `removeListener`), then call it: Node's order.
+    /// The listeners of an event whose listeners take different payload types.
     #[inline(never)]
-    fn fire_once<T: 'static>(&self, slot: usize, entry: &Listener, payload: &T) -> bool {
-        if entry.type_id != TypeId::of::<T>() {
-            self.mismatch::<T>(slot, entry);
-            return false;
+    fn run_erased<T: 'static>(&self, slot: usize, list: &[ListenerRc], payload: &T) -> bool {
+        let mut ran = false;
+        for entry in list {
+            if entry.type_id != TypeId::of::<T>() {
+                self.mismatch::<T>(slot, entry);
+                continue;
+            }
+            if entry.once {
+                if entry.fired.replace(true) {
+                    continue;
+                }
+                self.remove_serial(slot, entry.serial);
+            }
+            ran |= entry.call.call_any(payload);
         }
-        if entry.fired.replace(true) {
-            return false;
-        }
-        self.remove_serial(slot, entry.serial);
-        (entry.call)(payload)
+        ran
     }
 
     #[cold]
@@ -671,25 +674,32 @@ impl EventEmitter {
                 Some(name) => table.find(name).into_iter().collect(),
                 None => (0..table.slots.len()).collect(),
             };
-            for i in slots {
-                let slot = &mut table.slots[i];
-                if !slot.list.is_empty() {
-                    dropped.push(std::mem::replace(&mut slot.list, Rc::new(Vec::new())));
-                    slot.warned = false;
-                }
-            }
+            dropped.extend(slots.into_iter().filter_map(|i| table.clear(i)));
         }
+        // Dropped outside the borrow: a closure's captures may run code when dropped.
         drop(dropped);
     }
 }
 
+/// Takes what an emit of `T` on `slot` walks, or `None` if there are no listeners.
 #[inline(always)]
-fn snapshot(table: &Table, slot: usize) -> Option<Snapshot> {
-    let list = &table.slots.get(slot)?.list;
-    match list.len() {
-        0 => None,
-        1 => Some(Snapshot::One(list[0].clone())),
-        _ => Some(Snapshot::Many(list.clone())),
+fn snapshot<T: 'static>(table: &Table, slot: usize) -> Option<Snapshot<T>> {
+    let slot = table.slots.get(slot)?;
+    if let Some(typed) = slot.typed.as_ref() {
+        // One type check per emit; the listeners are then called as `&T` directly.
+        if let Some(typed) = typed.downcast_ref::<Typed<T>>() {
+            let list = &typed.list;
+            return match list.len() {
+                0 => None,
+                1 => Some(Snapshot::One(list[0].clone())),
+                _ => Some(Snapshot::Many(list.clone())),
+            };
+        }
+    }
+    if slot.list.is_empty() {
+        None
+    } else {
+        Some(Snapshot::Erased(slot.list.clone()))
     }
 }
 

@@ -9,13 +9,19 @@
 //! a change made while a snapshot is out goes through [`Rc::make_mut`], so the running emit
 //! keeps the list it started with (Node's snapshot rule).
 //!
-//! Each listener is one allocation: an [`Entry`] header followed by the type-erased closure.
+//! Each listener is one allocation: an [`Entry`] header followed by the closure. The slot
+//! holds it twice over: type-erased in `list` (the authoritative order, used for ids,
+//! removal, and for events whose listeners take different payload types), and, while every
+//! listener of the slot takes the same payload type `T`, typed in a mirror list
+//! ([`Typed<T>`]) kept in lockstep with `list`. An emit downcasts the mirror once, then calls
+//! each listener directly as `&T`, with no per-listener type check.
 
 use std::any::{Any, TypeId};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 /// Names one registration of a listener on one emitter.
@@ -86,8 +92,47 @@ pub(crate) struct Entry<F: ?Sized> {
     pub(crate) call: F,
 }
 
-/// A listener with its closure erased.
-pub(crate) type Listener = Entry<dyn Fn(&dyn Any) -> bool>;
+/// Calls a listener with a payload of any type: checks the type first.
+pub(crate) trait AnyCall {
+    /// Calls the listener if `payload` is of its type; returns whether it did.
+    fn call_any(&self, payload: &dyn Any) -> bool;
+}
+
+/// Calls a listener whose payload type is known.
+pub(crate) trait TypedCall<T> {
+    fn call(&self, payload: &T);
+}
+
+/// The user's closure, with the payload type it takes.
+pub(crate) struct Wrap<T, F> {
+    f: F,
+    payload: PhantomData<fn(&T)>,
+}
+
+impl<T: 'static, F: Fn(&T)> AnyCall for Wrap<T, F> {
+    fn call_any(&self, payload: &dyn Any) -> bool {
+        match payload.downcast_ref::<T>() {
+            Some(payload) => {
+                (self.f)(payload);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl<T: 'static, F: Fn(&T)> TypedCall<T> for Wrap<T, F> {
+    #[inline]
+    fn call(&self, payload: &T) {
+        (self.f)(payload)
+    }
+}
+
+/// A listener, type-erased.
+pub(crate) type Listener = Entry<dyn AnyCall>;
+
+/// A listener seen through its payload type (the same allocation as its [`Listener`]).
+pub(crate) type TypedListener<T> = Entry<dyn TypedCall<T>>;
 
 /// A shared handle to one listener.
 pub(crate) type ListenerRc = Rc<Listener>;
@@ -95,28 +140,66 @@ pub(crate) type ListenerRc = Rc<Listener>;
 /// One event's listeners, copy-on-write.
 pub(crate) type List = Rc<Vec<ListenerRc>>;
 
-/// Wraps a typed listener into one type-erased allocation.
-pub(crate) fn entry<T: 'static, F: Fn(&T) + 'static>(serial: u64, once: bool, f: F) -> ListenerRc {
-    Rc::new(Entry {
+/// One event's listeners through their common payload type `T`, copy-on-write.
+pub(crate) struct Typed<T: 'static> {
+    pub(crate) list: Rc<Vec<Rc<TypedListener<T>>>>,
+}
+
+impl<T: 'static> Typed<T> {
+    /// Removes position `pos` of the mirror in `any` (a `Typed<T>`).
+    fn remove_at(any: &mut dyn Any, pos: usize) {
+        if let Some(t) = any.downcast_mut::<Typed<T>>() {
+            take(Rc::make_mut(&mut t.list), pos);
+        }
+    }
+}
+
+/// `v.remove(pos)`, without the call to move nothing when `pos` is last (the common case:
+/// a `once` listener alone in its list).
+#[inline]
+fn take<E>(v: &mut Vec<E>, pos: usize) -> E {
+    if pos + 1 == v.len() {
+        if let Some(e) = v.pop() {
+            return e;
+        }
+    }
+    v.remove(pos)
+}
+
+/// A new listener, as one allocation seen both ways.
+pub(crate) struct NewEntry<T: 'static> {
+    pub(crate) erased: ListenerRc,
+    pub(crate) typed: Rc<TypedListener<T>>,
+}
+
+/// Wraps a typed listener into one allocation.
+pub(crate) fn entry<T: 'static, F: Fn(&T) + 'static>(serial: u64, once: bool, f: F) -> NewEntry<T> {
+    let rc = Rc::new(Entry {
         serial,
         type_id: TypeId::of::<T>(),
         type_name: std::any::type_name::<T>(),
         once,
         fired: Cell::new(false),
-        call: move |payload: &dyn Any| match payload.downcast_ref::<T>() {
-            Some(payload) => {
-                f(payload);
-                true
-            }
-            None => false,
+        call: Wrap {
+            f,
+            payload: PhantomData,
         },
-    })
+    });
+    NewEntry {
+        erased: rc.clone(),
+        typed: rc,
+    }
 }
 
 /// One event name's slot. Never removed from the table, only emptied.
 pub(crate) struct Slot {
     pub(crate) name: Rc<str>,
     pub(crate) list: List,
+    /// A `Typed<T>` mirror of `list` while all its listeners take a `T`; `None` when they
+    /// take different types.
+    pub(crate) typed: Option<Box<dyn Any>>,
+    /// Removes one position from `typed` (monomorphised for its `T`).
+    typed_remove: fn(&mut dyn Any, usize),
     /// Insertion-order stamp, given each time the list goes from empty to non-empty
     /// (Node's object-key order: a name re-added after it emptied goes to the end).
     pub(crate) stamp: u64,
@@ -167,6 +250,8 @@ impl Table {
         self.slots.push(Slot {
             name,
             list: Rc::new(Vec::new()),
+            typed: None,
+            typed_remove: |_, _| {},
             stamp: 0,
             warned: false,
         });
@@ -183,17 +268,48 @@ impl Table {
     }
 
     /// Adds `entry` to slot `i` (at the front if `prepend`); returns the new count.
-    pub(crate) fn insert(&mut self, i: usize, entry: ListenerRc, prepend: bool) -> usize {
+    pub(crate) fn insert<T: 'static>(
+        &mut self,
+        i: usize,
+        entry: NewEntry<T>,
+        prepend: bool,
+    ) -> usize {
         let slot = &mut self.slots[i];
-        if slot.list.is_empty() {
+        let was_empty = slot.list.is_empty();
+        if was_empty {
             slot.stamp = self.next_stamp;
             self.next_stamp += 1;
         }
+        match slot
+            .typed
+            .as_mut()
+            .and_then(|t| t.downcast_mut::<Typed<T>>())
+        {
+            Some(t) => {
+                // An emptied mirror of the same type is reused, so that steady once/emit
+                // cycles do not allocate for it.
+                let typed = Rc::make_mut(&mut t.list);
+                if prepend {
+                    typed.insert(0, entry.typed);
+                } else {
+                    typed.push(entry.typed);
+                }
+            }
+            // An empty slot takes the payload type of its first listener.
+            None if was_empty => {
+                slot.typed = Some(Box::new(Typed::<T> {
+                    list: Rc::new(vec![entry.typed]),
+                }));
+                slot.typed_remove = Typed::<T>::remove_at;
+            }
+            // A listener of another payload type: no single typed view any more.
+            None => slot.typed = None,
+        }
         let list = Rc::make_mut(&mut slot.list);
         if prepend {
-            list.insert(0, entry);
+            list.insert(0, entry.erased);
         } else {
-            list.push(entry);
+            list.push(entry.erased);
         }
         list.len()
     }
@@ -205,13 +321,28 @@ impl Table {
     pub(crate) fn remove(&mut self, i: usize, serial: u64) -> Option<ListenerRc> {
         let slot = self.slots.get_mut(i)?;
         let pos = slot.list.iter().rposition(|e| e.serial == serial)?;
-        let removed = Rc::make_mut(&mut slot.list).remove(pos);
+        let removed = take(Rc::make_mut(&mut slot.list), pos);
+        if let Some(t) = slot.typed.as_mut() {
+            // The mirror holds the same allocation; `removed` keeps it alive.
+            (slot.typed_remove)(&mut **t, pos);
+        }
         if slot.list.len() <= 1 {
             // Node keeps the warned flag on the listener array, which goes away when one
             // listener or none is left: the warning can come again after that.
             slot.warned = false;
         }
         Some(removed)
+    }
+
+    /// Empties slot `i`, handing back its old list (to drop after the borrow ends).
+    pub(crate) fn clear(&mut self, i: usize) -> Option<List> {
+        let slot = &mut self.slots[i];
+        if slot.list.is_empty() {
+            return None;
+        }
+        slot.warned = false;
+        slot.typed = None;
+        Some(std::mem::replace(&mut slot.list, Rc::new(Vec::new())))
     }
 
     /// Names of the events that have listeners, in Node's key order.
@@ -285,8 +416,47 @@ impl Hasher for FxHasher {
 mod tests {
     use super::*;
 
-    fn noop(serial: u64) -> ListenerRc {
+    fn noop(serial: u64) -> NewEntry<u32> {
         entry::<u32, _>(serial, false, |_| {})
+    }
+
+    fn typed_len<T: 'static>(t: &Table, i: usize) -> Option<usize> {
+        let typed = t.slots[i].typed.as_ref()?.downcast_ref::<Typed<T>>()?;
+        Some(typed.list.len())
+    }
+
+    #[test]
+    fn the_typed_mirror_follows_the_list_until_types_mix() {
+        let mut t = Table::default();
+        let x = t.find_or_insert("x");
+        t.insert(x, noop(1), false);
+        t.insert(x, noop(2), true);
+        assert_eq!(typed_len::<u32>(&t, x), Some(2));
+        let typed: Vec<u64> = t.slots[x]
+            .typed
+            .as_ref()
+            .unwrap()
+            .downcast_ref::<Typed<u32>>()
+            .unwrap()
+            .list
+            .iter()
+            .map(|e| e.serial)
+            .collect();
+        assert_eq!(typed, vec![2, 1]);
+        assert!(t.remove(x, 2).is_some());
+        assert_eq!(typed_len::<u32>(&t, x), Some(1));
+        // Another payload type: the mirror goes.
+        t.insert(x, entry::<String, _>(3, false, |_| {}), false);
+        assert_eq!(typed_len::<u32>(&t, x), None);
+        assert!(t.slots[x].typed.is_none());
+        // Emptied, the slot takes the type of its next first listener.
+        assert!(t.remove(x, 1).is_some());
+        assert!(t.remove(x, 3).is_some());
+        t.insert(x, entry::<String, _>(4, false, |_| {}), false);
+        assert_eq!(typed_len::<String>(&t, x), Some(1));
+        assert!(t.clear(x).is_some());
+        assert!(t.clear(x).is_none());
+        assert!(t.slots[x].typed.is_none());
     }
 
     #[test]
