@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use nodestream::emitter::{EventEmitter, ListenerId, WeakEmitter};
+use nodestream::emitter::{Event, EventEmitter, ListenerId, WeakEmitter};
 use proptest::prelude::*;
 
 const EVENTS: [&str; 3] = ["a", "b", "c"];
@@ -40,6 +40,8 @@ enum Op {
     Remove(usize),
     RemoveAll(Option<usize>),
     Emit(usize),
+    /// Emit through a resolved `EventKey` (its cached typed list).
+    EmitKey(usize),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -60,7 +62,8 @@ fn op() -> impl Strategy<Value = Op> {
             }),
         2 => any::<usize>().prop_map(Op::Remove),
         1 => prop::option::of(0..3usize).prop_map(Op::RemoveAll),
-        3 => (0..3usize).prop_map(Op::Emit),
+        2 => (0..3usize).prop_map(Op::Emit),
+        2 => (0..3usize).prop_map(Op::EmitKey),
     ]
 }
 
@@ -275,6 +278,7 @@ proptest! {
         let ctx = Rc::new(Real::default());
         *ctx.em.borrow_mut() = Some(em.downgrade());
         let mut model = Model::default();
+        let keys: Vec<_> = EVENTS.iter().map(|n| em.key(Event::<u32>::new(n))).collect();
         for op in ops {
             match op {
                 Op::Add { ev, once, prepend, other_type, action } => {
@@ -296,6 +300,11 @@ proptest! {
                     let real = em.emit(EVENTS[ev], &0u32);
                     let want = model.emit(ev);
                     prop_assert_eq!(real, want, "emit {} returned", EVENTS[ev]);
+                }
+                Op::EmitKey(ev) => {
+                    let real = em.emit(&keys[ev], &0u32);
+                    let want = model.emit(ev);
+                    prop_assert_eq!(real, want, "keyed emit {} returned", EVENTS[ev]);
                 }
             }
             check_state(&em, &ctx, &model)?;

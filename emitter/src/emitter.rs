@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::Unhandled;
 use crate::event::__private::Resolved;
 use crate::event::{EventKey, EventName, IntoEvent, ListenerEvent};
-use crate::listeners::{self, List, Listener, ListenerId, ListenerRc, Table, Typed, TypedListener};
+use crate::listeners::{
+    self, List, Listener, ListenerId, ListenerRc, MirrorRef, Snapshot, Table, TypedListener,
+};
 use crate::names;
 
 /// Node's `EventEmitter.defaultMaxListeners`.
@@ -105,14 +107,6 @@ struct Inner {
     max_listeners: Cell<usize>,
 }
 
-/// What an emit walks: one listener (no list shared, so a `once` removal does not copy the
-/// list) or the whole list; typed (every listener takes the payload's type) or erased.
-enum Snapshot<T: 'static> {
-    One(Rc<TypedListener<T>>),
-    Many(Rc<Vec<Rc<TypedListener<T>>>>),
-    Erased(List),
-}
-
 impl EventEmitter {
     /// A new emitter with no listeners and the default limit of
     /// [`DEFAULT_MAX_LISTENERS`].
@@ -158,7 +152,9 @@ impl EventEmitter {
     pub fn key<T: 'static, E: IntoEvent<T>>(&self, event: E) -> EventKey<T> {
         let mut table = self.inner.table.borrow_mut();
         let slot = self.slot_or_insert(&mut table, event.resolved());
-        EventKey::new(self.inner.id, slot, table.slots[slot].name.clone())
+        let key = EventKey::new(self.inner.id, slot, table.slots[slot].name.clone());
+        refresh_cache(&table, &key);
+        key
     }
 
     /// Adds `listener` at the end of `event`'s list; Node's `on`.
@@ -420,6 +416,16 @@ impl EventEmitter {
     /// ```
     #[inline(always)]
     pub fn emit<T: 'static, E: IntoEvent<T>>(&self, event: E, payload: &T) -> bool {
+        if let Some(key) = event.as_key() {
+            // The fast path: a key of this emitter with its typed list cached.
+            if key.emitter == self.inner.id && key.cacheable {
+                match key.cached_snapshot() {
+                    Some(Some(snapshot)) => return self.run(key.slot, snapshot, payload),
+                    Some(None) => return false,
+                    None => refresh_cache(&self.inner.table.borrow(), key),
+                }
+            }
+        }
         let (slot, snapshot) = {
             let table = self.inner.table.borrow();
             let slot = match self.slot_of(&table, event.resolved()) {
@@ -681,20 +687,20 @@ impl EventEmitter {
     }
 }
 
+/// Caches the key's typed list, if its slot has one for `T`.
+#[cold]
+fn refresh_cache<T: 'static>(table: &Table, key: &EventKey<T>) {
+    let typed = table.slots.get(key.slot).and_then(|s| s.typed.as_ref());
+    key.set_cache(typed.and_then(|t| t.any.clone().downcast().ok()));
+}
+
 /// Takes what an emit of `T` on `slot` walks, or `None` if there are no listeners.
 #[inline(always)]
 fn snapshot<T: 'static>(table: &Table, slot: usize) -> Option<Snapshot<T>> {
     let slot = table.slots.get(slot)?;
-    if let Some(typed) = slot.typed.as_ref() {
-        // One type check per emit; the listeners are then called as `&T` directly.
-        if let Some(typed) = typed.downcast_ref::<Typed<T>>() {
-            let list = &typed.list;
-            return match list.len() {
-                0 => None,
-                1 => Some(Snapshot::One(list[0].clone())),
-                _ => Some(Snapshot::Many(list.clone())),
-            };
-        }
+    // One type check per emit; the listeners are then called as `&T` directly.
+    if let Some(typed) = slot.typed.as_ref().and_then(MirrorRef::get::<T>) {
+        return typed.snapshot();
     }
     if slot.list.is_empty() {
         None
@@ -1003,5 +1009,71 @@ mod tests {
         other.on("x", |_: &u32| {});
         assert!(other.emit(&key, &1));
         assert_eq!(hits.get(), 2);
+    }
+
+    #[test]
+    fn a_key_follows_type_changes_and_mixed_types() {
+        const X: Event<u32> = Event::new("x");
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let key = em.key(X); // made before any listener: nothing cached yet
+        assert!(!em.emit(&key, &1));
+        let l = log.clone();
+        let a = em.on(&key, move |v| l.borrow_mut().push(format!("a {v}")));
+        assert!(em.emit(&key, &1));
+        // A listener of another type: the typed list retires, the key falls back.
+        let b = em.on("x", |_: &String| {});
+        let l = log.clone();
+        em.on(&key, move |v| l.borrow_mut().push(format!("c {v}")));
+        assert!(em.emit(&key, &2));
+        em.off(b);
+        em.off(a);
+        assert!(em.emit(&key, &3));
+        // Emptied and re-filled with another type: the u32 key sees no listener.
+        em.remove_all_listeners(None);
+        em.on("x", |_: &String| {});
+        assert!(!em.emit(&key, &4));
+        assert!(em.emit("x", &"s".to_string()));
+        assert_eq!(taken(&log), ["a 1", "a 2", "c 2", "c 3"]);
+        let copy = key.clone();
+        assert!(!em.emit(&copy, &5));
+    }
+
+    #[test]
+    fn a_key_outliving_its_emitter_does_not_keep_listeners_alive() {
+        const X: Event<u32> = Event::new("x");
+        let alive = Rc::new(());
+        let em = EventEmitter::new();
+        let held = alive.clone();
+        em.on(X, move |_| {
+            let _ = &held;
+        });
+        let key = em.key(X);
+        assert!(em.emit(&key, &1));
+        assert_eq!(Rc::strong_count(&alive), 2);
+        drop(em);
+        assert_eq!(
+            Rc::strong_count(&alive),
+            1,
+            "the listener was dropped with the emitter"
+        );
+        drop(key);
+    }
+
+    #[test]
+    fn an_error_key_keeps_error_semantics() {
+        const ERR: Event<u8> = Event::new("error");
+        let em = EventEmitter::new();
+        let key = em.key(ERR);
+        let seen: Log = Rc::default();
+        let s = seen.clone();
+        em.on(names::ERROR_MONITOR, move |e: &u8| {
+            s.borrow_mut().push(format!("monitor {e}"))
+        });
+        assert!(!em.emit(&key, &1));
+        let s = seen.clone();
+        em.on(&key, move |e| s.borrow_mut().push(format!("error {e}")));
+        assert!(em.emit(&key, &2));
+        assert_eq!(taken(&seen), ["monitor 1", "monitor 2", "error 2"]);
     }
 }

@@ -17,7 +17,7 @@
 //! each listener directly as `&T`, with no per-listener type check.
 
 use std::any::{Any, TypeId};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -140,17 +140,74 @@ pub(crate) type ListenerRc = Rc<Listener>;
 /// One event's listeners, copy-on-write.
 pub(crate) type List = Rc<Vec<ListenerRc>>;
 
-/// One event's listeners through their common payload type `T`, copy-on-write.
+/// One event's listeners through their common payload type `T`: a mirror of the slot's
+/// list, copy-on-write like it. Shared with the [`EventKey`](crate::EventKey)s of the
+/// event, which emit through it without touching the table. `live` turns false when the
+/// slot stops using it (its listeners took different types, or the emitter went away).
 pub(crate) struct Typed<T: 'static> {
-    pub(crate) list: Rc<Vec<Rc<TypedListener<T>>>>,
+    pub(crate) list: RefCell<Rc<Vec<Rc<TypedListener<T>>>>>,
+    pub(crate) live: Cell<bool>,
+}
+
+/// What a slot does with its mirror without knowing its `T`.
+pub(crate) trait Mirror {
+    /// Removes position `pos` (the slot removed the same position from its list).
+    fn remove(&self, pos: usize);
+    /// Empties the mirror (the slot was emptied).
+    fn clear(&self);
+    /// Retires the mirror: empty and no longer live.
+    fn kill(&self);
+}
+
+impl<T: 'static> Mirror for Typed<T> {
+    fn remove(&self, pos: usize) {
+        take(Rc::make_mut(&mut self.list.borrow_mut()), pos);
+    }
+
+    fn clear(&self) {
+        let old = std::mem::replace(&mut *self.list.borrow_mut(), Rc::new(Vec::new()));
+        // The slot's own list still holds every entry, so this drops no closure.
+        drop(old);
+    }
+
+    fn kill(&self) {
+        self.live.set(false);
+        self.clear();
+    }
+}
+
+/// What an emit walks: one listener (no list shared, so a `once` removal does not copy the
+/// list) or the whole list; typed (every listener takes the payload's type) or erased.
+pub(crate) enum Snapshot<T: 'static> {
+    One(Rc<TypedListener<T>>),
+    Many(Rc<Vec<Rc<TypedListener<T>>>>),
+    Erased(List),
 }
 
 impl<T: 'static> Typed<T> {
-    /// Removes position `pos` of the mirror in `any` (a `Typed<T>`).
-    fn remove_at(any: &mut dyn Any, pos: usize) {
-        if let Some(t) = any.downcast_mut::<Typed<T>>() {
-            take(Rc::make_mut(&mut t.list), pos);
+    /// The snapshot an emit walks, or `None` if there are no listeners.
+    #[inline(always)]
+    pub(crate) fn snapshot(&self) -> Option<Snapshot<T>> {
+        let list = self.list.borrow();
+        match list.len() {
+            0 => None,
+            1 => Some(Snapshot::One(list[0].clone())),
+            _ => Some(Snapshot::Many(list.clone())),
         }
+    }
+}
+
+/// A slot's mirror, seen both ways (one allocation).
+pub(crate) struct MirrorRef {
+    pub(crate) any: Rc<dyn Any>,
+    ops: Rc<dyn Mirror>,
+}
+
+impl MirrorRef {
+    /// The mirror as a `Typed<T>`, if its listeners take a `T`.
+    #[inline(always)]
+    pub(crate) fn get<T: 'static>(&self) -> Option<&Typed<T>> {
+        self.any.downcast_ref::<Typed<T>>()
     }
 }
 
@@ -197,14 +254,21 @@ pub(crate) struct Slot {
     pub(crate) list: List,
     /// A `Typed<T>` mirror of `list` while all its listeners take a `T`; `None` when they
     /// take different types.
-    pub(crate) typed: Option<Box<dyn Any>>,
-    /// Removes one position from `typed` (monomorphised for its `T`).
-    typed_remove: fn(&mut dyn Any, usize),
+    pub(crate) typed: Option<MirrorRef>,
     /// Insertion-order stamp, given each time the list goes from empty to non-empty
     /// (Node's object-key order: a name re-added after it emptied goes to the end).
     pub(crate) stamp: u64,
     /// The max-listeners warning was logged for this name.
     pub(crate) warned: bool,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // Keys may hold the mirror beyond the emitter's life: let go of the listeners.
+        if let Some(t) = &self.typed {
+            t.ops.kill();
+        }
+    }
 }
 
 /// The well-known slots the emitter checks on its own paths.
@@ -251,7 +315,6 @@ impl Table {
             name,
             list: Rc::new(Vec::new()),
             typed: None,
-            typed_remove: |_, _| {},
             stamp: 0,
             warned: false,
         });
@@ -280,15 +343,12 @@ impl Table {
             slot.stamp = self.next_stamp;
             self.next_stamp += 1;
         }
-        match slot
-            .typed
-            .as_mut()
-            .and_then(|t| t.downcast_mut::<Typed<T>>())
-        {
+        match slot.typed.as_ref().and_then(MirrorRef::get::<T>) {
             Some(t) => {
                 // An emptied mirror of the same type is reused, so that steady once/emit
                 // cycles do not allocate for it.
-                let typed = Rc::make_mut(&mut t.list);
+                let mut list = t.list.borrow_mut();
+                let typed = Rc::make_mut(&mut list);
                 if prepend {
                     typed.insert(0, entry.typed);
                 } else {
@@ -297,13 +357,24 @@ impl Table {
             }
             // An empty slot takes the payload type of its first listener.
             None if was_empty => {
-                slot.typed = Some(Box::new(Typed::<T> {
-                    list: Rc::new(vec![entry.typed]),
-                }));
-                slot.typed_remove = Typed::<T>::remove_at;
+                if let Some(old) = slot.typed.take() {
+                    old.ops.kill();
+                }
+                let mirror = Rc::new(Typed::<T> {
+                    list: RefCell::new(Rc::new(vec![entry.typed])),
+                    live: Cell::new(true),
+                });
+                slot.typed = Some(MirrorRef {
+                    any: mirror.clone(),
+                    ops: mirror,
+                });
             }
             // A listener of another payload type: no single typed view any more.
-            None => slot.typed = None,
+            None => {
+                if let Some(old) = slot.typed.take() {
+                    old.ops.kill();
+                }
+            }
         }
         let list = Rc::make_mut(&mut slot.list);
         if prepend {
@@ -322,9 +393,9 @@ impl Table {
         let slot = self.slots.get_mut(i)?;
         let pos = slot.list.iter().rposition(|e| e.serial == serial)?;
         let removed = take(Rc::make_mut(&mut slot.list), pos);
-        if let Some(t) = slot.typed.as_mut() {
+        if let Some(t) = &slot.typed {
             // The mirror holds the same allocation; `removed` keeps it alive.
-            (slot.typed_remove)(&mut **t, pos);
+            t.ops.remove(pos);
         }
         if slot.list.len() <= 1 {
             // Node keeps the warned flag on the listener array, which goes away when one
@@ -341,7 +412,9 @@ impl Table {
             return None;
         }
         slot.warned = false;
-        slot.typed = None;
+        if let Some(t) = &slot.typed {
+            t.ops.clear();
+        }
         Some(std::mem::replace(&mut slot.list, Rc::new(Vec::new())))
     }
 
@@ -421,8 +494,8 @@ mod tests {
     }
 
     fn typed_len<T: 'static>(t: &Table, i: usize) -> Option<usize> {
-        let typed = t.slots[i].typed.as_ref()?.downcast_ref::<Typed<T>>()?;
-        Some(typed.list.len())
+        let typed = t.slots[i].typed.as_ref()?.get::<T>()?;
+        Some(typed.list.borrow().len())
     }
 
     #[test]
@@ -436,9 +509,10 @@ mod tests {
             .typed
             .as_ref()
             .unwrap()
-            .downcast_ref::<Typed<u32>>()
+            .get::<u32>()
             .unwrap()
             .list
+            .borrow()
             .iter()
             .map(|e| e.serial)
             .collect();
@@ -456,7 +530,7 @@ mod tests {
         assert_eq!(typed_len::<String>(&t, x), Some(1));
         assert!(t.clear(x).is_some());
         assert!(t.clear(x).is_none());
-        assert!(t.slots[x].typed.is_none());
+        assert_eq!(typed_len::<String>(&t, x), Some(0));
     }
 
     #[test]
