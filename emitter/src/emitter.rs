@@ -539,6 +539,7 @@ impl EventEmitter {
     fn slot_of(&self, table: &Table, event: Resolved<'_>) -> Option<usize> {
         match event {
             Resolved::Key { emitter, slot, .. } if emitter == self.inner.id => Some(slot),
+            Resolved::Static(name) => table.find_static(name),
             other => table.find(other.name()),
         }
     }
@@ -722,6 +723,7 @@ impl Resolved<'_> {
     fn name(&self) -> &str {
         match *self {
             Resolved::Name(name) => name,
+            Resolved::Static(name) => name,
             Resolved::Key { name, .. } => name,
         }
     }

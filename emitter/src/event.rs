@@ -192,6 +192,8 @@ pub mod __private {
     pub enum Resolved<'a> {
         /// Look the name up.
         Name(&'a str),
+        /// Look a static name up (through the emitter's address cache).
+        Static(&'static str),
         /// A slot resolved on the emitter `emitter`; `name` for any other emitter.
         Key {
             /// The emitter the key was made on.
@@ -240,7 +242,7 @@ pub trait IntoEvent<T: 'static>: EventName {
 impl<T: 'static> EventName for Event<T> {
     #[inline]
     fn resolved(&self) -> Resolved<'_> {
-        Resolved::Name(self.name)
+        Resolved::Static(self.name)
     }
 }
 impl<T: 'static> IntoEvent<T> for Event<T> {}

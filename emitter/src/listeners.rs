@@ -285,6 +285,10 @@ pub(crate) struct WellKnown {
 pub(crate) struct Table {
     pub(crate) slots: Vec<Slot>,
     by_name: HashMap<Rc<str>, usize, BuildHasherDefault<FxHasher>>,
+    /// Slots of `&'static str` names (a typed `Event`'s) by address and length, so that an
+    /// emit through an `Event` skips the hash: `(address, length, slot + 1)`, `0` = empty.
+    /// Static strings never move or change, so address and length name the content.
+    static_names: [Cell<(usize, usize, usize)>; 8],
     next_stamp: u64,
     pub(crate) well_known: WellKnown,
 }
@@ -294,6 +298,20 @@ impl Table {
     #[inline]
     pub(crate) fn find(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()
+    }
+
+    /// The slot of a static `name`, through the address cache.
+    #[inline]
+    pub(crate) fn find_static(&self, name: &'static str) -> Option<usize> {
+        let addr = name.as_ptr() as usize;
+        let entry = &self.static_names[((addr >> 3) ^ name.len()) & 7];
+        let (a, len, slot) = entry.get();
+        if a == addr && len == name.len() && slot != 0 {
+            return Some(slot - 1);
+        }
+        let slot = self.find(name)?;
+        entry.set((addr, name.len(), slot + 1));
+        Some(slot)
     }
 
     /// The slot of `name`, made if it is new.
@@ -581,6 +599,23 @@ mod tests {
         assert_eq!(snapshot[0].serial, 1);
         assert_eq!(t.slots[x].list.len(), 1);
         assert_eq!(t.slots[x].list[0].serial, 2);
+    }
+
+    #[test]
+    fn static_names_resolve_through_the_address_cache() {
+        let mut t = Table::default();
+        assert_eq!(t.find_static("x"), None);
+        let x = t.find_or_insert("x");
+        let xy = t.find_or_insert("xy");
+        // "x" may share its address with "xy": the length tells them apart.
+        let both: &'static str = "xy";
+        let prefix: &'static str = &both[..1];
+        for _ in 0..2 {
+            assert_eq!(t.find_static(prefix), Some(x));
+            assert_eq!(t.find_static(both), Some(xy));
+            assert_eq!(t.find_static("x"), Some(x));
+        }
+        assert_eq!(t.find_static("none"), None);
     }
 
     #[test]
