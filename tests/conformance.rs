@@ -45,3 +45,14 @@ fn every_scenario_matches_its_recorded_trace() {
         report.summary()
     );
 }
+
+#[test]
+fn docs_table_lists_every_scenario_with_its_status() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read =
+        |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let table = status::parse(&read("tests/conformance/status.txt"))
+        .unwrap_or_else(|problems| panic!("{}", problems.join("\n")));
+    let problems = runner::check_docs_table(&read("docs/conformance.md"), &table);
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}

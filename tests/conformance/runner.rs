@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::scenarios::Scenario;
-use crate::status::{self, Status};
+use crate::status::{self, Entry, Status};
 use crate::trace::parse_trace_file;
 
 /// What a run found.
@@ -192,6 +192,43 @@ pub fn run(dir: &Path, registry: &[Scenario], filter: Option<&str>) -> Report {
         }
     }
     report
+}
+
+/// Checks the scenario table of `docs/conformance.md` against the status table: one row per
+/// scenario, in any order, each starting `| `name` | status[: reason] | `.
+pub fn check_docs_table(doc: &str, table: &[Entry]) -> Vec<String> {
+    let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| `")).collect();
+    let mut problems = Vec::new();
+    for entry in table {
+        let cell = match &entry.status {
+            Status::Ported | Status::Pending(None) => entry.status.word().to_owned(),
+            Status::Pending(Some(why)) | Status::Differs(why) => {
+                format!("{}: {}", entry.status.word(), why.replace('|', "\\|"))
+            }
+        };
+        let name_prefix = format!("| `{}` | ", entry.name);
+        let want = format!("{name_prefix}{cell} | ");
+        match rows.iter().find(|r| r.starts_with(&name_prefix)) {
+            None => problems.push(format!("docs/conformance.md has no row for {}", entry.name)),
+            Some(row) if !row.starts_with(&want) => problems.push(format!(
+                "docs/conformance.md shows {} as `{}`, status.txt says `{cell}`",
+                entry.name,
+                row[name_prefix.len()..].split(" | ").next().unwrap_or("")
+            )),
+            Some(_) => {}
+        }
+    }
+    if rows.len() != table.len() {
+        problems.push(format!(
+            "docs/conformance.md has {} scenario rows, status.txt {} lines",
+            rows.len(),
+            table.len()
+        ));
+    }
+    if !problems.is_empty() {
+        problems.push("refresh it: node tests/conformance/node/status-table.js".to_owned());
+    }
+    problems
 }
 
 /// Both traces in two columns, numbered; `>>` marks the first differing line and `~` each
@@ -447,6 +484,32 @@ mod tests {
             Some("zzz"),
         );
         assert!(r.problems.is_empty() && r.ran == 0);
+    }
+
+    #[test]
+    fn docs_table_must_follow_the_status_table() {
+        let table = status::parse("a ported\nb pending waits | for net\nc differs why\n").unwrap();
+        let doc = "x\n| `a` | ported | A |\n| `b` | pending: waits \\| for net | B |\n| `c` | differs: why | C |\n";
+        assert!(
+            check_docs_table(doc, &table).is_empty(),
+            "{:?}",
+            check_docs_table(doc, &table)
+        );
+        let stale = doc.replace("| `a` | ported", "| `a` | pending");
+        let p = check_docs_table(&stale, &table);
+        assert!(
+            mentions(
+                &p,
+                "docs/conformance.md shows a as `pending`, status.txt says `ported`"
+            ),
+            "{p:?}"
+        );
+        let missing = doc.replace("| `c` | differs: why | C |\n", "");
+        let p = check_docs_table(&missing, &table);
+        assert!(
+            mentions(&p, "no row for c") && mentions(&p, "has 2 scenario rows, status.txt 3 lines"),
+            "{p:?}"
+        );
     }
 
     #[test]
