@@ -10,12 +10,16 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use std::any::Any;
+
 use crate::emitter::EventEmitter;
+use crate::encoding::Encoding;
 use crate::error::{Error, ErrorCode};
 use crate::events::{CLOSE, DRAIN, FINISH, PREFINISH};
 use crate::reactor::LoopHandle;
 
 use super::buffer::Entry;
+use super::chunk::Chunk;
 use super::callbacks::{
     ConstructCallback, Core, DestroyCallback, DestroyDone, DestroyShared, FinalCallback,
     UserCallback, WriteCallback,
@@ -42,7 +46,11 @@ pub(crate) struct Inner<T: 'static> {
     has_deferred: Cell<bool>,
     pub(crate) emitter: EventEmitter,
     pub(crate) lp: LoopHandle,
-    pub(crate) len_of: fn(&T) -> usize,
+    /// Count chunks, not bytes.
+    object_mode: bool,
+    /// The encoding of strings written without one (outside the `RefCell`: read per write).
+    pub(crate) default_encoding: Cell<Encoding>,
+    pub(crate) decode_strings: bool,
     has_writev: bool,
     has_final: bool,
 }
@@ -59,8 +67,10 @@ impl<T: 'static> Inner<T> {
         lp: LoopHandle,
         sink: Box<dyn Sink<T>>,
         state: State<T>,
-        len_of: fn(&T) -> usize,
+        default_encoding: Encoding,
     ) -> Rc<Self> {
+        let object_mode = state.has(OBJECT_MODE);
+        let decode_strings = state.has(DECODE_STRINGS);
         let has_writev = sink.has_writev();
         let has_final = sink.has_final();
         let has_construct = sink.has_construct();
@@ -71,7 +81,9 @@ impl<T: 'static> Inner<T> {
             has_deferred: Cell::new(false),
             emitter: EventEmitter::new(),
             lp,
-            len_of,
+            object_mode,
+            default_encoding: Cell::new(default_encoding),
+            decode_strings,
             has_writev,
             has_final,
         });
@@ -106,10 +118,15 @@ impl<T: 'static> Inner<T> {
             return;
         };
         Self::exec(this, &mut **sink, op);
+        Self::run_deferred(this, &mut **sink);
+    }
+
+    /// Runs the sink calls queued while the sink was busy, in order, until none is left.
+    fn run_deferred(this: &Rc<Self>, sink: &mut dyn Sink<T>) {
         while this.has_deferred.get() {
             let next = this.deferred.borrow_mut().pop_front();
             match next {
-                Some(op) => Self::exec(this, &mut **sink, op),
+                Some(op) => Self::exec(this, sink, op),
                 None => this.has_deferred.set(false),
             }
         }
@@ -168,6 +185,19 @@ impl<T: 'static> Inner<T> {
 
     // ----- write ----------------------------------------------------------------------
 
+    /// What `chunk` adds to `writableLength`: 1 in object mode, else its length. (The
+    /// type test folds away: `T` is known wherever this is instantiated.)
+    #[inline(always)]
+    fn chunk_len(&self, chunk: &T) -> usize {
+        if self.object_mode {
+            return 1;
+        }
+        match (chunk as &dyn Any).downcast_ref::<Chunk>() {
+            Some(c) => c.len(),
+            None => 1,
+        }
+    }
+
     /// Node's `_write` + `writeOrBuffer`. `Err` is a write after end or destroy (already
     /// reported to the callback and the error path); `Ok` carries `write()`'s result.
     #[inline]
@@ -176,50 +206,76 @@ impl<T: 'static> Inner<T> {
         chunk: T,
         cb: Option<UserCallback>,
     ) -> Result<bool, Error> {
-        let len = (this.len_of)(&chunk);
-        let dispatch = {
-            let mut st = this.state.borrow_mut();
-            if st.has(ENDING | DESTROYED) {
-                let err = if st.has(ENDING) {
-                    Error::from_code(ErrorCode::WriteAfterEnd)
-                } else {
-                    destroyed_error("write")
-                };
-                drop(st);
-                if let Some(cb) = cb {
-                    let e = err.clone();
-                    this.lp.next_tick(move || cb(Some(e)));
-                }
-                Self::error_or_destroy(this, err.clone(), true);
-                return Err(err);
-            }
-            st.pendingcb += 1;
-            st.length += len;
-            if st.flags & (WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
-                st.set(BUFFERED);
-                st.buffered.push(Entry {
-                    chunk,
-                    len,
-                    callback: cb,
-                });
-                None
-            } else {
-                st.writelen = len;
-                st.writecb = cb;
-                st.set(WRITING | EXPECT_WRITE_CB);
-                Some(chunk)
-            }
-        };
-        if let Some(chunk) = dispatch {
-            Self::run_sink(this, SinkOp::Write(chunk));
-        }
+        let len = this.chunk_len(&chunk);
         let mut st = this.state.borrow_mut();
+        if st.has(ENDING | DESTROYED) {
+            drop(st);
+            return Err(Self::write_rejected(this, cb));
+        }
+        st.pendingcb += 1;
+        st.length += len;
+        if st.flags & (WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
+            st.set(BUFFERED);
+            st.buffered.push(Entry {
+                chunk,
+                len,
+                callback: cb,
+            });
+        } else {
+            st.writelen = len;
+            st.writecb = cb;
+            st.set(WRITING | EXPECT_WRITE_CB);
+            match this.sink.try_borrow_mut() {
+                // The fast path: dispatch `_write` right here, inside `write()`.
+                Ok(mut sink) => {
+                    st.set(SYNC);
+                    drop(st);
+                    sink.write(
+                        chunk,
+                        WriteCallback {
+                            core: Self::core(this),
+                        },
+                    );
+                    if this.has_deferred.get() {
+                        this.state.borrow_mut().clear(SYNC);
+                        Self::run_deferred(this, &mut **sink);
+                    }
+                    drop(sink);
+                    st = this.state.borrow_mut();
+                    st.clear(SYNC);
+                }
+                // Re-entered from inside the sink: queue the call.
+                Err(_) => {
+                    drop(st);
+                    this.deferred.borrow_mut().push_back(SinkOp::Write(chunk));
+                    this.has_deferred.set(true);
+                    st = this.state.borrow_mut();
+                }
+            }
+        }
         let ok = st.length < st.high_water_mark || st.length == 0;
         if !ok {
             st.set(NEED_DRAIN);
         }
         // False once destroyed or errored, to break `while (w.write(x))` loops.
         Ok(ok && !st.has(DESTROYED | ERRORED))
+    }
+
+    /// A write after `end()` or `destroy()`: the callback gets the error on the next tick,
+    /// then the error path runs.
+    #[cold]
+    fn write_rejected(this: &Rc<Self>, cb: Option<UserCallback>) -> Error {
+        let err = if this.state.borrow().has(ENDING) {
+            Error::from_code(ErrorCode::WriteAfterEnd)
+        } else {
+            destroyed_error("write")
+        };
+        if let Some(cb) = cb {
+            let e = err.clone();
+            this.lp.next_tick(move || cb(Some(e)));
+        }
+        Self::error_or_destroy(this, err.clone(), true);
+        err
     }
 
     /// Node's `onwrite`: the sink finished a `_write`/`_writev`.

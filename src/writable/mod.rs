@@ -139,14 +139,6 @@ fn default_encoding(opts: &WritableOptions) -> Encoding {
     }
 }
 
-fn chunk_len(c: &Chunk) -> usize {
-    c.len()
-}
-
-fn one<T>(_: &T) -> usize {
-    1
-}
-
 impl Writable<Chunk> {
     /// A byte stream writing into `sink`, on the loop of `lp`.
     ///
@@ -160,11 +152,9 @@ impl Writable<Chunk> {
         let state = State::new(
             initial_flags(&opts, object_mode),
             opts.effective_high_water_mark(),
-            default_encoding(&opts),
         );
-        let len_of = if object_mode { one::<Chunk> } else { chunk_len };
         Writable {
-            inner: Inner::new(lp.clone(), Box::new(sink), state, len_of),
+            inner: Inner::new(lp.clone(), Box::new(sink), state, default_encoding(&opts)),
         }
     }
 
@@ -197,8 +187,7 @@ impl Writable<Chunk> {
     }
 
     fn string_chunk(&self, s: &str, encoding: Encoding) -> Chunk {
-        let decode = self.inner.state.borrow().has(DECODE_STRINGS);
-        chunk::string_chunk(s, encoding, decode)
+        chunk::string_chunk(s, encoding, self.inner.decode_strings)
     }
 }
 
@@ -210,19 +199,15 @@ impl<T: 'static> Writable<T> {
         let state = State::new(
             initial_flags(&opts, true),
             opts.effective_high_water_mark(),
-            default_encoding(&opts),
         );
         Writable {
-            inner: Inner::new(lp.clone(), Box::new(sink), state, one::<T>),
+            inner: Inner::new(lp.clone(), Box::new(sink), state, default_encoding(&opts)),
         }
     }
 
+    #[inline]
     fn convert<I: WriteInput<T>>(&self, chunk: I) -> T {
-        let (enc, decode) = {
-            let st = self.inner.state.borrow();
-            (st.default_encoding, st.has(DECODE_STRINGS))
-        };
-        chunk.into_chunk(enc, decode)
+        chunk.into_chunk(self.inner.default_encoding.get(), self.inner.decode_strings)
     }
 
     #[inline]
@@ -321,7 +306,7 @@ impl<T: 'static> Writable<T> {
     /// `ERR_UNKNOWN_ENCODING` for a name Node does not know; the stream is unchanged.
     pub fn set_default_encoding(&self, name: &str) -> Result<(), Error> {
         let enc = Encoding::from_name(name)?;
-        self.inner.state.borrow_mut().default_encoding = enc;
+        self.inner.default_encoding.set(enc);
         Ok(())
     }
 
@@ -447,7 +432,7 @@ impl<T: 'static> Writable<T> {
 
     /// The default encoding for strings.
     pub fn default_encoding(&self) -> Encoding {
-        self.inner.state.borrow().default_encoding
+        self.inner.default_encoding.get()
     }
 
     // ----- events -----------------------------------------------------------------------

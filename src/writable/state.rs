@@ -3,7 +3,6 @@
 //! The flags keep Node's names (v20 `internal/streams/writable.js` keeps them in one bit
 //! field too), so that the machine in `machine.rs` reads line by line against Node's.
 
-use crate::encoding::Encoding;
 use crate::error::Error;
 
 use super::buffer::Buffered;
@@ -48,7 +47,6 @@ pub(crate) struct State<T> {
     /// Callbacks still owed (user writes and internal steps); `'finish'` waits for zero.
     pub(crate) pendingcb: usize,
     pub(crate) corked: usize,
-    pub(crate) default_encoding: Encoding,
     /// The callback of the write in flight, if the caller gave one.
     pub(crate) writecb: Option<UserCallback>,
     /// Writes waiting for the one in flight, for an uncork, or for `_construct`.
@@ -68,7 +66,7 @@ pub(crate) struct PendingDestroy {
 }
 
 impl<T> State<T> {
-    pub(crate) fn new(flags: u32, high_water_mark: usize, default_encoding: Encoding) -> Self {
+    pub(crate) fn new(flags: u32, high_water_mark: usize) -> Self {
         State {
             flags,
             high_water_mark,
@@ -76,7 +74,6 @@ impl<T> State<T> {
             writelen: 0,
             pendingcb: 0,
             corked: 0,
-            default_encoding,
             writecb: None,
             buffered: Buffered::new(),
             on_finished: Vec::new(),
@@ -143,7 +140,7 @@ mod tests {
 
     #[test]
     fn need_finish_requires_ending_constructed_and_idle() {
-        let mut s: State<()> = State::new(CONSTRUCTED, 16, Encoding::Utf8);
+        let mut s: State<()> = State::new(CONSTRUCTED, 16);
         assert!(!s.need_finish());
         s.set(ENDING);
         assert!(s.need_finish());
@@ -169,7 +166,7 @@ mod tests {
 
     #[test]
     fn first_error_wins() {
-        let mut s: State<()> = State::new(CONSTRUCTED, 16, Encoding::Utf8);
+        let mut s: State<()> = State::new(CONSTRUCTED, 16);
         s.record_error(&Error::custom("E1", "one"));
         s.record_error(&Error::custom("E2", "two"));
         assert_eq!(s.errored.as_ref().unwrap().code().as_str(), "E1");
