@@ -214,6 +214,10 @@ impl<T: 'static> Inner<T> {
         }
         st.pendingcb += 1;
         st.length += len;
+        // The flags are read and written back whole here and in `on_write`: a narrow store
+        // (`andb`) followed by a wide load of the same word stalls store forwarding, which
+        // on this path costs more than everything else together.
+        let flags;
         if st.flags & (WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
             st.set(BUFFERED);
             st.buffered.push(Entry {
@@ -221,14 +225,14 @@ impl<T: 'static> Inner<T> {
                 len,
                 callback: cb,
             });
+            flags = st.flags;
         } else {
             st.writelen = len;
             st.writecb = cb;
-            st.set(WRITING | EXPECT_WRITE_CB);
             match this.sink.try_borrow_mut() {
                 // The fast path: dispatch `_write` right here, inside `write()`.
                 Ok(mut sink) => {
-                    st.set(SYNC);
+                    st.flags |= WRITING | EXPECT_WRITE_CB | SYNC;
                     drop(st);
                     sink.write(
                         chunk,
@@ -242,23 +246,23 @@ impl<T: 'static> Inner<T> {
                     }
                     drop(sink);
                     st = this.state.borrow_mut();
-                    st.clear(SYNC);
+                    flags = st.flags & !SYNC;
                 }
                 // Re-entered from inside the sink: queue the call.
                 Err(_) => {
+                    st.set(WRITING | EXPECT_WRITE_CB);
                     drop(st);
                     this.deferred.borrow_mut().push_back(SinkOp::Write(chunk));
                     this.has_deferred.set(true);
                     st = this.state.borrow_mut();
+                    flags = st.flags;
                 }
             }
         }
         let ok = st.length < st.high_water_mark || st.length == 0;
-        if !ok {
-            st.set(NEED_DRAIN);
-        }
+        st.flags = if ok { flags } else { flags | NEED_DRAIN };
         // False once destroyed or errored, to break `while (w.write(x))` loops.
-        Ok(ok && !st.has(DESTROYED | ERRORED))
+        Ok(ok && flags & (DESTROYED | ERRORED) == 0)
     }
 
     /// A write after `end()` or `destroy()`: the callback gets the error on the next tick,
@@ -279,8 +283,35 @@ impl<T: 'static> Inner<T> {
     }
 
     /// Node's `onwrite`: the sink finished a `_write`/`_writev`.
+    #[inline]
     fn on_write(this: &Rc<Self>, er: Option<Error>) {
         let mut st = this.state.borrow_mut();
+        // The hot case, decided on one read of the flags: a synchronous success with no
+        // callback, nothing buffered, no drain owed, not ending, not in object mode. Only
+        // the counters move (the general path below does the same for this case). The
+        // flags are written back whole: a narrow store followed by a wide load of the same
+        // word stalls store forwarding.
+        let flags = st.flags;
+        if er.is_none()
+            && flags & (EXPECT_WRITE_CB | SYNC | BUFFERED | NEED_DRAIN | OBJECT_MODE | ENDING)
+                == EXPECT_WRITE_CB | SYNC
+            && st.writecb.is_none()
+        {
+            st.flags = flags & !(WRITING | EXPECT_WRITE_CB);
+            st.length -= st.writelen;
+            st.writelen = 0;
+            st.pendingcb -= 1;
+            return;
+        }
+        Self::on_write_slow(this, st, er);
+    }
+
+    #[inline(never)]
+    fn on_write_slow<'a>(
+        this: &'a Rc<Self>,
+        mut st: std::cell::RefMut<'a, State<T>>,
+        er: Option<Error>,
+    ) {
         if !st.has(EXPECT_WRITE_CB) {
             drop(st);
             Self::error_or_destroy(this, Error::from_code(ErrorCode::MultipleCallback), false);
