@@ -1,16 +1,16 @@
 //! The Writable state machine: Node v20's `internal/streams/writable.js` and the Writable
 //! half of `internal/streams/destroy.js`, function by function.
 //!
-//! Each function takes short borrows of the state and drops them before any user code (a
-//! sink method, a callback, a listener) runs. Names follow Node's (`on_write` is
-//! `onwrite`, `clear_buffer` is `clearBuffer`, ...), so each can be read beside the
-//! original.
+//! Names follow Node's (`on_write` is `onwrite`, `clear_buffer` is `clearBuffer`, ...), so
+//! each function can be read beside the original. The state is made of `Cell`s (see
+//! `state.rs`); the only `RefCell` borrows (the buffer, the stored error, the sink) are
+//! never held while user code (a sink method, a callback, a listener) runs, except the
+//! sink's own borrow around its method, which is why re-entrant sink calls are queued.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
-
-use std::any::Any;
 
 use crate::emitter::EventEmitter;
 use crate::encoding::Encoding;
@@ -19,11 +19,11 @@ use crate::events::{CLOSE, DRAIN, FINISH, PREFINISH};
 use crate::reactor::LoopHandle;
 
 use super::buffer::Entry;
-use super::chunk::Chunk;
 use super::callbacks::{
     ConstructCallback, Core, DestroyCallback, DestroyDone, DestroyShared, FinalCallback,
     UserCallback, WriteCallback,
 };
+use super::chunk::Chunk;
 use super::sink::Sink;
 use super::state::*;
 
@@ -39,7 +39,7 @@ pub(crate) enum SinkOp<T> {
 
 /// What a Writable handle points at.
 pub(crate) struct Inner<T: 'static> {
-    pub(crate) state: RefCell<State<T>>,
+    pub(crate) state: State<T>,
     sink: RefCell<Box<dyn Sink<T>>>,
     /// Sink calls that arrived while the sink was running.
     deferred: RefCell<VecDeque<SinkOp<T>>>,
@@ -48,7 +48,7 @@ pub(crate) struct Inner<T: 'static> {
     pub(crate) lp: LoopHandle,
     /// Count chunks, not bytes.
     object_mode: bool,
-    /// The encoding of strings written without one (outside the `RefCell`: read per write).
+    /// The encoding of strings written without one.
     pub(crate) default_encoding: Cell<Encoding>,
     pub(crate) decode_strings: bool,
     has_writev: bool,
@@ -75,7 +75,7 @@ impl<T: 'static> Inner<T> {
         let has_final = sink.has_final();
         let has_construct = sink.has_construct();
         let this = Rc::new(Inner {
-            state: RefCell::new(state),
+            state,
             sink: RefCell::new(sink),
             deferred: RefCell::new(VecDeque::new()),
             has_deferred: Cell::new(false),
@@ -90,7 +90,7 @@ impl<T: 'static> Inner<T> {
         if has_construct {
             // destroyImpl.construct: not constructed until `_construct` calls back, which
             // is started on the next tick.
-            this.state.borrow_mut().clear(CONSTRUCTED);
+            this.state.clear(CONSTRUCTED);
             let t = this.clone();
             this.lp.next_tick(move || {
                 let cb = ConstructCallback {
@@ -103,6 +103,7 @@ impl<T: 'static> Inner<T> {
         this
     }
 
+    #[inline]
     fn core(this: &Rc<Self>) -> Rc<dyn Core> {
         this.clone()
     }
@@ -110,7 +111,6 @@ impl<T: 'static> Inner<T> {
     // ----- calls into the sink ------------------------------------------------------
 
     /// Runs `op` on the sink now, or queues it if the sink is running (re-entrant call).
-    #[inline]
     fn run_sink(this: &Rc<Self>, op: SinkOp<T>) {
         let Ok(mut sink) = this.sink.try_borrow_mut() else {
             this.deferred.borrow_mut().push_back(op);
@@ -132,16 +132,12 @@ impl<T: 'static> Inner<T> {
         }
     }
 
-    #[inline]
     fn exec(this: &Rc<Self>, sink: &mut dyn Sink<T>, op: SinkOp<T>) {
+        let st = &this.state;
         match op {
             SinkOp::Write(chunk) => {
-                let destroyed = {
-                    let mut st = this.state.borrow_mut();
-                    st.set(SYNC);
-                    st.has(DESTROYED)
-                };
-                if destroyed {
+                st.set(SYNC);
+                if st.has(DESTROYED) {
                     Self::on_write(this, Some(destroyed_error("write")));
                 } else {
                     sink.write(
@@ -151,15 +147,11 @@ impl<T: 'static> Inner<T> {
                         },
                     );
                 }
-                this.state.borrow_mut().clear(SYNC);
+                st.clear(SYNC);
             }
             SinkOp::Writev(chunks) => {
-                let destroyed = {
-                    let mut st = this.state.borrow_mut();
-                    st.set(SYNC);
-                    st.has(DESTROYED)
-                };
-                if destroyed {
+                st.set(SYNC);
+                if st.has(DESTROYED) {
                     Self::on_write(this, Some(destroyed_error("write")));
                 } else {
                     sink.writev(
@@ -169,14 +161,14 @@ impl<T: 'static> Inner<T> {
                         },
                     );
                 }
-                this.state.borrow_mut().clear(SYNC);
+                st.clear(SYNC);
             }
             SinkOp::Final => {
-                this.state.borrow_mut().set(SYNC);
+                st.set(SYNC);
                 sink.finalize(FinalCallback {
                     core: Self::core(this),
                 });
-                this.state.borrow_mut().clear(SYNC);
+                st.clear(SYNC);
             }
             SinkOp::Destroy(err, cb) => sink.destroy(err, cb),
             SinkOp::Construct(cb) => sink.construct(cb),
@@ -206,61 +198,55 @@ impl<T: 'static> Inner<T> {
         chunk: T,
         cb: Option<UserCallback>,
     ) -> Result<bool, Error> {
+        let st = &this.state;
         let len = this.chunk_len(&chunk);
-        let mut st = this.state.borrow_mut();
-        if st.has(ENDING | DESTROYED) {
-            drop(st);
+        let flags = st.flags();
+        if flags & (ENDING | DESTROYED) != 0 {
             return Err(Self::write_rejected(this, cb));
         }
-        st.pendingcb += 1;
-        st.length += len;
-        // The flags are read and written back whole here and in `on_write`: a narrow store
-        // (`andb`) followed by a wide load of the same word stalls store forwarding, which
-        // on this path costs more than everything else together.
-        let flags;
-        if st.flags & (WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
-            st.set(BUFFERED);
-            st.buffered.push(Entry {
+        st.pendingcb.set(st.pendingcb.get() + 1);
+        st.length.set(st.length.get() + len);
+        if flags & (WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
+            st.buffered.borrow_mut().push(Entry {
                 chunk,
                 len,
                 callback: cb,
             });
-            flags = st.flags;
+            st.set(BUFFERED);
         } else {
-            st.writelen = len;
-            st.writecb = cb;
+            st.writelen.set(len);
+            if cb.is_some() {
+                st.writecb.set(cb);
+            }
             match this.sink.try_borrow_mut() {
                 // The fast path: dispatch `_write` right here, inside `write()`.
                 Ok(mut sink) => {
-                    st.flags |= WRITING | EXPECT_WRITE_CB | SYNC;
-                    drop(st);
+                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB | SYNC);
                     sink.write(
                         chunk,
                         WriteCallback {
                             core: Self::core(this),
                         },
                     );
+                    st.clear(SYNC);
                     if this.has_deferred.get() {
-                        this.state.borrow_mut().clear(SYNC);
                         Self::run_deferred(this, &mut **sink);
                     }
-                    drop(sink);
-                    st = this.state.borrow_mut();
-                    flags = st.flags & !SYNC;
                 }
                 // Re-entered from inside the sink: queue the call.
                 Err(_) => {
-                    st.set(WRITING | EXPECT_WRITE_CB);
-                    drop(st);
+                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB);
                     this.deferred.borrow_mut().push_back(SinkOp::Write(chunk));
                     this.has_deferred.set(true);
-                    st = this.state.borrow_mut();
-                    flags = st.flags;
                 }
             }
         }
-        let ok = st.length < st.high_water_mark || st.length == 0;
-        st.flags = if ok { flags } else { flags | NEED_DRAIN };
+        let length = st.length.get();
+        let ok = length < st.high_water_mark || length == 0;
+        let flags = st.flags();
+        if !ok {
+            st.flags.set(flags | NEED_DRAIN);
+        }
         // False once destroyed or errored, to break `while (w.write(x))` loops.
         Ok(ok && flags & (DESTROYED | ERRORED) == 0)
     }
@@ -269,7 +255,7 @@ impl<T: 'static> Inner<T> {
     /// then the error path runs.
     #[cold]
     fn write_rejected(this: &Rc<Self>, cb: Option<UserCallback>) -> Error {
-        let err = if this.state.borrow().has(ENDING) {
+        let err = if this.state.has(ENDING) {
             Error::from_code(ErrorCode::WriteAfterEnd)
         } else {
             destroyed_error("write")
@@ -285,50 +271,47 @@ impl<T: 'static> Inner<T> {
     /// Node's `onwrite`: the sink finished a `_write`/`_writev`.
     #[inline]
     fn on_write(this: &Rc<Self>, er: Option<Error>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
+        let flags = st.flags();
         // The hot case, decided on one read of the flags: a synchronous success with no
         // callback, nothing buffered, no drain owed, not ending, not in object mode. Only
-        // the counters move (the general path below does the same for this case). The
-        // flags are written back whole: a narrow store followed by a wide load of the same
-        // word stalls store forwarding.
-        let flags = st.flags;
+        // the counters move (the general path below does the same for this case).
         if er.is_none()
             && flags & (EXPECT_WRITE_CB | SYNC | BUFFERED | NEED_DRAIN | OBJECT_MODE | ENDING)
                 == EXPECT_WRITE_CB | SYNC
-            && st.writecb.is_none()
         {
-            st.flags = flags & !(WRITING | EXPECT_WRITE_CB);
-            st.length -= st.writelen;
-            st.writelen = 0;
-            st.pendingcb -= 1;
-            return;
+            let cb = st.writecb.take();
+            if cb.is_none() {
+                st.flags.set(flags & !(WRITING | EXPECT_WRITE_CB));
+                st.length.set(st.length.get() - st.writelen.get());
+                st.writelen.set(0);
+                st.pendingcb.set(st.pendingcb.get() - 1);
+                return;
+            }
+            st.writecb.set(cb);
         }
-        Self::on_write_slow(this, st, er);
+        Self::on_write_slow(this, er);
     }
 
     #[inline(never)]
-    fn on_write_slow<'a>(
-        this: &'a Rc<Self>,
-        mut st: std::cell::RefMut<'a, State<T>>,
-        er: Option<Error>,
-    ) {
+    fn on_write_slow(this: &Rc<Self>, er: Option<Error>) {
+        let st = &this.state;
         if !st.has(EXPECT_WRITE_CB) {
-            drop(st);
             Self::error_or_destroy(this, Error::from_code(ErrorCode::MultipleCallback), false);
             return;
         }
         let sync = st.has(SYNC);
         let cb = st.writecb.take();
         st.clear(WRITING | EXPECT_WRITE_CB);
-        st.length -= st.writelen;
-        st.writelen = 0;
+        st.length.set(st.length() - st.writelen.get());
+        st.writelen.set(0);
 
         if let Some(er) = er {
             st.record_error(&er);
-            drop(st);
             if sync {
                 let t = this.clone();
-                this.lp.next_tick(move || Self::on_write_error(&t, er, cb));
+                this.lp
+                    .next_tick(move || Self::on_write_error(&t, er, cb));
             } else {
                 Self::on_write_error(this, er, cb);
             }
@@ -336,13 +319,11 @@ impl<T: 'static> Inner<T> {
         }
 
         if st.has(BUFFERED) {
-            drop(st);
             Self::clear_buffer(this);
-            st = this.state.borrow_mut();
         }
 
         if sync {
-            let need_drain = st.has(NEED_DRAIN) && st.length == 0;
+            let need_drain = st.has(NEED_DRAIN) && st.length() == 0;
             // Node writes `(state[kState] & kDestroyed !== 0)`, which by precedence tests
             // the object-mode bit: in object mode every synchronous completion takes the
             // tick. Kept, since it moves `'finish'` by a tick and traces show it.
@@ -350,27 +331,22 @@ impl<T: 'static> Inner<T> {
             match cb {
                 None if !st.has(AFTER_WRITE_PENDING) && need_tick => {
                     st.set(AFTER_WRITE_PENDING);
-                    drop(st);
                     let t = this.clone();
                     this.lp.next_tick(move || Self::after_write(&t, None));
                 }
                 None => {
-                    st.pendingcb -= 1;
-                    let ending = st.has(ENDING);
-                    drop(st);
-                    if ending {
+                    st.dec_pendingcb();
+                    if st.has(ENDING) {
                         Self::finish_maybe(this, true);
                     }
                 }
                 Some(cb) => {
                     st.set(AFTER_WRITE_PENDING);
-                    drop(st);
                     let t = this.clone();
                     this.lp.next_tick(move || Self::after_write(&t, Some(cb)));
                 }
             }
         } else {
-            drop(st);
             Self::after_write(this, cb);
         }
     }
@@ -378,36 +354,29 @@ impl<T: 'static> Inner<T> {
     /// Node's `afterWrite` (one completed write; Node's count of coalesced callbacks is
     /// always one here, see `docs/writable.md`).
     fn after_write(this: &Rc<Self>, cb: Option<UserCallback>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         st.clear(AFTER_WRITE_PENDING);
         let need_drain =
-            st.flags & (ENDING | NEED_DRAIN | DESTROYED) == NEED_DRAIN && st.length == 0;
+            st.flags() & (ENDING | NEED_DRAIN | DESTROYED) == NEED_DRAIN && st.length() == 0;
         if need_drain {
             st.clear(NEED_DRAIN);
-            drop(st);
             this.emitter.emit(DRAIN, &());
-            st = this.state.borrow_mut();
         }
-        st.pendingcb -= 1;
-        drop(st);
+        st.dec_pendingcb();
         if let Some(cb) = cb {
             cb(None);
         }
-        let (destroyed, ending) = {
-            let st = this.state.borrow();
-            (st.has(DESTROYED), st.has(ENDING))
-        };
-        if destroyed {
+        if st.has(DESTROYED) {
             Self::error_buffer(this);
         }
-        if ending {
+        if st.has(ENDING) {
             Self::finish_maybe(this, true);
         }
     }
 
     /// Node's `onwriteError`.
     fn on_write_error(this: &Rc<Self>, er: Error, cb: Option<UserCallback>) {
-        this.state.borrow_mut().pendingcb -= 1;
+        this.state.dec_pendingcb();
         if let Some(cb) = cb {
             cb(Some(er.clone()));
         }
@@ -418,91 +387,77 @@ impl<T: 'static> Inner<T> {
 
     /// Node's `errorBuffer`: fails every buffered write and every pending end callback.
     pub(crate) fn error_buffer(this: &Rc<Self>) {
-        if this.state.borrow().has(WRITING) {
+        let st = &this.state;
+        if st.has(WRITING) {
             return;
         }
-        loop {
-            let (entry, err) = {
-                let mut st = this.state.borrow_mut();
-                if !st.has(BUFFERED) {
-                    break;
-                }
-                let Some(entry) = st.buffered.pop() else {
-                    break;
-                };
-                st.length -= entry.len;
-                let err = st
-                    .errored
-                    .clone()
-                    .unwrap_or_else(|| destroyed_error("write"));
-                (entry, err)
+        // One entry at a time, so that writes buffered by a callback are failed too, as
+        // Node's loop over the live array does.
+        while st.has(BUFFERED) {
+            let Some(entry) = st.buffered.borrow_mut().pop() else {
+                break;
             };
+            st.length.set(st.length() - entry.len);
+            let err = st.errored().unwrap_or_else(|| destroyed_error("write"));
             if let Some(cb) = entry.callback {
                 cb(Some(err));
             }
         }
-        let err = {
-            let st = this.state.borrow();
-            st.errored.clone().unwrap_or_else(|| destroyed_error("end"))
-        };
+        let err = st.errored().unwrap_or_else(|| destroyed_error("end"));
         Self::call_finished_callbacks(this, Some(err));
-        this.state.borrow_mut().reset_buffer();
+        st.reset_buffer();
     }
 
     /// Node's `clearBuffer`: hands buffered writes to the sink.
     pub(crate) fn clear_buffer(this: &Rc<Self>) {
-        let mut st = this.state.borrow_mut();
-        if st.flags & (DESTROYED | BUFFER_PROCESSING | CORKED | BUFFERED | CONSTRUCTED)
+        let st = &this.state;
+        if st.flags() & (DESTROYED | BUFFER_PROCESSING | CORKED | BUFFERED | CONSTRUCTED)
             != (BUFFERED | CONSTRUCTED)
         {
             return;
         }
-        let n = st.buffered.len();
+        let n = st.buffered.borrow().len();
         if n == 0 {
             return;
         }
         st.set(BUFFER_PROCESSING);
         if n > 1 && this.has_writev {
-            st.pendingcb -= n - 1;
+            st.pendingcb.set(st.pendingcb.get() - (n - 1));
             let mut chunks = Vec::with_capacity(n);
             let mut callbacks: Vec<UserCallback> = Vec::new();
-            for entry in st.buffered.drain_all() {
+            for entry in st.buffered.borrow_mut().drain_all() {
                 chunks.push(entry.chunk);
                 if let Some(cb) = entry.callback {
                     callbacks.push(cb);
                 }
             }
-            st.writelen = st.length;
-            st.writecb = if callbacks.is_empty() {
-                None
-            } else {
-                Some(Box::new(move |err: Option<Error>| {
+            st.writelen.set(st.length());
+            if !callbacks.is_empty() {
+                st.writecb.set(Some(Box::new(move |err: Option<Error>| {
                     for cb in callbacks {
                         cb(err.clone());
                     }
-                }))
-            };
+                })));
+            }
             st.set(WRITING | EXPECT_WRITE_CB);
             st.reset_buffer();
-            drop(st);
             Self::run_sink(this, SinkOp::Writev(chunks));
-            st = this.state.borrow_mut();
         } else {
             loop {
-                let Some(entry) = st.buffered.pop() else {
+                let Some(entry) = st.buffered.borrow_mut().pop() else {
                     break;
                 };
-                st.writelen = entry.len;
-                st.writecb = entry.callback;
+                st.writelen.set(entry.len);
+                if entry.callback.is_some() {
+                    st.writecb.set(entry.callback);
+                }
                 st.set(WRITING | EXPECT_WRITE_CB);
-                drop(st);
                 Self::run_sink(this, SinkOp::Write(entry.chunk));
-                st = this.state.borrow_mut();
-                if st.buffered.is_empty() || st.has(WRITING) {
+                if st.buffered.borrow().is_empty() || st.has(WRITING) {
                     break;
                 }
             }
-            if st.buffered.is_empty() {
+            if st.buffered.borrow().is_empty() {
                 st.reset_buffer();
             }
         }
@@ -512,23 +467,22 @@ impl<T: 'static> Inner<T> {
     // ----- cork -----------------------------------------------------------------------
 
     pub(crate) fn cork(this: &Rc<Self>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         st.set(CORKED);
-        st.corked += 1;
+        st.corked.set(st.corked.get() + 1);
     }
 
     pub(crate) fn uncork(this: &Rc<Self>) {
-        let mut st = this.state.borrow_mut();
-        if st.corked == 0 {
+        let st = &this.state;
+        let corked = st.corked.get();
+        if corked == 0 {
             return;
         }
-        st.corked -= 1;
-        if st.corked == 0 {
+        st.corked.set(corked - 1);
+        if corked == 1 {
             st.clear(CORKED);
         }
-        let writing = st.has(WRITING);
-        drop(st);
-        if !writing {
+        if !st.has(WRITING) {
             Self::clear_buffer(this);
         }
     }
@@ -537,6 +491,7 @@ impl<T: 'static> Inner<T> {
 
     /// Node's `end(chunk, encoding, cb)`, after the chunk has been converted.
     pub(crate) fn end(this: &Rc<Self>, chunk: Option<T>, cb: Option<UserCallback>) {
+        let st = &this.state;
         let mut err = None;
         if let Some(chunk) = chunk {
             if let Err(e) = Self::write(this, chunk, None) {
@@ -544,24 +499,16 @@ impl<T: 'static> Inner<T> {
             }
         }
         // end() fully uncorks.
-        let corked = {
-            let mut st = this.state.borrow_mut();
-            if st.has(CORKED) {
-                st.corked = 1;
-                true
-            } else {
-                false
-            }
-        };
-        if corked {
+        if st.has(CORKED) {
+            st.corked.set(1);
             Self::uncork(this);
         }
         if err.is_none() {
-            let flags = this.state.borrow().flags;
+            let flags = st.flags();
             if flags & (ENDING | ERRORED) == 0 {
-                this.state.borrow_mut().set(ENDING);
+                st.set(ENDING);
                 Self::finish_maybe(this, true);
-                this.state.borrow_mut().set(ENDED);
+                st.set(ENDED);
             } else if flags & FINISHED != 0 {
                 err = Some(Error::from_code(ErrorCode::AlreadyFinished));
             } else if flags & DESTROYED != 0 {
@@ -571,107 +518,90 @@ impl<T: 'static> Inner<T> {
         let Some(cb) = cb else {
             return;
         };
-        let mut st = this.state.borrow_mut();
-        let immediate = if let Some(err) = err {
-            Some(Some(err))
+        let result = if let Some(err) = err {
+            Some(err)
         } else if st.has(ERRORED) {
-            Some(st.errored.clone())
+            st.errored()
         } else if st.has(FINISHED) {
-            Some(None)
+            None
         } else {
-            st.set(ON_FINISHED);
-            st.on_finished.push(cb);
+            st.push_on_finished(cb);
             return;
         };
-        drop(st);
-        if let Some(result) = immediate {
-            this.lp.next_tick(move || cb(result));
-        }
+        this.lp.next_tick(move || cb(result));
     }
 
     /// Node's `callFinishedCallbacks`.
     fn call_finished_callbacks(this: &Rc<Self>, err: Option<Error>) {
-        let callbacks = {
-            let mut st = this.state.borrow_mut();
-            if !st.has(ON_FINISHED) {
-                return;
-            }
-            st.clear(ON_FINISHED);
-            std::mem::take(&mut st.on_finished)
-        };
-        for cb in callbacks {
+        let st = &this.state;
+        if !st.has(ON_FINISHED) {
+            return;
+        }
+        st.clear(ON_FINISHED);
+        for cb in st.on_finished.take() {
             cb(err.clone());
         }
     }
 
     /// Node's `finishMaybe`.
     pub(crate) fn finish_maybe(this: &Rc<Self>, sync: bool) {
-        if !this.state.borrow().need_finish() {
+        let st = &this.state;
+        if !st.need_finish() {
             return;
         }
         Self::prefinish(this);
-        let mut st = this.state.borrow_mut();
-        if st.pendingcb != 0 {
+        if st.pendingcb.get() != 0 {
             return;
         }
         if sync {
-            st.pendingcb += 1;
-            drop(st);
+            st.inc_pendingcb();
             let t = this.clone();
             this.lp.next_tick(move || {
-                if t.state.borrow().need_finish() {
+                if t.state.need_finish() {
                     Self::finish(&t);
                 } else {
-                    t.state.borrow_mut().pendingcb -= 1;
+                    t.state.dec_pendingcb();
                 }
             });
         } else if st.need_finish() {
-            st.pendingcb += 1;
-            drop(st);
+            st.inc_pendingcb();
             Self::finish(this);
         }
     }
 
     /// Node's `prefinish`: `_final`, or `'prefinish'` at once when there is none.
     fn prefinish(this: &Rc<Self>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         if st.has(PREFINISHED | FINAL_CALLED) {
             return;
         }
         if this.has_final && !st.has(DESTROYED) {
             st.set(FINAL_CALLED);
-            st.pendingcb += 1;
-            drop(st);
+            st.inc_pendingcb();
             Self::run_sink(this, SinkOp::Final);
         } else {
             st.set(FINAL_CALLED | PREFINISHED);
-            drop(st);
             this.emitter.emit(PREFINISH, &());
         }
     }
 
     /// Node's `onFinish`: `_final` called back.
     fn on_final(this: &Rc<Self>, err: Option<Error>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         if st.has(PREFINISHED) {
-            drop(st);
             let err = err.unwrap_or_else(|| Error::from_code(ErrorCode::MultipleCallback));
             Self::error_or_destroy(this, err, false);
             return;
         }
-        st.pendingcb -= 1;
+        st.dec_pendingcb();
         if let Some(err) = err {
             let sync = st.has(SYNC);
-            drop(st);
             Self::call_finished_callbacks(this, Some(err.clone()));
             Self::error_or_destroy(this, err, sync);
         } else if st.need_finish() {
             st.set(PREFINISHED);
-            drop(st);
             this.emitter.emit(PREFINISH, &());
-            let mut st = this.state.borrow_mut();
-            st.pendingcb += 1;
-            drop(st);
+            st.inc_pendingcb();
             let t = this.clone();
             this.lp.next_tick(move || Self::finish(&t));
         }
@@ -679,14 +609,12 @@ impl<T: 'static> Inner<T> {
 
     /// Node's `finish`: end callbacks, `'finish'`, then auto-destroy.
     fn finish(this: &Rc<Self>) {
-        {
-            let mut st = this.state.borrow_mut();
-            st.pendingcb -= 1;
-            st.set(FINISHED);
-        }
+        let st = &this.state;
+        st.dec_pendingcb();
+        st.set(FINISHED);
         Self::call_finished_callbacks(this, None);
         this.emitter.emit(FINISH, &());
-        if this.state.borrow().has(AUTO_DESTROY) {
+        if st.has(AUTO_DESTROY) {
             Self::destroy(this, None, None);
         }
     }
@@ -695,13 +623,12 @@ impl<T: 'static> Inner<T> {
 
     /// `Writable.prototype.destroy` + `destroyImpl.destroy`.
     pub(crate) fn destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         if st.has(BUFFERED | ON_FINISHED) && !st.has(DESTROYED) {
             let t = this.clone();
             this.lp.next_tick(move || Self::error_buffer(&t));
         }
         if st.has(DESTROYED) {
-            drop(st);
             if let Some(cb) = cb {
                 cb(None);
             }
@@ -712,10 +639,9 @@ impl<T: 'static> Inner<T> {
         }
         st.set(DESTROYED);
         if !st.has(CONSTRUCTED) {
-            st.pending_destroy = Some(PendingDestroy { err, cb });
+            st.pending_destroy.set(Some(PendingDestroy { err, cb }));
             return;
         }
-        drop(st);
         Self::start_destroy(this, err, cb);
     }
 
@@ -733,13 +659,11 @@ impl<T: 'static> Inner<T> {
 
     /// `onDestroy`: the sink's `_destroy` called back (first time only).
     fn on_destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
-        {
-            let mut st = this.state.borrow_mut();
-            if let Some(err) = &err {
-                st.record_error(err);
-            }
-            st.set(CLOSED);
+        let st = &this.state;
+        if let Some(err) = &err {
+            st.record_error(err);
         }
+        st.set(CLOSED);
         if let Some(cb) = cb {
             cb(err.clone());
         }
@@ -755,12 +679,9 @@ impl<T: 'static> Inner<T> {
     }
 
     fn emit_close_nt(this: &Rc<Self>) {
-        let emit = {
-            let mut st = this.state.borrow_mut();
-            st.set(CLOSE_EMITTED);
-            st.has(EMIT_CLOSE)
-        };
-        if emit {
+        let st = &this.state;
+        st.set(CLOSE_EMITTED);
+        if st.has(EMIT_CLOSE) {
             this.emitter.emit(CLOSE, &());
         }
     }
@@ -769,13 +690,11 @@ impl<T: 'static> Inner<T> {
     /// loop as uncaught, and (as in Node, where the throw ends the tick) nothing more of
     /// this tick runs.
     fn emit_error_nt(this: &Rc<Self>, err: Error) -> bool {
-        {
-            let mut st = this.state.borrow_mut();
-            if st.has(ERROR_EMITTED) {
-                return true;
-            }
-            st.set(ERROR_EMITTED);
+        let st = &this.state;
+        if st.has(ERROR_EMITTED) {
+            return true;
         }
+        st.set(ERROR_EMITTED);
         match this.emitter.emit_error(err) {
             Ok(()) => true,
             Err(unhandled) => {
@@ -787,17 +706,15 @@ impl<T: 'static> Inner<T> {
 
     /// Node's `errorOrDestroy`.
     pub(crate) fn error_or_destroy(this: &Rc<Self>, err: Error, sync: bool) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         if st.has(DESTROYED) {
             return;
         }
         if st.has(AUTO_DESTROY) {
-            drop(st);
             Self::destroy(this, Some(err), None);
             return;
         }
         st.record_error(&err);
-        drop(st);
         if sync {
             let t = this.clone();
             this.lp.next_tick(move || {
@@ -810,18 +727,15 @@ impl<T: 'static> Inner<T> {
 
     /// `onConstruct`, on the tick after `_construct` called back.
     fn on_construct_nt(this: &Rc<Self>, err: Option<Error>, first: bool) {
+        let st = &this.state;
         if !first {
             let err = err.unwrap_or_else(|| Error::from_code(ErrorCode::MultipleCallback));
             Self::error_or_destroy(this, err, false);
             return;
         }
-        let (destroyed, pending) = {
-            let mut st = this.state.borrow_mut();
-            st.set(CONSTRUCTED);
-            (st.has(DESTROYED), st.pending_destroy.take())
-        };
-        if destroyed {
-            if let Some(PendingDestroy { err: outer, cb }) = pending {
+        st.set(CONSTRUCTED);
+        if st.has(DESTROYED) {
+            if let Some(PendingDestroy { err: outer, cb }) = st.pending_destroy.take() {
                 // aggregateTwoErrors(er, err): Node makes an AggregateError with the outer
                 // error's code and message; the outer error stands for it here.
                 Self::start_destroy(this, outer.or(err), cb);
@@ -830,14 +744,10 @@ impl<T: 'static> Inner<T> {
             Self::error_or_destroy(this, err, true);
         } else {
             // WritableState[kOnConstructed]
-            let (writing, ending) = {
-                let st = this.state.borrow();
-                (st.has(WRITING), st.has(ENDING))
-            };
-            if !writing {
+            if !st.has(WRITING) {
                 Self::clear_buffer(this);
             }
-            if ending {
+            if st.has(ENDING) {
                 Self::finish_maybe(this, false);
             }
         }

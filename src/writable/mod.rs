@@ -103,14 +103,14 @@ impl<T: 'static> Clone for Writable<T> {
 
 impl<T: 'static> fmt::Debug for Writable<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = self.inner.state.borrow();
+        let st = &self.inner.state;
         f.debug_struct("Writable")
-            .field("length", &st.length)
+            .field("length", &st.length())
             .field("high_water_mark", &st.high_water_mark)
             .field("ending", &st.has(ENDING))
             .field("finished", &st.has(FINISHED))
             .field("destroyed", &st.has(DESTROYED))
-            .field("errored", &st.errored)
+            .field("errored", &st.errored())
             .finish()
     }
 }
@@ -354,50 +354,50 @@ impl<T: 'static> Writable<T> {
 
     /// `true` until `end()`, `destroy()` or an error.
     pub fn writable(&self) -> bool {
-        self.inner.state.borrow().writable()
+        self.inner.state.writable()
     }
 
     /// Whether `end()` has been called (Node's `writableEnded`).
     pub fn writable_ended(&self) -> bool {
-        self.inner.state.borrow().has(ENDING)
+        self.inner.state.has(ENDING)
     }
 
     /// Whether `'finish'` has been (or is being) emitted.
     pub fn writable_finished(&self) -> bool {
-        self.inner.state.borrow().has(FINISHED)
+        self.inner.state.has(FINISHED)
     }
 
     /// Bytes (or chunks) accepted and not yet completed by the sink, the one in flight
     /// included.
     pub fn writable_length(&self) -> usize {
-        self.inner.state.borrow().length
+        self.inner.state.length()
     }
 
     /// The high-water mark.
     pub fn writable_high_water_mark(&self) -> usize {
-        self.inner.state.borrow().high_water_mark
+        self.inner.state.high_water_mark
     }
 
     /// Whether a `'drain'` is owed: a write returned `false` and the stream is neither
     /// ending nor destroyed.
     pub fn writable_need_drain(&self) -> bool {
-        self.inner.state.borrow().flags & (DESTROYED | ENDING | NEED_DRAIN) == NEED_DRAIN
+        self.inner.state.flags() & (DESTROYED | ENDING | NEED_DRAIN) == NEED_DRAIN
     }
 
     /// How many [`cork`](Writable::cork)s are in force.
     pub fn writable_corked(&self) -> usize {
-        self.inner.state.borrow().corked
+        self.inner.state.corked.get()
     }
 
     /// Whether the stream counts chunks rather than bytes.
     pub fn writable_object_mode(&self) -> bool {
-        self.inner.state.borrow().has(OBJECT_MODE)
+        self.inner.state.has(OBJECT_MODE)
     }
 
     /// How many writes wait in the buffer (not counting the one in flight): the length
     /// of Node's `writableBuffer`.
     pub fn writable_buffer_len(&self) -> usize {
-        self.inner.state.borrow().buffered.len()
+        self.inner.state.buffered.borrow().len()
     }
 
     /// Clones of the buffered chunks, in order (Node's `writableBuffer`).
@@ -405,29 +405,29 @@ impl<T: 'static> Writable<T> {
     where
         T: Clone,
     {
-        let st = self.inner.state.borrow();
-        st.buffered.iter().map(|e| e.chunk.clone()).collect()
+        let buffered = self.inner.state.buffered.borrow();
+        buffered.iter().map(|e| e.chunk.clone()).collect()
     }
 
     /// Whether the stream was destroyed or errored before it finished.
     pub fn writable_aborted(&self) -> bool {
-        let st = self.inner.state.borrow();
+        let st = &self.inner.state;
         !st.has(WRITABLE_OFF) && st.has(DESTROYED | ERRORED) && !st.has(FINISHED)
     }
 
     /// Whether `destroy()` has been called.
     pub fn destroyed(&self) -> bool {
-        self.inner.state.borrow().has(DESTROYED)
+        self.inner.state.has(DESTROYED)
     }
 
     /// The stream's first error, if any.
     pub fn errored(&self) -> Option<Error> {
-        self.inner.state.borrow().errored.clone()
+        self.inner.state.errored()
     }
 
     /// Whether `_destroy` has completed (true even with `emit_close: false`).
     pub fn closed(&self) -> bool {
-        self.inner.state.borrow().has(CLOSED)
+        self.inner.state.has(CLOSED)
     }
 
     /// The default encoding for strings.
