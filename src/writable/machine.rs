@@ -215,8 +215,10 @@ impl<T: 'static> Inner<T> {
             st.set(BUFFERED);
         } else {
             st.writelen.set(len);
+            let mut flags = flags;
             if cb.is_some() {
                 st.writecb.set(cb);
+                flags |= WRITE_CB;
             }
             match this.sink.try_borrow_mut() {
                 // The fast path: dispatch `_write` right here, inside `write()`.
@@ -277,18 +279,15 @@ impl<T: 'static> Inner<T> {
         // callback, nothing buffered, no drain owed, not ending, not in object mode. Only
         // the counters move (the general path below does the same for this case).
         if er.is_none()
-            && flags & (EXPECT_WRITE_CB | SYNC | BUFFERED | NEED_DRAIN | OBJECT_MODE | ENDING)
+            && flags
+                & (EXPECT_WRITE_CB | SYNC | BUFFERED | NEED_DRAIN | OBJECT_MODE | ENDING | WRITE_CB)
                 == EXPECT_WRITE_CB | SYNC
         {
-            let cb = st.writecb.take();
-            if cb.is_none() {
-                st.flags.set(flags & !(WRITING | EXPECT_WRITE_CB));
-                st.length.set(st.length.get() - st.writelen.get());
-                st.writelen.set(0);
-                st.pendingcb.set(st.pendingcb.get() - 1);
-                return;
-            }
-            st.writecb.set(cb);
+            st.flags.set(flags & !(WRITING | EXPECT_WRITE_CB));
+            st.length.set(st.length.get() - st.writelen.get());
+            st.writelen.set(0);
+            st.pendingcb.set(st.pendingcb.get() - 1);
+            return;
         }
         Self::on_write_slow(this, er);
     }
@@ -302,7 +301,7 @@ impl<T: 'static> Inner<T> {
         }
         let sync = st.has(SYNC);
         let cb = st.writecb.take();
-        st.clear(WRITING | EXPECT_WRITE_CB);
+        st.clear(WRITING | EXPECT_WRITE_CB | WRITE_CB);
         st.length.set(st.length() - st.writelen.get());
         st.writelen.set(0);
 
@@ -438,6 +437,7 @@ impl<T: 'static> Inner<T> {
                         cb(err.clone());
                     }
                 })));
+                st.set(WRITE_CB);
             }
             st.set(WRITING | EXPECT_WRITE_CB);
             st.reset_buffer();
@@ -450,6 +450,7 @@ impl<T: 'static> Inner<T> {
                 st.writelen.set(entry.len);
                 if entry.callback.is_some() {
                     st.writecb.set(entry.callback);
+                    st.set(WRITE_CB);
                 }
                 st.set(WRITING | EXPECT_WRITE_CB);
                 Self::run_sink(this, SinkOp::Write(entry.chunk));

@@ -34,6 +34,8 @@ pub(crate) const BUFFER_PROCESSING: u32 = 1 << 16;
 pub(crate) const PREFINISHED: u32 = 1 << 17;
 pub(crate) const ON_FINISHED: u32 = 1 << 20;
 pub(crate) const CORKED: u32 = 1 << 23;
+/// `writecb` holds a callback (Node's `kWriteCb`): lets the hot path skip the `Cell`.
+pub(crate) const WRITE_CB: u32 = 1 << 25;
 pub(crate) const EXPECT_WRITE_CB: u32 = 1 << 26;
 pub(crate) const AFTER_WRITE_PENDING: u32 = 1 << 28;
 pub(crate) const BUFFERED: u32 = 1 << 29;
