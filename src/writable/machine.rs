@@ -53,6 +53,7 @@ pub(crate) struct Inner<T: 'static> {
     pub(crate) decode_strings: bool,
     has_writev: bool,
     has_final: bool,
+    has_destroy: bool,
 }
 
 pub(crate) fn destroyed_error(op: &str) -> Error {
@@ -73,6 +74,7 @@ impl<T: 'static> Inner<T> {
         let decode_strings = state.has(DECODE_STRINGS);
         let has_writev = sink.has_writev();
         let has_final = sink.has_final();
+        let has_destroy = sink.has_destroy();
         let has_construct = sink.has_construct();
         let this = Rc::new(Inner {
             state,
@@ -86,6 +88,7 @@ impl<T: 'static> Inner<T> {
             decode_strings,
             has_writev,
             has_final,
+            has_destroy,
         });
         if has_construct {
             // destroyImpl.construct: not constructed until `_construct` calls back, which
@@ -648,6 +651,11 @@ impl<T: 'static> Inner<T> {
 
     /// `destroyImpl._destroy`: calls the sink's `_destroy`.
     fn start_destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
+        if !this.has_destroy {
+            // Node's default `_destroy(err, cb)` is `cb(err)`.
+            Self::on_destroy(this, err, cb);
+            return;
+        }
         let token = DestroyCallback {
             core: Self::core(this),
             shared: Rc::new(DestroyShared {
