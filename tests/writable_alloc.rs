@@ -69,7 +69,11 @@ impl Sink for HeldSink {
 fn shared_chunks_into_a_sync_sink_allocate_nothing() {
     let lp = EventLoop::new().unwrap();
     let bytes = Rc::new(Cell::new(0));
-    let w = Writable::new(&lp.handle(), SyncSink(bytes.clone()), WritableOptions::new());
+    let w = Writable::new(
+        &lp.handle(),
+        SyncSink(bytes.clone()),
+        WritableOptions::new(),
+    );
     let chunk = Bytes::from(vec![7u8; 100]);
     for _ in 0..100 {
         assert!(w.write(chunk.clone()));
@@ -87,7 +91,11 @@ fn shared_chunks_into_a_sync_sink_allocate_nothing() {
 fn owned_vec_chunks_cost_only_their_own_buffer() {
     let lp = EventLoop::new().unwrap();
     let bytes = Rc::new(Cell::new(0));
-    let w = Writable::new(&lp.handle(), SyncSink(bytes.clone()), WritableOptions::new());
+    let w = Writable::new(
+        &lp.handle(),
+        SyncSink(bytes.clone()),
+        WritableOptions::new(),
+    );
     for _ in 0..100 {
         w.write(vec![1u8; 64]);
     }
@@ -96,7 +104,11 @@ fn owned_vec_chunks_cost_only_their_own_buffer() {
         // `vec!` allocates the chunk's buffer; handing it over must add nothing.
         w.write(vec![1u8; 64]);
     }
-    assert_eq!(allocs() - before, 10_000, "one allocation per write: the Vec itself");
+    assert_eq!(
+        allocs() - before,
+        10_000,
+        "one allocation per write: the Vec itself"
+    );
     lp.run().unwrap();
 }
 

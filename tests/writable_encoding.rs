@@ -43,7 +43,12 @@ fn encode_and_decode_match_node_byte_for_byte() {
         checked += 1;
     }
     assert_eq!(checked, 4900);
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -131,7 +131,10 @@ fn destroy_with_error_from_inside_write_reports_it_once() {
     });
     let l = log.clone();
     let r = w.write_cb("a", move |e| {
-        push(&l, format!("cb-a {}", e.map_or("null".into(), |e| e.code().to_string())))
+        push(
+            &l,
+            format!("cb-a {}", e.map_or("null".into(), |e| e.code().to_string())),
+        )
     });
     push(&log, format!("write -> {r}"));
     lp.run().unwrap();
@@ -173,7 +176,10 @@ struct DestroysItself {
 
 impl Sink for DestroysItself {
     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
-        push(&self.log, format!("_write {}", Encoding::Utf8.decode(chunk.as_bytes())));
+        push(
+            &self.log,
+            format!("_write {}", Encoding::Utf8.decode(chunk.as_bytes())),
+        );
         let w = self.me.borrow().clone().expect("stream set");
         w.destroy(None);
         push(&self.log, "destroy returned");
@@ -181,7 +187,11 @@ impl Sink for DestroysItself {
         push(&self.log, "after cb a");
     }
 
-    fn destroy(&mut self, err: Option<nodestream::Error>, cb: nodestream::writable::DestroyCallback) {
+    fn destroy(
+        &mut self,
+        err: Option<nodestream::Error>,
+        cb: nodestream::writable::DestroyCallback,
+    ) {
         push(&self.log, "_destroy");
         cb.call(err);
     }

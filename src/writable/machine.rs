@@ -312,8 +312,7 @@ impl<T: 'static> Inner<T> {
             st.record_error(&er);
             if sync {
                 let t = this.clone();
-                this.lp
-                    .next_tick(move || Self::on_write_error(&t, er, cb));
+                this.lp.next_tick(move || Self::on_write_error(&t, er, cb));
             } else {
                 Self::on_write_error(this, er, cb);
             }

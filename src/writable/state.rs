@@ -186,7 +186,15 @@ mod tests {
         s.length.set(1);
         assert!(!s.need_finish());
         s.length.set(0);
-        for bit in [DESTROYED, FINISHED, WRITING, ERROR_EMITTED, CLOSE_EMITTED, ERRORED, BUFFERED] {
+        for bit in [
+            DESTROYED,
+            FINISHED,
+            WRITING,
+            ERROR_EMITTED,
+            CLOSE_EMITTED,
+            ERRORED,
+            BUFFERED,
+        ] {
             s.set(bit);
             assert!(!s.need_finish(), "bit {bit:#x}");
             s.clear(bit);
