@@ -12,6 +12,7 @@ use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback
 use nodestream::{Encoding, EventLoop};
 
 type Log = Rc<RefCell<Vec<String>>>;
+type Hook = Box<dyn FnMut(&str, &Writable)>;
 
 fn push(log: &Log, s: impl Into<String>) {
     log.borrow_mut().push(s.into());
@@ -21,7 +22,7 @@ fn push(log: &Log, s: impl Into<String>) {
 struct Hooked {
     log: Log,
     me: Rc<RefCell<Option<Writable>>>,
-    hook: Box<dyn FnMut(&str, &Writable)>,
+    hook: Hook,
 }
 
 impl Sink for Hooked {
