@@ -78,9 +78,9 @@ fn posts_wake_a_loop_blocked_in_poll_and_run_with_ticks_after_each() {
     let keep = h.keep_alive();
     let log = Rc::new(RefCell::new(Vec::new()));
     // The loop side records through a thread-local; the posted closure only says "go".
+    type Target = Option<(nodestream::LoopHandle, Rc<RefCell<Vec<&'static str>>>)>;
     thread_local! {
-        static TARGET: RefCell<Option<(nodestream::LoopHandle, Rc<RefCell<Vec<&'static str>>>)>> =
-            const { RefCell::new(None) };
+        static TARGET: RefCell<Target> = const { RefCell::new(None) };
     }
     TARGET.with(|t| *t.borrow_mut() = Some((h.clone(), log.clone())));
     let worker = thread::spawn(move || {
@@ -125,7 +125,7 @@ fn posting_to_a_dropped_loop_gives_the_closure_back() {
     let back = remote.post(move || {
         h3.fetch_add(1, Ordering::SeqCst);
     });
-    let f = back.err().expect("refused");
+    let f = back.expect_err("refused");
     f(); // it is the caller's again
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 }
