@@ -13,3 +13,6 @@ pub use nodestream_fdpass as fdpass;
 mod error;
 
 pub use error::{Error, ErrorCode};
+
+mod fd;
+mod sys;
