@@ -15,4 +15,5 @@ mod error;
 pub use error::{Error, ErrorCode};
 
 mod fd;
+mod fs;
 mod sys;
