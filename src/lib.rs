@@ -16,4 +16,5 @@ pub use error::{Error, ErrorCode};
 
 mod fd;
 mod fs;
+mod process;
 mod sys;
