@@ -16,5 +16,6 @@ pub use error::{Error, ErrorCode};
 
 mod fd;
 mod fs;
+mod net;
 mod process;
 mod sys;
