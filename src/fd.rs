@@ -23,7 +23,7 @@
 //!
 //! - sockets are written with `sendmsg(MSG_NOSIGNAL)`, which never raises the signal;
 //! - every other fd (pipes, ttys, character devices; they have no `MSG_NOSIGNAL`) is written
-//!   under a [`SigpipeGuard`](crate::sys::SigpipeGuard): `SIGPIPE` is blocked in the writing
+//!   under a [`SigpipeGuard`]: `SIGPIPE` is blocked in the writing
 //!   thread for the duration of one [`write_chunks`] call, a `SIGPIPE` raised by an `EPIPE` is
 //!   taken off the pending set with a zero-timeout `sigtimedwait`, and the thread's mask is
 //!   restored. The write reports `EPIPE` and the process lives, whatever its disposition.

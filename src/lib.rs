@@ -18,4 +18,5 @@ mod fd;
 mod fs;
 mod net;
 mod process;
+mod stdio;
 mod sys;

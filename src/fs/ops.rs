@@ -1,6 +1,6 @@
 //! File operations: each runs on a [`Pool`] thread and ends in a completion the caller gives.
 //!
-//! The descriptor travels with the operation: [`write`] and [`fsync`] take the [`OwnedFd`] and
+//! The descriptor travels with the operation: [`write()`] and [`fsync`] take the [`OwnedFd`] and
 //! hand it back in their completion, so an fd is never used by two threads at once, an
 //! in-flight write can never race its own close, and a completion that is dropped unrun (its
 //! loop gone) closes the fd instead of leaking it. This is Node's own rule for file streams:
@@ -150,7 +150,7 @@ pub(crate) fn open(
     pool.submit(move || done(open_sync(&path, flags, mode)));
 }
 
-/// What a [`write`] did, handed to its completion with the fd and buffers it borrowed.
+/// What a [`write()`] did, handed to its completion with the fd and buffers it borrowed.
 #[derive(Debug)]
 pub(crate) struct Written<B> {
     /// The fd, back to its owner.
