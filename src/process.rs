@@ -256,4 +256,94 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn cat_echo_driven_by_the_loop_with_exact_bytes() {
+        isolated!(cat_echo_driven_by_the_loop_with_exact_bytes, || {
+            use crate::fd::FdSource;
+            use crate::{EventLoop, PostAction};
+            use std::cell::RefCell;
+            use std::rc::Rc;
+
+            let lp = EventLoop::new().unwrap();
+            let h = lp.handle();
+            let mut child = spawn(&mut Command::new("cat")).unwrap();
+            // 100,000 chunks of 100 bytes, the seeds' pattern at a tenth of the size.
+            let chunks: Rc<Vec<Vec<u8>>> = Rc::new(
+                (0..100_000u32)
+                    .map(|i| (0..100u32).map(|j| (i.wrapping_mul(7) ^ j) as u8).collect())
+                    .collect(),
+            );
+            let expected = chunks.concat();
+
+            let stdin = Rc::new(RefCell::new(Some(FdSource(child.take_stdin().unwrap()))));
+            let (mut done, mut offset) = (0usize, 0usize);
+            let (queue, fd) = (Rc::clone(&chunks), Rc::clone(&stdin));
+            let write_side = move |_| {
+                let mut slot = fd.borrow_mut();
+                let out = write_chunks(
+                    slot.as_ref().unwrap().as_fd(),
+                    FdKind::Other,
+                    offset,
+                    queue[done..].iter().map(|c| &c[..]),
+                );
+                done += out.progress.completed;
+                offset = out.progress.offset;
+                match out.stop {
+                    WriteStop::WouldBlock => PostAction::Continue,
+                    WriteStop::Budget => PostAction::Again,
+                    WriteStop::Done => {
+                        assert_eq!(done, queue.len());
+                        *slot = None; // close: cat reads end of file
+                        PostAction::Remove
+                    }
+                    WriteStop::Error(e) => panic!("{e}"),
+                }
+            };
+            let mut source = stdin.borrow_mut().take().unwrap();
+            h.register(&mut source, mio::Interest::WRITABLE, write_side)
+                .unwrap();
+            *stdin.borrow_mut() = Some(source);
+
+            let got = Rc::new(RefCell::new(Vec::new()));
+            let stdout = Rc::new(RefCell::new(Some(FdSource(child.take_stdout().unwrap()))));
+            let (sink, fd) = (Rc::clone(&got), Rc::clone(&stdout));
+            let mut buf = vec![0u8; 65536];
+            let read_side = move |_| {
+                let mut slot = fd.borrow_mut();
+                let mut sink = sink.borrow_mut();
+                let out = read_until_blocked(
+                    slot.as_ref().unwrap().as_fd(),
+                    FdKind::Other,
+                    &mut buf,
+                    crate::IO_BUDGET,
+                    |b| sink.extend_from_slice(b),
+                );
+                match out.stop {
+                    ReadStop::WouldBlock => PostAction::Continue,
+                    ReadStop::Budget => PostAction::Again,
+                    ReadStop::Eof => {
+                        *slot = None;
+                        PostAction::Remove
+                    }
+                    ReadStop::Error(e) => panic!("{e}"),
+                }
+            };
+            let mut source = stdout.borrow_mut().take().unwrap();
+            h.register(&mut source, mio::Interest::READABLE, read_side)
+                .unwrap();
+            *stdout.borrow_mut() = Some(source);
+
+            // Both sources remove themselves when done, and the loop then has nothing left.
+            lp.run().unwrap();
+            assert!(stdin.borrow().is_none() && stdout.borrow().is_none());
+            assert!(
+                *got.borrow() == expected,
+                "cat echoed {} of {} bytes",
+                got.borrow().len(),
+                expected.len()
+            );
+            assert!(child.wait().unwrap().success());
+        });
+    }
 }

@@ -452,4 +452,65 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn completions_posted_to_the_loop_run_on_the_loop_thread_in_order() {
+        isolated!(
+            completions_posted_to_the_loop_run_on_the_loop_thread_in_order,
+            || {
+                use crate::EventLoop;
+                use std::sync::{Arc, Mutex};
+
+                let lp = EventLoop::new().unwrap();
+                let remote = lp.remote();
+                // A file operation in flight keeps the loop alive, as in Node.
+                let keep = lp.handle().keep_alive();
+                let loop_thread = std::thread::current().id();
+                let trace = Arc::new(Mutex::new(Vec::<String>::new()));
+                let path = TempPath::new("loop");
+                let pool = Arc::new(Pool::new(2));
+
+                let (t, r, p) = (Arc::clone(&trace), remote.clone(), Arc::clone(&pool));
+                open(
+                    &pool,
+                    &path.0,
+                    OpenFlags::WRITE,
+                    DEFAULT_MODE,
+                    move |opened| {
+                        let posted = r.clone().post(move || {
+                            assert_eq!(std::thread::current().id(), loop_thread);
+                            t.lock().unwrap().push("open".into());
+                            let fd = opened.unwrap();
+                            let pool = Arc::clone(&p);
+                            write(
+                                &pool,
+                                fd,
+                                vec![b"posted ".to_vec(), b"back".to_vec()],
+                                None,
+                                move |w| {
+                                    let p2 = p;
+                                    let _ = r.clone().post(move || {
+                                        assert_eq!(std::thread::current().id(), loop_thread);
+                                        t.lock().unwrap().push(format!("write {}", w.bytes));
+                                        w.result.unwrap();
+                                        close(&p2, w.fd, move |closed| {
+                                            let _ = r.post(move || {
+                                                closed.unwrap();
+                                                t.lock().unwrap().push("close".into());
+                                                drop(keep);
+                                            });
+                                        });
+                                    });
+                                },
+                            );
+                        });
+                        assert!(posted.is_ok());
+                    },
+                );
+                lp.run().unwrap();
+                assert_eq!(*trace.lock().unwrap(), ["open", "write 11", "close"]);
+                assert_eq!(std::fs::read(&path.0).unwrap(), b"posted back");
+            }
+        );
+    }
 }

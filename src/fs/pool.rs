@@ -123,12 +123,17 @@ impl Pool {
 }
 
 impl Drop for Pool {
-    /// Lets the workers finish every queued job, then joins them.
+    /// Lets the workers finish every queued job, then joins them (all but the calling thread,
+    /// when the last owner of the pool was one of its own jobs: that worker exits once its
+    /// job returns).
     fn drop(&mut self) {
         self.shared.state.lock().shutdown = true;
         self.shared.cond.notify_all();
+        let me = thread::current().id();
         for handle in self.workers.get_mut().drain(..) {
-            let _ = handle.join();
+            if handle.thread().id() != me {
+                let _ = handle.join();
+            }
         }
     }
 }
@@ -229,5 +234,21 @@ mod tests {
             rx.try_iter().collect::<Vec<_>>(),
             (0..20).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_pool_dropped_by_its_own_job_does_not_deadlock() {
+        let owner = Arc::new(Pool::new(2));
+        let keep = Arc::clone(&owner);
+        let (gate_tx, gate_rx) = mpsc::channel::<()>();
+        let (tx, rx) = mpsc::channel();
+        owner.submit(move || {
+            gate_rx.recv().unwrap();
+            drop(keep); // the last owner: Pool::drop runs on this worker
+            tx.send(()).unwrap();
+        });
+        drop(owner);
+        gate_tx.send(()).unwrap();
+        rx.recv_timeout(Duration::from_secs(10)).unwrap();
     }
 }
