@@ -434,13 +434,39 @@ pub fn peer_credentials(socket: impl AsFd) -> io::Result<Credentials> {
 ///
 /// - [`PidfdError::Unsupported`]: the kernel (or this build's target) has no
 ///   `SO_PEERPIDFD`.
-/// - [`PidfdError::PeerGone`]: the peer process has exited and been reaped.
+/// - [`PidfdError::PeerGone`]: the peer process has exited. Kernels 6.5 to 6.14 refuse a
+///   pidfd of a reaped process (`EINVAL` or `ESRCH`); newer ones hand it out, and then this
+///   function sees it poll readable (exited), closes it and reports the same error. A peer
+///   may of course exit just after this returns `Ok`: the pidfd then tells so (it polls
+///   readable) and never names another process.
 /// - [`PidfdError::Io`]: anything else, such as `ENODATA` for a socket with no peer.
+///
+/// # Examples
+///
+/// ```
+/// use nodestream_fdpass::{peer_pidfd, PidfdError};
+///
+/// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+/// match peer_pidfd(&a) {
+///     Ok(pidfd) => drop(pidfd), // names this very process
+///     Err(PidfdError::Unsupported) => {} // a kernel before 6.5
+///     Err(e) => return Err(e.into()),
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn peer_pidfd(socket: impl AsFd) -> Result<OwnedFd, PidfdError> {
-    match sys::peer_pidfd(socket.as_fd()) {
-        Ok(Some(fd)) => Ok(fd),
-        Ok(None) => Err(PidfdError::Unsupported),
-        Err(e) => Err(classify_pidfd_error(e)),
+    let pidfd = match sys::peer_pidfd(socket.as_fd()) {
+        Ok(Some(fd)) => fd,
+        Ok(None) => return Err(PidfdError::Unsupported),
+        Err(e) => return Err(classify_pidfd_error(e)),
+    };
+    // Newer kernels hand out pidfds of exited (even reaped) processes; a pidfd polls
+    // readable once its process has exited. Report that the same way on every kernel.
+    let mut poll = [rustix::event::PollFd::new(&pidfd, rustix::event::PollFlags::IN)];
+    match rustix::event::poll(&mut poll, Some(&rustix::event::Timespec::default())) {
+        Ok(0) => Ok(pidfd),
+        Ok(_) => Err(PidfdError::PeerGone),
+        Err(e) => Err(PidfdError::Io(e.into())),
     }
 }
 
@@ -460,7 +486,7 @@ pub enum PidfdError {
     /// The kernel predates `SO_PEERPIDFD` (Linux 6.5), or this build does not know its number
     /// for the target architecture. Converts to [`io::ErrorKind::Unsupported`].
     Unsupported,
-    /// The peer process has exited and been reaped. Converts to `ESRCH`.
+    /// The peer process has exited. Converts to `ESRCH`.
     PeerGone,
     /// Any other error of `getsockopt`.
     Io(io::Error),
