@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use nodestream::fdpass::{control_space, recv_with_fds, send_with_fds, socketpair, SocketKind};
 use rustix::io::{IoSlice, IoSliceMut};
 use rustix::net::{
-    recvmsg, sendmsg, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags,
-    SendAncillaryBuffer, SendAncillaryMessage, SendFlags,
+    recvmsg, sendmsg, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags,
 };
 
 const ITERATIONS: u32 = 200_000;
@@ -142,9 +142,7 @@ fn main() {
         }
     }
     let [libc, rust, rustix] = best.map(rate);
-    println!(
-        "fdpass round trip, 1 byte + 1 fd, {ITERATIONS} iterations, best of {ROUNDS} rounds"
-    );
+    println!("fdpass round trip, 1 byte + 1 fd, {ITERATIONS} iterations, best of {ROUNDS} rounds");
     println!("  rust (nodestream::fdpass):   {rust:>8.0} fds/s");
     println!("  raw libc (the C loop):       {libc:>8.0} fds/s");
     println!("  raw rustix (inline syscall): {rustix:>8.0} fds/s");

@@ -136,11 +136,7 @@ pub const fn control_space(max_fds: usize) -> usize {
 /// );
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn send_with_fds(
-    socket: impl AsFd,
-    data: &[u8],
-    fds: &[BorrowedFd<'_>],
-) -> io::Result<usize> {
+pub fn send_with_fds(socket: impl AsFd, data: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
     if fds.len() > MAX_FDS {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -338,7 +334,7 @@ impl From<RecvError> for io::Error {
     fn from(e: RecvError) -> Self {
         match e {
             RecvError::Io(e) => e,
-            RecvError::Truncated(t) => io::Error::new(io::ErrorKind::Other, t),
+            RecvError::Truncated(t) => io::Error::other(t),
         }
     }
 }
@@ -462,7 +458,10 @@ pub fn peer_pidfd(socket: impl AsFd) -> Result<OwnedFd, PidfdError> {
     };
     // Newer kernels hand out pidfds of exited (even reaped) processes; a pidfd polls
     // readable once its process has exited. Report that the same way on every kernel.
-    let mut poll = [rustix::event::PollFd::new(&pidfd, rustix::event::PollFlags::IN)];
+    let mut poll = [rustix::event::PollFd::new(
+        &pidfd,
+        rustix::event::PollFlags::IN,
+    )];
     match rustix::event::poll(&mut poll, Some(&rustix::event::Timespec::default())) {
         Ok(0) => Ok(pidfd),
         Ok(_) => Err(PidfdError::PeerGone),

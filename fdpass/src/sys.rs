@@ -1,18 +1,18 @@
 //! Every raw call of the crate, and all of its `unsafe`.
 //!
 //! This module provides:
-//! - [`sendmsg`]: one `sendmsg(2)` carrying bytes and an `SCM_RIGHTS` message, with
+//! - [`sendmsg`] does one `sendmsg(2)` carrying bytes and an `SCM_RIGHTS` message, with
 //!   `MSG_NOSIGNAL`; the control bytes are built on the stack, every byte written.
-//! - [`recvmsg`]: one `recvmsg(2)` with `MSG_CMSG_CLOEXEC` into caller-provided buffers, and
+//! - [`recvmsg`] does one `recvmsg(2)` with `MSG_CMSG_CLOEXEC` into caller-provided buffers, and
 //!   [`ControlMessages`], which walks every control message the kernel wrote and turns every
 //!   descriptor in it into an [`OwnedFd`] (closing whatever the caller does not take).
-//! - [`peer_pidfd`]: `getsockopt(SO_PEERPIDFD)`.
+//! - [`peer_credentials`] and [`peer_pidfd`] do `getsockopt(SO_PEERCRED)` and
+//!   `getsockopt(SO_PEERPIDFD)`.
 //! - The control-message layout (`cmsg_space` and friends) as the kernel writes it, in safe
 //!   `const fn`s, so that nothing outside this module needs libc's `CMSG_*` functions.
 //!
 //! No raw descriptor number leaves this module: descriptors go in as [`BorrowedFd`] and come
-//! out as [`OwnedFd`].
-#![allow(unsafe_code)]
+//! out as [`OwnedFd`]. The crate root allows `unsafe_code` for this module alone.
 
 use std::io;
 use std::mem::{self, MaybeUninit};
@@ -296,7 +296,8 @@ impl ControlMessages<'_> {
         if len < cmsg_len(0) {
             return None; // malformed; the kernel never writes this
         }
-        let level = libc::c_int::from_ne_bytes(rest[HDR_LEN_SIZE..HDR_LEN_SIZE + 4].try_into().ok()?);
+        let level =
+            libc::c_int::from_ne_bytes(rest[HDR_LEN_SIZE..HDR_LEN_SIZE + 4].try_into().ok()?);
         let kind = libc::c_int::from_ne_bytes(rest[HDR_LEN_SIZE + 4..HDR_SIZE].try_into().ok()?);
         let end = pos + len.min(rest.len());
         Some(Header {
@@ -428,10 +429,7 @@ pub(crate) fn peer_pidfd(socket: BorrowedFd<'_>) -> io::Result<Option<OwnedFd>> 
         return Err(io::Error::last_os_error());
     }
     if raw < 0 || len as usize != mem::size_of::<libc::c_int>() {
-        return Err(io::Error::new(
-            io::ErrorKind::Other,
-            "SO_PEERPIDFD returned no descriptor",
-        ));
+        return Err(io::Error::other("SO_PEERPIDFD returned no descriptor"));
     }
     // SAFETY: a successful `SO_PEERPIDFD` installs a new descriptor in our table and hands
     // its number to us alone.
@@ -467,8 +465,20 @@ mod tests {
             *at += cmsg_space(payload.len());
         };
         let cred: Vec<u8> = [7i32, 8, 9].iter().flat_map(|v| v.to_ne_bytes()).collect();
-        hdr(&mut buf, &mut at, libc::SOL_SOCKET, libc::SCM_CREDENTIALS, &cred);
-        hdr(&mut buf, &mut at, 12345, libc::SCM_RIGHTS, &5i32.to_ne_bytes());
+        hdr(
+            &mut buf,
+            &mut at,
+            libc::SOL_SOCKET,
+            libc::SCM_CREDENTIALS,
+            &cred,
+        );
+        hdr(
+            &mut buf,
+            &mut at,
+            12345,
+            libc::SCM_RIGHTS,
+            &5i32.to_ne_bytes(),
+        );
         hdr(&mut buf, &mut at, libc::SOL_SOCKET, libc::SCM_RIGHTS, &[]);
         let mut walker = ControlMessages {
             bytes: &mut buf,

@@ -63,7 +63,11 @@ fn round_trips_allocate_nothing_per_message() {
     for _ in 0..1000 {
         round_trip(&mut fds);
     }
-    assert_eq!(allocations() - before, 0, "allocations in 1,000 round trips");
+    assert_eq!(
+        allocations() - before,
+        0,
+        "allocations in 1,000 round trips"
+    );
 
     // The counter does see allocations, so the zero above means something.
     let before = allocations();

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use nodestream_fdpass::{
     control_space, peer_credentials, peer_pidfd, recv_with_fds, send_with_fds, socketpair,
-    PidfdError, RecvError, SocketKind, TruncationCause, Truncated,
+    PidfdError, RecvError, SocketKind, Truncated, TruncationCause,
 };
 use util::{fd_count, in_child, pipe, recv, run_child, FdCheck};
 
@@ -165,7 +165,10 @@ fn child_epipe_without_sigpipe() {
 #[test]
 fn peer_gone_is_epipe_never_sigpipe() {
     let status = run_child("child_epipe_without_sigpipe");
-    assert!(status.success(), "child ended by {status} (SIGPIPE would be signal 13)");
+    assert!(
+        status.success(),
+        "child ended by {status} (SIGPIPE would be signal 13)"
+    );
 }
 
 #[test]
@@ -197,7 +200,7 @@ fn eintr_is_retried_by_a_blocked_receive() {
     // sent SIGUSR1.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = count_signal as libc::sighandler_t;
+        action.sa_sigaction = count_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
         action.sa_flags = 0;
         libc::sigemptyset(&mut action.sa_mask);
         assert_eq!(
@@ -211,10 +214,8 @@ fn eintr_is_retried_by_a_blocked_receive() {
     for _ in 0..10 {
         std::thread::sleep(Duration::from_millis(10));
         // SAFETY: the thread has not been joined, so its pthread_t is valid.
-        assert_eq!(
-            unsafe { libc::pthread_kill(receiver.as_pthread_t(), libc::SIGUSR1) },
-            0
-        );
+        let rc = unsafe { libc::pthread_kill(receiver.as_pthread_t(), libc::SIGUSR1) };
+        assert_eq!(rc, 0);
     }
     std::thread::sleep(Duration::from_millis(10));
     assert!(SIGNALS.load(Ordering::SeqCst) > before);
@@ -284,7 +285,12 @@ fn peer_pidfd_of_an_exited_peer_is_peer_gone() {
     let listener = UnixListener::bind(&path).unwrap();
     let exe = std::env::current_exe().unwrap();
     let status = std::process::Command::new(exe)
-        .args(["child_connect_and_exit", "--exact", "--ignored", "--test-threads=1"])
+        .args([
+            "child_connect_and_exit",
+            "--exact",
+            "--ignored",
+            "--test-threads=1",
+        ])
         .env("FDPASS_CHILD", "1")
         .env("FDPASS_SOCKET", &path)
         .stdout(std::process::Stdio::null())

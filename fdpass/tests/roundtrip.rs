@@ -133,7 +133,10 @@ fn ten_thousand_messages_with_fds_arrive_in_order() {
         for j in 0..100u32 {
             let i = batch * 100 + j;
             let file = &files[i as usize % 4];
-            assert_eq!(send_with_fds(&a, &i.to_be_bytes(), &[file.as_fd()]).unwrap(), 4);
+            assert_eq!(
+                send_with_fds(&a, &i.to_be_bytes(), &[file.as_fd()]).unwrap(),
+                4
+            );
         }
         for j in 0..100u32 {
             let i = batch * 100 + j;
@@ -197,12 +200,19 @@ fn datagram_and_seqpacket_keep_boundaries_and_report_data_truncation() {
 #[test]
 fn zero_data_bytes_with_fds_is_rejected_and_nothing_is_sent() {
     let _check = FdCheck::start();
-    for kind in [SocketKind::Stream, SocketKind::Datagram, SocketKind::SeqPacket] {
+    for kind in [
+        SocketKind::Stream,
+        SocketKind::Datagram,
+        SocketKind::SeqPacket,
+    ] {
         let (a, b) = socketpair(kind, true).unwrap();
         let (r, _w) = pipe();
         let err = send_with_fds(&a, b"", &[r.as_fd()]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{kind:?}");
-        assert_eq!(err.to_string(), "file descriptors can only be sent with data");
+        assert_eq!(
+            err.to_string(),
+            "file descriptors can only be sent with data"
+        );
         let err = recv(&b, 4, 1).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "{kind:?}: {err}");
         // Zero bytes and no fds is an ordinary (empty) send.
@@ -295,7 +305,10 @@ fn partial_send_carries_the_fds_once_with_its_first_part() {
             }
         }
     }
-    assert!(sends > 1, "the small send buffer did not force a partial send");
+    assert!(
+        sends > 1,
+        "the small send buffer did not force a partial send"
+    );
     assert_eq!(received, data);
     assert_eq!(arrivals.len(), 1, "the fd must arrive exactly once");
     assert_eq!(arrivals[0].0, 0, "the fd must arrive with the first byte");
@@ -394,7 +407,10 @@ fn so_passpidfd_pidfds_are_walked_and_closed() {
     };
     if r != 0 {
         // Kernels before 6.5 have no SO_PASSPIDFD; nothing to walk then.
-        assert_eq!(io::Error::last_os_error().raw_os_error(), Some(libc::ENOPROTOOPT));
+        assert_eq!(
+            io::Error::last_os_error().raw_os_error(),
+            Some(libc::ENOPROTOOPT)
+        );
         return;
     }
     let files = numbered_files(2);

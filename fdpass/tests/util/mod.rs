@@ -92,7 +92,13 @@ pub fn recv(
 pub fn run_child(name: &str) -> ExitStatus {
     let exe = std::env::current_exe().expect("current_exe");
     Command::new(exe)
-        .args([name, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            name,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("FDPASS_CHILD", "1")
         .status()
         .expect("spawn child test process")
