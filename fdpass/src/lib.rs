@@ -164,9 +164,11 @@ pub fn send_with_fds(socket: impl AsFd, data: &[u8], fds: &[BorrowedFd<'_>]) -> 
 /// `SO_PASSPIDFD` is on) is closed, since [`peer_pidfd`] gives one on demand; descriptors of
 /// every `SCM_RIGHTS` message go to `fds`.
 ///
-/// On a stream socket descriptors arrive with the first byte they were sent with, and the
-/// kernel does not join that byte to earlier data in one read, so a reader of small pieces
-/// still sees them with the right byte. A read of 0 bytes with no descriptors is end of
+/// On a stream socket descriptors arrive with the first byte of the data they were sent
+/// with: a read that returns descriptors contains that byte and ends no later than the end
+/// of that data (Linux may put earlier data without descriptors before it in the same read,
+/// but never later data, nor a second message with descriptors). A reader of small pieces
+/// therefore gets them with the right byte. A read of 0 bytes with no descriptors is end of
 /// stream (or an empty datagram).
 ///
 /// # Errors

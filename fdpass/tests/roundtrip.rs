@@ -423,3 +423,28 @@ fn so_passpidfd_pidfds_are_walked_and_closed() {
         assert_eq!(fds.iter().map(size_of).collect::<Vec<_>>(), vec![1, 2]);
     }
 }
+
+#[test]
+fn on_a_stream_a_large_read_ends_with_the_message_that_carried_fds() {
+    let _check = FdCheck::start();
+    let (a, b) = UnixStream::pair().unwrap();
+    let files = numbered_files(2);
+    send_with_fds(&a, b"abc", &[files[0].as_fd()]).unwrap();
+    send_with_fds(&a, b"de", &[]).unwrap();
+    send_with_fds(&a, b"fg", &[files[1].as_fd()]).unwrap();
+    send_with_fds(&a, b"hi", &[]).unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (bytes, fds, _) = recv(&b, 64, 4).unwrap();
+        let sizes: Vec<u64> = fds.iter().map(size_of).collect();
+        seen.push((String::from_utf8(bytes).unwrap(), sizes));
+    }
+    // Linux joins fd-less data before a message with fds ("de" + "fg"), but never data
+    // after it: a read that returns fds ends with the message they were sent with.
+    let expected = [("abc", vec![1]), ("defg", vec![2]), ("hi", vec![])];
+    let expected: Vec<(String, Vec<u64>)> = expected
+        .into_iter()
+        .map(|(s, v)| (s.to_string(), v))
+        .collect();
+    assert_eq!(seen, expected);
+}
