@@ -227,7 +227,7 @@ where
         }
         // The kernel installs descriptors until the room runs out or installing one fails
         // (EMFILE). Room for one more than arrived means installing failed.
-        let cause = if recv.control_capacity >= sys::cmsg_len((rights + 1) * 4) {
+        let cause = if recv.control_capacity >= sys::cmsg_len((rights + 1) * sys::FD_SIZE) {
             TruncationCause::FdLimit
         } else {
             TruncationCause::ControlBuffer

@@ -63,7 +63,7 @@ const SO_PEERPIDFD: Option<libc::c_int> = None;
 const HDR_LEN_SIZE: usize = mem::size_of::<usize>();
 const HDR_SIZE: usize = HDR_LEN_SIZE + 2 * mem::size_of::<libc::c_int>();
 const CMSG_ALIGN_TO: usize = mem::size_of::<usize>();
-const FD_SIZE: usize = mem::size_of::<libc::c_int>();
+pub(crate) const FD_SIZE: usize = mem::size_of::<libc::c_int>();
 const UCRED_SIZE: usize = mem::size_of::<libc::ucred>();
 
 /// `CMSG_ALIGN`.

@@ -135,6 +135,8 @@ fn at_fd_limit(spare: u64) {
 
 #[test]
 fn emfile_on_receive_is_a_clear_error_without_leaks() {
+    // Spawning makes transient fds; hold the lock so no fd count runs meanwhile.
+    let _check = FdCheck::start();
     for name in ["child_emfile_no_room", "child_emfile_room_for_one"] {
         let status = run_child(name);
         assert!(status.success(), "{name}: {status}");
@@ -164,6 +166,7 @@ fn child_epipe_without_sigpipe() {
 
 #[test]
 fn peer_gone_is_epipe_never_sigpipe() {
+    let _check = FdCheck::start();
     let status = run_child("child_epipe_without_sigpipe");
     assert!(
         status.success(),
