@@ -185,7 +185,10 @@ impl Error {
 
     /// An error with a code of the caller's choosing, as `new Error(msg)` with `err.code =
     /// code` in Node.
-    pub fn custom(code: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Error {
+    pub fn custom(
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Error {
         Error::new(ErrorCode::Custom(code.into()), message)
     }
 

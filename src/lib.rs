@@ -19,3 +19,10 @@ pub use reactor::{
     Clock, EventLoop, ImmediateId, KeepAlive, LoopHandle, ManualClock, PostAction, Readiness,
     RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,
 };
+
+mod fd;
+mod fs;
+mod net;
+mod process;
+mod stdio;
+mod sys;
