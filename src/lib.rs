@@ -3,7 +3,8 @@
 //! The crate is built in layers (see `docs/architecture.md`):
 //! - [`emitter`]: Node's EventEmitter (re-exported from `nodestream-emitter`);
 //! - [`fdpass`]: SCM_RIGHTS send and receive (re-exported from `nodestream-fdpass`);
-//! - the error type every stream reports through, [`Error`] with Node's [`ErrorCode`].
+//! - the error type every stream reports through, [`Error`] with Node's [`ErrorCode`];
+//! - [`reactor`]: the event loop ([`EventLoop`], [`LoopHandle`], [`RemoteHandle`]).
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![deny(unsafe_code)]
 
@@ -11,5 +12,10 @@ pub use nodestream_emitter as emitter;
 pub use nodestream_fdpass as fdpass;
 
 mod error;
+pub mod reactor;
 
 pub use error::{Error, ErrorCode};
+pub use reactor::{
+    Clock, EventLoop, ImmediateId, KeepAlive, LoopHandle, ManualClock, PostAction, Readiness,
+    RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,
+};
