@@ -19,3 +19,6 @@ pub use reactor::{
     Clock, EventLoop, ImmediateId, KeepAlive, LoopHandle, ManualClock, PostAction, Readiness,
     RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,
 };
+
+mod fd;
+mod sys;
