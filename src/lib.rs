@@ -13,6 +13,7 @@ pub use nodestream_fdpass as fdpass;
 
 mod error;
 pub mod reactor;
+pub mod readable;
 
 pub use error::{Error, ErrorCode};
 pub use reactor::{

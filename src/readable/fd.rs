@@ -1,0 +1,1 @@
+//! The fd-backed source (in progress).

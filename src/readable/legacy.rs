@@ -1,0 +1,1 @@
+//! Legacy `Stream#pipe` (in progress).
