@@ -1,7 +1,7 @@
 //! Node's `StringDecoder`: turns a byte stream into text without splitting a character
 //! (or a base64 group) across two chunks.
 
-use super::encoding_shim::Encoding;
+use crate::encoding::Encoding;
 
 /// A streaming decoder for one encoding. Bytes that end in the middle of a character are
 /// held back until the next [`write`](StringDecoder::write) or [`end`](StringDecoder::end).

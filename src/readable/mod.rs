@@ -42,7 +42,6 @@
 
 mod chunk;
 mod decoder;
-mod encoding_shim;
 mod destroy;
 mod flow;
 mod source;
@@ -57,7 +56,7 @@ use std::fmt;
 use std::rc::{Rc, Weak};
 
 use crate::emitter::{Event, EventEmitter, IntoEvent, ListenerId};
-pub use encoding_shim::Encoding;
+pub use crate::encoding::Encoding;
 use crate::reactor::LoopHandle;
 use crate::Error;
 

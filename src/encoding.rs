@@ -1,5 +1,18 @@
-//! Temporary stand-in for `crate::encoding` until the Writable branch lands.
-#![allow(dead_code)]
+//! Node's string encodings: what `Buffer.from(string, encoding)` and
+//! `buf.toString(encoding)` do, byte for byte, including their handling of bad input.
+//!
+//! Node's rules for malformed input are lenient and never fail:
+//! - `hex` decodes pairs of hex digits and stops at the first pair that is not hex; an odd
+//!   last digit is dropped (`"abz1"` gives `[0xab]`).
+//! - `base64` and `base64url` accept both alphabets, skip characters outside them
+//!   (whitespace included), stop at the first `=`, and never produce more than
+//!   `floor(n * 3 / 4)` bytes for `n` characters (trailing `=` not counted).
+//! - `latin1`/`binary` and `ascii` keep the low byte of each UTF-16 code unit (`"€"`, U+20AC,
+//!   becomes `0xac`); as does every single-byte decoder above for characters past U+00FF.
+//! - Decoding `utf8` replaces each maximal invalid subsequence with U+FFFD; `ascii` clears the
+//!   high bit of each byte; `utf16le` drops an odd last byte.
+//!
+//! An unknown encoding name is [`ErrorCode::UnknownEncoding`], as in Node.
 
 use std::fmt;
 
