@@ -5,6 +5,8 @@ use std::any::Any;
 use std::fmt;
 use std::rc::Rc;
 
+use bytes::Bytes;
+
 /// One unit of data from a Readable: the payload of its `'data'` event and what
 /// [`Readable::read`](super::Readable::read) returns.
 ///
@@ -24,8 +26,8 @@ use std::rc::Rc;
 /// ```
 #[derive(Clone)]
 pub enum Chunk {
-    /// Raw bytes (Node's `Buffer`).
-    Bytes(Vec<u8>),
+    /// Raw bytes (Node's `Buffer`); cloning shares the buffer.
+    Bytes(Bytes),
     /// Decoded text, on a stream with an encoding.
     Text(String),
     /// Any value, on an object-mode stream.
@@ -88,10 +90,10 @@ impl Chunk {
     }
 
     /// Consumes the chunk, giving its bytes (text as UTF-8); `None` for an object.
-    pub fn into_bytes(self) -> Option<Vec<u8>> {
+    pub fn into_bytes(self) -> Option<Bytes> {
         match self {
             Chunk::Bytes(b) => Some(b),
-            Chunk::Text(s) => Some(s.into_bytes()),
+            Chunk::Text(s) => Some(Bytes::from(s.into_bytes())),
             Chunk::Object(_) => None,
         }
     }
@@ -122,21 +124,28 @@ impl PartialEq for Chunk {
     }
 }
 
+impl From<Bytes> for Chunk {
+    fn from(b: Bytes) -> Chunk {
+        Chunk::Bytes(b)
+    }
+}
+
+/// Takes the vector's buffer over without a copy.
 impl From<Vec<u8>> for Chunk {
     fn from(b: Vec<u8>) -> Chunk {
-        Chunk::Bytes(b)
+        Chunk::Bytes(Bytes::from(b))
     }
 }
 
 impl From<&[u8]> for Chunk {
     fn from(b: &[u8]) -> Chunk {
-        Chunk::Bytes(b.to_vec())
+        Chunk::Bytes(Bytes::copy_from_slice(b))
     }
 }
 
 impl<const N: usize> From<&[u8; N]> for Chunk {
     fn from(b: &[u8; N]) -> Chunk {
-        Chunk::Bytes(b.to_vec())
+        Chunk::Bytes(Bytes::copy_from_slice(b))
     }
 }
 
@@ -144,14 +153,14 @@ impl<const N: usize> From<&[u8; N]> for Chunk {
 /// with the default encoding.
 impl From<&str> for Chunk {
     fn from(s: &str) -> Chunk {
-        Chunk::Bytes(s.as_bytes().to_vec())
+        Chunk::Bytes(Bytes::copy_from_slice(s.as_bytes()))
     }
 }
 
 /// As for `&str`: the UTF-8 bytes.
 impl From<String> for Chunk {
     fn from(s: String) -> Chunk {
-        Chunk::Bytes(s.into_bytes())
+        Chunk::Bytes(Bytes::from(s.into_bytes()))
     }
 }
 

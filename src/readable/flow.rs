@@ -46,7 +46,7 @@ impl Readable {
                     return false;
                 }
                 // Text on a stream without an encoding becomes its bytes.
-                Chunk::Text(t) if s.decoder.is_none() => Chunk::Bytes(t.into_bytes()),
+                Chunk::Text(t) if s.decoder.is_none() => Chunk::Bytes(t.into_bytes().into()),
                 // Unshifted bytes on a text stream are decoded on their own.
                 Chunk::Bytes(b) if add_to_front && s.decoder.is_some() => {
                     let enc = s.decoder.as_ref().map(|d| d.encoding()).unwrap_or_default();

@@ -10,7 +10,8 @@ use std::rc::Rc;
 
 use super::{Chunk, Readable, DATA, END, PIPE, UNPIPE};
 use crate::emitter::{EventEmitter, ListenerId};
-use crate::Error;
+use crate::writable::{Chunk as WChunk, Writable};
+use crate::{Error, ErrorCode};
 
 /// A stream a [`Readable`] can pipe into: what `pipe()` needs of Node's Writable.
 ///
@@ -20,7 +21,7 @@ use crate::Error;
 pub trait PipeDestination: 'static {
     /// The destination's emitter; it also names the destination (two destinations are the
     /// same if their emitters are).
-    fn emitter(&self) -> &EventEmitter;
+    fn emitter(&self) -> EventEmitter;
 
     /// Node's `dest.write(chunk)`: `false` asks the source to wait for `'drain'`.
     fn write(&self, chunk: &Chunk) -> bool;
@@ -45,6 +46,10 @@ pub trait PipeDestination: 'static {
 
     /// Node's `dest.destroy()` (used by the legacy pipe when the source closes early).
     fn destroy(&self, err: Option<Error>);
+
+    /// An `'error'` the pipe re-raised on the destination because nobody else listens for
+    /// it (Node throws it out of `emit('error')`): report it as uncaught.
+    fn uncaught(&self, err: Error);
 }
 
 /// Options of [`Readable::pipe_with`]: Node's `pipe(dest, { end })`.
@@ -82,7 +87,10 @@ pub(crate) struct Pipes {
 
 struct Entry {
     id: u64,
+    /// Node's `state.pipes` holds the destination: piping keeps it alive.
+    #[allow(dead_code)]
     dest: Rc<dyn PipeDestination>,
+    dest_em: EventEmitter,
 }
 
 impl Pipes {
@@ -115,6 +123,7 @@ struct PipeCtx {
     id: u64,
     src: Readable,
     dest: Rc<dyn PipeDestination>,
+    dest_em: EventEmitter,
     end_listener: Cell<Option<ListenerId>>,
     data: Cell<Option<ListenerId>>,
     unpipe: Cell<Option<ListenerId>>,
@@ -127,7 +136,7 @@ struct PipeCtx {
 
 impl PipeCtx {
     fn dest_emitter(&self) -> &EventEmitter {
-        self.dest.emitter()
+        &self.dest_em
     }
 
     /// Node's `cleanup`: remove every listener this pipe added.
@@ -158,11 +167,11 @@ impl PipeCtx {
             {
                 let mut pipes = self.src.inner.pipes.borrow_mut();
                 let me = self.dest_emitter();
-                if pipes.entries.len() == 1 && pipes.entries[0].dest.emitter().ptr_eq(me) {
+                if pipes.entries.len() == 1 && pipes.entries[0].dest_em.ptr_eq(me) {
                     pipes.await_drain = AwaitDrain::One(me.clone());
                     pipes.multi = false;
                 } else if pipes.entries.len() > 1
-                    && pipes.entries.iter().any(|e| e.dest.emitter().ptr_eq(me))
+                    && pipes.entries.iter().any(|e| e.dest_em.ptr_eq(me))
                 {
                     if let AwaitDrain::Set(set) = &mut pipes.await_drain {
                         set.push(me.clone());
@@ -249,6 +258,7 @@ impl Readable {
     }
 
     fn pipe_dyn(&self, dest: Rc<dyn PipeDestination>, options: PipeOptions) -> EventEmitter {
+        let dest_em = dest.emitter();
         let id = {
             let mut pipes = self.inner.pipes.borrow_mut();
             if pipes.entries.len() == 1 && !pipes.multi {
@@ -263,6 +273,7 @@ impl Readable {
             pipes.entries.push(Entry {
                 id,
                 dest: dest.clone(),
+                dest_em: dest_em.clone(),
             });
             id
         };
@@ -270,6 +281,7 @@ impl Readable {
             id,
             src: self.clone(),
             dest: dest.clone(),
+            dest_em: dest_em.clone(),
             end_listener: Cell::new(None),
             data: Cell::new(None),
             unpipe: Cell::new(None),
@@ -279,8 +291,6 @@ impl Readable {
             drain: Cell::new(None),
             cleaned_up: Cell::new(false),
         });
-        let dest_em = dest.emitter().clone();
-
         // At the source's end: end the destination, or (end: false) unpipe.
         let end_fn: Rc<dyn Fn()> = if options.end {
             let d = dest.clone();
@@ -328,7 +338,7 @@ impl Readable {
                     // Someone emitted 'error' on the destination directly.
                     c.dest.error_or_destroy(err.clone());
                 } else if let Err(unhandled) = c.dest_emitter().emit_error(err.clone()) {
-                    c.src.inner.lp.report_error(unhandled.into_inner());
+                    c.dest.uncaught(unhandled.into_inner());
                 }
             }
         });
@@ -390,16 +400,17 @@ impl Readable {
                 };
                 self.pause();
                 for entry in entries {
-                    entry.dest.emitter().emit(UNPIPE, self);
+                    entry.dest_em.emit(UNPIPE, self);
                 }
             }
             Some(dest) => {
+                let wanted = dest.emitter();
                 let (entry, now_empty) = {
                     let mut pipes = self.inner.pipes.borrow_mut();
                     let Some(index) = pipes
                         .entries
                         .iter()
-                        .position(|e| e.dest.emitter().ptr_eq(dest.emitter()))
+                        .position(|e| e.dest_em.ptr_eq(&wanted))
                     else {
                         return self;
                     };
@@ -409,7 +420,7 @@ impl Readable {
                 if now_empty {
                     self.pause();
                 }
-                entry.dest.emitter().emit(UNPIPE, self);
+                entry.dest_em.emit(UNPIPE, self);
             }
         }
         self
@@ -424,5 +435,64 @@ impl Readable {
 impl fmt::Debug for dyn PipeDestination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PipeDestination").finish_non_exhaustive()
+    }
+}
+
+/// The crate's byte Writable as a pipe destination.
+///
+/// # Node compatibility
+///
+/// Text chunks are written as strings in the Writable's default encoding, as Node's
+/// `dest.write(string)`. An object chunk cannot be written to a byte stream: Node's
+/// `write` throws `ERR_INVALID_ARG_TYPE` inside the `'data'` listener, an uncaught
+/// exception; here that error is reported to the loop (`run()` returns it) and the chunk is
+/// dropped. Whether the destination already emitted its `'error'` is read as "it has
+/// failed" (`errored()`), since the Writable does not expose Node's `errorEmitted` flag.
+impl PipeDestination for Writable<WChunk> {
+    fn emitter(&self) -> EventEmitter {
+        Writable::emitter(self)
+    }
+
+    fn write(&self, chunk: &Chunk) -> bool {
+        match chunk {
+            Chunk::Bytes(b) => Writable::write(self, b.clone()),
+            Chunk::Text(s) => Writable::write(self, s.as_str()),
+            Chunk::Object(_) => {
+                self.loop_handle().report_error(Error::new(
+                    ErrorCode::InvalidArgType,
+                    "The \"chunk\" argument must be of type string or an instance of Buffer, \
+                     TypedArray, or DataView. Received an object",
+                ));
+                true
+            }
+        }
+    }
+
+    fn end(&self) {
+        Writable::end(self);
+    }
+
+    fn need_drain(&self) -> bool {
+        self.writable_need_drain()
+    }
+
+    fn writable(&self) -> bool {
+        Writable::writable(self)
+    }
+
+    fn error_emitted(&self) -> bool {
+        self.errored().is_some()
+    }
+
+    fn error_or_destroy(&self, err: Error) {
+        Writable::destroy(self, Some(err));
+    }
+
+    fn destroy(&self, err: Option<Error>) {
+        Writable::destroy(self, err);
+    }
+
+    fn uncaught(&self, err: Error) {
+        self.loop_handle().report_error(err);
     }
 }

@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use bytes::Bytes;
+
 use super::chunk::Chunk;
 use super::decoder::StringDecoder;
 use crate::Error;
@@ -148,7 +150,7 @@ impl State {
         if n >= self.length {
             // Everything, joined.
             return match self.buffer.len() {
-                0 => Some(Chunk::Bytes(Vec::new())),
+                0 => Some(Chunk::Bytes(Bytes::new())),
                 1 => self.buffer.pop_front(),
                 _ => Some(join(self.buffer.drain(..), self.length)),
             };
@@ -184,10 +186,7 @@ impl State {
 /// character boundary at or after `n`.
 fn split_front(chunk: &mut Chunk, n: usize) -> Chunk {
     match chunk {
-        Chunk::Bytes(b) => {
-            let rest = b.split_off(n);
-            Chunk::Bytes(std::mem::replace(b, rest))
-        }
+        Chunk::Bytes(b) => Chunk::Bytes(b.split_to(n)),
         Chunk::Text(s) => {
             let mut at = n;
             while !s.is_char_boundary(at) {
@@ -218,7 +217,7 @@ fn join(parts: impl Iterator<Item = Chunk>, len: usize) -> Chunk {
                 v.extend_from_slice(b);
             }
         }
-        Chunk::Bytes(v)
+        Chunk::Bytes(Bytes::from(v))
     }
 }
 
