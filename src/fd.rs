@@ -23,7 +23,7 @@
 //!
 //! - sockets are written with `sendmsg(MSG_NOSIGNAL)`, which never raises the signal;
 //! - every other fd (pipes, ttys, character devices; they have no `MSG_NOSIGNAL`) is written
-//!   under a [`SigpipeGuard`](crate::sys::SigpipeGuard): `SIGPIPE` is blocked in the writing
+//!   under a [`SigpipeGuard`]: `SIGPIPE` is blocked in the writing
 //!   thread for the duration of one [`write_chunks`] call, a `SIGPIPE` raised by an `EPIPE` is
 //!   taken off the pending set with a zero-timeout `sigtimedwait`, and the thread's mask is
 //!   restored. The write reports `EPIPE` and the process lives, whatever its disposition.
@@ -34,7 +34,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use rustix::fs::{FileType, OFlags};
 use rustix::net::{RecvFlags, SendAncillaryBuffer, SendFlags};
@@ -47,11 +47,49 @@ pub(crate) const IOV_MAX: usize = 1024;
 /// The most bytes one `writev` is offered, so a huge queue does not pin the loop in one call.
 pub(crate) const MAX_BYTES_PER_CALL: usize = 4 * 1024 * 1024;
 
-/// How many `writev` calls one [`write_chunks`] call makes before yielding to the loop.
-pub(crate) const WRITE_BUDGET: usize = 32;
+/// How many `writev` calls one [`write_chunks`] call makes before yielding to the loop: the
+/// loop's per-turn budget, [`IO_BUDGET`](crate::IO_BUDGET).
+pub(crate) const WRITE_BUDGET: usize = crate::IO_BUDGET;
 
-/// How many reads one [`read_until_blocked`] call makes before yielding (libuv's figure).
-pub(crate) const READ_BUDGET: usize = 32;
+/// How many reads one [`read_until_blocked`] call makes before yielding (libuv's 32).
+pub(crate) const READ_BUDGET: usize = crate::IO_BUDGET;
+
+/// An owned fd that can be registered with the loop (a mio [`Source`](mio::event::Source)).
+///
+/// Closing it (dropping it) also takes it out of the poll, as long as no duplicate of it is
+/// registered; deregister first when the fd lives on.
+#[derive(Debug)]
+pub(crate) struct FdSource(pub(crate) OwnedFd);
+
+impl AsFd for FdSource {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+impl mio::event::Source for FdSource {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0.as_raw_fd()).register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0.as_raw_fd()).deregister(registry)
+    }
+}
 
 /// How the funnel talks to an fd: sockets get `send`/`recv` flags, everything else plain
 /// `writev`/`read`.
@@ -445,7 +483,6 @@ mod tests {
     use super::*;
     use crate::sys::testing::{sigpipe_blocked, sigpipe_default, sigpipe_is_pending};
     use rustix::pipe::{pipe_with, PipeFlags};
-    use std::os::fd::OwnedFd;
 
     fn pipe() -> (OwnedFd, OwnedFd) {
         pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK).unwrap()

@@ -29,4 +29,8 @@ pub use reactor::{
 };
 
 mod fd;
+mod fs;
+mod net;
+mod process;
+mod stdio;
 mod sys;

@@ -5,13 +5,40 @@
 //!   `MSG_NOSIGNAL` (pipes, ttys, character devices) and swallows the `SIGPIPE` that an `EPIPE`
 //!   raised, so a reader that went away gives an error instead of killing the process. The
 //!   process's signal dispositions are never changed; the thread's mask is restored.
+//! - [`close`]: `close(2)` that reports its error, which dropping an [`OwnedFd`] throws away
+//!   (a file on NFS may report a failed write only at close).
 //!
 //! Everything else the crate asks of the OS goes through rustix's safe wrappers.
 #![allow(unsafe_code)]
 
 use std::io;
 use std::mem::MaybeUninit;
+use std::os::fd::{IntoRawFd, OwnedFd};
 use std::ptr;
+
+/// Closes `fd`, reporting the error `close(2)` gives.
+///
+/// On Linux the descriptor is released even when `close` fails, `EINTR` included, so it is
+/// never retried (a retry could close a descriptor another thread just opened); `EINTR` is
+/// reported as success, since nothing was lost.
+///
+/// # Errors
+///
+/// `EIO`, `ENOSPC`, `EDQUOT`: an earlier write did not reach the disk.
+pub(crate) fn close(fd: OwnedFd) -> io::Result<()> {
+    let raw = fd.into_raw_fd();
+    // SAFETY: `raw` came from an `OwnedFd` we own and gave up, so nothing else closes it or
+    // uses it after this call.
+    if unsafe { libc::close(raw) } == 0 {
+        return Ok(());
+    }
+    let err = io::Error::last_os_error();
+    if err.kind() == io::ErrorKind::Interrupted {
+        Ok(())
+    } else {
+        Err(err)
+    }
+}
 
 /// A `sigset_t` holding only `SIGPIPE`.
 fn sigpipe_set() -> libc::sigset_t {

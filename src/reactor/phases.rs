@@ -223,10 +223,12 @@ impl Inner {
                 None => return Ok(()),
                 Some((_, TimerCallback::Once(f))) => f(),
                 Some((id, TimerCallback::Repeat(mut f))) => {
-                    let result = panic::catch_unwind(AssertUnwindSafe(&mut f));
-                    // Node re-arms an interval from the loop's fresh time, in a `finally`.
+                    // Node re-arms an interval, in a `finally`, from the loop's time read
+                    // fresh just before the callback ran.
                     self.update_time();
-                    let leftover = self.timers.borrow_mut().rearm(id, self.now_ms.get(), f);
+                    let start_ms = self.now_ms.get();
+                    let result = panic::catch_unwind(AssertUnwindSafe(&mut f));
+                    let leftover = self.timers.borrow_mut().rearm(id, start_ms, f);
                     drop(leftover);
                     if let Err(payload) = result {
                         panic::resume_unwind(payload);
