@@ -331,7 +331,10 @@ mod tests {
         assert_eq!(Encoding::from_name("UTF-8").unwrap(), Encoding::Utf8);
         assert_eq!(Encoding::from_name("Binary").unwrap(), Encoding::Latin1);
         assert_eq!(Encoding::from_name("UCS-2").unwrap(), Encoding::Utf16Le);
-        assert_eq!(Encoding::from_name("base64URL").unwrap(), Encoding::Base64Url);
+        assert_eq!(
+            Encoding::from_name("base64URL").unwrap(),
+            Encoding::Base64Url
+        );
         for bad in ["buffer", "", "utf7", "nope"] {
             let err = Encoding::from_name(bad).unwrap_err();
             assert_eq!(err.code(), &ErrorCode::UnknownEncoding);
@@ -342,7 +345,10 @@ mod tests {
     fn encode_matches_node_for_bad_input() {
         assert_eq!(Encoding::Ascii.encode("é€😀"), [233, 172, 61, 0]);
         assert_eq!(Encoding::Latin1.encode("é€😀"), [233, 172, 61, 0]);
-        assert_eq!(Encoding::Utf16Le.encode("é€😀"), [233, 0, 172, 32, 61, 216, 0, 222]);
+        assert_eq!(
+            Encoding::Utf16Le.encode("é€😀"),
+            [233, 0, 172, 32, 61, 216, 0, 222]
+        );
         assert_eq!(Encoding::Hex.encode("abz1"), [171]);
         assert_eq!(Encoding::Hex.encode("a"), [] as [u8; 0]);
         assert_eq!(Encoding::Hex.encode("zzab"), [] as [u8; 0]);
@@ -354,7 +360,10 @@ mod tests {
         assert_eq!(Encoding::Base64.encode("aGk=aGk="), b"hi");
         assert_eq!(Encoding::Base64Url.encode("+/+/"), [251, 255, 191]);
         assert_eq!(Encoding::Base64.encode("-_-_"), [251, 255, 191]);
-        assert_eq!(Encoding::Base64.encode("\u{151}\u{151}\u{151}\u{151}"), [65, 4, 16]);
+        assert_eq!(
+            Encoding::Base64.encode("\u{151}\u{151}\u{151}\u{151}"),
+            [65, 4, 16]
+        );
         assert_eq!(Encoding::Base64.encode("ab=c=d"), [105]);
         assert_eq!(Encoding::Base64.encode("=aGk"), [] as [u8; 0]);
     }
@@ -362,7 +371,10 @@ mod tests {
     #[test]
     fn decode_matches_node() {
         let bad = [0xff, 0x80, 0x41, 0xe2, 0x82, 0xf0, 0x9f, 0x98];
-        assert_eq!(Encoding::Utf8.decode(&bad), "\u{fffd}\u{fffd}A\u{fffd}\u{fffd}");
+        assert_eq!(
+            Encoding::Utf8.decode(&bad),
+            "\u{fffd}\u{fffd}A\u{fffd}\u{fffd}"
+        );
         assert_eq!(Encoding::Ascii.decode(&[233, 65, 255]), "iA\u{7f}");
         assert_eq!(Encoding::Latin1.decode(&[233, 65, 255]), "éAÿ");
         assert_eq!(Encoding::Utf16Le.decode(&[65, 0, 66]), "A");

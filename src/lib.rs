@@ -22,11 +22,11 @@ pub mod writable;
 
 pub use encoding::Encoding;
 pub use error::{Error, ErrorCode};
-pub use writable::{Chunk, Sink, Writable, WritableOptions};
 pub use reactor::{
     Clock, EventLoop, ImmediateId, KeepAlive, LoopHandle, ManualClock, PostAction, Readiness,
     RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,
 };
+pub use writable::{Chunk, Sink, Writable, WritableOptions};
 
 mod fd;
 mod fs;

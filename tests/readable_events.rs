@@ -34,9 +34,11 @@ fn data_flows_on_the_next_tick_then_end_then_close() {
     let (el, lp) = event_loop();
     let t = Trace::default();
     let t2 = t.clone();
-    let r = Readable::new(&lp, ReadableOptions::default(), move |_: &Readable, size| {
-        t2.log(format!("_read {size}"))
-    });
+    let r = Readable::new(
+        &lp,
+        ReadableOptions::default(),
+        move |_: &Readable, size| t2.log(format!("_read {size}")),
+    );
     r.push("a");
     r.push("b");
     t.log(format!("before on data {}", flowing(r.readable_flowing())));
@@ -49,7 +51,11 @@ fn data_flows_on_the_next_tick_then_end_then_close() {
     t.tick(&lp, "tick1");
     r.push(None);
     t.imm(&lp, "imm");
-    t.log(format!("sync-end {} {}", r.readable_length(), r.readable_ended()));
+    t.log(format!(
+        "sync-end {} {}",
+        r.readable_length(),
+        r.readable_ended()
+    ));
     el.run().unwrap();
     assert_trace(
         &t,

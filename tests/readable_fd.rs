@@ -24,7 +24,12 @@ fn fd_count() -> usize {
 
 /// `yes 0123456789abcdef | head -c n`: what the child writes.
 fn pattern(n: usize) -> Vec<u8> {
-    b"0123456789abcdef\n".iter().copied().cycle().take(n).collect()
+    b"0123456789abcdef\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(n)
+        .collect()
 }
 
 fn collect(r: &Readable, t: &Trace) -> Rc<RefCell<Vec<u8>>> {
@@ -38,7 +43,9 @@ fn collect(r: &Readable, t: &Trace) -> Rc<RefCell<Vec<u8>>> {
         r.on(ev, move |_: &()| t.log(ev));
     }
     let t = t.clone();
-    r.on("error", move |e: &Error| t.log(format!("error {}", e.code())));
+    r.on("error", move |e: &Error| {
+        t.log(format!("error {}", e.code()))
+    });
     got
 }
 
@@ -137,7 +144,10 @@ fn destroy_mid_stream_closes_the_fd_with_close_and_no_end() {
     let r2 = r.downgrade();
     let t2 = t.clone();
     r.on("data", move |c: &Chunk| {
-        t2.log(format!("data {}", String::from_utf8_lossy(c.as_bytes().unwrap())));
+        t2.log(format!(
+            "data {}",
+            String::from_utf8_lossy(c.as_bytes().unwrap())
+        ));
         r2.upgrade().unwrap().destroy(None);
     });
     el.run().unwrap();

@@ -204,7 +204,7 @@ impl Readable {
     ///
     /// # Examples
     ///
-    /// ```no_run
+    /// ```
     /// use nodestream::readable::{Chunk, Readable, ReadableOptions, DATA};
     /// use nodestream::EventLoop;
     ///

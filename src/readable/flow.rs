@@ -237,7 +237,7 @@ impl Readable {
             }
         }
 
-        let ret = if n > 0 { s.from_list(n) } else { None };
+        let ret = if n > 0 { s.take_from_list(n) } else { None };
         let mut clear_await = false;
         match &ret {
             None => {

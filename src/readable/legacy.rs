@@ -181,7 +181,10 @@ impl LegacyStream {
     /// it (where Node's `emit` throws).
     pub fn emit_error(&self, err: Error) -> Result<(), Error> {
         self.inner.rethrown.borrow_mut().take();
-        self.inner.emitter.emit_error(err).map_err(|u| u.into_inner())?;
+        self.inner
+            .emitter
+            .emit_error(err)
+            .map_err(|u| u.into_inner())?;
         match self.inner.rethrown.borrow_mut().take() {
             Some(err) => Err(err),
             None => Ok(()),
@@ -251,7 +254,7 @@ impl Ids {
 ///
 /// # Examples
 ///
-/// ```no_run
+/// ```
 /// use nodestream::readable::legacy::{self, LegacyStream};
 /// use nodestream::readable::PipeOptions;
 /// # fn f(dest: &nodestream::Writable) {
@@ -313,7 +316,12 @@ pub fn pipe<S: LegacySource, D: PipeDestination + Clone>(
         }
     });
     ids.source.borrow_mut().push(id);
-    let (i, se, de, d) = (ids.clone(), src_em.clone(), dest_em.clone(), dest_rc.clone());
+    let (i, se, de, d) = (
+        ids.clone(),
+        src_em.clone(),
+        dest_em.clone(),
+        dest_rc.clone(),
+    );
     let id = dest_em.prepend_listener("error", move |err: &Error| {
         i.cleanup(&se, &de);
         if de.listener_count("error") == 0 {

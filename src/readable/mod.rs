@@ -20,7 +20,7 @@
 //!
 //! # Examples
 //!
-//! ```no_run
+//! ```
 //! use std::cell::{Cell, RefCell};
 //! use std::rc::Rc;
 //! use nodestream::readable::{Chunk, Readable, ReadableOptions, DATA, END};
@@ -202,7 +202,7 @@ impl Readable {
     ///
     /// # Examples
     ///
-    /// ```no_run
+    /// ```
     /// use nodestream::readable::{Readable, ReadableOptions};
     /// # let event_loop = nodestream::EventLoop::new().unwrap();
     /// # let lp = event_loop.handle();

@@ -143,7 +143,13 @@ impl PipeCtx {
     fn cleanup(&self) {
         let dest = self.dest_emitter();
         let src = self.src.emitter();
-        for id in [&self.close, &self.finish, &self.drain, &self.error, &self.unpipe] {
+        for id in [
+            &self.close,
+            &self.finish,
+            &self.drain,
+            &self.error,
+            &self.unpipe,
+        ] {
             if let Some(id) = id.get() {
                 dest.off(id);
             }
@@ -182,9 +188,7 @@ impl PipeCtx {
         }
         if self.drain.get().is_none() {
             let ctx = self.clone();
-            let id = self
-                .dest_emitter()
-                .on(DRAIN, move |_: &()| ctx.on_drain());
+            let id = self.dest_emitter().on(DRAIN, move |_: &()| ctx.on_drain());
             self.drain.set(Some(id));
         }
     }
@@ -382,7 +386,7 @@ impl Readable {
     ///
     /// # Examples
     ///
-    /// ```no_run
+    /// ```
     /// # fn f(src: &nodestream::readable::Readable, dest: &dyn nodestream::readable::PipeDestination) {
     /// src.unpipe(Some(dest));
     /// src.unpipe(None); // all of them
@@ -407,10 +411,7 @@ impl Readable {
                 let wanted = dest.emitter();
                 let (entry, now_empty) = {
                     let mut pipes = self.inner.pipes.borrow_mut();
-                    let Some(index) = pipes
-                        .entries
-                        .iter()
-                        .position(|e| e.dest_em.ptr_eq(&wanted))
+                    let Some(index) = pipes.entries.iter().position(|e| e.dest_em.ptr_eq(&wanted))
                     else {
                         return self;
                     };

@@ -140,7 +140,7 @@ impl State {
 
     /// Node's `fromList`: takes `n` units off the front of the buffer (the caller lowers
     /// `length`). Text is cut on a character boundary at or after `n` bytes.
-    pub(crate) fn from_list(&mut self, n: usize) -> Option<Chunk> {
+    pub(crate) fn take_from_list(&mut self, n: usize) -> Option<Chunk> {
         if self.length == 0 {
             return None;
         }
@@ -230,9 +230,7 @@ pub(crate) fn compute_new_high_water_mark(n: usize) -> Result<usize, Error> {
     if n > MAX_HWM {
         return Err(Error::new(
             crate::ErrorCode::OutOfRange,
-            format!(
-                "The value of \"size\" is out of range. It must be <= 1GiB. Received {n}"
-            ),
+            format!("The value of \"size\" is out of range. It must be <= 1GiB. Received {n}"),
         ));
     }
     Ok(n.next_power_of_two())
@@ -256,7 +254,7 @@ mod tests {
         let mut s = bytes_state(&["ab", "cd", "e"]);
         let n = s.how_much_to_read(Want::Any);
         assert_eq!(n, 5);
-        assert_eq!(s.from_list(n), Some(Chunk::from("abcde")));
+        assert_eq!(s.take_from_list(n), Some(Chunk::from("abcde")));
         assert!(s.buffer.is_empty());
     }
 
@@ -266,18 +264,18 @@ mod tests {
         s.flowing = Some(true);
         let n = s.how_much_to_read(Want::Any);
         assert_eq!(n, 2);
-        assert_eq!(s.from_list(n), Some(Chunk::from("ab")));
+        assert_eq!(s.take_from_list(n), Some(Chunk::from("ab")));
         assert_eq!(s.buffer.len(), 1);
     }
 
     #[test]
     fn read_n_splits_and_spans_chunks() {
         let mut s = bytes_state(&["abc", "def", "gh"]);
-        assert_eq!(s.from_list(2), Some(Chunk::from("ab")));
+        assert_eq!(s.take_from_list(2), Some(Chunk::from("ab")));
         s.length -= 2;
-        assert_eq!(s.from_list(5), Some(Chunk::from("cdefg")));
+        assert_eq!(s.take_from_list(5), Some(Chunk::from("cdefg")));
         s.length -= 5;
-        assert_eq!(s.from_list(1), Some(Chunk::from("h")));
+        assert_eq!(s.take_from_list(1), Some(Chunk::from("h")));
     }
 
     #[test]
@@ -294,7 +292,7 @@ mod tests {
         let mut s = State::new(false, None);
         s.buffer.push_back(Chunk::Text("é€x".into()));
         s.length = "é€x".len();
-        assert_eq!(s.from_list(1), Some(Chunk::Text("é".into())));
+        assert_eq!(s.take_from_list(1), Some(Chunk::Text("é".into())));
     }
 
     #[test]
@@ -305,7 +303,7 @@ mod tests {
         s.buffer.push_back(Chunk::object(2u32));
         s.length = 2;
         assert_eq!(s.how_much_to_read(Want::N(100)), 1);
-        let c = s.from_list(1).unwrap();
+        let c = s.take_from_list(1).unwrap();
         assert_eq!(c.downcast_ref::<u32>(), Some(&1));
     }
 

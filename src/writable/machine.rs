@@ -241,8 +241,7 @@ impl<T: 'static> Inner<T> {
             drop(st);
             if sync {
                 let t = this.clone();
-                this.lp
-                    .next_tick(move || Self::on_write_error(&t, er, cb));
+                this.lp.next_tick(move || Self::on_write_error(&t, er, cb));
             } else {
                 Self::on_write_error(this, er, cb);
             }
@@ -294,7 +293,8 @@ impl<T: 'static> Inner<T> {
     fn after_write(this: &Rc<Self>, cb: Option<UserCallback>) {
         let mut st = this.state.borrow_mut();
         st.clear(AFTER_WRITE_PENDING);
-        let need_drain = st.flags & (ENDING | NEED_DRAIN | DESTROYED) == NEED_DRAIN && st.length == 0;
+        let need_drain =
+            st.flags & (ENDING | NEED_DRAIN | DESTROYED) == NEED_DRAIN && st.length == 0;
         if need_drain {
             st.clear(NEED_DRAIN);
             drop(st);
@@ -344,7 +344,10 @@ impl<T: 'static> Inner<T> {
                     break;
                 };
                 st.length -= entry.len;
-                let err = st.errored.clone().unwrap_or_else(|| destroyed_error("write"));
+                let err = st
+                    .errored
+                    .clone()
+                    .unwrap_or_else(|| destroyed_error("write"));
                 (entry, err)
             };
             if let Some(cb) = entry.callback {

@@ -191,12 +191,7 @@ impl Writable<Chunk> {
     }
 
     /// Ends with a last string in `encoding`: Node's `end(string, encoding, cb)`.
-    pub fn end_str(
-        &self,
-        s: &str,
-        encoding: Encoding,
-        cb: Option<Box<dyn FnOnce(Option<Error>)>>,
-    ) {
+    pub fn end_str(&self, s: &str, encoding: Encoding, cb: Option<Box<dyn FnOnce(Option<Error>)>>) {
         let chunk = self.string_chunk(s, encoding);
         Inner::end(&self.inner, Some(chunk), cb);
     }

@@ -150,7 +150,15 @@ mod tests {
         s.length = 1;
         assert!(!s.need_finish());
         s.length = 0;
-        for bit in [DESTROYED, FINISHED, WRITING, ERROR_EMITTED, CLOSE_EMITTED, ERRORED, BUFFERED] {
+        for bit in [
+            DESTROYED,
+            FINISHED,
+            WRITING,
+            ERROR_EMITTED,
+            CLOSE_EMITTED,
+            ERRORED,
+            BUFFERED,
+        ] {
             s.set(bit);
             assert!(!s.need_finish(), "bit {bit:#x}");
             s.clear(bit);

@@ -53,7 +53,9 @@ pub fn watch(r: &Readable, name: &str, events: &[&str], trace: &Trace) {
         let label = format!("{name}:{ev}");
         match ev {
             "data" => {
-                r.on("data", move |c: &Chunk| t.log(format!("{label} {}", show(c))));
+                r.on("data", move |c: &Chunk| {
+                    t.log(format!("{label} {}", show(c)))
+                });
             }
             "error" => {
                 r.on("error", move |e: &Error| {
@@ -83,7 +85,8 @@ pub fn event_loop() -> (EventLoop, LoopHandle) {
 pub fn assert_trace(trace: &Trace, expected: &[&str]) {
     let got = trace.lines();
     assert_eq!(
-        got, expected,
+        got,
+        expected,
         "\n--- got\n{}\n--- node\n{}",
         got.join("\n"),
         expected.join("\n")

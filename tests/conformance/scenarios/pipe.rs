@@ -201,7 +201,9 @@ fn watch_legacy_dest(t: &Trace, w: &Writable, name: &str, events: &[&str]) {
         let label = format!("{name}:{ev}");
         match ev {
             "pipe" | "unpipe" => {
-                w.on(ev, move |_: &LegacyStream| tlog!(t, label.as_str(), "<legacy-src>"));
+                w.on(ev, move |_: &LegacyStream| {
+                    tlog!(t, label.as_str(), "<legacy-src>")
+                });
             }
             "error" => {
                 w.on(ev, move |e: &Error| tlog!(t, label.as_str(), errc(e)));
@@ -310,7 +312,13 @@ fn p10_readable_pipe_end_false() -> Vec<String> {
     let lp = el.handle();
     let src = passive(&lp, ReadableOptions::default());
     let dst = sink(&t, &lp, true, WritableOptions::default());
-    watch_dest(&t, &dst, "dst", &["pipe", "unpipe", "finish", "close"], &src);
+    watch_dest(
+        &t,
+        &dst,
+        "dst",
+        &["pipe", "unpipe", "finish", "close"],
+        &src,
+    );
     let t2 = t.clone();
     src.on("end", move |_: &()| tlog!(t2, "src:end"));
     src.pipe_with(&dst, PipeOptions { end: false });
