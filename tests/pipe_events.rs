@@ -273,7 +273,9 @@ fn object_mode_pipe_carries_values() {
     struct Collect(Rc<RefCell<Vec<u32>>>, LoopHandle);
     impl Sink<RChunk> for Collect {
         fn write(&mut self, chunk: RChunk, cb: WriteCallback) {
-            self.0.borrow_mut().push(*chunk.downcast_ref::<u32>().unwrap());
+            self.0
+                .borrow_mut()
+                .push(*chunk.downcast_ref::<u32>().unwrap());
             self.1.set_immediate(move || cb.ok());
         }
     }
@@ -298,6 +300,12 @@ fn object_mode_pipe_carries_values() {
     assert_eq!(*got.borrow(), (0..40).collect::<Vec<u32>>());
     assert_trace(
         &t,
-        &["src:pause", "src:pause", "src:end", "dst:finish", "src:pause"],
+        &[
+            "src:pause",
+            "src:pause",
+            "src:end",
+            "dst:finish",
+            "src:pause",
+        ],
     );
 }
