@@ -73,10 +73,7 @@ pub const DATA: Event<Chunk> = Event::new("data");
 pub const END: Event<()> = Event::new("end");
 /// `'readable'`: data or the end is ready to be read.
 pub const READABLE: Event<()> = Event::new("readable");
-/// `'close'`: the stream and its resources are closed.
-pub const CLOSE: Event<()> = Event::new("close");
-/// `'error'`: the stream failed.
-pub const ERROR: Event<Error> = Event::new("error");
+pub use crate::events::{CLOSE, ERROR};
 /// `'pause'`: flowing mode was switched off.
 pub const PAUSE: Event<()> = Event::new("pause");
 /// `'resume'`: flowing mode was switched on.
