@@ -4,6 +4,7 @@
 //! - [`emitter`]: Node's EventEmitter (re-exported from `nodestream-emitter`);
 //! - [`fdpass`]: SCM_RIGHTS send and receive (re-exported from `nodestream-fdpass`);
 //! - the error type every stream reports through, [`Error`] with Node's [`ErrorCode`];
+//! - [`readable`]: Node's Readable stream, `pipe()` and the fd-backed Readable;
 //! - [`reactor`]: the event loop ([`EventLoop`], [`LoopHandle`], [`RemoteHandle`]).
 //! - [`writable`]: Node's Writable stream ([`Writable`], [`Sink`]), its [`events`], and
 //!   the string [`Encoding`]s.
@@ -17,6 +18,7 @@ mod encoding;
 mod error;
 pub mod events;
 pub mod reactor;
+pub mod readable;
 pub mod writable;
 
 pub use encoding::Encoding;
@@ -26,3 +28,10 @@ pub use reactor::{
     RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,
 };
 pub use writable::{Chunk, Sink, Writable, WritableOptions};
+
+mod fd;
+mod fs;
+mod net;
+mod process;
+mod stdio;
+mod sys;

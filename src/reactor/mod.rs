@@ -160,8 +160,9 @@ impl EventLoop {
         Ok(self.inner.is_alive())
     }
 
-    /// Runs turns for `d` at most (by the loop's clock), returning early when no ref'd
-    /// work is left or on [`LoopHandle::stop`]. Runs at least one turn.
+    /// Runs turns for `d` (by the loop's clock), ending with a non-blocking turn that runs
+    /// what is due by then; returns early when no ref'd work is left or on
+    /// [`LoopHandle::stop`]. Runs at least one turn.
     ///
     /// # Errors
     ///
@@ -173,7 +174,9 @@ impl EventLoop {
         loop {
             let left = end.saturating_duration_since(self.inner.clock.now());
             self.inner.turn(Some(left))?;
-            if !self.inner.is_alive() || self.inner.stopping() || self.inner.clock.now() >= end {
+            // The turn that starts at or after the end (`left` zero) does not block and
+            // runs what is due by then: it is the last.
+            if left.is_zero() || !self.inner.is_alive() || self.inner.stopping() {
                 break;
             }
         }

@@ -223,10 +223,12 @@ impl Inner {
                 None => return Ok(()),
                 Some((_, TimerCallback::Once(f))) => f(),
                 Some((id, TimerCallback::Repeat(mut f))) => {
-                    let result = panic::catch_unwind(AssertUnwindSafe(&mut f));
-                    // Node re-arms an interval from the loop's fresh time, in a `finally`.
+                    // Node re-arms an interval, in a `finally`, from the loop's time read
+                    // fresh just before the callback ran.
                     self.update_time();
-                    let leftover = self.timers.borrow_mut().rearm(id, self.now_ms.get(), f);
+                    let start_ms = self.now_ms.get();
+                    let result = panic::catch_unwind(AssertUnwindSafe(&mut f));
+                    let leftover = self.timers.borrow_mut().rearm(id, start_ms, f);
                     drop(leftover);
                     if let Err(payload) = result {
                         panic::resume_unwind(payload);
@@ -263,7 +265,13 @@ impl Inner {
 
     fn run_poll(&self, max_wait: Option<Duration>) -> Result<(), Error> {
         let (timeout, jump_to) = self.poll_timeout(max_wait);
-        let woke = {
+        // With no source registered, only the waker could report an event, and posts are
+        // seen through their flag: a poll that would not block is skipped unless a wake-up
+        // left an event to consume (so the epoll fd does not stay readable for a host).
+        let must_poll = timeout != Some(Duration::ZERO)
+            || self.sources.borrow().len() > 0
+            || self.shared.take_woken();
+        let woke = must_poll && {
             let mut events = self.events.borrow_mut();
             let mut poll = self.poll.borrow_mut();
             match poll.poll(&mut events, timeout) {

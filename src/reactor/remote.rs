@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -20,6 +20,15 @@ pub(crate) struct Shared {
     queue: Mutex<Queue>,
     waker: mio::Waker,
     keep_alive: AtomicUsize,
+    /// Whether `queue.tasks` is non-empty: set and cleared under the lock, read without it.
+    posted: AtomicBool,
+    /// Set after each wake-up, cleared by the loop before a poll: while set, the waker's
+    /// event may still sit in the epoll instance, so the loop must poll to consume it.
+    woken: AtomicBool,
+    /// How many wake-ups are between their start and setting `woken`: while any is, the
+    /// loop polls too (a poster preempted right after its write must not leave the epoll
+    /// fd readable with `woken` still unset, or a host would spin until it resumes).
+    waking: AtomicUsize,
 }
 
 impl Shared {
@@ -31,24 +40,46 @@ impl Shared {
             }),
             waker,
             keep_alive: AtomicUsize::new(0),
+            posted: AtomicBool::new(false),
+            woken: AtomicBool::new(false),
+            waking: AtomicUsize::new(0),
         }
     }
 
     fn wake(&self) {
+        // SeqCst throughout: the loop reads `waking` then `woken`, and must see a wake-up
+        // in one or the other from the moment its write can be in the epoll instance.
+        self.waking.fetch_add(1, Ordering::SeqCst);
         if let Err(err) = self.waker.wake() {
             log::warn!("nodestream: waking the event loop failed: {err}");
         }
+        self.woken.store(true, Ordering::SeqCst);
+        self.waking.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Whether a wake-up may have left an event in the epoll instance (clears `woken`; the
+    /// caller then polls, consuming it).
+    #[inline]
+    pub(crate) fn take_woken(&self) -> bool {
+        self.waking.load(Ordering::SeqCst) > 0
+            || (self.woken.load(Ordering::SeqCst) && self.woken.swap(false, Ordering::SeqCst))
     }
 
     /// Moves every posted closure, in posting order, to the back of `into`.
+    #[inline]
     pub(crate) fn take_into(&self, into: &mut VecDeque<SendTask>) {
+        if !self.has_posted() {
+            return;
+        }
         let mut queue = self.queue.lock();
         into.extend(queue.tasks.drain(..));
+        self.posted.store(false, Ordering::Release);
     }
 
     /// Whether closures wait to be taken.
+    #[inline]
     pub(crate) fn has_posted(&self) -> bool {
-        !self.queue.lock().tasks.is_empty()
+        self.posted.load(Ordering::Acquire)
     }
 
     /// How many keep-alive tokens are held.
@@ -84,7 +115,7 @@ impl Shared {
 ///
 /// ```
 /// use nodestream::EventLoop;
-/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// use std::sync::Arc;
 ///
 /// let lp = EventLoop::new().unwrap();
@@ -131,6 +162,7 @@ impl RemoteHandle {
             }
             let was_empty = queue.tasks.is_empty();
             queue.tasks.push(Box::new(f));
+            self.shared.posted.store(true, Ordering::Release);
             was_empty
         };
         // A non-empty queue has a wake-up on its way already: the poster that found it
