@@ -1,0 +1,182 @@
+//! Writable throughput: 10,000,000 writes of 100 bytes with the "write until `false`, wait
+//! for `'drain'`" loop into an in-memory sink that completes synchronously, against the same
+//! program in Node (`benches/node/writable.js`), run in one go; prints both rates and the
+//! ratio.
+//!
+//! Each side runs a warm-up and then `REPS` (3) measured runs and keeps its best. Rates are
+//! given by wall-clock time and by on-CPU time of the running thread (the first field of
+//! `/proc/thread-self/schedstat`, read the same way on both sides), since on a shared,
+//! busy machine the wall clock mostly measures the other processes.
+//!
+//! Run with `cargo bench --bench writable` (`WRITES=n` and `REPS=n` change the counts).
+
+use std::cell::Cell;
+use std::process::Command;
+use std::rc::Rc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use nodestream::events::DRAIN;
+use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::EventLoop;
+
+const SIZE: usize = 100;
+
+/// Counts the bytes it is given and completes at once.
+struct Counter(Rc<Cell<u64>>);
+
+impl Sink for Counter {
+    fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+        self.0.set(self.0.get() + chunk.len() as u64);
+        cb.ok();
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Outcome {
+    ns: f64,
+    cpu_ns: f64,
+    drains: u64,
+    bytes: u64,
+}
+
+/// This thread's time on a CPU so far, in nanoseconds (NaN where unavailable).
+fn cpu_ns() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// The drain-pattern loop of the Node script, writing clones of `chunk`.
+fn run(n: u64, chunk: Bytes) -> Outcome {
+    let lp = EventLoop::new().expect("event loop");
+    let bytes = Rc::new(Cell::new(0));
+    let w = Writable::new(&lp.handle(), Counter(bytes.clone()), WritableOptions::new());
+    let drains = Rc::new(Cell::new(0u64));
+    let left = Rc::new(Cell::new(n));
+
+    fn pump(w: Writable, chunk: Bytes, left: Rc<Cell<u64>>, drains: Rc<Cell<u64>>) {
+        let mut ok = true;
+        let mut i = left.get();
+        while i > 0 && ok {
+            i -= 1;
+            ok = w.write(chunk.clone());
+        }
+        left.set(i);
+        if i > 0 {
+            drains.set(drains.get() + 1);
+            let w2 = w.clone();
+            w.once(DRAIN, move |_| {
+                pump(w2.clone(), chunk.clone(), left.clone(), drains.clone())
+            });
+        }
+    }
+
+    let c0 = cpu_ns();
+    let start = Instant::now();
+    pump(w, chunk, left, drains.clone());
+    lp.run().expect("loop");
+    let ns = start.elapsed().as_nanos() as f64;
+    Outcome {
+        ns,
+        cpu_ns: cpu_ns() - c0,
+        drains: drains.get(),
+        bytes: bytes.get(),
+    }
+}
+
+/// The best of `reps` runs (least CPU time).
+fn best(n: u64, reps: u32, chunk: &Bytes) -> Outcome {
+    (0..reps)
+        .map(|_| run(n, chunk.clone()))
+        .min_by(|a, b| a.cpu_ns.total_cmp(&b.cpu_ns))
+        .expect("at least one run")
+}
+
+/// Prints one side's line; returns (wall rate, cpu rate).
+fn report(label: &str, n: u64, o: &Outcome) -> (f64, f64) {
+    let rate = n as f64 / (o.ns / 1e9);
+    let cpu_rate = n as f64 / (o.cpu_ns / 1e9);
+    println!(
+        "{label} writes_per_sec={rate:.0} cpu_writes_per_sec={cpu_rate:.0} ns_per_write={:.2} \
+         cpu_ns_per_write={:.2} drains={} bytes={}",
+        o.ns / n as f64,
+        o.cpu_ns / n as f64,
+        o.drains,
+        o.bytes
+    );
+    assert_eq!(o.bytes, n * SIZE as u64, "every byte reached the sink");
+    (rate, cpu_rate)
+}
+
+fn node_rates(n: u64, reps: u32) -> Option<(f64, f64)> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/node/writable.js");
+    let out = match Command::new("node")
+        .arg(script)
+        .arg(n.to_string())
+        .arg(reps.to_string())
+        .output()
+    {
+        Ok(out) if out.status.success() => out,
+        Ok(out) => {
+            println!("node side failed: {}", String::from_utf8_lossy(&out.stderr));
+            return None;
+        }
+        Err(e) => {
+            println!("node side skipped: cannot run node ({e})");
+            return None;
+        }
+    };
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    println!("{line}");
+    let field = |name: &str| -> Option<f64> {
+        line.split_whitespace()
+            .find_map(|f| f.strip_prefix(name))
+            .and_then(|v| v.parse().ok())
+    };
+    Some((field("writes_per_sec=")?, field("cpu_writes_per_sec=")?))
+}
+
+fn main() {
+    let env_num = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let n = env_num("WRITES", 10_000_000);
+    let reps = env_num("REPS", 3) as u32;
+    println!(
+        "writable: {n} writes of {SIZE} bytes, drain loop, sink completes synchronously; \
+         best of {reps}"
+    );
+
+    // Warm-up.
+    run(n / 10, Bytes::from_static(&[b'x'; SIZE]));
+
+    // The chunk a caller shares without copying: a reference-counted buffer (every write
+    // clones the handle: one atomic increment, and a decrement when the sink drops it).
+    let shared = Bytes::from(vec![b'x'; SIZE]);
+    let (shared_wall, shared_cpu) = report("rust(shared Bytes)", n, &best(n, reps, &shared));
+    // A static buffer: clones are plain copies.
+    static DATA: [u8; SIZE] = [b'x'; SIZE];
+    let stat = Bytes::from_static(&DATA);
+    let (static_wall, static_cpu) = report("rust(static Bytes)", n, &best(n, reps, &stat));
+
+    match node_rates(n, reps) {
+        Some((node_wall, node_cpu)) => {
+            println!(
+                "ratio rust/node (shared Bytes) = {:.2} on-CPU, {:.2} wall",
+                shared_cpu / node_cpu,
+                shared_wall / node_wall
+            );
+            println!(
+                "ratio rust/node (static Bytes) = {:.2} on-CPU, {:.2} wall",
+                static_cpu / node_cpu,
+                static_wall / node_wall
+            );
+        }
+        None => println!("ratio rust/node: no node side"),
+    }
+}

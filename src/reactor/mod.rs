@@ -1,0 +1,254 @@
+//! The event loop: a single-threaded mio reactor with Node's phases.
+//!
+//! Each turn of the loop runs, in order (libuv's `uv_run`, as Node uses it):
+//!
+//! 1. **timers**: every timer due at the turn's cached time, earliest deadline first
+//!    (equal deadlines in arming order);
+//! 2. **poll**: waits for I/O (not at all if work is pending, until the next timer if
+//!    there is one, else as long as it takes), then runs the closures posted by other
+//!    threads and the callbacks of ready sources (those that stopped on their budget last
+//!    turn included: libuv's "pending" phase is folded in here);
+//! 3. **check**: the immediates queued before the phase began;
+//! 4. **close**: the close callbacks queued before the phase began.
+//!
+//! The next-tick queue is drained after every single callback, so ticks run before the
+//! loop moves on. See `docs/reactor.md` for the rules, checked against Node, and for
+//! embedding the loop in a host's own loop.
+
+mod clock;
+mod handle;
+mod immediates;
+mod phases;
+mod remote;
+mod sources;
+mod ticks;
+mod timers;
+
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+pub use clock::{Clock, ManualClock};
+pub use handle::{LoopHandle, WeakLoopHandle};
+pub use immediates::ImmediateId;
+pub use remote::{KeepAlive, RemoteHandle};
+pub use sources::{PostAction, Readiness, SourceId, IO_BUDGET};
+pub use timers::TimerId;
+
+use crate::Error;
+use phases::Inner;
+
+/// A single-threaded event loop with Node's phases, on `mio::Poll`.
+///
+/// The loop owns the poll; [`LoopHandle`]s (from [`handle`](Self::handle)) schedule work
+/// on it, and a [`RemoteHandle`] (from [`remote`](Self::remote)) posts closures to it from
+/// other threads. It is `!Send`.
+///
+/// Three ways to drive it:
+/// 1. give it the thread: [`run`](Self::run), [`run_once`](Self::run_once),
+///    [`run_for`](Self::run_for), and [`LoopHandle::stop`];
+/// 2. from a host loop: watch the fd ([`AsFd`]) for readability, wake up by
+///    [`next_deadline`](Self::next_deadline) at the latest, do not wait at all while
+///    [`has_pending`](Self::has_pending), and call [`dispatch`](Self::dispatch) with
+///    `Some(Duration::ZERO)`;
+/// 3. from other threads, through a [`RemoteHandle`].
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>() {}
+/// assert_send::<nodestream::EventLoop>();
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use nodestream::EventLoop;
+/// use std::time::Duration;
+///
+/// let lp = EventLoop::new().unwrap();
+/// let h = lp.handle();
+/// let h2 = h.clone();
+/// h.set_timeout(Duration::from_millis(1), move || {
+///     h2.next_tick(|| println!("tick after the timer"));
+/// });
+/// lp.run().unwrap(); // returns: nothing left to do
+/// ```
+///
+/// # Node compatibility
+///
+/// - Timers with different durations that come due at the same time fire by deadline,
+///   then arming order. Node keeps one list per duration and, when the loop wakes late
+///   past several deadlines, runs each due list's timers together, so the order can differ
+///   from Node's when the loop was blocked past more than one deadline.
+/// - A callback that panics unwinds out of `run`; see `docs/reactor.md`. In Node an
+///   exception thrown by a callback ends the process.
+pub struct EventLoop {
+    inner: Rc<Inner>,
+}
+
+impl EventLoop {
+    /// A loop on the real clock.
+    ///
+    /// # Errors
+    ///
+    /// If the epoll instance or the waker's eventfd cannot be made (`EMFILE`, ...).
+    pub fn new() -> io::Result<EventLoop> {
+        EventLoop::with_clock(Clock::real())
+    }
+
+    /// A loop on the given clock ([`Clock::manual`] for tests that drive time).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    pub fn with_clock(clock: Clock) -> io::Result<EventLoop> {
+        Ok(EventLoop {
+            inner: Rc::new(Inner::new(clock)?),
+        })
+    }
+
+    /// A handle for scheduling work on this loop.
+    pub fn handle(&self) -> LoopHandle {
+        LoopHandle {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// A `Send + Sync` handle for posting closures from other threads.
+    pub fn remote(&self) -> RemoteHandle {
+        RemoteHandle::new(self.inner.shared.clone())
+    }
+
+    /// Runs until no ref'd work is left (timers, sources, immediates, ticks, close
+    /// callbacks, posted closures, [`KeepAlive`] tokens), until [`LoopHandle::stop`], or
+    /// until an uncaught error: exactly when a Node process would exit.
+    ///
+    /// # Errors
+    ///
+    /// - the first uncaught error reported with [`LoopHandle::report_error`];
+    /// - `ERR_LOOP_REENTERED` when called from inside one of this loop's callbacks;
+    /// - an error of the poll itself (other than `EINTR`, which is retried).
+    ///
+    /// After an error the loop is usable: unrun work stays queued for the next run.
+    ///
+    /// # Panics
+    ///
+    /// A callback's panic unwinds through `run`, leaving the loop usable: see
+    /// `docs/reactor.md` for what is kept.
+    pub fn run(&self) -> Result<(), Error> {
+        let _running = self.inner.enter()?;
+        self.inner.drain_ticks()?;
+        while self.inner.is_alive() && !self.inner.stopping() {
+            self.inner.turn(None)?;
+        }
+        self.inner.take_stop();
+        Ok(())
+    }
+
+    /// Runs one full turn, blocking in the poll if there is nothing else to do. Returns
+    /// whether the loop is still alive (has ref'd work left).
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Self::run).
+    pub fn run_once(&self) -> Result<bool, Error> {
+        let _running = self.inner.enter()?;
+        self.inner.drain_ticks()?;
+        self.inner.turn(None)?;
+        self.inner.take_stop();
+        Ok(self.inner.is_alive())
+    }
+
+    /// Runs turns for `d` (by the loop's clock), ending with a non-blocking turn that runs
+    /// what is due by then; returns early when no ref'd work is left or on
+    /// [`LoopHandle::stop`]. Runs at least one turn.
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Self::run).
+    pub fn run_for(&self, d: Duration) -> Result<(), Error> {
+        let _running = self.inner.enter()?;
+        let end = self.inner.clock.now() + d;
+        self.inner.drain_ticks()?;
+        loop {
+            let left = end.saturating_duration_since(self.inner.clock.now());
+            self.inner.turn(Some(left))?;
+            // The turn that starts at or after the end (`left` zero) does not block and
+            // runs what is due by then: it is the last.
+            if left.is_zero() || !self.inner.is_alive() || self.inner.stopping() {
+                break;
+            }
+        }
+        self.inner.take_stop();
+        Ok(())
+    }
+
+    /// One turn for a host loop: the poll blocks for `timeout` at most (`None`: as long as
+    /// needed; `Some(Duration::ZERO)`: not at all).
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Self::run).
+    pub fn dispatch(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        let _running = self.inner.enter()?;
+        self.inner.drain_ticks()?;
+        self.inner.turn(timeout)?;
+        self.inner.take_stop();
+        Ok(())
+    }
+
+    /// When the earliest timer is due (ref'd or not): a host must dispatch by then even if
+    /// the fd stays quiet. `None` without timers.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.inner.next_deadline()
+    }
+
+    /// Whether work is queued that needs no I/O (ticks, immediates, sources left on the
+    /// ready list, close callbacks, posted closures, an uncaught error to return): a host
+    /// should dispatch without waiting.
+    pub fn has_pending(&self) -> bool {
+        self.inner.has_pending()
+    }
+
+    /// Whether ref'd work is left: what `run` waits for.
+    pub fn is_alive(&self) -> bool {
+        self.inner.is_alive()
+    }
+
+    /// The loop's cached time (see [`LoopHandle::now`]).
+    pub fn now(&self) -> Instant {
+        self.inner.now()
+    }
+}
+
+impl AsFd for EventLoop {
+    /// The epoll fd: readable when the loop has I/O (or a post) to dispatch.
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.registry.as_fd()
+    }
+}
+
+impl AsRawFd for EventLoop {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.registry.as_raw_fd()
+    }
+}
+
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        let posted = self.inner.shared.close();
+        drop(posted);
+        self.inner.clear();
+    }
+}
+
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("fd", &self.as_raw_fd())
+            .field("alive", &self.is_alive())
+            .field("pending", &self.has_pending())
+            .finish()
+    }
+}

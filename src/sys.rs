@@ -1,0 +1,170 @@
+//! Every raw call of the main crate, and all of its `unsafe`.
+//!
+//! This module provides:
+//! - [`SigpipeGuard`]: blocks `SIGPIPE` in the calling thread around writes to fds that have no
+//!   `MSG_NOSIGNAL` (pipes, ttys, character devices) and swallows the `SIGPIPE` that an `EPIPE`
+//!   raised, so a reader that went away gives an error instead of killing the process. The
+//!   process's signal dispositions are never changed; the thread's mask is restored.
+//! - [`close`]: `close(2)` that reports its error, which dropping an [`OwnedFd`] throws away
+//!   (a file on NFS may report a failed write only at close).
+//!
+//! Everything else the crate asks of the OS goes through rustix's safe wrappers.
+#![allow(unsafe_code)]
+
+use std::io;
+use std::mem::MaybeUninit;
+use std::os::fd::{IntoRawFd, OwnedFd};
+use std::ptr;
+
+/// Closes `fd`, reporting the error `close(2)` gives.
+///
+/// On Linux the descriptor is released even when `close` fails, `EINTR` included, so it is
+/// never retried (a retry could close a descriptor another thread just opened); `EINTR` is
+/// reported as success, since nothing was lost.
+///
+/// # Errors
+///
+/// `EIO`, `ENOSPC`, `EDQUOT`: an earlier write did not reach the disk.
+pub(crate) fn close(fd: OwnedFd) -> io::Result<()> {
+    let raw = fd.into_raw_fd();
+    // SAFETY: `raw` came from an `OwnedFd` we own and gave up, so nothing else closes it or
+    // uses it after this call.
+    if unsafe { libc::close(raw) } == 0 {
+        return Ok(());
+    }
+    let err = io::Error::last_os_error();
+    if err.kind() == io::ErrorKind::Interrupted {
+        Ok(())
+    } else {
+        Err(err)
+    }
+}
+
+/// A `sigset_t` holding only `SIGPIPE`.
+fn sigpipe_set() -> libc::sigset_t {
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: `sigemptyset` initialises the whole set it is given, and `set` is a valid,
+    // writable `sigset_t`; `sigaddset` then only needs an initialised set and a valid signal.
+    unsafe {
+        libc::sigemptyset(set.as_mut_ptr());
+        libc::sigaddset(set.as_mut_ptr(), libc::SIGPIPE);
+        set.assume_init()
+    }
+}
+
+/// Whether `SIGPIPE` is pending for this thread or the process.
+fn sigpipe_pending() -> io::Result<bool> {
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: `sigpending` fills the set it is given; on success it is initialised.
+    if unsafe { libc::sigpending(set.as_mut_ptr()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `sigpending` succeeded, so `set` is initialised.
+    let set = unsafe { set.assume_init() };
+    // SAFETY: `set` is an initialised set and SIGPIPE a valid signal number.
+    Ok(unsafe { libc::sigismember(&set, libc::SIGPIPE) } == 1)
+}
+
+/// Blocks `SIGPIPE` in the current thread while it lives; see the module docs.
+///
+/// The technique: note whether a `SIGPIPE` was already pending, block it, write; after an
+/// `EPIPE` (call [`SigpipeGuard::consume_epipe`]) take the signal the write raised off the
+/// pending set with a zero-timeout `sigtimedwait`, unless one was pending before (standard
+/// signals do not queue, so then there is nothing of ours to take); on drop put the mask back.
+/// A signal the kernel raised for our write is directed at this thread, so it never reaches
+/// another thread or a handler the user installed.
+#[derive(Debug)]
+pub(crate) struct SigpipeGuard {
+    /// The mask to restore, if we changed it (`None` when `SIGPIPE` was already blocked).
+    old_mask: Option<libc::sigset_t>,
+    /// A `SIGPIPE` was pending before we started: it is not ours to consume.
+    pending_before: bool,
+}
+
+impl SigpipeGuard {
+    /// Blocks `SIGPIPE` in this thread until the guard is dropped.
+    pub(crate) fn new() -> io::Result<SigpipeGuard> {
+        let pending_before = sigpipe_pending()?;
+        let set = sigpipe_set();
+        let mut old = MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: `set` is initialised; `old` is a valid out-pointer that the call fills on
+        // success (its return value is an error number, not -1/errno).
+        let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, old.as_mut_ptr()) };
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        // SAFETY: `pthread_sigmask` succeeded and wrote the previous mask into `old`.
+        let old = unsafe { old.assume_init() };
+        // SAFETY: `old` is an initialised set and SIGPIPE a valid signal number.
+        let was_blocked = unsafe { libc::sigismember(&old, libc::SIGPIPE) } == 1;
+        Ok(SigpipeGuard {
+            old_mask: if was_blocked { None } else { Some(old) },
+            pending_before,
+        })
+    }
+
+    /// Takes the `SIGPIPE` that a write which failed with `EPIPE` raised off the pending set.
+    pub(crate) fn consume_epipe(&mut self) {
+        if self.pending_before {
+            return;
+        }
+        let set = sigpipe_set();
+        let timeout = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        loop {
+            // SAFETY: `set` is initialised and SIGPIPE is blocked in this thread (we blocked
+            // it, or it already was); a null `info` pointer is allowed; `timeout` is valid.
+            let rc = unsafe { libc::sigtimedwait(&set, ptr::null_mut(), &timeout) };
+            if rc == libc::SIGPIPE {
+                // Taken; a second one cannot be pending (standard signals do not queue).
+                self.pending_before = true;
+                return;
+            }
+            let err = io::Error::last_os_error();
+            if err.kind() != io::ErrorKind::Interrupted {
+                // EAGAIN: nothing pending (say, the reader closed between our write and a
+                // signal that was then never raised). Nothing to do.
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for SigpipeGuard {
+    fn drop(&mut self) {
+        if let Some(old) = self.old_mask.take() {
+            // SAFETY: `old` is the initialised mask `pthread_sigmask` gave us in `new`.
+            unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, ptr::null_mut()) };
+        }
+    }
+}
+
+/// Test support: signal state a test needs to set up and check.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// Sets `SIGPIPE` to its default action (kill the process), as a C program starts with.
+    /// Only for tests that run alone in a child process.
+    pub(crate) fn sigpipe_default() {
+        // SAFETY: SIG_DFL is a valid disposition for SIGPIPE; no handler is involved.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
+
+    /// Whether `SIGPIPE` is blocked in this thread's signal mask.
+    pub(crate) fn sigpipe_blocked() -> bool {
+        let mut old = MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: a null new set only reads the mask into `old`, which it fills on success.
+        let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, ptr::null(), old.as_mut_ptr()) };
+        assert_eq!(rc, 0);
+        // SAFETY: the call succeeded, so `old` is initialised; SIGPIPE is a valid signal.
+        unsafe { libc::sigismember(old.as_ptr(), libc::SIGPIPE) == 1 }
+    }
+
+    /// Whether `SIGPIPE` is pending.
+    pub(crate) fn sigpipe_is_pending() -> bool {
+        sigpipe_pending().unwrap()
+    }
+}

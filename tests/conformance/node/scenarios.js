@@ -1,0 +1,1933 @@
+'use strict';
+// Conformance scenarios: small programs whose trace (one line per observable thing) is
+// the specification the Rust port must reproduce. Each entry is S(name, about, fn).
+// harness.js runs ONE scenario per process and prints its trace; record.js runs them all
+// and writes ../expected/<name>.trace.
+//
+// Groups: w* Writable, e* EventEmitter, p* pipe, f* fs.WriteStream, n* net.Socket (the
+// original 80), x* further Writable scenarios (boundaries, batching, destroy from inside
+// callbacks, _construct, encodings, option combinations, property snapshots).
+//
+// Helpers available inside every scenario body:
+//   log(...)            append one line to the trace
+//   errc(err)           error code (or message), 'null' for no error
+//   tick(label)         process.nextTick(() => log(label))
+//   imm(label)          setImmediate(() => log(label))
+//   watch(em, name, [events])  log "<name>:<event> <arg>" for each event
+//   slowSink(opts)      Writable; _write logs "_write <chunk> <enc>" and
+//                       completes on setImmediate (asynchronous completion)
+//   syncSink(opts)      same, but completes synchronously inside _write
+//   snap(w, label)      log the public state flags of w in one line
+//   destroySoon(w)      net.Socket#destroySoon's algorithm on any Writable
+//   drainLoop(...)      the "write until false, wait for 'drain'" loop
+// Scenarios use no real time (timers only where the original 80 do) and no fs/net
+// outside the f* and n* groups.
+
+const { Writable, Readable } = require('stream');
+const Stream = require('stream').Stream;
+const EventEmitter = require('events');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+const { log, errc, tick, imm, watch } = require('./lib');
+
+function show(chunk, objectMode) {
+  if (objectMode) return chunk;
+  return chunk.length > 16 ? `<${chunk.length} bytes>` : chunk.toString();
+}
+
+function slowSink(opts = {}) {
+  return new Writable({
+    ...opts,
+    write(chunk, enc, cb) {
+      log('_write', show(chunk, opts.objectMode), enc);
+      setImmediate(cb);
+    },
+  });
+}
+
+function syncSink(opts = {}) {
+  return new Writable({
+    ...opts,
+    write(chunk, enc, cb) {
+      log('_write', show(chunk, opts.objectMode), enc);
+      cb();
+    },
+  });
+}
+
+function tmpPath(tag) {
+  return path.join(os.tmpdir(), `node-sem-${tag}-${process.pid}`);
+}
+
+// One line with every public state flag (the x* scenarios' property snapshots).
+function snap(w, label) {
+  log(label,
+    `writable=${w.writable}`, `ended=${w.writableEnded}`, `finished=${w.writableFinished}`,
+    `len=${w.writableLength}`, `needDrain=${w.writableNeedDrain}`, `corked=${w.writableCorked}`,
+    `destroyed=${w.destroyed}`, `errored=${errc(w.errored)}`, `closed=${w.closed}`);
+}
+
+// net.Socket.prototype.destroySoon (Node v20), usable on any Writable: end() if still
+// writable, then destroy() at once if finished, else once 'finish' arrives.
+function destroySoon(w) {
+  if (w.writable) w.end();
+  if (w.writableFinished) w.destroy();
+  else w.once('finish', () => w.destroy());
+}
+
+// The docs' "write until write() returns false, then wait for 'drain'" loop: N chunks of C
+// bytes (C objects in objectMode: the value C) into w; logs label, writes/falses/drains
+// when the last write's callback runs, then calls done.
+function drainLoop(label, w, N, chunk, done) {
+  let falses = 0; let drains = 0;
+  w.on('drain', () => drains++);
+  let i = N;
+  function pump() {
+    let ok = true;
+    do {
+      i--;
+      if (i === 0) {
+        w.write(chunk, () => { log(label, 'falses', falses, 'drains', drains, 'len', w.writableLength); done(); });
+      } else {
+        ok = w.write(chunk);
+        if (!ok) falses++;
+      }
+    } while (i > 0 && ok);
+    if (i > 0) w.once('drain', pump);
+  }
+  pump();
+}
+
+// Run step functions one after another; each gets `next`.
+function series(...steps) {
+  (function next() { const s = steps.shift(); if (s) s(next); })();
+}
+
+const scenarios = [];
+function S(name, about, fn) { scenarios.push({ name, about, fn }); }
+
+// ───────────────────────────── Writable: write() / highWaterMark ─────────
+
+S('w01-hwm-write-returns-false',
+  'write() returns false once buffered+in-flight length reaches HWM (strict <).',
+  () => {
+    const w = slowSink({ highWaterMark: 10 });
+    watch(w, 'w', ['drain', 'finish', 'close']);
+    log('r1', w.write('aaaa'), 'len', w.writableLength, 'needDrain', w.writableNeedDrain);
+    log('r2', w.write('bbbb'), 'len', w.writableLength);
+    log('r3', w.write('cc'), 'len', w.writableLength, 'needDrain', w.writableNeedDrain);
+    log('r4', w.write('d'), 'len', w.writableLength);
+    log('sync-end');
+  });
+
+S('w02-default-hwm',
+  'Default HWM is 16384 bytes / 16 objects; one chunk of exactly HWM returns false.',
+  () => {
+    const a = slowSink();
+    const b = slowSink();
+    const o = new Writable({ objectMode: true, write(c, e, cb) { setImmediate(cb); } });
+    log('bytes hwm', a.writableHighWaterMark, 'object hwm', o.writableHighWaterMark);
+    log('16383 bytes ->', a.write(Buffer.alloc(16383, 'a')).toString());
+    log('16384 bytes ->', b.write(Buffer.alloc(16384, 'b')).toString());
+    const rs = [];
+    for (let i = 1; i <= 17; i++) rs.push(o.write({ i }) ? 'T' : 'F');
+    log('object writes 1..17', rs.join(''), 'len', o.writableLength);
+  });
+
+S('w03-hwm-zero',
+  'HWM 0: every non-empty write returns false; an empty write returns true (length 0).',
+  () => {
+    const w = slowSink({ highWaterMark: 0 });
+    watch(w, 'w', ['drain']);
+    log('empty ->', w.write(''));
+    log('a ->', w.write('a'));
+    log('sync-end');
+  });
+
+S('w04-write-cb-sync-completion',
+  'If _write calls back synchronously, the user callback is deferred to process.nextTick.',
+  () => {
+    const w = syncSink();
+    tick('nextTick queued before write');
+    const r = w.write('a', (err) => log('write-cb', errc(err)));
+    tick('nextTick queued after write');
+    log('write returned', r, 'sync-end');
+  });
+
+S('w05-write-cb-async-completion',
+  'If _write completes later, the user callback runs synchronously inside that completion.',
+  () => {
+    const w = slowSink();
+    imm('immediate queued before write');
+    w.write('a', (err) => log('write-cb', errc(err)));
+    imm('immediate queued after write');
+    log('sync-end');
+  });
+
+S('w06-sync-completion-never-false',
+  "Sync completion: length is already back to 0 when write() computes its result, so even a chunk > HWM returns true; no 'drain'.",
+  () => {
+    const w = syncSink({ highWaterMark: 1 });
+    watch(w, 'w', ['drain']);
+    const r = w.write('ab', () => log('write-cb'));
+    log('write returned', r, 'needDrain', w.writableNeedDrain, 'len', w.writableLength);
+  });
+
+S('w06b-drain-after-sync-flush',
+  "Corked writes exceed HWM; uncork() flushes synchronously; 'drain' arrives on the next tick, BEFORE the write callbacks.",
+  () => {
+    const w = syncSink({ highWaterMark: 3 });
+    watch(w, 'w', ['drain']);
+    w.cork();
+    log('r1', w.write('ab', () => log('cb1')));
+    log('r2', w.write('cd', () => log('cb2')));
+    w.uncork();
+    log('after uncork: len', w.writableLength, 'needDrain', w.writableNeedDrain);
+    tick('nextTick queued after uncork');
+  });
+
+S('w07-drain-async-order',
+  "Async completion: 'drain' fires only when length hits 0, just before that write's callback.",
+  () => {
+    const w = slowSink({ highWaterMark: 2 });
+    watch(w, 'w', ['drain']);
+    log('r1', w.write('a', () => log('cb1')));
+    log('r2', w.write('b', () => log('cb2')));
+    log('r3', w.write('c', () => log('cb3')));
+    log('sync-end');
+  });
+
+S('w08-no-drain-without-false',
+  "No 'drain' is ever emitted if no write() returned false.",
+  () => {
+    const w = slowSink({ highWaterMark: 100 });
+    watch(w, 'w', ['drain']);
+    log('r1', w.write('abc', () => log('cb1')));
+    imm('imm1'); setImmediate(() => setImmediate(() => log('later: no drain seen')));
+  });
+
+S('w09-drain-suppressed-by-end',
+  "write() returned false but end() was called before the buffer emptied: no 'drain'.",
+  () => {
+    const w = slowSink({ highWaterMark: 2 });
+    watch(w, 'w', ['drain', 'prefinish', 'finish', 'close']);
+    log('r1', w.write('abc', () => log('cb1')));
+    w.end();
+    log('sync-end');
+  });
+
+S('w10-drain-suppressed-by-destroy',
+  "write() returned false, then destroy(): no 'drain'; in-flight cb still gets null.",
+  () => {
+    const w = slowSink({ highWaterMark: 2 });
+    watch(w, 'w', ['drain', 'finish', 'close', 'error']);
+    log('r1', w.write('abc', (e) => log('cb1', errc(e))));
+    w.destroy();
+    log('sync-end');
+  });
+
+S('w11-drain-each-cycle',
+  "Each time write() returns false and the buffer later empties, exactly one 'drain'.",
+  () => {
+    const w = slowSink({ highWaterMark: 3 });
+    let n = 0;
+    w.on('drain', () => {
+      log('drain', ++n);
+      if (n < 3) log('after-drain write ->', w.write('xyz'));
+    });
+    log('first ->', w.write('xyz'));
+  });
+
+// ───────────────────────────── write(): errors and argument handling ────
+
+S('w12-write-after-end',
+  "write after end(): returns false, cb(ERR_STREAM_WRITE_AFTER_END) next tick, then 'error', then 'close'. Never throws.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['prefinish', 'finish', 'close', 'error']);
+    w.end();
+    let r;
+    try { r = w.write('x', (e) => log('write-cb', errc(e))); } catch (e) { log('THREW', errc(e)); }
+    log('write returned', r, 'destroyed', w.destroyed, 'errored', errc(w.errored));
+    log('sync-end');
+  });
+
+S('w13-write-after-end-no-error-listener',
+  "Same as w12 without an 'error' listener: the error surfaces as an uncaught exception on a later tick.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close']);
+    w.end();
+    const r = w.write('x', (e) => log('write-cb', errc(e)));
+    log('write returned', r, 'sync-end');
+  });
+
+S('w14-write-after-destroy',
+  "write after destroy(): cb(ERR_STREAM_DESTROYED) next tick, NO 'error' event.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['close', 'error']);
+    w.destroy();
+    const r = w.write('x', (e) => log('write-cb', errc(e)));
+    log('write returned', r, 'sync-end');
+  });
+
+S('w15-write-null-and-bad-types',
+  'null, non-string/non-buffer chunks and unknown encodings THROW synchronously; stream stays usable.',
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['error', 'close']);
+    const attempt = (label, f) => {
+      try { log(label, 'returned', f()); } catch (e) { log(label, 'threw', errc(e)); }
+    };
+    attempt('write(null)', () => w.write(null));
+    attempt('write(undefined)', () => w.write(undefined));
+    attempt('write(42)', () => w.write(42));
+    attempt('write({})', () => w.write({}));
+    attempt("write('a','nope')", () => w.write('a', 'nope'));
+    const o = new Writable({ objectMode: true, write(c, e, cb) { log('_write obj', c); cb(); } });
+    attempt('objectMode write(null)', () => o.write(null));
+    attempt('objectMode write(42)', () => o.write(42));
+    log('after errors: writable', w.writable, 'destroyed', w.destroyed);
+    attempt("write('ok')", () => w.write('ok'));
+  });
+
+S('w16-encodings',
+  "Strings are converted to Buffer (enc 'buffer') unless decodeStrings:false; length counts bytes vs chars.",
+  () => {
+    const a = syncSink();
+    a.write('68656c6c6f', 'hex');
+    a.write(new Uint8Array([104, 105]));
+    const b = new Writable({
+      decodeStrings: false,
+      write(c, enc, cb) { log('_write(raw)', typeof c, c, enc); setImmediate(cb); },
+    });
+    b.write('héllo');
+    log('decodeStrings:false length of héllo =', b.writableLength);
+    const c = slowSink();
+    c.write('héllo');
+    log('decodeStrings:true length of héllo =', c.writableLength);
+    const d = syncSink({ defaultEncoding: 'base64' });
+    d.write('aGk=');
+  });
+
+S('w17-write-error-sync',
+  "_write calls cb(err) synchronously: write() returns false; write-cb(err) then 'error' then 'close' on later ticks.",
+  () => {
+    const w = new Writable({ write(c, e, cb) { log('_write', c.toString()); cb(new Error('boom')); } });
+    watch(w, 'w', ['error', 'close', 'finish']);
+    const r = w.write('a', (e) => log('write-cb', errc(e)));
+    log('write returned', r, 'errored', errc(w.errored), 'destroyed', w.destroyed, 'writable', w.writable);
+    log('second write ->', w.write('b', (e) => log('write-cb2', errc(e))));
+  });
+
+S('w18-write-error-async-with-buffered',
+  "Async _write error: failing write's cb, buffered writes' cbs (with same error), end cb, then 'error', 'close'.",
+  () => {
+    let n = 0;
+    const w = new Writable({
+      write(c, e, cb) { log('_write', c.toString()); n++; setImmediate(() => cb(n === 1 ? new Error('boom') : null)); },
+    });
+    watch(w, 'w', ['error', 'close', 'finish']);
+    w.write('a', (e) => log('cb-a', errc(e)));
+    w.write('b', (e) => log('cb-b', errc(e)));
+    w.end((e) => log('end-cb', errc(e)));
+  });
+
+// ───────────────────────────── end() / finish / _final ──────────────────
+
+S('w19-end-with-chunk-order',
+  "end(chunk, cb) with sync _write: end-cb runs just BEFORE 'finish' listeners; 'close' one tick later.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['prefinish', 'finish', 'close']);
+    w.end('x', (e) => log('end-cb', errc(e)));
+    log('sync-end', 'writableEnded', w.writableEnded, 'writable', w.writable, 'finished', w.writableFinished);
+    tick('nextTick after end()');
+  });
+
+S('w20-finish-then-close-async',
+  "Async sink: finish strictly after the last write-cb, 'close' on the tick after 'finish'.",
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['prefinish', 'finish', 'close']);
+    w.on('finish', () => { log('  at finish: writableFinished', w.writableFinished, 'destroyed', w.destroyed, 'closed', w.closed); tick('nextTick queued in finish'); });
+    w.on('close', () => log('  at close: destroyed', w.destroyed, 'closed', w.closed));
+    w.write('a', () => log('cb-a'));
+    w.end('b', () => log('end-cb'));
+  });
+
+S('w21-emitClose-false',
+  "emitClose:false: autoDestroy still destroys after 'finish' but no 'close' event.",
+  () => {
+    const w = syncSink({ emitClose: false });
+    watch(w, 'w', ['finish', 'close']);
+    w.end('x');
+    setImmediate(() => log('later: destroyed', w.destroyed, 'closed', w.closed));
+  });
+
+S('w22-autoDestroy-false',
+  "autoDestroy:false: 'finish' but no destroy/close; on write error 'error' only (no close).",
+  () => {
+    const a = syncSink({ autoDestroy: false });
+    watch(a, 'a', ['finish', 'close']);
+    a.end('x');
+    const b = new Writable({ autoDestroy: false, write(c, e, cb) { cb(new Error('boom')); } });
+    watch(b, 'b', ['error', 'close']);
+    b.write('y', (e) => log('b write-cb', errc(e)));
+    setImmediate(() => log('later: a.destroyed', a.destroyed, 'b.destroyed', b.destroyed, 'b.writable', b.writable, 'b.errored', errc(b.errored)));
+  });
+
+S('w23-end-twice-and-after-finish',
+  'end() twice before finish: both callbacks get null. end(cb) after finish: cb(ERR_STREAM_ALREADY_FINISHED), no error event.',
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['finish', 'close', 'error']);
+    w.write('a');
+    w.end((e) => log('end-cb1', errc(e)));
+    w.end((e) => log('end-cb2', errc(e)));
+    w.on('close', () => w.end((e) => log('end-cb3 (after close)', errc(e))));
+    w.on('finish', () => w.end((e) => log('end-cb4 (in finish)', errc(e))));
+  });
+
+S('w24-end-chunk-twice',
+  "end('a'); end('b'): the second is a write-after-end -> 'error' + 'close', and 'finish' never fires.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close', 'error']);
+    w.end('a', (e) => log('end-cb1', errc(e)));
+    w.end('b', (e) => log('end-cb2', errc(e)));
+    log('sync-end');
+  });
+
+S('w25-final-async',
+  "_final runs once all writes completed; 'prefinish' after final's cb; 'finish' next tick; then 'close'.",
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write', c.toString()); setImmediate(cb); },
+      final(cb) { log('_final called'); setImmediate(() => { log('_final done'); cb(); }); },
+    });
+    watch(w, 'w', ['prefinish', 'finish', 'close']);
+    w.end('x', (e) => log('end-cb', errc(e)));
+    log('sync-end');
+  });
+
+S('w26-final-error',
+  "_final cb(err): end-cb(err), then 'error', then 'close'; never 'finish'.",
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { cb(); },
+      final(cb) { log('_final called'); setImmediate(() => cb(new Error('final-fail'))); },
+    });
+    watch(w, 'w', ['prefinish', 'finish', 'close', 'error']);
+    w.end((e) => log('end-cb', errc(e)));
+  });
+
+S('w27-destroy-before-finish-end-cb',
+  "Pending end(cb) when destroy() is called: end-cb gets ERR_STREAM_DESTROYED; no 'finish'.",
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['finish', 'close', 'error']);
+    w.write('a', (e) => log('cb-a', errc(e)));
+    w.end((e) => log('end-cb', errc(e)));
+    w.destroy();
+    log('sync-end');
+  });
+
+// ───────────────────────────── cork / uncork / writev ───────────────────
+
+S('w28-cork-writev',
+  'cork(); writes are buffered; uncork() flushes them in ONE _writev call (synchronously inside uncork).',
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write', c.toString()); cb(); },
+      writev(chunks, cb) { log('_writev', chunks.map((x) => x.chunk.toString()).join(',')); cb(); },
+    });
+    w.cork();
+    log('corked', w.writableCorked);
+    w.write('a', () => log('cb-a'));
+    w.write('b', () => log('cb-b'));
+    w.write('c', () => log('cb-c'));
+    log('len before uncork', w.writableLength, 'buffered', w.writableBuffer.length);
+    w.uncork();
+    log('after uncork: corked', w.writableCorked, 'len', w.writableLength);
+  });
+
+S('w29-cork-no-writev',
+  'Without _writev, uncork() feeds the buffered chunks to _write one at a time.',
+  () => {
+    const w = syncSink();
+    w.cork();
+    w.write('a'); w.write('b');
+    log('uncorking');
+    w.uncork();
+    log('after uncork');
+  });
+
+S('w30-nested-cork',
+  'cork() is counted; each uncork() decrements; data flows only at 0. end() uncorks fully.',
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['finish']);
+    w.cork(); w.cork();
+    w.write('a');
+    w.uncork();
+    log('after 1 uncork: corked', w.writableCorked, 'len', w.writableLength);
+    w.uncork();
+    log('after 2 uncorks: corked', w.writableCorked, 'len', w.writableLength);
+    w.cork(); w.cork(); w.cork();
+    w.write('b');
+    w.end();
+    log('after end(): corked', w.writableCorked);
+  });
+
+S('w31-writev-batching-while-busy',
+  'Writes issued while a write is in flight are batched into one _writev when it completes.',
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write', c.toString()); setImmediate(cb); },
+      writev(chunks, cb) { log('_writev', chunks.map((x) => x.chunk.toString()).join(',')); setImmediate(cb); },
+    });
+    watch(w, 'w', ['finish']);
+    w.write('a', () => log('cb-a'));
+    w.write('b', () => log('cb-b'));
+    w.write('c', () => log('cb-c'));
+    w.end(() => log('end-cb'));
+  });
+
+// ───────────────────────────── destroy() ─────────────────────────────────
+
+S('w32-destroy-no-error',
+  "destroy(): destroyed=true immediately; 'close' on next tick; no 'finish'/'error'.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close', 'error']);
+    w.destroy();
+    log('sync: destroyed', w.destroyed, 'closed', w.closed, 'writable', w.writable);
+    tick('nextTick queued after destroy');
+  });
+
+S('w33-destroy-with-error',
+  "destroy(err): 'error' then 'close' in the same tick; errored is set synchronously.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close', 'error']);
+    w.destroy(new Error('E1'));
+    log('sync: errored', errc(w.errored), 'destroyed', w.destroyed);
+    tick('nextTick queued after destroy');
+  });
+
+S('w34-destroy-during-async-write',
+  "destroy() with one write in flight and one buffered: 'close' first, then in-flight cb(null), buffered cb(ERR_STREAM_DESTROYED).",
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['close', 'error', 'finish']);
+    w.write('a', (e) => log('cb-a', errc(e)));
+    w.write('b', (e) => log('cb-b', errc(e)));
+    w.destroy();
+    log('sync-end');
+  });
+
+S('w35-destroy-twice',
+  'Second destroy() is a no-op (its error is dropped); one error, one close.',
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['close', 'error']);
+    w.destroy(new Error('E1'));
+    w.destroy(new Error('E2'), (e) => log('second destroy cb', errc(e)));
+  });
+
+S('w36-destroy-custom-destroy-swallows',
+  "Custom _destroy that calls cb() without the error: no 'error', just 'close'.",
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { cb(); },
+      destroy(err, cb) { log('_destroy got', errc(err)); cb(); },
+    });
+    watch(w, 'w', ['close', 'error']);
+    w.destroy(new Error('E1'));
+    log('sync: errored', errc(w.errored));
+  });
+
+S('w37-destroy-error-no-listener',
+  "destroy(err) with no 'error' listener: uncaught exception on next tick, and 'close' is then NOT emitted.",
+  () => {
+    const w = syncSink();
+    w.on('close', () => log('w:close'));
+    w.destroy(new Error('E1'));
+    setImmediate(() => log('later: closed', w.closed));
+  });
+
+S('w38-destroy-async-_destroy',
+  "_destroy finishing later: closed flips only when its cb runs; 'close' the tick after that.",
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { cb(); },
+      destroy(err, cb) { log('_destroy start'); setImmediate(() => { log('_destroy cb'); cb(err); }); },
+    });
+    watch(w, 'w', ['close']);
+    w.destroy();
+    log('sync: destroyed', w.destroyed, 'closed', w.closed);
+  });
+
+// ───────────────────────────── state walkthrough ────────────────────────
+
+S('w39-state-walkthrough',
+  'Snapshot of the public state flags through write -> end -> finish -> close.',
+  () => {
+    const w = slowSink({ highWaterMark: 2 });
+    const snap = (label) => log(label,
+      `writable=${w.writable}`, `ended=${w.writableEnded}`, `finished=${w.writableFinished}`,
+      `len=${w.writableLength}`, `needDrain=${w.writableNeedDrain}`, `corked=${w.writableCorked}`,
+      `destroyed=${w.destroyed}`, `closed=${w.closed}`, `errored=${errc(w.errored)}`);
+    snap('created');
+    w.write('abc');
+    snap('after write(abc)');
+    w.end();
+    snap('after end()');
+    w.on('finish', () => snap('at finish'));
+    w.on('close', () => snap('at close'));
+  });
+
+S('w40-state-after-error',
+  'State flags after a write error with autoDestroy (default).',
+  () => {
+    const w = new Writable({ write(c, e, cb) { setImmediate(cb, new Error('boom')); } });
+    w.on('error', (e) => log('error', errc(e), `writable=${w.writable}`, `destroyed=${w.destroyed}`,
+      `closed=${w.closed}`, `errored=${errc(w.errored)}`, `finished=${w.writableFinished}`, `aborted=${w.writableAborted}`));
+    w.on('close', () => log('close', `closed=${w.closed}`));
+    w.write('a');
+  });
+
+S('w41-writeOneMillionTimes-drain-count',
+  'The docs "write until false, wait for drain" loop against an async sink: drains = floor(N / ceil(HWM / C)).',
+  () => {
+    function run(label, N, C, H, done) {
+      let writes = 0; let drains = 0;
+      const w = new Writable({ highWaterMark: H, write(c, e, cb) { writes++; setImmediate(cb); } });
+      w.on('drain', () => drains++);
+      const chunk = Buffer.alloc(C, 'x');
+      let i = N;
+      function pump() {
+        let ok = true;
+        do {
+          i--;
+          if (i === 0) w.write(chunk, () => { log(label, `N=${N} C=${C} HWM=${H}`, 'writes', writes, 'drains', drains); done(); });
+          else ok = w.write(chunk);
+        } while (i > 0 && ok);
+        if (i > 0) w.once('drain', pump);
+      }
+      pump();
+    }
+    const cases = [
+      ['A', 1000000, 1, 16384], ['B', 1000, 100, 1024], ['C', 100, 4096, 16384],
+      ['D', 10, 20000, 16384], ['E', 96, 1024, 16384], ['F', 97, 1024, 16384],
+    ];
+    (function next() { const c = cases.shift(); if (c) run(...c, next); })();
+  });
+
+S('w42-sync-sink-never-drains',
+  'Same loop against a sink that completes synchronously: write() keeps returning true when C < HWM.',
+  () => {
+    let drains = 0; let falses = 0;
+    const w = new Writable({ highWaterMark: 1024, write(c, e, cb) { cb(); } });
+    w.on('drain', () => drains++);
+    for (let i = 0; i < 10000; i++) if (!w.write(Buffer.alloc(100))) falses++;
+    setImmediate(() => log('falses', falses, 'drains', drains, 'len', w.writableLength));
+  });
+
+S('w43-write-cb-called-twice',
+  "_write invoking its callback twice: ERR_MULTIPLE_CALLBACK delivered through 'error' (then 'close').",
+  () => {
+    const w = new Writable({ write(c, e, cb) { cb(); cb(); } });
+    watch(w, 'w', ['error', 'close']);
+    w.write('a', (e) => log('write-cb', errc(e)));
+    log('sync-end', 'destroyed', w.destroyed);
+  });
+
+S('w44-write-inside-finish',
+  "write() from a 'finish' listener is a write-after-end: cb(err), 'error', and 'close' still follows.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['error', 'close']);
+    w.on('finish', () => { log('w:finish'); log('write in finish ->', w.write('late', (e) => log('late-cb', errc(e)))); });
+    w.end('x');
+  });
+
+S('w45-end-cb-after-destroy',
+  'end(cb) on a stream destroyed WITHOUT error: cb is never called (quirk). With a stored error: cb(err) next tick.',
+  () => {
+    const a = syncSink();
+    a.on('close', () => log('a:close'));
+    a.destroy();
+    a.end((e) => log('a end-cb', errc(e)));
+    const b = syncSink();
+    b.on('error', (e) => log('b:error', errc(e)));
+    b.destroy(new Error('E1'));
+    b.end((e) => log('b end-cb', errc(e)));
+    setTimeout(() => log('after 20ms: a.writableEnded', a.writableEnded), 20);
+  });
+
+// ───────────────────────────── EventEmitter ─────────────────────────────
+
+S('e01-emit-basics',
+  "emit() calls listeners in registration order with args and this=emitter; returns true iff listeners existed.",
+  () => {
+    const ee = new EventEmitter();
+    ee.on('x', function (a, b) { log('L1', a, b, 'this===ee', this === ee); });
+    ee.addListener('x', (a) => log('L2', a));
+    log('emit x ->', ee.emit('x', 1, 2));
+    log('emit y ->', ee.emit('y'));
+  });
+
+S('e02-once',
+  'once(): fires one time; removed before the listener body runs; listeners() unwraps, rawListeners() does not.',
+  () => {
+    const ee = new EventEmitter();
+    function f(v) { log('f', v, 'count inside', ee.listenerCount('x')); }
+    ee.once('x', f);
+    log('listeners()[0]===f', ee.listeners('x')[0] === f, 'raw[0]===f', ee.rawListeners('x')[0] === f,
+      'raw[0].listener===f', ee.rawListeners('x')[0].listener === f);
+    log('emit1 ->', ee.emit('x', 1));
+    log('emit2 ->', ee.emit('x', 2));
+  });
+
+S('e03-prepend',
+  'prependListener / prependOnceListener put the listener at the front.',
+  () => {
+    const ee = new EventEmitter();
+    ee.on('x', () => log('a'));
+    ee.prependListener('x', () => log('b'));
+    ee.prependOnceListener('x', () => log('c-once'));
+    ee.emit('x'); log('--');
+    ee.emit('x');
+  });
+
+S('e04-remove-duplicate-removes-last',
+  'Same fn registered twice: removeListener removes the most recently added (last in array) instance.',
+  () => {
+    const ee = new EventEmitter();
+    let n = 0;
+    function f() { log('f call', ++n); }
+    ee.on('x', f);
+    ee.once('x', f);
+    ee.removeListener('x', f);   // removes the once-wrapper (added last)
+    ee.emit('x'); ee.emit('x');
+    log('-- reversed registration');
+    const e2 = new EventEmitter();
+    n = 0;
+    e2.once('x', f);
+    e2.on('x', f);
+    e2.removeListener('x', f);   // removes the plain one (added last)
+    e2.emit('x'); e2.emit('x');
+    log('listenerCount', e2.listenerCount('x'));
+  });
+
+S('e05-remove-during-emit',
+  'Listener array is snapshotted at emit(): a listener removed mid-emit still runs this time.',
+  () => {
+    const ee = new EventEmitter();
+    function B() { log('B'); }
+    ee.on('x', () => { log('A removes B'); ee.removeListener('x', B); });
+    ee.on('x', B);
+    ee.emit('x'); log('--');
+    ee.emit('x');
+  });
+
+S('e06-add-during-emit',
+  'A listener added during emit() is not called until the next emit().',
+  () => {
+    const ee = new EventEmitter();
+    let added = false;
+    ee.on('x', () => {
+      log('A');
+      if (!added) { added = true; ee.on('x', () => log('C (added by A)')); }
+    });
+    ee.emit('x'); log('--');
+    ee.emit('x');
+  });
+
+S('e07-once-removed-mid-emit-still-fires',
+  'A once-listener removed by an earlier listener in the same emit still fires in that emit.',
+  () => {
+    const ee = new EventEmitter();
+    function B() { log('B (once)'); }
+    ee.on('x', () => { log('A removes B'); ee.removeListener('x', B); });
+    ee.once('x', B);
+    ee.emit('x'); log('--');
+    ee.emit('x');
+  });
+
+S('e08-newListener-order',
+  "'newListener' fires BEFORE the listener is added, with the unwrapped fn; listeners it adds land first.",
+  () => {
+    const ee = new EventEmitter();
+    function A() { log('A'); }
+    ee.once('newListener', (ev, fn) => {
+      log('newListener', ev, fn, 'count now', ee.listenerCount(ev));
+      ee.on(ev, () => log('B (added inside newListener)'));
+    });
+    ee.on('x', A);
+    ee.on('newListener', (ev, fn) => log('newListener#2', ev, fn));
+    ee.once('x', function onceFn() {});
+    ee.emit('x');
+  });
+
+S('e09-removeListener-meta',
+  "'removeListener' fires AFTER removal; not fired if fn not found; once-wrapper quirk in the multi-listener case.",
+  () => {
+    const ee = new EventEmitter();
+    ee.on('removeListener', (ev, fn) => log('removeListener', ev, fn, 'count now', ee.listenerCount(ev)));
+    function a() {} function b() {} function g() { log('g runs'); }
+    ee.on('x', a);
+    ee.removeListener('x', b);        // not registered: nothing
+    ee.removeListener('x', a);        // single listener case
+    ee.once('y', g); ee.emit('y');    // single once: meta gets original fn
+    ee.on('z', a); ee.once('z', g); ee.emit('z');   // array case: meta gets the wrapper
+  });
+
+S('e10-removeAllListeners',
+  "removeAllListeners(type) emits 'removeListener' per fn in LIFO order; removeAllListeners() removes 'removeListener' last.",
+  () => {
+    const ee = new EventEmitter();
+    function a() {} function b() {} function c() {}
+    ee.on('x', a); ee.on('x', b); ee.on('y', c);
+    ee.on('removeListener', function meta(ev, fn) { log('removeListener', ev, fn); });
+    ee.removeAllListeners('x');
+    log('eventNames', ee.eventNames());
+    ee.on('x', a);
+    ee.removeAllListeners();
+    log('eventNames', ee.eventNames());
+  });
+
+S('e11-error-without-listener',
+  "emit('error') with no listener throws synchronously: the Error itself, or ERR_UNHANDLED_ERROR for non-Errors.",
+  () => {
+    const ee = new EventEmitter();
+    const e = new Error('plain');
+    try { ee.emit('error', e); } catch (x) { log('threw same object', x === e); }
+    try { ee.emit('error', 'a string'); } catch (x) { log('threw', errc(x)); }
+    try { ee.emit('error'); } catch (x) { log('threw', errc(x)); }
+    ee.on('error', (er) => log('handled', errc(er)));
+    log('with listener returns', ee.emit('error', e));
+  });
+
+S('e12-errorMonitor',
+  'errorMonitor listeners run before the throw (and before regular error listeners).',
+  () => {
+    const ee = new EventEmitter();
+    ee.on(EventEmitter.errorMonitor, (er) => log('monitor', errc(er)));
+    try { ee.emit('error', new Error('m')); } catch (x) { log('then threw', errc(x)); }
+  });
+
+S('e13-listener-throws',
+  'A throwing listener aborts the rest of that emit; the exception propagates out of emit().',
+  () => {
+    const ee = new EventEmitter();
+    ee.on('x', () => { log('L1 throws'); throw new Error('L1'); });
+    ee.on('x', () => log('L2'));
+    try { ee.emit('x'); } catch (e) { log('emit threw', errc(e)); }
+  });
+
+S('e14-max-listeners-warning',
+  'Default max 10: the 11th listener of one event triggers one MaxListenersExceededWarning (async); per event name; 0 = unlimited.',
+  () => {
+    const ee = new EventEmitter();
+    log('default max', ee.getMaxListeners(), EventEmitter.defaultMaxListeners);
+    for (let i = 1; i <= 12; i++) ee.on('x', () => {});
+    log('added 12 x listeners (sync)');
+    for (let i = 1; i <= 11; i++) ee.on('y', () => {});
+    const e2 = new EventEmitter();
+    e2.setMaxListeners(0);
+    for (let i = 1; i <= 50; i++) e2.on('z', () => {});
+    const e3 = new EventEmitter();
+    e3.setMaxListeners(1);
+    e3.on('w', () => {}); e3.on('w', () => {});
+    log('sync-end');
+  });
+
+S('e15-introspection',
+  'listenerCount / listeners / eventNames (insertion order, symbols last) / emptied events disappear.',
+  () => {
+    const ee = new EventEmitter();
+    const sym = Symbol('s');
+    function f() {}
+    ee.on('b', f); ee.on(sym, f); ee.on('a', f); ee.on('a', f);
+    log('names', ee.eventNames().map(String));
+    log('count a', ee.listenerCount('a'), 'count a,f', ee.listenerCount('a', f), 'count none', ee.listenerCount('none'));
+    ee.off('b', f);
+    log('names after off b', ee.eventNames().map(String));
+    log('listeners(a).length', ee.listeners('a').length, 'copy?', ee.listeners('a') !== ee.listeners('a'));
+  });
+
+S('e16-stream-removeListener-quirk',
+  "On stream objects (pre-shaped _events), removing a SOLE listener does not emit 'removeListener'.",
+  () => {
+    const w = syncSink();
+    w.on('removeListener', (ev, fn) => log('meta removeListener', ev, fn));
+    function f() {} function g() {}
+    w.on('finish', f);
+    w.removeListener('finish', f);
+    log('removed sole finish listener');
+    w.on('finish', f); w.on('finish', g);
+    w.removeListener('finish', f);
+    log('removed one of two');
+    log('eventNames', w.eventNames());
+  });
+
+S('e17-newListener-for-newListener',
+  "Adding a second 'newListener' listener notifies the first; the very first one is not announced.",
+  () => {
+    const ee = new EventEmitter();
+    ee.on('newListener', (ev) => log('first saw', ev));
+    ee.on('newListener', () => {});
+    ee.on('foo', () => {});
+  });
+
+// ───────────────────────────── pipe / unpipe ────────────────────────────
+
+S('p01-readable-pipe-events',
+  "Readable#pipe: 'pipe' emitted synchronously inside pipe(src); data flows later; end -> dest.end(); 'unpipe' on finish.",
+  () => {
+    const src = new Readable({ read() {} });
+    src.__name = 'src';
+    const dst = slowSink();
+    watch(dst, 'dst', ['pipe', 'unpipe', 'prefinish', 'finish', 'close']);
+    src.on('end', () => log('src:end'));
+    src.on('close', () => log('src:close'));
+    src.pipe(dst);
+    log('after pipe()');
+    src.push('a'); src.push('b'); src.push(null);
+    log('sync-end');
+  });
+
+S('p02-unpipe-explicit',
+  "src.unpipe(dst) emits 'unpipe' synchronously on dst with src as the argument; dst is not ended.",
+  () => {
+    const src = new Readable({ read() {} });
+    src.__name = 'src';
+    const dst = slowSink();
+    watch(dst, 'dst', ['pipe', 'unpipe', 'finish']);
+    src.pipe(dst);
+    src.unpipe(dst);
+    log('after unpipe: dst.writable', dst.writable, 'src.flowing', src.readableFlowing);
+    src.unpipe(dst);
+    log('second unpipe: no event');
+  });
+
+S('p03-pipe-backpressure',
+  'Readable#pipe pauses the source when dest.write() returns false and resumes on dest drain.',
+  () => {
+    const src = new Readable({ read() {}, highWaterMark: 100 });
+    const dst = slowSink({ highWaterMark: 2 });
+    const origPause = src.pause; const origResume = src.resume;
+    src.pause = function () { log('src.pause()'); return origPause.call(this); };
+    src.resume = function () { log('src.resume()'); return origResume.call(this); };
+    watch(dst, 'dst', ['drain', 'finish']);
+    src.pipe(dst);
+    src.push('aa'); src.push('bb'); src.push('cc'); src.push(null);
+  });
+
+S('p04-legacy-pipe-basic',
+  "Legacy Stream#pipe: 'pipe' event; write()==false -> source.pause(); dest 'drain' -> source.resume(); source 'end' -> dest.end().",
+  () => {
+    const src = new Stream();
+    src.__name = 'legacy-src';
+    src.readable = true;
+    src.pause = () => log('src.pause()');
+    src.resume = () => log('src.resume()');
+    const dst = slowSink({ highWaterMark: 2 });
+    watch(dst, 'dst', ['pipe', 'unpipe', 'drain', 'finish', 'close']);
+    src.pipe(dst);
+    log('listeners: src data', src.listenerCount('data'), 'src end', src.listenerCount('end'), 'dst drain', dst.listenerCount('drain'));
+    src.emit('data', 'abc');
+    setImmediate(() => setImmediate(() => {
+      src.emit('end');
+      log('after end: src data listeners', src.listenerCount('data'), 'dst drain listeners', dst.listenerCount('drain'));
+    }));
+  });
+
+S('p05-legacy-pipe-close-before-end',
+  "Legacy pipe: source 'close' without prior 'end' -> dest.destroy() (no finish). Later 'end' is ignored.",
+  () => {
+    const src = new Stream();
+    src.readable = true;
+    const dst = slowSink();
+    watch(dst, 'dst', ['finish', 'close', 'error']);
+    src.pipe(dst);
+    src.emit('data', 'x');
+    src.emit('close');
+    log('after close: dst.destroyed', dst.destroyed);
+    src.emit('end');
+  });
+
+S('p06-legacy-pipe-end-false',
+  "Legacy pipe {end:false}: source 'end' does not end dest; pipe listeners are still cleaned up.",
+  () => {
+    const src = new Stream();
+    src.readable = true;
+    const dst = slowSink();
+    watch(dst, 'dst', ['finish', 'close']);
+    src.pipe(dst, { end: false });
+    src.emit('data', 'x');
+    src.emit('end');
+    log('dst.writable', dst.writable, 'src data listeners', src.listenerCount('data'));
+  });
+
+S('p07-legacy-pipe-error-rethrow',
+  "Legacy pipe: 'error' on source with no other handler -> pipe cleans up then re-emits, which throws synchronously.",
+  () => {
+    const src = new Stream();
+    src.readable = true;
+    const dst = slowSink();
+    src.pipe(dst);
+    log('src error listeners (pipe added one)', src.listenerCount('error'));
+    try { src.emit('error', new Error('src-fail')); } catch (e) { log('emit threw', errc(e)); }
+    log('after: src data listeners', src.listenerCount('data'), 'error listeners', src.listenerCount('error'));
+    const src2 = new Stream();
+    src2.readable = true;
+    src2.pipe(slowSink());
+    src2.on('error', (e) => log('user handler', errc(e)));
+    log('emit with user handler ->', src2.emit('error', new Error('x')));
+  });
+
+S('p08-legacy-pipe-dest-not-writable',
+  'Legacy pipe drops data when dest.writable is false (no write attempted).',
+  () => {
+    const src = new Stream();
+    src.readable = true;
+    const dst = syncSink();
+    src.pipe(dst);
+    dst.end();
+    log('dst.writable after end()', dst.writable);
+    src.emit('data', 'dropped');
+    log('no _write above means dropped');
+  });
+
+S('p09-writable-pipe-error',
+  "Writable#pipe is an error: destroyed synchronously, then 'error'(ERR_STREAM_CANNOT_PIPE) and 'close' on the next tick.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['error', 'close']);
+    w.pipe(syncSink());
+    log('sync-end', 'destroyed', w.destroyed);
+  });
+
+S('p10-readable-pipe-end-false',
+  "Readable#pipe with {end:false}: at source 'end' the pipe unpipes ('unpipe' event) and dest stays open.",
+  () => {
+    const src = new Readable({ read() {} });
+    src.__name = 'src';
+    const dst = slowSink();
+    watch(dst, 'dst', ['pipe', 'unpipe', 'finish', 'close']);
+    src.on('end', () => log('src:end'));
+    src.pipe(dst, { end: false });
+    src.push('a'); src.push(null);
+    setImmediate(() => setImmediate(() => log('later: dst.writable', dst.writable)));
+  });
+
+S('p11-readable-pipe-dest-error',
+  "Dest destroyed with an error mid-pipe: pipe's prepended error handler unpipes first ('unpipe' before user 'error').",
+  () => {
+    const src = new Readable({ read() {} });
+    src.__name = 'src';
+    const dst = slowSink();
+    watch(dst, 'dst', ['unpipe', 'error', 'close']);
+    src.pipe(dst);
+    src.push('a');
+    setImmediate(() => { dst.destroy(new Error('dst-fail')); });
+    src.on('pause', () => log('src:pause'));
+  });
+
+// ───────────────────────────── fs.WriteStream ───────────────────────────
+
+S('f01-fs-writestream-order',
+  "fs.createWriteStream: writes before open are queued; 'open'(fd) then 'ready' precede the first _write; then finish, close.",
+  () => {
+    const p = tmpPath('f01');
+    const ws = fs.createWriteStream(p);
+    log('pending', ws.pending, 'fd', ws.fd, 'bytesWritten', ws.bytesWritten);
+    ws.on('open', (fd) => log('ws:open', typeof fd, 'fd===ws.fd', fd === ws.fd, 'pending', ws.pending));
+    watch(ws, 'ws', ['ready', 'finish', 'close', 'error']);
+    log('w1 ->', ws.write('hello ', (e) => log('cb1', errc(e))));
+    log('w2 ->', ws.write('world', (e) => log('cb2', errc(e))));
+    ws.end((e) => log('end-cb', errc(e)));
+    ws.on('close', () => { log('content', fs.readFileSync(p, 'utf8'), 'bytesWritten', ws.bytesWritten, 'fd', ws.fd); fs.unlinkSync(p); });
+  });
+
+S('f02-fs-writestream-with-fd',
+  "fs.createWriteStream with {fd}: no 'open'/'ready' events; the fd is closed on destroy (autoClose).",
+  () => {
+    const p = tmpPath('f02');
+    const fd = fs.openSync(p, 'w');
+    const ws = fs.createWriteStream(null, { fd });
+    watch(ws, 'ws', ['open', 'ready', 'finish', 'close']);
+    log('pending', ws.pending);
+    ws.end('data');
+    ws.on('close', () => {
+      let closed = false;
+      try { fs.fstatSync(fd); } catch (e) { closed = e.code === 'EBADF'; }
+      log('fd closed after close event', closed);
+      fs.unlinkSync(p);
+    });
+  });
+
+S('f03-fs-writestream-open-error',
+  "Open failure: queued write callbacks get the open error, then 'error', then 'close'; no 'open'.",
+  () => {
+    const ws = fs.createWriteStream('/nonexistent-dir-xyz/file');
+    watch(ws, 'ws', ['open', 'ready', 'finish', 'close', 'error']);
+    ws.write('a', (e) => log('cb1', errc(e)));
+    ws.end((e) => log('end-cb', errc(e)));
+  });
+
+// ───────────────────────────── net.Socket ───────────────────────────────
+
+S('n01-net-unix-pair-write-end',
+  'Unix-socket pair: client writes then end(); per-side event order (client: finish/end/close; server: data/end/finish/close).',
+  () => {
+    const sock = tmpPath('n01.sock');
+    const c = []; const s = [];
+    let open = 2;
+    const server = net.createServer((conn) => {
+      conn.on('data', (d) => s.push(`data ${d}`));
+      conn.on('end', () => s.push('end'));
+      conn.on('finish', () => s.push('finish (auto end(), allowHalfOpen=false)'));
+      conn.on('close', (hadErr) => { s.push(`close hadError=${hadErr}`); done(); });
+    });
+    function done() {
+      if (--open) return;
+      server.close(() => { log('client:', c.join(' | ')); log('server:', s.join(' | ')); });
+    }
+    server.listen(sock, () => {
+      const cl = net.connect(sock);
+      c.push(`connecting=${cl.connecting} pending=${cl.pending}`);
+      c.push(`write before connect -> ${cl.write('hello', (e) => c.push(`write-cb ${errc(e)}`))} len=${cl.writableLength}`);
+      cl.end(() => c.push('end-cb'));
+      c.push(`after end(): writable=${cl.writable} writableEnded=${cl.writableEnded} readable=${cl.readable}`);
+      cl.on('connect', () => c.push('connect'));
+      cl.on('ready', () => c.push('ready'));
+      cl.on('finish', () => c.push('finish'));
+      cl.on('end', () => c.push('end'));
+      cl.on('close', (hadErr) => { c.push(`close hadError=${hadErr}`); done(); });
+      cl.resume();
+    });
+  });
+
+S('n03-net-backpressure-drain',
+  "Socket write of 1 MiB to a peer that is not reading returns false at once; 'drain' after the peer resumes.",
+  () => {
+    const sock = tmpPath('n03.sock');
+    let got = 0;
+    const big = Buffer.alloc(1 << 20, 'z');
+    const server = net.createServer((conn) => {
+      conn.pause();
+      conn.on('data', (d) => { got += d.length; });
+      conn.on('end', () => { log('server got', got, 'bytes'); conn.end(); });
+      setTimeout(() => { log('server resumes reading'); conn.resume(); }, 50);
+    });
+    server.listen(sock, () => {
+      const cl = net.connect(sock, () => {
+        const r = cl.write(big, (e) => log('write-cb', errc(e)));
+        log('write(1 MiB) ->', r, 'writableLength', cl.writableLength, 'needDrain', cl.writableNeedDrain);
+        cl.once('drain', () => { log('client drain', 'writableLength', cl.writableLength); cl.end(); });
+      });
+      cl.on('close', () => { log('client close'); server.close(); });
+      cl.resume();
+    });
+  });
+
+S('n02-net-destroySoon',
+  'Socket#destroySoon(): end() if writable, then destroy() after finish.',
+  () => {
+    const sock = tmpPath('n02.sock');
+    const c = [];
+    const server = net.createServer((conn) => { conn.resume(); conn.on('close', () => server.close(() => log('client:', c.join(' | ')))); });
+    server.listen(sock, () => {
+      const cl = net.connect(sock, () => {
+        cl.write('x', () => c.push('write-cb'));
+        cl.destroySoon();
+        c.push(`after destroySoon: writableEnded=${cl.writableEnded} destroyed=${cl.destroyed}`);
+      });
+      cl.on('finish', () => c.push(`finish destroyed=${cl.destroyed}`));
+      cl.on('close', () => c.push('close'));
+    });
+  });
+
+
+// ───────────────────────────── x: high-water mark at the boundary ──────────
+
+S('x01-hwm-exact-boundary',
+  'HWM 5: a single 5-byte chunk returns false (length == HWM); 4 bytes then 1 byte: true then false.',
+  () => {
+    const a = slowSink({ highWaterMark: 5 });
+    watch(a, 'a', ['drain']);
+    log('a 5 bytes ->', a.write('12345'), 'len', a.writableLength, 'needDrain', a.writableNeedDrain);
+    const b = slowSink({ highWaterMark: 5 });
+    watch(b, 'b', ['drain']);
+    log('b 4 bytes ->', b.write('1234'), 'len', b.writableLength, 'needDrain', b.writableNeedDrain);
+    log('b 1 byte ->', b.write('5'), 'len', b.writableLength, 'needDrain', b.writableNeedDrain);
+    log('sync-end');
+  });
+
+S('x02-hwm-minus-one',
+  'HWM 8: 7 bytes -> true; an empty write at length 7 -> true; one more byte (length 8) -> false.',
+  () => {
+    const w = slowSink({ highWaterMark: 8 });
+    watch(w, 'w', ['drain']);
+    log('7 bytes ->', w.write('abcdefg'), 'len', w.writableLength);
+    log('empty ->', w.write(''), 'len', w.writableLength);
+    log('1 byte ->', w.write('h'), 'len', w.writableLength, 'needDrain', w.writableNeedDrain);
+  });
+
+S('x03-hwm-one',
+  "HWM 1: every non-empty write returns false; one 'drain' per episode; a write inside 'drain' starts a new one.",
+  () => {
+    const w = slowSink({ highWaterMark: 1 });
+    let n = 0;
+    w.on('drain', () => {
+      n++;
+      log('drain', n, 'len', w.writableLength, 'needDrain', w.writableNeedDrain);
+      if (n === 1) log('write in drain ->', w.write('c'));
+    });
+    log('empty ->', w.write(''));
+    log('a ->', w.write('a'));
+    log('b ->', w.write('b'), 'len', w.writableLength);
+  });
+
+S('x04-objectmode-hwm',
+  'objectMode HWM 3 counts chunks, not bytes: TTF, then F; a 1 MiB Buffer counts as 1; HWM 0 makes every write false.',
+  () => {
+    const o = slowSink({ objectMode: true, highWaterMark: 3 });
+    watch(o, 'o', ['drain']);
+    log('w1', o.write('one'), 'w2', o.write('two'), 'w3', o.write('three'), 'len', o.writableLength);
+    log('w4', o.write('four'), 'len', o.writableLength);
+    const big = new Writable({ objectMode: true, highWaterMark: 2, write(c, e, cb) { setImmediate(cb); } });
+    log('big buffer ->', big.write(Buffer.alloc(1 << 20)), 'len', big.writableLength);
+    const z = new Writable({ objectMode: true, highWaterMark: 0, write(c, e, cb) { setImmediate(cb); } });
+    log('hwm0 object ->', z.write('x'), 'hwm', z.writableHighWaterMark, 'objectMode', z.writableObjectMode);
+  });
+
+S('x05-hwm-counts-bytes-or-chars',
+  'Length counts encoded bytes when strings are decoded, string length (chars) with decodeStrings:false.',
+  () => {
+    const a = slowSink({ highWaterMark: 4 });
+    log('decoded éé ->', a.write('éé'), 'len', a.writableLength);
+    const b = new Writable({ decodeStrings: false, highWaterMark: 4, write(c, e, cb) { setImmediate(cb); } });
+    log('raw éé ->', b.write('éé'), 'len', b.writableLength);
+    log('raw 6869 hex ->', b.write('6869', 'hex'), 'len', b.writableLength);
+    const c = slowSink({ highWaterMark: 4 });
+    log('decoded 6869 hex ->', c.write('6869', 'hex'), 'len', c.writableLength);
+  });
+
+S('x06-hwm-single-large-chunk',
+  "HWM 4 and one 100-byte chunk: false, one 'drain' once it completes, before its callback.",
+  () => {
+    const w = slowSink({ highWaterMark: 4 });
+    watch(w, 'w', ['drain']);
+    log('100 bytes ->', w.write(Buffer.alloc(100, 'q'), () => log('cb', 'len', w.writableLength)));
+    log('len', w.writableLength);
+  });
+
+S('x07-hwm-below-again-before-drain',
+  "HWM 4: after a false write, a write made once length fell below HWM returns true, yet 'drain' waits for length 0.",
+  () => {
+    const w = slowSink({ highWaterMark: 4 });
+    watch(w, 'w', ['drain']);
+    log('ab ->', w.write('ab', () => {
+      log('cb-ab len', w.writableLength, 'needDrain', w.writableNeedDrain);
+      log('e ->', w.write('e', () => log('cb-e')), 'len', w.writableLength);
+    }));
+    log('cd ->', w.write('cd', () => log('cb-cd')), 'len', w.writableLength);
+  });
+
+// ───────────────────────────── x: drain counts of the write-until-false loop ─
+
+S('x08-drain-loop-counts',
+  "Write-until-false loop against a setImmediate sink, several (N, C, HWM): drains = floor(N / ceil(HWM / C)).",
+  () => {
+    const cases = [
+      ['A', 10, 1, 1], ['B', 10, 1, 2], ['C', 10, 3, 10], ['D', 33, 5, 16],
+      ['E', 100, 7, 64], ['F', 1000, 1, 1000], ['G', 999, 1, 1000], ['H', 5000, 10, 16384],
+    ];
+    series(...cases.map(([l, N, C, H]) => (next) => {
+      const w = new Writable({ highWaterMark: H, write(c, e, cb) { setImmediate(cb); } });
+      drainLoop(`${l} N=${N} C=${C} HWM=${H}`, w, N, Buffer.alloc(C, 'x'), next);
+    }));
+  });
+
+S('x09-drain-loop-hwm-zero',
+  "The loop with HWM 0: every write returns false, one 'drain' per write.",
+  () => {
+    const w = new Writable({ highWaterMark: 0, write(c, e, cb) { setImmediate(cb); } });
+    drainLoop('N=10 C=4 HWM=0', w, 10, Buffer.alloc(4), () => {});
+  });
+
+S('x10-drain-loop-objectmode',
+  "The loop in objectMode (default HWM 16): 100 objects give floor(100/16) drains.",
+  () => {
+    const w = new Writable({ objectMode: true, write(c, e, cb) { setImmediate(cb); } });
+    drainLoop('objects N=100 HWM=16', w, 100, { v: 1 }, () => {});
+  });
+
+S('x11-drain-loop-writev-sink',
+  "The loop against a sink with _writev (async): buffered chunks go out in batches; drain count unchanged.",
+  () => {
+    let writes = 0; let writevs = 0; let maxBatch = 0;
+    const w = new Writable({
+      highWaterMark: 64,
+      write(c, e, cb) { writes++; setImmediate(cb); },
+      writev(chunks, cb) { writevs++; maxBatch = Math.max(maxBatch, chunks.length); setImmediate(cb); },
+    });
+    drainLoop('N=100 C=8 HWM=64', w, 100, Buffer.alloc(8), () => log('writes', writes, 'writevs', writevs, 'maxBatch', maxBatch));
+  });
+
+S('x12-drain-loop-sync-sink-large-chunks',
+  "The loop against a synchronous sink with chunks larger than HWM: write() never returns false, no 'drain'.",
+  () => {
+    const w = new Writable({ highWaterMark: 16, write(c, e, cb) { cb(); } });
+    drainLoop('sync N=50 C=100 HWM=16', w, 50, Buffer.alloc(100), () => {});
+  });
+
+// ───────────────────────────── x: cork / uncork / writev ─────────────────────
+
+S('x13-cork-nesting-writev',
+  'Three corks need three uncorks; only the last flushes, as one _writev; cork() while writable grows the counter.',
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write', c.toString()); cb(); },
+      writev(chunks, cb) { log('_writev', chunks.map((x) => `${x.chunk}/${x.encoding}`).join(',')); cb(); },
+    });
+    w.cork(); w.cork(); w.cork();
+    w.write('a', () => log('cb-a')); w.write('b', () => log('cb-b'));
+    for (let i = 1; i <= 3; i++) { w.uncork(); log('uncork', i, 'corked', w.writableCorked, 'len', w.writableLength); }
+    w.uncork();
+    log('extra uncork: corked', w.writableCorked);
+  });
+
+S('x14-cork-nexttick-uncork',
+  "The cork(); write(); write(); nextTick(uncork) idiom: one _writev on the next tick, then the callbacks.",
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write', c.toString()); cb(); },
+      writev(chunks, cb) { log('_writev', chunks.map((x) => x.chunk.toString()).join(',')); cb(); },
+    });
+    w.cork();
+    w.write('a', () => log('cb-a'));
+    w.write('b', () => log('cb-b'));
+    process.nextTick(() => { log('uncork'); w.uncork(); log('after uncork len', w.writableLength); });
+    log('sync-end len', w.writableLength);
+  });
+
+S('x15-cork-single-chunk-uses-write',
+  'One buffered chunk goes to _write even when _writev exists; two or more go to _writev.',
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write', c.toString()); cb(); },
+      writev(chunks, cb) { log('_writev', chunks.length); cb(); },
+    });
+    w.cork(); w.write('solo'); w.uncork();
+    w.cork(); w.write('x'); w.write('y'); w.uncork();
+  });
+
+S('x16-cork-while-writing',
+  'uncork() while a write is in flight flushes nothing; the corked chunks go out as one _writev after it completes.',
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write', c.toString()); setImmediate(cb); },
+      writev(chunks, cb) { log('_writev', chunks.map((x) => x.chunk.toString()).join(',')); setImmediate(cb); },
+    });
+    watch(w, 'w', ['finish']);
+    w.write('a', () => log('cb-a'));
+    w.cork();
+    w.write('b', () => log('cb-b'));
+    w.write('c', () => log('cb-c'));
+    w.uncork();
+    log('after uncork len', w.writableLength);
+    w.end(() => log('end-cb'));
+  });
+
+S('x17-cork-end-flushes',
+  'end() with a chunk while corked twice: fully uncorks; buffered chunks and the end chunk go out in one _writev.',
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write', c.toString()); cb(); },
+      writev(chunks, cb) { log('_writev', chunks.map((x) => x.chunk.toString()).join(',')); cb(); },
+    });
+    watch(w, 'w', ['prefinish', 'finish', 'close']);
+    w.cork(); w.cork();
+    w.write('a', () => log('cb-a'));
+    w.end('z', () => log('end-cb'));
+    log('after end: corked', w.writableCorked, 'len', w.writableLength);
+  });
+
+S('x18-writev-only-sink',
+  'A sink with only _writev: a lone write arrives as a one-element batch; corked writes as one batch.',
+  () => {
+    const w = new Writable({
+      writev(chunks, cb) { log('_writev', chunks.length, chunks.map((x) => x.chunk.toString()).join(',')); cb(); },
+    });
+    watch(w, 'w', ['finish', 'close']);
+    w.write('a', () => log('cb-a'));
+    w.cork(); w.write('b'); w.write('c', () => log('cb-c')); w.uncork();
+    w.end();
+  });
+
+S('x19-writev-error',
+  "_writev calls back with an error: every batched chunk's callback gets it, then 'error', then 'close'.",
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { cb(); },
+      writev(chunks, cb) { log('_writev', chunks.length); setImmediate(cb, new Error('vfail')); },
+    });
+    watch(w, 'w', ['error', 'close', 'finish']);
+    w.cork();
+    w.write('a', (e) => log('cb-a', errc(e)));
+    w.write('b', (e) => log('cb-b', errc(e)));
+    w.uncork();
+    log('sync-end');
+  });
+
+S('x20-corked-write-returns-false',
+  "While corked, length grows and write() returns false at HWM; 'drain' comes after the flush.",
+  () => {
+    const w = slowSink({ highWaterMark: 4 });
+    watch(w, 'w', ['drain']);
+    w.cork();
+    log('w1', w.write('ab'), 'w2', w.write('cd'), 'len', w.writableLength, 'needDrain', w.writableNeedDrain);
+    w.uncork();
+    log('after uncork len', w.writableLength);
+  });
+
+// ───────────────────────────── x: end() ───────────────────────────────────────
+
+S('x21-end-chunk-encoding-cb',
+  "end(chunk, encoding, cb): the chunk is decoded with that encoding; end-cb before 'finish'.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['prefinish', 'finish', 'close']);
+    w.end('6869', 'hex', (e) => log('end-cb', errc(e)));
+    log('sync-end');
+  });
+
+S('x22-end-cb-idle-sync',
+  "end(cb) on an idle stream: 'prefinish' inside end(); end-cb then 'finish' on the next tick; 'close' after.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['prefinish', 'finish', 'close']);
+    tick('tick before end');
+    w.end((e) => log('end-cb', errc(e)));
+    tick('tick after end');
+    log('sync-end finished', w.writableFinished);
+  });
+
+S('x23-end-chunk-async-no-cb',
+  "end(chunk) without a callback on an async sink: 'finish' after the chunk's write completes.",
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['prefinish', 'finish', 'close']);
+    w.end('last');
+    snap(w, 'after end');
+  });
+
+S('x24-double-end-variants',
+  'end(); end(); end(cb) before finish: all callbacks null, one finish. end(cb) after close: ALREADY_FINISHED.',
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['finish', 'close', 'error']);
+    w.write('a');
+    w.end();
+    w.end();
+    w.end((e) => log('end-cb3', errc(e)));
+    w.on('close', () => setImmediate(() => w.end((e) => log('end-cb after close', errc(e)))));
+  });
+
+S('x25-end-after-error-no-autodestroy',
+  'autoDestroy:false and a write error: end(cb) gets the stored error on the next tick; no finish, no close.',
+  () => {
+    const w = new Writable({ autoDestroy: false, write(c, e, cb) { cb(new Error('boom')); } });
+    watch(w, 'w', ['error', 'finish', 'close']);
+    w.write('a', (e) => log('write-cb', errc(e)));
+    setImmediate(() => {
+      w.end((e) => log('end-cb', errc(e)));
+      snap(w, 'after end');
+    });
+  });
+
+S('x26-finish-listeners-added-in-listeners',
+  "Listeners added during 'prefinish'/'finish' emission: a new 'finish' listener added in 'finish' does not run; 'close' listeners added in 'finish' do.",
+  () => {
+    const w = syncSink();
+    w.on('prefinish', () => { log('prefinish'); w.on('finish', () => log('finish (added in prefinish)')); });
+    w.on('finish', () => {
+      log('finish 1');
+      w.on('finish', () => log('finish (added in finish) NOT expected'));
+      w.on('close', () => log('close (added in finish)'));
+    });
+    w.on('finish', () => log('finish 2'));
+    w.end('x');
+  });
+
+S('x27-close-listener-added-in-close',
+  "A 'close' listener added inside 'close' does not run; once() listeners run once.",
+  () => {
+    const w = syncSink();
+    w.once('finish', () => log('once finish'));
+    w.on('close', () => { log('close 1'); w.on('close', () => log('close (added in close)')); });
+    w.once('close', () => log('once close'));
+    w.end();
+    setImmediate(() => log('close listeners now', w.listenerCount('close')));
+  });
+
+// ───────────────────────────── x: write after end ─────────────────────────────
+
+S('x28-write-after-end-no-callback',
+  "write after end() without a callback: returns false, 'error' then 'close'; 'finish' (already due) never comes.",
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['prefinish', 'finish', 'close', 'error']);
+    w.write('a');
+    w.end();
+    log('late write ->', w.write('b'), 'destroyed', w.destroyed);
+  });
+
+S('x29-write-after-end-twice',
+  "Two writes after end with callbacks: both callbacks get WRITE_AFTER_END; only one 'error'.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close', 'error']);
+    w.end();
+    w.write('b', (e) => log('cb-b', errc(e)));
+    w.write('c', (e) => log('cb-c', errc(e)));
+    log('sync-end');
+  });
+
+S('x30-write-after-end-no-autodestroy',
+  "autoDestroy:false: write after end gives cb(err), 'error' once, no 'close'; errored is set; 'finish' still fires.",
+  () => {
+    const w = syncSink({ autoDestroy: false });
+    watch(w, 'w', ['prefinish', 'finish', 'close', 'error']);
+    w.end();
+    log('late write ->', w.write('b', (e) => log('cb-b', errc(e))));
+    snap(w, 'sync');
+    setImmediate(() => snap(w, 'later'));
+  });
+
+// ───────────────────────────── x: destroy from inside callbacks ───────────────
+
+S('x31-destroy-in-async-write-callback',
+  "destroy() inside an async write's callback: the already-dispatched next write completes (null) after 'close'; the pending end-cb gets ERR_STREAM_DESTROYED.",
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['finish', 'close', 'error']);
+    w.write('a', (e) => { log('cb-a', errc(e)); w.destroy(); log('destroyed in cb-a'); });
+    w.write('b', (e) => log('cb-b', errc(e)));
+    w.end((e) => log('end-cb', errc(e)));
+  });
+
+S('x32-destroy-in-sync-write-callback',
+  "destroy(err) inside a sync-completing write's callback (runs on the next tick): 'error' then 'close'.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close', 'error']);
+    w.write('a', (e) => { log('cb-a', errc(e)); w.destroy(new Error('in-cb')); });
+    w.write('b', (e) => log('cb-b', errc(e)));
+    log('sync-end');
+  });
+
+S('x33-destroy-inside-_write',
+  "_write destroys the stream and never calls back: the in-flight write's callback never runs; the next write's gets ERR_STREAM_DESTROYED.",
+  () => {
+    const w = new Writable({ write(c, e, cb) { log('_write', c.toString()); this.destroy(); } });
+    watch(w, 'w', ['finish', 'close', 'error']);
+    log('write ->', w.write('a', (e) => log('cb-a', errc(e))));
+    log('write2 ->', w.write('b', (e) => log('cb-b', errc(e))));
+    setImmediate(() => log('later'));
+  });
+
+S('x34-destroy-inside-_final',
+  "_final calls destroy() and then its callback: no 'prefinish', no 'finish', 'close'; the end-cb is never called (nothing buffered).",
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { cb(); },
+      final(cb) { log('_final'); this.destroy(); cb(); },
+    });
+    watch(w, 'w', ['prefinish', 'finish', 'close', 'error']);
+    w.end((e) => log('end-cb', errc(e)));
+  });
+
+S('x35-destroy-error-inside-_final-async',
+  "_final destroys with an error before calling back later: end-cb(err), 'error', 'close'; the late final cb is ignored.",
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { cb(); },
+      final(cb) { log('_final'); setImmediate(() => { this.destroy(new Error('in-final')); cb(); log('final cb returned'); }); },
+    });
+    watch(w, 'w', ['prefinish', 'finish', 'close', 'error']);
+    w.end((e) => log('end-cb', errc(e)));
+  });
+
+S('x36-destroy-in-finish-listener',
+  "destroy(err) inside 'finish': 'error' and 'close' follow the 'finish'.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['error', 'close']);
+    w.on('finish', () => { log('w:finish'); w.destroy(new Error('late')); snap(w, 'in finish'); });
+    w.end('x');
+  });
+
+S('x37-destroy-in-prefinish-listener',
+  "destroy() inside 'prefinish': no 'finish'; 'close'; the pending end-cb is never called (nothing buffered).",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close', 'error']);
+    w.on('prefinish', () => { log('w:prefinish'); w.destroy(); });
+    w.end('x', (e) => log('end-cb', errc(e)));
+  });
+
+S('x38-destroy-in-drain-listener',
+  "destroy() inside 'drain': the drained write's callback still runs (null), then 'close'.",
+  () => {
+    const w = slowSink({ highWaterMark: 1 });
+    watch(w, 'w', ['close', 'error', 'finish']);
+    w.on('drain', () => { log('w:drain'); w.destroy(); });
+    log('write ->', w.write('a', (e) => log('cb-a', errc(e))));
+  });
+
+S('x39-destroy-callback-forms',
+  'destroy(null, cb) and destroy(err, cb): cb runs synchronously inside _destroy completion with its error.',
+  () => {
+    const a = syncSink();
+    watch(a, 'a', ['close', 'error']);
+    a.destroy(null, (e) => log('a destroy-cb', errc(e)));
+    const b = syncSink();
+    watch(b, 'b', ['close', 'error']);
+    b.destroy(new Error('E'), (e) => log('b destroy-cb', errc(e)));
+    log('sync-end');
+  });
+
+// ───────────────────────────── x: destroySoon ────────────────────────────────
+
+S('x40-destroySoon-pending-writes',
+  "destroySoon with writes in flight: end now, destroy after 'finish': write cbs, finish, close.",
+  () => {
+    const w = slowSink({ autoDestroy: false });
+    watch(w, 'w', ['prefinish', 'finish', 'close']);
+    w.write('a', () => log('cb-a'));
+    w.write('b', () => log('cb-b'));
+    destroySoon(w);
+    snap(w, 'after destroySoon');
+  });
+
+S('x41-destroySoon-idle',
+  "destroySoon on an idle stream: 'prefinish' at once, 'finish' next tick, then destroy and 'close'.",
+  () => {
+    const w = syncSink({ autoDestroy: false });
+    watch(w, 'w', ['prefinish', 'finish', 'close']);
+    destroySoon(w);
+    snap(w, 'after destroySoon');
+  });
+
+S('x42-destroySoon-after-finish',
+  'destroySoon after finish (autoDestroy:false): destroys immediately; close next tick.',
+  () => {
+    const w = syncSink({ autoDestroy: false });
+    watch(w, 'w', ['finish', 'close']);
+    w.end();
+    w.on('finish', () => setImmediate(() => { destroySoon(w); snap(w, 'after destroySoon'); }));
+  });
+
+S('x43-destroySoon-after-error',
+  "destroySoon on an errored stream (autoDestroy:false): not writable so no end(); 'finish' never comes, so it never closes.",
+  () => {
+    const w = new Writable({ autoDestroy: false, write(c, e, cb) { cb(new Error('boom')); } });
+    watch(w, 'w', ['error', 'finish', 'close']);
+    w.write('a');
+    setImmediate(() => { destroySoon(w); snap(w, 'after destroySoon'); setImmediate(() => snap(w, 'later')); });
+  });
+
+// ───────────────────────────── x: errors in _write / _final ───────────────────
+
+S('x44-write-error-async-alone',
+  "Async _write error with nothing buffered: write-cb(err) inside the completion, then 'error', 'close'.",
+  () => {
+    const w = new Writable({ write(c, e, cb) { log('_write', c.toString()); setImmediate(cb, new Error('late')); } });
+    watch(w, 'w', ['error', 'close', 'finish']);
+    log('write ->', w.write('a', (e) => { log('write-cb', errc(e)); snap(w, 'in write-cb'); }));
+  });
+
+S('x45-final-error-sync',
+  "_final calls back with an error synchronously: destroyed at once; 'error', 'close', then end-cb(err); no 'prefinish'.",
+  () => {
+    const w = new Writable({ write(c, e, cb) { cb(); }, final(cb) { log('_final'); cb(new Error('ffail')); } });
+    watch(w, 'w', ['prefinish', 'finish', 'close', 'error']);
+    w.end((e) => log('end-cb', errc(e)));
+    snap(w, 'sync');
+  });
+
+S('x46-final-sync-success',
+  "_final calling back synchronously: 'prefinish' inside it, 'finish' on the next tick.",
+  () => {
+    const w = new Writable({ write(c, e, cb) { cb(); }, final(cb) { log('_final'); cb(); log('_final returned'); } });
+    watch(w, 'w', ['prefinish', 'finish', 'close']);
+    w.end('x', () => log('end-cb'));
+    log('sync-end');
+  });
+
+S('x47-final-cb-twice',
+  "_final calling its callback twice: 'prefinish' and 'finish', then ERR_MULTIPLE_CALLBACK through 'error', then 'close'.",
+  () => {
+    const w = new Writable({ write(c, e, cb) { cb(); }, final(cb) { cb(); cb(); } });
+    watch(w, 'w', ['prefinish', 'finish', 'close', 'error']);
+    w.end();
+  });
+
+S('x48-callbacks-after-error-no-autodestroy',
+  'autoDestroy:false: writes after an error are buffered (false); their callbacks get the stored error only at destroy().',
+  () => {
+    const w = new Writable({ autoDestroy: false, write(c, e, cb) { log('_write', c.toString()); cb(new Error('boom')); } });
+    watch(w, 'w', ['error', 'close']);
+    w.write('a', (e) => log('cb-a', errc(e)));
+    setImmediate(() => {
+      log('write b ->', w.write('b', (e) => log('cb-b', errc(e))), 'len', w.writableLength);
+      setImmediate(() => { log('destroy'); w.destroy(); });
+    });
+  });
+
+// ───────────────────────────── x: _construct ─────────────────────────────────
+
+S('x49-construct-sync',
+  '_construct calling back synchronously: writes flow as usual; construct runs on the next tick.',
+  () => {
+    const w = new Writable({
+      construct(cb) { log('_construct'); cb(); },
+      write(c, e, cb) { log('_write', c.toString()); cb(); },
+    });
+    watch(w, 'w', ['finish', 'close']);
+    log('write ->', w.write('a', () => log('cb-a')), 'len', w.writableLength);
+    w.end();
+  });
+
+S('x50-construct-async-queued-writes',
+  '_construct completing later: writes before it are buffered (length counted) and flushed as one _writev after it.',
+  () => {
+    const w = new Writable({
+      construct(cb) { log('_construct'); setImmediate(() => { log('_construct done'); cb(); }); },
+      write(c, e, cb) { log('_write', c.toString()); cb(); },
+      writev(chunks, cb) { log('_writev', chunks.map((x) => x.chunk.toString()).join(',')); cb(); },
+    });
+    watch(w, 'w', ['drain', 'finish', 'close']);
+    log('w1', w.write('a', () => log('cb-a')), 'w2', w.write('b', () => log('cb-b')), 'len', w.writableLength);
+    w.end('c', () => log('end-cb'));
+    log('sync-end');
+  });
+
+S('x51-construct-error',
+  "_construct calling back with an error: queued write and end callbacks get it, then 'error', 'close'; _write never runs.",
+  () => {
+    const w = new Writable({
+      construct(cb) { log('_construct'); setImmediate(cb, new Error('cfail')); },
+      write(c, e, cb) { log('_write NOT expected'); cb(); },
+    });
+    watch(w, 'w', ['error', 'finish', 'close']);
+    w.write('a', (e) => log('cb-a', errc(e)));
+    w.end((e) => log('end-cb', errc(e)));
+  });
+
+S('x52-construct-destroy-before-done',
+  "destroy() while _construct is pending: _destroy waits for construct's callback; 'close' after it.",
+  () => {
+    const w = new Writable({
+      construct(cb) { log('_construct'); setImmediate(() => { log('_construct done'); cb(); }); },
+      write(c, e, cb) { cb(); },
+      destroy(err, cb) { log('_destroy', errc(err)); cb(err); },
+    });
+    watch(w, 'w', ['error', 'close']);
+    w.write('a', (e) => log('cb-a', errc(e)));
+    w.destroy();
+    snap(w, 'after destroy');
+  });
+
+S('x53-construct-hwm-and-drain',
+  "Writes queued behind _construct count toward HWM: false at HWM, 'drain' after the flush.",
+  () => {
+    const w = new Writable({
+      highWaterMark: 2,
+      construct(cb) { setImmediate(cb); },
+      write(c, e, cb) { log('_write', c.toString()); cb(); },
+    });
+    watch(w, 'w', ['drain']);
+    log('w1', w.write('a'), 'w2', w.write('b'), 'needDrain', w.writableNeedDrain);
+  });
+
+// ───────────────────────────── x: objectMode ─────────────────────────────────
+
+S('x54-objectmode-values',
+  'objectMode accepts any value but null (undefined, 0, false, "", arrays, objects); _write gets them as-is.',
+  () => {
+    const w = new Writable({ objectMode: true, write(c, e, cb) { log('_write', typeof c, c, 'enc', e); cb(); } });
+    for (const v of [0, false, '', 'str', [1, 'two'], { a: 1 }, undefined, 1.5]) {
+      try { w.write(v); } catch (e) { log('threw', errc(e)); }
+    }
+    try { w.write(null); } catch (e) { log('null threw', errc(e)); }
+    log('len', w.writableLength);
+  });
+
+S('x55-objectmode-end-with-value',
+  "objectMode end(value): the value is written, then 'finish'; end(null) only ends.",
+  () => {
+    const a = slowSink({ objectMode: true });
+    watch(a, 'a', ['finish']);
+    a.end({ last: true });
+    const b = slowSink({ objectMode: true });
+    watch(b, 'b', ['finish']);
+    b.end(null);
+  });
+
+// ───────────────────────────── x: encodings ─────────────────────────────────
+
+S('x56-every-encoding-decoded',
+  'Every encoding name converts a string to the right bytes (shown as hex); _write sees encoding "buffer".',
+  () => {
+    const w = new Writable({ write(c, e, cb) { log('_write', c.toString('hex'), e); cb(); } });
+    const cases = [['héllo', 'utf8'], ['héllo', 'utf-8'], ['68c3a9', 'hex'], ['aMOp', 'base64'],
+      ['_-8', 'base64url'], ['+/8=', 'base64'], ['héllo', 'latin1'], ['héllo', 'binary'],
+      ['héllo', 'ascii'], ['hé', 'utf16le'], ['hé', 'ucs2'], ['hé', 'ucs-2'], ['hé', 'utf-16le'],
+      ['hé', 'UTF8'], ['6869', 'HEX'], ['€', 'latin1'], ['€', 'ascii']];
+    for (const [s, enc] of cases) { log('enc', enc); w.write(s, enc); }
+  });
+
+S('x57-encodings-decodeStrings-false',
+  'decodeStrings:false passes the string and the encoding name through; length counts string length.',
+  () => {
+    const w = new Writable({ decodeStrings: false, write(c, e, cb) { log('_write', typeof c, c, e); cb(); } });
+    for (const enc of ['utf8', 'hex', 'base64', 'base64url', 'latin1', 'binary', 'ascii', 'utf16le', 'ucs2', 'UTF-8']) {
+      w.write('6869', enc);
+    }
+    w.write(Buffer.from('buf'), 'hex');
+    const s = new Writable({ decodeStrings: false, highWaterMark: 100, write(c, e, cb) { setImmediate(cb); } });
+    s.write('héllo', 'latin1');
+    log('len', s.writableLength);
+  });
+
+S('x58-setDefaultEncoding',
+  'setDefaultEncoding validates and lower-cases (ERR_UNKNOWN_ENCODING otherwise), returns the stream, and applies to later writes.',
+  () => {
+    const w = new Writable({ decodeStrings: false, write(c, e, cb) { log('_write', c, e); cb(); } });
+    log('returns this', w.setDefaultEncoding('HEX') === w);
+    w.write('6869');
+    w.setDefaultEncoding('Base64');
+    w.write('aGk=');
+    try { w.setDefaultEncoding('nope'); } catch (e) { log('threw', errc(e)); }
+    w.write('x');
+    const d = new Writable({ write(c, e, cb) { log('_write decoded', c.toString(), e); cb(); } });
+    d.setDefaultEncoding('hex');
+    d.write('6869');
+    d.write('6869', 'utf8');
+  });
+
+S('x59-unknown-encoding',
+  'Unknown encodings throw ERR_UNKNOWN_ENCODING from write() and end(), even with a Buffer chunk; a known one is ignored for Buffers.',
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['error', 'finish', 'close']);
+    try { w.write('a', 'klingon', () => log('cb NOT expected')); } catch (e) { log('write threw', errc(e)); }
+    try { w.end('a', 'klingon'); } catch (e) { log('end threw', errc(e)); }
+    log('writableEnded', w.writableEnded, 'len', w.writableLength);
+    try { w.write(Buffer.from('buf'), 'klingon'); } catch (e) { log('buffer write threw', errc(e)); }
+    try { w.write(Buffer.from('buf'), 'hex'); } catch (e) { log('NOT expected', errc(e)); }
+    try { new Writable({ defaultEncoding: 'klingon' }); log('ctor accepted'); } catch (e) { log('ctor threw', errc(e)); }
+  });
+
+S('x60-malformed-encoded-input',
+  'Malformed input is decoded leniently: odd hex stops early, bad base64 characters are skipped, no error.',
+  () => {
+    const w = new Writable({ write(c, e, cb) { log('_write', c.length, c.toString('hex')); cb(); } });
+    w.write('abc', 'hex');
+    w.write('zz', 'hex');
+    w.write('aGk', 'base64');
+    w.write('a G=k!', 'base64');
+    w.write('aGk=aGk=', 'base64');
+  });
+
+// ───────────────────────────── x: emitClose / autoDestroy ─────────────────────
+
+S('x61-emitClose-false-destroy-error',
+  "emitClose:false with destroy(err): 'error' only; closed is true.",
+  () => {
+    const w = syncSink({ emitClose: false });
+    watch(w, 'w', ['error', 'close']);
+    w.destroy(new Error('E'));
+    setImmediate(() => snap(w, 'later'));
+  });
+
+S('x62-autoDestroy-false-emitClose-false',
+  "autoDestroy:false + emitClose:false: 'finish' only; an explicit destroy() later still emits no 'close'.",
+  () => {
+    const w = syncSink({ autoDestroy: false, emitClose: false });
+    watch(w, 'w', ['finish', 'close']);
+    w.end('x');
+    setImmediate(() => { w.destroy(); snap(w, 'after destroy'); setImmediate(() => snap(w, 'later')); });
+  });
+
+S('x63-autoDestroy-false-explicit-destroy',
+  "autoDestroy:false: after 'finish' the stream is not destroyed; an explicit destroy() emits 'close'.",
+  () => {
+    const w = syncSink({ autoDestroy: false });
+    watch(w, 'w', ['finish', 'close']);
+    w.end('x');
+    setImmediate(() => { snap(w, 'before destroy'); w.destroy(); });
+  });
+
+// ───────────────────────────── x: property snapshots ──────────────────────────
+
+S('x64-snapshot-inside-_write',
+  'State seen from inside a synchronous _write and an async completion: the in-flight chunk counts in length.',
+  () => {
+    const w = new Writable({
+      highWaterMark: 4,
+      write(c, e, cb) { snap(w, `in _write ${c}`); setImmediate(() => { snap(w, `before cb ${c}`); cb(); }); },
+    });
+    w.write('abcd', () => snap(w, 'in write-cb'));
+  });
+
+S('x65-snapshot-corked-and-ending',
+  'Flags while corked, after end() on a corked stream, and inside _final.',
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { cb(); },
+      final(cb) { snap(w, 'in _final'); cb(); },
+    });
+    w.on('prefinish', () => snap(w, 'at prefinish'));
+    w.cork(); w.cork();
+    w.write('ab');
+    snap(w, 'corked twice');
+    w.end();
+    snap(w, 'after end');
+    w.on('finish', () => snap(w, 'at finish'));
+  });
+
+S('x66-snapshot-after-destroy-error',
+  "Flags right after destroy(err), at 'error' and at 'close'.",
+  () => {
+    const w = slowSink({ highWaterMark: 1 });
+    w.write('abc');
+    w.destroy(new Error('E'));
+    snap(w, 'after destroy');
+    w.on('error', (e) => snap(w, `at error ${errc(e)}`));
+    w.on('close', () => snap(w, 'at close'));
+  });
+
+S('x67-snapshot-write-error-sync',
+  'Flags after a synchronous _write error, before and after the error ticks.',
+  () => {
+    const w = new Writable({ write(c, e, cb) { cb(new Error('sync-fail')); } });
+    w.on('error', (e) => snap(w, `at error ${errc(e)}`));
+    w.write('a');
+    snap(w, 'after write');
+    w.on('close', () => snap(w, 'at close'));
+  });
+
+module.exports = { scenarios, slowSink, syncSink };

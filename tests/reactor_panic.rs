@@ -1,0 +1,143 @@
+//! A callback that panics: the panic unwinds out of `run`, no borrow is left held, the
+//! running flag is cleared, and the work that was queued stays queued, in order, for the
+//! next run. Only the panicking callback's own invocation is lost (an interval and a
+//! source stay armed, as Node's `finally` re-arms an interval).
+
+use std::cell::RefCell;
+use std::io::{Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::time::Duration;
+
+use nodestream::{Clock, EventLoop, PostAction};
+
+type Log = Rc<RefCell<Vec<&'static str>>>;
+
+fn new_log() -> Log {
+    Rc::new(RefCell::new(Vec::new()))
+}
+
+fn rec(log: &Log, s: &'static str) -> impl FnOnce() + 'static {
+    let log = log.clone();
+    move || log.borrow_mut().push(s)
+}
+
+fn run_expecting_panic(lp: &EventLoop) -> String {
+    let payload = catch_unwind(AssertUnwindSafe(|| lp.run())).expect_err("run should panic");
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_panicking_immediate_leaves_the_rest_of_its_batch_queued() {
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let log = new_log();
+    let (l, h2) = (log.clone(), h.clone());
+    h.set_immediate(rec(&log, "a"));
+    h.set_immediate(move || {
+        l.borrow_mut().push("b panics");
+        h2.next_tick(rec(&l, "b's tick"));
+        panic!("boom");
+    });
+    h.set_immediate(rec(&log, "c"));
+    assert_eq!(run_expecting_panic(&lp), "boom");
+    assert_eq!(*log.borrow(), ["a", "b panics"]);
+    // No borrow is held and the loop is not marked running: everything works.
+    assert!(lp.is_alive());
+    assert!(lp.has_pending());
+    h.set_immediate(rec(&log, "d"));
+    lp.run().unwrap();
+    assert_eq!(*log.borrow(), ["a", "b panics", "b's tick", "c", "d"]);
+}
+
+#[test]
+fn a_panicking_tick_keeps_the_ticks_after_it() {
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let log = new_log();
+    h.next_tick(rec(&log, "t1"));
+    h.next_tick(|| panic!("tick"));
+    h.next_tick(rec(&log, "t3"));
+    h.set_immediate(rec(&log, "immediate"));
+    assert_eq!(run_expecting_panic(&lp), "tick");
+    assert_eq!(*log.borrow(), ["t1"]);
+    lp.run().unwrap();
+    assert_eq!(*log.borrow(), ["t1", "t3", "immediate"]);
+}
+
+#[test]
+fn a_panicking_interval_stays_armed() {
+    let (clock, manual) = Clock::manual();
+    let lp = EventLoop::with_clock(clock).unwrap();
+    let h = lp.handle();
+    let log = new_log();
+    let l = log.clone();
+    let mut n = 0;
+    let id = h.set_interval(Duration::from_millis(5), move || {
+        n += 1;
+        l.borrow_mut().push("interval");
+        if n == 1 {
+            panic!("first run");
+        }
+    });
+    assert_eq!(run_expecting_panic(&lp), "first run");
+    assert!(h.timer_is_active(id));
+    assert_eq!(manual.elapsed(), Duration::from_millis(5));
+    assert_eq!(
+        lp.next_deadline(),
+        Some(lp.now() + Duration::from_millis(5))
+    );
+    lp.run_for(Duration::from_millis(5)).unwrap();
+    assert_eq!(*log.borrow(), ["interval", "interval"]);
+    assert!(h.clear_interval(id));
+    lp.run().unwrap();
+}
+
+#[test]
+fn a_panicking_source_callback_stays_registered() {
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let (mut tx, rx) = mio::unix::pipe::new().unwrap();
+    let rx = Rc::new(RefCell::new(rx));
+    let calls = Rc::new(RefCell::new(0));
+    let (rx2, calls2) = (rx.clone(), calls.clone());
+    let id = h
+        .register(&mut *rx.borrow_mut(), mio::Interest::READABLE, move |_| {
+            *calls2.borrow_mut() += 1;
+            let mut buf = [0u8; 16];
+            while rx2.borrow_mut().read(&mut buf).is_ok() {}
+            if *calls2.borrow() == 1 {
+                panic!("source");
+            }
+            PostAction::Continue
+        })
+        .unwrap();
+    tx.write_all(b"1").unwrap();
+    let payload = catch_unwind(AssertUnwindSafe(|| lp.run_once())).expect_err("panics");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"source"));
+    // Still registered: a new edge reaches the same callback.
+    tx.write_all(b"2").unwrap();
+    lp.run_once().unwrap();
+    assert_eq!(*calls.borrow(), 2);
+    h.deregister(id, &mut *rx.borrow_mut()).unwrap();
+    lp.run().unwrap();
+}
+
+#[test]
+fn a_panicking_posted_closure_keeps_the_later_posts() {
+    let lp = EventLoop::new().unwrap();
+    let remote = lp.remote();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx2 = tx.clone();
+    remote.post(move || tx2.send(1).unwrap()).ok().unwrap();
+    remote.post(|| panic!("posted")).ok().unwrap();
+    remote.post(move || tx.send(3).unwrap()).ok().unwrap();
+    let payload = catch_unwind(AssertUnwindSafe(|| lp.run())).expect_err("panics");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"posted"));
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1]);
+    lp.run().unwrap();
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [3]);
+}
