@@ -25,6 +25,7 @@ mod writable_destroy;
 mod writable_encoding;
 mod writable_end;
 mod writable_state;
+mod writable_util;
 mod writable_write;
 
 /// One Rust scenario.

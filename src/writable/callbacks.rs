@@ -1,0 +1,166 @@
+//! Completion tokens handed to a [`Sink`](super::Sink), and the callback types of the
+//! public API.
+//!
+//! A token is how an implementation says "done" (Node's `cb` argument of `_write`,
+//! `_final`, `_destroy` and `_construct`). Tokens are `Clone` and may be completed at any
+//! later time from the loop (inside `set_immediate`, a timer, an I/O callback). Completing
+//! one twice is reported as Node reports it: `ERR_MULTIPLE_CALLBACK` through the stream's
+//! error path for `_write`, `_final` and `_construct`; silently ignored for `_destroy`.
+
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Rc;
+
+use crate::error::Error;
+
+/// A write or end callback: called once with `None` on success or the error.
+pub type UserCallback = Box<dyn FnOnce(Option<Error>)>;
+
+/// The user's callback of `destroy_cb`.
+pub(crate) type DestroyDone = Box<dyn FnOnce(Option<Error>)>;
+
+/// The state machine's entry points, type-erased so that tokens do not carry the chunk type.
+pub(crate) trait Core {
+    fn on_write(self: Rc<Self>, err: Option<Error>);
+    fn on_final(self: Rc<Self>, err: Option<Error>);
+    fn on_destroy(self: Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>);
+    fn on_construct(self: Rc<Self>, err: Option<Error>, first: bool);
+}
+
+/// Completes a `_write`/`_writev` call (Node's `onwrite`).
+///
+/// # Node compatibility
+///
+/// As in Node, the token is not tied to one write: completing a stale token completes
+/// whatever write is in flight, and completing with no write in flight is
+/// `ERR_MULTIPLE_CALLBACK`.
+#[derive(Clone)]
+pub struct WriteCallback {
+    pub(crate) core: Rc<dyn Core>,
+}
+
+impl WriteCallback {
+    /// Reports the write done, with `None` for success or the error.
+    #[inline]
+    pub fn call(self, err: Option<Error>) {
+        self.core.on_write(err);
+    }
+
+    /// Reports success: `cb()` in Node.
+    #[inline]
+    pub fn ok(self) {
+        self.core.on_write(None);
+    }
+
+    /// Reports a failure: `cb(err)` in Node.
+    pub fn error(self, err: Error) {
+        self.core.on_write(Some(err));
+    }
+}
+
+impl fmt::Debug for WriteCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WriteCallback")
+    }
+}
+
+/// Completes `_final` (Node's `onFinish`).
+#[derive(Clone)]
+pub struct FinalCallback {
+    pub(crate) core: Rc<dyn Core>,
+}
+
+impl FinalCallback {
+    /// Reports `_final` done, with `None` for success or the error.
+    pub fn call(self, err: Option<Error>) {
+        self.core.on_final(err);
+    }
+
+    /// Reports success.
+    pub fn ok(self) {
+        self.call(None);
+    }
+
+    /// Reports a failure: the end callbacks get it, then `'error'` and `'close'`.
+    pub fn error(self, err: Error) {
+        self.call(Some(err));
+    }
+}
+
+impl fmt::Debug for FinalCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FinalCallback")
+    }
+}
+
+pub(crate) struct DestroyShared {
+    pub(crate) called: Cell<bool>,
+    pub(crate) user: Cell<Option<DestroyDone>>,
+}
+
+/// Completes `_destroy` (Node's `onDestroy`). Only the first completion counts.
+#[derive(Clone)]
+pub struct DestroyCallback {
+    pub(crate) core: Rc<dyn Core>,
+    pub(crate) shared: Rc<DestroyShared>,
+}
+
+impl DestroyCallback {
+    /// Reports the resource released; an error given here is what `'error'` carries (a
+    /// `None` suppresses the `'error'` of `destroy(err)`, as in Node).
+    pub fn call(self, err: Option<Error>) {
+        if self.shared.called.replace(true) {
+            return;
+        }
+        let user = self.shared.user.take();
+        self.core.on_destroy(err, user);
+    }
+
+    /// Reports success.
+    pub fn ok(self) {
+        self.call(None);
+    }
+
+    /// Reports a failure.
+    pub fn error(self, err: Error) {
+        self.call(Some(err));
+    }
+}
+
+impl fmt::Debug for DestroyCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DestroyCallback")
+    }
+}
+
+/// Completes `_construct`. Writes wait in the buffer until it is called.
+#[derive(Clone)]
+pub struct ConstructCallback {
+    pub(crate) core: Rc<dyn Core>,
+    pub(crate) called: Rc<Cell<bool>>,
+}
+
+impl ConstructCallback {
+    /// Reports construction done, with `None` for success or the error (which destroys
+    /// the stream with it).
+    pub fn call(self, err: Option<Error>) {
+        let first = !self.called.replace(true);
+        self.core.on_construct(err, first);
+    }
+
+    /// Reports success.
+    pub fn ok(self) {
+        self.call(None);
+    }
+
+    /// Reports a failure.
+    pub fn error(self, err: Error) {
+        self.call(Some(err));
+    }
+}
+
+impl fmt::Debug for ConstructCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ConstructCallback")
+    }
+}

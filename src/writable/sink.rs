@@ -1,0 +1,95 @@
+//! The implementation side of a Writable: Node's `_write`, `_writev`, `_final`,
+//! `_destroy` and `_construct`.
+
+use crate::error::Error;
+
+use super::callbacks::{ConstructCallback, DestroyCallback, FinalCallback, WriteCallback};
+
+/// What a Writable writes into: the methods a Node user overrides (`_write`, `_writev`,
+/// `_final`, `_destroy`, `_construct`).
+///
+/// Each method completes through the token it is given, now or later (from the loop, for
+/// example inside `set_immediate`). Completing synchronously, inside the call, is allowed
+/// and is the fast path.
+///
+/// The `has_*` methods say which optional methods the sink defines (Node looks at whether
+/// `_writev`, `_final` and `_construct` are functions); they are read once, when the
+/// stream is made.
+///
+/// # Re-entrancy
+///
+/// The methods take `&mut self`. User code run from inside one of them (a callback, a
+/// listener) may call back into the stream, for example `destroy()` from inside `write`.
+/// The stream then defers its own call into the sink (`_destroy` here) until the running
+/// method returns, instead of nesting it as Node does. The events keep Node's order; only
+/// the point at which the deferred method starts moves to the end of the running one.
+///
+/// # Examples
+///
+/// ```
+/// use nodestream::writable::{Chunk, Sink, WriteCallback};
+///
+/// /// Collects every byte written.
+/// #[derive(Default)]
+/// struct Collect(Vec<u8>);
+///
+/// impl Sink for Collect {
+///     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+///         self.0.extend_from_slice(chunk.as_bytes());
+///         cb.ok();
+///     }
+/// }
+/// ```
+pub trait Sink<T = super::Chunk>: 'static {
+    /// Node's `_write(chunk, encoding, cb)`. The chunk's encoding travels with it (see
+    /// [`Chunk::encoding`](super::Chunk::encoding)); in object mode there is none.
+    fn write(&mut self, chunk: T, cb: WriteCallback);
+
+    /// Node's `_writev(chunks, cb)`: several buffered chunks at once, in order (each chunk
+    /// carries its encoding, as Node's `{ chunk, encoding }` entries do). Called only when
+    /// [`has_writev`](Sink::has_writev) says so, and with two chunks or more.
+    ///
+    /// The default writes nothing and fails the batch; a sink that overrides
+    /// `has_writev` must override this.
+    fn writev(&mut self, chunks: Vec<T>, cb: WriteCallback) {
+        drop(chunks);
+        cb.error(Error::custom(
+            "ERR_METHOD_NOT_IMPLEMENTED",
+            "The _writev() method is not implemented",
+        ));
+    }
+
+    /// Whether [`writev`](Sink::writev) is implemented.
+    fn has_writev(&self) -> bool {
+        false
+    }
+
+    /// Node's `_final(cb)`: runs once every write has completed, before `'prefinish'`
+    /// and `'finish'`. Called only when [`has_final`](Sink::has_final) says so.
+    fn finalize(&mut self, cb: FinalCallback) {
+        cb.ok();
+    }
+
+    /// Whether [`finalize`](Sink::finalize) is implemented.
+    fn has_final(&self) -> bool {
+        false
+    }
+
+    /// Node's `_destroy(err, cb)`: release resources. The default completes at once with
+    /// the error it was given.
+    fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
+        cb.call(err);
+    }
+
+    /// Node's `_construct(cb)`: called on the tick after the stream is made; writes are
+    /// buffered until it completes. Called only when
+    /// [`has_construct`](Sink::has_construct) says so.
+    fn construct(&mut self, cb: ConstructCallback) {
+        cb.ok();
+    }
+
+    /// Whether [`construct`](Sink::construct) is implemented.
+    fn has_construct(&self) -> bool {
+        false
+    }
+}
