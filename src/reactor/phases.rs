@@ -265,7 +265,13 @@ impl Inner {
 
     fn run_poll(&self, max_wait: Option<Duration>) -> Result<(), Error> {
         let (timeout, jump_to) = self.poll_timeout(max_wait);
-        let woke = {
+        // With no source registered, only the waker could report an event, and posts are
+        // seen through their flag: a poll that would not block is skipped unless a wake-up
+        // left an event to consume (so the epoll fd does not stay readable for a host).
+        let must_poll = timeout != Some(Duration::ZERO)
+            || self.sources.borrow().len() > 0
+            || self.shared.take_woken();
+        let woke = must_poll && {
             let mut events = self.events.borrow_mut();
             let mut poll = self.poll.borrow_mut();
             match poll.poll(&mut events, timeout) {

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -20,6 +20,11 @@ pub(crate) struct Shared {
     queue: Mutex<Queue>,
     waker: mio::Waker,
     keep_alive: AtomicUsize,
+    /// Whether `queue.tasks` is non-empty: set and cleared under the lock, read without it.
+    posted: AtomicBool,
+    /// Set after each wake-up, cleared by the loop's poll: while set, the waker's event may
+    /// still sit in the epoll instance, so the loop must poll to consume it.
+    woken: AtomicBool,
 }
 
 impl Shared {
@@ -31,6 +36,8 @@ impl Shared {
             }),
             waker,
             keep_alive: AtomicUsize::new(0),
+            posted: AtomicBool::new(false),
+            woken: AtomicBool::new(false),
         }
     }
 
@@ -38,17 +45,31 @@ impl Shared {
         if let Err(err) = self.waker.wake() {
             log::warn!("nodestream: waking the event loop failed: {err}");
         }
+        // After the wake: a loop that sees the flag will find the event in its poll.
+        self.woken.store(true, Ordering::Release);
+    }
+
+    /// Whether a wake-up may have left an event to consume (clears the flag).
+    #[inline]
+    pub(crate) fn take_woken(&self) -> bool {
+        self.woken.load(Ordering::Relaxed) && self.woken.swap(false, Ordering::AcqRel)
     }
 
     /// Moves every posted closure, in posting order, to the back of `into`.
+    #[inline]
     pub(crate) fn take_into(&self, into: &mut VecDeque<SendTask>) {
+        if !self.has_posted() {
+            return;
+        }
         let mut queue = self.queue.lock();
         into.extend(queue.tasks.drain(..));
+        self.posted.store(false, Ordering::Release);
     }
 
     /// Whether closures wait to be taken.
+    #[inline]
     pub(crate) fn has_posted(&self) -> bool {
-        !self.queue.lock().tasks.is_empty()
+        self.posted.load(Ordering::Acquire)
     }
 
     /// How many keep-alive tokens are held.
@@ -84,7 +105,7 @@ impl Shared {
 ///
 /// ```
 /// use nodestream::EventLoop;
-/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// use std::sync::Arc;
 ///
 /// let lp = EventLoop::new().unwrap();
@@ -131,6 +152,7 @@ impl RemoteHandle {
             }
             let was_empty = queue.tasks.is_empty();
             queue.tasks.push(Box::new(f));
+            self.shared.posted.store(true, Ordering::Release);
             was_empty
         };
         // A non-empty queue has a wake-up on its way already: the poster that found it
