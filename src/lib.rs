@@ -17,6 +17,7 @@ mod encoding;
 mod error;
 pub mod events;
 pub mod reactor;
+pub mod readable;
 pub mod writable;
 
 pub use encoding::Encoding;

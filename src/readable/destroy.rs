@@ -1,0 +1,100 @@
+//! Node's `internal/streams/destroy.js` for a Readable: `destroy`, the `_destroy`
+//! completion, `'error'` then `'close'`, and `errorOrDestroy`.
+
+use super::source::DestroyDone;
+use super::{Readable, CLOSE};
+use crate::Error;
+
+impl Readable {
+    /// Node's `destroy(err)`: flags now, then the source's `_destroy`.
+    pub(super) fn destroy_impl(&self, err: Option<Error>) {
+        {
+            let mut s = self.inner.state.borrow_mut();
+            if s.destroyed {
+                return;
+            }
+            if let Some(e) = &err {
+                if s.errored.is_none() {
+                    s.errored = Some(e.clone());
+                }
+            }
+            s.destroyed = true;
+        }
+        let source = self.inner.source.clone();
+        source.destroy(
+            self,
+            err,
+            DestroyDone {
+                stream: self.clone(),
+            },
+        );
+    }
+
+    /// Node's `onDestroy`: the source finished destroying.
+    pub(super) fn on_destroyed(&self, err: Option<Error>) {
+        {
+            let mut s = self.inner.state.borrow_mut();
+            if let Some(e) = &err {
+                if s.errored.is_none() {
+                    s.errored = Some(e.clone());
+                }
+            }
+            s.closed = true;
+        }
+        match err {
+            Some(err) => self.tick(move |r| {
+                r.emit_error_nt(err);
+                r.emit_close_nt();
+            }),
+            None => self.tick(Readable::emit_close_nt),
+        }
+    }
+
+    /// Node's `emitCloseNT`.
+    fn emit_close_nt(&self) {
+        let emit = {
+            let mut s = self.inner.state.borrow_mut();
+            s.close_emitted = true;
+            s.emit_close
+        };
+        if emit {
+            self.inner.emitter.emit(CLOSE, &());
+        }
+    }
+
+    /// Node's `emitErrorNT`: `'error'` at most once; an error nobody listens to goes to the
+    /// loop as an uncaught error.
+    pub(super) fn emit_error_nt(&self, err: Error) {
+        {
+            let mut s = self.inner.state.borrow_mut();
+            if s.error_emitted {
+                return;
+            }
+            s.error_emitted = true;
+        }
+        if let Err(unhandled) = self.inner.emitter.emit_error(err) {
+            self.inner.lp.report_error(unhandled.into_inner());
+        }
+    }
+
+    /// Node's `errorOrDestroy(stream, err, sync)`.
+    pub(crate) fn error_or_destroy(&self, err: Error, sync: bool) {
+        let auto_destroy = {
+            let mut s = self.inner.state.borrow_mut();
+            if s.destroyed {
+                return;
+            }
+            if !s.auto_destroy && s.errored.is_none() {
+                s.errored = Some(err.clone());
+            }
+            s.auto_destroy
+        };
+        if auto_destroy {
+            self.destroy_impl(Some(err));
+        } else if sync {
+            self.tick(move |r| r.emit_error_nt(err));
+        } else {
+            self.emit_error_nt(err);
+        }
+    }
+}

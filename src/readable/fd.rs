@@ -1,0 +1,293 @@
+//! A Readable over a file descriptor: a pipe, socket or character device registered with
+//! the loop and read through the crate's nonblocking fd funnel.
+//!
+//! The model is libuv's stream reading under Node's `net.Socket`: the stream starts reading
+//! when it is made (Node's `socket.read(0)`), each read's bytes are pushed as one chunk, a
+//! `push` that returns `false` stops reading (`readStop`) until the stream asks again
+//! (`_read`, `readStart`), end of file pushes the end, and a read error destroys the stream
+//! with that error. At most [`IO_BUDGET`] reads happen per loop turn; then the loop calls
+//! again on its next turn, so one busy fd cannot starve the others.
+
+use std::cell::{Cell, RefCell};
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::rc::Rc;
+
+use bytes::Bytes;
+
+use super::source::DestroyDone;
+use super::{Readable, ReadableOptions, Source};
+use crate::fd::{read_until_blocked, set_nonblocking, FdKind, FdSource, ReadStop};
+use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
+use crate::Error;
+
+/// Bytes asked of the kernel per read (libuv's 64 KiB).
+const READ_SIZE: usize = 64 * 1024;
+
+/// Why [`Readable::from_fd`] could not take the fd; the fd is given back.
+pub struct FromFdError {
+    /// What went wrong.
+    pub error: io::Error,
+    /// The fd, untouched except perhaps for its nonblocking flag.
+    pub fd: OwnedFd,
+}
+
+impl fmt::Debug for FromFdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FromFdError")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for FromFdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot read this fd from the loop: {}", self.error)
+    }
+}
+
+impl StdError for FromFdError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// What the fd source and its loop registration share.
+struct FdState {
+    lp: LoopHandle,
+    fd: RefCell<Option<FdSource>>,
+    kind: FdKind,
+    id: Cell<Option<SourceId>>,
+    /// libuv's "reading started": the stream asked for data and did not push back.
+    reading: Cell<bool>,
+    /// A readiness edge may not have been drained to `WouldBlock` yet.
+    maybe_ready: Cell<bool>,
+    /// A read attempt is queued on the loop.
+    scheduled: Cell<bool>,
+    eof: Cell<bool>,
+    buf: RefCell<Vec<u8>>,
+}
+
+impl FdState {
+    fn set_reading(&self, on: bool) {
+        self.reading.set(on);
+        if let Some(id) = self.id.get() {
+            // Like a libuv handle, the fd keeps the loop alive only while it is reading.
+            self.lp.set_source_ref(id, on);
+        }
+    }
+
+    /// Reads and pushes until `WouldBlock`, the end, an error, backpressure or the budget.
+    fn pump(&self, stream: &Readable) -> PostAction {
+        for _ in 0..IO_BUDGET {
+            if !self.reading.get() || self.eof.get() {
+                return PostAction::Continue;
+            }
+            let (stop, chunk) = {
+                let fd = self.fd.borrow();
+                let Some(fd) = fd.as_ref() else {
+                    return PostAction::Continue;
+                };
+                let mut buf = self.buf.borrow_mut();
+                let mut chunk = None;
+                let outcome = read_until_blocked(fd.as_fd(), self.kind, &mut buf, 1, |b| {
+                    chunk = Some(Bytes::copy_from_slice(b))
+                });
+                (outcome.stop, chunk)
+            };
+            // No borrow is held from here on: push runs listeners.
+            if let Some(chunk) = chunk {
+                if !stream.push(chunk) {
+                    self.set_reading(false);
+                    self.maybe_ready.set(true);
+                }
+            }
+            match stop {
+                ReadStop::Budget => {}
+                ReadStop::WouldBlock => {
+                    self.maybe_ready.set(false);
+                    return PostAction::Continue;
+                }
+                ReadStop::Eof => {
+                    self.eof.set(true);
+                    self.maybe_ready.set(false);
+                    stream.push(None);
+                    return PostAction::Continue;
+                }
+                ReadStop::Error(err) => {
+                    self.maybe_ready.set(false);
+                    stream.destroy(Some(Error::from(err)));
+                    return PostAction::Continue;
+                }
+            }
+        }
+        if self.reading.get() {
+            PostAction::Again
+        } else {
+            PostAction::Continue
+        }
+    }
+
+    /// Deregisters and closes the fd (once).
+    fn close(&self) {
+        let fd = self.fd.borrow_mut().take();
+        if let Some(mut fd) = fd {
+            if let Some(id) = self.id.take() {
+                if let Err(err) = self.lp.deregister(id, &mut fd) {
+                    log::warn!("nodestream: deregistering a readable fd failed: {err}");
+                }
+            }
+            drop(fd);
+        }
+    }
+}
+
+/// The [`Source`] of an fd-backed Readable.
+struct FdReader {
+    state: Rc<FdState>,
+}
+
+impl Source for FdReader {
+    fn read(&self, stream: &Readable, _size: usize) {
+        let st = &self.state;
+        if st.eof.get() || st.fd.borrow().is_none() {
+            return;
+        }
+        st.set_reading(true);
+        // Edge-triggered: data left over from an earlier edge brings no new one.
+        if st.maybe_ready.get() {
+            schedule_kick(st, stream);
+        }
+    }
+
+    fn destroy(&self, _stream: &Readable, err: Option<Error>, done: DestroyDone) {
+        self.state.close();
+        done.done(err);
+    }
+}
+
+/// Reads on a later turn (the check phase) without waiting for an edge; again while the
+/// budget keeps running out.
+fn schedule_kick(st: &Rc<FdState>, stream: &Readable) {
+    if st.scheduled.replace(true) {
+        return;
+    }
+    let (st2, s2) = (st.clone(), stream.clone());
+    st.lp.set_immediate(move || {
+        st2.scheduled.set(false);
+        if st2.reading.get() && st2.maybe_ready.get() && st2.pump(&s2) == PostAction::Again {
+            schedule_kick(&st2, &s2);
+        }
+    });
+}
+
+impl Readable {
+    /// A Readable over `fd`: a pipe, a socket or a character device. The fd is put in
+    /// nonblocking mode (sockets are read with `MSG_DONTWAIT` and left as they are),
+    /// registered with the loop, and read from at once, as Node's `net.Socket` does; the
+    /// stream owns it and closes it when destroyed (after `'end'`, by default).
+    ///
+    /// # Errors
+    ///
+    /// The fd comes back inside [`FromFdError`] when it cannot be polled (a regular file:
+    /// `EPERM`), when it is a terminal (its nonblocking flag is shared with other
+    /// processes: not changed behind their back; `Unsupported`), or when `fstat`/`fcntl`
+    /// fail.
+    ///
+    /// # Events
+    ///
+    /// `'data'` with each read's bytes (up to 64 KiB), `'end'` at end of file, then
+    /// `'close'` once the fd is closed. A read error: `'error'` with its code
+    /// (`ECONNRESET`, `EIO`, ...), then `'close'`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nodestream::readable::{Chunk, Readable, ReadableOptions, DATA};
+    /// use nodestream::EventLoop;
+    ///
+    /// let event_loop = EventLoop::new().unwrap();
+    /// let mut child = std::process::Command::new("echo")
+    ///     .arg("hello")
+    ///     .stdout(std::process::Stdio::piped())
+    ///     .spawn()
+    ///     .unwrap();
+    /// let out = std::os::fd::OwnedFd::from(child.stdout.take().unwrap());
+    /// let r = Readable::from_fd(&event_loop.handle(), out, ReadableOptions::default()).unwrap();
+    /// r.on(DATA, |c: &Chunk| print!("{}", String::from_utf8_lossy(c.as_bytes().unwrap())));
+    /// event_loop.run().unwrap();
+    /// child.wait().unwrap();
+    /// ```
+    pub fn from_fd(
+        lp: &LoopHandle,
+        fd: impl Into<OwnedFd>,
+        options: ReadableOptions,
+    ) -> Result<Readable, FromFdError> {
+        let fd = fd.into();
+        let kind = match FdKind::of(&fd) {
+            Ok(kind) => kind,
+            Err(error) => return Err(FromFdError { error, fd }),
+        };
+        if kind == FdKind::Other {
+            if rustix::termios::isatty(&fd) {
+                return Err(FromFdError {
+                    error: io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        "a terminal's nonblocking flag is shared with other processes",
+                    ),
+                    fd,
+                });
+            }
+            if let Err(error) = set_nonblocking(&fd, true) {
+                return Err(FromFdError { error, fd });
+            }
+        }
+        let state = Rc::new(FdState {
+            lp: lp.clone(),
+            fd: RefCell::new(None),
+            kind,
+            id: Cell::new(None),
+            reading: Cell::new(false),
+            maybe_ready: Cell::new(false),
+            scheduled: Cell::new(false),
+            eof: Cell::new(false),
+            buf: RefCell::new(vec![0; READ_SIZE]),
+        });
+        let stream = Readable::new(
+            lp,
+            options,
+            FdReader {
+                state: state.clone(),
+            },
+        );
+        let mut source = FdSource(fd);
+        let (st, s) = (state.clone(), stream.clone());
+        let registered = lp.register(&mut source, mio::Interest::READABLE, move |_ready| {
+            if st.reading.get() {
+                st.pump(&s)
+            } else {
+                // Nobody asked: leave the bytes in the kernel (backpressure to the writer).
+                st.maybe_ready.set(true);
+                PostAction::Continue
+            }
+        });
+        match registered {
+            Ok(id) => {
+                state.id.set(Some(id));
+                lp.set_source_ref(id, false);
+                *state.fd.borrow_mut() = Some(source);
+            }
+            Err(error) => {
+                return Err(FromFdError {
+                    error,
+                    fd: source.0,
+                })
+            }
+        }
+        // Node's net.Socket starts reading when it is made.
+        let _ = stream.read_size(0);
+        Ok(stream)
+    }
+}

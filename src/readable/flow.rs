@@ -1,0 +1,494 @@
+//! The moving parts of Node's readable.js: push and `addChunk`, `read`, `'readable'`
+//! emission, flowing mode, `maybeReadMore`, resume and the end.
+//!
+//! Each function is a port of the Node function named in its comment. State borrows are
+//! dropped before any listener, source method or destroy runs.
+
+use super::chunk::Chunk;
+use super::state::Want;
+use super::{Readable, DATA, END, READABLE, RESUME};
+use crate::{Error, ErrorCode};
+
+impl Readable {
+    /// Runs `f` on the next tick with a handle of this stream.
+    pub(super) fn tick(&self, f: impl FnOnce(&Readable) + 'static) {
+        let me = self.clone();
+        self.inner.lp.next_tick(move || f(&me));
+    }
+
+    /// Node's `kDataListening`, read live from the emitter.
+    pub(super) fn data_listening(&self) -> bool {
+        self.inner.emitter.listener_count("data") > 0
+    }
+
+    /// Node's `readableAddChunk{Push,Unshift}{ByteMode,ObjectMode}`.
+    pub(super) fn add_chunk_push(&self, chunk: Option<Chunk>, add_to_front: bool) -> bool {
+        let Some(chunk) = chunk else {
+            self.inner.state.borrow_mut().reading = false;
+            self.on_eof_chunk();
+            return false;
+        };
+        let mut s = self.inner.state.borrow_mut();
+        let chunk = if s.object_mode {
+            chunk
+        } else {
+            let chunk = match chunk {
+                Chunk::Object(_) => {
+                    drop(s);
+                    self.error_or_destroy(
+                        Error::new(
+                            ErrorCode::InvalidArgType,
+                            "The \"chunk\" argument must be of type string or an instance of \
+                             Buffer, TypedArray, or DataView. Received an object",
+                        ),
+                        false,
+                    );
+                    return false;
+                }
+                // Text on a stream without an encoding becomes its bytes.
+                Chunk::Text(t) if s.decoder.is_none() => Chunk::Bytes(t.into_bytes().into()),
+                // Unshifted bytes on a text stream are decoded on their own.
+                Chunk::Bytes(b) if add_to_front && s.decoder.is_some() => {
+                    let enc = s.decoder.as_ref().map(|d| d.encoding()).unwrap_or_default();
+                    Chunk::Text(enc.decode(&b))
+                }
+                other => other,
+            };
+            if chunk.is_empty() {
+                if !add_to_front {
+                    s.reading = false;
+                    drop(s);
+                    self.maybe_read_more();
+                    return self.inner.state.borrow().can_push_more();
+                }
+                return s.can_push_more();
+            }
+            chunk
+        };
+
+        if add_to_front {
+            if s.end_emitted {
+                drop(s);
+                self.error_or_destroy(
+                    Error::custom(
+                        "ERR_STREAM_UNSHIFT_AFTER_END_EVENT",
+                        "stream.unshift() after end event",
+                    ),
+                    false,
+                );
+                return self.inner.state.borrow().can_push_more();
+            }
+            if s.destroyed || s.errored.is_some() {
+                return false;
+            }
+            drop(s);
+            self.add_chunk(chunk, true);
+            return self.inner.state.borrow().can_push_more();
+        }
+
+        if s.ended {
+            drop(s);
+            self.error_or_destroy(
+                Error::custom("ERR_STREAM_PUSH_AFTER_EOF", "stream.push() after EOF"),
+                false,
+            );
+            return false;
+        }
+        if s.destroyed || s.errored.is_some() {
+            return false;
+        }
+        s.reading = false;
+        let chunk = match (chunk, s.decoder.as_mut()) {
+            (Chunk::Bytes(b), Some(decoder)) => {
+                let text = decoder.write(&b);
+                if text.is_empty() && !s.object_mode {
+                    drop(s);
+                    self.maybe_read_more();
+                    return self.inner.state.borrow().can_push_more();
+                }
+                Chunk::Text(text)
+            }
+            (chunk, _) => chunk,
+        };
+        drop(s);
+        self.add_chunk(chunk, false);
+        self.inner.state.borrow().can_push_more()
+    }
+
+    /// Node's `addChunk`.
+    fn add_chunk(&self, chunk: Chunk, add_to_front: bool) {
+        let emit_now = {
+            let s = self.inner.state.borrow();
+            s.is_flowing() && !s.sync && s.length == 0
+        } && self.data_listening();
+        if emit_now {
+            self.inner.pipes.borrow_mut().clear_await_drain();
+            self.inner.state.borrow_mut().data_emitted = true;
+            self.inner.emitter.emit(DATA, &chunk);
+        } else {
+            let need_readable = {
+                let mut s = self.inner.state.borrow_mut();
+                s.length += s.chunk_len(&chunk);
+                if add_to_front {
+                    s.buffer.push_front(chunk);
+                } else {
+                    s.buffer.push_back(chunk);
+                }
+                s.need_readable
+            };
+            if need_readable {
+                self.emit_readable();
+            }
+        }
+        self.maybe_read_more();
+    }
+
+    /// Node's `onEofChunk`.
+    fn on_eof_chunk(&self) {
+        let sync = {
+            let mut s = self.inner.state.borrow_mut();
+            if s.ended {
+                return;
+            }
+            if let Some(decoder) = s.decoder.as_mut() {
+                let tail = decoder.end();
+                if !tail.is_empty() {
+                    let len = if s.object_mode { 1 } else { tail.len() };
+                    s.buffer.push_back(Chunk::Text(tail));
+                    s.length += len;
+                }
+            }
+            s.ended = true;
+            if !s.sync {
+                s.need_readable = false;
+                s.emitted_readable = true;
+            }
+            s.sync
+        };
+        if sync {
+            // Wait for the next tick: emitting now could flow inside the read() that
+            // called the source.
+            self.emit_readable();
+        } else {
+            self.emit_readable_now();
+        }
+    }
+
+    /// Node's `Readable.prototype.read`, after the high-water mark check.
+    pub(super) fn read_want(&self, n_orig: Want) -> Option<Chunk> {
+        let mut s = self.inner.state.borrow_mut();
+        if n_orig != Want::N(0) {
+            s.emitted_readable = false;
+        }
+
+        // read(0) with a full buffer (or at the end) only triggers 'readable' or 'end'.
+        if n_orig == Want::N(0)
+            && s.need_readable
+            && ((if s.high_water_mark != 0 {
+                s.length >= s.high_water_mark
+            } else {
+                s.length > 0
+            }) || s.ended)
+        {
+            let end = s.length == 0 && s.ended;
+            drop(s);
+            if end {
+                self.end_readable();
+            } else {
+                self.emit_readable();
+            }
+            return None;
+        }
+
+        let mut n = s.how_much_to_read(n_orig);
+
+        if n == 0 && s.ended {
+            let end = s.length == 0;
+            drop(s);
+            if end {
+                self.end_readable();
+            }
+            return None;
+        }
+
+        let mut do_read = s.need_readable;
+        if s.length == 0 || s.length.saturating_sub(n) < s.high_water_mark {
+            do_read = true;
+        }
+        // Not while a read is pending, after the end, or once destroyed or errored.
+        if s.reading || s.ended || s.destroyed || s.errored.is_some() {
+            do_read = false;
+        }
+        if do_read {
+            s.reading = true;
+            s.sync = true;
+            if s.length == 0 {
+                s.need_readable = true;
+            }
+            let size = s.high_water_mark;
+            drop(s);
+            let source = self.inner.source.clone();
+            source.read(self, size);
+            s = self.inner.state.borrow_mut();
+            s.sync = false;
+            // A synchronous push changes how much there is to return.
+            if !s.reading {
+                n = s.how_much_to_read(n_orig);
+            }
+        }
+
+        let ret = if n > 0 { s.take_from_list(n) } else { None };
+        let mut clear_await = false;
+        match &ret {
+            None => {
+                if s.length <= s.high_water_mark {
+                    s.need_readable = true;
+                }
+                n = 0;
+            }
+            Some(chunk) => {
+                n = s.chunk_len(chunk);
+                s.length -= n;
+                clear_await = true;
+            }
+        }
+
+        let mut end = false;
+        if s.length == 0 {
+            if !s.ended {
+                s.need_readable = true;
+            }
+            // Reading past the end: 'end' on the next tick.
+            if n_orig != Want::N(n) && s.ended {
+                end = true;
+            }
+        }
+        let emit = ret.is_some() && !s.error_emitted && !s.close_emitted;
+        if emit {
+            s.data_emitted = true;
+        }
+        drop(s);
+        if clear_await {
+            self.inner.pipes.borrow_mut().clear_await_drain();
+        }
+        if end {
+            self.end_readable();
+        }
+        if emit {
+            if let Some(chunk) = &ret {
+                self.inner.emitter.emit(DATA, chunk);
+            }
+        }
+        ret
+    }
+
+    /// Node's `emitReadable`: `'readable'` on the next tick, once.
+    pub(super) fn emit_readable(&self) {
+        let schedule = {
+            let mut s = self.inner.state.borrow_mut();
+            s.need_readable = false;
+            let schedule = !s.emitted_readable;
+            s.emitted_readable = true;
+            schedule
+        };
+        if schedule {
+            self.tick(Readable::emit_readable_now);
+        }
+    }
+
+    /// Node's `emitReadable_`.
+    fn emit_readable_now(&self) {
+        let emit = {
+            let s = self.inner.state.borrow();
+            !s.destroyed && s.errored.is_none() && (s.length > 0 || s.ended)
+        };
+        if emit {
+            self.inner.emitter.emit(READABLE, &());
+            self.inner.state.borrow_mut().emitted_readable = false;
+        }
+        {
+            let mut s = self.inner.state.borrow_mut();
+            if !s.is_flowing() && !s.ended && s.length <= s.high_water_mark {
+                s.need_readable = true;
+            }
+        }
+        self.flow();
+    }
+
+    /// Node's `maybeReadMore`: fill the buffer up to the high-water mark on the next tick.
+    pub(super) fn maybe_read_more(&self) {
+        let schedule = {
+            let mut s = self.inner.state.borrow_mut();
+            let schedule = !s.reading_more;
+            s.reading_more = true;
+            schedule
+        };
+        if schedule {
+            self.tick(Readable::maybe_read_more_now);
+        }
+    }
+
+    /// Node's `maybeReadMore_`.
+    fn maybe_read_more_now(&self) {
+        loop {
+            let len = {
+                let s = self.inner.state.borrow();
+                let more = !s.reading
+                    && !s.ended
+                    && (s.length < s.high_water_mark || (s.is_flowing() && s.length == 0));
+                if !more {
+                    break;
+                }
+                s.length
+            };
+            self.read_want(Want::N(0));
+            if len == self.inner.state.borrow().length {
+                break; // no data came: stop spinning
+            }
+        }
+        self.inner.state.borrow_mut().reading_more = false;
+    }
+
+    /// Node's `flow`: read while flowing.
+    pub(super) fn flow(&self) {
+        while self.inner.state.borrow().is_flowing() && self.read_want(Want::Any).is_some() {}
+    }
+
+    /// Node's `endReadable`: `'end'` on the next tick.
+    pub(super) fn end_readable(&self) {
+        let schedule = {
+            let mut s = self.inner.state.borrow_mut();
+            if s.end_emitted {
+                false
+            } else {
+                s.ended = true;
+                true
+            }
+        };
+        if schedule {
+            self.tick(Readable::end_readable_nt);
+        }
+    }
+
+    /// Node's `endReadableNT`: `'end'`, then auto-destroy (`'close'` a tick later).
+    fn end_readable_nt(&self) {
+        let auto_destroy = {
+            let mut s = self.inner.state.borrow_mut();
+            if s.errored.is_some() || s.close_emitted || s.end_emitted || s.length != 0 {
+                return;
+            }
+            s.end_emitted = true;
+            s.auto_destroy
+        };
+        self.inner.emitter.emit(END, &());
+        if auto_destroy {
+            self.destroy_impl(None);
+        }
+    }
+
+    /// Node's `resume(stream, state)`: `resume_` on the next tick, once.
+    pub(super) fn schedule_resume(&self) {
+        let schedule = {
+            let mut s = self.inner.state.borrow_mut();
+            let schedule = !s.resume_scheduled;
+            s.resume_scheduled = true;
+            schedule
+        };
+        if schedule {
+            self.tick(Readable::resume_now);
+        }
+    }
+
+    /// Node's `resume_`.
+    fn resume_now(&self) {
+        if !self.inner.state.borrow().reading {
+            self.read_want(Want::N(0));
+        }
+        self.inner.state.borrow_mut().resume_scheduled = false;
+        self.inner.emitter.emit(RESUME, &());
+        self.flow();
+        let again = {
+            let s = self.inner.state.borrow();
+            s.is_flowing() && !s.reading
+        };
+        if again {
+            self.read_want(Want::N(0));
+        }
+    }
+
+    /// The `'data'` branch of Node's `Readable.prototype.on`.
+    pub(super) fn on_data_listener_added(&self) {
+        let readable_listeners = self.inner.emitter.listener_count("readable") > 0;
+        let resume = {
+            let mut s = self.inner.state.borrow_mut();
+            s.readable_listening |= readable_listeners;
+            // Start flowing unless paused explicitly.
+            s.flowing != Some(false)
+        };
+        if resume {
+            self.resume();
+        }
+    }
+
+    /// The `'readable'` branch of Node's `Readable.prototype.on`.
+    pub(super) fn on_readable_listener_added(&self) {
+        enum Next {
+            Nothing,
+            EmitReadable,
+            ReadZero,
+        }
+        let next = {
+            let mut s = self.inner.state.borrow_mut();
+            if s.end_emitted || s.readable_listening {
+                Next::Nothing
+            } else {
+                s.readable_listening = true;
+                s.need_readable = true;
+                s.flowing = Some(false);
+                s.emitted_readable = false;
+                if s.length > 0 {
+                    Next::EmitReadable
+                } else if !s.reading {
+                    Next::ReadZero
+                } else {
+                    Next::Nothing
+                }
+            }
+        };
+        match next {
+            Next::Nothing => {}
+            Next::EmitReadable => self.emit_readable(),
+            Next::ReadZero => self.tick(|r| {
+                r.read_want(Want::N(0));
+            }),
+        }
+    }
+
+    /// Node's `updateReadableListening`, on the next tick, after a `'readable'` listener
+    /// goes.
+    pub(super) fn schedule_update_readable_listening(&self) {
+        self.tick(|r| {
+            let readable_listening = r.inner.emitter.listener_count("readable") > 0;
+            let data_listening = r.data_listening();
+            let resume = {
+                let mut s = r.inner.state.borrow_mut();
+                s.readable_listening = readable_listening;
+                if s.paused == Some(false) && s.resume_scheduled {
+                    // Flowing must be set now, or the coming resume will not flow.
+                    s.flowing = Some(true);
+                    false
+                } else if data_listening {
+                    true
+                } else {
+                    if !s.readable_listening {
+                        s.flowing = None;
+                    }
+                    false
+                }
+            };
+            if resume {
+                r.resume();
+            }
+        });
+    }
+}

@@ -1,0 +1,333 @@
+//! The Readable's state: Node's `ReadableState`, as plain fields, and the pure parts of its
+//! buffer logic (`howMuchToRead`, `fromList`, `computeNewHighWaterMark`).
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+
+use super::chunk::Chunk;
+use super::decoder::StringDecoder;
+use crate::Error;
+
+/// Node's default high-water mark for byte streams (v20).
+pub(crate) const DEFAULT_HWM_BYTES: usize = 16 * 1024;
+/// Node's default high-water mark for object streams.
+pub(crate) const DEFAULT_HWM_OBJECTS: usize = 16;
+/// `read(n)` never raises the high-water mark past 1 GiB.
+pub(crate) const MAX_HWM: usize = 0x4000_0000;
+
+/// How much `read()` was asked for: Node's `read()` (NaN) or `read(n)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// `read()`: whatever is buffered (one chunk while flowing).
+    Any,
+    /// `read(n)`.
+    N(usize),
+}
+
+/// Node's `ReadableState`. Every flag keeps Node's name; see `readable.js`.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub object_mode: bool,
+    pub high_water_mark: usize,
+    pub buffer: VecDeque<Chunk>,
+    pub length: usize,
+    pub ended: bool,
+    pub end_emitted: bool,
+    pub reading: bool,
+    pub sync: bool,
+    pub need_readable: bool,
+    pub emitted_readable: bool,
+    pub readable_listening: bool,
+    pub resume_scheduled: bool,
+    pub error_emitted: bool,
+    pub emit_close: bool,
+    pub auto_destroy: bool,
+    pub destroyed: bool,
+    pub closed: bool,
+    pub close_emitted: bool,
+    pub reading_more: bool,
+    pub data_emitted: bool,
+    /// `null` / `true` / `false`, as Node's `readableFlowing`.
+    pub flowing: Option<bool>,
+    /// Node's `state.paused` (`kHasPaused`/`kPaused`): `None` until pause or resume is called.
+    pub paused: Option<bool>,
+    pub errored: Option<Error>,
+    pub decoder: Option<StringDecoder>,
+}
+
+impl State {
+    pub(crate) fn new(object_mode: bool, high_water_mark: Option<usize>) -> State {
+        let hwm = high_water_mark.unwrap_or(if object_mode {
+            DEFAULT_HWM_OBJECTS
+        } else {
+            DEFAULT_HWM_BYTES
+        });
+        State {
+            object_mode,
+            high_water_mark: hwm,
+            buffer: VecDeque::new(),
+            length: 0,
+            ended: false,
+            end_emitted: false,
+            reading: false,
+            // Node starts with `sync` set: nothing is emitted from inside the first push.
+            sync: true,
+            need_readable: false,
+            emitted_readable: false,
+            readable_listening: false,
+            resume_scheduled: false,
+            error_emitted: false,
+            emit_close: true,
+            auto_destroy: true,
+            destroyed: false,
+            closed: false,
+            close_emitted: false,
+            reading_more: false,
+            data_emitted: false,
+            flowing: None,
+            paused: None,
+            errored: None,
+            decoder: None,
+        }
+    }
+
+    pub(crate) fn is_flowing(&self) -> bool {
+        self.flowing == Some(true)
+    }
+
+    /// The length one chunk adds to `length`.
+    pub(crate) fn chunk_len(&self, chunk: &Chunk) -> usize {
+        if self.object_mode {
+            1
+        } else {
+            chunk.len()
+        }
+    }
+
+    /// Node's `canPushMore`: what `push()` returns.
+    pub(crate) fn can_push_more(&self) -> bool {
+        !self.ended && (self.length < self.high_water_mark || self.length == 0)
+    }
+
+    /// Node's `howMuchToRead`.
+    pub(crate) fn how_much_to_read(&self, n: Want) -> usize {
+        if n == Want::N(0) || (self.length == 0 && self.ended) {
+            return 0;
+        }
+        if self.object_mode {
+            return 1;
+        }
+        match n {
+            Want::Any => {
+                // Only flow one buffer at a time.
+                if self.is_flowing() && self.length > 0 {
+                    self.buffer.front().map_or(0, Chunk::len)
+                } else {
+                    self.length
+                }
+            }
+            Want::N(n) if n <= self.length => n,
+            Want::N(_) => {
+                if self.ended {
+                    self.length
+                } else {
+                    0
+                }
+            }
+        }
+    }
+
+    /// Node's `fromList`: takes `n` units off the front of the buffer (the caller lowers
+    /// `length`). Text is cut on a character boundary at or after `n` bytes.
+    pub(crate) fn take_from_list(&mut self, n: usize) -> Option<Chunk> {
+        if self.length == 0 {
+            return None;
+        }
+        if self.object_mode {
+            return self.buffer.pop_front();
+        }
+        if n >= self.length {
+            // Everything, joined.
+            return match self.buffer.len() {
+                0 => Some(Chunk::Bytes(Bytes::new())),
+                1 => self.buffer.pop_front(),
+                _ => Some(join(self.buffer.drain(..), self.length)),
+            };
+        }
+        let front_len = self.buffer.front().map_or(0, Chunk::len);
+        if n < front_len {
+            let front = self.buffer.front_mut().expect("length > 0");
+            return Some(split_front(front, n));
+        }
+        if n == front_len {
+            return self.buffer.pop_front();
+        }
+        // Spans several chunks.
+        let mut parts = Vec::new();
+        let mut left = n;
+        while left > 0 {
+            let Some(front) = self.buffer.front_mut() else {
+                break;
+            };
+            if left >= front.len() {
+                left -= front.len();
+                parts.push(self.buffer.pop_front().expect("front exists"));
+            } else {
+                parts.push(split_front(front, left));
+                left = 0;
+            }
+        }
+        Some(join(parts.into_iter(), n))
+    }
+}
+
+/// Cuts the first `n` bytes off `chunk` and returns them; text is cut at the next
+/// character boundary at or after `n`.
+fn split_front(chunk: &mut Chunk, n: usize) -> Chunk {
+    match chunk {
+        Chunk::Bytes(b) => Chunk::Bytes(b.split_to(n)),
+        Chunk::Text(s) => {
+            let mut at = n;
+            while !s.is_char_boundary(at) {
+                at += 1;
+            }
+            let rest = s.split_off(at);
+            Chunk::Text(std::mem::replace(s, rest))
+        }
+        Chunk::Object(_) => unreachable!("objects are never split"),
+    }
+}
+
+/// Joins byte chunks into one `Bytes`, text chunks into one `Text`.
+fn join(parts: impl Iterator<Item = Chunk>, len: usize) -> Chunk {
+    let mut parts = parts.peekable();
+    if matches!(parts.peek(), Some(Chunk::Text(_))) {
+        let mut s = String::with_capacity(len);
+        for p in parts {
+            if let Chunk::Text(t) = p {
+                s.push_str(&t);
+            }
+        }
+        Chunk::Text(s)
+    } else {
+        let mut v = Vec::with_capacity(len);
+        for p in parts {
+            if let Some(b) = p.as_bytes() {
+                v.extend_from_slice(b);
+            }
+        }
+        Chunk::Bytes(Bytes::from(v))
+    }
+}
+
+/// Node's `computeNewHighWaterMark`: the next power of two at or above `n`.
+///
+/// # Errors
+///
+/// `ERR_OUT_OF_RANGE` past 1 GiB.
+pub(crate) fn compute_new_high_water_mark(n: usize) -> Result<usize, Error> {
+    if n > MAX_HWM {
+        return Err(Error::new(
+            crate::ErrorCode::OutOfRange,
+            format!("The value of \"size\" is out of range. It must be <= 1GiB. Received {n}"),
+        ));
+    }
+    Ok(n.next_power_of_two())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes_state(chunks: &[&str]) -> State {
+        let mut s = State::new(false, None);
+        for c in chunks {
+            s.buffer.push_back(Chunk::from(*c));
+            s.length += c.len();
+        }
+        s
+    }
+
+    #[test]
+    fn read_any_while_paused_joins_everything() {
+        let mut s = bytes_state(&["ab", "cd", "e"]);
+        let n = s.how_much_to_read(Want::Any);
+        assert_eq!(n, 5);
+        assert_eq!(s.take_from_list(n), Some(Chunk::from("abcde")));
+        assert!(s.buffer.is_empty());
+    }
+
+    #[test]
+    fn read_any_while_flowing_takes_one_chunk() {
+        let mut s = bytes_state(&["ab", "cd"]);
+        s.flowing = Some(true);
+        let n = s.how_much_to_read(Want::Any);
+        assert_eq!(n, 2);
+        assert_eq!(s.take_from_list(n), Some(Chunk::from("ab")));
+        assert_eq!(s.buffer.len(), 1);
+    }
+
+    #[test]
+    fn read_n_splits_and_spans_chunks() {
+        let mut s = bytes_state(&["abc", "def", "gh"]);
+        assert_eq!(s.take_from_list(2), Some(Chunk::from("ab")));
+        s.length -= 2;
+        assert_eq!(s.take_from_list(5), Some(Chunk::from("cdefg")));
+        s.length -= 5;
+        assert_eq!(s.take_from_list(1), Some(Chunk::from("h")));
+    }
+
+    #[test]
+    fn read_n_more_than_buffered_waits_unless_ended() {
+        let mut s = bytes_state(&["abc"]);
+        assert_eq!(s.how_much_to_read(Want::N(4)), 0);
+        s.ended = true;
+        assert_eq!(s.how_much_to_read(Want::N(4)), 3);
+        assert_eq!(s.how_much_to_read(Want::N(0)), 0);
+    }
+
+    #[test]
+    fn text_is_cut_on_a_char_boundary() {
+        let mut s = State::new(false, None);
+        s.buffer.push_back(Chunk::Text("é€x".into()));
+        s.length = "é€x".len();
+        assert_eq!(s.take_from_list(1), Some(Chunk::Text("é".into())));
+    }
+
+    #[test]
+    fn object_mode_reads_one_object() {
+        let mut s = State::new(true, None);
+        assert_eq!(s.high_water_mark, 16);
+        s.buffer.push_back(Chunk::object(1u32));
+        s.buffer.push_back(Chunk::object(2u32));
+        s.length = 2;
+        assert_eq!(s.how_much_to_read(Want::N(100)), 1);
+        let c = s.take_from_list(1).unwrap();
+        assert_eq!(c.downcast_ref::<u32>(), Some(&1));
+    }
+
+    #[test]
+    fn new_high_water_mark_is_a_power_of_two_up_to_1gib() {
+        assert_eq!(compute_new_high_water_mark(20000).unwrap(), 32768);
+        assert_eq!(compute_new_high_water_mark(16384).unwrap(), 16384);
+        assert_eq!(
+            compute_new_high_water_mark(MAX_HWM + 1)
+                .unwrap_err()
+                .code()
+                .as_str(),
+            "ERR_OUT_OF_RANGE"
+        );
+    }
+
+    #[test]
+    fn can_push_more_follows_hwm_and_empty_rule() {
+        let mut s = State::new(false, Some(0));
+        assert!(s.can_push_more());
+        s.length = 1;
+        assert!(!s.can_push_more());
+        s.ended = true;
+        s.length = 0;
+        assert!(!s.can_push_more());
+    }
+}
