@@ -64,9 +64,7 @@ impl ChildProcess {
     ///
     /// What `kill` reports.
     pub fn kill(&self) -> io::Result<bool> {
-        self.child
-            .borrow_mut()
-            .kill(rustix::process::Signal::TERM)
+        self.child.borrow_mut().kill(rustix::process::Signal::TERM)
     }
 }
 
@@ -106,7 +104,10 @@ pub fn spawn(lp: &LoopHandle, command: &mut Command) -> io::Result<ChildProcess>
         err
     };
     let (Some(stdin), Some(stdout)) = (child.take_stdin(), child.take_stdout()) else {
-        return Err(fail(&mut child, io::Error::other("the child has no piped stdio")));
+        return Err(fail(
+            &mut child,
+            io::Error::other("the child has no piped stdio"),
+        ));
     };
     let stdin = match FdWritable::new(lp, stdin, WritableOptions::new()) {
         Ok(w) => w,

@@ -120,9 +120,7 @@ impl RecvState {
         match recv_with_fds(fd.as_fd(), &mut buf, &mut control, &mut fds) {
             Ok(got) if got.bytes == 0 && fds.is_empty() => Step::Eof,
             Ok(got) => Step::Data(Bytes::copy_from_slice(&buf[..got.bytes]), fds),
-            Err(RecvError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                Step::WouldBlock
-            }
+            Err(RecvError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => Step::WouldBlock,
             Err(RecvError::Io(e)) => Step::Failed(Error::from(e)),
             Err(RecvError::Truncated(t)) => Step::Failed(Error::new(
                 ErrorCode::FdTruncated,

@@ -106,15 +106,14 @@ impl WriteStreamOptions {
     }
 }
 
-/// A completion from the pool, with the token that kept the loop alive meanwhile.
+/// A completion from the pool. The job drops its [`KeepAlive`] after posting it, so the
+/// loop stays alive until the worker has let go of the loop's remote handle.
 enum Done {
     Opened(io::Result<OwnedFd>),
     Wrote(Written<Bytes>),
     Synced(OwnedFd, io::Result<()>),
     Closed(io::Result<()>),
 }
-
-struct Msg(Done, KeepAlive);
 
 struct FileCore {
     lp: LoopHandle,
@@ -148,7 +147,7 @@ impl FileCore {
         (self.outbox.clone(), self.lp.keep_alive())
     }
 
-    fn on_done(self: &Rc<Self>, Msg(done, keep): Msg) {
+    fn on_done(self: &Rc<Self>, done: Done) {
         self.busy.set(false);
         match done {
             Done::Opened(result) => {
@@ -162,7 +161,11 @@ impl FileCore {
                         if let Some(cb) = cb {
                             cb.ok();
                         }
-                        let em = self.emitter.borrow().as_ref().and_then(WeakEmitter::upgrade);
+                        let em = self
+                            .emitter
+                            .borrow()
+                            .as_ref()
+                            .and_then(WeakEmitter::upgrade);
                         if let Some(em) = em {
                             em.emit(OPEN, &());
                             em.emit(READY, &());
@@ -222,7 +225,6 @@ impl FileCore {
                 }
             }
         }
-        drop(keep);
     }
 
     /// Closes the fd on the pool (or finishes at once without one), then completes the
@@ -232,11 +234,13 @@ impl FileCore {
         match fd {
             Some(fd) => {
                 let (out, keep) = self.ticket();
-                ops::close(pool(), fd, move |r| out.send(Msg(Done::Closed(r), keep)));
+                ops::close(pool(), fd, move |r| {
+                    out.send(Done::Closed(r));
+                    drop(keep)
+                });
             }
             None => {
-                let keep = self.lp.keep_alive();
-                self.on_done(Msg(Done::Closed(Ok(())), keep));
+                self.on_done(Done::Closed(Ok(())));
             }
         }
     }
@@ -249,11 +253,18 @@ impl FileCore {
         *self.write.borrow_mut() = Some(cb);
         let bufs: Vec<Bytes> = chunks
             .into_iter()
-            .map(|c| if c.is_string() { c.to_bytes() } else { c.into_bytes() })
+            .map(|c| {
+                if c.is_string() {
+                    c.to_bytes()
+                } else {
+                    c.into_bytes()
+                }
+            })
             .collect();
         let (out, keep) = self.ticket();
         ops::write(pool(), fd, bufs, self.pos.get(), move |w| {
-            out.send(Msg(Done::Wrote(w), keep))
+            out.send(Done::Wrote(w));
+            drop(keep)
         });
     }
 }
@@ -284,7 +295,10 @@ impl Sink for FileSink {
             self.core.path.clone(),
             self.core.flags,
             self.core.mode,
-            move |r| out.send(Msg(Done::Opened(r), keep)),
+            move |r| {
+                out.send(Done::Opened(r));
+                drop(keep)
+            },
         );
     }
 
@@ -299,7 +313,10 @@ impl Sink for FileSink {
         };
         *self.core.final_cb.borrow_mut() = Some(cb);
         let (out, keep) = self.core.ticket();
-        ops::fsync(pool(), fd, move |fd, r| out.send(Msg(Done::Synced(fd, r), keep)));
+        ops::fsync(pool(), fd, move |fd, r| {
+            out.send(Done::Synced(fd, r));
+            drop(keep)
+        });
     }
 
     fn has_final(&self) -> bool {
@@ -421,7 +438,7 @@ pub fn create_write_stream(
     let given = options.fd.take();
     let core = Rc::new_cyclic(|weak: &Weak<FileCore>| {
         let weak = weak.clone();
-        let inbox = Inbox::new(move |msg: Msg| {
+        let inbox = Inbox::new(move |msg: Done| {
             if let Some(core) = weak.upgrade() {
                 core.on_done(msg);
             }

@@ -66,8 +66,10 @@ pub(crate) struct Outbox {
 
 impl Outbox {
     /// Posts `value`; the inbox's handler gets it on the loop thread. If the loop is gone,
-    /// `value` is dropped here.
-    pub(crate) fn send<T: Send + 'static>(&self, value: T) {
+    /// `value` is dropped here. Consumes the outbox, so its hold on the loop's remote
+    /// handle ends here: a caller holding a [`KeepAlive`](crate::KeepAlive) drops it after
+    /// this, and the loop never outlives the call.
+    pub(crate) fn send<T: Send + 'static>(self, value: T) {
         let id = self.id;
         let _ = self.remote.post(move || {
             let handler = HANDLERS.with(|h| h.borrow().get(&id).cloned());

@@ -15,7 +15,7 @@ use crate::reactor::{LoopHandle, PostAction, SourceId};
 use crate::readable::{Readable, END};
 use crate::writable::WritableOptions;
 
-use super::fdrecv::{fd_readable, RecvState, ReceiveOptions};
+use super::fdrecv::{fd_readable, ReceiveOptions, RecvState};
 use super::writer::{FdWritable, Setup};
 
 /// A connected (or connecting) stream socket: its writable side and its readable side.
@@ -147,9 +147,7 @@ impl Socket {
 
     /// How many received descriptors wait for [`take_fd`](Socket::take_fd).
     pub fn unclaimed_fds(&self) -> usize {
-        self.recv
-            .as_ref()
-            .map_or(0, |r| r.unclaimed.borrow().len())
+        self.recv.as_ref().map_or(0, |r| r.unclaimed.borrow().len())
     }
 
     /// The peer's credentials (`SO_PEERCRED`) of a Unix socket, to decide whether to
@@ -341,7 +339,11 @@ pub fn listen_tcp(
     addr: SocketAddr,
     on_connection: impl Fn(Socket) + 'static,
 ) -> io::Result<Server> {
-    Server::start(lp, Listener::Tcp(crate::net::tcp_listen(addr)?), on_connection)
+    Server::start(
+        lp,
+        Listener::Tcp(crate::net::tcp_listen(addr)?),
+        on_connection,
+    )
 }
 
 /// Listens on a Unix socket at `path` (which must not exist) and calls `on_connection`

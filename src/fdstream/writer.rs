@@ -287,7 +287,11 @@ impl Core {
         let Some(parked) = self.connecting.borrow_mut().take() else {
             return;
         };
-        let emitter = self.emitter.borrow().as_ref().and_then(WeakEmitter::upgrade);
+        let emitter = self
+            .emitter
+            .borrow()
+            .as_ref()
+            .and_then(WeakEmitter::upgrade);
         match err {
             Some(err) => {
                 let err = Error::from(err);
@@ -596,7 +600,11 @@ impl FdWritable {
     pub fn peer_credentials(&self) -> io::Result<crate::fdpass::Credentials> {
         self.core
             .with_fd(|fd| crate::fdpass::peer_credentials(fd))
-            .unwrap_or_else(|| Err(io::Error::from_raw_os_error(rustix::io::Errno::BADF.raw_os_error())))
+            .unwrap_or_else(|| {
+                Err(io::Error::from_raw_os_error(
+                    rustix::io::Errno::BADF.raw_os_error(),
+                ))
+            })
     }
 
     /// Writes `chunk` with file descriptors attached: Node 0.4's `write(data, encoding,

@@ -19,11 +19,11 @@ use crate::events::{CLOSE, DRAIN, FINISH, PREFINISH};
 use crate::reactor::LoopHandle;
 
 use super::buffer::Entry;
-use super::chunk::Chunk;
 use super::callbacks::{
     ConstructCallback, Core, DestroyCallback, DestroyDone, DestroyShared, FinalCallback,
     UserCallback, WriteCallback,
 };
+use super::chunk::Chunk;
 use super::sink::Sink;
 use super::state::*;
 

@@ -196,10 +196,7 @@ impl<T: 'static> Writable<T> {
     /// the high-water mark (default 16).
     pub fn new_object(lp: &LoopHandle, sink: impl Sink<T>, opts: WritableOptions) -> Self {
         let opts = opts.object_mode(true);
-        let state = State::new(
-            initial_flags(&opts, true),
-            opts.effective_high_water_mark(),
-        );
+        let state = State::new(initial_flags(&opts, true), opts.effective_high_water_mark());
         Writable {
             inner: Inner::new(lp.clone(), Box::new(sink), state, default_encoding(&opts)),
         }
