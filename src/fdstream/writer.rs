@@ -92,7 +92,7 @@ pub(crate) struct Core {
     shutdown_on_final: bool,
     /// Destroys the stream with an error nothing else can carry (a failed connect with no
     /// write pending). Holds the stream: cleared when the fd is closed.
-    on_fail: RefCell<Option<Rc<dyn Fn(Error)>>>,
+    on_fail: RefCell<Option<Rc<dyn Fn(Option<Error>)>>>,
 }
 
 impl Core {
@@ -303,7 +303,7 @@ impl Core {
                     // Nothing pending that could carry it: destroy the stream with it.
                     let hook = self.on_fail.borrow().clone();
                     if let Some(hook) = hook {
-                        hook(err);
+                        hook(Some(err));
                     }
                 }
             }
@@ -564,9 +564,9 @@ impl FdWritable {
         }
         let writable = Writable::new(lp, FdSink { core: core.clone() }, opts);
         *core.emitter.borrow_mut() = Some(writable.emitter().downgrade());
-        if setup.connecting {
+        if kind == FdKind::Socket {
             let w = writable.clone();
-            *core.on_fail.borrow_mut() = Some(Rc::new(move |err| w.destroy(Some(err))));
+            *core.on_fail.borrow_mut() = Some(Rc::new(move |err| w.destroy(err)));
         }
         Ok(FdWritable { writable, core })
     }
@@ -584,6 +584,25 @@ impl FdWritable {
     /// Whether the fd is a socket (written with `sendmsg`, `end()` shuts it down).
     pub fn is_socket(&self) -> bool {
         self.core.kind == FdKind::Socket
+    }
+
+    /// A connect in progress failed, as the socket's reading side learned first (a read
+    /// takes the socket's pending error, so the connect check would see none).
+    /// Otherwise the reading side failed (`ECONNRESET`): the connection is gone, so the
+    /// writable side is destroyed too (without a second `'error'`).
+    pub(crate) fn reader_failed(core: &Rc<Core>, err: Error) {
+        if core.connecting.borrow().is_some() {
+            core.connected(Some(io::Error::from(err)));
+        } else {
+            let hook = core.on_fail.borrow().clone();
+            if let Some(hook) = hook {
+                hook(None);
+            }
+        }
+    }
+
+    pub(crate) fn core(&self) -> &Rc<Core> {
+        &self.core
     }
 
     /// Calls `f` with the fd, while the stream still has it (until it is destroyed).
