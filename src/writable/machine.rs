@@ -37,10 +37,10 @@ pub(crate) enum SinkOp<T> {
     Construct(ConstructCallback),
 }
 
-/// What a Writable handle points at.
-pub(crate) struct Inner<T: 'static> {
+/// What a Writable handle points at: the state and the sink itself (`S` is
+/// `Box<dyn Sink<T>>` for the common `Writable<T>`).
+pub(crate) struct Inner<T: 'static, S: 'static> {
     pub(crate) state: State<T>,
-    sink: RefCell<Box<dyn Sink<T>>>,
     /// Sink calls that arrived while the sink was running.
     deferred: RefCell<VecDeque<SinkOp<T>>>,
     has_deferred: Cell<bool>,
@@ -54,6 +54,7 @@ pub(crate) struct Inner<T: 'static> {
     has_writev: bool,
     has_final: bool,
     has_destroy: bool,
+    sink: RefCell<S>,
 }
 
 pub(crate) fn destroyed_error(op: &str) -> Error {
@@ -63,10 +64,10 @@ pub(crate) fn destroyed_error(op: &str) -> Error {
     )
 }
 
-impl<T: 'static> Inner<T> {
+impl<T: 'static, S: Sink<T>> Inner<T, S> {
     pub(crate) fn new(
         lp: LoopHandle,
-        sink: Box<dyn Sink<T>>,
+        sink: S,
         state: State<T>,
         default_encoding: Encoding,
     ) -> Rc<Self> {
@@ -78,7 +79,6 @@ impl<T: 'static> Inner<T> {
         let has_construct = sink.has_construct();
         let this = Rc::new(Inner {
             state,
-            sink: RefCell::new(sink),
             deferred: RefCell::new(VecDeque::new()),
             has_deferred: Cell::new(false),
             emitter: EventEmitter::new(),
@@ -89,6 +89,7 @@ impl<T: 'static> Inner<T> {
             has_writev,
             has_final,
             has_destroy,
+            sink: RefCell::new(sink),
         });
         if has_construct {
             // destroyImpl.construct: not constructed until `_construct` calls back, which
@@ -106,7 +107,7 @@ impl<T: 'static> Inner<T> {
         this
     }
 
-    #[inline]
+    #[inline(always)]
     fn core(this: &Rc<Self>) -> Rc<dyn Core> {
         this.clone()
     }
@@ -120,12 +121,12 @@ impl<T: 'static> Inner<T> {
             this.has_deferred.set(true);
             return;
         };
-        Self::exec(this, &mut **sink, op);
-        Self::run_deferred(this, &mut **sink);
+        Self::exec(this, &mut *sink, op);
+        Self::run_deferred(this, &mut *sink);
     }
 
     /// Runs the sink calls queued while the sink was busy, in order, until none is left.
-    fn run_deferred(this: &Rc<Self>, sink: &mut dyn Sink<T>) {
+    fn run_deferred(this: &Rc<Self>, sink: &mut S) {
         while this.has_deferred.get() {
             let next = this.deferred.borrow_mut().pop_front();
             match next {
@@ -135,7 +136,7 @@ impl<T: 'static> Inner<T> {
         }
     }
 
-    fn exec(this: &Rc<Self>, sink: &mut dyn Sink<T>, op: SinkOp<T>) {
+    fn exec(this: &Rc<Self>, sink: &mut S, op: SinkOp<T>) {
         let st = &this.state;
         match op {
             SinkOp::Write(chunk) => {
@@ -235,7 +236,7 @@ impl<T: 'static> Inner<T> {
                     );
                     st.clear(SYNC);
                     if this.has_deferred.get() {
-                        Self::run_deferred(this, &mut **sink);
+                        Self::run_deferred(this, &mut *sink);
                     }
                 }
                 // Re-entered from inside the sink: queue the call.
@@ -762,7 +763,7 @@ impl<T: 'static> Inner<T> {
     }
 }
 
-impl<T: 'static> Core for Inner<T> {
+impl<T: 'static, S: Sink<T>> Core for Inner<T, S> {
     #[inline]
     fn on_write(self: Rc<Self>, err: Option<Error>) {
         Inner::on_write(&self, err);
