@@ -140,7 +140,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         let st = &this.state;
         match op {
             SinkOp::Write(chunk) => {
-                st.set(SYNC);
+                st.sync.set(true);
                 if st.has(DESTROYED) {
                     Self::on_write(this, Some(destroyed_error("write")));
                 } else {
@@ -151,10 +151,10 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                         },
                     );
                 }
-                st.clear(SYNC);
+                st.sync.set(false);
             }
             SinkOp::Writev(chunks) => {
-                st.set(SYNC);
+                st.sync.set(true);
                 if st.has(DESTROYED) {
                     Self::on_write(this, Some(destroyed_error("write")));
                 } else {
@@ -165,14 +165,14 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                         },
                     );
                 }
-                st.clear(SYNC);
+                st.sync.set(false);
             }
             SinkOp::Final => {
-                st.set(SYNC);
+                st.sync.set(true);
                 sink.finalize(FinalCallback {
                     core: Self::core(this),
                 });
-                st.clear(SYNC);
+                st.sync.set(false);
             }
             SinkOp::Destroy(err, cb) => sink.destroy(err, cb),
             SinkOp::Construct(cb) => sink.construct(cb),
@@ -227,14 +227,15 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             match this.sink.try_borrow_mut() {
                 // The fast path: dispatch `_write` right here, inside `write()`.
                 Ok(mut sink) => {
-                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB | SYNC);
+                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB);
+                    st.sync.set(true);
                     sink.write(
                         chunk,
                         WriteCallback {
                             core: Self::core(this),
                         },
                     );
-                    st.clear(SYNC);
+                    st.sync.set(false);
                     if this.has_deferred.get() {
                         Self::run_deferred(this, &mut *sink);
                     }
@@ -283,9 +284,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         // callback, nothing buffered, no drain owed, not ending, not in object mode. Only
         // the counters move (the general path below does the same for this case).
         if er.is_none()
-            && flags
-                & (EXPECT_WRITE_CB | SYNC | BUFFERED | NEED_DRAIN | OBJECT_MODE | ENDING | WRITE_CB)
-                == EXPECT_WRITE_CB | SYNC
+            && st.sync.get()
+            && flags & (EXPECT_WRITE_CB | BUFFERED | NEED_DRAIN | OBJECT_MODE | ENDING | WRITE_CB)
+                == EXPECT_WRITE_CB
         {
             st.flags.set(flags & !(WRITING | EXPECT_WRITE_CB));
             st.length.set(st.length.get() - st.writelen.get());
@@ -303,7 +304,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             Self::error_or_destroy(this, Error::from_code(ErrorCode::MultipleCallback), false);
             return;
         }
-        let sync = st.has(SYNC);
+        let sync = st.sync.get();
         let cb = st.writecb.take();
         st.clear(WRITING | EXPECT_WRITE_CB | WRITE_CB);
         st.length.set(st.length() - st.writelen.get());
@@ -599,7 +600,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         }
         st.dec_pendingcb();
         if let Some(err) = err {
-            let sync = st.has(SYNC);
+            let sync = st.sync.get();
             Self::call_finished_callbacks(this, Some(err.clone()));
             Self::error_or_destroy(this, err, sync);
         } else if st.need_finish() {

@@ -122,7 +122,7 @@ impl<T: 'static, S: Sink<T>> fmt::Debug for Writable<T, S> {
 }
 
 fn initial_flags(opts: &WritableOptions, object_mode: bool) -> u32 {
-    let mut flags = SYNC | CONSTRUCTED;
+    let mut flags = CONSTRUCTED;
     if object_mode {
         flags |= OBJECT_MODE;
     }

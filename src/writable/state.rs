@@ -23,7 +23,7 @@ pub(crate) const CLOSED: u32 = 1 << 5;
 pub(crate) const CLOSE_EMITTED: u32 = 1 << 6;
 pub(crate) const ERRORED: u32 = 1 << 7;
 pub(crate) const CONSTRUCTED: u32 = 1 << 8;
-pub(crate) const SYNC: u32 = 1 << 9;
+// Node's kSync (1 << 9) is the `sync` Cell of `State`, outside the flag word.
 pub(crate) const FINAL_CALLED: u32 = 1 << 10;
 pub(crate) const NEED_DRAIN: u32 = 1 << 11;
 pub(crate) const ENDING: u32 = 1 << 12;
@@ -52,6 +52,11 @@ pub(crate) struct PendingDestroy {
 /// One stream's bookkeeping.
 pub(crate) struct State<T> {
     pub(crate) flags: Cell<u32>,
+    /// Node's `kSync`: a sink method called by the stream is running. Kept out of the
+    /// flag word: it is set and cleared around every `_write`, and a narrow update of the
+    /// word (which the compiler makes of a one-bit change) followed by the next write's
+    /// whole-word read stalls store-to-load forwarding.
+    pub(crate) sync: Cell<bool>,
     pub(crate) high_water_mark: usize,
     /// Bytes (or chunks, in object mode) accepted whose `_write` has not called back,
     /// the chunk in flight included.
@@ -77,6 +82,7 @@ impl<T> State<T> {
     pub(crate) fn new(flags: u32, high_water_mark: usize) -> Self {
         State {
             flags: Cell::new(flags),
+            sync: Cell::new(true),
             high_water_mark,
             length: Cell::new(0),
             writelen: Cell::new(0),
