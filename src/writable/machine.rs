@@ -46,8 +46,6 @@ pub(crate) struct Inner<T: 'static, S: 'static> {
     has_deferred: Cell<bool>,
     pub(crate) emitter: EventEmitter,
     pub(crate) lp: LoopHandle,
-    /// Count chunks, not bytes.
-    object_mode: bool,
     /// The encoding of strings written without one.
     pub(crate) default_encoding: Cell<Encoding>,
     pub(crate) decode_strings: bool,
@@ -71,7 +69,6 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         state: State<T>,
         default_encoding: Encoding,
     ) -> Rc<Self> {
-        let object_mode = state.has(OBJECT_MODE);
         let decode_strings = state.has(DECODE_STRINGS);
         let has_writev = sink.has_writev();
         let has_final = sink.has_final();
@@ -83,7 +80,6 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             has_deferred: Cell::new(false),
             emitter: EventEmitter::new(),
             lp,
-            object_mode,
             default_encoding: Cell::new(default_encoding),
             decode_strings,
             has_writev,
@@ -184,8 +180,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     /// What `chunk` adds to `writableLength`: 1 in object mode, else its length. (The
     /// type test folds away: `T` is known wherever this is instantiated.)
     #[inline(always)]
-    fn chunk_len(&self, chunk: &T) -> usize {
-        if self.object_mode {
+    fn chunk_len(chunk: &T, flags: u32) -> usize {
+        if flags & OBJECT_MODE != 0 {
             return 1;
         }
         match (chunk as &dyn Any).downcast_ref::<Chunk>() {
@@ -203,14 +199,17 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         cb: Option<UserCallback>,
     ) -> Result<bool, Error> {
         let st = &this.state;
-        let len = this.chunk_len(&chunk);
         let flags = st.flags();
-        if flags & (ENDING | DESTROYED) != 0 {
-            return Err(Self::write_rejected(this, cb));
-        }
-        st.pendingcb.set(st.pendingcb.get() + 1);
-        st.length.set(st.length.get() + len);
-        if flags & (WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
+        let len = Self::chunk_len(&chunk, flags);
+        // One test decides the common case (not ending or destroyed, idle, constructed,
+        // uncorked, no error); the others keep Node's order of checks below.
+        if flags & (ENDING | DESTROYED | WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED
+        {
+            if flags & (ENDING | DESTROYED) != 0 {
+                return Err(Self::write_rejected(this, cb));
+            }
+            st.pendingcb.set(st.pendingcb.get() + 1);
+            st.length.set(st.length.get() + len);
             st.buffered.borrow_mut().push(Entry {
                 chunk,
                 len,
@@ -218,6 +217,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             });
             st.set(BUFFERED);
         } else {
+            st.pendingcb.set(st.pendingcb.get() + 1);
+            st.length.set(st.length.get() + len);
             st.writelen.set(len);
             let mut flags = flags;
             if cb.is_some() {
@@ -280,17 +281,25 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     fn on_write(this: &Rc<Self>, er: Option<Error>) {
         let st = &this.state;
         let flags = st.flags();
-        // The hot case, decided on one read of the flags: a synchronous success with no
-        // callback, nothing buffered, no drain owed, not ending, not in object mode. Only
-        // the counters move (the general path below does the same for this case).
+        // The hot case, decided on one read of the flags: a success with no callback,
+        // nothing buffered, no drain owed, no tick pending, not ending, destroyed, nor in
+        // object mode. Only the counters move: the general path below does exactly this
+        // for such a completion, synchronous or not, so `sync` need not be read. (`writelen`
+        // is read only while a write is expected, so it is not reset here.)
         if er.is_none()
-            && st.sync.get()
-            && flags & (EXPECT_WRITE_CB | BUFFERED | NEED_DRAIN | OBJECT_MODE | ENDING | WRITE_CB)
+            && flags
+                & (EXPECT_WRITE_CB
+                    | BUFFERED
+                    | NEED_DRAIN
+                    | OBJECT_MODE
+                    | ENDING
+                    | WRITE_CB
+                    | DESTROYED
+                    | AFTER_WRITE_PENDING)
                 == EXPECT_WRITE_CB
         {
             st.flags.set(flags & !(WRITING | EXPECT_WRITE_CB));
             st.length.set(st.length.get() - st.writelen.get());
-            st.writelen.set(0);
             st.pendingcb.set(st.pendingcb.get() - 1);
             return;
         }
