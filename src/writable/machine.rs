@@ -217,7 +217,6 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             });
             st.set(BUFFERED);
         } else {
-            st.pendingcb.set(st.pendingcb.get() + 1);
             st.length.set(st.length.get() + len);
             st.writelen.set(len);
             let mut flags = flags;
@@ -228,7 +227,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             match this.sink.try_borrow_mut() {
                 // The fast path: dispatch `_write` right here, inside `write()`.
                 Ok(mut sink) => {
-                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB);
+                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB | UNCOUNTED);
                     st.sync.set(true);
                     sink.write(
                         chunk,
@@ -243,6 +242,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 }
                 // Re-entered from inside the sink: queue the call.
                 Err(_) => {
+                    st.pendingcb.set(st.pendingcb.get() + 1);
                     st.flags.set(flags | WRITING | EXPECT_WRITE_CB);
                     this.deferred.borrow_mut().push_back(SinkOp::Write(chunk));
                     this.has_deferred.set(true);
@@ -281,11 +281,12 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     fn on_write(this: &Rc<Self>, er: Option<Error>) {
         let st = &this.state;
         let flags = st.flags();
-        // The hot case, decided on one read of the flags: a success with no callback,
-        // nothing buffered, no drain owed, no tick pending, not ending, destroyed, nor in
-        // object mode. Only the counters move: the general path below does exactly this
-        // for such a completion, synchronous or not, so `sync` need not be read. (`writelen`
-        // is read only while a write is expected, so it is not reset here.)
+        // The hot case, decided on one read of the flags: a success with no callback of
+        // a write dispatched by `write()` (so not yet in `pendingcb`), nothing buffered,
+        // no drain owed, no tick pending, not ending, destroyed, nor in object mode. Only
+        // `length` and the flags move: the general path below does the same for such a
+        // completion, synchronous or not (`pendingcb` up, then down), so `sync` need not
+        // be read. (`writelen` is read only while a write is expected, so it is not reset.)
         if er.is_none()
             && flags
                 & (EXPECT_WRITE_CB
@@ -295,12 +296,12 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                     | ENDING
                     | WRITE_CB
                     | DESTROYED
-                    | AFTER_WRITE_PENDING)
-                == EXPECT_WRITE_CB
+                    | AFTER_WRITE_PENDING
+                    | UNCOUNTED)
+                == EXPECT_WRITE_CB | UNCOUNTED
         {
-            st.flags.set(flags & !(WRITING | EXPECT_WRITE_CB));
+            st.flags.set(flags & !(WRITING | EXPECT_WRITE_CB | UNCOUNTED));
             st.length.set(st.length.get() - st.writelen.get());
-            st.pendingcb.set(st.pendingcb.get() - 1);
             return;
         }
         Self::on_write_slow(this, er);
@@ -312,6 +313,10 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         if !st.has(EXPECT_WRITE_CB) {
             Self::error_or_destroy(this, Error::from_code(ErrorCode::MultipleCallback), false);
             return;
+        }
+        if st.has(UNCOUNTED) {
+            st.inc_pendingcb();
+            st.clear(UNCOUNTED);
         }
         let sync = st.sync.get();
         let cb = st.writecb.take();

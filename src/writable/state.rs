@@ -37,6 +37,11 @@ pub(crate) const CORKED: u32 = 1 << 23;
 /// `writecb` holds a callback (Node's `kWriteCb`): lets the hot path skip the `Cell`.
 pub(crate) const WRITE_CB: u32 = 1 << 25;
 pub(crate) const EXPECT_WRITE_CB: u32 = 1 << 26;
+/// The write in flight, dispatched inside `write()`, is not yet counted in `pendingcb`:
+/// `onwrite` counts it (or, in its fast case, skips the count and its undoing). Nothing
+/// reads `pendingcb` while `WRITING` is set (`needFinish` requires it clear), so the
+/// count is Node's wherever it is observed.
+pub(crate) const UNCOUNTED: u32 = 1 << 27;
 pub(crate) const AFTER_WRITE_PENDING: u32 = 1 << 28;
 pub(crate) const BUFFERED: u32 = 1 << 29;
 pub(crate) const ENDED: u32 = 1 << 30;
