@@ -203,8 +203,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         let len = Self::chunk_len(&chunk, flags);
         // One test decides the common case (not ending or destroyed, idle, constructed,
         // uncorked, no error); the others keep Node's order of checks below.
-        if flags & (ENDING | DESTROYED | WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED
-        {
+        if flags & (ENDING | DESTROYED | WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
             if flags & (ENDING | DESTROYED) != 0 {
                 return Err(Self::write_rejected(this, cb));
             }
@@ -217,7 +216,6 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             });
             st.set(BUFFERED);
         } else {
-            st.length.set(st.length.get() + len);
             st.writelen.set(len);
             let mut flags = flags;
             if cb.is_some() {
@@ -243,15 +241,16 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 // Re-entered from inside the sink: queue the call.
                 Err(_) => {
                     st.pendingcb.set(st.pendingcb.get() + 1);
+                    st.length.set(st.length.get() + len);
                     st.flags.set(flags | WRITING | EXPECT_WRITE_CB);
                     this.deferred.borrow_mut().push_back(SinkOp::Write(chunk));
                     this.has_deferred.set(true);
                 }
             }
         }
-        let length = st.length.get();
-        let ok = length < st.high_water_mark || length == 0;
         let flags = st.flags();
+        let length = st.length_with(flags);
+        let ok = length < st.high_water_mark || length == 0;
         if !ok {
             st.flags.set(flags | NEED_DRAIN);
         }
@@ -282,11 +281,12 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         let st = &this.state;
         let flags = st.flags();
         // The hot case, decided on one read of the flags: a success with no callback of
-        // a write dispatched by `write()` (so not yet in `pendingcb`), nothing buffered,
-        // no drain owed, no tick pending, not ending, destroyed, nor in object mode. Only
-        // `length` and the flags move: the general path below does the same for such a
-        // completion, synchronous or not (`pendingcb` up, then down), so `sync` need not
-        // be read. (`writelen` is read only while a write is expected, so it is not reset.)
+        // a write dispatched by `write()` (so counted neither in `pendingcb` nor in the
+        // `length` field), nothing buffered, no drain owed, no tick pending, not ending,
+        // destroyed, nor in object mode. Only the flags move: the general path below
+        // nets out the same for such a completion, synchronous or not (both counters up,
+        // then down), so `sync` need not be read. (`writelen` is read only while a write
+        // is expected, so it is not reset.)
         if er.is_none()
             && flags
                 & (EXPECT_WRITE_CB
@@ -300,8 +300,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                     | UNCOUNTED)
                 == EXPECT_WRITE_CB | UNCOUNTED
         {
-            st.flags.set(flags & !(WRITING | EXPECT_WRITE_CB | UNCOUNTED));
-            st.length.set(st.length.get() - st.writelen.get());
+            st.flags
+                .set(flags & !(WRITING | EXPECT_WRITE_CB | UNCOUNTED));
             return;
         }
         Self::on_write_slow(this, er);
@@ -316,6 +316,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         }
         if st.has(UNCOUNTED) {
             st.inc_pendingcb();
+            st.length.set(st.length.get() + st.writelen.get());
             st.clear(UNCOUNTED);
         }
         let sync = st.sync.get();
@@ -414,7 +415,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             let Some(entry) = st.buffered.borrow_mut().pop() else {
                 break;
             };
-            st.length.set(st.length() - entry.len);
+            st.length.set(st.length.get() - entry.len);
             let err = st.errored().unwrap_or_else(|| destroyed_error("write"));
             if let Some(cb) = entry.callback {
                 cb(Some(err));

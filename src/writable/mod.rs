@@ -48,6 +48,8 @@ mod machine;
 mod options;
 mod sink;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::rc::Rc;

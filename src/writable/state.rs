@@ -37,10 +37,10 @@ pub(crate) const CORKED: u32 = 1 << 23;
 /// `writecb` holds a callback (Node's `kWriteCb`): lets the hot path skip the `Cell`.
 pub(crate) const WRITE_CB: u32 = 1 << 25;
 pub(crate) const EXPECT_WRITE_CB: u32 = 1 << 26;
-/// The write in flight, dispatched inside `write()`, is not yet counted in `pendingcb`:
-/// `onwrite` counts it (or, in its fast case, skips the count and its undoing). Nothing
-/// reads `pendingcb` while `WRITING` is set (`needFinish` requires it clear), so the
-/// count is Node's wherever it is observed.
+/// The write in flight, dispatched inside `write()`, is not yet counted in `pendingcb`
+/// nor in the `length` field: `onwrite` counts it (or, in its fast case, skips the count
+/// and its undoing). `length()` adds it back (`writelen`), so `writableLength` is Node's;
+/// nothing reads `pendingcb` while `WRITING` is set (`needFinish` requires it clear).
 pub(crate) const UNCOUNTED: u32 = 1 << 27;
 pub(crate) const AFTER_WRITE_PENDING: u32 = 1 << 28;
 pub(crate) const BUFFERED: u32 = 1 << 29;
@@ -64,7 +64,8 @@ pub(crate) struct State<T> {
     pub(crate) sync: Cell<bool>,
     pub(crate) high_water_mark: usize,
     /// Bytes (or chunks, in object mode) accepted whose `_write` has not called back,
-    /// the chunk in flight included.
+    /// the chunk in flight included unless `UNCOUNTED` says otherwise: read it through
+    /// [`length`](State::length), which adds that chunk back.
     pub(crate) length: Cell<usize>,
     /// The size of the write in flight.
     pub(crate) writelen: Cell<usize>,
@@ -121,9 +122,20 @@ impl<T> State<T> {
         self.flags.set(self.flags.get() & !bits);
     }
 
+    /// Node's `state.length`.
     #[inline]
     pub(crate) fn length(&self) -> usize {
-        self.length.get()
+        self.length_with(self.flags())
+    }
+
+    /// [`length`](State::length), given the flag word just read.
+    #[inline]
+    pub(crate) fn length_with(&self, flags: u32) -> usize {
+        if flags & UNCOUNTED != 0 {
+            self.length.get() + self.writelen.get()
+        } else {
+            self.length.get()
+        }
     }
 
     pub(crate) fn inc_pendingcb(&self) {
