@@ -110,6 +110,16 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
 
     // ----- calls into the sink ------------------------------------------------------
 
+    /// Node's `kSync`: the stream is inside the sink's `_write`, `_writev` or `_final`.
+    /// Derived rather than stored: the sink is borrowed exactly while one of its methods
+    /// runs (called by `write()` or `run_sink`), and `sink_other` marks `_destroy` and
+    /// `_construct`, which Node does not run under `kSync`. (Node's initial `sync: true`
+    /// is never read before the first sink call, so `false` there is the same.)
+    #[inline]
+    fn sync(&self) -> bool {
+        self.sink.try_borrow_mut().is_err() && !self.state.sink_other.get()
+    }
+
     /// Runs `op` on the sink now, or queues it if the sink is running (re-entrant call).
     fn run_sink(this: &Rc<Self>, op: SinkOp<T>) {
         let Ok(mut sink) = this.sink.try_borrow_mut() else {
@@ -136,7 +146,6 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         let st = &this.state;
         match op {
             SinkOp::Write(chunk) => {
-                st.sync.set(true);
                 if st.has(DESTROYED) {
                     Self::on_write(this, Some(destroyed_error("write")));
                 } else {
@@ -147,10 +156,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                         },
                     );
                 }
-                st.sync.set(false);
             }
             SinkOp::Writev(chunks) => {
-                st.sync.set(true);
                 if st.has(DESTROYED) {
                     Self::on_write(this, Some(destroyed_error("write")));
                 } else {
@@ -161,17 +168,22 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                         },
                     );
                 }
-                st.sync.set(false);
             }
             SinkOp::Final => {
-                st.sync.set(true);
                 sink.finalize(FinalCallback {
                     core: Self::core(this),
                 });
-                st.sync.set(false);
             }
-            SinkOp::Destroy(err, cb) => sink.destroy(err, cb),
-            SinkOp::Construct(cb) => sink.construct(cb),
+            SinkOp::Destroy(err, cb) => {
+                st.sink_other.set(true);
+                sink.destroy(err, cb);
+                st.sink_other.set(false);
+            }
+            SinkOp::Construct(cb) => {
+                st.sink_other.set(true);
+                sink.construct(cb);
+                st.sink_other.set(false);
+            }
         }
     }
 
@@ -226,14 +238,12 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 // The fast path: dispatch `_write` right here, inside `write()`.
                 Ok(mut sink) => {
                     st.flags.set(flags | WRITING | EXPECT_WRITE_CB | UNCOUNTED);
-                    st.sync.set(true);
                     sink.write(
                         chunk,
                         WriteCallback {
                             core: Self::core(this),
                         },
                     );
-                    st.sync.set(false);
                     if this.has_deferred.get() {
                         Self::run_deferred(this, &mut *sink);
                     }
@@ -319,7 +329,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             st.length.set(st.length.get() + st.writelen.get());
             st.clear(UNCOUNTED);
         }
-        let sync = st.sync.get();
+        let sync = this.sync();
         let cb = st.writecb.take();
         st.clear(WRITING | EXPECT_WRITE_CB | WRITE_CB);
         st.length.set(st.length() - st.writelen.get());
@@ -615,7 +625,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         }
         st.dec_pendingcb();
         if let Some(err) = err {
-            let sync = st.sync.get();
+            let sync = this.sync();
             Self::call_finished_callbacks(this, Some(err.clone()));
             Self::error_or_destroy(this, err, sync);
         } else if st.need_finish() {

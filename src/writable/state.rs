@@ -57,11 +57,11 @@ pub(crate) struct PendingDestroy {
 /// One stream's bookkeeping.
 pub(crate) struct State<T> {
     pub(crate) flags: Cell<u32>,
-    /// Node's `kSync`: a sink method called by the stream is running. Kept out of the
-    /// flag word: it is set and cleared around every `_write`, and a narrow update of the
-    /// word (which the compiler makes of a one-bit change) followed by the next write's
-    /// whole-word read stalls store-to-load forwarding.
-    pub(crate) sync: Cell<bool>,
+    /// The sink is running `_destroy` or `_construct` (see `Inner::sync`, Node's
+    /// `kSync`, which is derived from this and the sink's borrow; kept out of the flag
+    /// word, where a flag set and cleared around every `_write` compiles to a narrow
+    /// store that stalls the next write's whole-word read of the flags).
+    pub(crate) sink_other: Cell<bool>,
     pub(crate) high_water_mark: usize,
     /// Bytes (or chunks, in object mode) accepted whose `_write` has not called back,
     /// the chunk in flight included unless `UNCOUNTED` says otherwise: read it through
@@ -88,7 +88,7 @@ impl<T> State<T> {
     pub(crate) fn new(flags: u32, high_water_mark: usize) -> Self {
         State {
             flags: Cell::new(flags),
-            sync: Cell::new(true),
+            sink_other: Cell::new(false),
             high_water_mark,
             length: Cell::new(0),
             writelen: Cell::new(0),
