@@ -4,6 +4,7 @@
 //! - [`emitter`]: Node's EventEmitter (re-exported from `nodestream-emitter`);
 //! - [`fdpass`]: SCM_RIGHTS send and receive (re-exported from `nodestream-fdpass`);
 //! - the error type every stream reports through, [`Error`] with Node's [`ErrorCode`];
+//! - [`readable`]: Node's Readable stream, `pipe()` and the fd-backed Readable;
 //! - [`reactor`]: the event loop ([`EventLoop`], [`LoopHandle`], [`RemoteHandle`]).
 //! - [`writable`]: Node's Writable stream ([`Writable`], [`Sink`]), its [`events`], and
 //!   the string [`Encoding`]s.

@@ -252,3 +252,60 @@ fn source_closed_before_end_destroys_dest_only_under_the_legacy_pipe() {
         ],
     );
 }
+
+/// An object-mode Readable piped into an object-mode Writable of chunks: values arrive
+/// as they were pushed, the high-water mark counts objects (16 by default on both sides),
+/// and the end ends the destination.
+///
+/// ```js
+/// const src = new Readable({ read() {}, objectMode: true });
+/// const dst = new Writable({ objectMode: true, write(c, e, cb) { got.push(c); setImmediate(cb); } });
+/// watch(src, 'src', ['pause', 'end']); dst.on('finish', () => log('dst:finish'));
+/// src.pipe(dst); for (let i = 0; i < 40; i++) src.push(i); src.push(null);
+/// // src:pause / src:pause / src:end / dst:finish / src:pause; got 0..39
+/// ```
+#[test]
+fn object_mode_pipe_carries_values() {
+    use nodestream::readable::Chunk as RChunk;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    struct Collect(Rc<RefCell<Vec<u32>>>, LoopHandle);
+    impl Sink<RChunk> for Collect {
+        fn write(&mut self, chunk: RChunk, cb: WriteCallback) {
+            self.0
+                .borrow_mut()
+                .push(*chunk.downcast_ref::<u32>().unwrap());
+            self.1.set_immediate(move || cb.ok());
+        }
+    }
+    let (el, lp) = event_loop();
+    let t = Trace::default();
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let src = passive(&lp, ReadableOptions::default().object_mode(true));
+    let dst: Writable<RChunk> = Writable::new_object(
+        &lp,
+        Collect(got.clone(), lp.clone()),
+        WritableOptions::new().object_mode(true),
+    );
+    watch_r(&t, &src, "src", &["pause", "end"]);
+    let t2 = t.clone();
+    dst.on("finish", move |_: &()| t2.log("dst:finish"));
+    src.pipe(&dst);
+    for i in 0..40u32 {
+        src.push(RChunk::object(i));
+    }
+    src.push(None);
+    el.run().unwrap();
+    assert_eq!(*got.borrow(), (0..40).collect::<Vec<u32>>());
+    assert_trace(
+        &t,
+        &[
+            "src:pause",
+            "src:pause",
+            "src:end",
+            "dst:finish",
+            "src:pause",
+        ],
+    );
+}

@@ -138,3 +138,86 @@ fn nested_run_is_refused() {
         Some((ErrorCode::LoopReentered, ErrorCode::LoopReentered))
     );
 }
+
+#[test]
+fn dropping_the_loop_frees_callbacks_that_hold_handles() {
+    // Callbacks that capture a LoopHandle form an Rc cycle through the loop; dropping the
+    // EventLoop drops every queued callback and so breaks it.
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let sentinel = Rc::new(());
+    let weak_sentinel = Rc::downgrade(&sentinel);
+    let (s1, s2, s3, s4) = (
+        sentinel.clone(),
+        sentinel.clone(),
+        sentinel.clone(),
+        sentinel.clone(),
+    );
+    let (h1, h2, h3, h4) = (h.clone(), h.clone(), h.clone(), h.clone());
+    h.set_timeout(Duration::from_secs(60), move || drop((s1, h1)));
+    h.set_interval(Duration::from_secs(60), move || {
+        let _ = (&s2, &h2);
+    });
+    h.set_immediate(move || drop((s3, h3)));
+    h.next_tick(move || drop((s4, h4)));
+    drop(sentinel);
+    let weak_loop = h.downgrade();
+    assert!(weak_loop.upgrade().is_some());
+    drop(h);
+    drop(lp);
+    assert!(weak_sentinel.upgrade().is_none(), "callbacks were dropped");
+    assert!(weak_loop.upgrade().is_none(), "the loop's state was freed");
+}
+
+#[test]
+fn a_weak_handle_does_not_keep_the_loop_state() {
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let weak = h.downgrade();
+    let l = log();
+    let l2 = l.clone();
+    h.set_immediate(move || {
+        let h = weak.upgrade().expect("the loop is running");
+        h.next_tick(move || push(&l2, "via weak"));
+    });
+    lp.run().unwrap();
+    assert_eq!(*l.borrow(), ["via weak"]);
+}
+
+#[test]
+fn errors_reported_outside_run_queue_and_come_back_one_per_call() {
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let l = log();
+    let a = l.clone();
+    h.set_immediate(move || push(&a, "work"));
+    h.report_error(nodestream::Error::custom("EONE", "one"));
+    h.report_error(nodestream::Error::custom("ETWO", "two"));
+    assert!(lp.has_pending());
+    assert_eq!(lp.run().unwrap_err().code().as_str(), "EONE");
+    assert_eq!(lp.run_once().unwrap_err().code().as_str(), "ETWO");
+    assert!(
+        l.borrow().is_empty(),
+        "no work ran while errors were queued"
+    );
+    lp.run().unwrap();
+    assert_eq!(*l.borrow(), ["work"]);
+}
+
+#[test]
+fn an_error_in_a_tick_stops_the_drain_and_keeps_the_rest() {
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let l = log();
+    let (a, b, c, h2) = (l.clone(), l.clone(), l.clone(), h.clone());
+    h.next_tick(move || {
+        push(&a, "t1");
+        h2.report_error(nodestream::Error::from_code(ErrorCode::MultipleCallback));
+    });
+    h.next_tick(move || push(&b, "t2"));
+    h.set_immediate(move || push(&c, "immediate"));
+    assert_eq!(lp.run().unwrap_err().code(), &ErrorCode::MultipleCallback);
+    assert_eq!(*l.borrow(), ["t1"]);
+    lp.run().unwrap();
+    assert_eq!(*l.borrow(), ["t1", "t2", "immediate"]);
+}

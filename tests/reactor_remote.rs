@@ -129,3 +129,50 @@ fn posting_to_a_dropped_loop_gives_the_closure_back() {
     f(); // it is the caller's again
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_post_reaches_a_loop_busy_with_immediates_and_no_source() {
+    // With no source registered the loop skips its non-blocking polls; posts are still
+    // seen, through the queue's flag, within a turn or two.
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let remote = lp.remote();
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let turns_after = Rc::new(RefCell::new(None::<usize>));
+    let turns = Rc::new(RefCell::new(0usize));
+    fn spin(
+        h: nodestream::LoopHandle,
+        arrived: Arc<AtomicUsize>,
+        turns: Rc<RefCell<usize>>,
+        after: Rc<RefCell<Option<usize>>>,
+    ) {
+        *turns.borrow_mut() += 1;
+        if arrived.load(Ordering::SeqCst) == 1 {
+            *after.borrow_mut() = Some(*turns.borrow());
+            return;
+        }
+        assert!(*turns.borrow() < 50_000_000, "the post never arrived");
+        let h2 = h.clone();
+        h.set_immediate(move || spin(h2, arrived, turns, after));
+    }
+    let (h2, a2, t2, ta2) = (
+        h.clone(),
+        arrived.clone(),
+        turns.clone(),
+        turns_after.clone(),
+    );
+    h.set_immediate(move || spin(h2, a2, t2, ta2));
+    let a3 = arrived.clone();
+    let worker = thread::spawn(move || {
+        thread::sleep(std::time::Duration::from_millis(10));
+        remote
+            .post(move || {
+                a3.store(1, Ordering::SeqCst);
+            })
+            .ok()
+            .unwrap();
+    });
+    lp.run().unwrap();
+    worker.join().unwrap();
+    assert!(turns_after.borrow().is_some());
+}

@@ -195,3 +195,73 @@ fn an_unread_fd_does_not_keep_the_loop_alive_once_full() {
     assert!(*got.borrow() == data);
     assert_eq!(t.lines(), ["end", "close"]);
 }
+
+/// A read error destroys the stream with the error's code, then `'close'`; no `'end'`.
+/// (A Unix socket whose peer closes with unread data gets `ECONNRESET`.)
+#[test]
+fn a_read_error_is_an_error_event_then_close() {
+    let _guard = FD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let before = fd_count();
+    let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    (&a).write_all(b"never read").unwrap();
+    drop(b);
+    let (el, lp) = event_loop();
+    let t = Trace::default();
+    let r = Readable::from_fd(&lp, a, ReadableOptions::default()).unwrap();
+    let got = collect(&r, &t);
+    el.run().unwrap();
+    assert!(got.borrow().is_empty());
+    assert_eq!(t.lines(), ["error ECONNRESET", "close"]);
+    assert_eq!(r.errored().unwrap().code().as_str(), "ECONNRESET");
+    drop((r, el, lp));
+    assert_eq!(fd_count(), before, "an fd leaked");
+}
+
+/// At most 32 reads per fd per loop turn: two busy fds take turns. A seqpacket socket
+/// gives one message per read, so each fd needs 100 reads here.
+#[test]
+fn the_read_budget_makes_busy_fds_take_turns() {
+    use rustix::net::{socketpair, AddressFamily, SendFlags, SocketFlags, SocketType};
+    let _guard = FD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let (el, lp) = event_loop();
+    let order = Rc::new(RefCell::new(String::new()));
+    let mut streams = Vec::new();
+    for label in ['a', 'b'] {
+        let (rd, wr) = socketpair(
+            AddressFamily::UNIX,
+            SocketType::SEQPACKET,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .unwrap();
+        for _ in 0..100 {
+            rustix::net::send(&wr, &[label as u8], SendFlags::empty()).unwrap();
+        }
+        drop(wr);
+        let r = Readable::from_fd(&lp, rd, ReadableOptions::default()).unwrap();
+        let o = order.clone();
+        r.on("data", move |c: &Chunk| {
+            o.borrow_mut()
+                .push_str(std::str::from_utf8(c.as_bytes().unwrap()).unwrap())
+        });
+        streams.push(r);
+    }
+    el.run().unwrap();
+    let order = order.borrow();
+    assert_eq!(order.matches('a').count(), 100);
+    assert_eq!(order.matches('b').count(), 100);
+    // Runs of one fd's chunks while the other still had data: never longer than 32.
+    let last_a = order.rfind('a').unwrap();
+    let last_b = order.rfind('b').unwrap();
+    let both_busy = &order[..last_a.min(last_b)];
+    let mut longest = 0;
+    let mut run = 0;
+    let mut prev = ' ';
+    for ch in both_busy.chars() {
+        run = if ch == prev { run + 1 } else { 1 };
+        prev = ch;
+        longest = longest.max(run);
+    }
+    assert_eq!(longest, 32, "order: {order}");
+    assert!(streams.iter().all(|r| r.readable_ended()));
+}

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::Unhandled;
 use crate::event::__private::Resolved;
 use crate::event::{EventKey, EventName, IntoEvent, ListenerEvent};
-use crate::listeners::{self, List, Listener, ListenerId, ListenerRc, Table};
+use crate::listeners::{
+    self, List, Listener, ListenerId, ListenerRc, MirrorRef, Snapshot, Table, TypedListener,
+};
 use crate::names;
 
 /// Node's `EventEmitter.defaultMaxListeners`.
@@ -105,13 +107,6 @@ struct Inner {
     max_listeners: Cell<usize>,
 }
 
-/// What an emit walks: one listener (no list shared, so a `once` removal does not copy the
-/// list) or the whole list.
-enum Snapshot {
-    One(ListenerRc),
-    Many(List),
-}
-
 impl EventEmitter {
     /// A new emitter with no listeners and the default limit of
     /// [`DEFAULT_MAX_LISTENERS`].
@@ -157,7 +152,9 @@ impl EventEmitter {
     pub fn key<T: 'static, E: IntoEvent<T>>(&self, event: E) -> EventKey<T> {
         let mut table = self.inner.table.borrow_mut();
         let slot = self.slot_or_insert(&mut table, event.resolved());
-        EventKey::new(self.inner.id, slot, table.slots[slot].name.clone())
+        let key = EventKey::new(self.inner.id, slot, table.slots[slot].name.clone());
+        refresh_cache(&table, &key);
+        key
     }
 
     /// Adds `listener` at the end of `event`'s list; Node's `on`.
@@ -417,8 +414,18 @@ impl EventEmitter {
     /// assert!(!em.emit("x", &"other type")); // no listener takes a &str
     /// assert!(!em.emit("y", &1u8));
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn emit<T: 'static, E: IntoEvent<T>>(&self, event: E, payload: &T) -> bool {
+        if let Some(key) = event.as_key() {
+            // The fast path: a key of this emitter with its typed list cached.
+            if key.emitter == self.inner.id && key.cacheable {
+                match key.cached_snapshot() {
+                    Some(Some(snapshot)) => return self.run(key.slot, snapshot, payload),
+                    Some(None) => return false,
+                    None => refresh_cache(&self.inner.table.borrow(), key),
+                }
+            }
+        }
         let (slot, snapshot) = {
             let table = self.inner.table.borrow();
             let slot = match self.slot_of(&table, event.resolved()) {
@@ -432,7 +439,7 @@ impl EventEmitter {
                 drop(table);
                 return self.emit_error_slot(slot, payload);
             }
-            match snapshot(&table, slot) {
+            match snapshot::<T>(&table, slot) {
                 Some(s) => (slot, s),
                 None => return false,
             }
@@ -494,34 +501,29 @@ impl EventEmitter {
         let inner = &*self.inner;
         let serial = inner.next_serial.get();
         inner.next_serial.set(serial + 1);
-        let (slot, announce) = {
-            let mut table = inner.table.borrow_mut();
-            let slot = self.slot_or_insert(&mut table, event.resolved());
-            let nl = table.well_known.new_listener;
-            let announce = if table.has_listeners(nl) {
-                nl.map(|nl| (nl, table.slots[slot].name.clone()))
-            } else {
-                None
-            };
-            (slot, announce)
-        };
-        let id = ListenerId::new(inner.id, slot, serial);
-        if let Some((nl, name)) = announce {
-            self.emit_at(nl, &ListenerEvent { event: name, id });
-        }
+        // Made before the borrow: the allocation is the only cost, and nothing sees the
+        // entry before it is inserted.
         let entry = listeners::entry::<T, F>(serial, once, listener);
-        let warning = {
-            let mut table = inner.table.borrow_mut();
-            let count = table.insert(slot, entry, prepend);
-            let max = inner.max_listeners.get();
-            let s = &mut table.slots[slot];
-            if max != 0 && count > max && !s.warned {
-                s.warned = true;
-                Some((s.name.clone(), count, max))
-            } else {
-                None
-            }
+        let mut table = inner.table.borrow_mut();
+        let slot = self.slot_or_insert(&mut table, event.resolved());
+        let id = ListenerId::new(inner.id, slot, serial);
+        let nl = table.well_known.new_listener;
+        if let (Some(nl), true) = (nl, table.has_listeners(nl)) {
+            let name = table.slots[slot].name.clone();
+            drop(table);
+            self.emit_at(nl, &ListenerEvent { event: name, id });
+            table = inner.table.borrow_mut();
+        }
+        let count = table.insert(slot, entry, prepend);
+        let max = inner.max_listeners.get();
+        let s = &mut table.slots[slot];
+        let warning = if max != 0 && count > max && !s.warned {
+            s.warned = true;
+            Some((s.name.clone(), count, max))
+        } else {
+            None
         };
+        drop(table);
         if let Some((name, count, max)) = warning {
             log::warn!(
                 "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. \
@@ -533,10 +535,11 @@ impl EventEmitter {
     }
 
     /// The slot `event` names on this emitter, if it has one.
-    #[inline]
+    #[inline(always)]
     fn slot_of(&self, table: &Table, event: Resolved<'_>) -> Option<usize> {
         match event {
             Resolved::Key { emitter, slot, .. } if emitter == self.inner.id => Some(slot),
+            Resolved::Static(name) => table.find_static(name),
             other => table.find(other.name()),
         }
     }
@@ -550,15 +553,15 @@ impl EventEmitter {
 
     /// Emits to slot `slot` with no `'error'` handling.
     fn emit_at<T: 'static>(&self, slot: usize, payload: &T) -> bool {
-        let snapshot = match snapshot(&self.inner.table.borrow(), slot) {
+        let snapshot = match snapshot::<T>(&self.inner.table.borrow(), slot) {
             Some(s) => s,
             None => return false,
         };
         self.run(slot, snapshot, payload)
     }
 
-    #[inline]
-    fn run<T: 'static>(&self, slot: usize, snapshot: Snapshot, payload: &T) -> bool {
+    #[inline(always)]
+    fn run<T: 'static>(&self, slot: usize, snapshot: Snapshot<T>, payload: &T) -> bool {
         match snapshot {
             Snapshot::One(entry) => self.fire(slot, &entry, payload),
             Snapshot::Many(list) => {
@@ -568,23 +571,42 @@ impl EventEmitter {
                 }
                 ran
             }
+            Snapshot::Erased(list) => self.run_erased(slot, &list, payload),
         }
     }
 
-    #[inline]
-    fn fire<T: 'static>(&self, slot: usize, entry: &Listener, payload: &T) -> bool {
-        if entry.type_id != TypeId::of::<T>() {
-            self.mismatch::<T>(slot, entry);
-            return false;
-        }
+    /// Calls a listener known to take a `T`.
+    #[inline(always)]
+    fn fire<T: 'static>(&self, slot: usize, entry: &TypedListener<T>, payload: &T) -> bool {
         if entry.once {
             if entry.fired.replace(true) {
                 return false;
             }
+            // Node's order: removed (and `removeListener` emitted) before it runs.
             self.remove_serial(slot, entry.serial);
         }
-        (entry.call)(payload);
+        entry.call.call(payload);
         true
+    }
+
+    /// The listeners of an event whose listeners take different payload types.
+    #[inline(never)]
+    fn run_erased<T: 'static>(&self, slot: usize, list: &[ListenerRc], payload: &T) -> bool {
+        let mut ran = false;
+        for entry in list {
+            if entry.type_id != TypeId::of::<T>() {
+                self.mismatch::<T>(slot, entry);
+                continue;
+            }
+            if entry.once {
+                if entry.fired.replace(true) {
+                    continue;
+                }
+                self.remove_serial(slot, entry.serial);
+            }
+            ran |= entry.call.call_any(payload);
+        }
+        ran
     }
 
     #[cold]
@@ -659,25 +681,32 @@ impl EventEmitter {
                 Some(name) => table.find(name).into_iter().collect(),
                 None => (0..table.slots.len()).collect(),
             };
-            for i in slots {
-                let slot = &mut table.slots[i];
-                if !slot.list.is_empty() {
-                    dropped.push(std::mem::replace(&mut slot.list, Rc::new(Vec::new())));
-                    slot.warned = false;
-                }
-            }
+            dropped.extend(slots.into_iter().filter_map(|i| table.clear(i)));
         }
+        // Dropped outside the borrow: a closure's captures may run code when dropped.
         drop(dropped);
     }
 }
 
-#[inline]
-fn snapshot(table: &Table, slot: usize) -> Option<Snapshot> {
-    let list = &table.slots.get(slot)?.list;
-    match list.len() {
-        0 => None,
-        1 => Some(Snapshot::One(list[0].clone())),
-        _ => Some(Snapshot::Many(list.clone())),
+/// Caches the key's typed list, if its slot has one for `T`.
+#[cold]
+fn refresh_cache<T: 'static>(table: &Table, key: &EventKey<T>) {
+    let typed = table.slots.get(key.slot).and_then(|s| s.typed.as_ref());
+    key.set_cache(typed.and_then(|t| t.any.clone().downcast().ok()));
+}
+
+/// Takes what an emit of `T` on `slot` walks, or `None` if there are no listeners.
+#[inline(always)]
+fn snapshot<T: 'static>(table: &Table, slot: usize) -> Option<Snapshot<T>> {
+    let slot = table.slots.get(slot)?;
+    // One type check per emit; the listeners are then called as `&T` directly.
+    if let Some(typed) = slot.typed.as_ref().and_then(MirrorRef::get::<T>) {
+        return typed.snapshot();
+    }
+    if slot.list.is_empty() {
+        None
+    } else {
+        Some(Snapshot::Erased(slot.list.clone()))
     }
 }
 
@@ -694,6 +723,7 @@ impl Resolved<'_> {
     fn name(&self) -> &str {
         match *self {
             Resolved::Name(name) => name,
+            Resolved::Static(name) => name,
             Resolved::Key { name, .. } => name,
         }
     }
@@ -730,5 +760,322 @@ impl fmt::Debug for WeakEmitter {
         f.debug_struct("WeakEmitter")
             .field("alive", &(self.inner.strong_count() > 0))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, NEW_LISTENER, REMOVE_LISTENER};
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    type Log = Rc<RefCell<Vec<String>>>;
+
+    fn logger(log: &Log, what: &str) -> impl Fn(&()) + 'static {
+        let (log, what) = (log.clone(), what.to_string());
+        move |_: &()| log.borrow_mut().push(what.clone())
+    }
+
+    fn taken(log: &Log) -> Vec<String> {
+        std::mem::take(&mut *log.borrow_mut())
+    }
+
+    #[test]
+    fn recursive_emit_of_the_same_event_runs_once_listeners_once() {
+        // const ee = new EventEmitter(); let depth = 0;
+        // ee.on('x', () => { log('A', depth); if (depth++ < 2) ee.emit('x'); });
+        // ee.once('x', () => log('O'));
+        // ee.emit('x');
+        // node: A 0, A 1, A 2, O   (the inner emits fire O once; outer snapshots skip it)
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let (l, weak, depth) = (log.clone(), em.downgrade(), Rc::new(Cell::new(0)));
+        em.on("x", move |_: &()| {
+            l.borrow_mut().push(format!("A {}", depth.get()));
+            depth.set(depth.get() + 1);
+            if depth.get() <= 2 {
+                weak.upgrade().unwrap().emit("x", &());
+            }
+        });
+        em.once("x", logger(&log, "O"));
+        assert!(em.emit("x", &()));
+        assert_eq!(taken(&log), ["A 0", "A 1", "A 2", "O"]);
+        assert_eq!(em.listener_count("x"), 1);
+    }
+
+    #[test]
+    fn a_listener_may_remove_itself_and_others_and_add_during_emit() {
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let ids: Rc<RefCell<Vec<ListenerId>>> = Rc::default();
+        let (l, weak, i) = (log.clone(), em.downgrade(), ids.clone());
+        let first = em.on("x", move |_: &()| {
+            l.borrow_mut().push("first".into());
+            let em = weak.upgrade().unwrap();
+            let ids = i.borrow();
+            assert!(em.off(ids[0])); // itself
+            assert!(em.off(ids[2])); // a later one: still runs in this emit
+            em.on("x", |_: &()| {});
+        });
+        let second = em.on("x", logger(&log, "second"));
+        let third = em.on("x", logger(&log, "third"));
+        ids.borrow_mut().extend([first, second, third]);
+        assert!(em.emit("x", &()));
+        assert_eq!(taken(&log), ["first", "second", "third"]);
+        assert_eq!(em.listeners("x").len(), 2);
+        assert_eq!(em.listeners("x")[0], second);
+        em.emit("x", &());
+        assert_eq!(taken(&log), ["second"]);
+    }
+
+    #[test]
+    fn remove_all_during_emit_keeps_the_running_snapshot() {
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let weak = em.downgrade();
+        em.on("x", move |_: &()| {
+            weak.upgrade().unwrap().remove_all_listeners(None)
+        });
+        em.on("x", logger(&log, "second"));
+        em.once("x", logger(&log, "once"));
+        assert!(em.emit("x", &()));
+        assert_eq!(taken(&log), ["second", "once"]);
+        assert!(em.event_names().is_empty());
+        assert!(!em.emit("x", &()));
+    }
+
+    #[test]
+    fn mismatched_payload_types_are_skipped_and_once_is_kept() {
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let l = log.clone();
+        em.once("x", move |s: &String| l.borrow_mut().push(s.clone()));
+        em.on("x", logger(&log, "unit"));
+        assert!(em.emit("x", &()));
+        assert_eq!(taken(&log), ["unit"]);
+        assert_eq!(em.listener_count("x"), 2, "the once listener did not fire");
+        assert!(em.emit("x", &"s".to_string()));
+        assert_eq!(taken(&log), ["s"]);
+        assert!(!em.emit("x", &5u8));
+        assert_eq!(em.listener_count("x"), 1);
+    }
+
+    #[test]
+    fn a_panicking_listener_leaves_the_emitter_usable() {
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        em.once("x", logger(&log, "once"));
+        em.on("x", |_: &()| panic!("listener failed"));
+        em.on("x", logger(&log, "after"));
+        let r = catch_unwind(AssertUnwindSafe(|| em.emit("x", &())));
+        assert!(r.is_err());
+        assert_eq!(taken(&log), ["once"]);
+        // No borrow is left behind: every operation works, including mutable ones.
+        assert_eq!(em.listener_count("x"), 2);
+        let id = em.on("y", logger(&log, "y"));
+        assert!(em.emit("y", &()));
+        assert!(em.off(id));
+        em.remove_all_listeners(Some("x"));
+        assert!(!em.emit("x", &()));
+        assert_eq!(taken(&log), ["y"]);
+    }
+
+    #[test]
+    fn no_borrow_is_held_while_a_listener_runs() {
+        // Every method is callable from inside a listener.
+        let em = EventEmitter::new();
+        let weak = em.downgrade();
+        em.on("x", move |_: &()| {
+            let em = weak.upgrade().unwrap();
+            let key = em.key(Event::<()>::new("y"));
+            let id = em.on(&key, |_: &()| {});
+            em.emit(&key, &());
+            let _ = em.listeners("x");
+            let _ = em.event_names();
+            let _ = format!("{em:?}");
+            em.set_max_listeners(em.max_listeners());
+            assert!(em.off(id));
+            assert!(em.emit_error(1u8).is_err());
+            em.remove_all_listeners(Some("y"));
+        });
+        assert!(em.emit("x", &()));
+    }
+
+    #[test]
+    fn dropping_a_removed_listener_may_reenter_the_emitter() {
+        // A closure's captures run code when the closure is dropped; that happens after the
+        // emitter let go of its borrow.
+        struct OnDrop(WeakEmitter);
+        impl Drop for OnDrop {
+            fn drop(&mut self) {
+                if let Some(em) = self.0.upgrade() {
+                    em.on("dropped", |_: &()| {});
+                }
+            }
+        }
+        let em = EventEmitter::new();
+        let guard = OnDrop(em.downgrade());
+        let id = em.on("x", move |_: &()| {
+            let _ = &guard;
+        });
+        assert!(em.off(id));
+        assert_eq!(em.listener_count("dropped"), 1);
+        let guard = OnDrop(em.downgrade());
+        em.on("x", move |_: &()| {
+            let _ = &guard;
+        });
+        em.remove_all_listeners(None);
+        assert_eq!(em.listener_count("dropped"), 1);
+    }
+
+    #[test]
+    fn meta_events_carry_name_and_id_in_node_order() {
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let (l, weak) = (log.clone(), em.downgrade());
+        em.on(NEW_LISTENER, move |e: &ListenerEvent| {
+            let count = weak.upgrade().unwrap().listener_count(&e.event);
+            l.borrow_mut()
+                .push(format!("new {} count {count}", e.event));
+        });
+        let l = log.clone();
+        em.on(REMOVE_LISTENER, move |e: &ListenerEvent| {
+            l.borrow_mut()
+                .push(format!("removed {} {:?}", e.event, e.id))
+        });
+        let id = em.once("x", logger(&log, "x"));
+        em.emit("x", &());
+        assert_eq!(
+            taken(&log),
+            [
+                "new removeListener count 0".to_string(),
+                "new x count 0".to_string(),
+                format!("removed x {id:?}"),
+                "x".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_are_per_emitter_and_stale_ids_do_nothing() {
+        let a = EventEmitter::new();
+        let b = EventEmitter::new();
+        let ia = a.on("x", |_: &()| {});
+        let ib = b.on("x", |_: &()| {});
+        assert_ne!(ia, ib);
+        assert!(!a.off(ib));
+        assert!(a.off(ia));
+        assert!(!a.off(ia));
+        assert_eq!(b.listener_count("x"), 1);
+    }
+
+    #[test]
+    fn handles_share_state_and_weak_handles_do_not_keep_it() {
+        let em = EventEmitter::default();
+        let clone = em.clone();
+        clone.on("x", |_: &()| {});
+        assert!(em.emit("x", &()));
+        assert!(em.ptr_eq(&clone));
+        assert!(!em.ptr_eq(&EventEmitter::new()));
+        let weak = em.downgrade();
+        assert!(format!("{weak:?}").contains("true"));
+        drop((em, clone));
+        assert!(weak.upgrade().is_none());
+        assert!(format!("{weak:?}").contains("false"));
+    }
+
+    #[test]
+    fn debug_lists_events_in_order() {
+        let em = EventEmitter::new();
+        em.on("b", |_: &()| {});
+        em.on("a", |_: &()| {});
+        em.on("a", |_: &()| {});
+        let text = format!("{em:?}");
+        assert!(text.contains(r#"listeners: {"b": 1, "a": 2}"#), "{text}");
+        assert!(text.contains("max_listeners: 10"), "{text}");
+    }
+
+    #[test]
+    fn keys_survive_emptying_and_work_across_emitters() {
+        const X: Event<u32> = Event::new("x");
+        let em = EventEmitter::new();
+        let key = em.key(X);
+        let id = em.on(&key, |_| {});
+        em.off(id);
+        assert!(em.event_names().is_empty());
+        let hits = Rc::new(Cell::new(0));
+        let h = hits.clone();
+        em.on(X, move |v| h.set(h.get() + v));
+        assert!(em.emit(&key, &2));
+        let other = EventEmitter::new();
+        other.on("x", |_: &u32| {});
+        assert!(other.emit(&key, &1));
+        assert_eq!(hits.get(), 2);
+    }
+
+    #[test]
+    fn a_key_follows_type_changes_and_mixed_types() {
+        const X: Event<u32> = Event::new("x");
+        let log: Log = Rc::default();
+        let em = EventEmitter::new();
+        let key = em.key(X); // made before any listener: nothing cached yet
+        assert!(!em.emit(&key, &1));
+        let l = log.clone();
+        let a = em.on(&key, move |v| l.borrow_mut().push(format!("a {v}")));
+        assert!(em.emit(&key, &1));
+        // A listener of another type: the typed list retires, the key falls back.
+        let b = em.on("x", |_: &String| {});
+        let l = log.clone();
+        em.on(&key, move |v| l.borrow_mut().push(format!("c {v}")));
+        assert!(em.emit(&key, &2));
+        em.off(b);
+        em.off(a);
+        assert!(em.emit(&key, &3));
+        // Emptied and re-filled with another type: the u32 key sees no listener.
+        em.remove_all_listeners(None);
+        em.on("x", |_: &String| {});
+        assert!(!em.emit(&key, &4));
+        assert!(em.emit("x", &"s".to_string()));
+        assert_eq!(taken(&log), ["a 1", "a 2", "c 2", "c 3"]);
+        let copy = key.clone();
+        assert!(!em.emit(&copy, &5));
+    }
+
+    #[test]
+    fn a_key_outliving_its_emitter_does_not_keep_listeners_alive() {
+        const X: Event<u32> = Event::new("x");
+        let alive = Rc::new(());
+        let em = EventEmitter::new();
+        let held = alive.clone();
+        em.on(X, move |_| {
+            let _ = &held;
+        });
+        let key = em.key(X);
+        assert!(em.emit(&key, &1));
+        assert_eq!(Rc::strong_count(&alive), 2);
+        drop(em);
+        assert_eq!(
+            Rc::strong_count(&alive),
+            1,
+            "the listener was dropped with the emitter"
+        );
+        drop(key);
+    }
+
+    #[test]
+    fn an_error_key_keeps_error_semantics() {
+        const ERR: Event<u8> = Event::new("error");
+        let em = EventEmitter::new();
+        let key = em.key(ERR);
+        let seen: Log = Rc::default();
+        let s = seen.clone();
+        em.on(names::ERROR_MONITOR, move |e: &u8| {
+            s.borrow_mut().push(format!("monitor {e}"))
+        });
+        assert!(!em.emit(&key, &1));
+        let s = seen.clone();
+        em.on(&key, move |e| s.borrow_mut().push(format!("error {e}")));
+        assert!(em.emit(&key, &2));
+        assert_eq!(taken(&seen), ["monitor 1", "monitor 2", "error 2"]);
     }
 }

@@ -1,10 +1,11 @@
 //! How an event is named: typed keys, resolved keys, and plain strings.
 
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use crate::listeners::ListenerId;
+use crate::listeners::{ListenerId, Snapshot, Typed};
 use crate::names;
 
 /// A typed event key: a Node event name and the payload type its listeners receive.
@@ -90,9 +91,13 @@ impl<T: 'static> fmt::Debug for Event<T> {
 /// assert_eq!(sum.get(), 10);
 /// ```
 pub struct EventKey<T: 'static> {
-    emitter: u64,
-    slot: usize,
+    pub(crate) emitter: u64,
+    pub(crate) slot: usize,
     name: Rc<str>,
+    /// The slot's typed listener list, while its listeners all take a `T` (checked by
+    /// `live`); `None` until known. Not used for `"error"`, whose emit has its own rules.
+    cache: Cell<Option<Rc<Typed<T>>>>,
+    pub(crate) cacheable: bool,
     payload: PhantomData<fn(&T)>,
 }
 
@@ -101,9 +106,29 @@ impl<T: 'static> EventKey<T> {
         EventKey {
             emitter,
             slot,
+            cacheable: &*name != names::ERROR,
             name,
+            cache: Cell::new(None),
             payload: PhantomData,
         }
+    }
+
+    /// What an emit through this key walks, from the cached typed list: `Some(None)` when
+    /// there are no listeners, `None` when the cache cannot answer (empty, or retired).
+    #[inline(always)]
+    pub(crate) fn cached_snapshot(&self) -> Option<Option<Snapshot<T>>> {
+        let typed = self.cache.take()?;
+        if !typed.live.get() {
+            return None;
+        }
+        let snapshot = typed.snapshot();
+        self.cache.set(Some(typed));
+        Some(snapshot)
+    }
+
+    /// Caches the slot's typed list.
+    pub(crate) fn set_cache(&self, typed: Option<Rc<Typed<T>>>) {
+        self.cache.set(typed);
     }
 
     /// The event's name.
@@ -114,10 +139,14 @@ impl<T: 'static> EventKey<T> {
 
 impl<T: 'static> Clone for EventKey<T> {
     fn clone(&self) -> Self {
+        let cache = self.cache.take();
+        self.cache.set(cache.clone());
         EventKey {
             emitter: self.emitter,
             slot: self.slot,
             name: self.name.clone(),
+            cache: Cell::new(cache),
+            cacheable: self.cacheable,
             payload: PhantomData,
         }
     }
@@ -163,6 +192,8 @@ pub mod __private {
     pub enum Resolved<'a> {
         /// Look the name up.
         Name(&'a str),
+        /// Look a static name up (through the emitter's address cache).
+        Static(&'static str),
         /// A slot resolved on the emitter `emitter`; `name` for any other emitter.
         Key {
             /// The emitter the key was made on.
@@ -200,12 +231,18 @@ pub trait EventName {
 /// em.on("custom", |x: &u32| assert_eq!(*x, 7));
 /// assert!(em.emit("custom", &7u32));
 /// ```
-pub trait IntoEvent<T: 'static>: EventName {}
+pub trait IntoEvent<T: 'static>: EventName {
+    #[doc(hidden)]
+    #[inline(always)]
+    fn as_key(&self) -> Option<&EventKey<T>> {
+        None
+    }
+}
 
 impl<T: 'static> EventName for Event<T> {
     #[inline]
     fn resolved(&self) -> Resolved<'_> {
-        Resolved::Name(self.name)
+        Resolved::Static(self.name)
     }
 }
 impl<T: 'static> IntoEvent<T> for Event<T> {}
@@ -220,7 +257,12 @@ impl<T: 'static> EventName for &EventKey<T> {
         }
     }
 }
-impl<T: 'static> IntoEvent<T> for &EventKey<T> {}
+impl<T: 'static> IntoEvent<T> for &EventKey<T> {
+    #[inline(always)]
+    fn as_key(&self) -> Option<&EventKey<T>> {
+        Some(self)
+    }
+}
 
 impl EventName for &str {
     #[inline]

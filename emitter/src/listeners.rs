@@ -9,13 +9,19 @@
 //! a change made while a snapshot is out goes through [`Rc::make_mut`], so the running emit
 //! keeps the list it started with (Node's snapshot rule).
 //!
-//! Each listener is one allocation: an [`Entry`] header followed by the type-erased closure.
+//! Each listener is one allocation: an [`Entry`] header followed by the closure. The slot
+//! holds it twice over: type-erased in `list` (the authoritative order, used for ids,
+//! removal, and for events whose listeners take different payload types), and, while every
+//! listener of the slot takes the same payload type `T`, typed in a mirror list
+//! ([`Typed<T>`]) kept in lockstep with `list`. An emit downcasts the mirror once, then calls
+//! each listener directly as `&T`, with no per-listener type check.
 
 use std::any::{Any, TypeId};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 /// Names one registration of a listener on one emitter.
@@ -81,12 +87,52 @@ pub(crate) struct Entry<F: ?Sized> {
     pub(crate) once: bool,
     /// A `once` entry that has fired; shared by every snapshot that holds the entry.
     pub(crate) fired: Cell<bool>,
-    /// The closure: downcasts the payload and calls the user's listener.
+    /// The closure: downcasts the payload and calls the user's listener; returns `false`
+    /// (without calling it) if the payload is of another type.
     pub(crate) call: F,
 }
 
-/// A listener with its closure erased.
-pub(crate) type Listener = Entry<dyn Fn(&dyn Any)>;
+/// Calls a listener with a payload of any type: checks the type first.
+pub(crate) trait AnyCall {
+    /// Calls the listener if `payload` is of its type; returns whether it did.
+    fn call_any(&self, payload: &dyn Any) -> bool;
+}
+
+/// Calls a listener whose payload type is known.
+pub(crate) trait TypedCall<T> {
+    fn call(&self, payload: &T);
+}
+
+/// The user's closure, with the payload type it takes.
+pub(crate) struct Wrap<T, F> {
+    f: F,
+    payload: PhantomData<fn(&T)>,
+}
+
+impl<T: 'static, F: Fn(&T)> AnyCall for Wrap<T, F> {
+    fn call_any(&self, payload: &dyn Any) -> bool {
+        match payload.downcast_ref::<T>() {
+            Some(payload) => {
+                (self.f)(payload);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl<T: 'static, F: Fn(&T)> TypedCall<T> for Wrap<T, F> {
+    #[inline]
+    fn call(&self, payload: &T) {
+        (self.f)(payload)
+    }
+}
+
+/// A listener, type-erased.
+pub(crate) type Listener = Entry<dyn AnyCall>;
+
+/// A listener seen through its payload type (the same allocation as its [`Listener`]).
+pub(crate) type TypedListener<T> = Entry<dyn TypedCall<T>>;
 
 /// A shared handle to one listener.
 pub(crate) type ListenerRc = Rc<Listener>;
@@ -94,32 +140,135 @@ pub(crate) type ListenerRc = Rc<Listener>;
 /// One event's listeners, copy-on-write.
 pub(crate) type List = Rc<Vec<ListenerRc>>;
 
-/// Wraps a typed listener into one type-erased allocation.
-pub(crate) fn entry<T: 'static, F: Fn(&T) + 'static>(serial: u64, once: bool, f: F) -> ListenerRc {
-    Rc::new(Entry {
+/// One event's listeners through their common payload type `T`: a mirror of the slot's
+/// list, copy-on-write like it. Shared with the [`EventKey`](crate::EventKey)s of the
+/// event, which emit through it without touching the table. `live` turns false when the
+/// slot stops using it (its listeners took different types, or the emitter went away).
+pub(crate) struct Typed<T: 'static> {
+    pub(crate) list: RefCell<Rc<Vec<Rc<TypedListener<T>>>>>,
+    pub(crate) live: Cell<bool>,
+}
+
+/// What a slot does with its mirror without knowing its `T`.
+pub(crate) trait Mirror {
+    /// Removes position `pos` (the slot removed the same position from its list).
+    fn remove(&self, pos: usize);
+    /// Empties the mirror (the slot was emptied).
+    fn clear(&self);
+    /// Retires the mirror: empty and no longer live.
+    fn kill(&self);
+}
+
+impl<T: 'static> Mirror for Typed<T> {
+    fn remove(&self, pos: usize) {
+        take(Rc::make_mut(&mut self.list.borrow_mut()), pos);
+    }
+
+    fn clear(&self) {
+        let old = std::mem::replace(&mut *self.list.borrow_mut(), Rc::new(Vec::new()));
+        // The slot's own list still holds every entry, so this drops no closure.
+        drop(old);
+    }
+
+    fn kill(&self) {
+        self.live.set(false);
+        self.clear();
+    }
+}
+
+/// What an emit walks: one listener (no list shared, so a `once` removal does not copy the
+/// list) or the whole list; typed (every listener takes the payload's type) or erased.
+pub(crate) enum Snapshot<T: 'static> {
+    One(Rc<TypedListener<T>>),
+    Many(Rc<Vec<Rc<TypedListener<T>>>>),
+    Erased(List),
+}
+
+impl<T: 'static> Typed<T> {
+    /// The snapshot an emit walks, or `None` if there are no listeners.
+    #[inline(always)]
+    pub(crate) fn snapshot(&self) -> Option<Snapshot<T>> {
+        let list = self.list.borrow();
+        match list.len() {
+            0 => None,
+            1 => Some(Snapshot::One(list[0].clone())),
+            _ => Some(Snapshot::Many(list.clone())),
+        }
+    }
+}
+
+/// A slot's mirror, seen both ways (one allocation).
+pub(crate) struct MirrorRef {
+    pub(crate) any: Rc<dyn Any>,
+    ops: Rc<dyn Mirror>,
+}
+
+impl MirrorRef {
+    /// The mirror as a `Typed<T>`, if its listeners take a `T`.
+    #[inline(always)]
+    pub(crate) fn get<T: 'static>(&self) -> Option<&Typed<T>> {
+        self.any.downcast_ref::<Typed<T>>()
+    }
+}
+
+/// `v.remove(pos)`, without the call to move nothing when `pos` is last (the common case:
+/// a `once` listener alone in its list).
+#[inline]
+fn take<E>(v: &mut Vec<E>, pos: usize) -> E {
+    if pos + 1 == v.len() {
+        if let Some(e) = v.pop() {
+            return e;
+        }
+    }
+    v.remove(pos)
+}
+
+/// A new listener, as one allocation seen both ways.
+pub(crate) struct NewEntry<T: 'static> {
+    pub(crate) erased: ListenerRc,
+    pub(crate) typed: Rc<TypedListener<T>>,
+}
+
+/// Wraps a typed listener into one allocation.
+pub(crate) fn entry<T: 'static, F: Fn(&T) + 'static>(serial: u64, once: bool, f: F) -> NewEntry<T> {
+    let rc = Rc::new(Entry {
         serial,
         type_id: TypeId::of::<T>(),
         type_name: std::any::type_name::<T>(),
         once,
         fired: Cell::new(false),
-        call: move |payload: &dyn Any| {
-            // The emitter checks `type_id` before calling, so this always matches.
-            if let Some(payload) = payload.downcast_ref::<T>() {
-                f(payload)
-            }
+        call: Wrap {
+            f,
+            payload: PhantomData,
         },
-    })
+    });
+    NewEntry {
+        erased: rc.clone(),
+        typed: rc,
+    }
 }
 
 /// One event name's slot. Never removed from the table, only emptied.
 pub(crate) struct Slot {
     pub(crate) name: Rc<str>,
     pub(crate) list: List,
+    /// A `Typed<T>` mirror of `list` while all its listeners take a `T`; `None` when they
+    /// take different types.
+    pub(crate) typed: Option<MirrorRef>,
     /// Insertion-order stamp, given each time the list goes from empty to non-empty
     /// (Node's object-key order: a name re-added after it emptied goes to the end).
     pub(crate) stamp: u64,
     /// The max-listeners warning was logged for this name.
     pub(crate) warned: bool,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // Keys may hold the mirror beyond the emitter's life: let go of the listeners.
+        if let Some(t) = &self.typed {
+            t.ops.kill();
+        }
+    }
 }
 
 /// The well-known slots the emitter checks on its own paths.
@@ -136,6 +285,10 @@ pub(crate) struct WellKnown {
 pub(crate) struct Table {
     pub(crate) slots: Vec<Slot>,
     by_name: HashMap<Rc<str>, usize, BuildHasherDefault<FxHasher>>,
+    /// Slots of `&'static str` names (a typed `Event`'s) by address and length, so that an
+    /// emit through an `Event` skips the hash: `(address, length, slot + 1)`, `0` = empty.
+    /// Static strings never move or change, so address and length name the content.
+    static_names: [Cell<(usize, usize, usize)>; 8],
     next_stamp: u64,
     pub(crate) well_known: WellKnown,
 }
@@ -145,6 +298,20 @@ impl Table {
     #[inline]
     pub(crate) fn find(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()
+    }
+
+    /// The slot of a static `name`, through the address cache.
+    #[inline]
+    pub(crate) fn find_static(&self, name: &'static str) -> Option<usize> {
+        let addr = name.as_ptr() as usize;
+        let entry = &self.static_names[((addr >> 3) ^ name.len()) & 7];
+        let (a, len, slot) = entry.get();
+        if a == addr && len == name.len() && slot != 0 {
+            return Some(slot - 1);
+        }
+        let slot = self.find(name)?;
+        entry.set((addr, name.len(), slot + 1));
+        Some(slot)
     }
 
     /// The slot of `name`, made if it is new.
@@ -165,6 +332,7 @@ impl Table {
         self.slots.push(Slot {
             name,
             list: Rc::new(Vec::new()),
+            typed: None,
             stamp: 0,
             warned: false,
         });
@@ -181,17 +349,56 @@ impl Table {
     }
 
     /// Adds `entry` to slot `i` (at the front if `prepend`); returns the new count.
-    pub(crate) fn insert(&mut self, i: usize, entry: ListenerRc, prepend: bool) -> usize {
+    pub(crate) fn insert<T: 'static>(
+        &mut self,
+        i: usize,
+        entry: NewEntry<T>,
+        prepend: bool,
+    ) -> usize {
         let slot = &mut self.slots[i];
-        if slot.list.is_empty() {
+        let was_empty = slot.list.is_empty();
+        if was_empty {
             slot.stamp = self.next_stamp;
             self.next_stamp += 1;
         }
+        match slot.typed.as_ref().and_then(MirrorRef::get::<T>) {
+            Some(t) => {
+                // An emptied mirror of the same type is reused, so that steady once/emit
+                // cycles do not allocate for it.
+                let mut list = t.list.borrow_mut();
+                let typed = Rc::make_mut(&mut list);
+                if prepend {
+                    typed.insert(0, entry.typed);
+                } else {
+                    typed.push(entry.typed);
+                }
+            }
+            // An empty slot takes the payload type of its first listener.
+            None if was_empty => {
+                if let Some(old) = slot.typed.take() {
+                    old.ops.kill();
+                }
+                let mirror = Rc::new(Typed::<T> {
+                    list: RefCell::new(Rc::new(vec![entry.typed])),
+                    live: Cell::new(true),
+                });
+                slot.typed = Some(MirrorRef {
+                    any: mirror.clone(),
+                    ops: mirror,
+                });
+            }
+            // A listener of another payload type: no single typed view any more.
+            None => {
+                if let Some(old) = slot.typed.take() {
+                    old.ops.kill();
+                }
+            }
+        }
         let list = Rc::make_mut(&mut slot.list);
         if prepend {
-            list.insert(0, entry);
+            list.insert(0, entry.erased);
         } else {
-            list.push(entry);
+            list.push(entry.erased);
         }
         list.len()
     }
@@ -203,13 +410,30 @@ impl Table {
     pub(crate) fn remove(&mut self, i: usize, serial: u64) -> Option<ListenerRc> {
         let slot = self.slots.get_mut(i)?;
         let pos = slot.list.iter().rposition(|e| e.serial == serial)?;
-        let removed = Rc::make_mut(&mut slot.list).remove(pos);
+        let removed = take(Rc::make_mut(&mut slot.list), pos);
+        if let Some(t) = &slot.typed {
+            // The mirror holds the same allocation; `removed` keeps it alive.
+            t.ops.remove(pos);
+        }
         if slot.list.len() <= 1 {
             // Node keeps the warned flag on the listener array, which goes away when one
             // listener or none is left: the warning can come again after that.
             slot.warned = false;
         }
         Some(removed)
+    }
+
+    /// Empties slot `i`, handing back its old list (to drop after the borrow ends).
+    pub(crate) fn clear(&mut self, i: usize) -> Option<List> {
+        let slot = &mut self.slots[i];
+        if slot.list.is_empty() {
+            return None;
+        }
+        slot.warned = false;
+        if let Some(t) = &slot.typed {
+            t.ops.clear();
+        }
+        Some(std::mem::replace(&mut slot.list, Rc::new(Vec::new())))
     }
 
     /// Names of the events that have listeners, in Node's key order.
@@ -283,8 +507,48 @@ impl Hasher for FxHasher {
 mod tests {
     use super::*;
 
-    fn noop(serial: u64) -> ListenerRc {
+    fn noop(serial: u64) -> NewEntry<u32> {
         entry::<u32, _>(serial, false, |_| {})
+    }
+
+    fn typed_len<T: 'static>(t: &Table, i: usize) -> Option<usize> {
+        let typed = t.slots[i].typed.as_ref()?.get::<T>()?;
+        Some(typed.list.borrow().len())
+    }
+
+    #[test]
+    fn the_typed_mirror_follows_the_list_until_types_mix() {
+        let mut t = Table::default();
+        let x = t.find_or_insert("x");
+        t.insert(x, noop(1), false);
+        t.insert(x, noop(2), true);
+        assert_eq!(typed_len::<u32>(&t, x), Some(2));
+        let typed: Vec<u64> = t.slots[x]
+            .typed
+            .as_ref()
+            .unwrap()
+            .get::<u32>()
+            .unwrap()
+            .list
+            .borrow()
+            .iter()
+            .map(|e| e.serial)
+            .collect();
+        assert_eq!(typed, vec![2, 1]);
+        assert!(t.remove(x, 2).is_some());
+        assert_eq!(typed_len::<u32>(&t, x), Some(1));
+        // Another payload type: the mirror goes.
+        t.insert(x, entry::<String, _>(3, false, |_| {}), false);
+        assert_eq!(typed_len::<u32>(&t, x), None);
+        assert!(t.slots[x].typed.is_none());
+        // Emptied, the slot takes the type of its next first listener.
+        assert!(t.remove(x, 1).is_some());
+        assert!(t.remove(x, 3).is_some());
+        t.insert(x, entry::<String, _>(4, false, |_| {}), false);
+        assert_eq!(typed_len::<String>(&t, x), Some(1));
+        assert!(t.clear(x).is_some());
+        assert!(t.clear(x).is_none());
+        assert_eq!(typed_len::<String>(&t, x), Some(0));
     }
 
     #[test]
@@ -335,6 +599,23 @@ mod tests {
         assert_eq!(snapshot[0].serial, 1);
         assert_eq!(t.slots[x].list.len(), 1);
         assert_eq!(t.slots[x].list[0].serial, 2);
+    }
+
+    #[test]
+    fn static_names_resolve_through_the_address_cache() {
+        let mut t = Table::default();
+        assert_eq!(t.find_static("x"), None);
+        let x = t.find_or_insert("x");
+        let xy = t.find_or_insert("xy");
+        // "x" may share its address with "xy": the length tells them apart.
+        let both: &'static str = "xy";
+        let prefix: &'static str = &both[..1];
+        for _ in 0..2 {
+            assert_eq!(t.find_static(prefix), Some(x));
+            assert_eq!(t.find_static(both), Some(xy));
+            assert_eq!(t.find_static("x"), Some(x));
+        }
+        assert_eq!(t.find_static("none"), None);
     }
 
     #[test]

@@ -22,9 +22,13 @@ pub(crate) struct Shared {
     keep_alive: AtomicUsize,
     /// Whether `queue.tasks` is non-empty: set and cleared under the lock, read without it.
     posted: AtomicBool,
-    /// Set after each wake-up, cleared by the loop's poll: while set, the waker's event may
-    /// still sit in the epoll instance, so the loop must poll to consume it.
+    /// Set after each wake-up, cleared by the loop before a poll: while set, the waker's
+    /// event may still sit in the epoll instance, so the loop must poll to consume it.
     woken: AtomicBool,
+    /// How many wake-ups are between their start and setting `woken`: while any is, the
+    /// loop polls too (a poster preempted right after its write must not leave the epoll
+    /// fd readable with `woken` still unset, or a host would spin until it resumes).
+    waking: AtomicUsize,
 }
 
 impl Shared {
@@ -38,21 +42,27 @@ impl Shared {
             keep_alive: AtomicUsize::new(0),
             posted: AtomicBool::new(false),
             woken: AtomicBool::new(false),
+            waking: AtomicUsize::new(0),
         }
     }
 
     fn wake(&self) {
+        // SeqCst throughout: the loop reads `waking` then `woken`, and must see a wake-up
+        // in one or the other from the moment its write can be in the epoll instance.
+        self.waking.fetch_add(1, Ordering::SeqCst);
         if let Err(err) = self.waker.wake() {
             log::warn!("nodestream: waking the event loop failed: {err}");
         }
-        // After the wake: a loop that sees the flag will find the event in its poll.
-        self.woken.store(true, Ordering::Release);
+        self.woken.store(true, Ordering::SeqCst);
+        self.waking.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Whether a wake-up may have left an event to consume (clears the flag).
+    /// Whether a wake-up may have left an event in the epoll instance (clears `woken`; the
+    /// caller then polls, consuming it).
     #[inline]
     pub(crate) fn take_woken(&self) -> bool {
-        self.woken.load(Ordering::Relaxed) && self.woken.swap(false, Ordering::AcqRel)
+        self.waking.load(Ordering::SeqCst) > 0
+            || (self.woken.load(Ordering::SeqCst) && self.woken.swap(false, Ordering::SeqCst))
     }
 
     /// Moves every posted closure, in posting order, to the back of `into`.

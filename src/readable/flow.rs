@@ -6,7 +6,7 @@
 
 use super::chunk::Chunk;
 use super::state::Want;
-use super::{Readable, DATA, END, READABLE, RESUME};
+use super::{Readable, END, READABLE, RESUME};
 use crate::{Error, ErrorCode};
 
 impl Readable {
@@ -18,7 +18,7 @@ impl Readable {
 
     /// Node's `kDataListening`, read live from the emitter.
     pub(super) fn data_listening(&self) -> bool {
-        self.inner.emitter.listener_count("data") > 0
+        self.inner.emitter.listener_count(&self.inner.data_key) > 0
     }
 
     /// Node's `readableAddChunk{Push,Unshift}{ByteMode,ObjectMode}`.
@@ -124,7 +124,7 @@ impl Readable {
         if emit_now {
             self.inner.pipes.borrow_mut().clear_await_drain();
             self.inner.state.borrow_mut().data_emitted = true;
-            self.inner.emitter.emit(DATA, &chunk);
+            self.inner.emitter.emit(&self.inner.data_key, &chunk);
         } else {
             let need_readable = {
                 let mut s = self.inner.state.borrow_mut();
@@ -276,7 +276,7 @@ impl Readable {
         }
         if emit {
             if let Some(chunk) = &ret {
-                self.inner.emitter.emit(DATA, chunk);
+                self.inner.emitter.emit(&self.inner.data_key, chunk);
             }
         }
         ret

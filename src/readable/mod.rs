@@ -55,7 +55,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::{Rc, Weak};
 
-use crate::emitter::{Event, EventEmitter, IntoEvent, ListenerId};
+use crate::emitter::{Event, EventEmitter, EventKey, IntoEvent, ListenerId};
 pub use crate::encoding::Encoding;
 use crate::reactor::LoopHandle;
 use crate::Error;
@@ -73,10 +73,7 @@ pub const DATA: Event<Chunk> = Event::new("data");
 pub const END: Event<()> = Event::new("end");
 /// `'readable'`: data or the end is ready to be read.
 pub const READABLE: Event<()> = Event::new("readable");
-/// `'close'`: the stream and its resources are closed.
-pub const CLOSE: Event<()> = Event::new("close");
-/// `'error'`: the stream failed.
-pub const ERROR: Event<Error> = Event::new("error");
+pub use crate::events::{CLOSE, ERROR};
 /// `'pause'`: flowing mode was switched off.
 pub const PAUSE: Event<()> = Event::new("pause");
 /// `'resume'`: flowing mode was switched on.
@@ -137,6 +134,9 @@ impl ReadableOptions {
 
 pub(crate) struct Inner {
     pub(crate) emitter: EventEmitter,
+    /// `'data'` resolved once: emitting and counting its listeners skip the name lookup.
+    pub(crate) data_key: EventKey<Chunk>,
+    pub(crate) readable_key: EventKey<()>,
     pub(crate) lp: LoopHandle,
     pub(crate) state: RefCell<State>,
     pub(crate) source: Rc<dyn Source>,
@@ -220,9 +220,14 @@ impl Readable {
         if let Some(enc) = options.encoding {
             state.decoder = Some(StringDecoder::new(enc));
         }
+        let emitter = EventEmitter::new();
+        let data_key = emitter.key(DATA);
+        let readable_key = emitter.key(READABLE);
         Readable {
             inner: Rc::new(Inner {
-                emitter: EventEmitter::new(),
+                emitter,
+                data_key,
+                readable_key,
                 lp: lp.clone(),
                 state: RefCell::new(state),
                 source: Rc::new(source),
@@ -329,13 +334,14 @@ impl Readable {
 
     fn add_listener_with(&self, add: impl FnOnce(&EventEmitter) -> ListenerId) -> ListenerId {
         let em = &self.inner.emitter;
-        let data_before = em.listener_count("data");
-        let readable_before = em.listener_count("readable");
+        let (data, readable) = (&self.inner.data_key, &self.inner.readable_key);
+        let data_before = em.listener_count(data);
+        let readable_before = em.listener_count(readable);
         let id = add(em);
-        if em.listener_count("data") > data_before {
+        if em.listener_count(data) > data_before {
             self.on_data_listener_added();
         }
-        if em.listener_count("readable") > readable_before {
+        if em.listener_count(readable) > readable_before {
             self.on_readable_listener_added();
         }
         id

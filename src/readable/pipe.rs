@@ -497,3 +497,43 @@ impl PipeDestination for Writable<WChunk> {
         self.loop_handle().report_error(err);
     }
 }
+
+/// An object-mode Writable of Readable chunks takes every chunk as it is (objects, bytes
+/// and text alike): the destination for an object-mode Readable.
+impl PipeDestination for Writable<Chunk> {
+    fn emitter(&self) -> EventEmitter {
+        Writable::emitter(self)
+    }
+
+    fn write(&self, chunk: &Chunk) -> bool {
+        Writable::write(self, chunk.clone())
+    }
+
+    fn end(&self) {
+        Writable::end(self);
+    }
+
+    fn need_drain(&self) -> bool {
+        self.writable_need_drain()
+    }
+
+    fn writable(&self) -> bool {
+        Writable::writable(self)
+    }
+
+    fn error_emitted(&self) -> bool {
+        self.errored().is_some()
+    }
+
+    fn error_or_destroy(&self, err: Error) {
+        Writable::destroy(self, Some(err));
+    }
+
+    fn destroy(&self, err: Option<Error>) {
+        Writable::destroy(self, err);
+    }
+
+    fn uncaught(&self, err: Error) {
+        self.loop_handle().report_error(err);
+    }
+}

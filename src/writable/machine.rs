@@ -1,16 +1,16 @@
 //! The Writable state machine: Node v20's `internal/streams/writable.js` and the Writable
 //! half of `internal/streams/destroy.js`, function by function.
 //!
-//! Each function takes short borrows of the state and drops them before any user code (a
-//! sink method, a callback, a listener) runs. Names follow Node's (`on_write` is
-//! `onwrite`, `clear_buffer` is `clearBuffer`, ...), so each can be read beside the
-//! original.
+//! Names follow Node's (`on_write` is `onwrite`, `clear_buffer` is `clearBuffer`, ...), so
+//! each function can be read beside the original. The state is made of `Cell`s (see
+//! `state.rs`); the only `RefCell` borrows (the buffer, the stored error, the sink) are
+//! never held while user code (a sink method, a callback, a listener) runs, except the
+//! sink's own borrow around its method, which is why re-entrant sink calls are queued.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
-
-use std::any::Any;
 
 use crate::emitter::EventEmitter;
 use crate::encoding::Encoding;
@@ -37,22 +37,22 @@ pub(crate) enum SinkOp<T> {
     Construct(ConstructCallback),
 }
 
-/// What a Writable handle points at.
-pub(crate) struct Inner<T: 'static> {
-    pub(crate) state: RefCell<State<T>>,
-    sink: RefCell<Box<dyn Sink<T>>>,
+/// What a Writable handle points at: the state and the sink itself (`S` is
+/// `Box<dyn Sink<T>>` for the common `Writable<T>`).
+pub(crate) struct Inner<T: 'static, S: 'static> {
+    pub(crate) state: State<T>,
     /// Sink calls that arrived while the sink was running.
     deferred: RefCell<VecDeque<SinkOp<T>>>,
     has_deferred: Cell<bool>,
     pub(crate) emitter: EventEmitter,
     pub(crate) lp: LoopHandle,
-    /// Count chunks, not bytes.
-    object_mode: bool,
-    /// The encoding of strings written without one (outside the `RefCell`: read per write).
+    /// The encoding of strings written without one.
     pub(crate) default_encoding: Cell<Encoding>,
     pub(crate) decode_strings: bool,
     has_writev: bool,
     has_final: bool,
+    has_destroy: bool,
+    sink: RefCell<S>,
 }
 
 pub(crate) fn destroyed_error(op: &str) -> Error {
@@ -62,35 +62,35 @@ pub(crate) fn destroyed_error(op: &str) -> Error {
     )
 }
 
-impl<T: 'static> Inner<T> {
+impl<T: 'static, S: Sink<T>> Inner<T, S> {
     pub(crate) fn new(
         lp: LoopHandle,
-        sink: Box<dyn Sink<T>>,
+        sink: S,
         state: State<T>,
         default_encoding: Encoding,
     ) -> Rc<Self> {
-        let object_mode = state.has(OBJECT_MODE);
         let decode_strings = state.has(DECODE_STRINGS);
         let has_writev = sink.has_writev();
         let has_final = sink.has_final();
+        let has_destroy = sink.has_destroy();
         let has_construct = sink.has_construct();
         let this = Rc::new(Inner {
-            state: RefCell::new(state),
-            sink: RefCell::new(sink),
+            state,
             deferred: RefCell::new(VecDeque::new()),
             has_deferred: Cell::new(false),
             emitter: EventEmitter::new(),
             lp,
-            object_mode,
             default_encoding: Cell::new(default_encoding),
             decode_strings,
             has_writev,
             has_final,
+            has_destroy,
+            sink: RefCell::new(sink),
         });
         if has_construct {
             // destroyImpl.construct: not constructed until `_construct` calls back, which
             // is started on the next tick.
-            this.state.borrow_mut().clear(CONSTRUCTED);
+            this.state.clear(CONSTRUCTED);
             let t = this.clone();
             this.lp.next_tick(move || {
                 let cb = ConstructCallback {
@@ -103,26 +103,36 @@ impl<T: 'static> Inner<T> {
         this
     }
 
+    #[inline(always)]
     fn core(this: &Rc<Self>) -> Rc<dyn Core> {
         this.clone()
     }
 
     // ----- calls into the sink ------------------------------------------------------
 
-    /// Runs `op` on the sink now, or queues it if the sink is running (re-entrant call).
+    /// Node's `kSync`: the stream is inside the sink's `_write`, `_writev` or `_final`.
+    /// Derived rather than stored: the sink is borrowed exactly while one of its methods
+    /// runs (called by `write()` or `run_sink`), and `sink_other` marks `_destroy` and
+    /// `_construct`, which Node does not run under `kSync`. (Node's initial `sync: true`
+    /// is never read before the first sink call, so `false` there is the same.)
     #[inline]
+    fn sync(&self) -> bool {
+        self.sink.try_borrow_mut().is_err() && !self.state.sink_other.get()
+    }
+
+    /// Runs `op` on the sink now, or queues it if the sink is running (re-entrant call).
     fn run_sink(this: &Rc<Self>, op: SinkOp<T>) {
         let Ok(mut sink) = this.sink.try_borrow_mut() else {
             this.deferred.borrow_mut().push_back(op);
             this.has_deferred.set(true);
             return;
         };
-        Self::exec(this, &mut **sink, op);
-        Self::run_deferred(this, &mut **sink);
+        Self::exec(this, &mut *sink, op);
+        Self::run_deferred(this, &mut *sink);
     }
 
     /// Runs the sink calls queued while the sink was busy, in order, until none is left.
-    fn run_deferred(this: &Rc<Self>, sink: &mut dyn Sink<T>) {
+    fn run_deferred(this: &Rc<Self>, sink: &mut S) {
         while this.has_deferred.get() {
             let next = this.deferred.borrow_mut().pop_front();
             match next {
@@ -132,16 +142,11 @@ impl<T: 'static> Inner<T> {
         }
     }
 
-    #[inline]
-    fn exec(this: &Rc<Self>, sink: &mut dyn Sink<T>, op: SinkOp<T>) {
+    fn exec(this: &Rc<Self>, sink: &mut S, op: SinkOp<T>) {
+        let st = &this.state;
         match op {
             SinkOp::Write(chunk) => {
-                let destroyed = {
-                    let mut st = this.state.borrow_mut();
-                    st.set(SYNC);
-                    st.has(DESTROYED)
-                };
-                if destroyed {
+                if st.has(DESTROYED) {
                     Self::on_write(this, Some(destroyed_error("write")));
                 } else {
                     sink.write(
@@ -151,15 +156,9 @@ impl<T: 'static> Inner<T> {
                         },
                     );
                 }
-                this.state.borrow_mut().clear(SYNC);
             }
             SinkOp::Writev(chunks) => {
-                let destroyed = {
-                    let mut st = this.state.borrow_mut();
-                    st.set(SYNC);
-                    st.has(DESTROYED)
-                };
-                if destroyed {
+                if st.has(DESTROYED) {
                     Self::on_write(this, Some(destroyed_error("write")));
                 } else {
                     sink.writev(
@@ -169,17 +168,22 @@ impl<T: 'static> Inner<T> {
                         },
                     );
                 }
-                this.state.borrow_mut().clear(SYNC);
             }
             SinkOp::Final => {
-                this.state.borrow_mut().set(SYNC);
                 sink.finalize(FinalCallback {
                     core: Self::core(this),
                 });
-                this.state.borrow_mut().clear(SYNC);
             }
-            SinkOp::Destroy(err, cb) => sink.destroy(err, cb),
-            SinkOp::Construct(cb) => sink.construct(cb),
+            SinkOp::Destroy(err, cb) => {
+                st.sink_other.set(true);
+                sink.destroy(err, cb);
+                st.sink_other.set(false);
+            }
+            SinkOp::Construct(cb) => {
+                st.sink_other.set(true);
+                sink.construct(cb);
+                st.sink_other.set(false);
+            }
         }
     }
 
@@ -188,8 +192,8 @@ impl<T: 'static> Inner<T> {
     /// What `chunk` adds to `writableLength`: 1 in object mode, else its length. (The
     /// type test folds away: `T` is known wherever this is instantiated.)
     #[inline(always)]
-    fn chunk_len(&self, chunk: &T) -> usize {
-        if self.object_mode {
+    fn chunk_len(chunk: &T, flags: u32) -> usize {
+        if flags & OBJECT_MODE != 0 {
             return 1;
         }
         match (chunk as &dyn Any).downcast_ref::<Chunk>() {
@@ -206,30 +210,34 @@ impl<T: 'static> Inner<T> {
         chunk: T,
         cb: Option<UserCallback>,
     ) -> Result<bool, Error> {
-        let len = this.chunk_len(&chunk);
-        let mut st = this.state.borrow_mut();
-        if st.has(ENDING | DESTROYED) {
-            drop(st);
-            return Err(Self::write_rejected(this, cb));
-        }
-        st.pendingcb += 1;
-        st.length += len;
-        if st.flags & (WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
-            st.set(BUFFERED);
-            st.buffered.push(Entry {
+        let st = &this.state;
+        let flags = st.flags();
+        let len = Self::chunk_len(&chunk, flags);
+        // One test decides the common case (not ending or destroyed, idle, constructed,
+        // uncorked, no error); the others keep Node's order of checks below.
+        if flags & (ENDING | DESTROYED | WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
+            if flags & (ENDING | DESTROYED) != 0 {
+                return Err(Self::write_rejected(this, cb));
+            }
+            st.pendingcb.set(st.pendingcb.get() + 1);
+            st.length.set(st.length.get() + len);
+            st.buffered.borrow_mut().push(Entry {
                 chunk,
                 len,
                 callback: cb,
             });
+            st.set(BUFFERED);
         } else {
-            st.writelen = len;
-            st.writecb = cb;
-            st.set(WRITING | EXPECT_WRITE_CB);
+            st.writelen.set(len);
+            let mut flags = flags;
+            if cb.is_some() {
+                st.writecb.set(cb);
+                flags |= WRITE_CB;
+            }
             match this.sink.try_borrow_mut() {
                 // The fast path: dispatch `_write` right here, inside `write()`.
                 Ok(mut sink) => {
-                    st.set(SYNC);
-                    drop(st);
+                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB | UNCOUNTED);
                     sink.write(
                         chunk,
                         WriteCallback {
@@ -237,35 +245,34 @@ impl<T: 'static> Inner<T> {
                         },
                     );
                     if this.has_deferred.get() {
-                        this.state.borrow_mut().clear(SYNC);
-                        Self::run_deferred(this, &mut **sink);
+                        Self::run_deferred(this, &mut *sink);
                     }
-                    drop(sink);
-                    st = this.state.borrow_mut();
-                    st.clear(SYNC);
                 }
                 // Re-entered from inside the sink: queue the call.
                 Err(_) => {
-                    drop(st);
+                    st.pendingcb.set(st.pendingcb.get() + 1);
+                    st.length.set(st.length.get() + len);
+                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB);
                     this.deferred.borrow_mut().push_back(SinkOp::Write(chunk));
                     this.has_deferred.set(true);
-                    st = this.state.borrow_mut();
                 }
             }
         }
-        let ok = st.length < st.high_water_mark || st.length == 0;
+        let flags = st.flags();
+        let length = st.length_with(flags);
+        let ok = length < st.high_water_mark || length == 0;
         if !ok {
-            st.set(NEED_DRAIN);
+            st.flags.set(flags | NEED_DRAIN);
         }
         // False once destroyed or errored, to break `while (w.write(x))` loops.
-        Ok(ok && !st.has(DESTROYED | ERRORED))
+        Ok(ok && flags & (DESTROYED | ERRORED) == 0)
     }
 
     /// A write after `end()` or `destroy()`: the callback gets the error on the next tick,
     /// then the error path runs.
     #[cold]
     fn write_rejected(this: &Rc<Self>, cb: Option<UserCallback>) -> Error {
-        let err = if this.state.borrow().has(ENDING) {
+        let err = if this.state.has(ENDING) {
             Error::from_code(ErrorCode::WriteAfterEnd)
         } else {
             destroyed_error("write")
@@ -279,22 +286,57 @@ impl<T: 'static> Inner<T> {
     }
 
     /// Node's `onwrite`: the sink finished a `_write`/`_writev`.
+    #[inline]
     fn on_write(this: &Rc<Self>, er: Option<Error>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
+        let flags = st.flags();
+        // The hot case, decided on one read of the flags: a success with no callback of
+        // a write dispatched by `write()` (so counted neither in `pendingcb` nor in the
+        // `length` field), nothing buffered, no drain owed, no tick pending, not ending,
+        // destroyed, nor in object mode. Only the flags move: the general path below
+        // nets out the same for such a completion, synchronous or not (both counters up,
+        // then down), so `sync` need not be read. (`writelen` is read only while a write
+        // is expected, so it is not reset.)
+        if er.is_none()
+            && flags
+                & (EXPECT_WRITE_CB
+                    | BUFFERED
+                    | NEED_DRAIN
+                    | OBJECT_MODE
+                    | ENDING
+                    | WRITE_CB
+                    | DESTROYED
+                    | AFTER_WRITE_PENDING
+                    | UNCOUNTED)
+                == EXPECT_WRITE_CB | UNCOUNTED
+        {
+            st.flags
+                .set(flags & !(WRITING | EXPECT_WRITE_CB | UNCOUNTED));
+            return;
+        }
+        Self::on_write_slow(this, er);
+    }
+
+    #[inline(never)]
+    fn on_write_slow(this: &Rc<Self>, er: Option<Error>) {
+        let st = &this.state;
         if !st.has(EXPECT_WRITE_CB) {
-            drop(st);
             Self::error_or_destroy(this, Error::from_code(ErrorCode::MultipleCallback), false);
             return;
         }
-        let sync = st.has(SYNC);
+        if st.has(UNCOUNTED) {
+            st.inc_pendingcb();
+            st.length.set(st.length.get() + st.writelen.get());
+            st.clear(UNCOUNTED);
+        }
+        let sync = this.sync();
         let cb = st.writecb.take();
-        st.clear(WRITING | EXPECT_WRITE_CB);
-        st.length -= st.writelen;
-        st.writelen = 0;
+        st.clear(WRITING | EXPECT_WRITE_CB | WRITE_CB);
+        st.length.set(st.length() - st.writelen.get());
+        st.writelen.set(0);
 
         if let Some(er) = er {
             st.record_error(&er);
-            drop(st);
             if sync {
                 let t = this.clone();
                 this.lp.next_tick(move || Self::on_write_error(&t, er, cb));
@@ -305,13 +347,11 @@ impl<T: 'static> Inner<T> {
         }
 
         if st.has(BUFFERED) {
-            drop(st);
             Self::clear_buffer(this);
-            st = this.state.borrow_mut();
         }
 
         if sync {
-            let need_drain = st.has(NEED_DRAIN) && st.length == 0;
+            let need_drain = st.has(NEED_DRAIN) && st.length() == 0;
             // Node writes `(state[kState] & kDestroyed !== 0)`, which by precedence tests
             // the object-mode bit: in object mode every synchronous completion takes the
             // tick. Kept, since it moves `'finish'` by a tick and traces show it.
@@ -319,27 +359,22 @@ impl<T: 'static> Inner<T> {
             match cb {
                 None if !st.has(AFTER_WRITE_PENDING) && need_tick => {
                     st.set(AFTER_WRITE_PENDING);
-                    drop(st);
                     let t = this.clone();
                     this.lp.next_tick(move || Self::after_write(&t, None));
                 }
                 None => {
-                    st.pendingcb -= 1;
-                    let ending = st.has(ENDING);
-                    drop(st);
-                    if ending {
+                    st.dec_pendingcb();
+                    if st.has(ENDING) {
                         Self::finish_maybe(this, true);
                     }
                 }
                 Some(cb) => {
                     st.set(AFTER_WRITE_PENDING);
-                    drop(st);
                     let t = this.clone();
                     this.lp.next_tick(move || Self::after_write(&t, Some(cb)));
                 }
             }
         } else {
-            drop(st);
             Self::after_write(this, cb);
         }
     }
@@ -347,36 +382,29 @@ impl<T: 'static> Inner<T> {
     /// Node's `afterWrite` (one completed write; Node's count of coalesced callbacks is
     /// always one here, see `docs/writable.md`).
     fn after_write(this: &Rc<Self>, cb: Option<UserCallback>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         st.clear(AFTER_WRITE_PENDING);
         let need_drain =
-            st.flags & (ENDING | NEED_DRAIN | DESTROYED) == NEED_DRAIN && st.length == 0;
+            st.flags() & (ENDING | NEED_DRAIN | DESTROYED) == NEED_DRAIN && st.length() == 0;
         if need_drain {
             st.clear(NEED_DRAIN);
-            drop(st);
             this.emitter.emit(DRAIN, &());
-            st = this.state.borrow_mut();
         }
-        st.pendingcb -= 1;
-        drop(st);
+        st.dec_pendingcb();
         if let Some(cb) = cb {
             cb(None);
         }
-        let (destroyed, ending) = {
-            let st = this.state.borrow();
-            (st.has(DESTROYED), st.has(ENDING))
-        };
-        if destroyed {
+        if st.has(DESTROYED) {
             Self::error_buffer(this);
         }
-        if ending {
+        if st.has(ENDING) {
             Self::finish_maybe(this, true);
         }
     }
 
     /// Node's `onwriteError`.
     fn on_write_error(this: &Rc<Self>, er: Error, cb: Option<UserCallback>) {
-        this.state.borrow_mut().pendingcb -= 1;
+        this.state.dec_pendingcb();
         if let Some(cb) = cb {
             cb(Some(er.clone()));
         }
@@ -387,91 +415,79 @@ impl<T: 'static> Inner<T> {
 
     /// Node's `errorBuffer`: fails every buffered write and every pending end callback.
     pub(crate) fn error_buffer(this: &Rc<Self>) {
-        if this.state.borrow().has(WRITING) {
+        let st = &this.state;
+        if st.has(WRITING) {
             return;
         }
-        loop {
-            let (entry, err) = {
-                let mut st = this.state.borrow_mut();
-                if !st.has(BUFFERED) {
-                    break;
-                }
-                let Some(entry) = st.buffered.pop() else {
-                    break;
-                };
-                st.length -= entry.len;
-                let err = st
-                    .errored
-                    .clone()
-                    .unwrap_or_else(|| destroyed_error("write"));
-                (entry, err)
+        // One entry at a time, so that writes buffered by a callback are failed too, as
+        // Node's loop over the live array does.
+        while st.has(BUFFERED) {
+            let Some(entry) = st.buffered.borrow_mut().pop() else {
+                break;
             };
+            st.length.set(st.length.get() - entry.len);
+            let err = st.errored().unwrap_or_else(|| destroyed_error("write"));
             if let Some(cb) = entry.callback {
                 cb(Some(err));
             }
         }
-        let err = {
-            let st = this.state.borrow();
-            st.errored.clone().unwrap_or_else(|| destroyed_error("end"))
-        };
+        let err = st.errored().unwrap_or_else(|| destroyed_error("end"));
         Self::call_finished_callbacks(this, Some(err));
-        this.state.borrow_mut().reset_buffer();
+        st.reset_buffer();
     }
 
     /// Node's `clearBuffer`: hands buffered writes to the sink.
     pub(crate) fn clear_buffer(this: &Rc<Self>) {
-        let mut st = this.state.borrow_mut();
-        if st.flags & (DESTROYED | BUFFER_PROCESSING | CORKED | BUFFERED | CONSTRUCTED)
+        let st = &this.state;
+        if st.flags() & (DESTROYED | BUFFER_PROCESSING | CORKED | BUFFERED | CONSTRUCTED)
             != (BUFFERED | CONSTRUCTED)
         {
             return;
         }
-        let n = st.buffered.len();
+        let n = st.buffered.borrow().len();
         if n == 0 {
             return;
         }
         st.set(BUFFER_PROCESSING);
         if n > 1 && this.has_writev {
-            st.pendingcb -= n - 1;
+            st.pendingcb.set(st.pendingcb.get() - (n - 1));
             let mut chunks = Vec::with_capacity(n);
             let mut callbacks: Vec<UserCallback> = Vec::new();
-            for entry in st.buffered.drain_all() {
+            for entry in st.buffered.borrow_mut().drain_all() {
                 chunks.push(entry.chunk);
                 if let Some(cb) = entry.callback {
                     callbacks.push(cb);
                 }
             }
-            st.writelen = st.length;
-            st.writecb = if callbacks.is_empty() {
-                None
-            } else {
-                Some(Box::new(move |err: Option<Error>| {
+            st.writelen.set(st.length());
+            if !callbacks.is_empty() {
+                st.writecb.set(Some(Box::new(move |err: Option<Error>| {
                     for cb in callbacks {
                         cb(err.clone());
                     }
-                }))
-            };
+                })));
+                st.set(WRITE_CB);
+            }
             st.set(WRITING | EXPECT_WRITE_CB);
             st.reset_buffer();
-            drop(st);
             Self::run_sink(this, SinkOp::Writev(chunks));
-            st = this.state.borrow_mut();
         } else {
             loop {
-                let Some(entry) = st.buffered.pop() else {
+                let Some(entry) = st.buffered.borrow_mut().pop() else {
                     break;
                 };
-                st.writelen = entry.len;
-                st.writecb = entry.callback;
+                st.writelen.set(entry.len);
+                if entry.callback.is_some() {
+                    st.writecb.set(entry.callback);
+                    st.set(WRITE_CB);
+                }
                 st.set(WRITING | EXPECT_WRITE_CB);
-                drop(st);
                 Self::run_sink(this, SinkOp::Write(entry.chunk));
-                st = this.state.borrow_mut();
-                if st.buffered.is_empty() || st.has(WRITING) {
+                if st.buffered.borrow().is_empty() || st.has(WRITING) {
                     break;
                 }
             }
-            if st.buffered.is_empty() {
+            if st.buffered.borrow().is_empty() {
                 st.reset_buffer();
             }
         }
@@ -481,23 +497,22 @@ impl<T: 'static> Inner<T> {
     // ----- cork -----------------------------------------------------------------------
 
     pub(crate) fn cork(this: &Rc<Self>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         st.set(CORKED);
-        st.corked += 1;
+        st.corked.set(st.corked.get() + 1);
     }
 
     pub(crate) fn uncork(this: &Rc<Self>) {
-        let mut st = this.state.borrow_mut();
-        if st.corked == 0 {
+        let st = &this.state;
+        let corked = st.corked.get();
+        if corked == 0 {
             return;
         }
-        st.corked -= 1;
-        if st.corked == 0 {
+        st.corked.set(corked - 1);
+        if corked == 1 {
             st.clear(CORKED);
         }
-        let writing = st.has(WRITING);
-        drop(st);
-        if !writing {
+        if !st.has(WRITING) {
             Self::clear_buffer(this);
         }
     }
@@ -506,6 +521,7 @@ impl<T: 'static> Inner<T> {
 
     /// Node's `end(chunk, encoding, cb)`, after the chunk has been converted.
     pub(crate) fn end(this: &Rc<Self>, chunk: Option<T>, cb: Option<UserCallback>) {
+        let st = &this.state;
         let mut err = None;
         if let Some(chunk) = chunk {
             if let Err(e) = Self::write(this, chunk, None) {
@@ -513,24 +529,16 @@ impl<T: 'static> Inner<T> {
             }
         }
         // end() fully uncorks.
-        let corked = {
-            let mut st = this.state.borrow_mut();
-            if st.has(CORKED) {
-                st.corked = 1;
-                true
-            } else {
-                false
-            }
-        };
-        if corked {
+        if st.has(CORKED) {
+            st.corked.set(1);
             Self::uncork(this);
         }
         if err.is_none() {
-            let flags = this.state.borrow().flags;
+            let flags = st.flags();
             if flags & (ENDING | ERRORED) == 0 {
-                this.state.borrow_mut().set(ENDING);
+                st.set(ENDING);
                 Self::finish_maybe(this, true);
-                this.state.borrow_mut().set(ENDED);
+                st.set(ENDED);
             } else if flags & FINISHED != 0 {
                 err = Some(Error::from_code(ErrorCode::AlreadyFinished));
             } else if flags & DESTROYED != 0 {
@@ -540,107 +548,90 @@ impl<T: 'static> Inner<T> {
         let Some(cb) = cb else {
             return;
         };
-        let mut st = this.state.borrow_mut();
-        let immediate = if let Some(err) = err {
-            Some(Some(err))
+        let result = if let Some(err) = err {
+            Some(err)
         } else if st.has(ERRORED) {
-            Some(st.errored.clone())
+            st.errored()
         } else if st.has(FINISHED) {
-            Some(None)
+            None
         } else {
-            st.set(ON_FINISHED);
-            st.on_finished.push(cb);
+            st.push_on_finished(cb);
             return;
         };
-        drop(st);
-        if let Some(result) = immediate {
-            this.lp.next_tick(move || cb(result));
-        }
+        this.lp.next_tick(move || cb(result));
     }
 
     /// Node's `callFinishedCallbacks`.
     fn call_finished_callbacks(this: &Rc<Self>, err: Option<Error>) {
-        let callbacks = {
-            let mut st = this.state.borrow_mut();
-            if !st.has(ON_FINISHED) {
-                return;
-            }
-            st.clear(ON_FINISHED);
-            std::mem::take(&mut st.on_finished)
-        };
-        for cb in callbacks {
+        let st = &this.state;
+        if !st.has(ON_FINISHED) {
+            return;
+        }
+        st.clear(ON_FINISHED);
+        for cb in st.on_finished.take() {
             cb(err.clone());
         }
     }
 
     /// Node's `finishMaybe`.
     pub(crate) fn finish_maybe(this: &Rc<Self>, sync: bool) {
-        if !this.state.borrow().need_finish() {
+        let st = &this.state;
+        if !st.need_finish() {
             return;
         }
         Self::prefinish(this);
-        let mut st = this.state.borrow_mut();
-        if st.pendingcb != 0 {
+        if st.pendingcb.get() != 0 {
             return;
         }
         if sync {
-            st.pendingcb += 1;
-            drop(st);
+            st.inc_pendingcb();
             let t = this.clone();
             this.lp.next_tick(move || {
-                if t.state.borrow().need_finish() {
+                if t.state.need_finish() {
                     Self::finish(&t);
                 } else {
-                    t.state.borrow_mut().pendingcb -= 1;
+                    t.state.dec_pendingcb();
                 }
             });
         } else if st.need_finish() {
-            st.pendingcb += 1;
-            drop(st);
+            st.inc_pendingcb();
             Self::finish(this);
         }
     }
 
     /// Node's `prefinish`: `_final`, or `'prefinish'` at once when there is none.
     fn prefinish(this: &Rc<Self>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         if st.has(PREFINISHED | FINAL_CALLED) {
             return;
         }
         if this.has_final && !st.has(DESTROYED) {
             st.set(FINAL_CALLED);
-            st.pendingcb += 1;
-            drop(st);
+            st.inc_pendingcb();
             Self::run_sink(this, SinkOp::Final);
         } else {
             st.set(FINAL_CALLED | PREFINISHED);
-            drop(st);
             this.emitter.emit(PREFINISH, &());
         }
     }
 
     /// Node's `onFinish`: `_final` called back.
     fn on_final(this: &Rc<Self>, err: Option<Error>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         if st.has(PREFINISHED) {
-            drop(st);
             let err = err.unwrap_or_else(|| Error::from_code(ErrorCode::MultipleCallback));
             Self::error_or_destroy(this, err, false);
             return;
         }
-        st.pendingcb -= 1;
+        st.dec_pendingcb();
         if let Some(err) = err {
-            let sync = st.has(SYNC);
-            drop(st);
+            let sync = this.sync();
             Self::call_finished_callbacks(this, Some(err.clone()));
             Self::error_or_destroy(this, err, sync);
         } else if st.need_finish() {
             st.set(PREFINISHED);
-            drop(st);
             this.emitter.emit(PREFINISH, &());
-            let mut st = this.state.borrow_mut();
-            st.pendingcb += 1;
-            drop(st);
+            st.inc_pendingcb();
             let t = this.clone();
             this.lp.next_tick(move || Self::finish(&t));
         }
@@ -648,14 +639,12 @@ impl<T: 'static> Inner<T> {
 
     /// Node's `finish`: end callbacks, `'finish'`, then auto-destroy.
     fn finish(this: &Rc<Self>) {
-        {
-            let mut st = this.state.borrow_mut();
-            st.pendingcb -= 1;
-            st.set(FINISHED);
-        }
+        let st = &this.state;
+        st.dec_pendingcb();
+        st.set(FINISHED);
         Self::call_finished_callbacks(this, None);
         this.emitter.emit(FINISH, &());
-        if this.state.borrow().has(AUTO_DESTROY) {
+        if st.has(AUTO_DESTROY) {
             Self::destroy(this, None, None);
         }
     }
@@ -664,13 +653,12 @@ impl<T: 'static> Inner<T> {
 
     /// `Writable.prototype.destroy` + `destroyImpl.destroy`.
     pub(crate) fn destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         if st.has(BUFFERED | ON_FINISHED) && !st.has(DESTROYED) {
             let t = this.clone();
             this.lp.next_tick(move || Self::error_buffer(&t));
         }
         if st.has(DESTROYED) {
-            drop(st);
             if let Some(cb) = cb {
                 cb(None);
             }
@@ -681,15 +669,19 @@ impl<T: 'static> Inner<T> {
         }
         st.set(DESTROYED);
         if !st.has(CONSTRUCTED) {
-            st.pending_destroy = Some(PendingDestroy { err, cb });
+            st.pending_destroy.set(Some(PendingDestroy { err, cb }));
             return;
         }
-        drop(st);
         Self::start_destroy(this, err, cb);
     }
 
     /// `destroyImpl._destroy`: calls the sink's `_destroy`.
     fn start_destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
+        if !this.has_destroy {
+            // Node's default `_destroy(err, cb)` is `cb(err)`.
+            Self::on_destroy(this, err, cb);
+            return;
+        }
         let token = DestroyCallback {
             core: Self::core(this),
             shared: Rc::new(DestroyShared {
@@ -702,13 +694,11 @@ impl<T: 'static> Inner<T> {
 
     /// `onDestroy`: the sink's `_destroy` called back (first time only).
     fn on_destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
-        {
-            let mut st = this.state.borrow_mut();
-            if let Some(err) = &err {
-                st.record_error(err);
-            }
-            st.set(CLOSED);
+        let st = &this.state;
+        if let Some(err) = &err {
+            st.record_error(err);
         }
+        st.set(CLOSED);
         if let Some(cb) = cb {
             cb(err.clone());
         }
@@ -724,12 +714,9 @@ impl<T: 'static> Inner<T> {
     }
 
     fn emit_close_nt(this: &Rc<Self>) {
-        let emit = {
-            let mut st = this.state.borrow_mut();
-            st.set(CLOSE_EMITTED);
-            st.has(EMIT_CLOSE)
-        };
-        if emit {
+        let st = &this.state;
+        st.set(CLOSE_EMITTED);
+        if st.has(EMIT_CLOSE) {
             this.emitter.emit(CLOSE, &());
         }
     }
@@ -738,13 +725,11 @@ impl<T: 'static> Inner<T> {
     /// loop as uncaught, and (as in Node, where the throw ends the tick) nothing more of
     /// this tick runs.
     fn emit_error_nt(this: &Rc<Self>, err: Error) -> bool {
-        {
-            let mut st = this.state.borrow_mut();
-            if st.has(ERROR_EMITTED) {
-                return true;
-            }
-            st.set(ERROR_EMITTED);
+        let st = &this.state;
+        if st.has(ERROR_EMITTED) {
+            return true;
         }
+        st.set(ERROR_EMITTED);
         match this.emitter.emit_error(err) {
             Ok(()) => true,
             Err(unhandled) => {
@@ -756,17 +741,15 @@ impl<T: 'static> Inner<T> {
 
     /// Node's `errorOrDestroy`.
     pub(crate) fn error_or_destroy(this: &Rc<Self>, err: Error, sync: bool) {
-        let mut st = this.state.borrow_mut();
+        let st = &this.state;
         if st.has(DESTROYED) {
             return;
         }
         if st.has(AUTO_DESTROY) {
-            drop(st);
             Self::destroy(this, Some(err), None);
             return;
         }
         st.record_error(&err);
-        drop(st);
         if sync {
             let t = this.clone();
             this.lp.next_tick(move || {
@@ -779,18 +762,15 @@ impl<T: 'static> Inner<T> {
 
     /// `onConstruct`, on the tick after `_construct` called back.
     fn on_construct_nt(this: &Rc<Self>, err: Option<Error>, first: bool) {
+        let st = &this.state;
         if !first {
             let err = err.unwrap_or_else(|| Error::from_code(ErrorCode::MultipleCallback));
             Self::error_or_destroy(this, err, false);
             return;
         }
-        let (destroyed, pending) = {
-            let mut st = this.state.borrow_mut();
-            st.set(CONSTRUCTED);
-            (st.has(DESTROYED), st.pending_destroy.take())
-        };
-        if destroyed {
-            if let Some(PendingDestroy { err: outer, cb }) = pending {
+        st.set(CONSTRUCTED);
+        if st.has(DESTROYED) {
+            if let Some(PendingDestroy { err: outer, cb }) = st.pending_destroy.take() {
                 // aggregateTwoErrors(er, err): Node makes an AggregateError with the outer
                 // error's code and message; the outer error stands for it here.
                 Self::start_destroy(this, outer.or(err), cb);
@@ -799,21 +779,17 @@ impl<T: 'static> Inner<T> {
             Self::error_or_destroy(this, err, true);
         } else {
             // WritableState[kOnConstructed]
-            let (writing, ending) = {
-                let st = this.state.borrow();
-                (st.has(WRITING), st.has(ENDING))
-            };
-            if !writing {
+            if !st.has(WRITING) {
                 Self::clear_buffer(this);
             }
-            if ending {
+            if st.has(ENDING) {
                 Self::finish_maybe(this, false);
             }
         }
     }
 }
 
-impl<T: 'static> Core for Inner<T> {
+impl<T: 'static, S: Sink<T>> Core for Inner<T, S> {
     #[inline]
     fn on_write(self: Rc<Self>, err: Option<Error>) {
         Inner::on_write(&self, err);

@@ -19,10 +19,11 @@ use super::callbacks::{ConstructCallback, DestroyCallback, FinalCallback, WriteC
 /// # Re-entrancy
 ///
 /// The methods take `&mut self`. User code run from inside one of them (a callback, a
-/// listener) may call back into the stream, for example `destroy()` from inside `write`.
-/// The stream then defers its own call into the sink (`_destroy` here) until the running
-/// method returns, instead of nesting it as Node does. The events keep Node's order; only
-/// the point at which the deferred method starts moves to the end of the running one.
+/// listener) may call back into the stream, for example `write()` or `destroy()` from
+/// inside `write`. The stream then defers its own call into the sink (the next `_write`,
+/// a custom `_destroy`) until the running method returns, instead of nesting it as Node
+/// does. That moves the start of the deferred method to the end of the running one, and
+/// with it the ticks it queues: see `docs/writable.md` for the resulting orders.
 ///
 /// # Examples
 ///
@@ -75,10 +76,17 @@ pub trait Sink<T = super::Chunk>: 'static {
         false
     }
 
-    /// Node's `_destroy(err, cb)`: release resources. The default completes at once with
-    /// the error it was given.
+    /// Node's `_destroy(err, cb)`: release resources. Called only when
+    /// [`has_destroy`](Sink::has_destroy) says so; otherwise the stream completes the
+    /// destroy itself at once with the error it was given, as Node's default `_destroy`
+    /// does (and without entering the sink, so it is never deferred).
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         cb.call(err);
+    }
+
+    /// Whether [`destroy`](Sink::destroy) is implemented.
+    fn has_destroy(&self) -> bool {
+        false
     }
 
     /// Node's `_construct(cb)`: called on the tick after the stream is made; writes are
@@ -91,5 +99,46 @@ pub trait Sink<T = super::Chunk>: 'static {
     /// Whether [`construct`](Sink::construct) is implemented.
     fn has_construct(&self) -> bool {
         false
+    }
+}
+
+/// A boxed sink is a sink: the common `Writable<T>` holds its sink as a
+/// `Box<dyn Sink<T>>`.
+impl<T: 'static> Sink<T> for Box<dyn Sink<T>> {
+    #[inline]
+    fn write(&mut self, chunk: T, cb: WriteCallback) {
+        (**self).write(chunk, cb);
+    }
+
+    fn writev(&mut self, chunks: Vec<T>, cb: WriteCallback) {
+        (**self).writev(chunks, cb);
+    }
+
+    fn has_writev(&self) -> bool {
+        (**self).has_writev()
+    }
+
+    fn finalize(&mut self, cb: FinalCallback) {
+        (**self).finalize(cb);
+    }
+
+    fn has_final(&self) -> bool {
+        (**self).has_final()
+    }
+
+    fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
+        (**self).destroy(err, cb);
+    }
+
+    fn has_destroy(&self) -> bool {
+        (**self).has_destroy()
+    }
+
+    fn construct(&mut self, cb: ConstructCallback) {
+        (**self).construct(cb);
+    }
+
+    fn has_construct(&self) -> bool {
+        (**self).has_construct()
     }
 }

@@ -2,11 +2,17 @@
 //!
 //! The flags keep Node's names (v20 `internal/streams/writable.js` keeps them in one bit
 //! field too), so that the machine in `machine.rs` reads line by line against Node's.
+//!
+//! Scalars live in [`Cell`]s and the rest in `Cell`s or short-lived `RefCell` borrows, so
+//! no borrow of the state can be live while user code runs, and the hot path pays no
+//! borrow-flag traffic.
+
+use std::cell::{Cell, RefCell};
 
 use crate::error::Error;
 
 use super::buffer::Buffered;
-use super::callbacks::UserCallback;
+use super::callbacks::{DestroyDone, UserCallback};
 
 pub(crate) const OBJECT_MODE: u32 = 1 << 0;
 pub(crate) const ERROR_EMITTED: u32 = 1 << 1;
@@ -17,7 +23,7 @@ pub(crate) const CLOSED: u32 = 1 << 5;
 pub(crate) const CLOSE_EMITTED: u32 = 1 << 6;
 pub(crate) const ERRORED: u32 = 1 << 7;
 pub(crate) const CONSTRUCTED: u32 = 1 << 8;
-pub(crate) const SYNC: u32 = 1 << 9;
+// Node's kSync (1 << 9) is the `sync` Cell of `State`, outside the flag word.
 pub(crate) const FINAL_CALLED: u32 = 1 << 10;
 pub(crate) const NEED_DRAIN: u32 = 1 << 11;
 pub(crate) const ENDING: u32 = 1 << 12;
@@ -28,79 +34,127 @@ pub(crate) const BUFFER_PROCESSING: u32 = 1 << 16;
 pub(crate) const PREFINISHED: u32 = 1 << 17;
 pub(crate) const ON_FINISHED: u32 = 1 << 20;
 pub(crate) const CORKED: u32 = 1 << 23;
+/// `writecb` holds a callback (Node's `kWriteCb`): lets the hot path skip the `Cell`.
+pub(crate) const WRITE_CB: u32 = 1 << 25;
 pub(crate) const EXPECT_WRITE_CB: u32 = 1 << 26;
+/// The write in flight, dispatched inside `write()`, is not yet counted in `pendingcb`
+/// nor in the `length` field: `onwrite` counts it (or, in its fast case, skips the count
+/// and its undoing). `length()` adds it back (`writelen`), so `writableLength` is Node's;
+/// nothing reads `pendingcb` while `WRITING` is set (`needFinish` requires it clear).
+pub(crate) const UNCOUNTED: u32 = 1 << 27;
 pub(crate) const AFTER_WRITE_PENDING: u32 = 1 << 28;
 pub(crate) const BUFFERED: u32 = 1 << 29;
 pub(crate) const ENDED: u32 = 1 << 30;
 /// `writable = false` set by the owner (a Duplex whose writable side is off).
 pub(crate) const WRITABLE_OFF: u32 = 1 << 31;
 
-/// One stream's bookkeeping. Every borrow of it is short and never spans user code.
-pub(crate) struct State<T> {
-    pub(crate) flags: u32,
-    pub(crate) high_water_mark: usize,
-    /// Bytes (or chunks, in object mode) accepted whose `_write` has not called back,
-    /// the chunk in flight included.
-    pub(crate) length: usize,
-    /// The size of the write in flight.
-    pub(crate) writelen: usize,
-    /// Callbacks still owed (user writes and internal steps); `'finish'` waits for zero.
-    pub(crate) pendingcb: usize,
-    pub(crate) corked: usize,
-    /// The callback of the write in flight, if the caller gave one.
-    pub(crate) writecb: Option<UserCallback>,
-    /// Writes waiting for the one in flight, for an uncork, or for `_construct`.
-    pub(crate) buffered: Buffered<T>,
-    /// `end()` callbacks waiting for `'finish'` (or for the error that prevents it).
-    pub(crate) on_finished: Vec<UserCallback>,
-    /// The first error (Node's `errored`); later errors never replace it.
-    pub(crate) errored: Option<Error>,
-    /// A `destroy()` that came while `_construct` was still pending.
-    pub(crate) pending_destroy: Option<PendingDestroy>,
-}
-
 /// A `destroy(err, cb)` deferred until `_construct` calls back (Node's `once(kDestroy)`).
 pub(crate) struct PendingDestroy {
     pub(crate) err: Option<Error>,
-    pub(crate) cb: Option<super::callbacks::DestroyDone>,
+    pub(crate) cb: Option<DestroyDone>,
+}
+
+/// One stream's bookkeeping.
+pub(crate) struct State<T> {
+    pub(crate) flags: Cell<u32>,
+    /// The sink is running `_destroy` or `_construct` (see `Inner::sync`, Node's
+    /// `kSync`, which is derived from this and the sink's borrow; kept out of the flag
+    /// word, where a flag set and cleared around every `_write` compiles to a narrow
+    /// store that stalls the next write's whole-word read of the flags).
+    pub(crate) sink_other: Cell<bool>,
+    pub(crate) high_water_mark: usize,
+    /// Bytes (or chunks, in object mode) accepted whose `_write` has not called back,
+    /// the chunk in flight included unless `UNCOUNTED` says otherwise: read it through
+    /// [`length`](State::length), which adds that chunk back.
+    pub(crate) length: Cell<usize>,
+    /// The size of the write in flight.
+    pub(crate) writelen: Cell<usize>,
+    /// Callbacks still owed (user writes and internal steps); `'finish'` waits for zero.
+    pub(crate) pendingcb: Cell<usize>,
+    pub(crate) corked: Cell<usize>,
+    /// The callback of the write in flight, if the caller gave one.
+    pub(crate) writecb: Cell<Option<UserCallback>>,
+    /// Writes waiting for the one in flight, for an uncork, or for `_construct`.
+    pub(crate) buffered: RefCell<Buffered<T>>,
+    /// `end()` callbacks waiting for `'finish'` (or for the error that prevents it).
+    pub(crate) on_finished: Cell<Vec<UserCallback>>,
+    /// The first error (Node's `errored`); later errors never replace it.
+    pub(crate) errored: RefCell<Option<Error>>,
+    /// A `destroy()` that came while `_construct` was still pending.
+    pub(crate) pending_destroy: Cell<Option<PendingDestroy>>,
 }
 
 impl<T> State<T> {
     pub(crate) fn new(flags: u32, high_water_mark: usize) -> Self {
         State {
-            flags,
+            flags: Cell::new(flags),
+            sink_other: Cell::new(false),
             high_water_mark,
-            length: 0,
-            writelen: 0,
-            pendingcb: 0,
-            corked: 0,
-            writecb: None,
-            buffered: Buffered::new(),
-            on_finished: Vec::new(),
-            errored: None,
-            pending_destroy: None,
+            length: Cell::new(0),
+            writelen: Cell::new(0),
+            pendingcb: Cell::new(0),
+            corked: Cell::new(0),
+            writecb: Cell::new(None),
+            buffered: RefCell::new(Buffered::new()),
+            on_finished: Cell::new(Vec::new()),
+            errored: RefCell::new(None),
+            pending_destroy: Cell::new(None),
         }
     }
 
     #[inline]
+    pub(crate) fn flags(&self) -> u32 {
+        self.flags.get()
+    }
+
+    #[inline]
     pub(crate) fn has(&self, bits: u32) -> bool {
-        self.flags & bits != 0
+        self.flags.get() & bits != 0
     }
 
     #[inline]
-    pub(crate) fn set(&mut self, bits: u32) {
-        self.flags |= bits;
+    pub(crate) fn set(&self, bits: u32) {
+        self.flags.set(self.flags.get() | bits);
     }
 
     #[inline]
-    pub(crate) fn clear(&mut self, bits: u32) {
-        self.flags &= !bits;
+    pub(crate) fn clear(&self, bits: u32) {
+        self.flags.set(self.flags.get() & !bits);
+    }
+
+    /// Node's `state.length`.
+    #[inline]
+    pub(crate) fn length(&self) -> usize {
+        self.length_with(self.flags())
+    }
+
+    /// [`length`](State::length), given the flag word just read.
+    #[inline]
+    pub(crate) fn length_with(&self, flags: u32) -> usize {
+        if flags & UNCOUNTED != 0 {
+            self.length.get() + self.writelen.get()
+        } else {
+            self.length.get()
+        }
+    }
+
+    pub(crate) fn inc_pendingcb(&self) {
+        self.pendingcb.set(self.pendingcb.get() + 1);
+    }
+
+    pub(crate) fn dec_pendingcb(&self) {
+        self.pendingcb.set(self.pendingcb.get() - 1);
+    }
+
+    /// A clone of the recorded error.
+    pub(crate) fn errored(&self) -> Option<Error> {
+        self.errored.borrow().clone()
     }
 
     /// Records `err` as the stream's error unless one is recorded already.
-    pub(crate) fn record_error(&mut self, err: &Error) {
+    pub(crate) fn record_error(&self, err: &Error) {
         if !self.has(ERRORED) {
-            self.errored = Some(err.clone());
+            *self.errored.borrow_mut() = Some(err.clone());
             self.set(ERRORED);
         }
     }
@@ -108,7 +162,7 @@ impl<T> State<T> {
     /// Node's `needFinish`: ending and constructed, nothing in flight or buffered, and not
     /// destroyed, finished, errored, nor past its `'error'`/`'close'`.
     pub(crate) fn need_finish(&self) -> bool {
-        self.flags
+        self.flags()
             & (ENDING
                 | DESTROYED
                 | CONSTRUCTED
@@ -119,7 +173,7 @@ impl<T> State<T> {
                 | ERRORED
                 | BUFFERED)
             == (ENDING | CONSTRUCTED)
-            && self.length == 0
+            && self.length() == 0
     }
 
     /// Node's `writable` getter.
@@ -128,9 +182,17 @@ impl<T> State<T> {
     }
 
     /// Clears the buffer bookkeeping (Node's `resetBuffer`).
-    pub(crate) fn reset_buffer(&mut self) {
-        self.buffered.reset();
+    pub(crate) fn reset_buffer(&self) {
+        self.buffered.borrow_mut().reset();
         self.clear(BUFFERED);
+    }
+
+    /// Adds an `end()` callback to wait for `'finish'`.
+    pub(crate) fn push_on_finished(&self, cb: UserCallback) {
+        let mut list = self.on_finished.take();
+        list.push(cb);
+        self.on_finished.set(list);
+        self.set(ON_FINISHED);
     }
 }
 
@@ -140,13 +202,13 @@ mod tests {
 
     #[test]
     fn need_finish_requires_ending_constructed_and_idle() {
-        let mut s: State<()> = State::new(CONSTRUCTED, 16);
+        let s: State<()> = State::new(CONSTRUCTED, 16);
         assert!(!s.need_finish());
         s.set(ENDING);
         assert!(s.need_finish());
-        s.length = 1;
+        s.length.set(1);
         assert!(!s.need_finish());
-        s.length = 0;
+        s.length.set(0);
         for bit in [
             DESTROYED,
             FINISHED,
@@ -166,10 +228,10 @@ mod tests {
 
     #[test]
     fn first_error_wins() {
-        let mut s: State<()> = State::new(CONSTRUCTED, 16);
+        let s: State<()> = State::new(CONSTRUCTED, 16);
         s.record_error(&Error::custom("E1", "one"));
         s.record_error(&Error::custom("E2", "two"));
-        assert_eq!(s.errored.as_ref().unwrap().code().as_str(), "E1");
+        assert_eq!(s.errored().unwrap().code().as_str(), "E1");
         assert!(!s.writable());
     }
 }

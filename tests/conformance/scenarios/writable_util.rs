@@ -169,6 +169,10 @@ impl<T: 'static> Sink<T> for FnSink<T> {
         }
     }
 
+    fn has_destroy(&self) -> bool {
+        self.destroy.is_some()
+    }
+
     fn construct(&mut self, cb: ConstructCallback) {
         (self.construct.as_mut().expect("has_construct"))(cb);
     }

@@ -662,8 +662,11 @@ fn x07() -> Vec<String> {
     env.finish()
 }
 
+/// One step of `series`: runs, then calls the continuation it is given.
+type Step = Box<dyn FnOnce(Box<dyn FnOnce()>)>;
+
 /// Runs `drain_loop` cases one after another (scenarios.js `series`).
-fn series(steps: Vec<Box<dyn FnOnce(Box<dyn FnOnce()>)>>) {
+fn series(steps: Vec<Step>) {
     let mut steps = steps;
     if steps.is_empty() {
         return;
@@ -684,7 +687,7 @@ fn x08() -> Vec<String> {
         ("G", 999, 1, 1000),
         ("H", 5000, 10, 16384),
     ];
-    let steps: Vec<Box<dyn FnOnce(Box<dyn FnOnce()>)>> = cases
+    let steps: Vec<Step> = cases
         .into_iter()
         .map(|(l, n, c, h)| {
             let (t, lp) = (env.t.clone(), env.h.clone());
@@ -698,7 +701,7 @@ fn x08() -> Vec<String> {
                     Chunk::from_bytes(vec![b'x'; c]),
                     next,
                 );
-            }) as Box<dyn FnOnce(Box<dyn FnOnce()>)>
+            }) as Step
         })
         .collect();
     series(steps);

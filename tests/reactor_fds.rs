@@ -1,0 +1,37 @@
+//! The loop's own fds: created close-on-exec, closed when the loop and its handles go.
+//! One test in its own binary, so no other thread opens fds while it counts them.
+
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use nodestream::{EventLoop, PostAction};
+use rustix::io::{fcntl_getfd, FdFlags};
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+#[test]
+fn a_loop_holds_three_cloexec_fds_and_closes_them_when_dropped() {
+    let before = open_fds();
+    {
+        let lp = EventLoop::new().unwrap();
+        // epoll instance, its registry clone (the fd lent to hosts), the waker's eventfd.
+        assert_eq!(open_fds(), before + 3);
+        assert!(fcntl_getfd(lp.as_fd()).unwrap().contains(FdFlags::CLOEXEC));
+        let h = lp.handle();
+        let (_tx, mut rx) = mio::unix::pipe::new().unwrap();
+        let id = h
+            .register(&mut rx, mio::Interest::READABLE, |_| PostAction::Continue)
+            .unwrap();
+        h.set_timeout(Duration::from_millis(1), || {});
+        lp.run_for(Duration::from_millis(5)).unwrap();
+        h.deregister(id, &mut rx).unwrap();
+        // A handle that outlives the loop keeps the state (and its fds) until it goes.
+        let remote = lp.remote();
+        drop(lp);
+        assert!(remote.is_closed());
+        drop(h);
+    }
+    assert_eq!(open_fds(), before);
+}

@@ -1,0 +1,150 @@
+//! Steady-state writes allocate nothing beyond the chunk's own buffer.
+//!
+//! A counting global allocator (per thread, so parallel tests do not disturb each other)
+//! measures allocations made during a burst of writes, after a warm-up has grown the
+//! stream's queues to their working size.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use bytes::Bytes;
+use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::EventLoop;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> usize {
+    ALLOCS.with(Cell::get)
+}
+
+/// Completes every write at once and counts bytes.
+struct SyncSink(Rc<Cell<usize>>);
+
+impl Sink for SyncSink {
+    fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+        self.0.set(self.0.get() + chunk.len());
+        cb.ok();
+    }
+}
+
+/// Keeps the in-flight write's token for the test to complete by hand.
+struct HeldSink(Rc<RefCell<Option<WriteCallback>>>, Rc<Cell<usize>>);
+
+impl Sink for HeldSink {
+    fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+        self.1.set(self.1.get() + chunk.len());
+        *self.0.borrow_mut() = Some(cb);
+    }
+}
+
+#[test]
+fn shared_chunks_into_a_sync_sink_allocate_nothing() {
+    let lp = EventLoop::new().unwrap();
+    let bytes = Rc::new(Cell::new(0));
+    let w = Writable::new(
+        &lp.handle(),
+        SyncSink(bytes.clone()),
+        WritableOptions::new(),
+    );
+    let chunk = Bytes::from(vec![7u8; 100]);
+    for _ in 0..100 {
+        assert!(w.write(chunk.clone()));
+    }
+    let before = allocs();
+    for _ in 0..100_000 {
+        assert!(w.write(chunk.clone()));
+    }
+    assert_eq!(allocs() - before, 0, "allocations during 100k writes");
+    assert_eq!(bytes.get(), 100_100 * 100);
+    lp.run().unwrap();
+}
+
+#[test]
+fn owned_vec_chunks_cost_only_their_own_buffer() {
+    let lp = EventLoop::new().unwrap();
+    let bytes = Rc::new(Cell::new(0));
+    let w = Writable::new(
+        &lp.handle(),
+        SyncSink(bytes.clone()),
+        WritableOptions::new(),
+    );
+    for _ in 0..100 {
+        w.write(vec![1u8; 64]);
+    }
+    let before = allocs();
+    for _ in 0..10_000 {
+        // `vec!` allocates the chunk's buffer; handing it over must add nothing.
+        w.write(vec![1u8; 64]);
+    }
+    assert_eq!(
+        allocs() - before,
+        10_000,
+        "one allocation per write: the Vec itself"
+    );
+    lp.run().unwrap();
+}
+
+#[test]
+fn buffered_writes_behind_a_slow_sink_allocate_nothing_once_warm() {
+    let lp = EventLoop::new().unwrap();
+    let held = Rc::new(RefCell::new(None));
+    let bytes = Rc::new(Cell::new(0));
+    let w = Writable::new(
+        &lp.handle(),
+        HeldSink(held.clone(), bytes.clone()),
+        WritableOptions::new().high_water_mark(1 << 20),
+    );
+    let chunk = Bytes::from_static(&[b'x'; 100]);
+    // One round: one write in flight, 63 queued behind it, then complete them all.
+    let round = |w: &Writable| {
+        for _ in 0..64 {
+            w.write(chunk.clone());
+        }
+        loop {
+            let cb = held.borrow_mut().take();
+            match cb {
+                Some(cb) => cb.ok(),
+                None => break,
+            }
+        }
+    };
+    round(&w);
+    round(&w);
+    let before = allocs();
+    for _ in 0..1000 {
+        round(&w);
+    }
+    assert_eq!(allocs() - before, 0, "allocations during 64k queued writes");
+    assert_eq!(bytes.get(), 1002 * 64 * 100);
+    assert_eq!(w.writable_length(), 0);
+    drop(w);
+    lp.run().unwrap();
+}
