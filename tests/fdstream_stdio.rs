@@ -23,8 +23,13 @@ fn expected() -> String {
 
 fn child() -> Command {
     let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args(["stdout_writer_role", "--exact", "--test-threads=1", "--quiet"])
-        .env(ROLE, "1");
+    c.args([
+        "stdout_writer_role",
+        "--exact",
+        "--test-threads=1",
+        "--quiet",
+    ])
+    .env(ROLE, "1");
     c
 }
 

@@ -23,7 +23,10 @@ fn n01_client_writes_before_connect_and_end_sends_fin() {
         let server = listen_tcp(&h, "127.0.0.1:0".parse().unwrap(), move |sock: Socket| {
             let l = sl.clone();
             sock.readable.on(DATA, move |c: &Chunk| {
-                l.push(format!("data {}", String::from_utf8_lossy(c.as_bytes().unwrap())))
+                l.push(format!(
+                    "data {}",
+                    String::from_utf8_lossy(c.as_bytes().unwrap())
+                ))
             });
             let l = sl.clone();
             sock.readable.on(END, move |_: &()| l.push("end"));
@@ -36,7 +39,9 @@ fn n01_client_writes_before_connect_and_end_sends_fin() {
         let client = connect_tcp(&h, addr).unwrap();
         let log = Log::default();
         let l = log.clone();
-        client.writable.on("connect", move |_: &()| l.push("connect"));
+        client
+            .writable
+            .on("connect", move |_: &()| l.push("connect"));
         let l = log.clone();
         client.writable.on(READY, move |_| l.push("ready"));
         let l = log.clone();
@@ -44,14 +49,25 @@ fn n01_client_writes_before_connect_and_end_sends_fin() {
         let l = log.clone();
         client.readable.on(END, move |_: &()| l.push("end"));
         client.readable.resume();
-        log.push(format!("write -> {}", client.writable.write_cb("hello", log.cb("write-cb"))));
+        log.push(format!(
+            "write -> {}",
+            client.writable.write_cb("hello", log.cb("write-cb"))
+        ));
         client.writable.end_cb(log.cb("end-cb"));
         let s = server.clone();
         client.readable.on(END, move |_: &()| s.close());
         lp.run().unwrap();
         assert_eq!(
             log.get(),
-            ["write -> true", "write-cb null", "connect", "ready", "end-cb null", "finish", "end"]
+            [
+                "write -> true",
+                "write-cb null",
+                "connect",
+                "ready",
+                "end-cb null",
+                "finish",
+                "end"
+            ]
         );
         assert_eq!(server_log.get(), ["data hello", "end", "finish"]);
         keep.borrow_mut().clear();
@@ -72,13 +88,18 @@ fn a_refused_connect_is_an_error_then_close() {
         let client = connect_tcp(&lp.handle(), port).unwrap();
         let log = Log::default();
         let l = log.clone();
-        client.writable.on(ERROR, move |e| l.push(format!("error {}", e.code())));
+        client
+            .writable
+            .on(ERROR, move |e| l.push(format!("error {}", e.code())));
         let l = log.clone();
         client.writable.on(CLOSE, move |_| l.push("close"));
         client.readable.on(nodestream::readable::ERROR, |_| {});
         client.writable.write_cb("x", log.cb("cb"));
         lp.run().unwrap();
-        assert_eq!(log.get(), ["cb ECONNREFUSED", "error ECONNREFUSED", "close"]);
+        assert_eq!(
+            log.get(),
+            ["cb ECONNREFUSED", "error ECONNREFUSED", "close"]
+        );
         client.writable.emitter().remove_all_listeners(None);
     });
 }

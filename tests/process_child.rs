@@ -18,9 +18,9 @@ fn bytes_round_trip_through_cat_with_backpressure() {
         let child = spawn(&lp.handle(), &mut Command::new("cat")).unwrap();
         let got = Rc::new(RefCell::new(Vec::new()));
         let g = got.clone();
-        child
-            .stdout
-            .on(DATA, move |c: &Chunk| g.borrow_mut().extend_from_slice(c.as_bytes().unwrap()));
+        child.stdout.on(DATA, move |c: &Chunk| {
+            g.borrow_mut().extend_from_slice(c.as_bytes().unwrap())
+        });
         let ended = Rc::new(std::cell::Cell::new(false));
         let e = ended.clone();
         child.stdout.on(END, move |_: &()| e.set(true));

@@ -76,6 +76,9 @@ struct Parked {
     final_cb: Option<FinalCallback>,
 }
 
+/// Destroys the stream (with an error, or without when the other side has it).
+type FailHook = Rc<dyn Fn(Option<Error>)>;
+
 /// The state the sink, the loop registration and the public handle share.
 pub(crate) struct Core {
     lp: LoopHandle,
@@ -92,7 +95,7 @@ pub(crate) struct Core {
     shutdown_on_final: bool,
     /// Destroys the stream with an error nothing else can carry (a failed connect with no
     /// write pending). Holds the stream: cleared when the fd is closed.
-    on_fail: RefCell<Option<Rc<dyn Fn(Option<Error>)>>>,
+    on_fail: RefCell<Option<FailHook>>,
 }
 
 impl Core {
@@ -396,6 +399,10 @@ impl Sink for FdSink {
         self.core.shutdown_on_final
     }
 
+    fn has_destroy(&self) -> bool {
+        true
+    }
+
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         let (inflight, closed) = self.core.close();
         if let Some(inflight) = inflight {
@@ -476,12 +483,12 @@ impl FdWritable {
     /// use nodestream::{EventLoop, WritableOptions};
     ///
     /// let lp = EventLoop::new()?;
-    /// let (r, w) = std::io::pipe()?;
+    /// let (r, w) = rustix::pipe::pipe()?;
     /// let out = FdWritable::new(&lp.handle(), w, WritableOptions::new()).unwrap();
     /// out.end_with("hello");
     /// lp.run().unwrap();
     /// let mut got = String::new();
-    /// std::io::Read::read_to_string(&mut { r }, &mut got)?;
+    /// std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut got)?;
     /// assert_eq!(got, "hello");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -706,7 +713,7 @@ impl FdWritable {
                 .and_then(|p| p.write.as_ref().map(|(c, _)| c.len() as u64))
                 .unwrap_or(0);
             let ordinal = q.received + parked + self.writable.writable_buffer_len() as u64;
-            debug_assert!(q.attachments.back().is_none_or(|a| a.ordinal < ordinal));
+            debug_assert!(q.attachments.back().map_or(true, |a| a.ordinal < ordinal));
             q.attachments.push_back(Attachment {
                 ordinal,
                 fds: fds.into(),
