@@ -306,6 +306,25 @@ fn p08_legacy_pipe_dest_not_writable() -> Vec<String> {
     t.take()
 }
 
+/// Node's `Writable#pipe` (inherited from legacy Stream) destroys the stream with
+/// ERR_STREAM_CANNOT_PIPE. nodestream's `Writable` has no `pipe()`: `w.pipe(&dest)` does
+/// not compile, so the rest of the scenario runs with nothing destroyed.
+fn p09_writable_pipe_error() -> Vec<String> {
+    let t = Trace::new();
+    let el = EventLoop::new().unwrap();
+    let lp = el.handle();
+    let w = sink(&t, &lp, false, WritableOptions::default());
+    let t2 = t.clone();
+    w.on("error", move |e: &Error| tlog!(t2, "w:error", errc(e)));
+    let t2 = t.clone();
+    w.on("close", move |_: &()| tlog!(t2, "w:close"));
+    let _dest = sink(&t, &lp, false, WritableOptions::default());
+    // w.pipe(&_dest): no such method.
+    tlog!(t, "sync-end", "destroyed", w.destroyed());
+    run(&el, &t);
+    t.take()
+}
+
 fn p10_readable_pipe_end_false() -> Vec<String> {
     let t = Trace::new();
     let el = EventLoop::new().unwrap();
@@ -382,6 +401,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "p08-legacy-pipe-dest-not-writable",
         run: p08_legacy_pipe_dest_not_writable,
+    },
+    Scenario {
+        name: "p09-writable-pipe-error",
+        run: p09_writable_pipe_error,
     },
     Scenario {
         name: "p10-readable-pipe-end-false",
