@@ -97,14 +97,14 @@ pub fn in_child() -> bool {
     std::env::var_os(CHILD_ENV).is_some()
 }
 
-/// Runs the test `name` (its full path in this binary, e.g. `emfile_child`) in a child
-/// process of this test binary, with [`CHILD_ENV`] set, and asserts it passed. The child
-/// test must return at once when `!in_child()`, so a normal run of the suite only reaches
-/// it through here.
+/// Runs the `#[ignore]`d test `name` (its full path in this binary, e.g. `child_emfile`)
+/// in a child process of this test binary, with [`CHILD_ENV`] set, and asserts it passed.
+/// The child test returns at once when `!in_child()`, so even `--ignored` runs of the
+/// suite only do its work through here.
 pub fn run_child(name: &str) {
     let exe = std::env::current_exe().expect("current_exe");
     let out = Command::new(exe)
-        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .args([name, "--exact", "--ignored", "--test-threads=1", "--nocapture"])
         .env(CHILD_ENV, "1")
         .output()
         .expect("spawn child test process");

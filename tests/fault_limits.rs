@@ -1,0 +1,202 @@
+//! `EMFILE`: the process at its descriptor limit (`RLIMIT_NOFILE` lowered in a child
+//! process, every free number below it taken). Receiving descriptors then fails with a
+//! clear error on that connection only (`ERR_FD_TRUNCATED`: the kernel dropped them,
+//! `MSG_CTRUNC`), accepting a connection fails without taking the loop down, and in both
+//! cases the loop keeps serving the other streams, loses no byte of them and leaks no fd.
+
+mod support;
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::rc::Rc;
+
+use nodestream::fdpass::send_with_fds;
+use nodestream::fdstream::{listen_unix, ReceiveOptions, Socket};
+use nodestream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::{Error, EventLoop, LoopHandle};
+use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+use support::{data, fd_count, in_child, FdCheck};
+
+/// Lowers the soft limit to one above the highest open fd and takes every free number
+/// below it, so that no new descriptor can be made. Returns the holders and the saved
+/// limit; [`lift`] undoes it.
+fn at_the_limit() -> (Vec<OwnedFd>, Rlimit) {
+    let highest = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
+        .max()
+        .unwrap();
+    let mut holders = Vec::new();
+    loop {
+        let fd = rustix::fs::open(
+            "/dev/null",
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .unwrap();
+        if fd.as_raw_fd() as u64 > highest {
+            break;
+        }
+        holders.push(fd);
+    }
+    let saved = getrlimit(Resource::Nofile);
+    setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: Some(highest + 1),
+            maximum: saved.maximum,
+        },
+    )
+    .unwrap();
+    let probe = rustix::fs::open("/dev/null", rustix::fs::OFlags::RDONLY, rustix::fs::Mode::empty());
+    assert_eq!(probe.err(), Some(rustix::io::Errno::MFILE), "not at the limit");
+    (holders, saved)
+}
+
+fn lift(holders: Vec<OwnedFd>, saved: Rlimit) {
+    drop(holders);
+    setrlimit(Resource::Nofile, saved).unwrap();
+}
+
+/// Another stream on the same loop: a pipe fed by a thread with `n` bytes. The thread
+/// keeps its end open (no fd number comes free at the limit) until `release` is sent.
+struct Bystander {
+    r: Readable,
+    got: Rc<RefCell<Vec<u8>>>,
+    log: Rc<RefCell<Vec<String>>>,
+    release: std::sync::mpsc::Sender<()>,
+    writer: std::thread::JoinHandle<()>,
+}
+
+fn bystander(lp: &LoopHandle, n: usize) -> Bystander {
+    let (rx, tx) = support::pipe();
+    let r = Readable::from_fd(lp, rx, ReadableOptions::default()).unwrap();
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let g = got.clone();
+    r.on("data", move |c: &Chunk| g.borrow_mut().extend_from_slice(c.as_bytes().unwrap()));
+    let log = Rc::new(RefCell::new(Vec::new()));
+    for ev in ["end", "close"] {
+        let l = log.clone();
+        r.on(ev, move |_: &()| l.borrow_mut().push(ev.to_string()));
+    }
+    let (release, wait) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        let mut f = std::fs::File::from(tx);
+        for chunk in data(5, n).chunks(7919) {
+            f.write_all(chunk).unwrap();
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        let _ = wait.recv();
+    });
+    Bystander { r, got, log, release, writer }
+}
+
+const N: usize = 1 << 20;
+
+#[test]
+#[ignore = "child process entry; run by emfile_while_receiving_fds_fails_that_connection_only"]
+fn child_emfile_receiving_fds() {
+    if !in_child() {
+        return;
+    }
+    let el = EventLoop::new().unwrap();
+    let lp = el.handle();
+    let (ours, peer) = UnixStream::pair().unwrap();
+    let s = Socket::from_fd_with(&lp, OwnedFd::from(ours), ReceiveOptions::default()).unwrap();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let l = log.clone();
+    s.readable.on("data", move |c: &Chunk| {
+        l.borrow_mut().push(format!("data {}", c.as_bytes().unwrap().len()))
+    });
+    let l = log.clone();
+    s.readable.on("error", move |e: &Error| l.borrow_mut().push(format!("error {}", e.code())));
+    let l = log.clone();
+    s.readable.on("close", move |_: &()| l.borrow_mut().push("close".into()));
+    let other = bystander(&lp, N);
+    let (r, w) = support::pipe();
+    let before = fd_count();
+    let (holders, saved) = at_the_limit();
+    send_with_fds(&peer, b"xyz", &[r.as_fd(), w.as_fd()]).unwrap();
+    // At the limit the whole time: the failing connection, and the bystander served.
+    while other.got.borrow().len() < N || log.borrow().len() < 2 {
+        el.run_once().unwrap();
+    }
+    lift(holders, saved);
+    other.release.send(()).unwrap();
+    el.run().unwrap();
+    other.writer.join().unwrap();
+    assert_eq!(*log.borrow(), ["error ERR_FD_TRUNCATED", "close"]);
+    // The other stream lost nothing.
+    assert!(*other.got.borrow() == data(5, N), "bystander bytes differ");
+    assert_eq!(*other.log.borrow(), ["end", "close"]);
+    drop((s, other.r, peer));
+    // Nothing the kernel tried to hand us stayed open. Closed since `before`: the socket
+    // and its dup, the peer, both ends of the bystander's pipe.
+    assert_eq!(fd_count(), before - 5);
+    drop((r, w, el));
+}
+
+#[test]
+fn emfile_while_receiving_fds_fails_that_connection_only() {
+    let _check = FdCheck::start();
+    support::run_child("child_emfile_receiving_fds");
+}
+
+#[test]
+#[ignore = "child process entry; run by emfile_while_accepting_keeps_the_loop_serving"]
+fn child_emfile_accepting() {
+    if !in_child() {
+        return;
+    }
+    let el = EventLoop::new().unwrap();
+    let lp = el.handle();
+    let dir = std::env::temp_dir().join(format!("nodestream-emfile-{}", std::process::id()));
+    let _ = std::fs::remove_file(&dir);
+    let accepted = Rc::new(RefCell::new(Vec::new()));
+    let a = accepted.clone();
+    let server = listen_unix(&lp, &dir, move |sock: Socket| a.borrow_mut().push(sock)).unwrap();
+    // Client sockets made before the limit; they connect at it.
+    let c1 = rustix::net::socket_with(
+        rustix::net::AddressFamily::UNIX,
+        rustix::net::SocketType::STREAM,
+        rustix::net::SocketFlags::CLOEXEC,
+        None,
+    )
+    .unwrap();
+    let other = bystander(&lp, N);
+    let (holders, saved) = at_the_limit();
+    let addr = rustix::net::SocketAddrUnix::new(&dir).unwrap();
+    rustix::net::connect(&c1, &addr).unwrap();
+    // The bystander is served while the server cannot accept.
+    while other.got.borrow().len() < N {
+        el.run_once().unwrap();
+    }
+    assert!(accepted.borrow().is_empty(), "accepted at the limit?");
+    lift(holders, saved);
+    other.release.send(()).unwrap();
+    other.writer.join().unwrap();
+    assert!(*other.got.borrow() == data(5, N), "bystander bytes differ");
+    // Room again: the next connection's edge gets both accepted.
+    let c2 = UnixStream::connect(&dir).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while accepted.borrow().len() < 2 && std::time::Instant::now() < deadline {
+        el.run_for(std::time::Duration::from_millis(10)).unwrap();
+    }
+    assert_eq!(accepted.borrow().len(), 2, "the pending connection was not accepted");
+    server.close();
+    for s in accepted.borrow().iter() {
+        s.destroy();
+    }
+    accepted.borrow_mut().clear();
+    el.run().unwrap();
+    assert_eq!(*other.log.borrow(), ["end", "close"]);
+    drop((c1, c2, other.r, server, el));
+}
+
+#[test]
+fn emfile_while_accepting_keeps_the_loop_serving() {
+    let _check = FdCheck::start();
+    support::run_child("child_emfile_accepting");
+}
