@@ -11,7 +11,6 @@
 
 mod support;
 
-use std::any::Any;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::sync::mpsc;
@@ -23,14 +22,17 @@ use nodestream::EventLoop;
 use support::FdCheck;
 
 /// Runs `body` (which builds streams on the loop it is given) and then `run()`, on its own
-/// thread; fails if `run()` has not returned within five seconds.
-fn run_returns(body: impl FnOnce(&EventLoop) -> Box<dyn Any> + Send + 'static) {
+/// thread; fails if `run()` has not returned within five seconds. Then destroys the
+/// streams (the cleanup `body` returned) and checks that no descriptor is left.
+fn run_returns(body: impl FnOnce(&EventLoop) -> Box<dyn FnOnce()> + Send + 'static) {
     let (tx, rx) = mpsc::channel();
     let t = std::thread::spawn(move || {
         let el = EventLoop::new().unwrap();
-        let streams = body(&el);
+        let cleanup = body(&el);
         el.run().unwrap();
-        drop(streams);
+        // What a program does with a stream it is done with: destroy it.
+        cleanup();
+        el.run().unwrap();
         drop(el);
         let _ = tx.send(());
     });
@@ -49,7 +51,9 @@ fn an_unconsumed_fd_readable_at_eof_lets_the_loop_exit() {
         drop(tx);
         let r = Readable::from_fd(&el.handle(), rx, ReadableOptions::default()).unwrap();
         // Nobody reads: the stream stays paused with its end buffered.
-        Box::new(r)
+        Box::new(move || {
+            r.destroy(None);
+        })
     });
 }
 
@@ -60,6 +64,6 @@ fn an_unconsumed_unix_socket_at_eof_lets_the_loop_exit() {
         let (ours, peer) = UnixStream::pair().unwrap();
         drop(peer);
         let s = Socket::from_fd(&el.handle(), OwnedFd::from(ours)).unwrap();
-        Box::new(s)
+        Box::new(move || s.destroy())
     });
 }
