@@ -185,6 +185,9 @@ impl RecvState {
                 }
                 Step::Eof => {
                     self.eof.set(true);
+                    // Reading is over: like libuv's handle after EOF, the fd no longer keeps
+                    // the loop alive, consumed or not.
+                    self.set_reading(false);
                     self.maybe_ready.set(false);
                     stream.push(None);
                     return PostAction::Continue;
