@@ -1,6 +1,6 @@
 //! Random chunk sizes through a real pipe: a writer on the loop writes the data in chunks
-//! of random sizes (partial writes resumed on readiness), the fd-backed Readable on the
-//! other end is read in paused mode with `read(n)` of random sizes. Everything read equals
+//! of random sizes (the `FdWritable` with backpressure, or a raw write funnel with partial
+//! writes resumed on readiness), the fd-backed Readable on the other end is read in paused mode with `read(n)` of random sizes. Everything read equals
 //! everything written (length, checksum and bytes), `'end'` comes once after the last byte,
 //! then `'close'`, and no fd is left open.
 //!
@@ -16,7 +16,9 @@ use std::rc::Rc;
 
 use mio::unix::pipe::Sender;
 use nodestream::readable::{Chunk, Readable, ReadableOptions};
-use nodestream::{Error, EventLoop, LoopHandle, PostAction};
+use nodestream::events::{CLOSE, DRAIN, ERROR};
+use nodestream::fdstream::FdWritable;
+use nodestream::{Error, EventLoop, LoopHandle, PostAction, WritableOptions};
 use proptest::prelude::*;
 use support::{data, fnv, FdCheck, FNV_START};
 
@@ -66,12 +68,54 @@ fn raw_writer(lp: &LoopHandle, tx: OwnedFd, data: Rc<Vec<u8>>, sizes: Vec<usize>
     .expect("register writer");
 }
 
+/// Writes `data` through an `FdWritable` in chunks of the given sizes (cycled), with
+/// backpressure: write until `false`, resume on `'drain'`; `end()` after the last chunk.
+fn fd_writer(lp: &LoopHandle, tx: OwnedFd, data: Rc<Vec<u8>>, sizes: Vec<usize>) {
+    let w = FdWritable::new(lp, tx, WritableOptions::new()).expect("FdWritable");
+    let pos = Rc::new(Cell::new(0usize));
+    let k = Rc::new(Cell::new(0usize));
+    let pump: Rc<dyn Fn()> = {
+        let w = w.clone();
+        Rc::new(move || loop {
+            let p = pos.get();
+            if p == data.len() {
+                w.end();
+                return;
+            }
+            let n = sizes[k.get() % sizes.len()].min(data.len() - p);
+            k.set(k.get() + 1);
+            pos.set(p + n);
+            if !w.write(data[p..p + n].to_vec()) {
+                return;
+            }
+        })
+    };
+    let weak = Rc::downgrade(&pump);
+    w.on(DRAIN, move |_| {
+        if let Some(p) = weak.upgrade() {
+            p()
+        }
+    });
+    // Held by the stream until it closes (no cycle through 'drain').
+    let keep = RefCell::new(Some(pump.clone()));
+    w.on(CLOSE, move |_| drop(keep.borrow_mut().take()));
+    w.on(ERROR, move |err: &Error| panic!("writer error {err}"));
+    pump();
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Writer {
+    Raw,
+    Fd,
+}
+
 struct Outcome {
     read: Vec<u8>,
     events: Vec<String>,
 }
 
 fn run_pipe(
+    writer: Writer,
     total: usize,
     seed: u64,
     write_sizes: Vec<usize>,
@@ -84,7 +128,10 @@ fn run_pipe(
     let (rx, tx) = support::pipe();
     rustix::pipe::fcntl_setpipe_size(&tx, pipe_size).expect("F_SETPIPE_SZ");
     let bytes = Rc::new(data(seed, total));
-    raw_writer(&lp, tx, bytes, write_sizes);
+    match writer {
+        Writer::Raw => raw_writer(&lp, tx, bytes, write_sizes),
+        Writer::Fd => fd_writer(&lp, tx, bytes, write_sizes),
+    }
 
     let r = Readable::from_fd(&lp, rx, ReadableOptions::default().high_water_mark(hwm))
         .expect("from_fd");
@@ -150,10 +197,11 @@ proptest! {
         read_sizes in prop::collection::vec(prop_oneof![1usize..16, 16usize..5000, 5000usize..200_000], 1..8),
         pipe_size in prop_oneof![Just(4096usize), Just(16384), Just(65536)],
         hwm in prop_oneof![Just(1usize), 1usize..1024, Just(16384), 16384usize..200_000],
+        writer in prop_oneof![Just(Writer::Raw), Just(Writer::Fd)],
     ) {
         let check = FdCheck::start();
         let expected = data(seed, total);
-        let out = run_pipe(total, seed, write_sizes, read_sizes, pipe_size, hwm);
+        let out = run_pipe(writer, total, seed, write_sizes, read_sizes, pipe_size, hwm);
         prop_assert_eq!(out.read.len(), total);
         prop_assert_eq!(fnv(FNV_START, &out.read), fnv(FNV_START, &expected));
         prop_assert!(out.read == expected, "bytes differ");
