@@ -68,7 +68,10 @@ fn raise_nofile() {
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// One writer: `total` bytes of pair `pair`'s pattern, in CHUNK writes, with backpressure.
@@ -127,7 +130,9 @@ fn start_reader(lp: &LoopHandle, fd: OwnedFd, pair: usize, totals: Rc<Totals>) {
         t.bytes.set(t.bytes.get() + b.len());
         t.events.set(t.events.get() + 1);
     });
-    r.on("end", move |_: &()| totals.ended.set(totals.ended.get() + 1));
+    r.on("end", move |_: &()| {
+        totals.ended.set(totals.ended.get() + 1)
+    });
 }
 
 fn many_streams(pairs: usize, total: usize) -> (Duration, usize, usize) {
@@ -186,7 +191,9 @@ fn busy_beside_idle(idle: usize, chunks: usize) -> f64 {
     let mut idles = Vec::with_capacity(idle);
     for _ in 0..idle {
         let fd = quiet.try_clone().expect("dup");
-        idles.push(Readable::from_fd(&lp, OwnedFd::from(fd), ReadableOptions::default()).expect("idle"));
+        idles.push(
+            Readable::from_fd(&lp, OwnedFd::from(fd), ReadableOptions::default()).expect("idle"),
+        );
         idles.last().unwrap().on("data", |_: &Chunk| {});
     }
     // The busy stream: a ping-pong inside the loop. Each 'data' event on the reading end
@@ -227,7 +234,11 @@ fn main() {
     raise_nofile();
     let pairs = env_usize("LOAD_PAIRS", 5_000);
     let total = env_usize("LOAD_BYTES", 1 << 30);
-    println!("machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), std::env::consts::ARCH);
+    println!(
+        "machine: {} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::env::consts::ARCH
+    );
     let (rss0, _) = rss_kib();
     let (took, moved, events) = many_streams(pairs, total);
     let (rss1, peak) = rss_kib();
@@ -242,8 +253,14 @@ fn main() {
     println!("RSS: start {rss0} KiB, end {rss1} KiB, peak {peak} KiB");
     let raw = raw_baseline(moved);
     let raw_gbps = moved as f64 / raw.as_secs_f64() / 1e9;
-    println!("raw baseline (one socketpair, blocking write/read threads): {:.2} s, {raw_gbps:.2} GB/s", raw.as_secs_f64());
-    println!("ratio rust/raw (time): {:.2}", took.as_secs_f64() / raw.as_secs_f64());
+    println!(
+        "raw baseline (one socketpair, blocking write/read threads): {:.2} s, {raw_gbps:.2} GB/s",
+        raw.as_secs_f64()
+    );
+    println!(
+        "ratio rust/raw (time): {:.2}",
+        took.as_secs_f64() / raw.as_secs_f64()
+    );
 
     let chunks = env_usize("LOAD_EVENTS", 50_000);
     let mut best = [f64::MAX; 2];
@@ -252,7 +269,13 @@ fn main() {
             best[k] = best[k].min(busy_beside_idle(idle, chunks));
         }
     }
-    println!("time per event, 1 busy stream + 100 idle: {:.0} ns", best[0]);
-    println!("time per event, 1 busy stream + 10,000 idle: {:.0} ns", best[1]);
+    println!(
+        "time per event, 1 busy stream + 100 idle: {:.0} ns",
+        best[0]
+    );
+    println!(
+        "time per event, 1 busy stream + 10,000 idle: {:.0} ns",
+        best[1]
+    );
     println!("ratio 10000/100 idle: {:.2}", best[1] / best[0]);
 }

@@ -11,7 +11,7 @@
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::rc::Rc;
@@ -23,12 +23,16 @@ use nodestream::EventLoop;
 /// Client mode: connect to `path` and send a pipe's read end with one byte.
 fn client(path: &str) -> std::io::Result<()> {
     let sock = UnixStream::connect(path)?;
-    let (r, mut w) = std::io::pipe()?;
+    let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    let mut w = std::fs::File::from(w);
     w.write_all(b"hello through a passed pipe\n")?;
     drop(w);
     if let Err(e) = send_with_fds(&sock, b"!", &[r.as_fd()]) {
         // A refused client finds the connection closed (EPIPE or ECONNRESET).
-        println!("client uid {}: the server hung up ({e})", rustix::process::getuid().as_raw());
+        println!(
+            "client uid {}: the server hung up ({e})",
+            rustix::process::getuid().as_raw()
+        );
         return Ok(());
     }
     // Wait for the server to hang up.
@@ -74,11 +78,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sock.readable.on(FD, move |p: &PassedFd| {
             let Some(fd) = p.take() else { return };
             let mut text = String::new();
-            std::fs::File::from(OwnedFd::from(fd)).read_to_string(&mut text).unwrap();
+            std::fs::File::from(fd).read_to_string(&mut text).unwrap();
             print!("read through the passed fd: {text}");
             a.borrow_mut().push(text);
         });
-        sock.readable.on("data", |_: &nodestream::readable::Chunk| {});
+        sock.readable
+            .on("data", |_: &nodestream::readable::Chunk| {});
         let s = sock.clone();
         sock.readable.on(FD, move |_: &PassedFd| s.destroy());
         c.borrow_mut().push(sock);
@@ -86,7 +91,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let exe = std::env::current_exe()?;
     let p = path.to_str().unwrap().to_string();
-    let mut children = vec![std::process::Command::new(&exe).args(["client", &p]).spawn()?];
+    let mut children = vec![std::process::Command::new(&exe)
+        .args(["client", &p])
+        .spawn()?];
     if me == 0 {
         // Let `nobody` reach the socket.
         use std::os::unix::fs::PermissionsExt;

@@ -33,7 +33,10 @@ fn rss_kib() -> u64 {
 }
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Opens `n` socket streams in pairs (`n / 2` connections), writes 100 bytes each way,
@@ -46,8 +49,9 @@ fn streams_batch(el: &EventLoop, n: usize) -> usize {
         let (a, b) = unix_pair(&lp).expect("unix_pair");
         for s in [&a, &b] {
             let by = bytes.clone();
-            s.readable
-                .on("data", move |c: &Chunk| by.set(by.get() + c.as_bytes().map_or(0, <[u8]>::len)));
+            s.readable.on("data", move |c: &Chunk| {
+                by.set(by.get() + c.as_bytes().map_or(0, <[u8]>::len))
+            });
             let cl = closed.clone();
             s.readable.on("close", move |_: &()| cl.set(cl.get() + 1));
             s.writable.end_with(vec![7u8; 100]);
@@ -94,7 +98,8 @@ fn fds_batch(el: &EventLoop, n: usize) -> usize {
         }
     });
     let keep = RefCell::new(Some(pump.clone()));
-    tx.writable.on(CLOSE, move |_| drop(keep.borrow_mut().take()));
+    tx.writable
+        .on(CLOSE, move |_| drop(keep.borrow_mut().take()));
     pump();
     drop(pump);
     el.run().expect("run");
@@ -139,7 +144,10 @@ fn main() {
     let mut ok = true;
     // The loop itself was dropped: its three descriptors are gone too.
     if fd1 + 3 != fd0 {
-        println!("FAIL: descriptor count {fd0} -> {fd1} (expected {})", fd0 - 3);
+        println!(
+            "FAIL: descriptor count {fd0} -> {fd1} (expected {})",
+            fd0 - 3
+        );
         ok = false;
     }
     if rss1 > rss_warm + 16 * 1024 {

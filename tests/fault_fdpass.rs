@@ -19,15 +19,12 @@ use nodestream::{Error, EventLoop};
 use support::{is_cloexec, same_file, FdCheck};
 
 type Log = Rc<RefCell<Vec<String>>>;
+/// The socket, its event log, the descriptors its `'fd'` listener took, its bytes.
+type Receiver = (Socket, Log, Rc<RefCell<Vec<OwnedFd>>>, Rc<RefCell<Vec<u8>>>);
 
 /// A receiving socket stream on `ours`, logging `'fd'` (and keeping the descriptors it
 /// takes when `take`), `'data'` sizes, `'end'`, `'error'`, `'close'`.
-fn receiver(
-    el: &EventLoop,
-    ours: UnixStream,
-    opts: ReceiveOptions,
-    take: bool,
-) -> (Socket, Log, Rc<RefCell<Vec<OwnedFd>>>, Rc<RefCell<Vec<u8>>>) {
+fn receiver(el: &EventLoop, ours: UnixStream, opts: ReceiveOptions, take: bool) -> Receiver {
     let s = Socket::from_fd_with(&el.handle(), OwnedFd::from(ours), opts).unwrap();
     let log: Log = Rc::default();
     let kept = Rc::new(RefCell::new(Vec::new()));
@@ -36,7 +33,8 @@ fn receiver(
         let (l, k) = (log.clone(), kept.clone());
         s.readable.on(FD, move |p: &PassedFd| {
             l.borrow_mut().push(format!("fd@{}", p.offset()));
-            k.borrow_mut().push(p.take().expect("first listener takes it"));
+            k.borrow_mut()
+                .push(p.take().expect("first listener takes it"));
         });
     }
     let (l, b) = (log.clone(), bytes.clone());
@@ -47,7 +45,8 @@ fn receiver(
     });
     for ev in ["end", "close"] {
         let l = log.clone();
-        s.readable.on(ev, move |_: &()| l.borrow_mut().push(ev.to_string()));
+        s.readable
+            .on(ev, move |_: &()| l.borrow_mut().push(ev.to_string()));
     }
     let l = log.clone();
     s.readable.on("error", move |e: &Error| {
@@ -81,10 +80,17 @@ fn received_fds_are_close_on_exec_and_come_before_their_data() {
     // The descriptors come before the data chunk that carries their byte (byte 4): the
     // 'fd' events name that chunk's offset, and the chunk follows them.
     let l = log.borrow().clone();
-    let fd_at = l.iter().position(|s| s.starts_with("fd@")).expect("an fd event");
+    let fd_at = l
+        .iter()
+        .position(|s| s.starts_with("fd@"))
+        .expect("an fd event");
     let offset: usize = l[fd_at][3..].parse().unwrap();
     assert!(offset <= 4, "{l:?}");
-    assert_eq!(l[fd_at + 1], l[fd_at].clone(), "both fds before the data: {l:?}");
+    assert_eq!(
+        l[fd_at + 1],
+        l[fd_at].clone(),
+        "both fds before the data: {l:?}"
+    );
     let before: usize = l[..fd_at]
         .iter()
         .filter_map(|s| s.strip_prefix("data "))
@@ -115,7 +121,11 @@ fn a_peer_sending_253_fds_in_one_message_delivers_all_of_them() {
     assert_eq!(kept.len(), 253);
     assert!(kept.iter().all(is_cloexec));
     assert!(kept.iter().all(|f| same_file(f, &mine[0])));
-    let fds = log.borrow().iter().filter(|s| s.starts_with("fd@0")).count();
+    let fds = log
+        .borrow()
+        .iter()
+        .filter(|s| s.starts_with("fd@0"))
+        .count();
     assert_eq!(fds, 253);
     drop((kept, mine, s, el));
     check.assert_same();
@@ -185,7 +195,11 @@ fn unclaimed_fds_past_the_default_cap_fail_with_too_many_fds() {
     drop(borrowed);
     el.run().unwrap();
     let l = log.borrow().clone();
-    assert_eq!(&l[l.len() - 2..], ["error ERR_TOO_MANY_FDS", "close"], "{l:?}");
+    assert_eq!(
+        &l[l.len() - 2..],
+        ["error ERR_TOO_MANY_FDS", "close"],
+        "{l:?}"
+    );
     assert_eq!(s.unclaimed_fds(), 0);
     assert!(s.readable.destroyed());
     drop((mine, peer, s, el));
@@ -210,7 +224,11 @@ fn a_configured_cap_of_two_refuses_the_third_fd() {
     send_with_fds(&peer, b"b", &[a.as_fd()]).unwrap();
     el.run().unwrap();
     let l = log.borrow().clone();
-    assert_eq!(&l[l.len() - 2..], ["error ERR_TOO_MANY_FDS", "close"], "{l:?}");
+    assert_eq!(
+        &l[l.len() - 2..],
+        ["error ERR_TOO_MANY_FDS", "close"],
+        "{l:?}"
+    );
     drop((a, peer, s, el));
     check.assert_same();
 }
@@ -231,7 +249,6 @@ fn fds_with_no_data_are_never_delivered_and_never_leak() {
     assert!(control.push(rustix::net::SendAncillaryMessage::ScmRights(&fds)));
     let sent = rustix::net::sendmsg(&peer, &[], &mut control, rustix::net::SendFlags::empty());
     assert_eq!(sent.ok(), Some(0));
-    drop(control);
     drop(peer);
     el.run().unwrap();
     assert!(bytes.borrow().is_empty());
@@ -251,7 +268,12 @@ fn a_peer_closing_halfway_through_a_message_delivers_what_arrived() {
     let (s, log, kept, bytes) = receiver(&el, ours, ReceiveOptions::default(), true);
     let a = dev_null();
     // A 4-byte length prefix announcing 1000 bytes, 3 descriptors, then 400 bytes only.
-    send_with_fds(&peer, &1000u32.to_le_bytes(), &[a.as_fd(), a.as_fd(), a.as_fd()]).unwrap();
+    send_with_fds(
+        &peer,
+        &1000u32.to_le_bytes(),
+        &[a.as_fd(), a.as_fd(), a.as_fd()],
+    )
+    .unwrap();
     peer.write_all(&[7u8; 400]).unwrap();
     drop(peer);
     el.run().unwrap();

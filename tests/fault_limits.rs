@@ -50,8 +50,16 @@ fn at_the_limit() -> (Vec<OwnedFd>, Rlimit) {
         },
     )
     .unwrap();
-    let probe = rustix::fs::open("/dev/null", rustix::fs::OFlags::RDONLY, rustix::fs::Mode::empty());
-    assert_eq!(probe.err(), Some(rustix::io::Errno::MFILE), "not at the limit");
+    let probe = rustix::fs::open(
+        "/dev/null",
+        rustix::fs::OFlags::RDONLY,
+        rustix::fs::Mode::empty(),
+    );
+    assert_eq!(
+        probe.err(),
+        Some(rustix::io::Errno::MFILE),
+        "not at the limit"
+    );
     (holders, saved)
 }
 
@@ -75,7 +83,9 @@ fn bystander(lp: &LoopHandle, n: usize) -> Bystander {
     let r = Readable::from_fd(lp, rx, ReadableOptions::default()).unwrap();
     let got = Rc::new(RefCell::new(Vec::new()));
     let g = got.clone();
-    r.on("data", move |c: &Chunk| g.borrow_mut().extend_from_slice(c.as_bytes().unwrap()));
+    r.on("data", move |c: &Chunk| {
+        g.borrow_mut().extend_from_slice(c.as_bytes().unwrap())
+    });
     let log = Rc::new(RefCell::new(Vec::new()));
     for ev in ["end", "close"] {
         let l = log.clone();
@@ -90,7 +100,13 @@ fn bystander(lp: &LoopHandle, n: usize) -> Bystander {
         }
         let _ = wait.recv();
     });
-    Bystander { r, got, log, release, writer }
+    Bystander {
+        r,
+        got,
+        log,
+        release,
+        writer,
+    }
 }
 
 const N: usize = 1 << 20;
@@ -108,12 +124,16 @@ fn child_emfile_receiving_fds() {
     let log = Rc::new(RefCell::new(Vec::new()));
     let l = log.clone();
     s.readable.on("data", move |c: &Chunk| {
-        l.borrow_mut().push(format!("data {}", c.as_bytes().unwrap().len()))
+        l.borrow_mut()
+            .push(format!("data {}", c.as_bytes().unwrap().len()))
     });
     let l = log.clone();
-    s.readable.on("error", move |e: &Error| l.borrow_mut().push(format!("error {}", e.code())));
+    s.readable.on("error", move |e: &Error| {
+        l.borrow_mut().push(format!("error {}", e.code()))
+    });
     let l = log.clone();
-    s.readable.on("close", move |_: &()| l.borrow_mut().push("close".into()));
+    s.readable
+        .on("close", move |_: &()| l.borrow_mut().push("close".into()));
     let other = bystander(&lp, N);
     let (r, w) = support::pipe();
     let before = fd_count();
@@ -184,7 +204,11 @@ fn child_emfile_accepting() {
     while accepted.borrow().len() < 2 && std::time::Instant::now() < deadline {
         el.run_for(std::time::Duration::from_millis(10)).unwrap();
     }
-    assert_eq!(accepted.borrow().len(), 2, "the pending connection was not accepted");
+    assert_eq!(
+        accepted.borrow().len(),
+        2,
+        "the pending connection was not accepted"
+    );
     server.close();
     for s in accepted.borrow().iter() {
         s.destroy();

@@ -124,12 +124,18 @@ fn pipe_reader_process_exits_mid_stream_epipe_then_close() {
     // The kernel took at least what head read before the writes failed.
     assert!(oks * 16 * 1024 >= keep - 16 * 1024, "{oks} writes ok");
     assert!(w.destroyed() && w.closed());
-    assert_eq!(w.errored().map(|e| e.code().to_string()), Some("EPIPE".into()));
+    assert_eq!(
+        w.errored().map(|e| e.code().to_string()),
+        Some("EPIPE".into())
+    );
     drop((w, el));
     check.assert_same();
 }
 
-fn socket_reader_leaves(stream: impl Read + Send + 'static, keep: usize) -> std::thread::JoinHandle<Vec<u8>> {
+fn socket_reader_leaves(
+    stream: impl Read + Send + 'static,
+    keep: usize,
+) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut got = vec![0u8; keep];
         let mut s = stream;
@@ -193,22 +199,33 @@ fn writes_after_the_fault_fail_with_destroyed_and_emit_nothing() {
     let w = FdWritable::new(&el.handle(), tx, WritableOptions::new()).unwrap();
     let seen: Shared = Rc::default();
     let s = seen.clone();
-    w.on(ERROR, move |e: &Error| s.borrow_mut().events.push(format!("error {}", e.code())));
+    w.on(ERROR, move |e: &Error| {
+        s.borrow_mut().events.push(format!("error {}", e.code()))
+    });
     let s = seen.clone();
     w.on(CLOSE, move |_| s.borrow_mut().events.push("close".into()));
     let s = seen.clone();
     w.write_cb(&b"lost"[..], move |e| {
-        s.borrow_mut().events.push(format!("cb1 {}", e.unwrap().code()))
+        s.borrow_mut()
+            .events
+            .push(format!("cb1 {}", e.unwrap().code()))
     });
     el.run().unwrap();
     let s = seen.clone();
     assert!(!w.write_cb(&b"late"[..], move |e| {
-        s.borrow_mut().events.push(format!("cb2 {}", e.unwrap().code()))
+        s.borrow_mut()
+            .events
+            .push(format!("cb2 {}", e.unwrap().code()))
     }));
     el.run().unwrap();
     assert_eq!(
         seen.borrow().events,
-        ["cb1 EPIPE", "error EPIPE", "close", "cb2 ERR_STREAM_DESTROYED"]
+        [
+            "cb1 EPIPE",
+            "error EPIPE",
+            "close",
+            "cb2 ERR_STREAM_DESTROYED"
+        ]
     );
     drop((w, el));
     check.assert_same();

@@ -50,13 +50,19 @@ fn alarm_every(usec: i64) {
         it_value: t,
     };
     // SAFETY: `it` is a valid itimerval; the old value pointer is null.
-    assert_eq!(unsafe { libc::setitimer(libc::ITIMER_REAL, &it, std::ptr::null_mut()) }, 0);
+    let rc = unsafe { libc::setitimer(libc::ITIMER_REAL, &it, std::ptr::null_mut()) };
+    assert_eq!(rc, 0);
 }
 
 /// Writes `total` bytes in `chunk`-sized buffers into `fd` with backpressure (write until
 /// `false`, then wait for `'drain'`), under the storm; returns the checksum written and
 /// the events seen.
-fn write_under_storm(el: &EventLoop, fd: OwnedFd, total: usize, chunk: usize) -> (u64, Vec<String>) {
+fn write_under_storm(
+    el: &EventLoop,
+    fd: OwnedFd,
+    total: usize,
+    chunk: usize,
+) -> (u64, Vec<String>) {
     let w = FdWritable::new(&el.handle(), fd, WritableOptions::new()).unwrap();
     let log = Rc::new(RefCell::new(Vec::new()));
     for (name, key) in [("finish", FINISH), ("close", CLOSE)] {
@@ -64,7 +70,9 @@ fn write_under_storm(el: &EventLoop, fd: OwnedFd, total: usize, chunk: usize) ->
         w.on(key, move |_| l.borrow_mut().push(name.to_string()));
     }
     let l = log.clone();
-    w.on(ERROR, move |e: &Error| l.borrow_mut().push(format!("error {}", e.code())));
+    w.on(ERROR, move |e: &Error| {
+        l.borrow_mut().push(format!("error {}", e.code()))
+    });
     let sum = Rc::new(RefCell::new((0usize, FNV_START)));
     let pump = {
         let (w, sum) = (w.clone(), sum.clone());

@@ -24,16 +24,31 @@ fn push(log: &Log, s: impl Into<String>) {
 
 fn cb(log: &Log, name: &'static str) -> impl FnOnce(Option<Error>) + 'static {
     let l = log.clone();
-    move |e| push(&l, format!("{name} {}", e.map_or("ok".to_string(), |e| e.code().to_string())))
+    move |e| {
+        push(
+            &l,
+            format!(
+                "{name} {}",
+                e.map_or("ok".to_string(), |e| e.code().to_string())
+            ),
+        )
+    }
 }
 
 fn watch(w: &Writable, log: &Log) {
-    for (name, key) in [("drain", DRAIN), ("prefinish", PREFINISH), ("finish", FINISH), ("close", CLOSE)] {
+    for (name, key) in [
+        ("drain", DRAIN),
+        ("prefinish", PREFINISH),
+        ("finish", FINISH),
+        ("close", CLOSE),
+    ] {
         let l = log.clone();
         w.on(key, move |_| push(&l, name));
     }
     let l = log.clone();
-    w.on(ERROR, move |e: &Error| push(&l, format!("error {}", e.code())));
+    w.on(ERROR, move |e: &Error| {
+        push(&l, format!("error {}", e.code()))
+    });
 }
 
 /// Waits (briefly) for a worker thread to let go of the loop's handle, then compares.
@@ -57,13 +72,25 @@ fn dev_full_fails_every_pending_write_with_enospc_and_reports_nothing_written() 
     let log: Log = Rc::default();
     watch(&ws, &log);
     for i in 0..5 {
-        ws.write_cb(data(i, 10_000), cb(&log, ["w0", "w1", "w2", "w3", "w4"][i as usize]));
+        ws.write_cb(
+            data(i, 10_000),
+            cb(&log, ["w0", "w1", "w2", "w3", "w4"][i as usize]),
+        );
     }
     ws.end_cb(cb(&log, "end"));
     el.run().unwrap();
     assert_eq!(
         *log.borrow(),
-        ["w0 ENOSPC", "w1 ENOSPC", "w2 ENOSPC", "w3 ENOSPC", "w4 ENOSPC", "end ENOSPC", "error ENOSPC", "close"]
+        [
+            "w0 ENOSPC",
+            "w1 ENOSPC",
+            "w2 ENOSPC",
+            "w3 ENOSPC",
+            "w4 ENOSPC",
+            "end ENOSPC",
+            "error ENOSPC",
+            "close"
+        ]
     );
     assert_eq!(ws.bytes_written(), 0);
     assert!(!ws.writable_finished());
@@ -76,11 +103,17 @@ fn dev_full_fails_every_pending_write_with_enospc_and_reports_nothing_written() 
 fn an_unpollable_device_is_refused_and_the_fd_given_back() {
     let check = FdCheck::start();
     let el = EventLoop::new().unwrap();
-    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
     let err = FdWritable::new(&el.handle(), full, WritableOptions::new()).unwrap_err();
     assert_eq!(err.error.raw_os_error(), Some(libc::EPERM));
     let mut back = std::fs::File::from(err.fd);
-    assert_eq!(back.write(b"x").unwrap_err().raw_os_error(), Some(libc::ENOSPC));
+    assert_eq!(
+        back.write(b"x").unwrap_err().raw_os_error(),
+        Some(libc::ENOSPC)
+    );
     drop((back, el));
     check.assert_same();
 }
@@ -103,7 +136,9 @@ fn a_panicking_data_listener_loses_no_later_byte() {
     let r = Readable::from_fd(&el.handle(), rx, ReadableOptions::default()).unwrap();
     let got = Rc::new(RefCell::new(Vec::new()));
     let g = got.clone();
-    r.on("data", move |c: &RChunk| g.borrow_mut().extend_from_slice(c.as_bytes().unwrap()));
+    r.on("data", move |c: &RChunk| {
+        g.borrow_mut().extend_from_slice(c.as_bytes().unwrap())
+    });
     let n = Rc::new(Cell::new(0));
     let k = n.clone();
     r.on("data", move |_: &RChunk| {
@@ -130,7 +165,10 @@ fn a_panicking_data_listener_loses_no_later_byte() {
     }
     writer.join().unwrap();
     assert_eq!(panics, 2);
-    assert!(*got.borrow() == data(3, total), "bytes lost around the panics");
+    assert!(
+        *got.borrow() == data(3, total),
+        "bytes lost around the panics"
+    );
     assert_eq!(*log.borrow(), ["end", "close"]);
     drop((r, el));
     check.assert_same();
@@ -215,7 +253,13 @@ fn a_sink_calling_back_twice_is_err_multiple_callback() {
     el.run().unwrap();
     assert_eq!(
         *log.borrow(),
-        ["cb1 ok", "error ERR_MULTIPLE_CALLBACK", "close", "cb2 ERR_STREAM_DESTROYED", "endcb ERR_STREAM_DESTROYED"]
+        [
+            "cb1 ok",
+            "error ERR_MULTIPLE_CALLBACK",
+            "close",
+            "cb2 ERR_STREAM_DESTROYED",
+            "endcb ERR_STREAM_DESTROYED"
+        ]
     );
     assert_eq!(*sunk.borrow(), b"a");
     drop((w, el));
@@ -246,11 +290,22 @@ fn a_late_second_callback_never_panics_and_closes_once() {
     }
     el.run().unwrap();
     let l = log.borrow().clone();
-    assert_eq!(l.iter().filter(|s| s.starts_with("error")).count(), 1, "{l:?}");
+    assert_eq!(
+        l.iter().filter(|s| s.starts_with("error")).count(),
+        1,
+        "{l:?}"
+    );
     assert_eq!(l.iter().filter(|s| *s == "close").count(), 1, "{l:?}");
-    assert!(l.contains(&"error ERR_MULTIPLE_CALLBACK".to_string()), "{l:?}");
+    assert!(
+        l.contains(&"error ERR_MULTIPLE_CALLBACK".to_string()),
+        "{l:?}"
+    );
     for name in ["c1", "c2", "c3"] {
-        assert_eq!(l.iter().filter(|s| s.starts_with(name)).count(), 1, "{name}: {l:?}");
+        assert_eq!(
+            l.iter().filter(|s| s.starts_with(name)).count(),
+            1,
+            "{name}: {l:?}"
+        );
     }
     drop((w, el));
     check.assert_same();

@@ -26,7 +26,11 @@ use support::{data, is_cloexec, same_file, FdCheck};
 #[derive(Clone, Debug)]
 enum Msg {
     /// `len` bytes carrying `fds` descriptors (of file `which`).
-    WithFds { len: usize, fds: usize, which: usize },
+    WithFds {
+        len: usize,
+        fds: usize,
+        which: usize,
+    },
     Plain(usize),
 }
 
@@ -42,9 +46,7 @@ fn run(msgs: &[Msg], take_mask: u64) -> Result<(), TestCaseError> {
     let el = EventLoop::new().unwrap();
     let (ours, mut peer) = UnixStream::pair().unwrap();
     let s = Socket::from_fd(&el.handle(), OwnedFd::from(ours)).unwrap();
-    let files: Vec<OwnedFd> = (0..3)
-        .map(|_| support::pipe().0)
-        .collect();
+    let files: Vec<OwnedFd> = (0..3).map(|_| support::pipe().0).collect();
     type Got = Rc<RefCell<Vec<(u64, usize, Option<OwnedFd>)>>>;
     let got: Got = Rc::default();
     let bytes = Rc::new(RefCell::new(Vec::new()));
@@ -57,11 +59,17 @@ fn run(msgs: &[Msg], take_mask: u64) -> Result<(), TestCaseError> {
             *n - 1
         };
         // Take some, leave the others to be closed by the stream.
-        let fd = if take_mask >> (k % 64) & 1 == 1 { p.take() } else { None };
+        let fd = if take_mask >> (k % 64) & 1 == 1 {
+            p.take()
+        } else {
+            None
+        };
         g.borrow_mut().push((p.offset(), b.borrow().len(), fd));
     });
     let b = bytes.clone();
-    s.readable.on("data", move |c: &Chunk| b.borrow_mut().extend_from_slice(c.as_bytes().unwrap()));
+    s.readable.on("data", move |c: &Chunk| {
+        b.borrow_mut().extend_from_slice(c.as_bytes().unwrap())
+    });
     // The peer writes from a thread (blocking), so large sequences do not deadlock.
     let mut expect_bytes = Vec::new();
     let mut expect_fds = Vec::new(); // (byte offset of the carrying byte, which)
@@ -100,8 +108,17 @@ fn run(msgs: &[Msg], take_mask: u64) -> Result<(), TestCaseError> {
     for ((offset, seen_before, fd), (at, which)) in got.iter().zip(&expect_fds) {
         // The 'fd' comes before the data chunk that carries its byte, and names that
         // chunk's first offset.
-        prop_assert!(*offset as usize <= *at, "fd offset {} past its byte {}", offset, at);
-        prop_assert_eq!(*offset as usize, *seen_before, "offset is not the next chunk's start");
+        prop_assert!(
+            *offset as usize <= *at,
+            "fd offset {} past its byte {}",
+            offset,
+            at
+        );
+        prop_assert_eq!(
+            *offset as usize,
+            *seen_before,
+            "offset is not the next chunk's start"
+        );
         prop_assert!(*offset >= last, "fds out of order");
         last = *offset;
         if let Some(fd) = fd {

@@ -15,9 +15,9 @@ use std::os::fd::OwnedFd;
 use std::rc::Rc;
 
 use mio::unix::pipe::Sender;
-use nodestream::readable::{Chunk, Readable, ReadableOptions};
 use nodestream::events::{CLOSE, DRAIN, ERROR};
 use nodestream::fdstream::FdWritable;
+use nodestream::readable::{Chunk, Readable, ReadableOptions};
 use nodestream::{Error, EventLoop, LoopHandle, PostAction, WritableOptions};
 use proptest::prelude::*;
 use support::{data, fnv, FdCheck, FNV_START};
@@ -165,7 +165,9 @@ fn run_pipe(
         r.on(ev, move |_: &()| events.borrow_mut().push(ev.to_string()));
     }
     let ev = events.clone();
-    r.on("error", move |e: &Error| ev.borrow_mut().push(format!("error {}", e.code())));
+    r.on("error", move |e: &Error| {
+        ev.borrow_mut().push(format!("error {}", e.code()))
+    });
     // Data events must not exist in paused mode with read(n): a 'data' per read is fine,
     // but never one after 'end'.
     let (ev, ended) = (events.clone(), Rc::new(Cell::new(false)));

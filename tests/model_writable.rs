@@ -81,6 +81,8 @@ enum Ev {
 }
 
 type Log = Rc<RefCell<Vec<Ev>>>;
+/// Per sink call: the (write index, bytes) of its chunks, and whether it failed.
+type Received = Vec<(Vec<(usize, Vec<u8>)>, Option<bool>)>;
 
 struct ModelSink {
     lp: LoopHandle,
@@ -88,7 +90,7 @@ struct ModelSink {
     next: usize,
     log: Log,
     /// (write index, bytes) of each chunk, per call, and whether the call failed.
-    received: Rc<RefCell<Vec<(Vec<(usize, Vec<u8>)>, Option<bool>)>>>,
+    received: Rc<RefCell<Received>>,
     corked: Rc<Cell<usize>>,
     destroyed: Rc<Cell<bool>>,
     writev: bool,
@@ -333,8 +335,6 @@ fn run_case(case: &Case) -> Result<(), TestCaseError> {
     let received = received.borrow().clone();
     check(&log, &written, &received, case.writev)
 }
-
-type Received = Vec<(Vec<(usize, Vec<u8>)>, Option<bool>)>;
 
 fn check(
     log: &[Ev],

@@ -22,8 +22,16 @@ type Log = Rc<RefCell<Vec<String>>>;
 fn check_close_last(log: &[String], target: &str) {
     let closes = log.iter().filter(|s| *s == "close").count();
     assert_eq!(closes, 1, "destroy in {target}: {log:?}");
-    assert_eq!(log.last().map(String::as_str), Some("close"), "destroy in {target}: {log:?}");
-    assert!(log.iter().any(|s| s == target || s.starts_with(&format!("{target} "))), "{target} never fired: {log:?}");
+    assert_eq!(
+        log.last().map(String::as_str),
+        Some("close"),
+        "destroy in {target}: {log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|s| s == target || s.starts_with(&format!("{target} "))),
+        "{target} never fired: {log:?}"
+    );
 }
 
 /// An FdWritable over a pipe, destroyed from inside `target`.
@@ -55,7 +63,12 @@ fn writable_case(target: &'static str) {
         }
     };
     let hook = Rc::new(hook);
-    for (name, key) in [("drain", DRAIN), ("prefinish", PREFINISH), ("finish", FINISH), ("close", CLOSE)] {
+    for (name, key) in [
+        ("drain", DRAIN),
+        ("prefinish", PREFINISH),
+        ("finish", FINISH),
+        ("close", CLOSE),
+    ] {
         let (l, h) = (log.clone(), hook.clone());
         w.on(key, move |_| {
             l.borrow_mut().push(name.to_string());
@@ -69,7 +82,10 @@ fn writable_case(target: &'static str) {
     });
     let (l, h) = (log.clone(), hook.clone());
     w.write_cb(data(1, 1 << 20), move |e| {
-        l.borrow_mut().push(format!("cb {}", e.map_or("ok".into(), |e| e.code().to_string())));
+        l.borrow_mut().push(format!(
+            "cb {}",
+            e.map_or("ok".into(), |e| e.code().to_string())
+        ));
         h("cb");
     });
     w.write(data(2, 1000));
@@ -268,9 +284,11 @@ fn destroy_inside_fd() {
         }
     });
     let l = log.clone();
-    s.readable.on("data", move |_: &Chunk| l.borrow_mut().push("data".into()));
+    s.readable
+        .on("data", move |_: &Chunk| l.borrow_mut().push("data".into()));
     let l = log.clone();
-    s.readable.on("close", move |_: &()| l.borrow_mut().push("close".into()));
+    s.readable
+        .on("close", move |_: &()| l.borrow_mut().push("close".into()));
     let a = std::fs::File::open("/dev/null").unwrap();
     for _ in 0..3 {
         send_with_fds(&peer, b"abc", &[a.as_fd(), a.as_fd(), a.as_fd()]).unwrap();
@@ -279,7 +297,10 @@ fn destroy_inside_fd() {
     let l = log.borrow().clone();
     assert_eq!(l.iter().filter(|s| *s == "close").count(), 1, "{l:?}");
     assert_eq!(l.last().map(String::as_str), Some("close"), "{l:?}");
-    assert!(!l.contains(&"data".to_string()), "data after destroy: {l:?}");
+    assert!(
+        !l.contains(&"data".to_string()),
+        "data after destroy: {l:?}"
+    );
     drop((s, slot, peer, a, el));
     check.assert_same();
 }

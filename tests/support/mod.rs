@@ -28,7 +28,11 @@ pub fn fd_list() -> Vec<String> {
         .filter_map(|e| {
             let e = e.ok()?;
             let target = std::fs::read_link(e.path()).ok()?;
-            Some(format!("{}->{}", e.file_name().to_string_lossy(), target.display()))
+            Some(format!(
+                "{}->{}",
+                e.file_name().to_string_lossy(),
+                target.display()
+            ))
         })
         .collect();
     v.sort();
@@ -104,7 +108,13 @@ pub fn in_child() -> bool {
 pub fn run_child(name: &str) {
     let exe = std::env::current_exe().expect("current_exe");
     let out = Command::new(exe)
-        .args([name, "--exact", "--ignored", "--test-threads=1", "--nocapture"])
+        .args([
+            name,
+            "--exact",
+            "--ignored",
+            "--test-threads=1",
+            "--nocapture",
+        ])
         .env(CHILD_ENV, "1")
         .output()
         .expect("spawn child test process");
