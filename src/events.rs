@@ -7,8 +7,9 @@
 use std::fmt;
 use std::os::fd::RawFd;
 
-use crate::emitter::{names, Event, EventEmitter};
+use crate::emitter::{names, Event};
 use crate::error::Error;
+use crate::readable::Readable;
 
 /// `'drain'`: a `write` returned `false` and everything accepted since has been written.
 pub const DRAIN: Event<()> = Event::new(names::DRAIN);
@@ -20,12 +21,17 @@ pub const FINISH: Event<()> = Event::new(names::FINISH);
 pub const CLOSE: Event<()> = Event::new(names::CLOSE);
 /// `'error'`: the stream's first error. At most one per stream.
 pub const ERROR: Event<Error> = Event::new(names::ERROR);
-/// `'pipe'`: a readable started piping into this stream; the payload is the source's
-/// emitter.
-pub const PIPE: Event<EventEmitter> = Event::new(names::PIPE);
-/// `'unpipe'`: a readable stopped piping into this stream; the payload is the source's
-/// emitter.
-pub const UNPIPE: Event<EventEmitter> = Event::new(names::UNPIPE);
+/// `'pipe'`: a readable started piping into this stream
+/// ([`Readable::pipe`](crate::readable::Readable::pipe)); the payload is the source.
+///
+/// The one key for this event: [`readable::PIPE`](crate::readable::PIPE) is the same
+/// constant, re-exported.
+pub const PIPE: Event<Readable> = Event::new(names::PIPE);
+/// `'unpipe'`: a readable stopped piping into this stream; the payload is the source.
+///
+/// The one key for this event: [`readable::UNPIPE`](crate::readable::UNPIPE) is the same
+/// constant, re-exported.
+pub const UNPIPE: Event<Readable> = Event::new(names::UNPIPE);
 /// `'open'`: a file stream has opened its file; the payload is the descriptor's number,
 /// as Node's `'open'` passes `fd`.
 ///
@@ -84,5 +90,66 @@ impl FdNumber {
 impl fmt::Display for FdNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::{PIPE, UNPIPE};
+    use crate::readable::{Readable, ReadableOptions};
+    use crate::writable::{Chunk, Sink, WriteCallback};
+    use crate::{EventLoop, Writable, WritableOptions};
+
+    struct Discard;
+
+    impl Sink for Discard {
+        fn write(&mut self, _chunk: Chunk, cb: WriteCallback) {
+            cb.ok();
+        }
+    }
+
+    fn source(lp: &EventLoop) -> Readable {
+        Readable::new(
+            &lp.handle(),
+            ReadableOptions::default(),
+            |_: &Readable, _| {},
+        )
+    }
+
+    /// Regression: `events::PIPE` was `Event<EventEmitter>` while `pipe()` emitted an
+    /// `Event<Readable>` of the same name, so listeners registered with `events::PIPE` were
+    /// skipped as a payload-type mismatch and never ran.
+    #[test]
+    fn pipe_and_unpipe_listeners_on_events_keys_get_the_source() {
+        let lp = EventLoop::new().unwrap();
+        let w = Writable::new(&lp.handle(), Discard, WritableOptions::new());
+        let (src, other) = (source(&lp), source(&lp));
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        for (key, name) in [(PIPE, "pipe"), (UNPIPE, "unpipe")] {
+            let (seen, src, other) = (seen.clone(), src.downgrade(), other.downgrade());
+            w.on(key, move |r: &Readable| {
+                let who = if src.upgrade().as_ref() == Some(r) {
+                    "src"
+                } else if other.upgrade().as_ref() == Some(r) {
+                    "other"
+                } else {
+                    "unknown"
+                };
+                seen.borrow_mut().push(format!("{name} {who}"));
+            });
+        }
+        src.pipe(&w);
+        other.pipe(&w);
+        src.unpipe(None);
+        src.push(None);
+        other.push(None);
+        lp.run().unwrap();
+        assert_eq!(
+            *seen.borrow(),
+            ["pipe src", "pipe other", "unpipe src", "unpipe other"]
+        );
     }
 }
