@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::{Chunk, Readable, DATA, END, PIPE, UNPIPE};
 use crate::emitter::{EventEmitter, ListenerId};
-use crate::writable::{Chunk as WChunk, Writable};
+use crate::writable::{Chunk as WChunk, Sink, Writable};
 use crate::{Error, ErrorCode};
 
 /// A stream a [`Readable`] can pipe into: what `pipe()` needs of Node's Writable.
@@ -447,9 +447,8 @@ impl fmt::Debug for dyn PipeDestination {
 /// `dest.write(string)`. An object chunk cannot be written to a byte stream: Node's
 /// `write` throws `ERR_INVALID_ARG_TYPE` inside the `'data'` listener, an uncaught
 /// exception; here that error is reported to the loop (`run()` returns it) and the chunk is
-/// dropped. Whether the destination already emitted its `'error'` is read as "it has
-/// failed" (`errored()`), since the Writable does not expose Node's `errorEmitted` flag.
-impl PipeDestination for Writable<WChunk> {
+/// dropped.
+impl<S: Sink<WChunk>> PipeDestination for Writable<WChunk, S> {
     fn emitter(&self) -> EventEmitter {
         Writable::emitter(self)
     }
@@ -482,11 +481,11 @@ impl PipeDestination for Writable<WChunk> {
     }
 
     fn error_emitted(&self) -> bool {
-        self.errored().is_some()
+        Writable::error_emitted(self)
     }
 
     fn error_or_destroy(&self, err: Error) {
-        Writable::destroy(self, Some(err));
+        Writable::error_or_destroy(self, err);
     }
 
     fn destroy(&self, err: Option<Error>) {
@@ -500,7 +499,7 @@ impl PipeDestination for Writable<WChunk> {
 
 /// An object-mode Writable of Readable chunks takes every chunk as it is (objects, bytes
 /// and text alike): the destination for an object-mode Readable.
-impl PipeDestination for Writable<Chunk> {
+impl<S: Sink<Chunk>> PipeDestination for Writable<Chunk, S> {
     fn emitter(&self) -> EventEmitter {
         Writable::emitter(self)
     }
@@ -522,11 +521,11 @@ impl PipeDestination for Writable<Chunk> {
     }
 
     fn error_emitted(&self) -> bool {
-        self.errored().is_some()
+        Writable::error_emitted(self)
     }
 
     fn error_or_destroy(&self, err: Error) {
-        Writable::destroy(self, Some(err));
+        Writable::error_or_destroy(self, err);
     }
 
     fn destroy(&self, err: Option<Error>) {
@@ -535,5 +534,104 @@ impl PipeDestination for Writable<Chunk> {
 
     fn uncaught(&self, err: Error) {
         self.loop_handle().report_error(err);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use crate::events::{CLOSE, ERROR, FINISH, UNPIPE};
+    use crate::readable::{Readable, ReadableOptions};
+    use crate::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+    use crate::{Error, EventLoop};
+
+    type Log = Rc<RefCell<Vec<String>>>;
+
+    /// Collects the bytes and completes at once.
+    struct Collect(Log);
+
+    impl Sink for Collect {
+        fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+            let text = String::from_utf8_lossy(chunk.as_bytes()).into_owned();
+            self.0.borrow_mut().push(format!("_write {text}"));
+            cb.ok();
+        }
+    }
+
+    fn source(lp: &EventLoop) -> Readable {
+        Readable::new(
+            &lp.handle(),
+            ReadableOptions::default(),
+            |_: &Readable, _| {},
+        )
+    }
+
+    #[test]
+    fn a_typed_writable_is_a_pipe_destination() {
+        let lp = EventLoop::new().unwrap();
+        let log: Log = Rc::default();
+        let w: Writable<Chunk, Collect> =
+            Writable::new_typed(&lp.handle(), Collect(log.clone()), WritableOptions::new());
+        let l = log.clone();
+        w.on(FINISH, move |_| l.borrow_mut().push("finish".into()));
+        let src = source(&lp);
+        src.pipe(&w);
+        src.push("ab");
+        src.push("cd");
+        src.push(None);
+        lp.run().unwrap();
+        assert_eq!(*log.borrow(), ["_write ab", "_write cd", "finish"]);
+    }
+
+    /// Node (v20): `r.pipe(w); w.emit('error', boom)` with no 'error' listener of the
+    /// user's. The pipe's own listener unpipes, then fails `w` through `errorOrDestroy`:
+    /// with `autoDestroy: false` the error is emitted again at once, unhandled (node throws
+    /// it out of `w.emit`), and `w` stays undestroyed; with `autoDestroy: true` `w` is
+    /// destroyed and its 'error' is unhandled a tick later (no 'close'). Node prints:
+    ///   false unpipe | false thrown boom | after emit: destroyed false errorEmitted true
+    ///   true unpipe | true after emit: destroyed true errorEmitted false | UNCAUGHT boom
+    #[test]
+    fn error_emitted_on_a_destination_goes_through_error_or_destroy() {
+        for auto_destroy in [false, true] {
+            let lp = EventLoop::new().unwrap();
+            let log: Log = Rc::default();
+            let w = Writable::new(
+                &lp.handle(),
+                Collect(log.clone()),
+                WritableOptions::new().auto_destroy(auto_destroy),
+            );
+            let l = log.clone();
+            w.on(UNPIPE, move |_| l.borrow_mut().push("unpipe".into()));
+            let l = log.clone();
+            w.on(CLOSE, move |_| l.borrow_mut().push("close".into()));
+            let src = source(&lp);
+            src.pipe(&w);
+            w.emit(ERROR, &Error::custom("EBOOM", "boom"));
+            log.borrow_mut().push(format!(
+                "after emit: destroyed {} error_emitted {}",
+                w.destroyed(),
+                w.error_emitted()
+            ));
+            let uncaught = lp.run().unwrap_err();
+            log.borrow_mut()
+                .push(format!("uncaught {}", uncaught.code()));
+            log.borrow_mut().push(format!(
+                "later: destroyed {} error_emitted {}",
+                w.destroyed(),
+                w.error_emitted()
+            ));
+            let expected = [
+                "unpipe".to_string(),
+                format!(
+                    "after emit: destroyed {auto_destroy} error_emitted {}",
+                    !auto_destroy
+                ),
+                "uncaught EBOOM".into(),
+                format!("later: destroyed {auto_destroy} error_emitted true"),
+            ];
+            assert_eq!(*log.borrow(), expected, "auto_destroy {auto_destroy}");
+        }
     }
 }
