@@ -61,7 +61,7 @@ use crate::reactor::LoopHandle;
 use crate::Error;
 
 pub use chunk::{Chunk, PushChunk};
-pub use pipe::{PipeDestination, PipeOptions};
+pub use pipe::{PipeChunk, PipeDestination, PipeOptions};
 pub use source::{DestroyDone, Source};
 
 use decoder::StringDecoder;

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use super::{Chunk, Readable, DATA, END, PIPE, UNPIPE};
 use crate::emitter::{EventEmitter, ListenerId};
 use crate::writable::{Chunk as WChunk, Sink, Writable};
-use crate::{Error, ErrorCode};
+use crate::Error;
 
 /// A stream a [`Readable`] can pipe into: what `pipe()` needs of Node's Writable.
 ///
@@ -439,73 +439,69 @@ impl fmt::Debug for dyn PipeDestination {
     }
 }
 
-/// The crate's byte Writable as a pipe destination.
+/// The chunk types of a [`Writable`] that a [`Readable`] can pipe into.
+///
+/// - [`writable::Chunk`](WChunk), a byte stream: text chunks are written as strings in the
+///   Writable's default encoding, as Node's `dest.write(string)`, and bytes as bytes.
+/// - [`Chunk`], an object-mode Writable of Readable chunks: every chunk is written as it is
+///   (objects, bytes and text alike); the destination for an object-mode Readable.
+///
+/// Sealed: the crate implements it for these two types only.
 ///
 /// # Node compatibility
 ///
-/// Text chunks are written as strings in the Writable's default encoding, as Node's
-/// `dest.write(string)`. An object chunk cannot be written to a byte stream: Node's
-/// `write` throws `ERR_INVALID_ARG_TYPE` inside the `'data'` listener, an uncaught
-/// exception; here that error is reported to the loop (`run()` returns it) and the chunk is
-/// dropped.
-impl<S: Sink<WChunk>> PipeDestination for Writable<WChunk, S> {
-    fn emitter(&self) -> EventEmitter {
-        Writable::emitter(self)
+/// An object chunk cannot be written to a byte stream: Node's `write` throws
+/// `ERR_INVALID_ARG_TYPE` inside the `'data'` listener, an uncaught exception; here that
+/// error is reported to the loop (`run()` returns it) and the chunk is dropped.
+pub trait PipeChunk: sealed::Sealed {}
+
+impl PipeChunk for WChunk {}
+impl PipeChunk for Chunk {}
+
+mod sealed {
+    use super::{Chunk, WChunk};
+    use crate::writable::{Sink, Writable};
+    use crate::{Error, ErrorCode};
+
+    /// How a Readable chunk is written to a Writable of `Self`.
+    pub trait Sealed: Sized + 'static {
+        fn write_to<S: Sink<Self>>(dest: &Writable<Self, S>, chunk: &Chunk) -> bool;
     }
 
-    fn write(&self, chunk: &Chunk) -> bool {
-        match chunk {
-            Chunk::Bytes(b) => Writable::write(self, b.clone()),
-            Chunk::Text(s) => Writable::write(self, s.as_str()),
-            Chunk::Object(_) => {
-                self.loop_handle().report_error(Error::new(
-                    ErrorCode::InvalidArgType,
-                    "The \"chunk\" argument must be of type string or an instance of Buffer, \
-                     TypedArray, or DataView. Received an object",
-                ));
-                true
+    impl Sealed for WChunk {
+        fn write_to<S: Sink<WChunk>>(dest: &Writable<WChunk, S>, chunk: &Chunk) -> bool {
+            match chunk {
+                Chunk::Bytes(b) => dest.write(b.clone()),
+                Chunk::Text(s) => dest.write(s.as_str()),
+                Chunk::Object(_) => {
+                    dest.loop_handle().report_error(Error::new(
+                        ErrorCode::InvalidArgType,
+                        "The \"chunk\" argument must be of type string or an instance of \
+                         Buffer, TypedArray, or DataView. Received an object",
+                    ));
+                    true
+                }
             }
         }
     }
 
-    fn end(&self) {
-        Writable::end(self);
-    }
-
-    fn need_drain(&self) -> bool {
-        self.writable_need_drain()
-    }
-
-    fn writable(&self) -> bool {
-        Writable::writable(self)
-    }
-
-    fn error_emitted(&self) -> bool {
-        Writable::error_emitted(self)
-    }
-
-    fn error_or_destroy(&self, err: Error) {
-        Writable::error_or_destroy(self, err);
-    }
-
-    fn destroy(&self, err: Option<Error>) {
-        Writable::destroy(self, err);
-    }
-
-    fn uncaught(&self, err: Error) {
-        self.loop_handle().report_error(err);
+    impl Sealed for Chunk {
+        fn write_to<S: Sink<Chunk>>(dest: &Writable<Chunk, S>, chunk: &Chunk) -> bool {
+            dest.write(chunk.clone())
+        }
     }
 }
 
-/// An object-mode Writable of Readable chunks takes every chunk as it is (objects, bytes
-/// and text alike): the destination for an object-mode Readable.
-impl<S: Sink<Chunk>> PipeDestination for Writable<Chunk, S> {
+/// The crate's Writable as a pipe destination, over any sink type (so a stream made with
+/// [`Writable::new_typed`] pipes too); see [`PipeChunk`] for how each chunk type is
+/// written.
+impl<T: PipeChunk, S: Sink<T>> PipeDestination for Writable<T, S> {
     fn emitter(&self) -> EventEmitter {
         Writable::emitter(self)
     }
 
     fn write(&self, chunk: &Chunk) -> bool {
-        Writable::write(self, chunk.clone())
+        T::write_to(self, chunk)
     }
 
     fn end(&self) {
