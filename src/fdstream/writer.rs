@@ -588,6 +588,12 @@ impl FdWritable {
         self.writable.emitter()
     }
 
+    /// Whether a connect is in progress (Node's `socket.connecting`): writes and `end()`
+    /// wait for it; `false` once `'connect'` is emitted or the connect failed.
+    pub fn connecting(&self) -> bool {
+        self.core.connecting.borrow().is_some()
+    }
+
     /// Whether the fd is a socket (written with `sendmsg`, `end()` shuts it down).
     pub fn is_socket(&self) -> bool {
         self.core.kind == FdKind::Socket
