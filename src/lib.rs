@@ -17,6 +17,7 @@ pub use nodestream_fdpass as fdpass;
 mod encoding;
 mod error;
 pub mod events;
+pub mod fdstream;
 pub mod reactor;
 pub mod readable;
 pub mod writable;

@@ -1,0 +1,311 @@
+//! The receiving side of fd passing: a Readable over a Unix stream socket that emits `'fd'`
+//! with each received descriptor before the `'data'` that carries its byte.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, OwnedFd};
+use std::rc::Rc;
+
+use bytes::Bytes;
+
+use crate::emitter::Event;
+use crate::error::{Error, ErrorCode};
+use crate::fd::{set_nonblocking, FdSource};
+use crate::fdpass::{control_space, recv_with_fds, RecvError, MAX_FDS};
+use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
+use crate::readable::{DestroyDone, Readable, ReadableOptions, Source};
+
+use super::FdError;
+
+/// `'fd'`: a descriptor arrived. Emitted before the `'data'` whose bytes include the one it
+/// was sent with.
+pub const FD: Event<PassedFd> = Event::new(crate::emitter::names::FD);
+
+/// How many received descriptors a socket holds for [`Socket::take_fd`](super::Socket::take_fd)
+/// when nobody listens to `'fd'`, by default.
+pub const DEFAULT_MAX_UNCLAIMED_FDS: usize = 256;
+
+/// The payload of `'fd'`: a received descriptor, for one listener to [`take`](PassedFd::take).
+///
+/// A descriptor no listener takes is closed once the listeners have run.
+pub struct PassedFd {
+    fd: Cell<Option<OwnedFd>>,
+    offset: u64,
+}
+
+impl PassedFd {
+    /// Takes the descriptor (close-on-exec); `None` if a listener before took it.
+    pub fn take(&self) -> Option<OwnedFd> {
+        self.fd.take()
+    }
+
+    /// The stream offset of the first byte of the `'data'` chunk that carries this
+    /// descriptor's byte (bytes read from this socket before that chunk).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+}
+
+impl fmt::Debug for PassedFd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PassedFd")
+            .field("offset", &self.offset)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a Unix socket receives.
+#[derive(Clone, Debug)]
+pub struct ReceiveOptions {
+    /// With no `'fd'` listener, received descriptors are held (with their offsets) for
+    /// [`Socket::take_fd`](super::Socket::take_fd); past this many the connection fails
+    /// with `ERR_TOO_MANY_FDS` and they are all closed. Default
+    /// [`DEFAULT_MAX_UNCLAIMED_FDS`].
+    pub max_unclaimed_fds: usize,
+    /// The Readable's options.
+    pub readable: ReadableOptions,
+}
+
+impl Default for ReceiveOptions {
+    fn default() -> Self {
+        ReceiveOptions {
+            max_unclaimed_fds: DEFAULT_MAX_UNCLAIMED_FDS,
+            readable: ReadableOptions::default(),
+        }
+    }
+}
+
+const READ_SIZE: usize = 64 * 1024;
+
+pub(crate) struct RecvState {
+    lp: LoopHandle,
+    fd: RefCell<Option<FdSource>>,
+    id: Cell<Option<SourceId>>,
+    reading: Cell<bool>,
+    maybe_ready: Cell<bool>,
+    scheduled: Cell<bool>,
+    eof: Cell<bool>,
+    buf: RefCell<Vec<u8>>,
+    control: RefCell<Vec<MaybeUninit<u8>>>,
+    offset: Cell<u64>,
+    pub(crate) unclaimed: RefCell<VecDeque<(u64, OwnedFd)>>,
+    max_unclaimed: usize,
+}
+
+enum Step {
+    Data(Bytes, Vec<OwnedFd>),
+    WouldBlock,
+    Eof,
+    Failed(Error),
+}
+
+impl RecvState {
+    fn set_reading(&self, on: bool) {
+        self.reading.set(on);
+        if let Some(id) = self.id.get() {
+            self.lp.set_source_ref(id, on);
+        }
+    }
+
+    fn recv_one(&self) -> Step {
+        let fd = self.fd.borrow();
+        let Some(fd) = fd.as_ref() else {
+            return Step::Eof;
+        };
+        let mut buf = self.buf.borrow_mut();
+        let mut control = self.control.borrow_mut();
+        let mut fds: Vec<OwnedFd> = Vec::new();
+        match recv_with_fds(fd.as_fd(), &mut buf, &mut control, &mut fds) {
+            Ok(got) if got.bytes == 0 && fds.is_empty() => Step::Eof,
+            Ok(got) => Step::Data(Bytes::copy_from_slice(&buf[..got.bytes]), fds),
+            Err(RecvError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => Step::WouldBlock,
+            Err(RecvError::Io(e)) => Step::Failed(Error::from(e)),
+            Err(RecvError::Truncated(t)) => Step::Failed(Error::new(
+                ErrorCode::FdTruncated,
+                format!("file descriptors were lost in transit (MSG_CTRUNC): {t}"),
+            )),
+        }
+    }
+
+    /// Hands the descriptors of one read out: to `'fd'` listeners, or to the unclaimed
+    /// ledger. Returns an error when the ledger overflows.
+    fn deliver_fds(&self, stream: &Readable, fds: Vec<OwnedFd>, offset: u64) -> Option<Error> {
+        if stream.listener_count(crate::emitter::names::FD) > 0 {
+            for fd in fds {
+                let passed = PassedFd {
+                    fd: Cell::new(Some(fd)),
+                    offset,
+                };
+                stream.emitter().emit(FD, &passed);
+                // Not taken: closed here.
+                drop(passed);
+            }
+            return None;
+        }
+        let mut ledger = self.unclaimed.borrow_mut();
+        ledger.extend(fds.into_iter().map(|fd| (offset, fd)));
+        if ledger.len() > self.max_unclaimed {
+            ledger.clear();
+            return Some(Error::new(
+                ErrorCode::TooManyFds,
+                format!(
+                    "more than {} received file descriptors are unclaimed",
+                    self.max_unclaimed
+                ),
+            ));
+        }
+        None
+    }
+
+    fn pump(&self, stream: &Readable) -> PostAction {
+        for _ in 0..IO_BUDGET {
+            if !self.reading.get() || self.eof.get() {
+                return PostAction::Continue;
+            }
+            match self.recv_one() {
+                Step::Data(bytes, fds) => {
+                    let offset = self.offset.get();
+                    self.offset.set(offset + bytes.len() as u64);
+                    if !fds.is_empty() {
+                        if let Some(err) = self.deliver_fds(stream, fds, offset) {
+                            stream.destroy(Some(err));
+                            return PostAction::Continue;
+                        }
+                    }
+                    if !bytes.is_empty() && !stream.push(bytes) {
+                        self.set_reading(false);
+                        self.maybe_ready.set(true);
+                    }
+                }
+                Step::WouldBlock => {
+                    self.maybe_ready.set(false);
+                    return PostAction::Continue;
+                }
+                Step::Eof => {
+                    self.eof.set(true);
+                    self.maybe_ready.set(false);
+                    stream.push(None);
+                    return PostAction::Continue;
+                }
+                Step::Failed(err) => {
+                    self.maybe_ready.set(false);
+                    stream.destroy(Some(err));
+                    return PostAction::Continue;
+                }
+            }
+        }
+        if self.reading.get() {
+            PostAction::Again
+        } else {
+            PostAction::Continue
+        }
+    }
+
+    fn close(&self) {
+        let fd = self.fd.borrow_mut().take();
+        if let Some(mut fd) = fd {
+            if let Some(id) = self.id.take() {
+                if let Err(err) = self.lp.deregister(id, &mut fd) {
+                    log::warn!("nodestream: deregistering a socket reader failed: {err}");
+                }
+            }
+        }
+        self.unclaimed.borrow_mut().clear();
+    }
+}
+
+struct FdReceiver {
+    state: Rc<RecvState>,
+}
+
+impl Source for FdReceiver {
+    fn read(&self, stream: &Readable, _size: usize) {
+        let st = &self.state;
+        if st.eof.get() || st.fd.borrow().is_none() {
+            return;
+        }
+        st.set_reading(true);
+        if st.maybe_ready.get() {
+            schedule_kick(st, stream);
+        }
+    }
+
+    fn destroy(&self, _stream: &Readable, err: Option<Error>, done: DestroyDone) {
+        self.state.close();
+        done.done(err);
+    }
+}
+
+fn schedule_kick(st: &Rc<RecvState>, stream: &Readable) {
+    if st.scheduled.replace(true) {
+        return;
+    }
+    let (st2, s2) = (st.clone(), stream.clone());
+    st.lp.set_immediate(move || {
+        st2.scheduled.set(false);
+        if st2.reading.get() && st2.maybe_ready.get() && st2.pump(&s2) == PostAction::Again {
+            schedule_kick(&st2, &s2);
+        }
+    });
+}
+
+/// A Readable over a Unix stream socket that receives descriptors.
+pub(crate) fn fd_readable(
+    lp: &LoopHandle,
+    fd: OwnedFd,
+    options: ReceiveOptions,
+) -> Result<(Readable, Rc<RecvState>), FdError> {
+    if let Err(error) = set_nonblocking(&fd, true) {
+        return Err(FdError { error, fd });
+    }
+    let state = Rc::new(RecvState {
+        lp: lp.clone(),
+        fd: RefCell::new(None),
+        id: Cell::new(None),
+        reading: Cell::new(false),
+        maybe_ready: Cell::new(false),
+        scheduled: Cell::new(false),
+        eof: Cell::new(false),
+        buf: RefCell::new(vec![0; READ_SIZE]),
+        control: RefCell::new(vec![MaybeUninit::uninit(); control_space(MAX_FDS)]),
+        offset: Cell::new(0),
+        unclaimed: RefCell::new(VecDeque::new()),
+        max_unclaimed: options.max_unclaimed_fds,
+    });
+    let stream = Readable::new(
+        lp,
+        options.readable,
+        FdReceiver {
+            state: state.clone(),
+        },
+    );
+    let mut source = FdSource(fd);
+    // The registration holds the stream until it is closed (deregistering drops it), as a
+    // libuv handle keeps its socket object alive.
+    let (st, s) = (state.clone(), stream.clone());
+    let registered = lp.register(&mut source, mio::Interest::READABLE, move |_| {
+        if st.reading.get() {
+            st.pump(&s)
+        } else {
+            st.maybe_ready.set(true);
+            PostAction::Continue
+        }
+    });
+    match registered {
+        Ok(id) => {
+            state.id.set(Some(id));
+            lp.set_source_ref(id, false);
+            *state.fd.borrow_mut() = Some(source);
+        }
+        Err(error) => {
+            return Err(FdError {
+                error,
+                fd: source.0,
+            })
+        }
+    }
+    let _ = stream.read_size(0);
+    Ok((stream, state))
+}

@@ -1,0 +1,363 @@
+//! TCP and Unix stream sockets as a Writable and a Readable over one connection.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use mio::net::{TcpListener, UnixListener};
+
+use crate::fd::FdKind;
+use crate::reactor::{LoopHandle, PostAction, SourceId};
+use crate::readable::{Readable, END};
+use crate::writable::WritableOptions;
+
+use super::fdrecv::{fd_readable, ReceiveOptions, RecvState};
+use super::writer::{FdWritable, Setup};
+
+/// A connected (or connecting) stream socket: its writable side and its readable side.
+///
+/// The two sides are two streams over the same connection (the readable one holds a
+/// close-on-exec duplicate of the fd); the connection closes when both are done. When the
+/// readable side ends (the peer shut down its writing side), the writable side is ended
+/// too, as a `net.Socket` with `allowHalfOpen: false` does.
+///
+/// On a Unix socket the readable side receives descriptors: `'fd'` ([`FD`](super::FD))
+/// before the `'data'` carrying its byte, or held for [`take_fd`](Socket::take_fd) when
+/// nobody listens; a truncated control message (`MSG_CTRUNC`) is an `'error'` with
+/// `ERR_FD_TRUNCATED`.
+///
+/// # Node compatibility
+///
+/// Node's `net.Socket` is one Duplex with one emitter; Rust has no Duplex here yet, so the
+/// events are split: `'connect'`, `'ready'`, `'drain'`, `'finish'` on
+/// [`writable`](Socket::writable), `'data'`, `'end'`, `'fd'` on
+/// [`readable`](Socket::readable); each side has its `'error'` and `'close'`.
+#[derive(Clone)]
+pub struct Socket {
+    /// The writable side (`'connect'`, `'ready'`, `'drain'`, `'finish'`).
+    pub writable: FdWritable,
+    /// The readable side (`'data'`, `'end'`, `'fd'` on Unix sockets).
+    pub readable: Readable,
+    recv: Option<Rc<RecvState>>,
+}
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socket")
+            .field("writable", &self.writable)
+            .field("unix", &self.recv.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_unix(fd: impl AsFd) -> bool {
+    matches!(
+        rustix::net::getsockname(fd),
+        Ok(addr) if addr.address_family() == rustix::net::AddressFamily::UNIX
+    )
+}
+
+impl Socket {
+    /// A socket stream over a connected stream socket fd (TCP or Unix), which it takes
+    /// over.
+    ///
+    /// # Errors
+    ///
+    /// `ENOTSOCK` for an fd that is no socket, and what `dup` or registering report; the
+    /// fd is closed then.
+    pub fn from_fd(lp: &LoopHandle, fd: impl Into<OwnedFd>) -> io::Result<Socket> {
+        Socket::make(lp, fd.into(), false, ReceiveOptions::default())
+    }
+
+    /// As [`from_fd`](Socket::from_fd), with options for receiving descriptors.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_fd`](Socket::from_fd).
+    pub fn from_fd_with(
+        lp: &LoopHandle,
+        fd: impl Into<OwnedFd>,
+        options: ReceiveOptions,
+    ) -> io::Result<Socket> {
+        Socket::make(lp, fd.into(), false, options)
+    }
+
+    fn make(
+        lp: &LoopHandle,
+        fd: OwnedFd,
+        connecting: bool,
+        options: ReceiveOptions,
+    ) -> io::Result<Socket> {
+        if FdKind::of(&fd)? != FdKind::Socket {
+            return Err(io::Error::from_raw_os_error(
+                rustix::io::Errno::NOTSOCK.raw_os_error(),
+            ));
+        }
+        let dup = rustix::io::fcntl_dupfd_cloexec(&fd, 3)?;
+        let unix = is_unix(&fd);
+        let writable = FdWritable::with_setup(
+            lp,
+            fd,
+            WritableOptions::new(),
+            Setup {
+                connecting,
+                keep_mode: false,
+            },
+        )?;
+        let (readable, recv) = if unix {
+            match fd_readable(lp, dup, options) {
+                Ok((r, st)) => (r, Some(st)),
+                Err(e) => {
+                    writable.destroy(None);
+                    return Err(e.error);
+                }
+            }
+        } else {
+            match Readable::from_fd(lp, dup, options.readable) {
+                Ok(r) => (r, None),
+                Err(e) => {
+                    writable.destroy(None);
+                    return Err(e.error);
+                }
+            }
+        };
+        // allowHalfOpen: false.
+        let w = writable.clone();
+        readable.once(END, move |_: &()| {
+            if w.writable() {
+                w.end();
+            }
+        });
+        Ok(Socket {
+            writable,
+            readable,
+            recv,
+        })
+    }
+
+    /// The oldest received descriptor nobody took, with the stream offset of the chunk
+    /// that carried it (only when no `'fd'` listener was registered at the time).
+    pub fn take_fd(&self) -> Option<(u64, OwnedFd)> {
+        self.recv.as_ref()?.unclaimed.borrow_mut().pop_front()
+    }
+
+    /// How many received descriptors wait for [`take_fd`](Socket::take_fd).
+    pub fn unclaimed_fds(&self) -> usize {
+        self.recv.as_ref().map_or(0, |r| r.unclaimed.borrow().len())
+    }
+
+    /// The peer's credentials (`SO_PEERCRED`) of a Unix socket, to decide whether to
+    /// accept its descriptors.
+    ///
+    /// # Errors
+    ///
+    /// `EBADF` once the writable side is destroyed; `EOPNOTSUPP` on a TCP socket.
+    pub fn peer_credentials(&self) -> io::Result<crate::fdpass::Credentials> {
+        self.writable.peer_credentials()
+    }
+
+    /// Destroys both sides.
+    pub fn destroy(&self) {
+        self.writable.destroy(None);
+        self.readable.destroy(None);
+    }
+}
+
+/// Connects to a TCP address. The socket emits `'connect'` then `'ready'` on its writable
+/// side once connected; writes and `end()` made meanwhile wait for it. A refused
+/// connection is an `'error'` (`ECONNREFUSED`).
+///
+/// # Errors
+///
+/// Errors found at once (`ENETUNREACH`, `EMFILE`).
+pub fn connect_tcp(lp: &LoopHandle, addr: SocketAddr) -> io::Result<Socket> {
+    let stream = crate::net::tcp_connect(addr)?;
+    Socket::make(lp, OwnedFd::from(stream), true, ReceiveOptions::default())
+}
+
+/// Connects to the Unix stream socket at `path`, with `'connect'` and `'ready'` as
+/// [`connect_tcp`].
+///
+/// # Errors
+///
+/// `ENOENT`, `ECONNREFUSED`, ... (a Unix connect is decided at once).
+pub fn connect_unix(
+    lp: &LoopHandle,
+    path: impl AsRef<Path>,
+    options: ReceiveOptions,
+) -> io::Result<Socket> {
+    let stream = crate::net::unix_connect(path)?;
+    Socket::make(lp, OwnedFd::from(stream), true, options)
+}
+
+/// A connected pair of Unix stream sockets, both as streams on `lp`.
+///
+/// # Errors
+///
+/// `EMFILE`, `ENFILE`.
+pub fn unix_pair(lp: &LoopHandle) -> io::Result<(Socket, Socket)> {
+    let (a, b) = crate::net::unix_pair()?;
+    Ok((Socket::from_fd(lp, a)?, Socket::from_fd(lp, b)?))
+}
+
+enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener, PathBuf),
+}
+
+struct ServerState {
+    lp: LoopHandle,
+    listener: RefCell<Option<Listener>>,
+    id: std::cell::Cell<Option<SourceId>>,
+}
+
+/// A listening TCP or Unix socket: calls its connection callback with each accepted
+/// [`Socket`] (Node's `'connection'`).
+#[derive(Clone)]
+pub struct Server {
+    state: Rc<ServerState>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
+    }
+}
+
+impl Server {
+    fn start(
+        lp: &LoopHandle,
+        listener: Listener,
+        on_connection: impl Fn(Socket) + 'static,
+    ) -> io::Result<Server> {
+        let state = Rc::new(ServerState {
+            lp: lp.clone(),
+            listener: RefCell::new(Some(listener)),
+            id: std::cell::Cell::new(None),
+        });
+        let st = Rc::downgrade(&state);
+        let on_connection = Rc::new(on_connection);
+        let id = {
+            let mut l = state.listener.borrow_mut();
+            let source: &mut dyn mio::event::Source = match l.as_mut().expect("just set") {
+                Listener::Tcp(t) => t,
+                Listener::Unix(u, _) => u,
+            };
+            lp.register(source, mio::Interest::READABLE, move |_| {
+                let Some(st) = st.upgrade() else {
+                    return PostAction::Remove;
+                };
+                let mut accepted: Vec<OwnedFd> = Vec::new();
+                let result = {
+                    let l = st.listener.borrow();
+                    match l.as_ref() {
+                        None => return PostAction::Remove,
+                        Some(Listener::Tcp(t)) => crate::net::accept_until_blocked(
+                            crate::net::ACCEPT_BUDGET,
+                            || t.accept().map(|(s, _)| OwnedFd::from(s)),
+                            |fd| accepted.push(fd),
+                        ),
+                        Some(Listener::Unix(u, _)) => crate::net::accept_until_blocked(
+                            crate::net::ACCEPT_BUDGET,
+                            || u.accept().map(|(s, _)| OwnedFd::from(s)),
+                            |fd| accepted.push(fd),
+                        ),
+                    }
+                };
+                // No borrow held: the callback is user code.
+                for fd in accepted {
+                    match Socket::make(&st.lp, fd, false, ReceiveOptions::default()) {
+                        Ok(sock) => on_connection(sock),
+                        Err(e) => log::warn!("nodestream: dropping an accepted socket: {e}"),
+                    }
+                }
+                match result {
+                    Ok(true) => PostAction::Again,
+                    Ok(false) => PostAction::Continue,
+                    Err(e) => {
+                        log::warn!("nodestream: accept failed: {e}");
+                        PostAction::Continue
+                    }
+                }
+            })?
+        };
+        state.id.set(Some(id));
+        Ok(Server { state })
+    }
+
+    /// The address the server listens on (for TCP; a Unix server gives an error).
+    ///
+    /// # Errors
+    ///
+    /// `EBADF` after [`close`](Server::close); `Unsupported` for a Unix server.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        match self.state.listener.borrow().as_ref() {
+            Some(Listener::Tcp(t)) => t.local_addr(),
+            Some(Listener::Unix(..)) => Err(io::ErrorKind::Unsupported.into()),
+            None => Err(io::Error::from_raw_os_error(
+                rustix::io::Errno::BADF.raw_os_error(),
+            )),
+        }
+    }
+
+    /// Stops listening and closes the listening socket (a Unix socket's path is removed).
+    /// Connections already accepted live on.
+    pub fn close(&self) {
+        let listener = self.state.listener.borrow_mut().take();
+        let id = self.state.id.take();
+        match listener {
+            Some(Listener::Tcp(mut t)) => {
+                if let Some(id) = id {
+                    let _ = self.state.lp.deregister(id, &mut t);
+                }
+            }
+            Some(Listener::Unix(mut u, path)) => {
+                if let Some(id) = id {
+                    let _ = self.state.lp.deregister(id, &mut u);
+                }
+                let _ = std::fs::remove_file(path);
+            }
+            None => {}
+        }
+    }
+}
+
+/// Listens on a TCP address (port 0 picks a free one) and calls `on_connection` with each
+/// accepted socket. The server keeps the loop alive until [`Server::close`].
+///
+/// # Errors
+///
+/// `EADDRINUSE`, `EACCES`, ...
+pub fn listen_tcp(
+    lp: &LoopHandle,
+    addr: SocketAddr,
+    on_connection: impl Fn(Socket) + 'static,
+) -> io::Result<Server> {
+    Server::start(
+        lp,
+        Listener::Tcp(crate::net::tcp_listen(addr)?),
+        on_connection,
+    )
+}
+
+/// Listens on a Unix socket at `path` (which must not exist) and calls `on_connection`
+/// with each accepted socket.
+///
+/// # Errors
+///
+/// `EADDRINUSE` when `path` exists, ...
+pub fn listen_unix(
+    lp: &LoopHandle,
+    path: impl AsRef<Path>,
+    on_connection: impl Fn(Socket) + 'static,
+) -> io::Result<Server> {
+    let path = path.as_ref().to_path_buf();
+    let listener = crate::net::unix_listen(&path)?;
+    Server::start(lp, Listener::Unix(listener, path), on_connection)
+}

@@ -1,0 +1,700 @@
+//! [`FdWritable`]: a Writable over a nonblocking fd (pipe, socket, tty, character device).
+//!
+//! The sink hands every batch the Writable gives it (`_write`/`_writev`) to the crate's fd
+//! funnel ([`write_chunks`]): the chunks are coalesced into as few `writev` calls as the
+//! kernel allows. What the kernel does not take at once waits for writable readiness (the fd
+//! is registered with the loop, edge-triggered, for its whole life); a funnel call that used
+//! up its budget continues on the next turn. The sink completes the Writable's write callback
+//! once the kernel has taken every byte of the batch, which is where `'drain'` comes from.
+//!
+//! Chunks written with [`FdWritable::write_with_fds`] carry descriptors. Such a chunk starts
+//! its own `sendmsg`, so its descriptors travel with its first byte (see the method docs).
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+use std::ops::Deref;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::rc::Rc;
+
+use bytes::Bytes;
+
+use crate::emitter::{EventEmitter, WeakEmitter};
+use crate::error::{Error, ErrorCode};
+use crate::fd::{set_nonblocking, write_chunks, FdKind, FdSource, WriteStop};
+use crate::fdpass::MAX_FDS;
+use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
+use crate::writable::{
+    Chunk, DestroyCallback, FinalCallback, Sink, Writable, WritableOptions, WriteCallback,
+    WriteInput,
+};
+
+use super::FdError;
+
+/// A chunk's descriptors still to be sent, by the chunk's ordinal among every chunk the sink
+/// has received.
+#[derive(Debug)]
+struct Attachment {
+    ordinal: u64,
+    fds: VecDeque<OwnedFd>,
+}
+
+/// The batch in flight and the descriptors waiting to ride on their chunks.
+#[derive(Default)]
+struct Queue {
+    /// The unwritten chunks of the batch in flight, in order.
+    chunks: VecDeque<Bytes>,
+    /// Bytes of `chunks[0]` already written.
+    offset: usize,
+    /// The ordinal of `chunks[0]`.
+    front: u64,
+    /// How many chunks the sink has received in all (the next one's ordinal).
+    received: u64,
+    /// Completes the batch in flight.
+    cb: Option<WriteCallback>,
+    /// Descriptors queued with a chunk, by ordinal, ascending.
+    attachments: VecDeque<Attachment>,
+}
+
+/// What one [`Core::pump`] achieved.
+enum Pump {
+    /// Nothing left of the batch (its callback, if one was waiting).
+    Done(Option<WriteCallback>),
+    /// The kernel is full: wait for readiness.
+    Blocked,
+    /// The budget ran out with more to write: go again next turn.
+    Budget,
+    /// The write failed.
+    Failed(io::Error, Option<WriteCallback>),
+}
+
+/// What a connecting socket holds back until the connect is decided.
+#[derive(Default)]
+struct Parked {
+    write: Option<(Vec<Chunk>, WriteCallback)>,
+    final_cb: Option<FinalCallback>,
+}
+
+/// The state the sink, the loop registration and the public handle share.
+pub(crate) struct Core {
+    lp: LoopHandle,
+    fd: RefCell<Option<FdSource>>,
+    kind: FdKind,
+    id: Cell<Option<SourceId>>,
+    queue: RefCell<Queue>,
+    kick_scheduled: Cell<bool>,
+    /// `Some` while a TCP or Unix connect is in progress.
+    connecting: RefCell<Option<Parked>>,
+    /// The stream's emitter, for `'connect'`/`'ready'`.
+    emitter: RefCell<Option<WeakEmitter>>,
+    /// Shut the socket's write side down in `_final` (sockets only).
+    shutdown_on_final: bool,
+    /// Destroys the stream with an error nothing else can carry (a failed connect with no
+    /// write pending). Holds the stream: cleared when the fd is closed.
+    on_fail: RefCell<Option<Rc<dyn Fn(Error)>>>,
+}
+
+impl Core {
+    fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
+        self.fd.borrow().as_ref().map(|fd| f(fd.as_fd()))
+    }
+
+    /// Writes what the queue holds until done, blocked, failed or out of budget.
+    ///
+    /// No user code runs here; the caller completes the callback afterwards.
+    fn pump(&self) -> Pump {
+        let fd_ref = self.fd.borrow();
+        let Some(fd) = fd_ref.as_ref().map(AsFd::as_fd) else {
+            let cb = self.queue.borrow_mut().cb.take();
+            return Pump::Failed(Error::from_code(ErrorCode::Destroyed).into(), cb);
+        };
+        let mut q = self.queue.borrow_mut();
+        let mut calls = 0usize;
+        loop {
+            if q.chunks.is_empty() {
+                return Pump::Done(q.cb.take());
+            }
+            if calls >= IO_BUDGET {
+                return Pump::Budget;
+            }
+            let front = q.front;
+            let carries = q
+                .attachments
+                .front()
+                .is_some_and(|a| a.ordinal == front && !a.fds.is_empty());
+            if carries {
+                // This chunk's descriptors (the next batch of at most 253) ride on the next
+                // byte of the chunk: the first byte, or, past 253 descriptors, one byte per
+                // batch. A sendmsg that sends any byte delivers them, so they are closed here
+                // and never sent again.
+                let q = &mut *q;
+                let att = q.attachments.front_mut().expect("checked");
+                let batches = att.fds.len().div_ceil(MAX_FDS);
+                let take = att.fds.len().min(MAX_FDS);
+                let chunk = &q.chunks[0];
+                let data = if batches > 1 {
+                    &chunk[q.offset..q.offset + 1]
+                } else {
+                    &chunk[q.offset..]
+                };
+                let borrowed: Vec<BorrowedFd<'_>> =
+                    att.fds.iter().take(take).map(AsFd::as_fd).collect();
+                let sent = crate::fdpass::send_with_fds(fd, data, &borrowed);
+                drop(borrowed);
+                calls += 1;
+                match sent {
+                    Ok(n) => {
+                        att.fds.drain(..take);
+                        if att.fds.is_empty() {
+                            q.attachments.pop_front();
+                        }
+                        q.offset += n;
+                        if q.offset == q.chunks[0].len() {
+                            q.chunks.pop_front();
+                            q.front += 1;
+                            q.offset = 0;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Pump::Blocked,
+                    Err(e) => return Pump::Failed(e, q.cb.take()),
+                }
+                continue;
+            }
+            // Plain chunks, up to the next chunk that carries descriptors.
+            let limit = q
+                .attachments
+                .front()
+                .map_or(q.chunks.len(), |a| (a.ordinal - front) as usize);
+            let out = write_chunks(
+                fd,
+                self.kind,
+                q.offset,
+                q.chunks.iter().take(limit).map(|b| &b[..]),
+            );
+            calls += 1;
+            let done = out.progress.completed;
+            q.chunks.drain(..done);
+            q.front += done as u64;
+            q.offset = out.progress.offset;
+            match out.stop {
+                WriteStop::Done => {}
+                WriteStop::WouldBlock => return Pump::Blocked,
+                WriteStop::Budget => return Pump::Budget,
+                WriteStop::Error(e) => return Pump::Failed(e, q.cb.take()),
+            }
+        }
+    }
+
+    /// Runs [`pump`](Core::pump) and acts on the outcome: completes the batch, waits for the
+    /// fd, or schedules the next turn. Returns what the readiness callback should return.
+    fn drive(self: &Rc<Self>, from_readiness: bool) -> PostAction {
+        let outcome = self.pump();
+        let pending = !self.queue.borrow().chunks.is_empty();
+        if let Some(id) = self.id.get() {
+            // A write in flight keeps the loop alive, as a libuv write request does.
+            self.lp.set_source_ref(id, pending);
+        }
+        match outcome {
+            Pump::Done(cb) => {
+                if let Some(cb) = cb {
+                    cb.ok();
+                }
+                PostAction::Continue
+            }
+            Pump::Blocked => PostAction::Continue,
+            Pump::Budget if from_readiness => PostAction::Again,
+            Pump::Budget => {
+                self.schedule_kick();
+                PostAction::Continue
+            }
+            Pump::Failed(err, cb) => {
+                self.clear_queue();
+                if let Some(cb) = cb {
+                    cb.error(Error::from(err));
+                }
+                PostAction::Continue
+            }
+        }
+    }
+
+    /// Continues on a later turn without waiting for an edge (the budget ran out outside a
+    /// readiness callback).
+    fn schedule_kick(self: &Rc<Self>) {
+        if self.kick_scheduled.replace(true) {
+            return;
+        }
+        let me = self.clone();
+        self.lp.set_immediate(move || {
+            me.kick_scheduled.set(false);
+            if !me.queue.borrow().chunks.is_empty() {
+                me.drive(false);
+            }
+        });
+    }
+
+    /// Drops the batch in flight and every queued descriptor (closing our copies).
+    fn clear_queue(&self) {
+        let mut q = self.queue.borrow_mut();
+        q.front += q.chunks.len() as u64;
+        q.chunks.clear();
+        q.offset = 0;
+        q.attachments.clear();
+    }
+
+    /// Starts a batch: the sink's `_write`/`_writev`.
+    fn start(self: &Rc<Self>, chunks: Vec<Chunk>, cb: WriteCallback) {
+        if let Some(parked) = self.connecting.borrow_mut().as_mut() {
+            parked.write = Some((chunks, cb));
+            return;
+        }
+        {
+            let mut q = self.queue.borrow_mut();
+            debug_assert!(q.chunks.is_empty() && q.cb.is_none());
+            q.received += chunks.len() as u64;
+            q.chunks.extend(chunks.into_iter().map(|c| {
+                if c.is_string() {
+                    c.to_bytes()
+                } else {
+                    c.into_bytes()
+                }
+            }));
+            q.cb = Some(cb);
+        }
+        self.drive(false);
+    }
+
+    /// The readiness callback: a connect decided, or room to write.
+    fn on_ready(self: &Rc<Self>) -> PostAction {
+        if self.connecting.borrow().is_some() {
+            match self.with_fd(connect_state) {
+                Some(Ok(false)) | None => return PostAction::Continue,
+                Some(Ok(true)) => self.connected(None),
+                Some(Err(err)) => self.connected(Some(err)),
+            }
+            return PostAction::Continue;
+        }
+        if self.queue.borrow().chunks.is_empty() {
+            return PostAction::Continue;
+        }
+        self.drive(true)
+    }
+
+    /// A connect was decided: perform what waited for it, then emit `'connect'` and
+    /// `'ready'` (Node's order: the parked write runs in an internal `'connect'` listener
+    /// registered before any of the user's).
+    fn connected(self: &Rc<Self>, err: Option<io::Error>) {
+        let Some(parked) = self.connecting.borrow_mut().take() else {
+            return;
+        };
+        let emitter = self
+            .emitter
+            .borrow()
+            .as_ref()
+            .and_then(WeakEmitter::upgrade);
+        match err {
+            Some(err) => {
+                let err = Error::from(err);
+                if let Some((_, cb)) = parked.write {
+                    cb.error(err);
+                } else if let Some(cb) = parked.final_cb {
+                    cb.error(err);
+                } else {
+                    // Nothing pending that could carry it: destroy the stream with it.
+                    let hook = self.on_fail.borrow().clone();
+                    if let Some(hook) = hook {
+                        hook(err);
+                    }
+                }
+            }
+            None => {
+                if let Some((chunks, cb)) = parked.write {
+                    self.start(chunks, cb);
+                }
+                if let Some(em) = &emitter {
+                    em.emit(crate::emitter::names::CONNECT, &());
+                    em.emit(crate::events::READY, &());
+                }
+                if let Some(cb) = parked.final_cb {
+                    self.finalize(cb);
+                }
+            }
+        }
+    }
+
+    fn finalize(self: &Rc<Self>, cb: FinalCallback) {
+        if let Some(parked) = self.connecting.borrow_mut().as_mut() {
+            parked.final_cb = Some(cb);
+            return;
+        }
+        if !self.shutdown_on_final {
+            cb.ok();
+            return;
+        }
+        match self.with_fd(|fd| rustix::net::shutdown(fd, rustix::net::Shutdown::Write)) {
+            Some(Ok(())) | Some(Err(rustix::io::Errno::NOTCONN)) => cb.ok(),
+            Some(Err(e)) => cb.error(Error::from(io::Error::from(e))),
+            None => cb.error(Error::from_code(ErrorCode::Destroyed)),
+        }
+    }
+
+    /// Deregisters and closes the fd (once); fails a batch still in flight.
+    fn close(&self) -> (Option<WriteCallback>, io::Result<()>) {
+        let cb = self.queue.borrow_mut().cb.take();
+        self.clear_queue();
+        self.connecting.borrow_mut().take();
+        self.on_fail.borrow_mut().take();
+        let fd = self.fd.borrow_mut().take();
+        let mut result = Ok(());
+        if let Some(mut fd) = fd {
+            if let Some(id) = self.id.take() {
+                if let Err(err) = self.lp.deregister(id, &mut fd) {
+                    log::warn!("nodestream: deregistering a writable fd failed: {err}");
+                }
+            }
+            result = crate::sys::close(fd.0);
+        }
+        (cb, result)
+    }
+}
+
+/// Where a nonblocking connect stands: `Ok(true)` connected, `Ok(false)` in progress.
+fn connect_state(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    match rustix::net::sockopt::socket_error(fd)? {
+        Err(errno) => Err(errno.into()),
+        Ok(()) => match rustix::net::getpeername(fd) {
+            Ok(_) => Ok(true),
+            Err(rustix::io::Errno::NOTCONN) => Ok(false),
+            Err(e) => Err(e.into()),
+        },
+    }
+}
+
+/// The [`Sink`] of an [`FdWritable`].
+struct FdSink {
+    core: Rc<Core>,
+}
+
+impl Sink for FdSink {
+    fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+        self.core.start(vec![chunk], cb);
+    }
+
+    fn writev(&mut self, chunks: Vec<Chunk>, cb: WriteCallback) {
+        self.core.start(chunks, cb);
+    }
+
+    fn has_writev(&self) -> bool {
+        true
+    }
+
+    fn finalize(&mut self, cb: FinalCallback) {
+        self.core.finalize(cb);
+    }
+
+    fn has_final(&self) -> bool {
+        self.core.shutdown_on_final
+    }
+
+    fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
+        let (inflight, closed) = self.core.close();
+        if let Some(inflight) = inflight {
+            inflight.error(Error::from_code(ErrorCode::Destroyed));
+        }
+        match closed {
+            Err(e) if err.is_none() => cb.call(Some(Error::from(e))),
+            _ => cb.call(err),
+        }
+    }
+}
+
+/// A Writable over a nonblocking file descriptor: a pipe, a socket, a terminal or a
+/// character device. Dereferences to its [`Writable`], whose whole API it has.
+///
+/// # Events
+///
+/// The Writable's: `'drain'`, `'finish'`, `'close'`, `'error'`. A write the kernel refuses
+/// (`EPIPE` when the reader is gone, `ECONNRESET`) fails the write's callback and every
+/// buffered one with that error, then `'error'` (code `EPIPE`, ...), then `'close'`. The
+/// process never gets `SIGPIPE` (see the fd funnel). Sockets made by
+/// [`connect_tcp`](super::connect_tcp)/[`connect_unix`](super::connect_unix) also emit
+/// `'connect'` then `'ready'`.
+///
+/// # Node compatibility
+///
+/// Like a `net.Socket`'s writable side: a write that the kernel takes completely completes
+/// at once (its callback on the next tick); otherwise the callback, and `'drain'`, come once
+/// the kernel has taken the last byte. `end()` on a socket shuts its write side down
+/// (`shutdown(SHUT_WR)`, the peer reads end of file) before `'finish'`; the fd is closed
+/// when the stream is destroyed (after `'finish'`, by default).
+#[derive(Clone)]
+pub struct FdWritable {
+    writable: Writable,
+    core: Rc<Core>,
+}
+
+impl fmt::Debug for FdWritable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FdWritable")
+            .field("kind", &self.core.kind)
+            .field("writable", &self.writable)
+            .finish()
+    }
+}
+
+impl Deref for FdWritable {
+    type Target = Writable;
+
+    fn deref(&self) -> &Writable {
+        &self.writable
+    }
+}
+
+/// How an [`FdWritable`] is made (internal).
+pub(crate) struct Setup {
+    pub(crate) connecting: bool,
+    /// Leave the fd's blocking mode alone (stdio sockets written with `MSG_DONTWAIT`).
+    pub(crate) keep_mode: bool,
+}
+
+impl FdWritable {
+    /// A Writable over `fd`, which the stream takes over: put in nonblocking mode (sockets
+    /// are written with `MSG_DONTWAIT` and need not be), registered with the loop, and
+    /// closed when the stream is destroyed.
+    ///
+    /// # Errors
+    ///
+    /// The fd comes back inside [`FdError`] when it cannot be polled (a regular file or a
+    /// directory: `EPERM`; use [`create_write_stream`](super::create_write_stream) for
+    /// files), when it is a terminal (its nonblocking flag is shared with every process
+    /// on it; use [`stdout`](super::stdout)), or when `fstat`/`fcntl` fail.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nodestream::fdstream::FdWritable;
+    /// use nodestream::{EventLoop, WritableOptions};
+    ///
+    /// let lp = EventLoop::new()?;
+    /// let (r, w) = std::io::pipe()?;
+    /// let out = FdWritable::new(&lp.handle(), w, WritableOptions::new()).unwrap();
+    /// out.end_with("hello");
+    /// lp.run().unwrap();
+    /// let mut got = String::new();
+    /// std::io::Read::read_to_string(&mut { r }, &mut got)?;
+    /// assert_eq!(got, "hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(
+        lp: &LoopHandle,
+        fd: impl Into<OwnedFd>,
+        opts: WritableOptions,
+    ) -> Result<FdWritable, FdError> {
+        FdWritable::with_setup(
+            lp,
+            fd.into(),
+            opts,
+            Setup {
+                connecting: false,
+                keep_mode: false,
+            },
+        )
+    }
+
+    pub(crate) fn with_setup(
+        lp: &LoopHandle,
+        fd: OwnedFd,
+        opts: WritableOptions,
+        setup: Setup,
+    ) -> Result<FdWritable, FdError> {
+        let kind = match FdKind::of(&fd) {
+            Ok(kind) => kind,
+            Err(error) => return Err(FdError { error, fd }),
+        };
+        if kind == FdKind::Other {
+            if rustix::termios::isatty(&fd) {
+                return Err(FdError {
+                    error: io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        "a terminal's nonblocking flag is shared with other processes",
+                    ),
+                    fd,
+                });
+            }
+            if !setup.keep_mode {
+                if let Err(error) = set_nonblocking(&fd, true) {
+                    return Err(FdError { error, fd });
+                }
+            }
+        }
+        let core = Rc::new(Core {
+            lp: lp.clone(),
+            fd: RefCell::new(None),
+            kind,
+            id: Cell::new(None),
+            queue: RefCell::new(Queue::default()),
+            kick_scheduled: Cell::new(false),
+            connecting: RefCell::new(setup.connecting.then(Parked::default)),
+            emitter: RefCell::new(None),
+            shutdown_on_final: kind == FdKind::Socket,
+            on_fail: RefCell::new(None),
+        });
+        let mut source = FdSource(fd);
+        let weak = Rc::downgrade(&core);
+        let registered = lp.register(&mut source, mio::Interest::WRITABLE, move |_| {
+            match weak.upgrade() {
+                Some(core) => core.on_ready(),
+                None => PostAction::Remove,
+            }
+        });
+        match registered {
+            Ok(id) => {
+                core.id.set(Some(id));
+                // Idle, the fd does not keep the loop alive; a write in flight (or a
+                // connect) does.
+                lp.set_source_ref(id, setup.connecting);
+                *core.fd.borrow_mut() = Some(source);
+            }
+            Err(error) => {
+                return Err(FdError {
+                    error,
+                    fd: source.0,
+                })
+            }
+        }
+        let writable = Writable::new(lp, FdSink { core: core.clone() }, opts);
+        *core.emitter.borrow_mut() = Some(writable.emitter().downgrade());
+        if setup.connecting {
+            let w = writable.clone();
+            *core.on_fail.borrow_mut() = Some(Rc::new(move |err| w.destroy(Some(err))));
+        }
+        Ok(FdWritable { writable, core })
+    }
+
+    /// The Writable (also reachable through `Deref`).
+    pub fn as_writable(&self) -> &Writable {
+        &self.writable
+    }
+
+    /// The stream's emitter.
+    pub fn emitter(&self) -> EventEmitter {
+        self.writable.emitter()
+    }
+
+    /// Whether the fd is a socket (written with `sendmsg`, `end()` shuts it down).
+    pub fn is_socket(&self) -> bool {
+        self.core.kind == FdKind::Socket
+    }
+
+    /// Calls `f` with the fd, while the stream still has it (until it is destroyed).
+    pub fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
+        self.core.with_fd(f)
+    }
+
+    /// The peer's credentials (`SO_PEERCRED`) of a Unix socket stream.
+    ///
+    /// # Errors
+    ///
+    /// `EBADF` once the stream is destroyed; `ENOTSOCK`/`EOPNOTSUPP` on an fd that is no
+    /// Unix socket.
+    pub fn peer_credentials(&self) -> io::Result<crate::fdpass::Credentials> {
+        self.core
+            .with_fd(|fd| crate::fdpass::peer_credentials(fd))
+            .unwrap_or_else(|| {
+                Err(io::Error::from_raw_os_error(
+                    rustix::io::Errno::BADF.raw_os_error(),
+                ))
+            })
+    }
+
+    /// Writes `chunk` with file descriptors attached: Node 0.4's `write(data, encoding,
+    /// fd)`, for any number of descriptors. Returns what [`Writable::write`] returns.
+    ///
+    /// The stream owns the descriptors from this call on (a number the caller closes and
+    /// the kernel hands out again can never be sent by mistake) and closes its copies once
+    /// the kernel has them, or when the write fails or the stream is destroyed first.
+    ///
+    /// The descriptors travel with the first byte of `chunk`, in order with the data, also
+    /// when the chunk waits behind others: the chunk starts its own `sendmsg`, never
+    /// coalesced behind earlier chunks, so the peer receives them with that byte (and never
+    /// with an earlier one). The kernel takes at most 253 per message (`SCM_MAX_FD`), so
+    /// more are split into batches of 253, batch *i* riding on byte *i* of the chunk; a
+    /// chunk therefore needs at least `ceil(fds / 253)` bytes. A partial write never sends
+    /// a batch twice: descriptors go with the first byte the kernel takes.
+    ///
+    /// # Errors
+    ///
+    /// Refused at once, the descriptors closed, `ERR_INVALID_ARG_VALUE` through `cb` and
+    /// the stream's error path (as a write after end is): when the fd is not a socket
+    /// (`"file descriptors can only be sent over a Unix socket"`), or when the chunk is
+    /// shorter than its batches (`"File descriptors can only be written with data"`, Node
+    /// 0.4's message). A write after `end()` or `destroy()` fails as any write does, and
+    /// the descriptors are closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::OwnedFd;
+    /// use nodestream::fdstream::FdWritable;
+    /// use nodestream::{EventLoop, WritableOptions};
+    ///
+    /// let lp = EventLoop::new()?;
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let out = FdWritable::new(&lp.handle(), a, WritableOptions::new()).unwrap();
+    /// let file: OwnedFd = std::fs::File::open("/dev/null")?.into();
+    /// out.write_with_fds("here is a file", vec![file], |err| assert!(err.is_none()));
+    /// lp.run().unwrap();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_with_fds<I: WriteInput<Chunk>>(
+        &self,
+        chunk: I,
+        fds: Vec<OwnedFd>,
+        cb: impl FnOnce(Option<Error>) + 'static,
+    ) -> bool {
+        let chunk: Chunk = chunk.into_chunk(self.writable.default_encoding(), true);
+        if fds.is_empty() {
+            return self.writable.write_cb(chunk, cb);
+        }
+        let refusal = if self.core.kind != FdKind::Socket {
+            Some("file descriptors can only be sent over a Unix socket")
+        } else if chunk.as_bytes().len() < fds.len().div_ceil(MAX_FDS) {
+            Some("File descriptors can only be written with data")
+        } else {
+            None
+        };
+        if let Some(msg) = refusal {
+            drop(fds);
+            let err = Error::new(ErrorCode::InvalidArgValue, msg);
+            let e = err.clone();
+            self.writable.loop_handle().next_tick(move || cb(Some(e)));
+            self.writable.destroy(Some(err));
+            return false;
+        }
+        if !self.writable.writable() || self.writable.destroyed() {
+            drop(fds);
+            return self.writable.write_cb(chunk, cb);
+        }
+        // The chunk's ordinal: every chunk the sink received, plus those waiting in the
+        // Writable's buffer, come before it. No user code runs between here and the write.
+        let ordinal = {
+            let mut q = self.core.queue.borrow_mut();
+            let parked = self
+                .core
+                .connecting
+                .borrow()
+                .as_ref()
+                .and_then(|p| p.write.as_ref().map(|(c, _)| c.len() as u64))
+                .unwrap_or(0);
+            let ordinal = q.received + parked + self.writable.writable_buffer_len() as u64;
+            debug_assert!(q.attachments.back().is_none_or(|a| a.ordinal < ordinal));
+            q.attachments.push_back(Attachment {
+                ordinal,
+                fds: fds.into(),
+            });
+            ordinal
+        };
+        log::trace!("nodestream: chunk {ordinal} carries descriptors");
+        self.writable.write_cb(chunk, cb)
+    }
+}

@@ -1,0 +1,192 @@
+//! FdWritable over pipes: exact bytes to a real `cat`, partial writes resumed on readiness,
+//! 'drain', EPIPE as an error (never SIGPIPE), fd counts.
+
+mod fdstream_util;
+
+use std::io::Read;
+use std::os::fd::OwnedFd;
+use std::process::{Command, Stdio};
+
+use fdstream_util::{pattern, sigpipe_default, Log};
+use nodestream::events::{CLOSE, DRAIN, ERROR, FINISH};
+use nodestream::fdstream::FdWritable;
+use nodestream::{EventLoop, WritableOptions};
+
+fn pipe() -> (OwnedFd, OwnedFd) {
+    let (r, w) = std::io::pipe().unwrap();
+    (r.into(), w.into())
+}
+
+#[test]
+fn every_byte_reaches_a_real_cat_in_order_with_drains() {
+    isolated!(every_byte_reaches_a_real_cat_in_order_with_drains, || {
+        let lp = EventLoop::new().unwrap();
+        let mut cat = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin: OwnedFd = cat.stdin.take().unwrap().into();
+        let mut stdout = cat.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            stdout.read_to_end(&mut got).unwrap();
+            got
+        });
+        let w = FdWritable::new(&lp.handle(), stdin, WritableOptions::new()).unwrap();
+        let chunks: Vec<Vec<u8>> = (0..20_000)
+            .map(|i| pattern(100 + i % 50, i as u8))
+            .collect();
+        let expected = chunks.concat();
+        let drains = std::rc::Rc::new(std::cell::Cell::new(0));
+        let d = drains.clone();
+        w.on(DRAIN, move |_| d.set(d.get() + 1));
+        let log = Log::default();
+        let l = log.clone();
+        w.on(FINISH, move |_| l.push("finish"));
+        let l = log.clone();
+        w.on(CLOSE, move |_| l.push("close"));
+        // Write everything at once: the Writable buffers, the funnel coalesces.
+        let mut falses = 0;
+        for c in chunks {
+            if !w.write(c) {
+                falses += 1;
+            }
+        }
+        assert!(falses > 0);
+        w.end();
+        lp.run().unwrap();
+        assert!(drains.get() <= 1, "no drain is owed once ending");
+        assert_eq!(log.get(), ["finish", "close"]);
+        let got = reader.join().unwrap();
+        assert!(got == expected, "{} vs {} bytes", got.len(), expected.len());
+        assert!(cat.wait().unwrap().success());
+    });
+}
+
+#[test]
+fn a_full_pipe_resumes_on_readiness_and_drain_precedes_the_callback() {
+    isolated!(
+        a_full_pipe_resumes_on_readiness_and_drain_precedes_the_callback,
+        || {
+            let lp = EventLoop::new().unwrap();
+            let (r, wfd) = pipe();
+            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let log = Log::default();
+            let l = log.clone();
+            w.on(DRAIN, move |_| l.push("drain"));
+            let big = pattern(1 << 20, 9);
+            // 1 MiB into a 64 KiB pipe nobody reads yet: false at once, the whole chunk counted.
+            assert!(!w.write_cb(big.clone(), log.cb("cb")));
+            assert_eq!(w.writable_length(), 1 << 20);
+            let reader = std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                let mut got = Vec::new();
+                std::fs::File::from(r).read_to_end(&mut got).unwrap();
+                got
+            });
+            let w2 = w.clone();
+            let l = log.clone();
+            w.on(DRAIN, move |_| {
+                l.push(format!("len {}", w2.writable_length()));
+                w2.end();
+            });
+            lp.run().unwrap();
+            // The listener holds the stream: break the cycle.
+            w.emitter().remove_all_listeners(None);
+            assert_eq!(log.get(), ["drain", "len 0", "cb null"]);
+            assert!(reader.join().unwrap() == big);
+        }
+    );
+}
+
+#[test]
+fn a_reader_gone_is_epipe_then_close_and_the_process_lives() {
+    isolated!(
+        a_reader_gone_is_epipe_then_close_and_the_process_lives,
+        || {
+            sigpipe_default();
+            let lp = EventLoop::new().unwrap();
+            let (r, wfd) = pipe();
+            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let log = Log::default();
+            let l = log.clone();
+            w.on(ERROR, move |e| l.push(format!("error {}", e.code())));
+            let l = log.clone();
+            w.on(CLOSE, move |_| l.push("close"));
+            // Fill the pipe so later writes wait in the buffer, then close the reader.
+            w.write_cb(pattern(200_000, 1), log.cb("cb1"));
+            w.write_cb(&b"queued"[..], log.cb("cb2"));
+            drop(r);
+            lp.run().unwrap();
+            assert_eq!(
+                log.get(),
+                ["cb1 EPIPE", "cb2 EPIPE", "error EPIPE", "close"]
+            );
+            assert!(w.destroyed());
+        }
+    );
+}
+
+#[test]
+fn a_write_to_a_closed_pipe_fails_with_epipe_immediately() {
+    isolated!(
+        a_write_to_a_closed_pipe_fails_with_epipe_immediately,
+        || {
+            sigpipe_default();
+            let lp = EventLoop::new().unwrap();
+            let (r, wfd) = pipe();
+            drop(r);
+            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let log = Log::default();
+            let l = log.clone();
+            w.on(ERROR, move |e| l.push(format!("error {}", e.code())));
+            let l = log.clone();
+            w.on(CLOSE, move |_| l.push("close"));
+            w.write_cb("x", log.cb("cb"));
+            lp.run().unwrap();
+            assert_eq!(log.get(), ["cb EPIPE", "error EPIPE", "close"]);
+        }
+    );
+}
+
+#[test]
+fn files_and_terminals_are_refused_and_the_fd_comes_back() {
+    isolated!(
+        files_and_terminals_are_refused_and_the_fd_comes_back,
+        || {
+            let lp = EventLoop::new().unwrap();
+            let file: OwnedFd = std::fs::File::open("/proc/self/status").unwrap().into();
+            let err = FdWritable::new(&lp.handle(), file, WritableOptions::new()).unwrap_err();
+            assert_eq!(err.error.raw_os_error(), Some(libc::EPERM));
+            drop(err);
+            if let Ok(tty) = std::fs::OpenOptions::new().write(true).open("/dev/ptmx") {
+                let err = FdWritable::new(&lp.handle(), tty, WritableOptions::new()).unwrap_err();
+                assert_eq!(err.error.kind(), std::io::ErrorKind::Unsupported);
+            }
+        }
+    );
+}
+
+#[test]
+fn destroy_with_a_write_in_flight_closes_the_fd_and_fails_the_write() {
+    isolated!(
+        destroy_with_a_write_in_flight_closes_the_fd_and_fails_the_write,
+        || {
+            let lp = EventLoop::new().unwrap();
+            let (r, wfd) = pipe();
+            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let log = Log::default();
+            let l = log.clone();
+            w.on(CLOSE, move |_| l.push("close"));
+            w.write_cb(pattern(300_000, 3), log.cb("cb"));
+            w.destroy(None);
+            lp.run().unwrap();
+            assert_eq!(log.get(), ["cb ERR_STREAM_DESTROYED", "close"]);
+            // Our write end is closed: the reader sees end of file after what went.
+            let mut got = Vec::new();
+            std::fs::File::from(r).read_to_end(&mut got).unwrap();
+            assert!(got == pattern(300_000, 3)[..got.len()]);
+        }
+    );
+}
