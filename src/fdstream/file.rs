@@ -323,6 +323,10 @@ impl Sink for FileSink {
         self.core.flush
     }
 
+    fn has_destroy(&self) -> bool {
+        true
+    }
+
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         *self.core.destroy.borrow_mut() = Some((err, cb));
         // Node's rule: wait for the operation in flight, then close.

@@ -40,6 +40,10 @@ impl Sink for SyncSink {
         true
     }
 
+    fn has_destroy(&self) -> bool {
+        true
+    }
+
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         // Our duplicate; the process's fd 1/2 stays open.
         self.0.take();

@@ -396,6 +396,10 @@ impl Sink for FdSink {
         self.core.shutdown_on_final
     }
 
+    fn has_destroy(&self) -> bool {
+        true
+    }
+
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         let (inflight, closed) = self.core.close();
         if let Some(inflight) = inflight {
