@@ -131,7 +131,9 @@ fn main() {
             }
             if let Some(bin) = &c_bin {
                 if let Some((e, line)) = external(
-                    Command::new(bin).arg(count.to_string()).arg(size.to_string()),
+                    Command::new(bin)
+                        .arg(count.to_string())
+                        .arg(size.to_string()),
                     "c",
                 ) {
                     println!("  {line}");
@@ -148,7 +150,10 @@ fn main() {
             show(cc)
         );
         if let (Some(r), Some(n)) = (r, n) {
-            println!("  ratio node/rust (speed-up over node): {:.2}x (goal >= 6)", n / r);
+            println!(
+                "  ratio node/rust (speed-up over node): {:.2}x (goal >= 6)",
+                n / r
+            );
         }
         if let (Some(r), Some(cc)) = (r, cc) {
             println!("  ratio rust/c: {:.2} (goal <= 1.5)", r / cc);

@@ -29,7 +29,11 @@ pub fn stdin_source() -> io::Result<(OwnedFd, Option<std::thread::JoinHandle<io:
     let kind = FileType::from_raw_mode(rustix::fs::fstat(fd)?.st_mode);
     if kind == FileType::Fifo {
         // A description of our own, so making it nonblocking disturbs nobody.
-        if let Ok(own) = rustix::fs::open("/proc/self/fd/0", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
+        if let Ok(own) = rustix::fs::open(
+            "/proc/self/fd/0",
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
             return Ok((own, None));
         }
     }
@@ -53,8 +57,8 @@ pub fn stdin_source() -> io::Result<(OwnedFd, Option<std::thread::JoinHandle<io:
 /// stdout went away).
 pub fn cat(input: OwnedFd) -> Result<(), Box<dyn std::error::Error>> {
     let lp = EventLoop::new()?;
-    let source = Readable::from_fd(&lp.handle(), input, ReadableOptions::default())
-        .map_err(|e| e.error)?;
+    let source =
+        Readable::from_fd(&lp.handle(), input, ReadableOptions::default()).map_err(|e| e.error)?;
     let dest = stdout(&lp.handle())?;
     source.pipe(&dest);
     lp.run()?;

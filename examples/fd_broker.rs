@@ -36,7 +36,7 @@ pub const FILES: [(&str, &str); 2] = [
 pub const REQUESTS: [&str; 4] = ["hello.txt", "missing.txt", "../secret", "numbers.txt"];
 
 /// The server's answer to one request: the descriptor to send, or why not.
-fn open_for(dir: &Path, name: &str) -> Result<OwnedFd, &'static str> {
+pub fn open_for(dir: &Path, name: &str) -> Result<OwnedFd, &'static str> {
     if name.is_empty() || name.contains('/') || name.starts_with('.') {
         return Err("refused: outside the directory");
     }
@@ -84,7 +84,8 @@ fn serve(sock: Socket, dir: PathBuf) {
             }
         }
     });
-    sock.readable.on(END, |_: &()| println!("server: client done"));
+    sock.readable
+        .on(END, |_: &()| println!("server: client done"));
 }
 
 /// The client: asks for each of [`REQUESTS`] in turn on its own loop over the connected
@@ -176,7 +177,11 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         let same = creds.uid == rustix::process::getuid().as_raw();
         println!(
             "client: connected; the server is {}",
-            if same { "the same user" } else { "another user" }
+            if same {
+                "the same user"
+            } else {
+                "another user"
+            }
         );
         let client = std::thread::spawn(move || client(conn).map_err(|e| e.to_string()));
         lp.run()?;

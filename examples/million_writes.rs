@@ -99,7 +99,10 @@ pub fn write_many(
 /// child dies early), or a child that exits with a failure.
 pub fn run(count: u64, size: usize) -> Result<Report, Box<dyn std::error::Error>> {
     let lp = EventLoop::new()?;
-    let child = spawn(&lp.handle(), Command::new("sh").args(["-c", "cat > /dev/null"]))?;
+    let child = spawn(
+        &lp.handle(),
+        Command::new("sh").args(["-c", "cat > /dev/null"]),
+    )?;
     // The child writes nothing: close our end of its stdout.
     child.stdout.destroy(None);
     let stdin = child.stdin.as_writable().clone();
