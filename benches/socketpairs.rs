@@ -86,7 +86,7 @@ fn raise_nofile() -> u64 {
     let mut lim = getrlimit(Resource::Nofile);
     if lim.current != lim.maximum {
         lim.current = lim.maximum;
-        if let Err(e) = setrlimit(Resource::Nofile, lim.clone()) {
+        if let Err(e) = setrlimit(Resource::Nofile, lim) {
             println!("could not raise RLIMIT_NOFILE: {e}");
         }
     }

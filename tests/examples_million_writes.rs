@@ -71,7 +71,7 @@ fn the_writer_delivers_every_chunk_in_order_and_waits_for_drain() {
 fn zero_writes_just_end() {
     let _lock = fd_lock();
     let lp = EventLoop::new().unwrap();
-    let (_r, w) = std::io::pipe().unwrap();
+    let (_r, w) = rustix::pipe::pipe().unwrap();
     let w = FdWritable::new(&lp.handle(), w, WritableOptions::new()).unwrap();
     let ender = w.as_writable().clone();
     let drains =
