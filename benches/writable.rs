@@ -3,12 +3,20 @@
 //! program in Node (`benches/node/writable.js`), run in one go; prints both rates and the
 //! ratio.
 //!
+//! The Rust side runs four variants: the handle typed by its sink (`Writable::new_typed`,
+//! whose sink's `write` inlines into `write()`) or the common `Writable` (sink behind
+//! `Box<dyn Sink>`, from `Writable::new`), each writing a shared (reference-counted) or a
+//! static `Bytes`; the headline is the typed sink with a static chunk.
+//!
 //! Each side runs a warm-up and then `REPS` (3) measured runs and keeps its best. Rates are
 //! given by wall-clock time and by on-CPU time of the running thread (the first field of
 //! `/proc/thread-self/schedstat`, read the same way on both sides), since on a shared,
 //! busy machine the wall clock mostly measures the other processes.
 //!
-//! Run with `cargo bench --bench writable` (`WRITES=n` and `REPS=n` change the counts).
+//! Run with `cargo bench --bench writable` (`WRITES=n` and `REPS=n` change the counts;
+//! `ONLY=typed` or another part of a label runs only the matching Rust variants, and
+//! `NO_NODE=1` skips the Node side and `WARMUP=n` sets the warm-up's writes, for
+//! profiling one variant under callgrind).
 
 use std::cell::Cell;
 use std::process::Command;
@@ -26,6 +34,8 @@ const SIZE: usize = 100;
 struct Counter(Rc<Cell<u64>>);
 
 impl Sink for Counter {
+    // `#[inline]` lets a typed stream inline this call across codegen units.
+    #[inline]
     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
         self.0.set(self.0.get() + chunk.len() as u64);
         cb.ok();
@@ -48,15 +58,28 @@ fn cpu_ns() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// Which handle type the loop writes through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `Writable` (sink type `dyn Sink`), as made by `Writable::new`.
+    Dyn,
+    /// `Writable<Chunk, Counter>`, as made by `Writable::new_typed`.
+    Typed,
+}
+
 /// The drain-pattern loop of the Node script, writing clones of `chunk`.
-fn run(n: u64, chunk: Bytes) -> Outcome {
+fn run(n: u64, chunk: Bytes, kind: Kind) -> Outcome {
     let lp = EventLoop::new().expect("event loop");
     let bytes = Rc::new(Cell::new(0));
-    let w = Writable::new(&lp.handle(), Counter(bytes.clone()), WritableOptions::new());
     let drains = Rc::new(Cell::new(0u64));
     let left = Rc::new(Cell::new(n));
 
-    fn pump(w: Writable, chunk: Bytes, left: Rc<Cell<u64>>, drains: Rc<Cell<u64>>) {
+    fn pump<S: Sink<Chunk>>(
+        w: Writable<Chunk, S>,
+        chunk: Bytes,
+        left: Rc<Cell<u64>>,
+        drains: Rc<Cell<u64>>,
+    ) {
         let mut ok = true;
         let mut i = left.get();
         while i > 0 && ok {
@@ -73,10 +96,32 @@ fn run(n: u64, chunk: Bytes) -> Outcome {
         }
     }
 
-    let c0 = cpu_ns();
-    let start = Instant::now();
-    pump(w, chunk, left, drains.clone());
-    lp.run().expect("loop");
+    // The stream is made before the clock starts, as on the Node side.
+    fn timed<S: Sink<Chunk>>(
+        lp: &EventLoop,
+        w: Writable<Chunk, S>,
+        chunk: Bytes,
+        left: Rc<Cell<u64>>,
+        drains: Rc<Cell<u64>>,
+    ) -> (Instant, f64) {
+        let c0 = cpu_ns();
+        let start = Instant::now();
+        pump(w, chunk, left, drains);
+        lp.run().expect("loop");
+        (start, c0)
+    }
+
+    let (start, c0) = match kind {
+        Kind::Dyn => {
+            let w = Writable::new(&lp.handle(), Counter(bytes.clone()), WritableOptions::new());
+            timed(&lp, w, chunk, left, drains.clone())
+        }
+        Kind::Typed => {
+            let w =
+                Writable::new_typed(&lp.handle(), Counter(bytes.clone()), WritableOptions::new());
+            timed(&lp, w, chunk, left, drains.clone())
+        }
+    };
     let ns = start.elapsed().as_nanos() as f64;
     Outcome {
         ns,
@@ -87,9 +132,9 @@ fn run(n: u64, chunk: Bytes) -> Outcome {
 }
 
 /// The best of `reps` runs (least CPU time).
-fn best(n: u64, reps: u32, chunk: &Bytes) -> Outcome {
+fn best(n: u64, reps: u32, chunk: &Bytes, kind: Kind) -> Outcome {
     (0..reps)
-        .map(|_| run(n, chunk.clone()))
+        .map(|_| run(n, chunk.clone(), kind))
         .min_by(|a, b| a.cpu_ns.total_cmp(&b.cpu_ns))
         .expect("at least one run")
 }
@@ -152,30 +197,48 @@ fn main() {
          best of {reps}"
     );
 
-    // Warm-up.
-    run(n / 10, Bytes::from_static(&[b'x'; SIZE]));
+    // Warm-up (`WARMUP=0` skips it).
+    let warmup = env_num("WARMUP", n / 10);
+    run(warmup, Bytes::from_static(&[b'x'; SIZE]), Kind::Dyn);
+    run(warmup, Bytes::from_static(&[b'x'; SIZE]), Kind::Typed);
 
     // The chunk a caller shares without copying: a reference-counted buffer (every write
     // clones the handle: one atomic increment, and a decrement when the sink drops it).
     let shared = Bytes::from(vec![b'x'; SIZE]);
-    let (shared_wall, shared_cpu) = report("rust(shared Bytes)", n, &best(n, reps, &shared));
     // A static buffer: clones are plain copies.
     static DATA: [u8; SIZE] = [b'x'; SIZE];
     let stat = Bytes::from_static(&DATA);
-    let (static_wall, static_cpu) = report("rust(static Bytes)", n, &best(n, reps, &stat));
+    let variants = [
+        ("typed sink, static Bytes", Kind::Typed, &stat),
+        ("typed sink, shared Bytes", Kind::Typed, &shared),
+        ("dyn sink, static Bytes", Kind::Dyn, &stat),
+        ("dyn sink, shared Bytes", Kind::Dyn, &shared),
+    ];
+    // `ONLY=<text>` keeps the variants whose label contains it (for profiling one).
+    let only = std::env::var("ONLY").unwrap_or_default();
+    let rates: Vec<(&str, f64, f64)> = variants
+        .iter()
+        .filter(|v| v.0.contains(only.as_str()))
+        .map(|&(label, kind, chunk)| {
+            let (wall, cpu) = report(&format!("rust({label})"), n, &best(n, reps, chunk, kind));
+            (label, wall, cpu)
+        })
+        .collect();
 
-    match node_rates(n, reps) {
+    let node = if std::env::var_os("NO_NODE").is_some() {
+        None
+    } else {
+        node_rates(n, reps)
+    };
+    match node {
         Some((node_wall, node_cpu)) => {
-            println!(
-                "ratio rust/node (shared Bytes) = {:.2} on-CPU, {:.2} wall",
-                shared_cpu / node_cpu,
-                shared_wall / node_wall
-            );
-            println!(
-                "ratio rust/node (static Bytes) = {:.2} on-CPU, {:.2} wall",
-                static_cpu / node_cpu,
-                static_wall / node_wall
-            );
+            for (label, wall, cpu) in rates {
+                println!(
+                    "ratio rust/node ({label}) = {:.2} on-CPU, {:.2} wall",
+                    cpu / node_cpu,
+                    wall / node_wall
+                );
+            }
         }
         None => println!("ratio rust/node: no node side"),
     }

@@ -13,8 +13,7 @@ use nodestream::fdstream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
 
 fn pipe() -> (OwnedFd, OwnedFd) {
-    let (r, w) = std::io::pipe().unwrap();
-    (r.into(), w.into())
+    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap()
 }
 
 #[test]

@@ -125,6 +125,25 @@ impl Socket {
                 }
             }
         };
+        // One connection, two streams: an error on either side ends both, with one
+        // 'error'. A failed connect shows to whichever side touches the socket first (a
+        // read takes the socket's pending error), so the reading side passes it on.
+        let core = Rc::downgrade(writable.core());
+        readable.on(crate::readable::ERROR, move |e: &crate::Error| {
+            if let Some(core) = core.upgrade() {
+                FdWritable::reader_failed(&core, e.clone());
+            }
+        });
+        // The monitor sees the writable side's error without counting as its handler.
+        let r = readable.downgrade();
+        writable.on(
+            crate::emitter::names::ERROR_MONITOR,
+            move |_: &crate::Error| {
+                if let Some(r) = r.upgrade() {
+                    r.destroy(None);
+                }
+            },
+        );
         // allowHalfOpen: false.
         let w = writable.clone();
         readable.once(END, move |_: &()| {

@@ -76,6 +76,9 @@ struct Parked {
     final_cb: Option<FinalCallback>,
 }
 
+/// Destroys the stream (with an error, or without when the other side has it).
+type FailHook = Rc<dyn Fn(Option<Error>)>;
+
 /// The state the sink, the loop registration and the public handle share.
 pub(crate) struct Core {
     lp: LoopHandle,
@@ -92,7 +95,7 @@ pub(crate) struct Core {
     shutdown_on_final: bool,
     /// Destroys the stream with an error nothing else can carry (a failed connect with no
     /// write pending). Holds the stream: cleared when the fd is closed.
-    on_fail: RefCell<Option<Rc<dyn Fn(Error)>>>,
+    on_fail: RefCell<Option<FailHook>>,
 }
 
 impl Core {
@@ -303,7 +306,7 @@ impl Core {
                     // Nothing pending that could carry it: destroy the stream with it.
                     let hook = self.on_fail.borrow().clone();
                     if let Some(hook) = hook {
-                        hook(err);
+                        hook(Some(err));
                     }
                 }
             }
@@ -480,12 +483,12 @@ impl FdWritable {
     /// use nodestream::{EventLoop, WritableOptions};
     ///
     /// let lp = EventLoop::new()?;
-    /// let (r, w) = std::io::pipe()?;
+    /// let (r, w) = rustix::pipe::pipe()?;
     /// let out = FdWritable::new(&lp.handle(), w, WritableOptions::new()).unwrap();
     /// out.end_with("hello");
     /// lp.run().unwrap();
     /// let mut got = String::new();
-    /// std::io::Read::read_to_string(&mut { r }, &mut got)?;
+    /// std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut got)?;
     /// assert_eq!(got, "hello");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -568,9 +571,9 @@ impl FdWritable {
         }
         let writable = Writable::new(lp, FdSink { core: core.clone() }, opts);
         *core.emitter.borrow_mut() = Some(writable.emitter().downgrade());
-        if setup.connecting {
+        if kind == FdKind::Socket {
             let w = writable.clone();
-            *core.on_fail.borrow_mut() = Some(Rc::new(move |err| w.destroy(Some(err))));
+            *core.on_fail.borrow_mut() = Some(Rc::new(move |err| w.destroy(err)));
         }
         Ok(FdWritable { writable, core })
     }
@@ -588,6 +591,25 @@ impl FdWritable {
     /// Whether the fd is a socket (written with `sendmsg`, `end()` shuts it down).
     pub fn is_socket(&self) -> bool {
         self.core.kind == FdKind::Socket
+    }
+
+    /// A connect in progress failed, as the socket's reading side learned first (a read
+    /// takes the socket's pending error, so the connect check would see none).
+    /// Otherwise the reading side failed (`ECONNRESET`): the connection is gone, so the
+    /// writable side is destroyed too (without a second `'error'`).
+    pub(crate) fn reader_failed(core: &Rc<Core>, err: Error) {
+        if core.connecting.borrow().is_some() {
+            core.connected(Some(io::Error::from(err)));
+        } else {
+            let hook = core.on_fail.borrow().clone();
+            if let Some(hook) = hook {
+                hook(None);
+            }
+        }
+    }
+
+    pub(crate) fn core(&self) -> &Rc<Core> {
+        &self.core
     }
 
     /// Calls `f` with the fd, while the stream still has it (until it is destroyed).
@@ -691,7 +713,7 @@ impl FdWritable {
                 .and_then(|p| p.write.as_ref().map(|(c, _)| c.len() as u64))
                 .unwrap_or(0);
             let ordinal = q.received + parked + self.writable.writable_buffer_len() as u64;
-            debug_assert!(q.attachments.back().is_none_or(|a| a.ordinal < ordinal));
+            debug_assert!(q.attachments.back().map_or(true, |a| a.ordinal < ordinal));
             q.attachments.push_back(Attachment {
                 ordinal,
                 fds: fds.into(),

@@ -19,7 +19,8 @@ pub type UserCallback = Box<dyn FnOnce(Option<Error>)>;
 /// The user's callback of `destroy_cb`.
 pub(crate) type DestroyDone = Box<dyn FnOnce(Option<Error>)>;
 
-/// The state machine's entry points, type-erased so that tokens do not carry the chunk type.
+/// The state machine's entry points, type-erased so that tokens do not carry the chunk
+/// or sink type.
 pub(crate) trait Core {
     fn on_write(self: Rc<Self>, err: Option<Error>);
     fn on_final(self: Rc<Self>, err: Option<Error>);

@@ -37,23 +37,22 @@ pub(crate) enum SinkOp<T> {
     Construct(ConstructCallback),
 }
 
-/// What a Writable handle points at.
-pub(crate) struct Inner<T: 'static> {
+/// What a Writable handle points at: the state and the sink itself (`S` is
+/// `Box<dyn Sink<T>>` for the common `Writable<T>`).
+pub(crate) struct Inner<T: 'static, S: 'static> {
     pub(crate) state: State<T>,
-    sink: RefCell<Box<dyn Sink<T>>>,
     /// Sink calls that arrived while the sink was running.
     deferred: RefCell<VecDeque<SinkOp<T>>>,
     has_deferred: Cell<bool>,
     pub(crate) emitter: EventEmitter,
     pub(crate) lp: LoopHandle,
-    /// Count chunks, not bytes.
-    object_mode: bool,
     /// The encoding of strings written without one.
     pub(crate) default_encoding: Cell<Encoding>,
     pub(crate) decode_strings: bool,
     has_writev: bool,
     has_final: bool,
     has_destroy: bool,
+    sink: RefCell<S>,
 }
 
 pub(crate) fn destroyed_error(op: &str) -> Error {
@@ -63,14 +62,13 @@ pub(crate) fn destroyed_error(op: &str) -> Error {
     )
 }
 
-impl<T: 'static> Inner<T> {
+impl<T: 'static, S: Sink<T>> Inner<T, S> {
     pub(crate) fn new(
         lp: LoopHandle,
-        sink: Box<dyn Sink<T>>,
+        sink: S,
         state: State<T>,
         default_encoding: Encoding,
     ) -> Rc<Self> {
-        let object_mode = state.has(OBJECT_MODE);
         let decode_strings = state.has(DECODE_STRINGS);
         let has_writev = sink.has_writev();
         let has_final = sink.has_final();
@@ -78,17 +76,16 @@ impl<T: 'static> Inner<T> {
         let has_construct = sink.has_construct();
         let this = Rc::new(Inner {
             state,
-            sink: RefCell::new(sink),
             deferred: RefCell::new(VecDeque::new()),
             has_deferred: Cell::new(false),
             emitter: EventEmitter::new(),
             lp,
-            object_mode,
             default_encoding: Cell::new(default_encoding),
             decode_strings,
             has_writev,
             has_final,
             has_destroy,
+            sink: RefCell::new(sink),
         });
         if has_construct {
             // destroyImpl.construct: not constructed until `_construct` calls back, which
@@ -106,12 +103,22 @@ impl<T: 'static> Inner<T> {
         this
     }
 
-    #[inline]
+    #[inline(always)]
     fn core(this: &Rc<Self>) -> Rc<dyn Core> {
         this.clone()
     }
 
     // ----- calls into the sink ------------------------------------------------------
+
+    /// Node's `kSync`: the stream is inside the sink's `_write`, `_writev` or `_final`.
+    /// Derived rather than stored: the sink is borrowed exactly while one of its methods
+    /// runs (called by `write()` or `run_sink`), and `sink_other` marks `_destroy` and
+    /// `_construct`, which Node does not run under `kSync`. (Node's initial `sync: true`
+    /// is never read before the first sink call, so `false` there is the same.)
+    #[inline]
+    fn sync(&self) -> bool {
+        self.sink.try_borrow_mut().is_err() && !self.state.sink_other.get()
+    }
 
     /// Runs `op` on the sink now, or queues it if the sink is running (re-entrant call).
     fn run_sink(this: &Rc<Self>, op: SinkOp<T>) {
@@ -120,12 +127,12 @@ impl<T: 'static> Inner<T> {
             this.has_deferred.set(true);
             return;
         };
-        Self::exec(this, &mut **sink, op);
-        Self::run_deferred(this, &mut **sink);
+        Self::exec(this, &mut *sink, op);
+        Self::run_deferred(this, &mut *sink);
     }
 
     /// Runs the sink calls queued while the sink was busy, in order, until none is left.
-    fn run_deferred(this: &Rc<Self>, sink: &mut dyn Sink<T>) {
+    fn run_deferred(this: &Rc<Self>, sink: &mut S) {
         while this.has_deferred.get() {
             let next = this.deferred.borrow_mut().pop_front();
             match next {
@@ -135,11 +142,10 @@ impl<T: 'static> Inner<T> {
         }
     }
 
-    fn exec(this: &Rc<Self>, sink: &mut dyn Sink<T>, op: SinkOp<T>) {
+    fn exec(this: &Rc<Self>, sink: &mut S, op: SinkOp<T>) {
         let st = &this.state;
         match op {
             SinkOp::Write(chunk) => {
-                st.set(SYNC);
                 if st.has(DESTROYED) {
                     Self::on_write(this, Some(destroyed_error("write")));
                 } else {
@@ -150,10 +156,8 @@ impl<T: 'static> Inner<T> {
                         },
                     );
                 }
-                st.clear(SYNC);
             }
             SinkOp::Writev(chunks) => {
-                st.set(SYNC);
                 if st.has(DESTROYED) {
                     Self::on_write(this, Some(destroyed_error("write")));
                 } else {
@@ -164,17 +168,22 @@ impl<T: 'static> Inner<T> {
                         },
                     );
                 }
-                st.clear(SYNC);
             }
             SinkOp::Final => {
-                st.set(SYNC);
                 sink.finalize(FinalCallback {
                     core: Self::core(this),
                 });
-                st.clear(SYNC);
             }
-            SinkOp::Destroy(err, cb) => sink.destroy(err, cb),
-            SinkOp::Construct(cb) => sink.construct(cb),
+            SinkOp::Destroy(err, cb) => {
+                st.sink_other.set(true);
+                sink.destroy(err, cb);
+                st.sink_other.set(false);
+            }
+            SinkOp::Construct(cb) => {
+                st.sink_other.set(true);
+                sink.construct(cb);
+                st.sink_other.set(false);
+            }
         }
     }
 
@@ -183,8 +192,8 @@ impl<T: 'static> Inner<T> {
     /// What `chunk` adds to `writableLength`: 1 in object mode, else its length. (The
     /// type test folds away: `T` is known wherever this is instantiated.)
     #[inline(always)]
-    fn chunk_len(&self, chunk: &T) -> usize {
-        if self.object_mode {
+    fn chunk_len(chunk: &T, flags: u32) -> usize {
+        if flags & OBJECT_MODE != 0 {
             return 1;
         }
         match (chunk as &dyn Any).downcast_ref::<Chunk>() {
@@ -202,14 +211,16 @@ impl<T: 'static> Inner<T> {
         cb: Option<UserCallback>,
     ) -> Result<bool, Error> {
         let st = &this.state;
-        let len = this.chunk_len(&chunk);
         let flags = st.flags();
-        if flags & (ENDING | DESTROYED) != 0 {
-            return Err(Self::write_rejected(this, cb));
-        }
-        st.pendingcb.set(st.pendingcb.get() + 1);
-        st.length.set(st.length.get() + len);
-        if flags & (WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
+        let len = Self::chunk_len(&chunk, flags);
+        // One test decides the common case (not ending or destroyed, idle, constructed,
+        // uncorked, no error); the others keep Node's order of checks below.
+        if flags & (ENDING | DESTROYED | WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
+            if flags & (ENDING | DESTROYED) != 0 {
+                return Err(Self::write_rejected(this, cb));
+            }
+            st.pendingcb.set(st.pendingcb.get() + 1);
+            st.length.set(st.length.get() + len);
             st.buffered.borrow_mut().push(Entry {
                 chunk,
                 len,
@@ -226,29 +237,30 @@ impl<T: 'static> Inner<T> {
             match this.sink.try_borrow_mut() {
                 // The fast path: dispatch `_write` right here, inside `write()`.
                 Ok(mut sink) => {
-                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB | SYNC);
+                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB | UNCOUNTED);
                     sink.write(
                         chunk,
                         WriteCallback {
                             core: Self::core(this),
                         },
                     );
-                    st.clear(SYNC);
                     if this.has_deferred.get() {
-                        Self::run_deferred(this, &mut **sink);
+                        Self::run_deferred(this, &mut *sink);
                     }
                 }
                 // Re-entered from inside the sink: queue the call.
                 Err(_) => {
+                    st.pendingcb.set(st.pendingcb.get() + 1);
+                    st.length.set(st.length.get() + len);
                     st.flags.set(flags | WRITING | EXPECT_WRITE_CB);
                     this.deferred.borrow_mut().push_back(SinkOp::Write(chunk));
                     this.has_deferred.set(true);
                 }
             }
         }
-        let length = st.length.get();
-        let ok = length < st.high_water_mark || length == 0;
         let flags = st.flags();
+        let length = st.length_with(flags);
+        let ok = length < st.high_water_mark || length == 0;
         if !ok {
             st.flags.set(flags | NEED_DRAIN);
         }
@@ -278,18 +290,28 @@ impl<T: 'static> Inner<T> {
     fn on_write(this: &Rc<Self>, er: Option<Error>) {
         let st = &this.state;
         let flags = st.flags();
-        // The hot case, decided on one read of the flags: a synchronous success with no
-        // callback, nothing buffered, no drain owed, not ending, not in object mode. Only
-        // the counters move (the general path below does the same for this case).
+        // The hot case, decided on one read of the flags: a success with no callback of
+        // a write dispatched by `write()` (so counted neither in `pendingcb` nor in the
+        // `length` field), nothing buffered, no drain owed, no tick pending, not ending,
+        // destroyed, nor in object mode. Only the flags move: the general path below
+        // nets out the same for such a completion, synchronous or not (both counters up,
+        // then down), so `sync` need not be read. (`writelen` is read only while a write
+        // is expected, so it is not reset.)
         if er.is_none()
             && flags
-                & (EXPECT_WRITE_CB | SYNC | BUFFERED | NEED_DRAIN | OBJECT_MODE | ENDING | WRITE_CB)
-                == EXPECT_WRITE_CB | SYNC
+                & (EXPECT_WRITE_CB
+                    | BUFFERED
+                    | NEED_DRAIN
+                    | OBJECT_MODE
+                    | ENDING
+                    | WRITE_CB
+                    | DESTROYED
+                    | AFTER_WRITE_PENDING
+                    | UNCOUNTED)
+                == EXPECT_WRITE_CB | UNCOUNTED
         {
-            st.flags.set(flags & !(WRITING | EXPECT_WRITE_CB));
-            st.length.set(st.length.get() - st.writelen.get());
-            st.writelen.set(0);
-            st.pendingcb.set(st.pendingcb.get() - 1);
+            st.flags
+                .set(flags & !(WRITING | EXPECT_WRITE_CB | UNCOUNTED));
             return;
         }
         Self::on_write_slow(this, er);
@@ -302,7 +324,12 @@ impl<T: 'static> Inner<T> {
             Self::error_or_destroy(this, Error::from_code(ErrorCode::MultipleCallback), false);
             return;
         }
-        let sync = st.has(SYNC);
+        if st.has(UNCOUNTED) {
+            st.inc_pendingcb();
+            st.length.set(st.length.get() + st.writelen.get());
+            st.clear(UNCOUNTED);
+        }
+        let sync = this.sync();
         let cb = st.writecb.take();
         st.clear(WRITING | EXPECT_WRITE_CB | WRITE_CB);
         st.length.set(st.length() - st.writelen.get());
@@ -398,7 +425,7 @@ impl<T: 'static> Inner<T> {
             let Some(entry) = st.buffered.borrow_mut().pop() else {
                 break;
             };
-            st.length.set(st.length() - entry.len);
+            st.length.set(st.length.get() - entry.len);
             let err = st.errored().unwrap_or_else(|| destroyed_error("write"));
             if let Some(cb) = entry.callback {
                 cb(Some(err));
@@ -598,7 +625,7 @@ impl<T: 'static> Inner<T> {
         }
         st.dec_pendingcb();
         if let Some(err) = err {
-            let sync = st.has(SYNC);
+            let sync = this.sync();
             Self::call_finished_callbacks(this, Some(err.clone()));
             Self::error_or_destroy(this, err, sync);
         } else if st.need_finish() {
@@ -762,7 +789,7 @@ impl<T: 'static> Inner<T> {
     }
 }
 
-impl<T: 'static> Core for Inner<T> {
+impl<T: 'static, S: Sink<T>> Core for Inner<T, S> {
     #[inline]
     fn on_write(self: Rc<Self>, err: Option<Error>) {
         Inner::on_write(&self, err);

@@ -48,6 +48,8 @@ mod machine;
 mod options;
 mod sink;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::rc::Rc;
@@ -73,6 +75,12 @@ use state::*;
 /// `T` is the chunk type: [`Chunk`] for byte streams (made with [`Writable::new`]), or
 /// any type for object streams (made with [`Writable::new_object`]).
 ///
+/// `S` is the sink's type: by default `Box<dyn Sink<T>>`, so that streams over different
+/// sinks share one type. [`Writable::new_typed`] and [`Writable::new_object_typed`] keep
+/// the sink's own type instead, which lets the compiler inline the sink's `write` and its
+/// completion into [`write`](Writable::write): the fastest path for a sink that completes
+/// synchronously.
+///
 /// # Events
 ///
 /// `'drain'` ([`DRAIN`](crate::events::DRAIN)), `'prefinish'`, `'finish'`, `'close'`,
@@ -89,11 +97,11 @@ use state::*;
 /// fn needs_send<T: Send>() {}
 /// needs_send::<nodestream::writable::Writable>();
 /// ```
-pub struct Writable<T: 'static = Chunk> {
-    inner: Rc<Inner<T>>,
+pub struct Writable<T: 'static = Chunk, S: Sink<T> = Box<dyn Sink<T>>> {
+    inner: Rc<Inner<T, S>>,
 }
 
-impl<T: 'static> Clone for Writable<T> {
+impl<T: 'static, S: Sink<T>> Clone for Writable<T, S> {
     fn clone(&self) -> Self {
         Writable {
             inner: self.inner.clone(),
@@ -101,7 +109,7 @@ impl<T: 'static> Clone for Writable<T> {
     }
 }
 
-impl<T: 'static> fmt::Debug for Writable<T> {
+impl<T: 'static, S: Sink<T>> fmt::Debug for Writable<T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let st = &self.inner.state;
         f.debug_struct("Writable")
@@ -116,7 +124,7 @@ impl<T: 'static> fmt::Debug for Writable<T> {
 }
 
 fn initial_flags(opts: &WritableOptions, object_mode: bool) -> u32 {
-    let mut flags = SYNC | CONSTRUCTED;
+    let mut flags = CONSTRUCTED;
     if object_mode {
         flags |= OBJECT_MODE;
     }
@@ -144,17 +152,44 @@ impl Writable<Chunk> {
     ///
     /// With `opts.object_mode`, the stream counts chunks instead of bytes.
     pub fn new(lp: &LoopHandle, sink: impl Sink<Chunk>, opts: WritableOptions) -> Self {
-        let mut opts = opts;
+        let sink: Box<dyn Sink<Chunk>> = Box::new(sink);
+        Writable::new_typed(lp, sink, opts)
+    }
+}
+
+impl<S: Sink<Chunk>> Writable<Chunk, S> {
+    /// [`Writable::new`] keeping the sink's type in the handle's: calls into the sink
+    /// are static, and a sink's `write` that completes at once (marked `#[inline]`, so
+    /// that it inlines across codegen units) inlines into [`write`](Writable::write).
+    /// The handle's type is then `Writable<Chunk, S>` rather than the common `Writable`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+    /// use nodestream::EventLoop;
+    ///
+    /// struct Discard;
+    /// impl Sink for Discard {
+    ///     fn write(&mut self, _chunk: Chunk, cb: WriteCallback) {
+    ///         cb.ok();
+    ///     }
+    /// }
+    ///
+    /// let lp = EventLoop::new().unwrap();
+    /// let w: Writable<Chunk, Discard> =
+    ///     Writable::new_typed(&lp.handle(), Discard, WritableOptions::new());
+    /// assert!(w.write(&b"abc"[..]));
+    /// assert_eq!(w.writable_length(), 0);
+    /// ```
+    pub fn new_typed(lp: &LoopHandle, sink: S, opts: WritableOptions) -> Self {
         let object_mode = opts.object_mode;
-        if object_mode {
-            opts.object_mode = true;
-        }
         let state = State::new(
             initial_flags(&opts, object_mode),
             opts.effective_high_water_mark(),
         );
         Writable {
-            inner: Inner::new(lp.clone(), Box::new(sink), state, default_encoding(&opts)),
+            inner: Inner::new(lp.clone(), sink, state, default_encoding(&opts)),
         }
     }
 
@@ -195,10 +230,19 @@ impl<T: 'static> Writable<T> {
     /// An object-mode stream of `T` writing into `sink`: each chunk counts as one toward
     /// the high-water mark (default 16).
     pub fn new_object(lp: &LoopHandle, sink: impl Sink<T>, opts: WritableOptions) -> Self {
+        let sink: Box<dyn Sink<T>> = Box::new(sink);
+        Writable::new_object_typed(lp, sink, opts)
+    }
+}
+
+impl<T: 'static, S: Sink<T>> Writable<T, S> {
+    /// [`Writable::new_object`] keeping the sink's type (see
+    /// [`new_typed`](Writable::new_typed)).
+    pub fn new_object_typed(lp: &LoopHandle, sink: S, opts: WritableOptions) -> Self {
         let opts = opts.object_mode(true);
         let state = State::new(initial_flags(&opts, true), opts.effective_high_water_mark());
         Writable {
-            inner: Inner::new(lp.clone(), Box::new(sink), state, default_encoding(&opts)),
+            inner: Inner::new(lp.clone(), sink, state, default_encoding(&opts)),
         }
     }
 
@@ -473,7 +517,7 @@ impl<T: 'static> Writable<T> {
     }
 
     /// Whether two handles name the same stream.
-    pub fn ptr_eq(&self, other: &Writable<T>) -> bool {
+    pub fn ptr_eq(&self, other: &Writable<T, S>) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)
     }
 }

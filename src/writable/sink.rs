@@ -101,3 +101,44 @@ pub trait Sink<T = super::Chunk>: 'static {
         false
     }
 }
+
+/// A boxed sink is a sink: the common `Writable<T>` holds its sink as a
+/// `Box<dyn Sink<T>>`.
+impl<T: 'static> Sink<T> for Box<dyn Sink<T>> {
+    #[inline]
+    fn write(&mut self, chunk: T, cb: WriteCallback) {
+        (**self).write(chunk, cb);
+    }
+
+    fn writev(&mut self, chunks: Vec<T>, cb: WriteCallback) {
+        (**self).writev(chunks, cb);
+    }
+
+    fn has_writev(&self) -> bool {
+        (**self).has_writev()
+    }
+
+    fn finalize(&mut self, cb: FinalCallback) {
+        (**self).finalize(cb);
+    }
+
+    fn has_final(&self) -> bool {
+        (**self).has_final()
+    }
+
+    fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
+        (**self).destroy(err, cb);
+    }
+
+    fn has_destroy(&self) -> bool {
+        (**self).has_destroy()
+    }
+
+    fn construct(&mut self, cb: ConstructCallback) {
+        (**self).construct(cb);
+    }
+
+    fn has_construct(&self) -> bool {
+        (**self).has_construct()
+    }
+}

@@ -23,7 +23,7 @@ pub(crate) const CLOSED: u32 = 1 << 5;
 pub(crate) const CLOSE_EMITTED: u32 = 1 << 6;
 pub(crate) const ERRORED: u32 = 1 << 7;
 pub(crate) const CONSTRUCTED: u32 = 1 << 8;
-pub(crate) const SYNC: u32 = 1 << 9;
+// Node's kSync (1 << 9) is the `sync` Cell of `State`, outside the flag word.
 pub(crate) const FINAL_CALLED: u32 = 1 << 10;
 pub(crate) const NEED_DRAIN: u32 = 1 << 11;
 pub(crate) const ENDING: u32 = 1 << 12;
@@ -37,6 +37,11 @@ pub(crate) const CORKED: u32 = 1 << 23;
 /// `writecb` holds a callback (Node's `kWriteCb`): lets the hot path skip the `Cell`.
 pub(crate) const WRITE_CB: u32 = 1 << 25;
 pub(crate) const EXPECT_WRITE_CB: u32 = 1 << 26;
+/// The write in flight, dispatched inside `write()`, is not yet counted in `pendingcb`
+/// nor in the `length` field: `onwrite` counts it (or, in its fast case, skips the count
+/// and its undoing). `length()` adds it back (`writelen`), so `writableLength` is Node's;
+/// nothing reads `pendingcb` while `WRITING` is set (`needFinish` requires it clear).
+pub(crate) const UNCOUNTED: u32 = 1 << 27;
 pub(crate) const AFTER_WRITE_PENDING: u32 = 1 << 28;
 pub(crate) const BUFFERED: u32 = 1 << 29;
 pub(crate) const ENDED: u32 = 1 << 30;
@@ -52,9 +57,15 @@ pub(crate) struct PendingDestroy {
 /// One stream's bookkeeping.
 pub(crate) struct State<T> {
     pub(crate) flags: Cell<u32>,
+    /// The sink is running `_destroy` or `_construct` (see `Inner::sync`, Node's
+    /// `kSync`, which is derived from this and the sink's borrow; kept out of the flag
+    /// word, where a flag set and cleared around every `_write` compiles to a narrow
+    /// store that stalls the next write's whole-word read of the flags).
+    pub(crate) sink_other: Cell<bool>,
     pub(crate) high_water_mark: usize,
     /// Bytes (or chunks, in object mode) accepted whose `_write` has not called back,
-    /// the chunk in flight included.
+    /// the chunk in flight included unless `UNCOUNTED` says otherwise: read it through
+    /// [`length`](State::length), which adds that chunk back.
     pub(crate) length: Cell<usize>,
     /// The size of the write in flight.
     pub(crate) writelen: Cell<usize>,
@@ -77,6 +88,7 @@ impl<T> State<T> {
     pub(crate) fn new(flags: u32, high_water_mark: usize) -> Self {
         State {
             flags: Cell::new(flags),
+            sink_other: Cell::new(false),
             high_water_mark,
             length: Cell::new(0),
             writelen: Cell::new(0),
@@ -110,9 +122,20 @@ impl<T> State<T> {
         self.flags.set(self.flags.get() & !bits);
     }
 
+    /// Node's `state.length`.
     #[inline]
     pub(crate) fn length(&self) -> usize {
-        self.length.get()
+        self.length_with(self.flags())
+    }
+
+    /// [`length`](State::length), given the flag word just read.
+    #[inline]
+    pub(crate) fn length_with(&self, flags: u32) -> usize {
+        if flags & UNCOUNTED != 0 {
+            self.length.get() + self.writelen.get()
+        } else {
+            self.length.get()
+        }
     }
 
     pub(crate) fn inc_pendingcb(&self) {
