@@ -31,7 +31,13 @@
 //!   restored. The write reports `EPIPE` and the process lives, whatever its disposition.
 //!
 //! That costs three cheap syscalls (`sigpending` and two `pthread_sigmask`) per funnel call on
-//! a pipe, not per chunk.
+//! a pipe, not per chunk, and is skipped when it cannot matter: each funnel call on a pipe
+//! first asks the process's `SIGPIPE` disposition (one `sigaction` query, which changes
+//! nothing), and when it is `SIG_IGN` (the default for Rust binaries, and for every libuv
+//! program such as Node) a raised `SIGPIPE` is discarded by the kernel, so the write goes
+//! unguarded. The question is asked anew on every call, never cached, so a host that
+//! changes the disposition later (a handler, or back to `SIG_DFL`) is guarded from its next
+//! write on. (Another thread changing it *during* one of our writes is the one race left.)
 #![allow(dead_code)] // The fd-backed streams call this module; until they land, only tests do.
 
 use std::collections::VecDeque;
@@ -41,7 +47,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use rustix::fs::{FileType, OFlags};
 use rustix::net::{RecvFlags, SendAncillaryBuffer, SendFlags};
 
-use crate::sys::SigpipeGuard;
+use crate::sys::{sigpipe_ignored, SigpipeGuard};
 
 /// The most iovecs one `writev` takes (Linux's `IOV_MAX`).
 pub(crate) const IOV_MAX: usize = 1024;
@@ -231,6 +237,8 @@ where
     let mut staging: Vec<u8> = Vec::new();
     let mut segments: Vec<Segment<'a>> = Vec::new();
     let mut guard: Option<SigpipeGuard> = None;
+    // Whether this call has decided on the SIGPIPE guard yet (decided at its first write).
+    let mut guard_decided = false;
     let mut calls = 0usize;
 
     loop {
@@ -283,13 +291,16 @@ where
                 SendFlags::NOSIGNAL | SendFlags::DONTWAIT,
             ),
             FdKind::Other => {
-                if guard.is_none() {
-                    match SigpipeGuard::new() {
-                        Ok(g) => guard = Some(g),
-                        Err(e) => {
-                            return WriteOutcome {
-                                progress,
-                                stop: WriteStop::Error(e),
+                if !guard_decided {
+                    guard_decided = true;
+                    if !sigpipe_ignored() {
+                        match SigpipeGuard::new() {
+                            Ok(g) => guard = Some(g),
+                            Err(e) => {
+                                return WriteOutcome {
+                                    progress,
+                                    stop: WriteStop::Error(e),
+                                }
                             }
                         }
                     }
@@ -527,7 +538,9 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::isolated;
     use super::*;
-    use crate::sys::testing::{sigpipe_blocked, sigpipe_default, sigpipe_is_pending};
+    use crate::sys::testing::{
+        sigpipe_blocked, sigpipe_default, sigpipe_ignore, sigpipe_is_pending,
+    };
     use rustix::pipe::{pipe_with, PipeFlags};
 
     fn pipe() -> (OwnedFd, OwnedFd) {
@@ -791,6 +804,36 @@ mod tests {
             assert!(matches!(out.stop, WriteStop::Error(_)));
             assert!(!sigpipe_is_pending());
         });
+    }
+
+    #[test]
+    fn epipe_is_guarded_again_once_sigpipe_is_no_longer_ignored() {
+        isolated!(
+            epipe_is_guarded_again_once_sigpipe_is_no_longer_ignored,
+            || {
+                // Ignored, as in a Rust binary: the write goes unguarded and fails with EPIPE.
+                sigpipe_ignore();
+                assert!(crate::sys::sigpipe_ignored());
+                let (r, w) = pipe();
+                drop(r);
+                let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b"one"[..]]);
+                match out.stop {
+                    WriteStop::Error(e) => assert_eq!(e.raw_os_error(), Some(libc::EPIPE)),
+                    other => panic!("{other:?}"),
+                }
+                // The host puts the default (kill) back: the next call must guard again,
+                // or this child dies of SIGPIPE and the test fails.
+                sigpipe_default();
+                assert!(!crate::sys::sigpipe_ignored());
+                let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b"two"[..]]);
+                match out.stop {
+                    WriteStop::Error(e) => assert_eq!(e.raw_os_error(), Some(libc::EPIPE)),
+                    other => panic!("{other:?}"),
+                }
+                assert!(!sigpipe_is_pending(), "the SIGPIPE was not consumed");
+                assert!(!sigpipe_blocked(), "the thread's mask was not restored");
+            }
+        );
     }
 
     #[test]

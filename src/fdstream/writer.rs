@@ -87,6 +87,8 @@ pub(crate) struct Core {
     id: Cell<Option<SourceId>>,
     queue: RefCell<Queue>,
     kick_scheduled: Cell<bool>,
+    /// A one-chunk batch waits for the end of the tick (see [`Core::start`]).
+    flush_scheduled: Cell<bool>,
     /// `Some` while a TCP or Unix connect is in progress.
     connecting: RefCell<Option<Parked>>,
     /// The stream's emitter, for `'connect'`/`'ready'`.
@@ -245,8 +247,9 @@ impl Core {
         q.attachments.clear();
     }
 
-    /// Starts a batch: the sink's `_write`/`_writev`.
-    fn start(self: &Rc<Self>, chunks: Vec<Chunk>, cb: WriteCallback) {
+    /// Starts a batch: the sink's `_write`/`_writev`. A one-chunk batch waits for the end of
+    /// the tick when `may_defer` (see the module docs).
+    fn start(self: &Rc<Self>, chunks: Vec<Chunk>, cb: WriteCallback, may_defer: bool) {
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
             parked.write = Some((chunks, cb));
             return;
@@ -263,8 +266,30 @@ impl Core {
                 }
             }));
             q.cb = Some(cb);
+            if may_defer && q.chunks.len() == 1 {
+                // A write into an idle stream: the caller is likely to write more in this
+                // tick (a `while (w.write(x))` loop). Those writes buffer in the Writable
+                // while this one is in flight; writing this chunk at the end of the tick
+                // lets them reach the kernel together instead of one syscall each.
+                drop(q);
+                self.schedule_flush();
+                return;
+            }
         }
         self.drive(false);
+    }
+
+    /// Writes the batch at the end of the current tick (a next-tick task).
+    fn schedule_flush(self: &Rc<Self>) {
+        if self.flush_scheduled.replace(true) {
+            return;
+        }
+        let me = self.clone();
+        self.lp.next_tick(move || {
+            if me.flush_scheduled.replace(false) && !me.queue.borrow().chunks.is_empty() {
+                me.drive(false);
+            }
+        });
     }
 
     /// The readiness callback: a connect decided, or room to write.
@@ -312,7 +337,9 @@ impl Core {
             }
             None => {
                 if let Some((chunks, cb)) = parked.write {
-                    self.start(chunks, cb);
+                    // Node performs the parked write inside its own 'connect' listener,
+                    // before the user's: at once, not at the end of the tick.
+                    self.start(chunks, cb, false);
                 }
                 if let Some(em) = &emitter {
                     em.emit(crate::emitter::names::CONNECT, &());
@@ -341,9 +368,24 @@ impl Core {
         }
     }
 
-    /// Deregisters and closes the fd (once); fails a batch still in flight.
-    fn close(&self) -> (Option<WriteCallback>, io::Result<()>) {
-        let cb = self.queue.borrow_mut().cb.take();
+    /// Deregisters and closes the fd (once). Returns the batch still in flight, and whether
+    /// the kernel took all of it, for the caller to complete.
+    ///
+    /// A batch still waiting for the end of the tick is tried once first: in Node, a
+    /// `write()` followed by `destroy()` in the same tick has handed its bytes to the kernel
+    /// already (libuv's try-write), and its callback succeeds.
+    fn close(&self) -> (Option<(WriteCallback, bool)>, io::Result<()>) {
+        let inflight = if self.flush_scheduled.replace(false) {
+            match self.pump() {
+                Pump::Done(cb) => cb.map(|cb| (cb, true)),
+                Pump::Blocked | Pump::Budget => {
+                    self.queue.borrow_mut().cb.take().map(|cb| (cb, false))
+                }
+                Pump::Failed(_, cb) => cb.map(|cb| (cb, false)),
+            }
+        } else {
+            self.queue.borrow_mut().cb.take().map(|cb| (cb, false))
+        };
         self.clear_queue();
         self.connecting.borrow_mut().take();
         self.on_fail.borrow_mut().take();
@@ -357,7 +399,7 @@ impl Core {
             }
             result = crate::sys::close(fd.0);
         }
-        (cb, result)
+        (inflight, result)
     }
 }
 
@@ -380,11 +422,11 @@ struct FdSink {
 
 impl Sink for FdSink {
     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
-        self.core.start(vec![chunk], cb);
+        self.core.start(vec![chunk], cb, true);
     }
 
     fn writev(&mut self, chunks: Vec<Chunk>, cb: WriteCallback) {
-        self.core.start(chunks, cb);
+        self.core.start(chunks, cb, true);
     }
 
     fn has_writev(&self) -> bool {
@@ -405,8 +447,10 @@ impl Sink for FdSink {
 
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         let (inflight, closed) = self.core.close();
-        if let Some(inflight) = inflight {
-            inflight.error(Error::from_code(ErrorCode::Destroyed));
+        match inflight {
+            Some((cb, true)) => cb.ok(),
+            Some((cb, false)) => cb.error(Error::from_code(ErrorCode::Destroyed)),
+            None => {}
         }
         match closed {
             Err(e) if err.is_none() => cb.call(Some(Error::from(e))),
@@ -541,6 +585,7 @@ impl FdWritable {
             id: Cell::new(None),
             queue: RefCell::new(Queue::default()),
             kick_scheduled: Cell::new(false),
+            flush_scheduled: Cell::new(false),
             connecting: RefCell::new(setup.connecting.then(Parked::default)),
             emitter: RefCell::new(None),
             shutdown_on_final: kind == FdKind::Socket,
