@@ -11,7 +11,8 @@
 //!   exactly which chunks went ([`Progress`]): a partial write leaves the rest of the queue
 //!   alone and says how far into the next chunk it got.
 //! - [`read_until_blocked`] reads until `WouldBlock`, end of file, an error or
-//!   [`READ_BUDGET`] reads.
+//!   [`READ_BUDGET`] reads; [`with_read_buffer`] lends the thread's one shared read buffer,
+//!   so an idle stream holds no buffer of its own.
 //!
 //! `EINTR` is retried. `WouldBlock` is control flow, never an error.
 //!
@@ -40,6 +41,7 @@
 //! write on. (Another thread changing it *during* one of our writes is the one race left.)
 #![allow(dead_code)] // The fd-backed streams call this module; until they land, only tests do.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -403,6 +405,32 @@ fn retire(window: &mut VecDeque<Entry<'_>>, progress: &mut Progress, mut n: usiz
     }
 }
 
+/// Bytes asked of the kernel per read (libuv's 64 KiB): the size of the shared read buffer.
+pub(crate) const READ_SIZE: usize = 64 * 1024;
+
+thread_local! {
+    /// The read buffer every fd stream of this thread reads into (libuv's callers do the
+    /// same with one `alloc_cb` buffer per loop): made at the first read, kept for the
+    /// thread's life.
+    static READ_BUFFER: RefCell<Option<Box<[u8]>>> = const { RefCell::new(None) };
+}
+
+/// Calls `f` with this thread's shared [`READ_SIZE`]-byte read buffer.
+///
+/// A stream reads into it and copies out exactly the bytes it got (a `Bytes` of that
+/// length), so a stream costs no buffer while idle, and thousands of streams share one
+/// cache-warm 64 KiB. `f` must not run user code (it is the stream's own bookkeeping); a
+/// nested call (which would mean it did) gets a fresh buffer rather than a borrow panic.
+pub(crate) fn with_read_buffer<R>(f: impl FnOnce(&mut [u8]) -> R) -> R {
+    READ_BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut slot) => {
+            let buf = slot.get_or_insert_with(|| vec![0u8; READ_SIZE].into_boxed_slice());
+            f(buf)
+        }
+        Err(_) => f(&mut vec![0u8; READ_SIZE]),
+    })
+}
+
 /// Why a [`read_until_blocked`] call returned.
 #[derive(Debug)]
 pub(crate) enum ReadStop {
@@ -729,6 +757,32 @@ mod tests {
         plan_segments(&many, &mut staging, &mut segments);
         assert_eq!(staging.len(), STAGING_CAPACITY / 100 * 100);
         assert_eq!(segments.len(), 1 + (700 - STAGING_CAPACITY / 100));
+    }
+
+    #[test]
+    fn the_read_buffer_is_shared_by_the_thread_and_a_nested_call_gets_its_own() {
+        let first = with_read_buffer(|buf| {
+            assert_eq!(buf.len(), READ_SIZE);
+            buf[0] = 7;
+            buf.as_ptr() as usize
+        });
+        let (again, nested, seen) = with_read_buffer(|buf| {
+            let nested = with_read_buffer(|inner| {
+                assert_eq!(inner.len(), READ_SIZE);
+                inner.as_ptr() as usize
+            });
+            (buf.as_ptr() as usize, nested, buf[0])
+        });
+        assert_eq!(first, again, "one buffer per thread");
+        assert_eq!(seen, 7);
+        assert_ne!(
+            nested, again,
+            "a nested call must not alias the outer buffer"
+        );
+        let other = std::thread::spawn(|| with_read_buffer(|buf| buf.as_ptr() as usize))
+            .join()
+            .unwrap();
+        assert_ne!(other, first, "each thread has its own");
     }
 
     #[test]
