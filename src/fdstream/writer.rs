@@ -89,6 +89,14 @@ pub(crate) struct Core {
     kick_scheduled: Cell<bool>,
     /// A one-chunk batch waits for the end of the tick (see [`Core::start`]).
     flush_scheduled: Cell<bool>,
+    /// The Writable's high-water mark: a chunk this large is written at once.
+    high_water_mark: Cell<usize>,
+    /// The flush is completing a batch: the next batch the sink receives is the Writable's
+    /// buffer being handed over (Node's `clearBuffer`), written at once.
+    handover: Cell<bool>,
+    /// A batch the flush wrote whose completion waits until the completion that handed it
+    /// over has returned (`None`: success).
+    settled: Cell<Option<(WriteCallback, Option<Error>)>>,
     /// `Some` while a TCP or Unix connect is in progress.
     connecting: RefCell<Option<Parked>>,
     /// The stream's emitter, for `'connect'`/`'ready'`.
@@ -193,7 +201,10 @@ impl Core {
 
     /// Runs [`pump`](Core::pump) and acts on the outcome: completes the batch, waits for the
     /// fd, or schedules the next turn. Returns what the readiness callback should return.
-    fn drive(self: &Rc<Self>, from_readiness: bool) -> PostAction {
+    ///
+    /// With `settle_later`, a batch that completes (or fails) is not completed here but left
+    /// in `settled` for [`Core::flush`].
+    fn drive(self: &Rc<Self>, from_readiness: bool, settle_later: bool) -> PostAction {
         let outcome = self.pump();
         let pending = !self.queue.borrow().chunks.is_empty();
         if let Some(id) = self.id.get() {
@@ -202,8 +213,10 @@ impl Core {
         }
         match outcome {
             Pump::Done(cb) => {
-                if let Some(cb) = cb {
-                    cb.ok();
+                match cb {
+                    Some(cb) if settle_later => self.settled.set(Some((cb, None))),
+                    Some(cb) => cb.ok(),
+                    None => {}
                 }
                 PostAction::Continue
             }
@@ -215,8 +228,10 @@ impl Core {
             }
             Pump::Failed(err, cb) => {
                 self.clear_queue();
-                if let Some(cb) = cb {
-                    cb.error(Error::from(err));
+                match cb {
+                    Some(cb) if settle_later => self.settled.set(Some((cb, Some(err.into())))),
+                    Some(cb) => cb.error(Error::from(err)),
+                    None => {}
                 }
                 PostAction::Continue
             }
@@ -233,7 +248,7 @@ impl Core {
         self.lp.set_immediate(move || {
             me.kick_scheduled.set(false);
             if !me.queue.borrow().chunks.is_empty() {
-                me.drive(false);
+                me.drive(false, false);
             }
         });
     }
@@ -250,6 +265,7 @@ impl Core {
     /// Starts a batch: the sink's `_write`/`_writev`. A one-chunk batch waits for the end of
     /// the tick when `may_defer` (see the module docs).
     fn start(self: &Rc<Self>, chunks: Vec<Chunk>, cb: WriteCallback, may_defer: bool) {
+        let handover = self.handover.replace(false);
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
             parked.write = Some((chunks, cb));
             return;
@@ -266,17 +282,26 @@ impl Core {
                 }
             }));
             q.cb = Some(cb);
-            if may_defer && q.chunks.len() == 1 {
+            if handover {
+                // The flush completed the previous batch and the Writable hands its buffer
+                // over: written now, completed once that completion has returned.
+                drop(q);
+                self.drive(false, true);
+                return;
+            }
+            if may_defer && q.chunks.len() == 1 && q.chunks[0].len() < self.high_water_mark.get() {
                 // A write into an idle stream: the caller is likely to write more in this
                 // tick (a `while (w.write(x))` loop). Those writes buffer in the Writable
                 // while this one is in flight; writing this chunk at the end of the tick
-                // lets them reach the kernel together instead of one syscall each.
+                // lets them reach the kernel together instead of one syscall each. (A chunk
+                // of a high-water mark or more goes at once: nothing would batch behind it,
+                // since `write()` returns false for it.)
                 drop(q);
                 self.schedule_flush();
                 return;
             }
         }
-        self.drive(false);
+        self.drive(false, false);
     }
 
     /// Writes the batch at the end of the current tick (a next-tick task).
@@ -287,9 +312,24 @@ impl Core {
         let me = self.clone();
         self.lp.next_tick(move || {
             if me.flush_scheduled.replace(false) && !me.queue.borrow().chunks.is_empty() {
-                me.drive(false);
+                me.flush();
             }
         });
+    }
+
+    /// The end-of-tick write: the deferred batch, then each batch its completion hands over,
+    /// each completed (asynchronously, from the Writable's point of view) once the
+    /// completion before it has returned. So the writes of one tick all complete here, in
+    /// order, before any later tick, as Node's synchronous writes complete in the ticks
+    /// queued by `write()`: the write callbacks, then `'drain'`. A batch the kernel does
+    /// not take completely waits for readiness, as any other.
+    fn flush(self: &Rc<Self>) {
+        self.drive(false, true);
+        while let Some((cb, err)) = self.settled.take() {
+            self.handover.set(true);
+            cb.call(err);
+            self.handover.set(false);
+        }
     }
 
     /// The readiness callback: a connect decided, or room to write.
@@ -305,7 +345,7 @@ impl Core {
         if self.queue.borrow().chunks.is_empty() {
             return PostAction::Continue;
         }
-        self.drive(true)
+        self.drive(true, false)
     }
 
     /// A connect was decided: perform what waited for it, then emit `'connect'` and
@@ -368,23 +408,34 @@ impl Core {
         }
     }
 
-    /// Deregisters and closes the fd (once). Returns the batch still in flight, and whether
-    /// the kernel took all of it, for the caller to complete.
+    /// Deregisters and closes the fd (once). Returns the batch still in flight with what
+    /// its callback must be told (`None`: the kernel took all of it), for the caller to
+    /// complete.
     ///
     /// A batch still waiting for the end of the tick is tried once first: in Node, a
     /// `write()` followed by `destroy()` in the same tick has handed its bytes to the kernel
     /// already (libuv's try-write), and its callback succeeds.
-    fn close(&self) -> (Option<(WriteCallback, bool)>, io::Result<()>) {
-        let inflight = if self.flush_scheduled.replace(false) {
+    fn close(&self) -> (Option<(WriteCallback, Option<Error>)>, io::Result<()>) {
+        let destroyed = || Some(Error::from_code(ErrorCode::Destroyed));
+        let inflight = if let Some(settled) = self.settled.take() {
+            Some(settled)
+        } else if self.flush_scheduled.replace(false) {
             match self.pump() {
-                Pump::Done(cb) => cb.map(|cb| (cb, true)),
-                Pump::Blocked | Pump::Budget => {
-                    self.queue.borrow_mut().cb.take().map(|cb| (cb, false))
-                }
-                Pump::Failed(_, cb) => cb.map(|cb| (cb, false)),
+                Pump::Done(cb) => cb.map(|cb| (cb, None)),
+                Pump::Blocked | Pump::Budget => self
+                    .queue
+                    .borrow_mut()
+                    .cb
+                    .take()
+                    .map(|cb| (cb, destroyed())),
+                Pump::Failed(err, cb) => cb.map(|cb| (cb, Some(Error::from(err)))),
             }
         } else {
-            self.queue.borrow_mut().cb.take().map(|cb| (cb, false))
+            self.queue
+                .borrow_mut()
+                .cb
+                .take()
+                .map(|cb| (cb, destroyed()))
         };
         self.clear_queue();
         self.connecting.borrow_mut().take();
@@ -447,10 +498,8 @@ impl Sink for FdSink {
 
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         let (inflight, closed) = self.core.close();
-        match inflight {
-            Some((cb, true)) => cb.ok(),
-            Some((cb, false)) => cb.error(Error::from_code(ErrorCode::Destroyed)),
-            None => {}
+        if let Some((cb, outcome)) = inflight {
+            cb.call(outcome);
         }
         match closed {
             Err(e) if err.is_none() => cb.call(Some(Error::from(e))),
@@ -586,6 +635,9 @@ impl FdWritable {
             queue: RefCell::new(Queue::default()),
             kick_scheduled: Cell::new(false),
             flush_scheduled: Cell::new(false),
+            high_water_mark: Cell::new(0),
+            handover: Cell::new(false),
+            settled: Cell::new(None),
             connecting: RefCell::new(setup.connecting.then(Parked::default)),
             emitter: RefCell::new(None),
             shutdown_on_final: kind == FdKind::Socket,
@@ -615,6 +667,8 @@ impl FdWritable {
             }
         }
         let writable = Writable::new(lp, FdSink { core: core.clone() }, opts);
+        core.high_water_mark
+            .set(writable.writable_high_water_mark());
         *core.emitter.borrow_mut() = Some(writable.emitter().downgrade());
         if kind == FdKind::Socket {
             let w = writable.clone();
