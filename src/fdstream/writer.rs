@@ -7,6 +7,11 @@
 //! up its budget continues on the next turn. The sink completes the Writable's write callback
 //! once the kernel has taken every byte of the batch, which is where `'drain'` comes from.
 //!
+//! Batching: a one-chunk write into an idle stream waits for the end of the tick (a
+//! next-tick task, `Core::flush`), so the writes made after it in the same tick wait in
+//! the Writable's buffer and reach the kernel as one coalesced batch. The flush completes
+//! the tick's writes in order before any later tick. See `docs/fdstreams.md`.
+//!
 //! Chunks written with [`FdWritable::write_with_fds`] carry descriptors. Such a chunk starts
 //! its own `sendmsg`, so its descriptors travel with its first byte (see the method docs).
 
@@ -98,7 +103,7 @@ pub(crate) struct Core {
     /// over has returned (`None`: success).
     settled: Cell<Option<(WriteCallback, Option<Error>)>>,
     /// `Some` while a TCP or Unix connect is in progress.
-    connecting: RefCell<Option<Parked>>,
+    connecting: RefCell<Option<Box<Parked>>>,
     /// The stream's emitter, for `'connect'`/`'ready'`.
     emitter: RefCell<Option<WeakEmitter>>,
     /// Shut the socket's write side down in `_final` (sockets only).
@@ -522,9 +527,15 @@ impl Sink for FdSink {
 ///
 /// # Node compatibility
 ///
-/// Like a `net.Socket`'s writable side: a write that the kernel takes completely completes
-/// at once (its callback on the next tick); otherwise the callback, and `'drain'`, come once
-/// the kernel has taken the last byte. `end()` on a socket shuts its write side down
+/// Like a `net.Socket`'s writable side: a write's callback, and `'drain'`, come once the
+/// kernel has taken its last byte (or with the error). Where Node hands a write to an idle
+/// stream to the kernel inside `write()`, this stream does so at the end of the tick, so
+/// that the writes of one tick reach the kernel together: their callbacks still run in
+/// write order before any tick queued after the writes (Node's order), but the bytes are
+/// not in the kernel while `write()` returns, and a tick's writes that reach the high-water
+/// mark make `write()` return `false` (then `'drain'`) where Node, whose writes into an
+/// empty pipe complete at once, could keep returning `true`. A chunk of a high-water mark
+/// or more is written at once. `destroy()` in the tick of a write still tries that write. `end()` on a socket shuts its write side down
 /// (`shutdown(SHUT_WR)`, the peer reads end of file) before `'finish'`; the fd is closed
 /// when the stream is destroyed (after `'finish'`, by default).
 #[derive(Clone)]
@@ -638,7 +649,7 @@ impl FdWritable {
             high_water_mark: Cell::new(0),
             handover: Cell::new(false),
             settled: Cell::new(None),
-            connecting: RefCell::new(setup.connecting.then(Parked::default)),
+            connecting: RefCell::new(setup.connecting.then(Box::default)),
             emitter: RefCell::new(None),
             shutdown_on_final: kind == FdKind::Socket,
             on_fail: RefCell::new(None),
