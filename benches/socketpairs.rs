@@ -469,7 +469,7 @@ fn idle_memory(n: usize) {
     });
     lp.run().expect("loop");
     drop(rs);
-    println!("  of which: FdWritable alone {w_heap:.0} B, Readable::from_fd alone {r_heap:.0} B (its 64 KiB read buffer included)");
+    println!("  of which: FdWritable alone {w_heap:.0} B, Readable::from_fd alone {r_heap:.0} B");
     println!(
         "  fds after destroying them all: {} (before: {fds0})",
         fd_count()
