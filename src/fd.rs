@@ -11,7 +11,8 @@
 //!   exactly which chunks went ([`Progress`]): a partial write leaves the rest of the queue
 //!   alone and says how far into the next chunk it got.
 //! - [`read_until_blocked`] reads until `WouldBlock`, end of file, an error or
-//!   [`READ_BUDGET`] reads.
+//!   [`READ_BUDGET`] reads; [`with_read_buffer`] lends the thread's one shared read buffer,
+//!   so an idle stream holds no buffer of its own.
 //!
 //! `EINTR` is retried. `WouldBlock` is control flow, never an error.
 //!
@@ -31,9 +32,16 @@
 //!   restored. The write reports `EPIPE` and the process lives, whatever its disposition.
 //!
 //! That costs three cheap syscalls (`sigpending` and two `pthread_sigmask`) per funnel call on
-//! a pipe, not per chunk.
+//! a pipe, not per chunk, and is skipped when it cannot matter: each funnel call on a pipe
+//! first asks the process's `SIGPIPE` disposition (one `sigaction` query, which changes
+//! nothing), and when it is `SIG_IGN` (the default for Rust binaries, and for every libuv
+//! program such as Node) a raised `SIGPIPE` is discarded by the kernel, so the write goes
+//! unguarded. The question is asked anew on every call, never cached, so a host that
+//! changes the disposition later (a handler, or back to `SIG_DFL`) is guarded from its next
+//! write on. (Another thread changing it *during* one of our writes is the one race left.)
 #![allow(dead_code)] // The fd-backed streams call this module; until they land, only tests do.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -41,7 +49,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use rustix::fs::{FileType, OFlags};
 use rustix::net::{RecvFlags, SendAncillaryBuffer, SendFlags};
 
-use crate::sys::SigpipeGuard;
+use crate::sys::{sigpipe_ignored, SigpipeGuard};
 
 /// The most iovecs one `writev` takes (Linux's `IOV_MAX`).
 pub(crate) const IOV_MAX: usize = 1024;
@@ -231,6 +239,8 @@ where
     let mut staging: Vec<u8> = Vec::new();
     let mut segments: Vec<Segment<'a>> = Vec::new();
     let mut guard: Option<SigpipeGuard> = None;
+    // Whether this call has decided on the SIGPIPE guard yet (decided at its first write).
+    let mut guard_decided = false;
     let mut calls = 0usize;
 
     loop {
@@ -283,13 +293,16 @@ where
                 SendFlags::NOSIGNAL | SendFlags::DONTWAIT,
             ),
             FdKind::Other => {
-                if guard.is_none() {
-                    match SigpipeGuard::new() {
-                        Ok(g) => guard = Some(g),
-                        Err(e) => {
-                            return WriteOutcome {
-                                progress,
-                                stop: WriteStop::Error(e),
+                if !guard_decided {
+                    guard_decided = true;
+                    if !sigpipe_ignored() {
+                        match SigpipeGuard::new() {
+                            Ok(g) => guard = Some(g),
+                            Err(e) => {
+                                return WriteOutcome {
+                                    progress,
+                                    stop: WriteStop::Error(e),
+                                }
                             }
                         }
                     }
@@ -390,6 +403,32 @@ fn retire(window: &mut VecDeque<Entry<'_>>, progress: &mut Progress, mut n: usiz
             return;
         }
     }
+}
+
+/// Bytes asked of the kernel per read (libuv's 64 KiB): the size of the shared read buffer.
+pub(crate) const READ_SIZE: usize = 64 * 1024;
+
+thread_local! {
+    /// The read buffer every fd stream of this thread reads into (libuv's callers do the
+    /// same with one `alloc_cb` buffer per loop): made at the first read, kept for the
+    /// thread's life.
+    static READ_BUFFER: RefCell<Option<Box<[u8]>>> = const { RefCell::new(None) };
+}
+
+/// Calls `f` with this thread's shared [`READ_SIZE`]-byte read buffer.
+///
+/// A stream reads into it and copies out exactly the bytes it got (a `Bytes` of that
+/// length), so a stream costs no buffer while idle, and thousands of streams share one
+/// cache-warm 64 KiB. `f` must not run user code (it is the stream's own bookkeeping); a
+/// nested call (which would mean it did) gets a fresh buffer rather than a borrow panic.
+pub(crate) fn with_read_buffer<R>(f: impl FnOnce(&mut [u8]) -> R) -> R {
+    READ_BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut slot) => {
+            let buf = slot.get_or_insert_with(|| vec![0u8; READ_SIZE].into_boxed_slice());
+            f(buf)
+        }
+        Err(_) => f(&mut vec![0u8; READ_SIZE]),
+    })
 }
 
 /// Why a [`read_until_blocked`] call returned.
@@ -527,7 +566,9 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::isolated;
     use super::*;
-    use crate::sys::testing::{sigpipe_blocked, sigpipe_default, sigpipe_is_pending};
+    use crate::sys::testing::{
+        sigpipe_blocked, sigpipe_default, sigpipe_ignore, sigpipe_is_pending,
+    };
     use rustix::pipe::{pipe_with, PipeFlags};
 
     fn pipe() -> (OwnedFd, OwnedFd) {
@@ -719,6 +760,32 @@ mod tests {
     }
 
     #[test]
+    fn the_read_buffer_is_shared_by_the_thread_and_a_nested_call_gets_its_own() {
+        let first = with_read_buffer(|buf| {
+            assert_eq!(buf.len(), READ_SIZE);
+            buf[0] = 7;
+            buf.as_ptr() as usize
+        });
+        let (again, nested, seen) = with_read_buffer(|buf| {
+            let nested = with_read_buffer(|inner| {
+                assert_eq!(inner.len(), READ_SIZE);
+                inner.as_ptr() as usize
+            });
+            (buf.as_ptr() as usize, nested, buf[0])
+        });
+        assert_eq!(first, again, "one buffer per thread");
+        assert_eq!(seen, 7);
+        assert_ne!(
+            nested, again,
+            "a nested call must not alias the outer buffer"
+        );
+        let other = std::thread::spawn(|| with_read_buffer(|buf| buf.as_ptr() as usize))
+            .join()
+            .unwrap();
+        assert_ne!(other, first, "each thread has its own");
+    }
+
+    #[test]
     fn a_chunk_past_the_byte_cap_is_split_across_calls() {
         isolated!(a_chunk_past_the_byte_cap_is_split_across_calls, || {
             // A socket with a reader thread: 9 MiB in one chunk needs three capped calls.
@@ -791,6 +858,36 @@ mod tests {
             assert!(matches!(out.stop, WriteStop::Error(_)));
             assert!(!sigpipe_is_pending());
         });
+    }
+
+    #[test]
+    fn epipe_is_guarded_again_once_sigpipe_is_no_longer_ignored() {
+        isolated!(
+            epipe_is_guarded_again_once_sigpipe_is_no_longer_ignored,
+            || {
+                // Ignored, as in a Rust binary: the write goes unguarded and fails with EPIPE.
+                sigpipe_ignore();
+                assert!(crate::sys::sigpipe_ignored());
+                let (r, w) = pipe();
+                drop(r);
+                let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b"one"[..]]);
+                match out.stop {
+                    WriteStop::Error(e) => assert_eq!(e.raw_os_error(), Some(libc::EPIPE)),
+                    other => panic!("{other:?}"),
+                }
+                // The host puts the default (kill) back: the next call must guard again,
+                // or this child dies of SIGPIPE and the test fails.
+                sigpipe_default();
+                assert!(!crate::sys::sigpipe_ignored());
+                let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b"two"[..]]);
+                match out.stop {
+                    WriteStop::Error(e) => assert_eq!(e.raw_os_error(), Some(libc::EPIPE)),
+                    other => panic!("{other:?}"),
+                }
+                assert!(!sigpipe_is_pending(), "the SIGPIPE was not consumed");
+                assert!(!sigpipe_blocked(), "the thread's mask was not restored");
+            }
+        );
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //!   `MSG_NOSIGNAL` (pipes, ttys, character devices) and swallows the `SIGPIPE` that an `EPIPE`
 //!   raised, so a reader that went away gives an error instead of killing the process. The
 //!   process's signal dispositions are never changed; the thread's mask is restored.
+//! - [`sigpipe_ignored`]: whether the process ignores `SIGPIPE` (one `sigaction` query), so the
+//!   guard can be skipped when the signal could not do harm anyway.
 //! - [`close`]: `close(2)` that reports its error, which dropping an [`OwnedFd`] throws away
 //!   (a file on NFS may report a failed write only at close).
 //!
@@ -38,6 +40,25 @@ pub(crate) fn close(fd: OwnedFd) -> io::Result<()> {
     } else {
         Err(err)
     }
+}
+
+/// Whether `SIGPIPE`'s disposition is `SIG_IGN` right now (Rust binaries set it so before
+/// `main`, as every libuv program does). One `rt_sigaction` query that changes nothing; an
+/// error (which cannot happen for a valid signal) reads as "not ignored", the safe answer.
+///
+/// An ignored signal is discarded when it is raised, so a write that fails with `EPIPE`
+/// cannot kill the process or reach a handler: such writes need no [`SigpipeGuard`].
+pub(crate) fn sigpipe_ignored() -> bool {
+    let mut old = MaybeUninit::<libc::sigaction>::uninit();
+    // SAFETY: a null new action only reads the current one into `old`, a valid, writable
+    // `sigaction`, which the call fills on success; SIGPIPE is a valid signal number.
+    let rc = unsafe { libc::sigaction(libc::SIGPIPE, ptr::null(), old.as_mut_ptr()) };
+    if rc != 0 {
+        return false;
+    }
+    // SAFETY: the call succeeded, so `old` is initialised.
+    let old = unsafe { old.assume_init() };
+    old.sa_sigaction == libc::SIG_IGN
 }
 
 /// A `sigset_t` holding only `SIGPIPE`.
@@ -151,6 +172,13 @@ pub(crate) mod testing {
     pub(crate) fn sigpipe_default() {
         // SAFETY: SIG_DFL is a valid disposition for SIGPIPE; no handler is involved.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
+
+    /// Sets `SIGPIPE` to be ignored, as Rust binaries and libuv programs start with. Only
+    /// for tests that run alone in a child process.
+    pub(crate) fn sigpipe_ignore() {
+        // SAFETY: SIG_IGN is a valid disposition for SIGPIPE; no handler is involved.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     }
 
     /// Whether `SIGPIPE` is blocked in this thread's signal mask.

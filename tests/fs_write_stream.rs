@@ -11,10 +11,10 @@ use nodestream::{ErrorCode, EventLoop};
 
 fn trace(ws: &FileWriteStream, log: &Log) {
     let (l, w) = (log.clone(), ws.clone());
-    ws.on(OPEN, move |_| {
+    ws.on(OPEN, move |fd| {
         l.push(format!(
-            "ws:open fd {} pending {}",
-            w.fd().is_some(),
+            "ws:open fd===ws.fd {} pending {}",
+            Some(fd.as_raw()) == w.fd(),
             w.pending()
         ))
     });
@@ -61,7 +61,7 @@ fn f01_writes_before_open_are_kept_in_order() {
                 "pending true fd None bytesWritten 0",
                 "w1 -> true",
                 "w2 -> true",
-                "ws:open fd true pending false",
+                "ws:open fd===ws.fd true pending false",
                 "ws:ready",
                 "cb1 null",
                 "cb2 null",
@@ -149,7 +149,7 @@ fn dev_full_gives_enospc() {
         assert_eq!(
             log.get(),
             [
-                "ws:open fd true pending false",
+                "ws:open fd===ws.fd true pending false",
                 "ws:ready",
                 "cb ENOSPC",
                 "ws:error ENOSPC",
@@ -222,7 +222,7 @@ fn many_writes_with_backpressure_arrive_in_order_with_flush() {
             assert_eq!(
                 log.get(),
                 [
-                    "ws:open fd true pending false",
+                    "ws:open fd===ws.fd true pending false",
                     "ws:ready",
                     "ws:finish",
                     "ws:close"
@@ -249,7 +249,7 @@ fn destroy_while_opening_closes_the_file_once_open() {
             log.get(),
             [
                 "cb ERR_STREAM_DESTROYED",
-                "ws:open fd true pending false",
+                "ws:open fd===ws.fd true pending false",
                 "ws:ready",
                 "ws:close"
             ]

@@ -20,18 +20,26 @@ fn a_loop_holds_three_cloexec_fds_and_closes_them_when_dropped() {
         assert_eq!(open_fds(), before + 3);
         assert!(fcntl_getfd(lp.as_fd()).unwrap().contains(FdFlags::CLOEXEC));
         let h = lp.handle();
-        let (_tx, mut rx) = mio::unix::pipe::new().unwrap();
+        let (tx, mut rx) = mio::unix::pipe::new().unwrap();
         let id = h
             .register(&mut rx, mio::Interest::READABLE, |_| PostAction::Continue)
             .unwrap();
         h.set_timeout(Duration::from_millis(1), || {});
         lp.run_for(Duration::from_millis(5)).unwrap();
         h.deregister(id, &mut rx).unwrap();
-        // A handle that outlives the loop keeps the state (and its fds) until it goes.
+        drop((tx, rx));
+        // A LoopHandle that outlives the loop keeps the poll (its two fds) until it goes.
+        // A RemoteHandle or KeepAlive (held by a file worker for a moment after its last
+        // completion) does not keep the waker's eventfd: it closes with the loop.
         let remote = lp.remote();
+        let keep = remote.keep_alive();
         drop(lp);
         assert!(remote.is_closed());
+        assert_eq!(open_fds(), before + 2);
+        drop(keep);
         drop(h);
+        assert_eq!(open_fds(), before);
+        drop(remote);
     }
     assert_eq!(open_fds(), before);
 }

@@ -27,7 +27,7 @@ const SCM_PIDFD: libc::c_int = 0x04;
 
 /// `SO_PEERPIDFD` (Linux 6.5). Its number differs by architecture; where we do not know it,
 /// [`peer_pidfd`] reports the option as unsupported.
-#[cfg(any(
+const SO_PEERPIDFD: Option<libc::c_int> = if cfg!(any(
     target_arch = "x86",
     target_arch = "x86_64",
     target_arch = "arm",
@@ -40,23 +40,11 @@ const SCM_PIDFD: libc::c_int = 0x04;
     target_arch = "powerpc64",
     target_arch = "mips",
     target_arch = "mips64",
-))]
-const SO_PEERPIDFD: Option<libc::c_int> = Some(77);
-#[cfg(not(any(
-    target_arch = "x86",
-    target_arch = "x86_64",
-    target_arch = "arm",
-    target_arch = "aarch64",
-    target_arch = "riscv32",
-    target_arch = "riscv64",
-    target_arch = "loongarch64",
-    target_arch = "s390x",
-    target_arch = "powerpc",
-    target_arch = "powerpc64",
-    target_arch = "mips",
-    target_arch = "mips64",
-)))]
-const SO_PEERPIDFD: Option<libc::c_int> = None;
+)) {
+    Some(77)
+} else {
+    None
+};
 
 // The kernel's `struct cmsghdr` is `{ size_t cmsg_len; int cmsg_level; int cmsg_type; }`,
 // aligned like `size_t`, whatever the C library calls its fields.

@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use crate::emitter::Event;
 use crate::error::{Error, ErrorCode};
-use crate::fd::{set_nonblocking, FdSource};
+use crate::fd::{set_nonblocking, with_read_buffer, FdSource};
 use crate::fdpass::{control_space, recv_with_fds, RecvError, MAX_FDS};
 use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
 use crate::readable::{DestroyDone, Readable, ReadableOptions, Source};
@@ -77,7 +77,12 @@ impl Default for ReceiveOptions {
     }
 }
 
-const READ_SIZE: usize = 64 * 1024;
+thread_local! {
+    /// Control-message room for [`MAX_FDS`] descriptors, shared by this thread's receiving
+    /// streams (as the data buffer is: [`with_read_buffer`]).
+    static CONTROL: RefCell<Vec<MaybeUninit<u8>>> =
+        RefCell::new(vec![MaybeUninit::uninit(); control_space(MAX_FDS)]);
+}
 
 pub(crate) struct RecvState {
     lp: LoopHandle,
@@ -87,8 +92,6 @@ pub(crate) struct RecvState {
     maybe_ready: Cell<bool>,
     scheduled: Cell<bool>,
     eof: Cell<bool>,
-    buf: RefCell<Vec<u8>>,
-    control: RefCell<Vec<MaybeUninit<u8>>>,
     offset: Cell<u64>,
     pub(crate) unclaimed: RefCell<VecDeque<(u64, OwnedFd)>>,
     max_unclaimed: usize,
@@ -114,12 +117,24 @@ impl RecvState {
         let Some(fd) = fd.as_ref() else {
             return Step::Eof;
         };
-        let mut buf = self.buf.borrow_mut();
-        let mut control = self.control.borrow_mut();
         let mut fds: Vec<OwnedFd> = Vec::new();
-        match recv_with_fds(fd.as_fd(), &mut buf, &mut control, &mut fds) {
-            Ok(got) if got.bytes == 0 && fds.is_empty() => Step::Eof,
-            Ok(got) => Step::Data(Bytes::copy_from_slice(&buf[..got.bytes]), fds),
+        // The thread's shared buffers; exactly the bytes read are copied out. Nothing here
+        // runs user code, so the borrows cannot nest (a nested one would get fresh room).
+        let got = with_read_buffer(|buf| {
+            let received = CONTROL.with(|control| match control.try_borrow_mut() {
+                Ok(mut control) => recv_with_fds(fd.as_fd(), buf, &mut control, &mut fds),
+                Err(_) => recv_with_fds(
+                    fd.as_fd(),
+                    buf,
+                    &mut vec![MaybeUninit::uninit(); control_space(MAX_FDS)],
+                    &mut fds,
+                ),
+            });
+            received.map(|got| (got.bytes, Bytes::copy_from_slice(&buf[..got.bytes])))
+        });
+        match got {
+            Ok((0, _)) if fds.is_empty() => Step::Eof,
+            Ok((_, bytes)) => Step::Data(bytes, fds),
             Err(RecvError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => Step::WouldBlock,
             Err(RecvError::Io(e)) => Step::Failed(Error::from(e)),
             Err(RecvError::Truncated(t)) => Step::Failed(Error::new(
@@ -271,8 +286,6 @@ pub(crate) fn fd_readable(
         maybe_ready: Cell::new(false),
         scheduled: Cell::new(false),
         eof: Cell::new(false),
-        buf: RefCell::new(vec![0; READ_SIZE]),
-        control: RefCell::new(vec![MaybeUninit::uninit(); control_space(MAX_FDS)]),
         offset: Cell::new(0),
         unclaimed: RefCell::new(VecDeque::new()),
         max_unclaimed: options.max_unclaimed_fds,

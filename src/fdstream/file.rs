@@ -18,7 +18,7 @@ use bytes::Bytes;
 
 use crate::emitter::WeakEmitter;
 use crate::error::{Error, ErrorCode};
-use crate::events::{OPEN, READY};
+use crate::events::{FdNumber, OPEN, READY};
 use crate::fs::ops::{self, Written, DEFAULT_MODE};
 use crate::fs::{OpenFlags, Pool};
 use crate::reactor::{KeepAlive, LoopHandle};
@@ -154,7 +154,8 @@ impl FileCore {
                 let cb = self.construct.borrow_mut().take();
                 match result {
                     Ok(fd) => {
-                        self.fd_number.set(Some(fd.as_raw_fd()));
+                        let number = fd.as_raw_fd();
+                        self.fd_number.set(Some(number));
                         *self.fd.borrow_mut() = Some(fd);
                         // Node: construct-done is queued for the next tick, then 'open'
                         // and 'ready' are emitted synchronously.
@@ -167,7 +168,7 @@ impl FileCore {
                             .as_ref()
                             .and_then(WeakEmitter::upgrade);
                         if let Some(em) = em {
-                            em.emit(OPEN, &());
+                            em.emit(OPEN, &FdNumber::new(number));
                             em.emit(READY, &());
                         }
                     }
@@ -346,10 +347,8 @@ impl Sink for FileSink {
 /// then `'error'`, then `'close'`, with no `'open'`. A write error (`ENOSPC` on
 /// `/dev/full`): the callbacks get it, then `'error'`, then `'close'`.
 ///
-/// # Node compatibility
-///
-/// Node's `'open'` carries the fd number; the crate's [`OPEN`] key has no payload, so ask
-/// [`fd`](FileWriteStream::fd) (a number, as Node's `ws.fd`: for display, never to close).
+/// `'open'` carries the fd's number ([`FdNumber`]), equal to [`fd`](FileWriteStream::fd)
+/// at that moment, as Node's `ws.fd`: for display, never to close.
 #[derive(Clone)]
 pub struct FileWriteStream {
     writable: Writable,

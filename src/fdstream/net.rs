@@ -184,6 +184,41 @@ impl Socket {
         self.writable.destroy(None);
         self.readable.destroy(None);
     }
+
+    /// Whether a connect is in progress (Node's `socket.connecting`).
+    pub fn connecting(&self) -> bool {
+        self.writable.connecting()
+    }
+
+    /// Whether the socket is not connected yet, or no longer has its fd: Node's
+    /// `socket.pending` (`!this._handle || this.connecting`).
+    pub fn pending(&self) -> bool {
+        self.connecting() || self.writable.with_fd(|_| ()).is_none()
+    }
+
+    /// Ends the writable side, then destroys both sides once it has finished: Node's
+    /// `socket.destroySoon()`. Writes already made are flushed first.
+    ///
+    /// # Events
+    ///
+    /// `'finish'` on the writable side (its listeners run before the destroy), then each
+    /// side's `'close'`.
+    pub fn destroy_soon(&self) {
+        let finished = self.writable.writable_finished();
+        // The Writable's own: end() if still writable, destroy once finished.
+        self.writable.destroy_soon();
+        if finished {
+            self.readable.destroy(None);
+        } else {
+            // A weak handle: the listener must not keep the socket alive.
+            let r = self.readable.downgrade();
+            self.writable.once(crate::events::FINISH, move |_| {
+                if let Some(r) = r.upgrade() {
+                    r.destroy(None);
+                }
+            });
+        }
+    }
 }
 
 /// Connects to a TCP address. The socket emits `'connect'` then `'ready'` on its writable

@@ -7,6 +7,11 @@
 //! up its budget continues on the next turn. The sink completes the Writable's write callback
 //! once the kernel has taken every byte of the batch, which is where `'drain'` comes from.
 //!
+//! Batching: a one-chunk write into an idle stream waits for the end of the tick (a
+//! next-tick task, `Core::flush`), so the writes made after it in the same tick wait in
+//! the Writable's buffer and reach the kernel as one coalesced batch. The flush completes
+//! the tick's writes in order before any later tick. See `docs/fdstreams.md`.
+//!
 //! Chunks written with [`FdWritable::write_with_fds`] carry descriptors. Such a chunk starts
 //! its own `sendmsg`, so its descriptors travel with its first byte (see the method docs).
 
@@ -87,8 +92,18 @@ pub(crate) struct Core {
     id: Cell<Option<SourceId>>,
     queue: RefCell<Queue>,
     kick_scheduled: Cell<bool>,
+    /// A one-chunk batch waits for the end of the tick (see [`Core::start`]).
+    flush_scheduled: Cell<bool>,
+    /// The Writable's high-water mark: a chunk this large is written at once.
+    high_water_mark: Cell<usize>,
+    /// The flush is completing a batch: the next batch the sink receives is the Writable's
+    /// buffer being handed over (Node's `clearBuffer`), written at once.
+    handover: Cell<bool>,
+    /// A batch the flush wrote whose completion waits until the completion that handed it
+    /// over has returned (`None`: success).
+    settled: Cell<Option<(WriteCallback, Option<Error>)>>,
     /// `Some` while a TCP or Unix connect is in progress.
-    connecting: RefCell<Option<Parked>>,
+    connecting: RefCell<Option<Box<Parked>>>,
     /// The stream's emitter, for `'connect'`/`'ready'`.
     emitter: RefCell<Option<WeakEmitter>>,
     /// Shut the socket's write side down in `_final` (sockets only).
@@ -191,7 +206,10 @@ impl Core {
 
     /// Runs [`pump`](Core::pump) and acts on the outcome: completes the batch, waits for the
     /// fd, or schedules the next turn. Returns what the readiness callback should return.
-    fn drive(self: &Rc<Self>, from_readiness: bool) -> PostAction {
+    ///
+    /// With `settle_later`, a batch that completes (or fails) is not completed here but left
+    /// in `settled` for [`Core::flush`].
+    fn drive(self: &Rc<Self>, from_readiness: bool, settle_later: bool) -> PostAction {
         let outcome = self.pump();
         let pending = !self.queue.borrow().chunks.is_empty();
         if let Some(id) = self.id.get() {
@@ -200,8 +218,10 @@ impl Core {
         }
         match outcome {
             Pump::Done(cb) => {
-                if let Some(cb) = cb {
-                    cb.ok();
+                match cb {
+                    Some(cb) if settle_later => self.settled.set(Some((cb, None))),
+                    Some(cb) => cb.ok(),
+                    None => {}
                 }
                 PostAction::Continue
             }
@@ -213,8 +233,10 @@ impl Core {
             }
             Pump::Failed(err, cb) => {
                 self.clear_queue();
-                if let Some(cb) = cb {
-                    cb.error(Error::from(err));
+                match cb {
+                    Some(cb) if settle_later => self.settled.set(Some((cb, Some(err.into())))),
+                    Some(cb) => cb.error(Error::from(err)),
+                    None => {}
                 }
                 PostAction::Continue
             }
@@ -231,7 +253,7 @@ impl Core {
         self.lp.set_immediate(move || {
             me.kick_scheduled.set(false);
             if !me.queue.borrow().chunks.is_empty() {
-                me.drive(false);
+                me.drive(false, false);
             }
         });
     }
@@ -245,8 +267,10 @@ impl Core {
         q.attachments.clear();
     }
 
-    /// Starts a batch: the sink's `_write`/`_writev`.
-    fn start(self: &Rc<Self>, chunks: Vec<Chunk>, cb: WriteCallback) {
+    /// Starts a batch: the sink's `_write`/`_writev`. A one-chunk batch waits for the end of
+    /// the tick when `may_defer` (see the module docs).
+    fn start(self: &Rc<Self>, chunks: Vec<Chunk>, cb: WriteCallback, may_defer: bool) {
+        let handover = self.handover.replace(false);
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
             parked.write = Some((chunks, cb));
             return;
@@ -263,8 +287,54 @@ impl Core {
                 }
             }));
             q.cb = Some(cb);
+            if handover {
+                // The flush completed the previous batch and the Writable hands its buffer
+                // over: written now, completed once that completion has returned.
+                drop(q);
+                self.drive(false, true);
+                return;
+            }
+            if may_defer && q.chunks.len() == 1 && q.chunks[0].len() < self.high_water_mark.get() {
+                // A write into an idle stream: the caller is likely to write more in this
+                // tick (a `while (w.write(x))` loop). Those writes buffer in the Writable
+                // while this one is in flight; writing this chunk at the end of the tick
+                // lets them reach the kernel together instead of one syscall each. (A chunk
+                // of a high-water mark or more goes at once: nothing would batch behind it,
+                // since `write()` returns false for it.)
+                drop(q);
+                self.schedule_flush();
+                return;
+            }
         }
-        self.drive(false);
+        self.drive(false, false);
+    }
+
+    /// Writes the batch at the end of the current tick (a next-tick task).
+    fn schedule_flush(self: &Rc<Self>) {
+        if self.flush_scheduled.replace(true) {
+            return;
+        }
+        let me = self.clone();
+        self.lp.next_tick(move || {
+            if me.flush_scheduled.replace(false) && !me.queue.borrow().chunks.is_empty() {
+                me.flush();
+            }
+        });
+    }
+
+    /// The end-of-tick write: the deferred batch, then each batch its completion hands over,
+    /// each completed (asynchronously, from the Writable's point of view) once the
+    /// completion before it has returned. So the writes of one tick all complete here, in
+    /// order, before any later tick, as Node's synchronous writes complete in the ticks
+    /// queued by `write()`: the write callbacks, then `'drain'`. A batch the kernel does
+    /// not take completely waits for readiness, as any other.
+    fn flush(self: &Rc<Self>) {
+        self.drive(false, true);
+        while let Some((cb, err)) = self.settled.take() {
+            self.handover.set(true);
+            cb.call(err);
+            self.handover.set(false);
+        }
     }
 
     /// The readiness callback: a connect decided, or room to write.
@@ -280,7 +350,7 @@ impl Core {
         if self.queue.borrow().chunks.is_empty() {
             return PostAction::Continue;
         }
-        self.drive(true)
+        self.drive(true, false)
     }
 
     /// A connect was decided: perform what waited for it, then emit `'connect'` and
@@ -312,7 +382,9 @@ impl Core {
             }
             None => {
                 if let Some((chunks, cb)) = parked.write {
-                    self.start(chunks, cb);
+                    // Node performs the parked write inside its own 'connect' listener,
+                    // before the user's: at once, not at the end of the tick.
+                    self.start(chunks, cb, false);
                 }
                 if let Some(em) = &emitter {
                     em.emit(crate::emitter::names::CONNECT, &());
@@ -341,9 +413,35 @@ impl Core {
         }
     }
 
-    /// Deregisters and closes the fd (once); fails a batch still in flight.
-    fn close(&self) -> (Option<WriteCallback>, io::Result<()>) {
-        let cb = self.queue.borrow_mut().cb.take();
+    /// Deregisters and closes the fd (once). Returns the batch still in flight with what
+    /// its callback must be told (`None`: the kernel took all of it), for the caller to
+    /// complete.
+    ///
+    /// A batch still waiting for the end of the tick is tried once first: in Node, a
+    /// `write()` followed by `destroy()` in the same tick has handed its bytes to the kernel
+    /// already (libuv's try-write), and its callback succeeds.
+    fn close(&self) -> (Option<(WriteCallback, Option<Error>)>, io::Result<()>) {
+        let destroyed = || Some(Error::from_code(ErrorCode::Destroyed));
+        let inflight = if let Some(settled) = self.settled.take() {
+            Some(settled)
+        } else if self.flush_scheduled.replace(false) {
+            match self.pump() {
+                Pump::Done(cb) => cb.map(|cb| (cb, None)),
+                Pump::Blocked | Pump::Budget => self
+                    .queue
+                    .borrow_mut()
+                    .cb
+                    .take()
+                    .map(|cb| (cb, destroyed())),
+                Pump::Failed(err, cb) => cb.map(|cb| (cb, Some(Error::from(err)))),
+            }
+        } else {
+            self.queue
+                .borrow_mut()
+                .cb
+                .take()
+                .map(|cb| (cb, destroyed()))
+        };
         self.clear_queue();
         self.connecting.borrow_mut().take();
         self.on_fail.borrow_mut().take();
@@ -357,7 +455,7 @@ impl Core {
             }
             result = crate::sys::close(fd.0);
         }
-        (cb, result)
+        (inflight, result)
     }
 }
 
@@ -380,11 +478,11 @@ struct FdSink {
 
 impl Sink for FdSink {
     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
-        self.core.start(vec![chunk], cb);
+        self.core.start(vec![chunk], cb, true);
     }
 
     fn writev(&mut self, chunks: Vec<Chunk>, cb: WriteCallback) {
-        self.core.start(chunks, cb);
+        self.core.start(chunks, cb, true);
     }
 
     fn has_writev(&self) -> bool {
@@ -405,8 +503,8 @@ impl Sink for FdSink {
 
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         let (inflight, closed) = self.core.close();
-        if let Some(inflight) = inflight {
-            inflight.error(Error::from_code(ErrorCode::Destroyed));
+        if let Some((cb, outcome)) = inflight {
+            cb.call(outcome);
         }
         match closed {
             Err(e) if err.is_none() => cb.call(Some(Error::from(e))),
@@ -429,9 +527,15 @@ impl Sink for FdSink {
 ///
 /// # Node compatibility
 ///
-/// Like a `net.Socket`'s writable side: a write that the kernel takes completely completes
-/// at once (its callback on the next tick); otherwise the callback, and `'drain'`, come once
-/// the kernel has taken the last byte. `end()` on a socket shuts its write side down
+/// Like a `net.Socket`'s writable side: a write's callback, and `'drain'`, come once the
+/// kernel has taken its last byte (or with the error). Where Node hands a write to an idle
+/// stream to the kernel inside `write()`, this stream does so at the end of the tick, so
+/// that the writes of one tick reach the kernel together: their callbacks still run in
+/// write order before any tick queued after the writes (Node's order), but the bytes are
+/// not in the kernel while `write()` returns, and a tick's writes that reach the high-water
+/// mark make `write()` return `false` (then `'drain'`) where Node, whose writes into an
+/// empty pipe complete at once, could keep returning `true`. A chunk of a high-water mark
+/// or more is written at once. `destroy()` in the tick of a write still tries that write. `end()` on a socket shuts its write side down
 /// (`shutdown(SHUT_WR)`, the peer reads end of file) before `'finish'`; the fd is closed
 /// when the stream is destroyed (after `'finish'`, by default).
 #[derive(Clone)]
@@ -541,7 +645,11 @@ impl FdWritable {
             id: Cell::new(None),
             queue: RefCell::new(Queue::default()),
             kick_scheduled: Cell::new(false),
-            connecting: RefCell::new(setup.connecting.then(Parked::default)),
+            flush_scheduled: Cell::new(false),
+            high_water_mark: Cell::new(0),
+            handover: Cell::new(false),
+            settled: Cell::new(None),
+            connecting: RefCell::new(setup.connecting.then(Box::default)),
             emitter: RefCell::new(None),
             shutdown_on_final: kind == FdKind::Socket,
             on_fail: RefCell::new(None),
@@ -570,6 +678,8 @@ impl FdWritable {
             }
         }
         let writable = Writable::new(lp, FdSink { core: core.clone() }, opts);
+        core.high_water_mark
+            .set(writable.writable_high_water_mark());
         *core.emitter.borrow_mut() = Some(writable.emitter().downgrade());
         if kind == FdKind::Socket {
             let w = writable.clone();
@@ -586,6 +696,12 @@ impl FdWritable {
     /// The stream's emitter.
     pub fn emitter(&self) -> EventEmitter {
         self.writable.emitter()
+    }
+
+    /// Whether a connect is in progress (Node's `socket.connecting`): writes and `end()`
+    /// wait for it; `false` once `'connect'` is emitted or the connect failed.
+    pub fn connecting(&self) -> bool {
+        self.core.connecting.borrow().is_some()
     }
 
     /// Whether the fd is a socket (written with `sendmsg`, `end()` shuts it down).

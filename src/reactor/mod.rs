@@ -40,6 +40,17 @@ pub use timers::TimerId;
 use crate::Error;
 use phases::Inner;
 
+/// Keeps a table's count of referenced handles (timers, sources) in step with one handle's
+/// `referenced` flag going from `was` to `now`: `ref`/`unref` of a timer and of a source
+/// are the same bookkeeping.
+fn count_ref(count: &mut usize, was: bool, now: bool) {
+    match (was, now) {
+        (false, true) => *count += 1,
+        (true, false) => *count -= 1,
+        _ => {}
+    }
+}
+
 /// A single-threaded event loop with Node's phases, on `mio::Poll`.
 ///
 /// The loop owns the poll; [`LoopHandle`]s (from [`handle`](Self::handle)) schedule work

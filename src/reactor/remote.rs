@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 /// A closure posted from another thread.
 pub(crate) type SendTask = Box<dyn FnOnce() + Send>;
@@ -18,7 +18,11 @@ struct Queue {
 
 pub(crate) struct Shared {
     queue: Mutex<Queue>,
-    waker: mio::Waker,
+    /// The loop's waker (an eventfd), until the loop is dropped: [`close`](Shared::close)
+    /// takes it out, so the fd closes with the loop even while another thread still holds
+    /// this `Arc` (a worker between dropping a [`KeepAlive`] and returning from `wake`).
+    /// A wake holds the read lock, so `close` waits for one in progress, never races it.
+    waker: RwLock<Option<mio::Waker>>,
     keep_alive: AtomicUsize,
     /// Whether `queue.tasks` is non-empty: set and cleared under the lock, read without it.
     posted: AtomicBool,
@@ -38,7 +42,7 @@ impl Shared {
                 tasks: Vec::new(),
                 closed: false,
             }),
-            waker,
+            waker: RwLock::new(Some(waker)),
             keep_alive: AtomicUsize::new(0),
             posted: AtomicBool::new(false),
             woken: AtomicBool::new(false),
@@ -50,8 +54,10 @@ impl Shared {
         // SeqCst throughout: the loop reads `waking` then `woken`, and must see a wake-up
         // in one or the other from the moment its write can be in the epoll instance.
         self.waking.fetch_add(1, Ordering::SeqCst);
-        if let Err(err) = self.waker.wake() {
-            log::warn!("nodestream: waking the event loop failed: {err}");
+        if let Some(waker) = &*self.waker.read() {
+            if let Err(err) = waker.wake() {
+                log::warn!("nodestream: waking the event loop failed: {err}");
+            }
         }
         self.woken.store(true, Ordering::SeqCst);
         self.waking.fetch_sub(1, Ordering::SeqCst);
@@ -87,11 +93,16 @@ impl Shared {
         self.keep_alive.load(Ordering::Acquire)
     }
 
-    /// Refuses further posts and gives back what was queued (to be dropped by the caller).
+    /// Refuses further posts, closes the waker's fd, and gives back what was queued (to be
+    /// dropped by the caller). Called when the loop is dropped.
     pub(crate) fn close(&self) -> Vec<SendTask> {
-        let mut queue = self.queue.lock();
-        queue.closed = true;
-        std::mem::take(&mut queue.tasks)
+        let tasks = {
+            let mut queue = self.queue.lock();
+            queue.closed = true;
+            std::mem::take(&mut queue.tasks)
+        };
+        self.waker.write().take();
+        tasks
     }
 
     pub(crate) fn keep_alive(self: &Arc<Self>) -> KeepAlive {
@@ -200,6 +211,11 @@ impl fmt::Debug for RemoteHandle {
 ///
 /// Made by [`LoopHandle::keep_alive`](crate::LoopHandle::keep_alive) or
 /// [`RemoteHandle::keep_alive`].
+///
+/// Neither a `KeepAlive` nor a [`RemoteHandle`] keeps the loop's fds open: dropping the
+/// [`EventLoop`](crate::EventLoop) closes its waker at once (waiting for a wake-up in
+/// progress on another thread), so a thread that drops its token just after the loop
+/// finished holds no fd of the loop while it returns.
 pub struct KeepAlive {
     shared: Arc<Shared>,
 }

@@ -213,14 +213,8 @@ impl Sources {
         let Some(entry) = self.entry_mut(id) else {
             return;
         };
-        if entry.referenced != referenced {
-            entry.referenced = referenced;
-            if referenced {
-                self.referenced += 1;
-            } else {
-                self.referenced -= 1;
-            }
-        }
+        let was = std::mem::replace(&mut entry.referenced, referenced);
+        super::count_ref(&mut self.referenced, was, referenced);
     }
 
     #[inline]

@@ -134,14 +134,8 @@ impl Timers {
         let Some(entry) = self.entry_mut(id) else {
             return;
         };
-        if entry.referenced != referenced {
-            entry.referenced = referenced;
-            if referenced {
-                self.referenced += 1;
-            } else {
-                self.referenced -= 1;
-            }
-        }
+        let was = std::mem::replace(&mut entry.referenced, referenced);
+        super::count_ref(&mut self.referenced, was, referenced);
     }
 
     /// Whether a timer keeps the loop alive (`false` for a stale id).

@@ -19,12 +19,11 @@ use bytes::Bytes;
 
 use super::source::DestroyDone;
 use super::{Readable, ReadableOptions, Source};
-use crate::fd::{read_until_blocked, set_nonblocking, FdKind, FdSource, ReadStop};
+use crate::fd::{
+    read_until_blocked, set_nonblocking, with_read_buffer, FdKind, FdSource, ReadStop,
+};
 use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
 use crate::Error;
-
-/// Bytes asked of the kernel per read (libuv's 64 KiB).
-const READ_SIZE: usize = 64 * 1024;
 
 /// Why [`Readable::from_fd`] could not take the fd; the fd is given back.
 pub struct FromFdError {
@@ -67,7 +66,6 @@ struct FdState {
     /// A read attempt is queued on the loop.
     scheduled: Cell<bool>,
     eof: Cell<bool>,
-    buf: RefCell<Vec<u8>>,
 }
 
 impl FdState {
@@ -90,12 +88,15 @@ impl FdState {
                 let Some(fd) = fd.as_ref() else {
                     return PostAction::Continue;
                 };
-                let mut buf = self.buf.borrow_mut();
-                let mut chunk = None;
-                let outcome = read_until_blocked(fd.as_fd(), self.kind, &mut buf, 1, |b| {
-                    chunk = Some(Bytes::copy_from_slice(b))
-                });
-                (outcome.stop, chunk)
+                // Read into the thread's shared buffer and copy out exactly what came: an
+                // idle stream holds no buffer.
+                with_read_buffer(|buf| {
+                    let mut chunk = None;
+                    let outcome = read_until_blocked(fd.as_fd(), self.kind, buf, 1, |b| {
+                        chunk = Some(Bytes::copy_from_slice(b))
+                    });
+                    (outcome.stop, chunk)
+                })
             };
             // No borrow is held from here on: push runs listeners.
             if let Some(chunk) = chunk {
@@ -256,7 +257,6 @@ impl Readable {
             maybe_ready: Cell::new(false),
             scheduled: Cell::new(false),
             eof: Cell::new(false),
-            buf: RefCell::new(vec![0; READ_SIZE]),
         });
         let stream = Readable::new(
             lp,

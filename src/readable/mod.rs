@@ -61,7 +61,7 @@ use crate::reactor::LoopHandle;
 use crate::Error;
 
 pub use chunk::{Chunk, PushChunk};
-pub use pipe::{PipeDestination, PipeOptions};
+pub use pipe::{PipeChunk, PipeDestination, PipeOptions};
 pub use source::{DestroyDone, Source};
 
 use decoder::StringDecoder;
@@ -73,16 +73,11 @@ pub const DATA: Event<Chunk> = Event::new("data");
 pub const END: Event<()> = Event::new("end");
 /// `'readable'`: data or the end is ready to be read.
 pub const READABLE: Event<()> = Event::new("readable");
-pub use crate::events::{CLOSE, ERROR};
+pub use crate::events::{CLOSE, ERROR, PIPE, UNPIPE};
 /// `'pause'`: flowing mode was switched off.
 pub const PAUSE: Event<()> = Event::new("pause");
 /// `'resume'`: flowing mode was switched on.
 pub const RESUME: Event<()> = Event::new("resume");
-/// `'pipe'` on a destination: a Readable starts piping into it; the payload is the source.
-pub const PIPE: Event<Readable> = Event::new("pipe");
-/// `'unpipe'` on a destination: a Readable stopped piping into it; the payload is the
-/// source.
-pub const UNPIPE: Event<Readable> = Event::new("unpipe");
 
 /// How to make a [`Readable`]: Node's `new Readable(options)`.
 #[derive(Clone, Debug, Default)]

@@ -466,6 +466,34 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         self.inner.state.errored()
     }
 
+    /// Whether the stream has emitted its `'error'` event: Node's
+    /// `writableState.errorEmitted`.
+    ///
+    /// [`errored`](Writable::errored) is set as soon as the error is recorded; this turns
+    /// `true` only once `'error'` has been emitted (a tick or more later), so code that sees
+    /// an `'error'` it did not expect can tell whether it came from the stream itself.
+    pub fn error_emitted(&self) -> bool {
+        self.inner.state.has(ERROR_EMITTED)
+    }
+
+    /// Fails the stream with `err` as Node's internal `errorOrDestroy(stream, err)` does:
+    /// the way for code outside the sink (such as [`pipe`](crate::readable::Readable::pipe)
+    /// when someone emitted `'error'` on this stream directly) to put the stream into its
+    /// error state.
+    ///
+    /// Nothing happens if the stream is already destroyed.
+    ///
+    /// # Events
+    ///
+    /// With `auto_destroy` (the default), as [`destroy`](Writable::destroy) with `err`:
+    /// `'error'` then `'close'`, on later ticks. With `auto_destroy: false`, the error is
+    /// recorded ([`errored`](Writable::errored)) and `'error'` is emitted at once,
+    /// synchronously, unless one was emitted already; the stream is not destroyed and no
+    /// `'close'` follows. An `'error'` nobody listens to goes to the loop as uncaught.
+    pub fn error_or_destroy(&self, err: Error) {
+        Inner::error_or_destroy(&self.inner, err, false);
+    }
+
     /// Whether `_destroy` has completed (true even with `emit_close: false`).
     pub fn closed(&self) -> bool {
         self.inner.state.has(CLOSED)

@@ -154,3 +154,76 @@ fn length_across_an_async_completion_and_buffered_writes() {
         ]
     );
 }
+
+/// Completes every write at once.
+struct Discard;
+
+impl Sink for Discard {
+    fn write(&mut self, _chunk: Chunk, cb: WriteCallback) {
+        cb.ok();
+    }
+}
+
+/// Node (v20), `new Writable({ autoDestroy })` then `errorOrDestroy(w, err)` (reached as
+/// `require('internal/streams/destroy').errorOrDestroy`): without autoDestroy the error is
+/// recorded and emitted synchronously (`errorEmitted` true at once, never destroyed, no
+/// 'close'); with it, the stream is destroyed and 'error' then 'close' follow on later
+/// ticks.
+#[test]
+fn error_or_destroy_honours_auto_destroy_and_error_emitted_follows_the_event() {
+    for auto_destroy in [false, true] {
+        let lp = EventLoop::new().unwrap();
+        let log: Log = Rc::default();
+        let w = Writable::new(
+            &lp.handle(),
+            Discard,
+            WritableOptions::new().auto_destroy(auto_destroy),
+        );
+        let (l, me) = (log.clone(), w.clone());
+        w.on(crate::events::ERROR, move |e| {
+            push(
+                &l,
+                format!("error {} error_emitted {}", e.code(), me.error_emitted()),
+            )
+        });
+        let l = log.clone();
+        w.on(crate::events::CLOSE, move |_| push(&l, "close".into()));
+        assert!(!w.error_emitted());
+        w.error_or_destroy(crate::Error::custom("EBOOM", "boom"));
+        push(
+            &log,
+            format!(
+                "after: destroyed {} errored {} error_emitted {}",
+                w.destroyed(),
+                w.errored().map_or("none".into(), |e| e.code().to_string()),
+                w.error_emitted()
+            ),
+        );
+        // A second error changes nothing: the first one stands, and 'error' is not repeated.
+        w.error_or_destroy(crate::Error::custom("ESECOND", "second"));
+        lp.run().unwrap();
+        push(
+            &log,
+            format!(
+                "end: destroyed {} error_emitted {}",
+                w.destroyed(),
+                w.error_emitted()
+            ),
+        );
+        let expected: &[&str] = if auto_destroy {
+            &[
+                "after: destroyed true errored EBOOM error_emitted false",
+                "error EBOOM error_emitted true",
+                "close",
+                "end: destroyed true error_emitted true",
+            ]
+        } else {
+            &[
+                "error EBOOM error_emitted true",
+                "after: destroyed false errored EBOOM error_emitted true",
+                "end: destroyed false error_emitted true",
+            ]
+        };
+        assert_eq!(*log.borrow(), expected, "auto_destroy {auto_destroy}");
+    }
+}

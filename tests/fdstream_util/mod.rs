@@ -20,15 +20,6 @@ pub fn isolated(name: &str, body: impl FnOnce()) {
     if std::env::var(ISOLATED).as_deref() == Ok(name) {
         let before = fd_count();
         body();
-        // A file worker thread lets go of the loop's remote handle (which owns the loop's
-        // waker fd) a moment after its completion was posted: give it that moment. A real
-        // leak stays and fails below.
-        for _ in 0..200 {
-            if fd_count() == before {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
         if fd_count() != before {
             for e in std::fs::read_dir("/proc/self/fd").unwrap() {
                 let e = e.unwrap();
