@@ -39,11 +39,15 @@ fn writable_case(target: &'static str) {
     let check = FdCheck::start();
     let el = EventLoop::new().unwrap();
     let (rx, tx) = support::pipe();
+    // The reader starts only once the writes are made, so the 1 MiB write cannot
+    // complete inside write() (which would owe no 'drain').
+    let (go, wait) = std::sync::mpsc::channel::<()>();
     let reader = if target == "error" {
         drop(rx);
         None
     } else {
         Some(std::thread::spawn(move || {
+            let _ = wait.recv();
             let mut v = Vec::new();
             std::io::Read::read_to_end(&mut std::fs::File::from(rx), &mut v).unwrap();
             v.len()
@@ -81,18 +85,20 @@ fn writable_case(target: &'static str) {
         h("error");
     });
     let (l, h) = (log.clone(), hook.clone());
-    w.write_cb(data(1, 1 << 20), move |e| {
+    // Refused at once (false), so a 'drain' is owed.
+    assert!(!w.write_cb(data(1, 1 << 20), move |e| {
         l.borrow_mut().push(format!(
             "cb {}",
             e.map_or("ok".into(), |e| e.code().to_string())
         ));
         h("cb");
-    });
+    }));
     w.write(data(2, 1000));
     if target != "drain" {
         // 'drain' is owed only while the stream is not ending.
         w.end();
     }
+    let _ = go.send(());
     el.run().unwrap();
     check_close_last(&log.borrow(), target);
     drop(w);
