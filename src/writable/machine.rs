@@ -386,20 +386,49 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         st.clear(AFTER_WRITE_PENDING);
         let need_drain =
             st.flags() & (ENDING | NEED_DRAIN | DESTROYED) == NEED_DRAIN && st.length() == 0;
+        // A `'drain'` listener or the callback may panic; the panic unwinds to the loop, and
+        // the rest of this function then runs on the next tick, so the stream is not left
+        // ending but never finished.
+        let mut rest = AfterWriteRest {
+            this,
+            cb,
+            counted: false,
+            armed: true,
+        };
         if need_drain {
             st.clear(NEED_DRAIN);
             this.emitter.emit(DRAIN, &());
         }
         st.dec_pendingcb();
-        if let Some(cb) = cb {
+        rest.counted = true;
+        if let Some(cb) = rest.cb.take() {
             cb(None);
         }
+        rest.armed = false;
+        Self::after_write_tail(this);
+    }
+
+    /// The end of `afterWrite`: fail what a destroyed stream buffers, finish an ending one.
+    fn after_write_tail(this: &Rc<Self>) {
+        let st = &this.state;
         if st.has(DESTROYED) {
             Self::error_buffer(this);
         }
         if st.has(ENDING) {
             Self::finish_maybe(this, true);
         }
+    }
+
+    /// What a panic inside [`after_write`](Inner::after_write) left undone, run on the next
+    /// tick: the count, the callback if it had not run, and the tail.
+    fn after_write_resume(this: &Rc<Self>, cb: Option<UserCallback>, counted: bool) {
+        if !counted {
+            this.state.dec_pendingcb();
+        }
+        if let Some(cb) = cb {
+            cb(None);
+        }
+        Self::after_write_tail(this);
     }
 
     /// Node's `onwriteError`.
@@ -461,10 +490,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             }
             st.writelen.set(st.length());
             if !callbacks.is_empty() {
+                let lp = this.lp.clone();
                 st.writecb.set(Some(Box::new(move |err: Option<Error>| {
-                    for cb in callbacks {
-                        cb(err.clone());
-                    }
+                    call_each(lp, callbacks, err);
                 })));
                 st.set(WRITE_CB);
             }
@@ -786,6 +814,61 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 Self::finish_maybe(this, false);
             }
         }
+    }
+}
+
+/// Calls each callback of a `_writev` batch with `err`. If one panics, the panic unwinds
+/// to the loop and the callbacks after it run on the next tick, so none is lost.
+fn call_each(lp: LoopHandle, callbacks: Vec<UserCallback>, err: Option<Error>) {
+    struct Rest {
+        lp: LoopHandle,
+        left: std::vec::IntoIter<UserCallback>,
+        err: Option<Error>,
+        armed: bool,
+    }
+    impl Drop for Rest {
+        fn drop(&mut self) {
+            if !self.armed {
+                return;
+            }
+            let left: Vec<UserCallback> = std::mem::take(&mut self.left).collect();
+            if left.is_empty() {
+                return;
+            }
+            let (lp, err) = (self.lp.clone(), self.err.take());
+            self.lp.next_tick(move || call_each(lp, left, err));
+        }
+    }
+    let mut rest = Rest {
+        lp,
+        left: callbacks.into_iter(),
+        err,
+        armed: true,
+    };
+    while let Some(cb) = rest.left.next() {
+        cb(rest.err.clone());
+    }
+    rest.armed = false;
+}
+
+/// Armed while `after_write` runs user code; dropped armed only by a panic's unwinding.
+struct AfterWriteRest<'a, T: 'static, S: Sink<T>> {
+    this: &'a Rc<Inner<T, S>>,
+    cb: Option<UserCallback>,
+    counted: bool,
+    armed: bool,
+}
+
+impl<T: 'static, S: Sink<T>> Drop for AfterWriteRest<'_, T, S> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let this = self.this.clone();
+        let (cb, counted) = (self.cb.take(), self.counted);
+        self.this
+            .lp
+            .next_tick(move || Inner::after_write_resume(&this, cb, counted));
     }
 }
 
