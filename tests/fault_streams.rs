@@ -174,14 +174,12 @@ fn a_panicking_data_listener_loses_no_later_byte() {
     check.assert_same();
 }
 
-/// A write callback that panics on an fd stream: the later writes still go out whole.
-///
-/// Fails today: the panic leaves the Writable stalled (the writes after it are never
-/// flushed, no `'finish'`/`'close'`); reported. In Node a throwing write callback is an
-/// uncaught exception that ends the process, so this is a robustness question, not a
-/// conformance one.
+/// A write callback that panics on an fd stream: the panic unwinds out of `run()`, and
+/// running again finishes the stream: every byte written, the later callbacks, then
+/// `'prefinish'`, `'finish'`, `'close'`. (In Node a throwing write callback is an uncaught
+/// exception that ends the process; here the loop stays usable, so the stream must too.)
+/// Before the fix the stream stayed ending but never finished.
 #[test]
-#[ignore = "known: a panicking write callback stalls the Writable (see docs/reliability.md)"]
 fn a_panicking_write_callback_loses_no_later_write() {
     let check = FdCheck::start();
     let el = EventLoop::new().unwrap();
@@ -219,7 +217,10 @@ fn a_panicking_write_callback_loses_no_later_write() {
     assert!(got == chunks.concat(), "bytes lost around the panic");
     let l = log.borrow().clone();
     assert_eq!(l.iter().filter(|s| *s == "cb").count(), 49);
-    assert_eq!(&l[l.len() - 3..], ["prefinish", "finish", "close"]);
+    // Node's order: 'prefinish' may come before the deferred write callbacks, 'finish'
+    // only after all of them.
+    assert_eq!(&l[l.len() - 2..], ["finish", "close"], "{l:?}");
+    assert_eq!(l.iter().filter(|s| *s == "prefinish").count(), 1, "{l:?}");
     drop(el);
     check.assert_same();
 }
