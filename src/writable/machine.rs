@@ -845,7 +845,7 @@ fn call_each(lp: LoopHandle, callbacks: Vec<UserCallback>, err: Option<Error>) {
         err,
         armed: true,
     };
-    while let Some(cb) = rest.left.next() {
+    for cb in rest.left.by_ref() {
         cb(rest.err.clone());
     }
     rest.armed = false;
