@@ -14,7 +14,8 @@
 //! RLIMIT_NOFILE's soft limit is raised to the hard limit first; the run needs two fds per
 //! pair, and when the hard limit is too low the pair count is scaled down (and says so).
 //!
-//! Run with `cargo bench --bench socketpairs` (`PAIRS=n` and `BYTES=n` change the sizes).
+//! Run with `cargo bench --bench socketpairs` (`PAIRS=n` and `BYTES=n` change the sizes;
+//! `IDLE_ONLY=1` measures the idle memory only).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
@@ -470,6 +471,24 @@ fn idle_memory(n: usize) {
     lp.run().expect("loop");
     drop(rs);
     println!("  of which: FdWritable alone {w_heap:.0} B, Readable::from_fd alone {r_heap:.0} B");
+    // The Readable's layers, each alone (no fd): its emitter, and the stream over a no-op
+    // source; the rest of `Readable::from_fd` is its fd state and loop registration.
+    let h0 = live();
+    let ems: Vec<nodestream::emitter::EventEmitter> = (0..n)
+        .map(|_| nodestream::emitter::EventEmitter::new())
+        .collect();
+    let em_heap = (live() - h0) as f64 / n as f64;
+    drop(ems);
+    let h0 = live();
+    let plain: Vec<Readable> = (0..n)
+        .map(|_| Readable::new(&h, ReadableOptions::default(), |_: &Readable, _: usize| {}))
+        .collect();
+    let plain_heap = (live() - h0) as f64 / n as f64;
+    drop(plain);
+    println!(
+        "  Readable layers: an EventEmitter {em_heap:.0} B, Readable::new (no-op source, emitter included) {plain_heap:.0} B, fd state and loop registration {:.0} B",
+        r_heap - plain_heap
+    );
     println!(
         "  fds after destroying them all: {} (before: {fds0})",
         fd_count()
@@ -494,6 +513,9 @@ fn main() {
         std::env::consts::ARCH
     );
     idle_memory(n);
+    if std::env::var_os("IDLE_ONLY").is_some() {
+        return;
+    }
     let data = Data::new(bytes);
     let total = (n * bytes) as f64;
     let s = transfer_streams(n, &data);
