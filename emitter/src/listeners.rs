@@ -285,6 +285,9 @@ pub(crate) struct WellKnown {
 /// address cache below, are only allocated when they pay.
 const SCAN_SLOTS: usize = 8;
 
+/// Event names to slots.
+type NameMap = HashMap<Rc<str>, usize, BuildHasherDefault<FxHasher>>;
+
 /// The address cache of static names: `(address, length, slot + 1)`, `0` = empty.
 type StaticNames = [Cell<(usize, usize, usize)>; 8];
 
@@ -293,7 +296,7 @@ type StaticNames = [Cell<(usize, usize, usize)>; 8];
 pub(crate) struct Table {
     pub(crate) slots: Vec<Slot>,
     /// The name index, once there are more than [`SCAN_SLOTS`] slots.
-    by_name: Option<Box<HashMap<Rc<str>, usize, BuildHasherDefault<FxHasher>>>>,
+    by_name: Option<Box<NameMap>>,
     /// Slots of `&'static str` names (a typed `Event`'s) by address and length, so that an
     /// emit through an `Event` skips the name lookup. Static strings never move or change,
     /// so address and length name the content. Made on the first lookup of a known name.
@@ -346,7 +349,7 @@ impl Table {
         if let Some(map) = &mut self.by_name {
             map.insert(name.clone(), i);
         } else if i == SCAN_SLOTS {
-            let mut map: HashMap<_, _, _> = self
+            let mut map: NameMap = self
                 .slots
                 .iter()
                 .enumerate()
