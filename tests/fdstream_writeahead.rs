@@ -146,3 +146,52 @@ fn a_corked_buffer_is_not_written_ahead() {
         lp.run().unwrap();
     });
 }
+
+/// The drain protocol (`while (w.write(x))`, then again on `'drain'`): the writes a
+/// `'drain'` listener makes are a new tick's, held and then written with the ones after
+/// them: one `writev` per round.
+#[test]
+fn each_round_of_the_drain_protocol_is_one_writev() {
+    isolated!(each_round_of_the_drain_protocol_is_one_writev, || {
+        use std::cell::Cell;
+        use std::rc::Rc;
+
+        const TOTAL: usize = 2000;
+        let lp = EventLoop::new().unwrap();
+        let (r, wfd) = pipe();
+        // Room for all of it: no reader needed, no partial write.
+        let size = rustix::pipe::fcntl_setpipe_size(&wfd, 1 << 20).unwrap();
+        assert!(size >= TOTAL * 100);
+        let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+        let sent = Rc::new(Cell::new(0usize));
+        let rounds = Rc::new(Cell::new(0usize));
+        let pump = {
+            let (w, sent, rounds) = (w.clone(), sent.clone(), rounds.clone());
+            move || {
+                rounds.set(rounds.get() + 1);
+                while sent.get() < TOTAL {
+                    let i = sent.get();
+                    sent.set(i + 1);
+                    if !w.write(pattern(100, i as u8)) {
+                        return;
+                    }
+                }
+            }
+        };
+        let p = pump.clone();
+        w.on(DRAIN, move |_| p());
+        let before = write_syscalls();
+        pump();
+        lp.run().unwrap();
+        let calls = write_syscalls() - before;
+        w.emitter().remove_all_listeners(None);
+        // 164 writes of 100 bytes reach the 16 KiB mark: 12 full rounds and a last one.
+        assert_eq!(rounds.get(), TOTAL.div_ceil(164));
+        assert_eq!(calls, rounds.get() as u64, "one writev per round");
+        w.destroy(None);
+        lp.run().unwrap();
+        drop(w);
+        let want: Vec<u8> = (0..TOTAL).flat_map(|i| pattern(100, i as u8)).collect();
+        assert_eq!(read_all(r), want);
+    });
+}

@@ -295,7 +295,12 @@ impl Core {
     /// Starts a batch: the sink's `_write`/`_writev`. A one-chunk batch waits for the end of
     /// the tick when `may_defer` (see the module docs).
     fn start(self: &Rc<Self>, chunks: Vec<Chunk>, cb: WriteCallback, may_defer: bool) {
-        let handover = self.handover.replace(false);
+        // A batch the flush's completion hands over is written at once; a new write made
+        // by a callback or listener it ran is a write into an idle stream like any other.
+        let handover = self.handover.get() && self.clearing_buffer();
+        if handover {
+            self.handover.set(false);
+        }
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
             parked.write = Some((chunks, cb));
             return;
@@ -340,6 +345,15 @@ impl Core {
             }
         }
         self.drive(false, false);
+    }
+
+    /// Whether the Writable is handing its buffer over (its `clearBuffer` is running).
+    fn clearing_buffer(&self) -> bool {
+        self.writable
+            .borrow()
+            .as_ref()
+            .and_then(WeakWritable::upgrade)
+            .is_some_and(|w| w.is_clearing_buffer())
     }
 
     /// Writes the batch at the end of the current tick (a next-tick task).

@@ -287,6 +287,12 @@ impl<S: Sink<Chunk>> Writable<Chunk, S> {
 }
 
 impl<S: Sink<Chunk>> Writable<Chunk, S> {
+    /// Whether the stream is handing its buffer to the sink (inside Node's `clearBuffer`):
+    /// a sink call made now carries buffered writes, not a new `write()`.
+    pub(crate) fn is_clearing_buffer(&self) -> bool {
+        self.inner.state.has(BUFFER_PROCESSING)
+    }
+
     /// Lends `f` the bytes of the writes waiting in the buffer, in order, when the
     /// completion of the write in flight will hand them to the sink at once (Node's
     /// `clearBuffer` will run: not corked, destroyed or already clearing, and something is
