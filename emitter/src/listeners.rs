@@ -17,7 +17,7 @@
 //! each listener directly as `&T`, with no per-listener type check.
 
 use std::any::{Any, TypeId};
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -280,15 +280,27 @@ pub(crate) struct WellKnown {
     pub(crate) error_monitor: Option<usize>,
 }
 
+/// Up to this many slots, a name is found by scanning them; past it, through a hash map.
+/// An emitter usually sees a handful of names, and an idle one none: the map, and the
+/// address cache below, are only allocated when they pay.
+const SCAN_SLOTS: usize = 8;
+
+/// Event names to slots.
+type NameMap = HashMap<Rc<str>, usize, BuildHasherDefault<FxHasher>>;
+
+/// The address cache of static names: `(address, length, slot + 1)`, `0` = empty.
+type StaticNames = [Cell<(usize, usize, usize)>; 8];
+
 /// Every slot of one emitter, and the name index.
 #[derive(Default)]
 pub(crate) struct Table {
     pub(crate) slots: Vec<Slot>,
-    by_name: HashMap<Rc<str>, usize, BuildHasherDefault<FxHasher>>,
+    /// The name index, once there are more than [`SCAN_SLOTS`] slots.
+    by_name: Option<Box<NameMap>>,
     /// Slots of `&'static str` names (a typed `Event`'s) by address and length, so that an
-    /// emit through an `Event` skips the hash: `(address, length, slot + 1)`, `0` = empty.
-    /// Static strings never move or change, so address and length name the content.
-    static_names: [Cell<(usize, usize, usize)>; 8],
+    /// emit through an `Event` skips the name lookup. Static strings never move or change,
+    /// so address and length name the content. Made on the first lookup of a known name.
+    static_names: OnceCell<Box<StaticNames>>,
     next_stamp: u64,
     pub(crate) well_known: WellKnown,
 }
@@ -297,20 +309,26 @@ impl Table {
     /// The slot of `name`, if the emitter has seen it.
     #[inline]
     pub(crate) fn find(&self, name: &str) -> Option<usize> {
-        self.by_name.get(name).copied()
+        match &self.by_name {
+            Some(map) => map.get(name).copied(),
+            None => self.slots.iter().position(|s| &*s.name == name),
+        }
     }
 
     /// The slot of a static `name`, through the address cache.
     #[inline]
     pub(crate) fn find_static(&self, name: &'static str) -> Option<usize> {
         let addr = name.as_ptr() as usize;
-        let entry = &self.static_names[((addr >> 3) ^ name.len()) & 7];
-        let (a, len, slot) = entry.get();
-        if a == addr && len == name.len() && slot != 0 {
-            return Some(slot - 1);
+        let index = ((addr >> 3) ^ name.len()) & 7;
+        if let Some(cache) = self.static_names.get() {
+            let (a, len, slot) = cache[index].get();
+            if a == addr && len == name.len() && slot != 0 {
+                return Some(slot - 1);
+            }
         }
         let slot = self.find(name)?;
-        entry.set((addr, name.len(), slot + 1));
+        let cache = self.static_names.get_or_init(Default::default);
+        cache[index].set((addr, name.len(), slot + 1));
         Some(slot)
     }
 
@@ -328,7 +346,18 @@ impl Table {
             crate::names::ERROR_MONITOR => self.well_known.error_monitor = Some(i),
             _ => {}
         }
-        self.by_name.insert(name.clone(), i);
+        if let Some(map) = &mut self.by_name {
+            map.insert(name.clone(), i);
+        } else if i == SCAN_SLOTS {
+            let mut map: NameMap = self
+                .slots
+                .iter()
+                .enumerate()
+                .map(|(j, s)| (s.name.clone(), j))
+                .collect();
+            map.insert(name.clone(), i);
+            self.by_name = Some(Box::new(map));
+        }
         self.slots.push(Slot {
             name,
             list: Rc::new(Vec::new()),
@@ -616,6 +645,26 @@ mod tests {
             assert_eq!(t.find_static("x"), Some(x));
         }
         assert_eq!(t.find_static("none"), None);
+    }
+
+    #[test]
+    fn many_names_resolve_past_the_scan_limit() {
+        let mut t = Table::default();
+        const NAMES: [&str; 20] = [
+            "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q",
+            "r", "s", "t",
+        ];
+        let slots: Vec<usize> = NAMES.iter().map(|n| t.find_or_insert(n)).collect();
+        assert_eq!(slots, (0..20).collect::<Vec<_>>());
+        assert!(t.by_name.is_some());
+        for (i, n) in NAMES.iter().enumerate() {
+            assert_eq!(t.find(n), Some(i));
+            assert_eq!(t.find_static(n), Some(i));
+            assert_eq!(t.find_or_insert(n), i);
+        }
+        assert_eq!(t.find("u"), None);
+        assert_eq!(t.find_or_insert("u"), 20);
+        assert_eq!(t.find("u"), Some(20));
     }
 
     #[test]

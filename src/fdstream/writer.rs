@@ -25,14 +25,14 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 
-use crate::emitter::{EventEmitter, WeakEmitter};
+use crate::emitter::EventEmitter;
 use crate::error::{Error, ErrorCode};
 use crate::fd::{set_nonblocking, write_chunks, FdKind, FdSource, WriteStop};
 use crate::fdpass::MAX_FDS;
 use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
 use crate::writable::{
-    Chunk, DestroyCallback, FinalCallback, Sink, Writable, WritableOptions, WriteCallback,
-    WriteInput,
+    Chunk, DestroyCallback, FinalCallback, Sink, WeakWritable, Writable, WritableOptions,
+    WriteCallback, WriteInput,
 };
 
 use super::FdError;
@@ -60,6 +60,28 @@ struct Queue {
     cb: Option<WriteCallback>,
     /// Descriptors queued with a chunk, by ordinal, ascending.
     attachments: VecDeque<Attachment>,
+}
+
+impl Queue {
+    /// Drops `n` written bytes from the front of the batch in flight; returns how many of
+    /// them lay beyond it.
+    fn skip(&mut self, mut n: usize) -> usize {
+        while n > 0 {
+            let Some(front) = self.chunks.front() else {
+                break;
+            };
+            let rest = front.len() - self.offset;
+            if n < rest {
+                self.offset += n;
+                return 0;
+            }
+            n -= rest;
+            self.chunks.pop_front();
+            self.front += 1;
+            self.offset = 0;
+        }
+        n
+    }
 }
 
 /// What one [`Core::pump`] achieved.
@@ -104,8 +126,11 @@ pub(crate) struct Core {
     settled: Cell<Option<(WriteCallback, Option<Error>)>>,
     /// `Some` while a TCP or Unix connect is in progress.
     connecting: RefCell<Option<Box<Parked>>>,
-    /// The stream's emitter, for `'connect'`/`'ready'`.
-    emitter: RefCell<Option<WeakEmitter>>,
+    /// The stream: its emitter for `'connect'`/`'ready'`, and its buffer for the flush
+    /// (see [`Core::write_ahead`]).
+    writable: RefCell<Option<WeakWritable>>,
+    /// Bytes at the front of the next batches that [`Core::write_ahead`] wrote already.
+    prewritten: Cell<usize>,
     /// Shut the socket's write side down in `_final` (sockets only).
     shutdown_on_final: bool,
     /// Destroys the stream with an error nothing else can carry (a failed connect with no
@@ -270,7 +295,12 @@ impl Core {
     /// Starts a batch: the sink's `_write`/`_writev`. A one-chunk batch waits for the end of
     /// the tick when `may_defer` (see the module docs).
     fn start(self: &Rc<Self>, chunks: Vec<Chunk>, cb: WriteCallback, may_defer: bool) {
-        let handover = self.handover.replace(false);
+        // A batch the flush's completion hands over is written at once; a new write made
+        // by a callback or listener it ran is a write into an idle stream like any other.
+        let handover = self.handover.get() && self.clearing_buffer();
+        if handover {
+            self.handover.set(false);
+        }
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
             parked.write = Some((chunks, cb));
             return;
@@ -287,6 +317,10 @@ impl Core {
                 }
             }));
             q.cb = Some(cb);
+            let skip = self.prewritten.get();
+            if skip > 0 {
+                self.prewritten.set(q.skip(skip));
+            }
             if handover {
                 // The flush completed the previous batch and the Writable hands its buffer
                 // over: written now, completed once that completion has returned.
@@ -294,7 +328,11 @@ impl Core {
                 self.drive(false, true);
                 return;
             }
-            if may_defer && q.chunks.len() == 1 && q.chunks[0].len() < self.high_water_mark.get() {
+            if may_defer
+                && q.chunks.len() == 1
+                && q.offset == 0
+                && q.chunks[0].len() < self.high_water_mark.get()
+            {
                 // A write into an idle stream: the caller is likely to write more in this
                 // tick (a `while (w.write(x))` loop). Those writes buffer in the Writable
                 // while this one is in flight; writing this chunk at the end of the tick
@@ -307,6 +345,15 @@ impl Core {
             }
         }
         self.drive(false, false);
+    }
+
+    /// Whether the Writable is handing its buffer over (its `clearBuffer` is running).
+    fn clearing_buffer(&self) -> bool {
+        self.writable
+            .borrow()
+            .as_ref()
+            .and_then(WeakWritable::upgrade)
+            .is_some_and(|w| w.is_clearing_buffer())
     }
 
     /// Writes the batch at the end of the current tick (a next-tick task).
@@ -329,12 +376,56 @@ impl Core {
     /// queued by `write()`: the write callbacks, then `'drain'`. A batch the kernel does
     /// not take completely waits for readiness, as any other.
     fn flush(self: &Rc<Self>) {
+        self.write_ahead();
         self.drive(false, true);
         while let Some((cb, err)) = self.settled.take() {
             self.handover.set(true);
             cb.call(err);
             self.handover.set(false);
         }
+    }
+
+    /// Writes the deferred batch and, in the same funnel call, the writes the tick left in
+    /// the Writable's buffer behind it: one `writev` for the tick instead of two.
+    ///
+    /// Only when completing the batch will hand that buffer over at once (Node's
+    /// `clearBuffer`: not corked, destroyed or clearing), and no descriptors wait to be
+    /// sent. The buffered writes are not completed here: they reach the sink as the next
+    /// batch, as before, which skips the bytes written here ([`Core::prewritten`]) and
+    /// completes once the kernel has all of its bytes. Callbacks and `'drain'` keep their
+    /// order and their ticks. What the kernel did not take is left to [`Core::drive`], and
+    /// an error to its retry, which reports it.
+    fn write_ahead(&self) {
+        // Declared first, dropped last: after the borrows below.
+        let Some(writable) = self
+            .writable
+            .borrow()
+            .as_ref()
+            .and_then(WeakWritable::upgrade)
+        else {
+            return;
+        };
+        let fd_ref = self.fd.borrow();
+        let Some(fd) = fd_ref.as_ref().map(AsFd::as_fd) else {
+            return;
+        };
+        let mut q = self.queue.borrow_mut();
+        if q.chunks.is_empty() || !q.attachments.is_empty() || self.prewritten.get() != 0 {
+            return;
+        }
+        let held = q.chunks.iter().map(Bytes::len).sum::<usize>() - q.offset;
+        let offset = q.offset;
+        let written = writable.with_buffered_bytes(|rest| {
+            let held_chunks = q.chunks.iter().map(|b| &b[..]);
+            let chunks = held_chunks.chain(rest.map(|b| -> &[u8] { b }));
+            write_chunks(fd, self.kind, offset, chunks).progress.bytes
+        });
+        let Some(written) = written else {
+            return;
+        };
+        let beyond = q.skip(written.min(held));
+        debug_assert_eq!(beyond, 0);
+        self.prewritten.set(written.saturating_sub(held));
     }
 
     /// The readiness callback: a connect decided, or room to write.
@@ -361,10 +452,11 @@ impl Core {
             return;
         };
         let emitter = self
-            .emitter
+            .writable
             .borrow()
             .as_ref()
-            .and_then(WeakEmitter::upgrade);
+            .and_then(WeakWritable::upgrade)
+            .map(|w| w.emitter());
         match err {
             Some(err) => {
                 let err = Error::from(err);
@@ -443,6 +535,7 @@ impl Core {
                 .map(|cb| (cb, destroyed()))
         };
         self.clear_queue();
+        self.prewritten.set(0);
         self.connecting.borrow_mut().take();
         self.on_fail.borrow_mut().take();
         let fd = self.fd.borrow_mut().take();
@@ -650,7 +743,8 @@ impl FdWritable {
             handover: Cell::new(false),
             settled: Cell::new(None),
             connecting: RefCell::new(setup.connecting.then(Box::default)),
-            emitter: RefCell::new(None),
+            writable: RefCell::new(None),
+            prewritten: Cell::new(0),
             shutdown_on_final: kind == FdKind::Socket,
             on_fail: RefCell::new(None),
         });
@@ -680,7 +774,7 @@ impl FdWritable {
         let writable = Writable::new(lp, FdSink { core: core.clone() }, opts);
         core.high_water_mark
             .set(writable.writable_high_water_mark());
-        *core.emitter.borrow_mut() = Some(writable.emitter().downgrade());
+        *core.writable.borrow_mut() = Some(writable.downgrade());
         if kind == FdKind::Socket {
             let w = writable.clone();
             *core.on_fail.borrow_mut() = Some(Rc::new(move |err| w.destroy(err)));

@@ -13,7 +13,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
 
@@ -53,9 +53,10 @@ impl StdError for FromFdError {
     }
 }
 
-/// What the fd source and its loop registration share.
+/// The [`Source`] of an fd-backed Readable, shared with its loop registration.
 struct FdState {
-    lp: LoopHandle,
+    /// Itself, for the check-phase retries it schedules.
+    me: Weak<FdState>,
     fd: RefCell<Option<FdSource>>,
     kind: FdKind,
     id: Cell<Option<SourceId>>,
@@ -69,11 +70,11 @@ struct FdState {
 }
 
 impl FdState {
-    fn set_reading(&self, on: bool) {
+    fn set_reading(&self, stream: &Readable, on: bool) {
         self.reading.set(on);
         if let Some(id) = self.id.get() {
             // Like a libuv handle, the fd keeps the loop alive only while it is reading.
-            self.lp.set_source_ref(id, on);
+            stream.loop_handle().set_source_ref(id, on);
         }
     }
 
@@ -101,7 +102,7 @@ impl FdState {
             // No borrow is held from here on: push runs listeners.
             if let Some(chunk) = chunk {
                 if !stream.push(chunk) {
-                    self.set_reading(false);
+                    self.set_reading(stream, false);
                     self.maybe_ready.set(true);
                 }
             }
@@ -135,11 +136,11 @@ impl FdState {
     }
 
     /// Deregisters and closes the fd (once).
-    fn close(&self) {
+    fn close(&self, lp: &LoopHandle) {
         let fd = self.fd.borrow_mut().take();
         if let Some(mut fd) = fd {
             if let Some(id) = self.id.take() {
-                if let Err(err) = self.lp.deregister(id, &mut fd) {
+                if let Err(err) = lp.deregister(id, &mut fd) {
                     log::warn!("nodestream: deregistering a readable fd failed: {err}");
                 }
             }
@@ -148,26 +149,22 @@ impl FdState {
     }
 }
 
-/// The [`Source`] of an fd-backed Readable.
-struct FdReader {
-    state: Rc<FdState>,
-}
-
-impl Source for FdReader {
+impl Source for FdState {
     fn read(&self, stream: &Readable, _size: usize) {
-        let st = &self.state;
-        if st.eof.get() || st.fd.borrow().is_none() {
+        if self.eof.get() || self.fd.borrow().is_none() {
             return;
         }
-        st.set_reading(true);
+        self.set_reading(stream, true);
         // Edge-triggered: data left over from an earlier edge brings no new one.
-        if st.maybe_ready.get() {
-            schedule_kick(st, stream);
+        if self.maybe_ready.get() {
+            if let Some(st) = self.me.upgrade() {
+                schedule_kick(&st, stream);
+            }
         }
     }
 
-    fn destroy(&self, _stream: &Readable, err: Option<Error>, done: DestroyDone) {
-        self.state.close();
+    fn destroy(&self, stream: &Readable, err: Option<Error>, done: DestroyDone) {
+        self.close(stream.loop_handle());
         done.done(err);
     }
 }
@@ -179,7 +176,7 @@ fn schedule_kick(st: &Rc<FdState>, stream: &Readable) {
         return;
     }
     let (st2, s2) = (st.clone(), stream.clone());
-    st.lp.set_immediate(move || {
+    stream.loop_handle().set_immediate(move || {
         st2.scheduled.set(false);
         if st2.reading.get() && st2.maybe_ready.get() && st2.pump(&s2) == PostAction::Again {
             schedule_kick(&st2, &s2);
@@ -248,8 +245,8 @@ impl Readable {
                 return Err(FromFdError { error, fd });
             }
         }
-        let state = Rc::new(FdState {
-            lp: lp.clone(),
+        let state = Rc::new_cyclic(|me| FdState {
+            me: me.clone(),
             fd: RefCell::new(None),
             kind,
             id: Cell::new(None),
@@ -258,13 +255,7 @@ impl Readable {
             scheduled: Cell::new(false),
             eof: Cell::new(false),
         });
-        let stream = Readable::new(
-            lp,
-            options,
-            FdReader {
-                state: state.clone(),
-            },
-        );
+        let stream = Readable::with_source(lp, options, state.clone());
         let mut source = FdSource(fd);
         let (st, s) = (state.clone(), stream.clone());
         let registered = lp.register(&mut source, mio::Interest::READABLE, move |_ready| {

@@ -18,7 +18,7 @@ impl Readable {
 
     /// Node's `kDataListening`, read live from the emitter.
     pub(super) fn data_listening(&self) -> bool {
-        self.inner.emitter.listener_count(&self.inner.data_key) > 0
+        self.inner.data_listener_count() > 0
     }
 
     /// Node's `readableAddChunk{Push,Unshift}{ByteMode,ObjectMode}`.
@@ -122,9 +122,9 @@ impl Readable {
             s.is_flowing() && !s.sync && s.length == 0
         } && self.data_listening();
         if emit_now {
-            self.inner.pipes.borrow_mut().clear_await_drain();
+            self.inner.clear_await_drain();
             self.inner.state.borrow_mut().data_emitted = true;
-            self.inner.emitter.emit(&self.inner.data_key, &chunk);
+            self.inner.emitter.emit(&self.inner.keys().data, &chunk);
         } else {
             let need_readable = {
                 let mut s = self.inner.state.borrow_mut();
@@ -269,14 +269,14 @@ impl Readable {
         }
         drop(s);
         if clear_await {
-            self.inner.pipes.borrow_mut().clear_await_drain();
+            self.inner.clear_await_drain();
         }
         if end {
             self.end_readable();
         }
         if emit {
             if let Some(chunk) = &ret {
-                self.inner.emitter.emit(&self.inner.data_key, chunk);
+                self.inner.emitter.emit(&self.inner.keys().data, chunk);
             }
         }
         ret

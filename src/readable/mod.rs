@@ -21,7 +21,7 @@
 //! # Examples
 //!
 //! ```
-//! use std::cell::{Cell, RefCell};
+//! use std::cell::{Cell, OnceCell, RefCell, RefMut};
 //! use std::rc::Rc;
 //! use nodestream::readable::{Chunk, Readable, ReadableOptions, DATA, END};
 //! use nodestream::EventLoop;
@@ -51,7 +51,7 @@ pub mod fd;
 pub mod legacy;
 pub mod pipe;
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell, RefMut};
 use std::fmt;
 use std::rc::{Rc, Weak};
 
@@ -129,13 +129,57 @@ impl ReadableOptions {
 
 pub(crate) struct Inner {
     pub(crate) emitter: EventEmitter,
-    /// `'data'` resolved once: emitting and counting its listeners skip the name lookup.
-    pub(crate) data_key: EventKey<Chunk>,
-    pub(crate) readable_key: EventKey<()>,
+    /// `'data'` and `'readable'` resolved once, on first use (an idle stream has no event
+    /// slots): emitting and counting their listeners then skip the name lookup.
+    keys: OnceCell<Box<Keys>>,
     pub(crate) lp: LoopHandle,
     pub(crate) state: RefCell<State>,
     pub(crate) source: Rc<dyn Source>,
-    pub(crate) pipes: RefCell<pipe::Pipes>,
+    /// Made by the first `pipe()`: most streams are never piped.
+    pub(crate) pipes: RefCell<Option<Box<pipe::Pipes>>>,
+}
+
+/// The events the stream counts and emits on its own paths, resolved.
+pub(crate) struct Keys {
+    pub(crate) data: EventKey<Chunk>,
+    pub(crate) readable: EventKey<()>,
+}
+
+impl Inner {
+    /// The resolved keys (made on first use).
+    #[inline]
+    pub(crate) fn keys(&self) -> &Keys {
+        self.keys.get_or_init(|| {
+            Box::new(Keys {
+                data: self.emitter.key(DATA),
+                readable: self.emitter.key(READABLE),
+            })
+        })
+    }
+
+    /// The number of `'data'` listeners, without resolving the keys.
+    #[inline]
+    pub(crate) fn data_listener_count(&self) -> usize {
+        match self.keys.get() {
+            Some(keys) => self.emitter.listener_count(&keys.data),
+            None => self.emitter.listener_count(DATA),
+        }
+    }
+
+    /// The piping state, made if the stream has none yet.
+    pub(crate) fn pipes_mut(&self) -> RefMut<'_, pipe::Pipes> {
+        RefMut::map(self.pipes.borrow_mut(), |p| {
+            &mut **p.get_or_insert_with(Default::default)
+        })
+    }
+
+    /// Node's "a chunk was read": clears `awaitDrainWriters` (nothing to do unpiped).
+    #[inline]
+    pub(crate) fn clear_await_drain(&self) {
+        if let Some(pipes) = self.pipes.borrow_mut().as_mut() {
+            pipes.clear_await_drain();
+        }
+    }
 }
 
 /// A Readable stream: a cloneable, single-threaded handle (`Rc` inside).
@@ -205,6 +249,16 @@ impl Readable {
     /// assert_eq!(r.readable_high_water_mark(), 16);
     /// ```
     pub fn new(lp: &LoopHandle, options: ReadableOptions, source: impl Source) -> Readable {
+        Readable::with_source(lp, options, Rc::new(source))
+    }
+
+    /// [`Readable::new`] with a source already behind an `Rc` (one allocation fewer when
+    /// the source is shared anyway, as an fd source is with its loop registration).
+    pub(crate) fn with_source(
+        lp: &LoopHandle,
+        options: ReadableOptions,
+        source: Rc<dyn Source>,
+    ) -> Readable {
         let mut state = State::new(options.object_mode, options.high_water_mark);
         if let Some(on) = options.emit_close {
             state.emit_close = on;
@@ -213,20 +267,16 @@ impl Readable {
             state.auto_destroy = on;
         }
         if let Some(enc) = options.encoding {
-            state.decoder = Some(StringDecoder::new(enc));
+            state.decoder = Some(Box::new(StringDecoder::new(enc)));
         }
-        let emitter = EventEmitter::new();
-        let data_key = emitter.key(DATA);
-        let readable_key = emitter.key(READABLE);
         Readable {
             inner: Rc::new(Inner {
-                emitter,
-                data_key,
-                readable_key,
+                emitter: EventEmitter::new(),
+                keys: OnceCell::new(),
                 lp: lp.clone(),
                 state: RefCell::new(state),
-                source: Rc::new(source),
-                pipes: RefCell::new(pipe::Pipes::default()),
+                source,
+                pipes: RefCell::new(None),
             }),
         }
     }
@@ -329,7 +379,8 @@ impl Readable {
 
     fn add_listener_with(&self, add: impl FnOnce(&EventEmitter) -> ListenerId) -> ListenerId {
         let em = &self.inner.emitter;
-        let (data, readable) = (&self.inner.data_key, &self.inner.readable_key);
+        let keys = self.inner.keys();
+        let (data, readable) = (&keys.data, &keys.readable);
         let data_before = em.listener_count(data);
         let readable_before = em.listener_count(readable);
         let id = add(em);
@@ -472,7 +523,7 @@ impl Readable {
         if !content.is_empty() {
             s.buffer.push_back(Chunk::Text(content));
         }
-        s.decoder = Some(decoder);
+        s.decoder = Some(Box::new(decoder));
         self
     }
 
@@ -520,7 +571,7 @@ impl Readable {
             .borrow()
             .decoder
             .as_ref()
-            .map(StringDecoder::encoding)
+            .map(|d| d.encoding())
     }
 
     /// Node's `readableEnded`: `'end'` was emitted.

@@ -161,7 +161,7 @@ impl PipeCtx {
         }
         self.cleaned_up.set(true);
         // A source waiting for this destination's 'drain' would never flow again.
-        let awaiting = self.src.inner.pipes.borrow().await_drain_truthy();
+        let awaiting = self.src.inner.pipes_mut().await_drain_truthy();
         if self.drain.get().is_some() && awaiting && self.dest.need_drain() {
             self.on_drain();
         }
@@ -171,7 +171,7 @@ impl PipeCtx {
     fn pause(self: &Rc<Self>) {
         if !self.cleaned_up.get() {
             {
-                let mut pipes = self.src.inner.pipes.borrow_mut();
+                let mut pipes = self.src.inner.pipes_mut();
                 let me = self.dest_emitter();
                 if pipes.entries.len() == 1 && pipes.entries[0].dest_em.ptr_eq(me) {
                     pipes.await_drain = AwaitDrain::One(me.clone());
@@ -196,7 +196,7 @@ impl PipeCtx {
     /// Node's `pipeOnDrain`.
     fn on_drain(&self) {
         let resume = {
-            let mut pipes = self.src.inner.pipes.borrow_mut();
+            let mut pipes = self.src.inner.pipes_mut();
             let me = self.dest_emitter();
             let multi = pipes.multi;
             match &mut pipes.await_drain {
@@ -264,7 +264,7 @@ impl Readable {
     fn pipe_dyn(&self, dest: Rc<dyn PipeDestination>, options: PipeOptions) -> EventEmitter {
         let dest_em = dest.emitter();
         let id = {
-            let mut pipes = self.inner.pipes.borrow_mut();
+            let mut pipes = self.inner.pipes_mut();
             if pipes.entries.len() == 1 && !pipes.multi {
                 pipes.multi = true;
                 pipes.await_drain = match std::mem::take(&mut pipes.await_drain) {
@@ -313,9 +313,7 @@ impl Readable {
         let c = ctx.clone();
         let id = dest_em.on(UNPIPE, move |readable: &Readable| {
             // Only the 'unpipe' that removed this pipe's entry cleans it up.
-            if *readable == c.src
-                && !c.cleaned_up.get()
-                && !c.src.inner.pipes.borrow().contains(c.id)
+            if *readable == c.src && !c.cleaned_up.get() && !c.src.inner.pipes_mut().contains(c.id)
             {
                 c.cleanup();
             }
@@ -396,7 +394,7 @@ impl Readable {
         match dest {
             None => {
                 let entries = {
-                    let mut pipes = self.inner.pipes.borrow_mut();
+                    let mut pipes = self.inner.pipes_mut();
                     if pipes.entries.is_empty() {
                         return self;
                     }
@@ -410,7 +408,7 @@ impl Readable {
             Some(dest) => {
                 let wanted = dest.emitter();
                 let (entry, now_empty) = {
-                    let mut pipes = self.inner.pipes.borrow_mut();
+                    let mut pipes = self.inner.pipes_mut();
                     let Some(index) = pipes.entries.iter().position(|e| e.dest_em.ptr_eq(&wanted))
                     else {
                         return self;
@@ -429,7 +427,11 @@ impl Readable {
 
     /// How many destinations this stream pipes into (Node's legacy `state.pipesCount`).
     pub fn pipes_count(&self) -> usize {
-        self.inner.pipes.borrow().entries.len()
+        self.inner
+            .pipes
+            .borrow()
+            .as_ref()
+            .map_or(0, |p| p.entries.len())
     }
 }
 

@@ -53,7 +53,8 @@ pub(crate) struct State {
     /// Node's `state.paused` (`kHasPaused`/`kPaused`): `None` until pause or resume is called.
     pub paused: Option<bool>,
     pub errored: Option<Error>,
-    pub decoder: Option<StringDecoder>,
+    /// Boxed: most streams carry bytes.
+    pub decoder: Option<Box<StringDecoder>>,
 }
 
 impl State {

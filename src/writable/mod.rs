@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use std::cell::RefCell;
-//! use std::rc::Rc;
+//! use std::rc::{Rc, Weak};
 //! use nodestream::events::{FINISH, CLOSE};
 //! use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
 //! use nodestream::EventLoop;
@@ -52,7 +52,7 @@ mod state;
 mod tests;
 
 use std::fmt;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use crate::emitter::{EventEmitter, IntoEvent, ListenerId};
 use crate::encoding::Encoding;
@@ -108,6 +108,66 @@ impl<T: 'static, S: Sink<T>> Clone for Writable<T, S> {
         }
     }
 }
+
+/// A handle that does not keep its [`Writable`] alive: for a sink, a listener or a timer
+/// that must reach the stream without owning it (a sink owned by its stream would
+/// otherwise make a cycle).
+///
+/// # Examples
+///
+/// ```
+/// use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+/// use nodestream::EventLoop;
+///
+/// struct Discard;
+/// impl Sink for Discard {
+///     fn write(&mut self, _chunk: Chunk, cb: WriteCallback) {
+///         cb.ok();
+///     }
+/// }
+///
+/// let lp = EventLoop::new().unwrap();
+/// let w = Writable::new(&lp.handle(), Discard, WritableOptions::new());
+/// let weak = w.downgrade();
+/// assert!(weak.upgrade().is_some_and(|again| again == w));
+/// drop(w);
+/// assert!(weak.upgrade().is_none());
+/// ```
+pub struct WeakWritable<T: 'static = Chunk, S: Sink<T> = Box<dyn Sink<T>>> {
+    inner: Weak<Inner<T, S>>,
+}
+
+impl<T: 'static, S: Sink<T>> WeakWritable<T, S> {
+    /// The stream, if any strong handle to it is still alive.
+    pub fn upgrade(&self) -> Option<Writable<T, S>> {
+        self.inner.upgrade().map(|inner| Writable { inner })
+    }
+}
+
+impl<T: 'static, S: Sink<T>> Clone for WeakWritable<T, S> {
+    fn clone(&self) -> Self {
+        WeakWritable {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T: 'static, S: Sink<T>> fmt::Debug for WeakWritable<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakWritable")
+            .field("alive", &(self.inner.strong_count() > 0))
+            .finish()
+    }
+}
+
+impl<T: 'static, S: Sink<T>> PartialEq for Writable<T, S> {
+    /// Whether both handles are the same stream.
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl<T: 'static, S: Sink<T>> Eq for Writable<T, S> {}
 
 impl<T: 'static, S: Sink<T>> fmt::Debug for Writable<T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -223,6 +283,43 @@ impl<S: Sink<Chunk>> Writable<Chunk, S> {
 
     fn string_chunk(&self, s: &str, encoding: Encoding) -> Chunk {
         chunk::string_chunk(s, encoding, self.inner.decode_strings)
+    }
+}
+
+impl<S: Sink<Chunk>> Writable<Chunk, S> {
+    /// Whether the stream is handing its buffer to the sink (inside Node's `clearBuffer`):
+    /// a sink call made now carries buffered writes, not a new `write()`.
+    pub(crate) fn is_clearing_buffer(&self) -> bool {
+        self.inner.state.has(BUFFER_PROCESSING)
+    }
+
+    /// Lends `f` the bytes of the writes waiting in the buffer, in order, when the
+    /// completion of the write in flight will hand them to the sink at once (Node's
+    /// `clearBuffer` will run: not corked, destroyed or already clearing, and something is
+    /// buffered); `None` otherwise. The bytes stop before the first string chunk (the sink
+    /// encodes those itself). No user code runs while `f` has them.
+    ///
+    /// A sink uses this to write the buffered chunks together with the write in flight
+    /// (one system call instead of two); they still reach it, and complete, as the next
+    /// batch, which then finds its bytes written already.
+    pub(crate) fn with_buffered_bytes<R>(
+        &self,
+        f: impl FnOnce(&mut dyn Iterator<Item = &[u8]>) -> R,
+    ) -> Option<R> {
+        let st = &self.inner.state;
+        if st.flags() & (DESTROYED | BUFFER_PROCESSING | CORKED | BUFFERED | CONSTRUCTED)
+            != (BUFFERED | CONSTRUCTED)
+        {
+            return None;
+        }
+        let buffered = st.buffered.try_borrow().ok()?;
+        if buffered.is_empty() {
+            return None;
+        }
+        let mut bytes = buffered
+            .iter()
+            .map_while(|entry| (!entry.chunk.is_string()).then(|| entry.chunk.as_bytes()));
+        Some(f(&mut bytes))
     }
 }
 
@@ -502,6 +599,13 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
     /// The default encoding for strings.
     pub fn default_encoding(&self) -> Encoding {
         self.inner.default_encoding.get()
+    }
+
+    /// A handle that does not keep the stream alive.
+    pub fn downgrade(&self) -> WeakWritable<T, S> {
+        WeakWritable {
+            inner: Rc::downgrade(&self.inner),
+        }
     }
 
     // ----- events -----------------------------------------------------------------------

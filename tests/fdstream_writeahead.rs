@@ -1,0 +1,197 @@
+//! The end-of-tick flush of an FdWritable writes the tick's first write and the writes
+//! buffered behind it in one funnel call (one `writev`), while each write's callback still
+//! waits until the kernel has all of its bytes, and the callbacks and `'drain'` keep their
+//! order (`tests/fdstream_batching.rs` pins that order against node).
+
+mod fdstream_util;
+
+use std::io::Read;
+use std::os::fd::OwnedFd;
+use std::time::Duration;
+
+use fdstream_util::{pattern, Log};
+use nodestream::events::DRAIN;
+use nodestream::fdstream::FdWritable;
+use nodestream::{EventLoop, WritableOptions};
+
+fn pipe() -> (OwnedFd, OwnedFd) {
+    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap()
+}
+
+/// Everything the pipe holds once the writer is gone.
+fn read_all(r: OwnedFd) -> Vec<u8> {
+    let mut got = Vec::new();
+    std::fs::File::from(r).read_to_end(&mut got).unwrap();
+    got
+}
+
+/// The process's count of write-family system calls (`syscw` in `/proc/self/io`).
+fn write_syscalls() -> u64 {
+    let io = std::fs::read_to_string("/proc/self/io").expect("/proc/self/io");
+    io.lines()
+        .find_map(|l| l.strip_prefix("syscw: "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("syscw in /proc/self/io")
+}
+
+/// The order of one tick of 300 writes, the same as before the flush wrote ahead: the first
+/// write's callback, then the buffered writes complete as one batch, for which Node's
+/// `afterWrite` emits `'drain'` before the batch's callbacks.
+fn expected_order() -> Vec<String> {
+    let mut order = vec!["cb0 None".to_string(), "drain".to_string()];
+    order.extend((1..300).map(|i| format!("cb{i} None")));
+    order
+}
+
+/// 300 writes of 100 bytes in one tick into an empty pipe: the first is held for the end
+/// of the tick, the other 299 wait in the Writable's buffer, and all 30,000 bytes go in
+/// one `writev` (two before: the held chunk, then the buffer).
+#[test]
+fn a_tick_of_writes_is_one_writev() {
+    isolated!(a_tick_of_writes_is_one_writev, || {
+        let lp = EventLoop::new().unwrap();
+        let (r, wfd) = pipe();
+        let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+        let log = Log::default();
+        let mut want = Vec::new();
+        for i in 0..300 {
+            let chunk = pattern(100, i as u8);
+            want.extend_from_slice(&chunk);
+            let l = log.clone();
+            w.write_cb(chunk, move |e| l.push(format!("cb{i} {e:?}")));
+        }
+        let l = log.clone();
+        w.on(DRAIN, move |_| l.push("drain"));
+        let before = write_syscalls();
+        lp.run().unwrap();
+        let calls = write_syscalls() - before;
+        assert_eq!(calls, 1, "write syscalls for one tick of 300 writes");
+        assert_eq!(log.get(), expected_order());
+        w.destroy(None);
+        lp.run().unwrap();
+        assert_eq!(read_all(r), want);
+    });
+}
+
+/// Into a 4 KiB pipe the same tick's bytes do not fit: the kernel takes the first write
+/// and part of the buffered ones. Only the first write's callback runs then; the
+/// buffered writes complete once a reader has made room for the rest, and every byte
+/// arrives once and in order.
+#[test]
+fn a_partly_taken_tick_completes_only_what_the_kernel_has() {
+    isolated!(
+        a_partly_taken_tick_completes_only_what_the_kernel_has,
+        || {
+            let lp = EventLoop::new().unwrap();
+            let (r, wfd) = pipe();
+            let size = rustix::pipe::fcntl_setpipe_size(&wfd, 4096).unwrap();
+            assert!(size < 30_000, "pipe of {size} bytes");
+            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let log = Log::default();
+            let mut want = Vec::new();
+            for i in 0..300 {
+                let chunk = pattern(100, i as u8);
+                want.extend_from_slice(&chunk);
+                let l = log.clone();
+                w.write_cb(chunk, move |e| l.push(format!("cb{i} {e:?}")));
+            }
+            let l = log.clone();
+            let w2 = w.clone();
+            w.on(DRAIN, move |_| {
+                l.push("drain");
+                w2.end();
+            });
+            lp.dispatch(Some(Duration::ZERO)).unwrap();
+            assert_eq!(
+                log.get(),
+                ["cb0 None"],
+                "only the held write is all in the kernel"
+            );
+            let reader = std::thread::spawn(move || read_all(r));
+            lp.run().unwrap();
+            // The listener holds the stream: let go of it.
+            w.emitter().remove_all_listeners(None);
+            assert_eq!(log.get(), expected_order());
+            drop(w);
+            assert_eq!(reader.join().unwrap(), want);
+        }
+    );
+}
+
+/// A stream corked in the tick of its writes keeps the buffered ones back until
+/// `uncork()`, as before: the flush writes ahead only what completing the first write
+/// hands over at once.
+#[test]
+fn a_corked_buffer_is_not_written_ahead() {
+    isolated!(a_corked_buffer_is_not_written_ahead, || {
+        let lp = EventLoop::new().unwrap();
+        let (r, wfd) = pipe();
+        rustix::fs::fcntl_setfl(&r, rustix::fs::OFlags::NONBLOCK).unwrap();
+        let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+        let log = Log::default();
+        w.write_cb(&b"first"[..], log.cb("cb1"));
+        w.write_cb(&b"second"[..], log.cb("cb2"));
+        w.cork();
+        lp.run().unwrap();
+        assert_eq!(log.get(), ["cb1 null"]);
+        let mut buf = [0u8; 64];
+        assert_eq!(rustix::io::read(&r, &mut buf), Ok(5));
+        assert_eq!(&buf[..5], b"first");
+        w.uncork();
+        lp.run().unwrap();
+        assert_eq!(log.get(), ["cb1 null", "cb2 null"]);
+        assert_eq!(rustix::io::read(&r, &mut buf), Ok(6));
+        assert_eq!(&buf[..6], b"second");
+        w.destroy(None);
+        lp.run().unwrap();
+    });
+}
+
+/// The drain protocol (`while (w.write(x))`, then again on `'drain'`): the writes a
+/// `'drain'` listener makes are a new tick's, held and then written with the ones after
+/// them: one `writev` per round.
+#[test]
+fn each_round_of_the_drain_protocol_is_one_writev() {
+    isolated!(each_round_of_the_drain_protocol_is_one_writev, || {
+        use std::cell::Cell;
+        use std::rc::Rc;
+
+        const TOTAL: usize = 2000;
+        let lp = EventLoop::new().unwrap();
+        let (r, wfd) = pipe();
+        // Room for all of it: no reader needed, no partial write.
+        let size = rustix::pipe::fcntl_setpipe_size(&wfd, 1 << 20).unwrap();
+        assert!(size >= TOTAL * 100);
+        let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+        let sent = Rc::new(Cell::new(0usize));
+        let rounds = Rc::new(Cell::new(0usize));
+        let pump = {
+            let (w, sent, rounds) = (w.clone(), sent.clone(), rounds.clone());
+            move || {
+                rounds.set(rounds.get() + 1);
+                while sent.get() < TOTAL {
+                    let i = sent.get();
+                    sent.set(i + 1);
+                    if !w.write(pattern(100, i as u8)) {
+                        return;
+                    }
+                }
+            }
+        };
+        let p = pump.clone();
+        w.on(DRAIN, move |_| p());
+        let before = write_syscalls();
+        pump();
+        lp.run().unwrap();
+        let calls = write_syscalls() - before;
+        w.emitter().remove_all_listeners(None);
+        // 164 writes of 100 bytes reach the 16 KiB mark: 12 full rounds and a last one.
+        assert_eq!(rounds.get(), TOTAL.div_ceil(164));
+        assert_eq!(calls, rounds.get() as u64, "one writev per round");
+        w.destroy(None);
+        lp.run().unwrap();
+        drop(w);
+        let want: Vec<u8> = (0..TOTAL).flat_map(|i| pattern(100, i as u8)).collect();
+        assert_eq!(read_all(r), want);
+    });
+}
