@@ -116,7 +116,7 @@ impl FdState {
                     self.eof.set(true);
                     // Reading is over: like libuv's handle after EOF, the fd no longer keeps
                     // the loop alive, consumed or not.
-                    self.set_reading(false);
+                    self.set_reading(stream, false);
                     self.maybe_ready.set(false);
                     stream.push(None);
                     return PostAction::Continue;
