@@ -5,17 +5,18 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::mem::MaybeUninit;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::rc::Rc;
 
 use bytes::Bytes;
 
 use crate::emitter::Event;
 use crate::error::{Error, ErrorCode};
-use crate::fd::{set_nonblocking, with_read_buffer, FdSource};
+use crate::fd::{set_nonblocking, with_read_buffer};
 use crate::fdpass::{control_space, recv_with_fds, RecvError, MAX_FDS};
-use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
-use crate::readable::{DestroyDone, Readable, ReadableOptions, Source};
+use crate::reactor::LoopHandle;
+use crate::readable::fd::{FdPump, FdReader, Step};
+use crate::readable::{Readable, ReadableOptions};
 
 use super::FdError;
 
@@ -84,66 +85,15 @@ thread_local! {
         RefCell::new(vec![MaybeUninit::uninit(); control_space(MAX_FDS)]);
 }
 
+/// What a receiving socket keeps besides the fd reading itself: its offset and the
+/// descriptors nobody has claimed yet.
 pub(crate) struct RecvState {
-    lp: LoopHandle,
-    fd: RefCell<Option<FdSource>>,
-    id: Cell<Option<SourceId>>,
-    reading: Cell<bool>,
-    maybe_ready: Cell<bool>,
-    scheduled: Cell<bool>,
-    eof: Cell<bool>,
     offset: Cell<u64>,
     pub(crate) unclaimed: RefCell<VecDeque<(u64, OwnedFd)>>,
     max_unclaimed: usize,
 }
 
-enum Step {
-    Data(Bytes, Vec<OwnedFd>),
-    WouldBlock,
-    Eof,
-    Failed(Error),
-}
-
 impl RecvState {
-    fn set_reading(&self, on: bool) {
-        self.reading.set(on);
-        if let Some(id) = self.id.get() {
-            self.lp.set_source_ref(id, on);
-        }
-    }
-
-    fn recv_one(&self) -> Step {
-        let fd = self.fd.borrow();
-        let Some(fd) = fd.as_ref() else {
-            return Step::Eof;
-        };
-        let mut fds: Vec<OwnedFd> = Vec::new();
-        // The thread's shared buffers; exactly the bytes read are copied out. Nothing here
-        // runs user code, so the borrows cannot nest (a nested one would get fresh room).
-        let got = with_read_buffer(|buf| {
-            let received = CONTROL.with(|control| match control.try_borrow_mut() {
-                Ok(mut control) => recv_with_fds(fd.as_fd(), buf, &mut control, &mut fds),
-                Err(_) => recv_with_fds(
-                    fd.as_fd(),
-                    buf,
-                    &mut vec![MaybeUninit::uninit(); control_space(MAX_FDS)],
-                    &mut fds,
-                ),
-            });
-            received.map(|got| (got.bytes, Bytes::copy_from_slice(&buf[..got.bytes])))
-        });
-        match got {
-            Ok((0, _)) if fds.is_empty() => Step::Eof,
-            Ok((_, bytes)) => Step::Data(bytes, fds),
-            Err(RecvError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => Step::WouldBlock,
-            Err(RecvError::Io(e)) => Step::Failed(Error::from(e)),
-            Err(RecvError::Truncated(t)) => Step::Failed(Error::new(
-                ErrorCode::FdTruncated,
-                format!("file descriptors were lost in transit (MSG_CTRUNC): {t}"),
-            )),
-        }
-    }
-
     /// Hands the descriptors of one read out: to `'fd'` listeners, or to the unclaimed
     /// ledger. Returns an error when the ledger overflows.
     fn deliver_fds(&self, stream: &Readable, fds: Vec<OwnedFd>, offset: u64) -> Option<Error> {
@@ -173,100 +123,55 @@ impl RecvState {
         }
         None
     }
+}
 
-    fn pump(&self, stream: &Readable) -> PostAction {
-        for _ in 0..IO_BUDGET {
-            if !self.reading.get() || self.eof.get() {
-                return PostAction::Continue;
-            }
-            match self.recv_one() {
-                Step::Data(bytes, fds) => {
-                    let offset = self.offset.get();
-                    self.offset.set(offset + bytes.len() as u64);
-                    if !fds.is_empty() {
-                        if let Some(err) = self.deliver_fds(stream, fds, offset) {
-                            stream.destroy(Some(err));
-                            return PostAction::Continue;
-                        }
-                    }
-                    if !bytes.is_empty() && !stream.push(bytes) {
-                        self.set_reading(false);
-                        self.maybe_ready.set(true);
-                    }
-                }
-                Step::WouldBlock => {
-                    self.maybe_ready.set(false);
-                    return PostAction::Continue;
-                }
-                Step::Eof => {
-                    self.eof.set(true);
-                    // Reading is over: like libuv's handle after EOF, the fd no longer keeps
-                    // the loop alive, consumed or not.
-                    self.set_reading(false);
-                    self.maybe_ready.set(false);
-                    stream.push(None);
-                    return PostAction::Continue;
-                }
-                Step::Failed(err) => {
-                    self.maybe_ready.set(false);
-                    stream.destroy(Some(err));
-                    return PostAction::Continue;
-                }
-            }
-        }
-        if self.reading.get() {
-            PostAction::Again
-        } else {
-            PostAction::Continue
+/// The receiving socket's reads: `recvmsg` with room for descriptors, which go out (as
+/// `'fd'`, or to the ledger) before the bytes they came with are pushed.
+impl FdPump for Rc<RecvState> {
+    type Extra = Vec<OwnedFd>;
+
+    fn read_once(&self, fd: BorrowedFd<'_>) -> Step<Vec<OwnedFd>> {
+        let mut fds: Vec<OwnedFd> = Vec::new();
+        // The thread's shared buffers; exactly the bytes read are copied out. Nothing here
+        // runs user code, so the borrows cannot nest (a nested one would get fresh room).
+        let got = with_read_buffer(|buf| {
+            let received = CONTROL.with(|control| match control.try_borrow_mut() {
+                Ok(mut control) => recv_with_fds(fd, buf, &mut control, &mut fds),
+                Err(_) => recv_with_fds(
+                    fd,
+                    buf,
+                    &mut vec![MaybeUninit::uninit(); control_space(MAX_FDS)],
+                    &mut fds,
+                ),
+            });
+            received.map(|got| (got.bytes, Bytes::copy_from_slice(&buf[..got.bytes])))
+        });
+        match got {
+            Ok((0, _)) if fds.is_empty() => Step::Eof,
+            Ok((_, bytes)) => Step::Data(bytes, fds),
+            Err(RecvError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => Step::WouldBlock,
+            Err(RecvError::Io(e)) => Step::Failed(Error::from(e)),
+            Err(RecvError::Truncated(t)) => Step::Failed(Error::new(
+                ErrorCode::FdTruncated,
+                format!("file descriptors were lost in transit (MSG_CTRUNC): {t}"),
+            )),
         }
     }
 
-    fn close(&self) {
-        let fd = self.fd.borrow_mut().take();
-        if let Some(mut fd) = fd {
-            if let Some(id) = self.id.take() {
-                if let Err(err) = self.lp.deregister(id, &mut fd) {
-                    log::warn!("nodestream: deregistering a socket reader failed: {err}");
-                }
+    fn deliver(&self, stream: &Readable, bytes: Bytes, fds: Vec<OwnedFd>) -> Result<Bytes, Error> {
+        let offset = self.offset.get();
+        self.offset.set(offset + bytes.len() as u64);
+        if !fds.is_empty() {
+            if let Some(err) = self.deliver_fds(stream, fds, offset) {
+                return Err(err);
             }
         }
+        Ok(bytes)
+    }
+
+    fn closed(&self) {
         self.unclaimed.borrow_mut().clear();
     }
-}
-
-struct FdReceiver {
-    state: Rc<RecvState>,
-}
-
-impl Source for FdReceiver {
-    fn read(&self, stream: &Readable, _size: usize) {
-        let st = &self.state;
-        if st.eof.get() || st.fd.borrow().is_none() {
-            return;
-        }
-        st.set_reading(true);
-        if st.maybe_ready.get() {
-            schedule_kick(st, stream);
-        }
-    }
-
-    fn destroy(&self, _stream: &Readable, err: Option<Error>, done: DestroyDone) {
-        self.state.close();
-        done.done(err);
-    }
-}
-
-fn schedule_kick(st: &Rc<RecvState>, stream: &Readable) {
-    if st.scheduled.replace(true) {
-        return;
-    }
-    let (st2, s2) = (st.clone(), stream.clone());
-    st.lp.set_immediate(move || {
-        st2.scheduled.set(false);
-        if st2.reading.get() && st2.maybe_ready.get() && st2.pump(&s2) == PostAction::Again {
-            schedule_kick(&st2, &s2);
-        }
-    });
 }
 
 /// A Readable over a Unix stream socket that receives descriptors.
@@ -279,49 +184,11 @@ pub(crate) fn fd_readable(
         return Err(FdError { error, fd });
     }
     let state = Rc::new(RecvState {
-        lp: lp.clone(),
-        fd: RefCell::new(None),
-        id: Cell::new(None),
-        reading: Cell::new(false),
-        maybe_ready: Cell::new(false),
-        scheduled: Cell::new(false),
-        eof: Cell::new(false),
         offset: Cell::new(0),
         unclaimed: RefCell::new(VecDeque::new()),
         max_unclaimed: options.max_unclaimed_fds,
     });
-    let stream = Readable::new(
-        lp,
-        options.readable,
-        FdReceiver {
-            state: state.clone(),
-        },
-    );
-    let mut source = FdSource(fd);
-    // The registration holds the stream until it is closed (deregistering drops it), as a
-    // libuv handle keeps its socket object alive.
-    let (st, s) = (state.clone(), stream.clone());
-    let registered = lp.register(&mut source, mio::Interest::READABLE, move |_| {
-        if st.reading.get() {
-            st.pump(&s)
-        } else {
-            st.maybe_ready.set(true);
-            PostAction::Continue
-        }
-    });
-    match registered {
-        Ok(id) => {
-            state.id.set(Some(id));
-            lp.set_source_ref(id, false);
-            *state.fd.borrow_mut() = Some(source);
-        }
-        Err(error) => {
-            return Err(FdError {
-                error,
-                fd: source.0,
-            })
-        }
-    }
-    let _ = stream.read_size(0);
+    let stream = FdReader::readable(lp, options.readable, fd, state.clone())
+        .map_err(|(error, fd)| FdError { error, fd })?;
     Ok((stream, state))
 }

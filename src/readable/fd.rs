@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::error::Error as StdError;
 use std::fmt;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
@@ -53,12 +53,42 @@ impl StdError for FromFdError {
     }
 }
 
-/// The [`Source`] of an fd-backed Readable, shared with its loop registration.
-struct FdState {
+/// What differs between the crate's fd readers: how one read is made and how its yield is
+/// handed out. [`FdReader`] does the rest (the loop registration, reading and backpressure,
+/// end of file, errors and the re-reads on later turns), once for all of them.
+pub(crate) trait FdPump: 'static {
+    /// What a read brings besides its bytes (received descriptors, say).
+    type Extra;
+
+    /// One read of `fd`. The fd stays borrowed meanwhile, so this runs no user code.
+    fn read_once(&self, fd: BorrowedFd<'_>) -> Step<Self::Extra>;
+
+    /// Hands a read's yield out (this may run listeners): the bytes to push (none are pushed
+    /// when empty), or the error that destroys the stream.
+    fn deliver(&self, stream: &Readable, bytes: Bytes, extra: Self::Extra) -> Result<Bytes, Error>;
+
+    /// The fd was closed (the stream is being destroyed).
+    fn closed(&self) {}
+}
+
+/// The outcome of one [`FdPump::read_once`].
+pub(crate) enum Step<X> {
+    /// Bytes (perhaps none, when `X` carries something) and what came with them.
+    Data(Bytes, X),
+    /// Nothing more to read now: wait for readable readiness.
+    WouldBlock,
+    /// End of file.
+    Eof,
+    /// The read failed: the stream is destroyed with this error.
+    Failed(Error),
+}
+
+/// The [`Source`] of an fd-backed Readable, shared with its loop registration: libuv's
+/// stream reading, with `P` making each read.
+pub(crate) struct FdReader<P> {
     /// Itself, for the check-phase retries it schedules.
-    me: Weak<FdState>,
+    me: Weak<FdReader<P>>,
     fd: RefCell<Option<FdSource>>,
-    kind: FdKind,
     id: Cell<Option<SourceId>>,
     /// libuv's "reading started": the stream asked for data and did not push back.
     reading: Cell<bool>,
@@ -67,9 +97,56 @@ struct FdState {
     /// A read attempt is queued on the loop.
     scheduled: Cell<bool>,
     eof: Cell<bool>,
+    pump: P,
 }
 
-impl FdState {
+impl<P: FdPump> FdReader<P> {
+    /// A Readable reading `fd` (already nonblocking, or a socket read with `MSG_DONTWAIT`)
+    /// through `pump`: registered with the loop, and read from at once, as Node's
+    /// `net.Socket` does. The fd comes back with the error when it cannot be registered.
+    pub(crate) fn readable(
+        lp: &LoopHandle,
+        options: ReadableOptions,
+        fd: OwnedFd,
+        pump: P,
+    ) -> Result<Readable, (io::Error, OwnedFd)> {
+        let state = Rc::new_cyclic(|me| FdReader {
+            me: me.clone(),
+            fd: RefCell::new(None),
+            id: Cell::new(None),
+            reading: Cell::new(false),
+            maybe_ready: Cell::new(false),
+            scheduled: Cell::new(false),
+            eof: Cell::new(false),
+            pump,
+        });
+        let stream = Readable::with_source(lp, options, state.clone());
+        let mut source = FdSource(fd);
+        // The registration holds the stream until it is closed (deregistering drops it), as
+        // a libuv handle keeps its socket object alive.
+        let (st, s) = (state.clone(), stream.clone());
+        let registered = lp.register(&mut source, mio::Interest::READABLE, move |_ready| {
+            if st.reading.get() {
+                st.pump(&s)
+            } else {
+                // Nobody asked: leave the bytes in the kernel (backpressure to the writer).
+                st.maybe_ready.set(true);
+                PostAction::Continue
+            }
+        });
+        match registered {
+            Ok(id) => {
+                state.id.set(Some(id));
+                lp.set_source_ref(id, false);
+                *state.fd.borrow_mut() = Some(source);
+            }
+            Err(error) => return Err((error, source.0)),
+        }
+        // Node's net.Socket starts reading when it is made.
+        let _ = stream.read_size(0);
+        Ok(stream)
+    }
+
     fn set_reading(&self, stream: &Readable, on: bool) {
         self.reading.set(on);
         if let Some(id) = self.id.get() {
@@ -84,35 +161,32 @@ impl FdState {
             if !self.reading.get() || self.eof.get() {
                 return PostAction::Continue;
             }
-            let (stop, chunk) = {
+            let step = {
                 let fd = self.fd.borrow();
                 let Some(fd) = fd.as_ref() else {
                     return PostAction::Continue;
                 };
-                // Read into the thread's shared buffer and copy out exactly what came: an
-                // idle stream holds no buffer.
-                with_read_buffer(|buf| {
-                    let mut chunk = None;
-                    let outcome = read_until_blocked(fd.as_fd(), self.kind, buf, 1, |b| {
-                        chunk = Some(Bytes::copy_from_slice(b))
-                    });
-                    (outcome.stop, chunk)
-                })
+                self.pump.read_once(fd.as_fd())
             };
-            // No borrow is held from here on: push runs listeners.
-            if let Some(chunk) = chunk {
-                if !stream.push(chunk) {
-                    self.set_reading(stream, false);
-                    self.maybe_ready.set(true);
-                }
-            }
-            match stop {
-                ReadStop::Budget => {}
-                ReadStop::WouldBlock => {
+            // No borrow is held from here on: deliver and push run listeners.
+            match step {
+                Step::Data(bytes, extra) => match self.pump.deliver(stream, bytes, extra) {
+                    Ok(bytes) => {
+                        if !bytes.is_empty() && !stream.push(bytes) {
+                            self.set_reading(stream, false);
+                            self.maybe_ready.set(true);
+                        }
+                    }
+                    Err(err) => {
+                        stream.destroy(Some(err));
+                        return PostAction::Continue;
+                    }
+                },
+                Step::WouldBlock => {
                     self.maybe_ready.set(false);
                     return PostAction::Continue;
                 }
-                ReadStop::Eof => {
+                Step::Eof => {
                     self.eof.set(true);
                     // Reading is over: like libuv's handle after EOF, the fd no longer keeps
                     // the loop alive, consumed or not.
@@ -121,9 +195,9 @@ impl FdState {
                     stream.push(None);
                     return PostAction::Continue;
                 }
-                ReadStop::Error(err) => {
+                Step::Failed(err) => {
                     self.maybe_ready.set(false);
-                    stream.destroy(Some(Error::from(err)));
+                    stream.destroy(Some(err));
                     return PostAction::Continue;
                 }
             }
@@ -146,10 +220,26 @@ impl FdState {
             }
             drop(fd);
         }
+        self.pump.closed();
+    }
+
+    /// Reads on a later turn (the check phase) without waiting for an edge; again while the
+    /// budget keeps running out.
+    fn schedule_kick(self: &Rc<Self>, stream: &Readable) {
+        if self.scheduled.replace(true) {
+            return;
+        }
+        let (st, s) = (self.clone(), stream.clone());
+        stream.loop_handle().set_immediate(move || {
+            st.scheduled.set(false);
+            if st.reading.get() && st.maybe_ready.get() && st.pump(&s) == PostAction::Again {
+                st.schedule_kick(&s);
+            }
+        });
     }
 }
 
-impl Source for FdState {
+impl<P: FdPump> Source for FdReader<P> {
     fn read(&self, stream: &Readable, _size: usize) {
         if self.eof.get() || self.fd.borrow().is_none() {
             return;
@@ -158,7 +248,7 @@ impl Source for FdState {
         // Edge-triggered: data left over from an earlier edge brings no new one.
         if self.maybe_ready.get() {
             if let Some(st) = self.me.upgrade() {
-                schedule_kick(&st, stream);
+                st.schedule_kick(stream);
             }
         }
     }
@@ -169,19 +259,35 @@ impl Source for FdState {
     }
 }
 
-/// Reads on a later turn (the check phase) without waiting for an edge; again while the
-/// budget keeps running out.
-fn schedule_kick(st: &Rc<FdState>, stream: &Readable) {
-    if st.scheduled.replace(true) {
-        return;
+/// The pump of [`Readable::from_fd`]: plain reads (`recv` on a socket), one chunk each.
+struct PlainRead {
+    kind: FdKind,
+}
+
+impl FdPump for PlainRead {
+    type Extra = ();
+
+    fn read_once(&self, fd: BorrowedFd<'_>) -> Step<()> {
+        // Read into the thread's shared buffer and copy out exactly what came: an idle
+        // stream holds no buffer.
+        with_read_buffer(|buf| {
+            let mut chunk = None;
+            let outcome = read_until_blocked(fd, self.kind, buf, 1, |b| {
+                chunk = Some(Bytes::copy_from_slice(b))
+            });
+            match (chunk, outcome.stop) {
+                // One read was the budget.
+                (Some(chunk), _) => Step::Data(chunk, ()),
+                (None, ReadStop::Budget | ReadStop::WouldBlock) => Step::WouldBlock,
+                (None, ReadStop::Eof) => Step::Eof,
+                (None, ReadStop::Error(err)) => Step::Failed(Error::from(err)),
+            }
+        })
     }
-    let (st2, s2) = (st.clone(), stream.clone());
-    stream.loop_handle().set_immediate(move || {
-        st2.scheduled.set(false);
-        if st2.reading.get() && st2.maybe_ready.get() && st2.pump(&s2) == PostAction::Again {
-            schedule_kick(&st2, &s2);
-        }
-    });
+
+    fn deliver(&self, _stream: &Readable, bytes: Bytes, _extra: ()) -> Result<Bytes, Error> {
+        Ok(bytes)
+    }
 }
 
 impl Readable {
@@ -245,43 +351,7 @@ impl Readable {
                 return Err(FromFdError { error, fd });
             }
         }
-        let state = Rc::new_cyclic(|me| FdState {
-            me: me.clone(),
-            fd: RefCell::new(None),
-            kind,
-            id: Cell::new(None),
-            reading: Cell::new(false),
-            maybe_ready: Cell::new(false),
-            scheduled: Cell::new(false),
-            eof: Cell::new(false),
-        });
-        let stream = Readable::with_source(lp, options, state.clone());
-        let mut source = FdSource(fd);
-        let (st, s) = (state.clone(), stream.clone());
-        let registered = lp.register(&mut source, mio::Interest::READABLE, move |_ready| {
-            if st.reading.get() {
-                st.pump(&s)
-            } else {
-                // Nobody asked: leave the bytes in the kernel (backpressure to the writer).
-                st.maybe_ready.set(true);
-                PostAction::Continue
-            }
-        });
-        match registered {
-            Ok(id) => {
-                state.id.set(Some(id));
-                lp.set_source_ref(id, false);
-                *state.fd.borrow_mut() = Some(source);
-            }
-            Err(error) => {
-                return Err(FromFdError {
-                    error,
-                    fd: source.0,
-                })
-            }
-        }
-        // Node's net.Socket starts reading when it is made.
-        let _ = stream.read_size(0);
-        Ok(stream)
+        FdReader::readable(lp, options, fd, PlainRead { kind })
+            .map_err(|(error, fd)| FromFdError { error, fd })
     }
 }
