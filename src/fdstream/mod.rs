@@ -32,6 +32,7 @@ pub use child::{spawn, ChildProcess};
 pub use fdrecv::{PassedFd, ReceiveOptions, DEFAULT_MAX_UNCLAIMED_FDS, FD};
 pub use file::{create_write_stream, FileWriteStream, WriteStreamOptions};
 pub use net::{connect_tcp, connect_unix, listen_tcp, listen_unix, unix_pair, Server, Socket};
+pub use net::{CONNECTION, LISTENING};
 pub use stdio::{stderr, stdout};
 pub use writer::FdWritable;
 

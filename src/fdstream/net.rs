@@ -1,6 +1,6 @@
 //! TCP and Unix stream sockets as a Writable and a Readable over one connection.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -10,6 +10,8 @@ use std::rc::Rc;
 
 use mio::net::{TcpListener, UnixListener};
 
+use crate::emitter::{Event, EventEmitter, IntoEvent, ListenerId};
+use crate::error::{Error, ErrorCode};
 use crate::fd::FdKind;
 use crate::reactor::{LoopHandle, PostAction, SourceId};
 use crate::readable::{Readable, END};
@@ -263,14 +265,80 @@ enum Listener {
     Unix(UnixListener, PathBuf),
 }
 
+/// `'connection'`: a [`Server`] accepted a connection; the payload is its [`Socket`].
+pub const CONNECTION: Event<Socket> = Event::new("connection");
+
+/// `'listening'`: a [`Server`] is listening (emitted on the next tick after
+/// [`listen_tcp`]/[`listen_unix`], as Node's `server.listen`).
+pub const LISTENING: Event<()> = Event::new("listening");
+
 struct ServerState {
     lp: LoopHandle,
+    emitter: EventEmitter,
     listener: RefCell<Option<Listener>>,
-    id: std::cell::Cell<Option<SourceId>>,
+    id: Cell<Option<SourceId>>,
+    /// libuv's reserve descriptor: closed to make room when `accept` fails with
+    /// `EMFILE`/`ENFILE`, so the pending connections can be accepted and closed.
+    reserve: RefCell<Option<OwnedFd>>,
+    /// Accepted connections not closed yet (both sides).
+    connections: Cell<usize>,
+    /// `'close'` was scheduled.
+    closing: Cell<bool>,
 }
 
-/// A listening TCP or Unix socket: calls its connection callback with each accepted
-/// [`Socket`] (Node's `'connection'`).
+/// A descriptor to hold in reserve (`/dev/null`, close-on-exec), or none at the limit.
+fn open_reserve() -> Option<OwnedFd> {
+    rustix::fs::open(
+        "/dev/null",
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()
+}
+
+fn is_fd_limit(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))
+}
+
+/// Node's `errnoException(err, 'accept')`: code `EMFILE`, message `accept EMFILE`.
+fn accept_error(err: io::Error) -> Error {
+    match err.raw_os_error() {
+        Some(errno) => {
+            let code = ErrorCode::Os(errno);
+            let message = format!("accept {}", code.as_str());
+            Error::new(code, message)
+        }
+        None => Error::from(err),
+    }
+}
+
+/// A listening TCP or Unix socket, with Node's `net.Server` events.
+///
+/// The `on_connection` callback given to [`listen_tcp`]/[`listen_unix`] is a
+/// `'connection'` listener, as the one given to Node's `net.createServer`.
+///
+/// # Events
+///
+/// - `'listening'` ([`LISTENING`]): on the next tick after the listen.
+/// - `'connection'` ([`CONNECTION`]): each accepted [`Socket`].
+/// - `'error'` ([`ERROR`](crate::events::ERROR)): an `accept` that failed for a reason
+///   other than the descriptor limit (`ENOBUFS`, `ENOMEM`, ...), or at the limit when no
+///   reserve descriptor could be held; code is the errno name, message `accept EMFILE`.
+///   With no `'error'` listener the error goes to the loop
+///   ([`LoopHandle::report_error`]), and `run()` returns it.
+/// - `'close'` ([`CLOSE`](crate::events::CLOSE)): after [`close`](Server::close), once
+///   every accepted connection has closed (on a next tick).
+///
+/// # Node compatibility
+///
+/// At the descriptor limit (`EMFILE`/`ENFILE`) the server does what libuv does: it closes
+/// its reserve descriptor, accepts each pending connection and closes it at once (the
+/// client reads end-of-file, or a reset when it had sent data), and opens the reserve
+/// again. As in Node no event is emitted then, and the server keeps listening. The reserve
+/// is one descriptor per server (libuv keeps one per loop). When no reserve could be held,
+/// the failure is an `'error'` once per readiness edge (libuv retries at once, and Node
+/// emits `'error'` again and again); the pending connection then waits for the next edge,
+/// and the reserve is opened again first.
 #[derive(Clone)]
 pub struct Server {
     state: Rc<ServerState>,
@@ -280,7 +348,131 @@ impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("local_addr", &self.local_addr().ok())
+            .field("connections", &self.state.connections.get())
             .finish()
+    }
+}
+
+impl ServerState {
+    /// One readiness edge of the listening socket.
+    fn on_ready(st: &Rc<ServerState>) -> PostAction {
+        let mut accepted: Vec<OwnedFd> = Vec::new();
+        if st.reserve.borrow().is_none() {
+            *st.reserve.borrow_mut() = open_reserve();
+        }
+        let result = {
+            let l = st.listener.borrow();
+            match l.as_ref() {
+                None => return PostAction::Remove,
+                Some(l) => crate::net::accept_until_blocked(
+                    crate::net::ACCEPT_BUDGET,
+                    || accept_one(l),
+                    |fd| accepted.push(fd),
+                ),
+            }
+        };
+        // No borrow held: the listeners are user code.
+        for fd in accepted {
+            match Socket::make(&st.lp, fd, false, ReceiveOptions::default()) {
+                Ok(sock) => {
+                    ServerState::track(st, &sock);
+                    st.emitter.emit(CONNECTION, &sock);
+                }
+                // The fd is closed: the client sees the connection end, as with the
+                // reserve trick below.
+                Err(e) => log::warn!("nodestream: dropping an accepted socket: {e}"),
+            }
+        }
+        match result {
+            Ok(true) => PostAction::Again,
+            Ok(false) => PostAction::Continue,
+            Err(e) => {
+                let err = if is_fd_limit(&e) {
+                    match ServerState::emfile_trick(st) {
+                        Ok(()) => return PostAction::Continue,
+                        Err(e) => e,
+                    }
+                } else {
+                    e
+                };
+                if st.listener.borrow().is_some() {
+                    if let Err(unhandled) = st.emitter.emit_error(accept_error(err)) {
+                        st.lp.report_error(unhandled.into_inner());
+                    }
+                }
+                PostAction::Continue
+            }
+        }
+    }
+
+    /// libuv's `uv__emfile_trick`: frees the reserve, accepts and closes every pending
+    /// connection, takes the reserve again. `Err` when there was no reserve, or accepting
+    /// failed for another reason than having drained the queue.
+    fn emfile_trick(st: &Rc<ServerState>) -> io::Result<()> {
+        let Some(reserve) = st.reserve.borrow_mut().take() else {
+            return Err(io::Error::from_raw_os_error(libc::EMFILE));
+        };
+        drop(reserve);
+        let result = {
+            let l = st.listener.borrow();
+            match l.as_ref() {
+                None => Ok(()),
+                Some(l) => loop {
+                    match accept_one(l) {
+                        Ok(fd) => drop(fd),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) if e.raw_os_error() == Some(libc::ECONNABORTED) => {}
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+                        Err(e) => break Err(e),
+                    }
+                },
+            }
+        };
+        *st.reserve.borrow_mut() = open_reserve();
+        result
+    }
+
+    /// Counts the connection until both its sides have closed.
+    fn track(st: &Rc<ServerState>, sock: &Socket) {
+        st.connections.set(st.connections.get() + 1);
+        let sides = Rc::new(Cell::new(2u8));
+        let done = {
+            let weak = Rc::downgrade(st);
+            move || {
+                sides.set(sides.get() - 1);
+                if sides.get() == 0 {
+                    if let Some(st) = weak.upgrade() {
+                        st.connections.set(st.connections.get() - 1);
+                        ServerState::emit_close_if_drained(&st);
+                    }
+                }
+            }
+        };
+        let done = Rc::new(done);
+        let d = done.clone();
+        sock.writable.once(crate::events::CLOSE, move |_: &()| d());
+        sock.readable
+            .once(crate::events::CLOSE, move |_: &()| done());
+    }
+
+    /// Node's `_emitCloseIfDrained`: `'close'` on a next tick once the listening socket
+    /// is closed and no connection is left.
+    fn emit_close_if_drained(st: &Rc<ServerState>) {
+        if st.listener.borrow().is_some() || st.connections.get() > 0 || st.closing.get() {
+            return;
+        }
+        st.closing.set(true);
+        let emitter = st.emitter.clone();
+        st.lp.next_tick(move || {
+            emitter.emit(crate::events::CLOSE, &());
+        });
+    }
+}
+
+fn accept_one(l: &Listener) -> io::Result<OwnedFd> {
+    match l {
+        Listener::Tcp(t) => t.accept().map(|(s, _)| OwnedFd::from(s)),
+        Listener::Unix(u, _) => u.accept().map(|(s, _)| OwnedFd::from(s)),
     }
 }
 
@@ -292,11 +484,17 @@ impl Server {
     ) -> io::Result<Server> {
         let state = Rc::new(ServerState {
             lp: lp.clone(),
+            emitter: EventEmitter::new(),
             listener: RefCell::new(Some(listener)),
-            id: std::cell::Cell::new(None),
+            id: Cell::new(None),
+            reserve: RefCell::new(open_reserve()),
+            connections: Cell::new(0),
+            closing: Cell::new(false),
         });
+        state
+            .emitter
+            .on(CONNECTION, move |sock: &Socket| on_connection(sock.clone()));
         let st = Rc::downgrade(&state);
-        let on_connection = Rc::new(on_connection);
         let id = {
             let mut l = state.listener.borrow_mut();
             let source: &mut dyn mio::event::Source = match l.as_mut().expect("just set") {
@@ -304,45 +502,62 @@ impl Server {
                 Listener::Unix(u, _) => u,
             };
             lp.register(source, mio::Interest::READABLE, move |_| {
-                let Some(st) = st.upgrade() else {
-                    return PostAction::Remove;
-                };
-                let mut accepted: Vec<OwnedFd> = Vec::new();
-                let result = {
-                    let l = st.listener.borrow();
-                    match l.as_ref() {
-                        None => return PostAction::Remove,
-                        Some(Listener::Tcp(t)) => crate::net::accept_until_blocked(
-                            crate::net::ACCEPT_BUDGET,
-                            || t.accept().map(|(s, _)| OwnedFd::from(s)),
-                            |fd| accepted.push(fd),
-                        ),
-                        Some(Listener::Unix(u, _)) => crate::net::accept_until_blocked(
-                            crate::net::ACCEPT_BUDGET,
-                            || u.accept().map(|(s, _)| OwnedFd::from(s)),
-                            |fd| accepted.push(fd),
-                        ),
-                    }
-                };
-                // No borrow held: the callback is user code.
-                for fd in accepted {
-                    match Socket::make(&st.lp, fd, false, ReceiveOptions::default()) {
-                        Ok(sock) => on_connection(sock),
-                        Err(e) => log::warn!("nodestream: dropping an accepted socket: {e}"),
-                    }
-                }
-                match result {
-                    Ok(true) => PostAction::Again,
-                    Ok(false) => PostAction::Continue,
-                    Err(e) => {
-                        log::warn!("nodestream: accept failed: {e}");
-                        PostAction::Continue
-                    }
+                match st.upgrade() {
+                    Some(st) => ServerState::on_ready(&st),
+                    None => PostAction::Remove,
                 }
             })?
         };
         state.id.set(Some(id));
+        let st = Rc::downgrade(&state);
+        lp.next_tick(move || {
+            if let Some(st) = st.upgrade() {
+                if st.listener.borrow().is_some() {
+                    let emitter = st.emitter.clone();
+                    drop(st);
+                    emitter.emit(LISTENING, &());
+                }
+            }
+        });
         Ok(Server { state })
+    }
+
+    /// The server's emitter (a handle to the same listeners).
+    pub fn emitter(&self) -> EventEmitter {
+        self.state.emitter.clone()
+    }
+
+    /// Adds a listener: Node's `server.on`.
+    pub fn on<P: 'static, E: IntoEvent<P>>(
+        &self,
+        event: E,
+        listener: impl Fn(&P) + 'static,
+    ) -> ListenerId {
+        self.state.emitter.on(event, listener)
+    }
+
+    /// Adds a listener that runs once: Node's `server.once`.
+    pub fn once<P: 'static, E: IntoEvent<P>>(
+        &self,
+        event: E,
+        listener: impl Fn(&P) + 'static,
+    ) -> ListenerId {
+        self.state.emitter.once(event, listener)
+    }
+
+    /// Removes a listener: Node's `server.off`.
+    pub fn off(&self, id: ListenerId) -> bool {
+        self.state.emitter.off(id)
+    }
+
+    /// How many accepted connections have not closed yet (Node's `getConnections`).
+    pub fn connections(&self) -> usize {
+        self.state.connections.get()
+    }
+
+    /// Whether the server is listening (Node's `server.listening`).
+    pub fn listening(&self) -> bool {
+        self.state.listener.borrow().is_some()
     }
 
     /// The address the server listens on (for TCP; a Unix server gives an error).
@@ -360,11 +575,13 @@ impl Server {
         }
     }
 
-    /// Stops listening and closes the listening socket (a Unix socket's path is removed).
-    /// Connections already accepted live on.
+    /// Stops listening and closes the listening socket (a Unix socket's path is removed)
+    /// and the reserve descriptor. Connections already accepted live on; `'close'` follows
+    /// once they have all closed. A second call does nothing.
     pub fn close(&self) {
         let listener = self.state.listener.borrow_mut().take();
         let id = self.state.id.take();
+        drop(self.state.reserve.borrow_mut().take());
         match listener {
             Some(Listener::Tcp(mut t)) => {
                 if let Some(id) = id {
@@ -377,13 +594,14 @@ impl Server {
                 }
                 let _ = std::fs::remove_file(path);
             }
-            None => {}
+            None => return,
         }
+        ServerState::emit_close_if_drained(&self.state);
     }
 }
 
 /// Listens on a TCP address (port 0 picks a free one) and calls `on_connection` with each
-/// accepted socket. The server keeps the loop alive until [`Server::close`].
+/// accepted socket (a `'connection'` listener, as in `net.createServer(cb)`). The server keeps the loop alive until [`Server::close`].
 ///
 /// # Errors
 ///
