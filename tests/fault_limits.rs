@@ -8,7 +8,7 @@ mod support;
 
 use std::cell::RefCell;
 use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
@@ -16,57 +16,7 @@ use nodestream::fdpass::send_with_fds;
 use nodestream::fdstream::{listen_unix, ReceiveOptions, Socket};
 use nodestream::readable::{Chunk, Readable, ReadableOptions};
 use nodestream::{Error, EventLoop, LoopHandle};
-use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
-use support::{data, fd_count, in_child, FdCheck};
-
-/// Lowers the soft limit to one above the highest open fd and takes every free number
-/// below it, so that no new descriptor can be made. Returns the holders and the saved
-/// limit; [`lift`] undoes it.
-fn at_the_limit() -> (Vec<OwnedFd>, Rlimit) {
-    let highest = std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
-        .max()
-        .unwrap();
-    let mut holders = Vec::new();
-    loop {
-        let fd = rustix::fs::open(
-            "/dev/null",
-            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .unwrap();
-        if fd.as_raw_fd() as u64 > highest {
-            break;
-        }
-        holders.push(fd);
-    }
-    let saved = getrlimit(Resource::Nofile);
-    setrlimit(
-        Resource::Nofile,
-        Rlimit {
-            current: Some(highest + 1),
-            maximum: saved.maximum,
-        },
-    )
-    .unwrap();
-    let probe = rustix::fs::open(
-        "/dev/null",
-        rustix::fs::OFlags::RDONLY,
-        rustix::fs::Mode::empty(),
-    );
-    assert_eq!(
-        probe.err(),
-        Some(rustix::io::Errno::MFILE),
-        "not at the limit"
-    );
-    (holders, saved)
-}
-
-fn lift(holders: Vec<OwnedFd>, saved: Rlimit) {
-    drop(holders);
-    setrlimit(Resource::Nofile, saved).unwrap();
-}
+use support::{at_the_limit, data, fd_count, in_child, lift, FdCheck};
 
 /// Another stream on the same loop: a pipe fed by a thread with `n` bytes. The thread
 /// keeps its end open (no fd number comes free at the limit) until `release` is sent.

@@ -8,65 +8,16 @@ mod support;
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use nodestream::fdstream::{listen_tcp, listen_unix, Server, Socket, CONNECTION, LISTENING};
 use nodestream::{Error, EventLoop};
-use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
-use support::{fd_count, in_child, FdCheck};
+use support::{at_the_limit, fd_count, in_child, lift, FdCheck};
 
 type Log = Rc<RefCell<Vec<String>>>;
-
-/// Lowers the soft limit to one above the highest open fd and takes every free number
-/// below it, so that no new descriptor can be made.
-fn at_the_limit() -> (Vec<OwnedFd>, Rlimit) {
-    let highest = std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
-        .max()
-        .unwrap();
-    let mut holders = Vec::new();
-    loop {
-        let fd = rustix::fs::open(
-            "/dev/null",
-            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .unwrap();
-        if fd.as_raw_fd() as u64 > highest {
-            break;
-        }
-        holders.push(fd);
-    }
-    let saved = getrlimit(Resource::Nofile);
-    setrlimit(
-        Resource::Nofile,
-        Rlimit {
-            current: Some(highest + 1),
-            maximum: saved.maximum,
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        rustix::fs::open(
-            "/dev/null",
-            rustix::fs::OFlags::RDONLY,
-            rustix::fs::Mode::empty()
-        )
-        .err(),
-        Some(rustix::io::Errno::MFILE),
-        "not at the limit"
-    );
-    (holders, saved)
-}
-
-fn lift(holders: Vec<OwnedFd>, saved: Rlimit) {
-    drop(holders);
-    setrlimit(Resource::Nofile, saved).unwrap();
-}
 
 fn sock_path(tag: &str) -> std::path::PathBuf {
     let p = std::env::temp_dir().join(format!("nodestream-srv-{tag}-{}", std::process::id()));

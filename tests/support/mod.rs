@@ -3,8 +3,10 @@
 //! deterministic test data.
 #![allow(dead_code)]
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::process::Command;
+
+use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 use std::sync::{Mutex, MutexGuard};
 
 /// Taken by every test of a binary that opens or closes descriptors, so the count in
@@ -196,4 +198,54 @@ pub fn cases(default: u32) -> u32 {
 /// Whether the heavy variants run (`NODESTREAM_HEAVY=1`).
 pub fn heavy() -> bool {
     std::env::var_os("NODESTREAM_HEAVY").is_some()
+}
+
+/// Lowers the soft limit to one above the highest open fd and takes every free number
+/// below it, so that no new descriptor can be made. Returns the holders and the saved
+/// limit; [`lift`] undoes it.
+pub fn at_the_limit() -> (Vec<OwnedFd>, Rlimit) {
+    let highest = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
+        .max()
+        .unwrap();
+    let mut holders = Vec::new();
+    loop {
+        let fd = rustix::fs::open(
+            "/dev/null",
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .unwrap();
+        if fd.as_raw_fd() as u64 > highest {
+            break;
+        }
+        holders.push(fd);
+    }
+    let saved = getrlimit(Resource::Nofile);
+    setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: Some(highest + 1),
+            maximum: saved.maximum,
+        },
+    )
+    .unwrap();
+    let probe = rustix::fs::open(
+        "/dev/null",
+        rustix::fs::OFlags::RDONLY,
+        rustix::fs::Mode::empty(),
+    );
+    assert_eq!(
+        probe.err(),
+        Some(rustix::io::Errno::MFILE),
+        "not at the limit"
+    );
+    (holders, saved)
+}
+
+/// Undoes [`at_the_limit`]: closes the holders and restores the saved limit.
+pub fn lift(holders: Vec<OwnedFd>, saved: Rlimit) {
+    drop(holders);
+    setrlimit(Resource::Nofile, saved).unwrap();
 }
