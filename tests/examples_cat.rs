@@ -1,25 +1,22 @@
 //! The `cat` example binary: stdin to stdout byte for byte, whatever stdin is (pipe,
 //! socket, file, empty), and `EPIPE` as an error exit, never a `SIGPIPE` death.
 
-mod examples_util;
+mod support;
 
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 
-use examples_util::{example, fd_lock};
+use support::{assert_success, data, example, fd_lock, TempPath};
 
-/// Bytes that are not all the same, so that a lost or reordered chunk shows.
-fn pattern(len: usize) -> Vec<u8> {
-    let mut x: u32 = 0x9e37_79b9;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
+/// Asserts that `got` is `want` byte for byte (a mismatch prints sizes, not megabytes).
+fn assert_bytes(got: &[u8], want: &[u8]) {
+    assert!(
+        got == want,
+        "the bytes differ ({} of {})",
+        got.len(),
+        want.len()
+    );
 }
 
 /// Runs `cat` with `input` written into its piped stdin by a thread; returns its stdout.
@@ -34,12 +31,7 @@ fn through_pipe(input: Vec<u8>) -> Vec<u8> {
     let feeder = std::thread::spawn(move || stdin.write_all(&input));
     let out = child.wait_with_output().unwrap();
     feeder.join().unwrap().unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(
         out.stderr.is_empty(),
         "{}",
@@ -57,10 +49,9 @@ fn a_piped_line_comes_out_unchanged() {
 #[test]
 fn ten_mebibytes_through_a_pipe_come_out_byte_for_byte() {
     let _lock = fd_lock();
-    let input = pattern(10 << 20);
+    let input = data(1, 10 << 20);
     let out = through_pipe(input.clone());
-    assert_eq!(out.len(), input.len());
-    assert!(out == input, "the bytes differ");
+    assert_bytes(&out, &input);
 }
 
 #[test]
@@ -72,55 +63,38 @@ fn empty_input_gives_empty_output() {
 #[test]
 fn a_file_on_stdin_is_copied_exactly() {
     let _lock = fd_lock();
-    let input = pattern(3 << 20 | 17);
-    let path = std::env::temp_dir().join(format!("nodestream-cat-test-{}", std::process::id()));
-    std::fs::write(&path, &input).unwrap();
+    let input = data(2, 3 << 20 | 17);
+    let path = TempPath::new("cat-in");
+    std::fs::write(&path.0, &input).unwrap();
     let out = Command::new(example("cat"))
-        .stdin(std::fs::File::open(&path).unwrap())
+        .stdin(std::fs::File::open(&path.0).unwrap())
         .output()
         .unwrap();
-    std::fs::remove_file(&path).unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stdout == input,
-        "the bytes differ ({} of {})",
-        out.stdout.len(),
-        input.len()
-    );
+    assert_success(&out);
+    assert_bytes(&out.stdout, &input);
 }
 
 #[test]
 fn a_file_on_stdout_gets_every_byte() {
     let _lock = fd_lock();
-    let input = pattern(1 << 20);
-    let path = std::env::temp_dir().join(format!("nodestream-cat-out-{}", std::process::id()));
+    let input = data(3, 1 << 20);
+    let path = TempPath::new("cat-out");
     let mut child = Command::new(example("cat"))
         .stdin(Stdio::piped())
-        .stdout(std::fs::File::create(&path).unwrap())
+        .stdout(std::fs::File::create(&path.0).unwrap())
         .spawn()
         .unwrap();
     child.stdin.take().unwrap().write_all(&input).unwrap();
     assert!(child.wait().unwrap().success());
-    let got = std::fs::read(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    assert!(
-        got == input,
-        "the bytes differ ({} of {})",
-        got.len(),
-        input.len()
-    );
+    let got = std::fs::read(&path.0).unwrap();
+    assert_bytes(&got, &input);
 }
 
 #[test]
 fn a_socket_on_stdin_is_read_to_its_end() {
     let _lock = fd_lock();
     let (mine, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
-    let input = pattern(2 << 20);
+    let input = data(4, 2 << 20);
     let mut child = Command::new(example("cat"))
         .stdin(std::os::fd::OwnedFd::from(theirs))
         .stdout(Stdio::piped())
@@ -137,12 +111,7 @@ fn a_socket_on_stdin_is_read_to_its_end() {
     out.read_to_end(&mut got).unwrap();
     feeder.join().unwrap();
     assert!(child.wait().unwrap().success());
-    assert!(
-        got == input,
-        "the bytes differ ({} of {})",
-        got.len(),
-        input.len()
-    );
+    assert_bytes(&got, &input);
 }
 
 #[test]

@@ -1,13 +1,13 @@
 //! The `embed` example: a host's own poll(2) loop drives a nodestream pipe Writable and a
 //! Readable through the loop's fd, `next_deadline`, `has_pending` and `dispatch`.
 
-mod examples_util;
+mod support;
 
 #[allow(dead_code)]
 #[path = "../examples/embed.rs"]
 mod embed;
 
-use examples_util::{example, fd_count, fd_lock};
+use support::{fd_count, fd_lock, run_example};
 
 #[test]
 fn every_byte_goes_through_the_host_and_back_upper_cased() {
@@ -25,17 +25,8 @@ fn every_byte_goes_through_the_host_and_back_upper_cased() {
 #[test]
 fn the_binary_prints_the_whole_story_in_order() {
     let _lock = fd_lock();
-    let out = std::process::Command::new(example("embed"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
+        run_example("embed", &[]),
         "loop: 5 ms timer: writing 262144 bytes in 4096-byte chunks\n\
          loop: writer 'finish' (262144 bytes written, waited for 'drain': true)\n\
          host: pipe A ended; copied 262144 bytes; closing pipe B\n\

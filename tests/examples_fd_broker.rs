@@ -1,28 +1,19 @@
 //! The `fd_broker` example: the server hands out descriptors only for its own files, the
 //! client reads each file through the descriptor it received, nothing is left over.
 
-mod examples_util;
+mod support;
 
 #[allow(dead_code)]
 #[path = "../examples/fd_broker.rs"]
 mod fd_broker;
 
-use examples_util::{example, fd_count, fd_lock};
+use support::{fd_count, fd_lock, run_example};
 
 #[test]
 fn the_binary_prints_the_exchange_in_order() {
     let _lock = fd_lock();
-    let out = std::process::Command::new(example("fd_broker"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
+        run_example("fd_broker", &[]),
         r#"server: listening
 client: connected; the server is the same user
 server: client connected (same user, credentials accepted)

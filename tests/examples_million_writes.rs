@@ -1,22 +1,21 @@
 //! The `million_writes` example: its drain-pattern writer delivers every byte in order to
 //! a real `cat`, waits for `'drain'`, ends the stream once; the binary reports its figures.
 
-mod examples_util;
+mod support;
 
 #[allow(dead_code)]
 #[path = "../examples/million_writes.rs"]
 mod million_writes;
 
-use std::io::Read;
-use std::os::fd::OwnedFd;
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
 use bytes::Bytes;
 use nodestream::events::{CLOSE, FINISH};
 use nodestream::fdstream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
 
-use examples_util::{example, fd_count, fd_lock};
+use support::{cat, example, fd_count, fd_lock, pipe, run_example, Log};
 
 #[test]
 fn the_writer_delivers_every_chunk_in_order_and_waits_for_drain() {
@@ -24,32 +23,18 @@ fn the_writer_delivers_every_chunk_in_order_and_waits_for_drain() {
     let before = fd_count();
     {
         let lp = EventLoop::new().unwrap();
-        let mut cat = Command::new("cat")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin: OwnedFd = cat.stdin.take().unwrap().into();
-        let mut stdout = cat.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            // Let both pipes fill first, so that the writer meets `false` and 'drain'.
-            std::thread::sleep(std::time::Duration::from_millis(200));
-            let mut got = Vec::new();
-            stdout.read_to_end(&mut got).unwrap();
-            got
-        });
+        // Let both pipes fill before reading, so that the writer meets `false` and 'drain'.
+        let (mut cat, stdin, reader) = cat(Duration::from_millis(200));
         let w = FdWritable::new(&lp.handle(), stdin, WritableOptions::new()).unwrap();
-        let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        let e = events.clone();
-        w.on(FINISH, move |_| e.borrow_mut().push("finish"));
-        let e = events.clone();
-        w.on(CLOSE, move |_| e.borrow_mut().push("close"));
+        let events = Log::default();
+        w.on(FINISH, events.event("finish"));
+        w.on(CLOSE, events.event("close"));
         let chunk = Bytes::from_static(b"0123456789abcdefghijklmnopqrstuvwxyz\n");
         let count = 50_000u64;
         let ender = w.as_writable().clone();
         let e = events.clone();
         let drains = million_writes::write_many(w.as_writable(), count, chunk.clone(), move || {
-            e.borrow_mut().push("last write done");
+            e.push("last write done");
             ender.end();
         });
         lp.run().unwrap();
@@ -62,7 +47,7 @@ fn the_writer_delivers_every_chunk_in_order_and_waits_for_drain() {
         );
         // 1.85 MB into two full 64 KiB pipes with a 16 KiB high-water mark: the writer stops.
         assert!(drains.get() > 0, "never waited for 'drain'");
-        assert_eq!(*events.borrow(), ["last write done", "finish", "close"]);
+        assert_eq!(events.get(), ["last write done", "finish", "close"]);
     }
     assert_eq!(fd_count(), before, "leaked fds");
 }
@@ -71,7 +56,7 @@ fn the_writer_delivers_every_chunk_in_order_and_waits_for_drain() {
 fn zero_writes_just_end() {
     let _lock = fd_lock();
     let lp = EventLoop::new().unwrap();
-    let (_r, w) = rustix::pipe::pipe().unwrap();
+    let (_r, w) = pipe();
     let w = FdWritable::new(&lp.handle(), w, WritableOptions::new()).unwrap();
     let ender = w.as_writable().clone();
     let drains =
@@ -94,17 +79,7 @@ fn run_reports_what_it_wrote() {
 #[test]
 fn the_binary_prints_rates_and_drains_and_exits_0() {
     let _lock = fd_lock();
-    let out = Command::new(example("million_writes"))
-        .args(["20000", "100"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = run_example("million_writes", &["20000", "100"]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
     assert!(

@@ -2,17 +2,17 @@
 //! also behind queued chunks; past 253 they split; received ones come as 'fd' before the
 //! 'data' carrying their byte; unclaimed ones are closed or held up to a cap.
 
-mod fdstream_util;
+mod support;
 
 use std::cell::RefCell;
 use std::io::{Read, Seek, Write};
 use std::os::fd::OwnedFd;
 use std::rc::Rc;
 
-use fdstream_util::{fd_count, Log};
 use nodestream::fdstream::{unix_pair, PassedFd, ReceiveOptions, Socket, FD};
 use nodestream::readable::{Chunk, DATA, ERROR as RERROR};
 use nodestream::{ErrorCode, EventLoop};
+use support::{fd_count, Log};
 
 /// A temp file (unlinked) holding `text`, as an fd.
 fn file_with(text: &str) -> OwnedFd {

@@ -4,26 +4,12 @@
 //! with node: callbacks, `'drain'`, `'finish'` and `'close'` relative to `process.nextTick`
 //! and `setImmediate`.
 
-mod fdstream_util;
+mod support;
 
-use std::io::Read;
-use std::os::fd::OwnedFd;
-
-use fdstream_util::{pattern, Log};
 use nodestream::events::{CLOSE, DRAIN, FINISH};
 use nodestream::fdstream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
-
-fn pipe() -> (OwnedFd, OwnedFd) {
-    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap()
-}
-
-/// Everything the pipe holds once the writer is gone.
-fn read_all(r: OwnedFd) -> Vec<u8> {
-    let mut got = Vec::new();
-    std::fs::File::from(r).read_to_end(&mut got).unwrap();
-    got
-}
+use support::{pattern, pipe, read_all, Log};
 
 /// Node: `w.write('a', cb1); w.write('b', cb2); w.write('c', cb3); nextTick(tick);
 /// w.end(endcb)`.
@@ -46,13 +32,10 @@ fn a_tick_of_writes_completes_in_write_order_before_later_ticks() {
                     assert!(w.write_cb(chunk, move |e| l.push(format!("cb{i} {e:?}"))));
                     expected.push(format!("cb{i} None"));
                 }
-                let l = log.clone();
-                lp.handle().next_tick(move || l.push("tick"));
+                lp.handle().next_tick(log.rec("tick"));
                 w.end_cb(log.cb("end-cb"));
-                let l = log.clone();
-                w.on(FINISH, move |_| l.push("finish"));
-                let l = log.clone();
-                w.on(CLOSE, move |_| l.push("close"));
+                w.on(FINISH, log.event("finish"));
+                w.on(CLOSE, log.event("close"));
                 lp.run().unwrap();
                 expected.extend(["tick", "end-cb null", "finish", "close"].map(String::from));
                 assert_eq!(log.get(), expected, "{n} writes");
@@ -100,11 +83,9 @@ fn destroy_in_the_tick_of_a_write_still_delivers_it() {
         let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
         let log = Log::default();
         w.write_cb(&b"hello"[..], log.cb("cb"));
-        let l = log.clone();
-        lp.handle().next_tick(move || l.push("tick"));
+        lp.handle().next_tick(log.rec("tick"));
         w.destroy(None);
-        let l = log.clone();
-        w.on(CLOSE, move |_| l.push("close"));
+        w.on(CLOSE, log.event("close"));
         lp.run().unwrap();
         assert_eq!(log.get(), ["cb null", "tick", "close"]);
         assert_eq!(read_all(r), b"hello");
@@ -121,20 +102,17 @@ fn a_chunk_of_a_high_water_mark_goes_at_once() {
         let (r, wfd) = pipe();
         let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
         let log = Log::default();
-        let l = log.clone();
-        w.on(DRAIN, move |_| l.push("drain"));
+        w.on(DRAIN, log.event("drain"));
         let big = pattern(20_000, 3);
         log.push(format!("write {}", w.write_cb(big.clone(), log.cb("cb1"))));
         log.push(format!("write {}", w.write_cb(&b"y"[..], log.cb("cb2"))));
-        let l = log.clone();
-        lp.handle().next_tick(move || l.push("tick"));
+        lp.handle().next_tick(log.rec("tick"));
         let (l, w2) = (log.clone(), w.clone());
         lp.handle().set_immediate(move || {
             l.push("immediate");
             w2.end();
         });
-        let l = log.clone();
-        w.on(CLOSE, move |_| l.push("close"));
+        w.on(CLOSE, log.event("close"));
         lp.run().unwrap();
         w.emitter().remove_all_listeners(None);
         assert_eq!(

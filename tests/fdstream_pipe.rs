@@ -1,37 +1,21 @@
 //! FdWritable over pipes: exact bytes to a real `cat`, partial writes resumed on readiness,
 //! 'drain', EPIPE as an error (never SIGPIPE), fd counts.
 
-mod fdstream_util;
+mod support;
 
-use std::io::Read;
 use std::os::fd::OwnedFd;
-use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use fdstream_util::{pattern, sigpipe_default, Log};
 use nodestream::events::{CLOSE, DRAIN, ERROR, FINISH};
 use nodestream::fdstream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
-
-fn pipe() -> (OwnedFd, OwnedFd) {
-    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap()
-}
+use support::{cat, pattern, pipe, read_all, sigpipe_default, Log};
 
 #[test]
 fn every_byte_reaches_a_real_cat_in_order_with_drains() {
     isolated!(every_byte_reaches_a_real_cat_in_order_with_drains, || {
         let lp = EventLoop::new().unwrap();
-        let mut cat = Command::new("cat")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin: OwnedFd = cat.stdin.take().unwrap().into();
-        let mut stdout = cat.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut got = Vec::new();
-            stdout.read_to_end(&mut got).unwrap();
-            got
-        });
+        let (mut cat, stdin, reader) = cat(Duration::ZERO);
         let w = FdWritable::new(&lp.handle(), stdin, WritableOptions::new()).unwrap();
         let chunks: Vec<Vec<u8>> = (0..20_000)
             .map(|i| pattern(100 + i % 50, i as u8))
@@ -41,10 +25,8 @@ fn every_byte_reaches_a_real_cat_in_order_with_drains() {
         let d = drains.clone();
         w.on(DRAIN, move |_| d.set(d.get() + 1));
         let log = Log::default();
-        let l = log.clone();
-        w.on(FINISH, move |_| l.push("finish"));
-        let l = log.clone();
-        w.on(CLOSE, move |_| l.push("close"));
+        w.on(FINISH, log.event("finish"));
+        w.on(CLOSE, log.event("close"));
         // Write everything at once: the Writable buffers, the funnel coalesces.
         let mut falses = 0;
         for c in chunks {
@@ -72,17 +54,14 @@ fn a_full_pipe_resumes_on_readiness_and_drain_precedes_the_callback() {
             let (r, wfd) = pipe();
             let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
             let log = Log::default();
-            let l = log.clone();
-            w.on(DRAIN, move |_| l.push("drain"));
+            w.on(DRAIN, log.event("drain"));
             let big = pattern(1 << 20, 9);
             // 1 MiB into a 64 KiB pipe nobody reads yet: false at once, the whole chunk counted.
             assert!(!w.write_cb(big.clone(), log.cb("cb")));
             assert_eq!(w.writable_length(), 1 << 20);
             let reader = std::thread::spawn(move || {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-                let mut got = Vec::new();
-                std::fs::File::from(r).read_to_end(&mut got).unwrap();
-                got
+                std::thread::sleep(Duration::from_millis(50));
+                read_all(r)
             });
             let w2 = w.clone();
             let l = log.clone();
@@ -111,8 +90,7 @@ fn a_reader_gone_is_epipe_then_close_and_the_process_lives() {
             let log = Log::default();
             let l = log.clone();
             w.on(ERROR, move |e| l.push(format!("error {}", e.code())));
-            let l = log.clone();
-            w.on(CLOSE, move |_| l.push("close"));
+            w.on(CLOSE, log.event("close"));
             // Fill the pipe so later writes wait in the buffer, then close the reader.
             w.write_cb(pattern(200_000, 1), log.cb("cb1"));
             w.write_cb(&b"queued"[..], log.cb("cb2"));
@@ -140,8 +118,7 @@ fn a_write_to_a_closed_pipe_fails_with_epipe_immediately() {
             let log = Log::default();
             let l = log.clone();
             w.on(ERROR, move |e| l.push(format!("error {}", e.code())));
-            let l = log.clone();
-            w.on(CLOSE, move |_| l.push("close"));
+            w.on(CLOSE, log.event("close"));
             w.write_cb("x", log.cb("cb"));
             lp.run().unwrap();
             assert_eq!(log.get(), ["cb EPIPE", "error EPIPE", "close"]);
@@ -176,15 +153,13 @@ fn destroy_with_a_write_in_flight_closes_the_fd_and_fails_the_write() {
             let (r, wfd) = pipe();
             let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
             let log = Log::default();
-            let l = log.clone();
-            w.on(CLOSE, move |_| l.push("close"));
+            w.on(CLOSE, log.event("close"));
             w.write_cb(pattern(300_000, 3), log.cb("cb"));
             w.destroy(None);
             lp.run().unwrap();
             assert_eq!(log.get(), ["cb ERR_STREAM_DESTROYED", "close"]);
             // Our write end is closed: the reader sees end of file after what went.
-            let mut got = Vec::new();
-            std::fs::File::from(r).read_to_end(&mut got).unwrap();
+            let got = read_all(r);
             assert!(got == pattern(300_000, 3)[..got.len()]);
         }
     );

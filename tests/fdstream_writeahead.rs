@@ -3,27 +3,14 @@
 //! waits until the kernel has all of its bytes, and the callbacks and `'drain'` keep their
 //! order (`tests/fdstream_batching.rs` pins that order against node).
 
-mod fdstream_util;
+mod support;
 
-use std::io::Read;
-use std::os::fd::OwnedFd;
 use std::time::Duration;
 
-use fdstream_util::{pattern, Log};
 use nodestream::events::DRAIN;
 use nodestream::fdstream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
-
-fn pipe() -> (OwnedFd, OwnedFd) {
-    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap()
-}
-
-/// Everything the pipe holds once the writer is gone.
-fn read_all(r: OwnedFd) -> Vec<u8> {
-    let mut got = Vec::new();
-    std::fs::File::from(r).read_to_end(&mut got).unwrap();
-    got
-}
+use support::{pattern, pipe, read_all, Log};
 
 /// The process's count of write-family system calls (`syscw` in `/proc/self/io`).
 fn write_syscalls() -> u64 {
@@ -43,6 +30,19 @@ fn expected_order() -> Vec<String> {
     order
 }
 
+/// One tick of 300 writes of 100 bytes, write `i` logging `cb<i> <error>` when its callback
+/// runs. Returns the bytes written, in order.
+fn write_300(w: &FdWritable, log: &Log) -> Vec<u8> {
+    let mut want = Vec::new();
+    for i in 0..300 {
+        let chunk = pattern(100, i as u8);
+        want.extend_from_slice(&chunk);
+        let l = log.clone();
+        w.write_cb(chunk, move |e| l.push(format!("cb{i} {e:?}")));
+    }
+    want
+}
+
 /// 300 writes of 100 bytes in one tick into an empty pipe: the first is held for the end
 /// of the tick, the other 299 wait in the Writable's buffer, and all 30,000 bytes go in
 /// one `writev` (two before: the held chunk, then the buffer).
@@ -53,15 +53,8 @@ fn a_tick_of_writes_is_one_writev() {
         let (r, wfd) = pipe();
         let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
         let log = Log::default();
-        let mut want = Vec::new();
-        for i in 0..300 {
-            let chunk = pattern(100, i as u8);
-            want.extend_from_slice(&chunk);
-            let l = log.clone();
-            w.write_cb(chunk, move |e| l.push(format!("cb{i} {e:?}")));
-        }
-        let l = log.clone();
-        w.on(DRAIN, move |_| l.push("drain"));
+        let want = write_300(&w, &log);
+        w.on(DRAIN, log.event("drain"));
         let before = write_syscalls();
         lp.run().unwrap();
         let calls = write_syscalls() - before;
@@ -88,13 +81,7 @@ fn a_partly_taken_tick_completes_only_what_the_kernel_has() {
             assert!(size < 30_000, "pipe of {size} bytes");
             let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
             let log = Log::default();
-            let mut want = Vec::new();
-            for i in 0..300 {
-                let chunk = pattern(100, i as u8);
-                want.extend_from_slice(&chunk);
-                let l = log.clone();
-                w.write_cb(chunk, move |e| l.push(format!("cb{i} {e:?}")));
-            }
+            let want = write_300(&w, &log);
             let l = log.clone();
             let w2 = w.clone();
             w.on(DRAIN, move |_| {

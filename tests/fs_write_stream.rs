@@ -1,13 +1,13 @@
 //! File write streams against Node's traces (f01-f03) and real files.
 
-mod fdstream_util;
+mod support;
 
 use std::os::fd::OwnedFd;
 
-use fdstream_util::{Log, TempPath};
 use nodestream::events::{CLOSE, ERROR, FINISH, OPEN, READY};
 use nodestream::fdstream::{create_write_stream, FileWriteStream, WriteStreamOptions};
 use nodestream::{ErrorCode, EventLoop};
+use support::{Log, TempPath};
 
 fn trace(ws: &FileWriteStream, log: &Log) {
     let (l, w) = (log.clone(), ws.clone());
@@ -81,7 +81,7 @@ fn f02_from_an_fd_has_no_open_and_closes_the_fd() {
         let p = TempPath::new("f02");
         let lp = EventLoop::new().unwrap();
         let fd: OwnedFd = std::fs::File::create(&p.0).unwrap().into();
-        let before = fdstream_util::fd_count();
+        let before = support::fd_count();
         let ws = create_write_stream(&lp.handle(), "", WriteStreamOptions::new().fd(fd)).unwrap();
         let log = Log::default();
         log.push(format!("pending {}", ws.pending()));
@@ -90,7 +90,7 @@ fn f02_from_an_fd_has_no_open_and_closes_the_fd() {
         ws.on(CLOSE, move |_| {
             l.push(format!(
                 "fd closed at close {}",
-                fdstream_util::fd_count() == before - 1
+                support::fd_count() == before - 1
             ))
         });
         ws.end_with("data");

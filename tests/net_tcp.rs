@@ -1,16 +1,16 @@
 //! TCP client and server: n01's order ('write-cb', 'connect', 'ready', 'end-cb', 'finish'),
 //! FIN on end(), exact bytes, ECONNREFUSED.
 
-mod fdstream_util;
+mod support;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use fdstream_util::Log;
 use nodestream::events::{CLOSE, ERROR, FINISH, READY};
 use nodestream::fdstream::{connect_tcp, listen_tcp, Socket};
 use nodestream::readable::{Chunk, DATA, END};
 use nodestream::EventLoop;
+use support::Log;
 
 #[test]
 fn n01_client_writes_before_connect_and_end_sends_fin() {

@@ -2,23 +2,23 @@
 //! several destinations, an unhandled destination error, and a source destroyed mid-pipe
 //! under the modern and the legacy pipe. Node v20.20.2's traces are in the comments.
 
-mod readable_util;
+mod support;
 
 use nodestream::readable::legacy;
 use nodestream::readable::{PipeOptions, Readable, ReadableOptions};
 use nodestream::writable::{Chunk, Sink, WriteCallback};
 use nodestream::{Error, LoopHandle, Writable, WritableOptions};
-use readable_util::{assert_trace, event_loop, passive, Trace};
+use support::{assert_trace, event_loop, passive, Log};
 
 /// lib.js `slowSink`: logs `_write <chunk> buffer`, completes on `setImmediate`.
 struct SlowSink {
-    t: Trace,
+    t: Log,
     lp: LoopHandle,
 }
 
 impl Sink for SlowSink {
     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
-        self.t.log(format!(
+        self.t.push(format!(
             "_write {} buffer",
             String::from_utf8_lossy(chunk.as_bytes())
         ));
@@ -26,7 +26,7 @@ impl Sink for SlowSink {
     }
 }
 
-fn slow_sink(t: &Trace, lp: &LoopHandle, hwm: Option<usize>) -> Writable {
+fn slow_sink(t: &Log, lp: &LoopHandle, hwm: Option<usize>) -> Writable {
     let mut opts = WritableOptions::new();
     if let Some(hwm) = hwm {
         opts = opts.high_water_mark(hwm);
@@ -41,7 +41,7 @@ fn slow_sink(t: &Trace, lp: &LoopHandle, hwm: Option<usize>) -> Writable {
     )
 }
 
-fn watch_w(t: &Trace, w: &Writable, name: &str, events: &[&str], src: &Readable) {
+fn watch_w(t: &Log, w: &Writable, name: &str, events: &[&str], src: &Readable) {
     for &ev in events {
         let t = t.clone();
         let label = format!("{name}:{ev}");
@@ -54,24 +54,24 @@ fn watch_w(t: &Trace, w: &Writable, name: &str, events: &[&str], src: &Readable)
                     } else {
                         " <other>"
                     };
-                    t.log(format!("{label}{who}"));
+                    t.push(format!("{label}{who}"));
                 });
             }
             "error" => {
-                w.on(ev, move |e: &Error| t.log(format!("{label} {}", e.code())));
+                w.on(ev, move |e: &Error| t.push(format!("{label} {}", e.code())));
             }
             _ => {
-                w.on(ev, move |_: &()| t.log(label.clone()));
+                w.on(ev, move |_: &()| t.push(label.clone()));
             }
         }
     }
 }
 
-fn watch_r(t: &Trace, r: &Readable, name: &str, events: &[&str]) {
+fn watch_r(t: &Log, r: &Readable, name: &str, events: &[&str]) {
     for &ev in events {
         let t = t.clone();
         let label = format!("{name}:{ev}");
-        r.on(ev, move |_: &()| t.log(label.clone()));
+        r.on(ev, move |_: &()| t.push(label.clone()));
     }
 }
 
@@ -95,7 +95,7 @@ fn watch_r(t: &Trace, r: &Readable, name: &str, events: &[&str]) {
 #[test]
 fn two_destinations_wait_for_the_slow_one_and_unpipe_all() {
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let src = passive(&lp, ReadableOptions::default());
     let a = slow_sink(&t, &lp, Some(1));
     let b = slow_sink(&t, &lp, Some(100));
@@ -108,11 +108,11 @@ fn two_destinations_wait_for_the_slow_one_and_unpipe_all() {
     src.push("y");
     let (s, t2, lp2) = (src.clone(), t.clone(), lp.clone());
     lp.set_immediate(move || {
-        t2.log(format!("pipes {}", s.pipes_count()));
+        t2.push(format!("pipes {}", s.pipes_count()));
         let (s, t2, lp3) = (s.clone(), t2.clone(), lp2.clone());
         lp2.set_immediate(move || {
             s.unpipe(None);
-            t2.log(format!(
+            t2.push(format!(
                 "after unpipe all {} {}",
                 s.readable_flowing().unwrap(),
                 s.pipes_count()
@@ -120,7 +120,7 @@ fn two_destinations_wait_for_the_slow_one_and_unpipe_all() {
             s.push("z");
             let (s, t2) = (s.clone(), t2.clone());
             lp3.set_immediate(move || {
-                t2.log(format!("after z: readableLength {}", s.readable_length()))
+                t2.push(format!("after z: readableLength {}", s.readable_length()))
             });
         });
     });
@@ -166,7 +166,7 @@ fn two_destinations_wait_for_the_slow_one_and_unpipe_all() {
 #[test]
 fn unhandled_destination_error_unpipes_then_is_uncaught() {
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let src = passive(&lp, ReadableOptions::default());
     let dst = slow_sink(&t, &lp, None);
     watch_w(&t, &dst, "dst", &["unpipe", "close"], &src);
@@ -176,7 +176,7 @@ fn unhandled_destination_error_unpipes_then_is_uncaught() {
     let d = dst.clone();
     lp.set_immediate(move || d.destroy(Some(Error::custom("EFAIL", "EFAIL"))));
     let err = el.run().unwrap_err();
-    t.log(format!("UNCAUGHT {}", err.code()));
+    t.push(format!("UNCAUGHT {}", err.code()));
     el.run().unwrap();
     assert_trace(
         &t,
@@ -207,7 +207,7 @@ fn unhandled_destination_error_unpipes_then_is_uncaught() {
 #[test]
 fn source_closed_before_end_destroys_dest_only_under_the_legacy_pipe() {
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     for legacy_pipe in [false, true] {
         let n = if legacy_pipe { "L" } else { "M" };
         let src = passive(&lp, ReadableOptions::default());
@@ -230,7 +230,7 @@ fn source_closed_before_end_destroys_dest_only_under_the_legacy_pipe() {
         lp.set_immediate(move || {
             s.destroy(None);
             lp2.set_immediate(move || {
-                t2.log(format!(
+                t2.push(format!(
                     "{n} dst.destroyed {} dst.writable {}",
                     d.destroyed(),
                     d.writable()
@@ -280,7 +280,7 @@ fn object_mode_pipe_carries_values() {
         }
     }
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let got = Rc::new(RefCell::new(Vec::new()));
     let src = passive(&lp, ReadableOptions::default().object_mode(true));
     let dst: Writable<RChunk> = Writable::new_object(
@@ -290,7 +290,7 @@ fn object_mode_pipe_carries_values() {
     );
     watch_r(&t, &src, "src", &["pause", "end"]);
     let t2 = t.clone();
-    dst.on("finish", move |_: &()| t2.log("dst:finish"));
+    dst.on("finish", move |_: &()| t2.push("dst:finish"));
     src.pipe(&dst);
     for i in 0..40u32 {
         src.push(RChunk::object(i));

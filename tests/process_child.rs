@@ -1,15 +1,15 @@
 //! A child process's stdin as a Writable and stdout as a Readable, with exact bytes.
 
-mod fdstream_util;
+mod support;
 
 use std::cell::RefCell;
 use std::process::Command;
 use std::rc::Rc;
 
-use fdstream_util::pattern;
 use nodestream::fdstream::spawn;
 use nodestream::readable::{Chunk, DATA, END};
 use nodestream::EventLoop;
+use support::pattern;
 
 #[test]
 fn bytes_round_trip_through_cat_with_backpressure() {

@@ -1,35 +1,22 @@
 //! The loop's own fds: created close-on-exec, closed when the loop and its handles go.
 //! One test in its own binary, so no other thread opens fds while it counts them.
 
+mod support;
+
 use std::os::fd::AsFd;
 use std::time::Duration;
 
 use nodestream::{EventLoop, PostAction};
-use rustix::io::{fcntl_getfd, FdFlags};
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter(|e| {
-            // libtest reads /proc/self/cgroup and /sys/fs/cgroup files on its main thread
-            // (available_parallelism) while the first tests run: those fds come and go and
-            // are never ours. An fd that closed before readlink was transient too.
-            e.as_ref()
-                .ok()
-                .and_then(|e| std::fs::read_link(e.path()).ok())
-                .is_some_and(|t| !t.starts_with("/proc/") && !t.starts_with("/sys/"))
-        })
-        .count()
-}
+use support::{fd_count, is_cloexec};
 
 #[test]
 fn a_loop_holds_three_cloexec_fds_and_closes_them_when_dropped() {
-    let before = open_fds();
+    let before = fd_count();
     {
         let lp = EventLoop::new().unwrap();
         // epoll instance, its registry clone (the fd lent to hosts), the waker's eventfd.
-        assert_eq!(open_fds(), before + 3);
-        assert!(fcntl_getfd(lp.as_fd()).unwrap().contains(FdFlags::CLOEXEC));
+        assert_eq!(fd_count(), before + 3);
+        assert!(is_cloexec(lp.as_fd()));
         let h = lp.handle();
         let (tx, mut rx) = mio::unix::pipe::new().unwrap();
         let id = h
@@ -46,11 +33,11 @@ fn a_loop_holds_three_cloexec_fds_and_closes_them_when_dropped() {
         let keep = remote.keep_alive();
         drop(lp);
         assert!(remote.is_closed());
-        assert_eq!(open_fds(), before + 2);
+        assert_eq!(fd_count(), before + 2);
         drop(keep);
         drop(h);
-        assert_eq!(open_fds(), before);
+        assert_eq!(fd_count(), before);
         drop(remote);
     }
-    assert_eq!(open_fds(), before);
+    assert_eq!(fd_count(), before);
 }

@@ -1,14 +1,14 @@
 //! The Readable's events in Node v20's order. Each test is a Node script run under v20.20.2;
 //! its trace is in the comment above the expected lines.
 
-mod readable_util;
+mod support;
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use nodestream::readable::{Chunk, Encoding, Readable, ReadableOptions};
 use nodestream::Error;
-use readable_util::{assert_trace, event_loop, passive, watch, Trace};
+use support::{assert_trace, event_loop, passive, watch, Log};
 
 fn flowing(f: Option<bool>) -> &'static str {
     match f {
@@ -32,18 +32,18 @@ fn flowing(f: Option<bool>) -> &'static str {
 #[test]
 fn data_flows_on_the_next_tick_then_end_then_close() {
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let t2 = t.clone();
     let r = Readable::new(
         &lp,
         ReadableOptions::default(),
-        move |_: &Readable, size| t2.log(format!("_read {size}")),
+        move |_: &Readable, size| t2.push(format!("_read {size}")),
     );
     r.push("a");
     r.push("b");
-    t.log(format!("before on data {}", flowing(r.readable_flowing())));
+    t.push(format!("before on data {}", flowing(r.readable_flowing())));
     watch(&r, "r", &["data", "end", "close", "pause", "resume"], &t);
-    t.log(format!(
+    t.push(format!(
         "after on data {} {}",
         flowing(r.readable_flowing()),
         r.is_paused()
@@ -51,7 +51,7 @@ fn data_flows_on_the_next_tick_then_end_then_close() {
     t.tick(&lp, "tick1");
     r.push(None);
     t.imm(&lp, "imm");
-    t.log(format!(
+    t.push(format!(
         "sync-end {} {}",
         r.readable_length(),
         r.readable_ended()
@@ -86,7 +86,7 @@ fn data_flows_on_the_next_tick_then_end_then_close() {
 #[test]
 fn async_source_is_asked_again_after_each_push() {
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let t2 = t.clone();
     let lp2 = lp.clone();
     let i = Rc::new(Cell::new(0));
@@ -94,14 +94,14 @@ fn async_source_is_asked_again_after_each_push() {
         &lp,
         ReadableOptions::default().high_water_mark(4),
         move |r: &Readable, size| {
-            t2.log(format!("_read {size}"));
+            t2.push(format!("_read {size}"));
             let (r, t, i) = (r.clone(), t2.clone(), i.clone());
             lp2.set_immediate(move || {
                 i.set(i.get() + 1);
                 if i.get() <= 3 {
                     let c = format!("c{}", i.get());
                     let ok = r.push(c.as_str());
-                    t.log(format!("push {c} -> {ok}"));
+                    t.push(format!("push {c} -> {ok}"));
                 } else {
                     r.push(None);
                 }
@@ -109,7 +109,7 @@ fn async_source_is_asked_again_after_each_push() {
         },
     );
     watch(&r, "r", &["data", "end", "close", "pause", "resume"], &t);
-    t.log(format!("sync-end {}", flowing(r.readable_flowing())));
+    t.push(format!("sync-end {}", flowing(r.readable_flowing())));
     el.run().unwrap();
     assert_trace(
         &t,
@@ -149,7 +149,7 @@ fn async_source_is_asked_again_after_each_push() {
 #[test]
 fn pause_buffers_and_resume_flows_again() {
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let r = passive(&lp, ReadableOptions::default());
     watch(&r, "r", &["data", "end", "close", "pause", "resume"], &t);
     r.push("a");
@@ -157,21 +157,21 @@ fn pause_buffers_and_resume_flows_again() {
     let (r2, t2, lp2) = (r.clone(), t.clone(), lp.clone());
     lp.set_immediate(move || {
         r2.pause();
-        t2.log(format!(
+        t2.push(format!(
             "paused {} {}",
             r2.is_paused(),
             flowing(r2.readable_flowing())
         ));
-        t2.log(format!("push b -> {}", r2.push("b")));
+        t2.push(format!("push b -> {}", r2.push("b")));
         r2.pause();
-        t2.log("second pause: no event");
+        t2.push("second pause: no event");
         t2.imm(&lp2, "imm2");
         let (r3, t3) = (r2.clone(), t2.clone());
         lp2.set_immediate(move || {
-            t3.log("resume");
+            t3.push("resume");
             r3.resume();
             r3.resume();
-            t3.log(format!(
+            t3.push(format!(
                 "after resume {} {}",
                 r3.is_paused(),
                 flowing(r3.readable_flowing())
@@ -214,33 +214,33 @@ fn pause_buffers_and_resume_flows_again() {
 #[test]
 fn readable_event_and_read_loop() {
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let t2 = t.clone();
     let r = Readable::new(
         &lp,
         ReadableOptions::default().high_water_mark(4),
-        move |_: &Readable, size| t2.log(format!("_read {size}")),
+        move |_: &Readable, size| t2.push(format!("_read {size}")),
     );
     watch(&r, "r", &["end", "close", "data"], &t);
     let (r2, t2) = (r.clone(), t.clone());
     r.on("readable", move |_: &()| {
-        t2.log(format!("r:readable {}", r2.readable_length()));
+        t2.push(format!("r:readable {}", r2.readable_length()));
         while let Some(c) = r2.read() {
-            t2.log(format!(
+            t2.push(format!(
                 "read {}",
                 String::from_utf8_lossy(c.as_bytes().unwrap())
             ));
         }
-        t2.log("read null");
+        t2.push("read null");
     });
-    t.log(format!("push abc {}", r.push("abc")));
-    t.log(format!("push de {}", r.push("de")));
+    t.push(format!("push abc {}", r.push("abc")));
+    t.push(format!("push de {}", r.push("de")));
     t.tick(&lp, "t1");
     let (r2, t2) = (r.clone(), t.clone());
     lp.set_immediate(move || {
         r2.push("f");
         r2.push(None);
-        t2.log("pushed eof");
+        t2.push("pushed eof");
     });
     el.run().unwrap();
     assert_trace(
@@ -282,7 +282,7 @@ fn readable_event_and_read_loop() {
 /// Node logs the error's message (`boom`); here its code (`EBOOM`).
 #[test]
 fn destroy_with_error_emits_error_then_close_and_no_end() {
-    struct Src(Trace);
+    struct Src(Log);
     impl nodestream::readable::Source for Src {
         fn read(&self, _: &Readable, _: usize) {}
         fn destroy(
@@ -291,7 +291,7 @@ fn destroy_with_error_emits_error_then_close_and_no_end() {
             err: Option<Error>,
             done: nodestream::readable::DestroyDone,
         ) {
-            self.0.log(format!(
+            self.0.push(format!(
                 "_destroy {}",
                 err.as_ref().map_or("null", |e| e.message())
             ));
@@ -299,7 +299,7 @@ fn destroy_with_error_emits_error_then_close_and_no_end() {
         }
     }
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let r = Readable::new(&lp, ReadableOptions::default(), Src(t.clone()));
     watch(
         &r,
@@ -310,14 +310,14 @@ fn destroy_with_error_emits_error_then_close_and_no_end() {
     r.push("a");
     r.push("b");
     r.destroy(Some(Error::custom("EBOOM", "boom")));
-    t.log(format!(
+    t.push(format!(
         "destroyed {} errored {} readable {} aborted {}",
         r.destroyed(),
         r.errored().unwrap().message(),
         r.readable(),
         r.readable_aborted()
     ));
-    t.log(format!("push after destroy -> {}", r.push("c")));
+    t.push(format!("push after destroy -> {}", r.push("c")));
     r.destroy(Some(Error::custom("ESECOND", "second")));
     t.tick(&lp, "t1");
     el.run().unwrap();
@@ -347,13 +347,13 @@ fn destroy_with_error_emits_error_then_close_and_no_end() {
 #[test]
 fn push_after_eof_is_an_error_and_no_end() {
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let r = passive(&lp, ReadableOptions::default());
     watch(&r, "r", &["data", "end", "close", "error"], &t);
     r.push("a");
     r.push(None);
-    t.log(format!("push after eof -> {}", r.push("b")));
-    t.log("sync-end");
+    t.push(format!("push after eof -> {}", r.push("b")));
+    t.push("sync-end");
     el.run().unwrap();
     assert_trace(
         &t,
@@ -379,7 +379,7 @@ fn push_after_eof_is_an_error_and_no_end() {
 #[test]
 fn encoding_decodes_characters_split_across_chunks() {
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let r = passive(&lp, ReadableOptions::default().encoding(Encoding::Utf8));
     watch(&r, "r", &["data", "end", "close", "error"], &t);
     let e = "h\u{e9}\u{20ac}!".as_bytes();
@@ -388,7 +388,7 @@ fn encoding_decodes_characters_split_across_chunks() {
     r.push(&e[4..6]);
     r.push(&[0xe2u8][..]);
     r.push(None);
-    t.log(format!(
+    t.push(format!(
         "readableLength {} encoding {}",
         r.readable_length(),
         r.readable_encoding().unwrap().name()
@@ -425,7 +425,7 @@ fn unhandled_error_is_returned_by_run() {
 #[test]
 fn end_is_emitted_once_and_nothing_follows_it() {
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let r = passive(&lp, ReadableOptions::default());
     watch(&r, "r", &["data", "end", "close"], &t);
     r.push("x");

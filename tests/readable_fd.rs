@@ -1,37 +1,18 @@
 //! The fd-backed Readable on real pipes: bytes from a child process and from a writer
 //! thread arrive exactly, backpressure stops the reads, and the fd is closed at the end.
 
-mod readable_util;
+mod support;
 
 use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
 use std::rc::Rc;
-use std::sync::Mutex;
 
 use nodestream::readable::{Chunk, Readable, ReadableOptions};
 use nodestream::writable::{Chunk as WChunk, Sink, WriteCallback};
 use nodestream::{Error, LoopHandle, Writable, WritableOptions};
-use readable_util::{event_loop, Trace};
-
-/// Tests of this file count this process's fds: one at a time.
-static FD_LOCK: Mutex<()> = Mutex::new(());
-
-fn fd_count() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter(|e| {
-            // libtest reads /proc/self/cgroup and /sys/fs/cgroup files on its main thread
-            // (available_parallelism) while the first tests run: those fds come and go and
-            // are never ours. An fd that closed before readlink was transient too.
-            e.as_ref()
-                .ok()
-                .and_then(|e| std::fs::read_link(e.path()).ok())
-                .is_some_and(|t| !t.starts_with("/proc/") && !t.starts_with("/sys/"))
-        })
-        .count()
-}
+use support::{event_loop, fd_count, fd_lock, pipe, socketpair, Log};
 
 /// `yes 0123456789abcdef | head -c n`: what the child writes.
 fn pattern(n: usize) -> Vec<u8> {
@@ -43,7 +24,7 @@ fn pattern(n: usize) -> Vec<u8> {
         .collect()
 }
 
-fn collect(r: &Readable, t: &Trace) -> Rc<RefCell<Vec<u8>>> {
+fn collect(r: &Readable, t: &Log) -> Rc<RefCell<Vec<u8>>> {
     let got = Rc::new(RefCell::new(Vec::new()));
     let g = got.clone();
     r.on("data", move |c: &Chunk| {
@@ -51,18 +32,18 @@ fn collect(r: &Readable, t: &Trace) -> Rc<RefCell<Vec<u8>>> {
     });
     for ev in ["end", "close"] {
         let t = t.clone();
-        r.on(ev, move |_: &()| t.log(ev));
+        r.on(ev, move |_: &()| t.push(ev));
     }
     let t = t.clone();
     r.on("error", move |e: &Error| {
-        t.log(format!("error {}", e.code()))
+        t.push(format!("error {}", e.code()))
     });
     got
 }
 
 #[test]
 fn bytes_from_a_child_process_arrive_exactly_then_end_then_close() {
-    let _guard = FD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = fd_lock();
     let before = fd_count();
     let n = 1 << 20;
     let mut child = Command::new("sh")
@@ -73,14 +54,14 @@ fn bytes_from_a_child_process_arrive_exactly_then_end_then_close() {
         .unwrap();
     let out = OwnedFd::from(child.stdout.take().unwrap());
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let r = Readable::from_fd(&lp, out, ReadableOptions::default()).unwrap();
     let got = collect(&r, &t);
     el.run().unwrap();
     assert!(child.wait().unwrap().success());
     assert_eq!(got.borrow().len(), n);
     assert!(*got.borrow() == pattern(n), "bytes differ");
-    assert_eq!(t.lines(), ["end", "close"]);
+    assert_eq!(t.get(), ["end", "close"]);
     assert!(r.readable_ended() && r.closed());
     drop((r, el, lp));
     assert_eq!(fd_count(), before, "an fd leaked");
@@ -101,10 +82,10 @@ impl Sink for SlowSink {
 
 #[test]
 fn pipe_from_an_fd_into_a_slow_writable_keeps_every_byte_in_order() {
-    let _guard = FD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = fd_lock();
     let before = fd_count();
     let n = 3 << 20;
-    let (rd, wr) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+    let (rd, wr) = pipe();
     let writer = std::thread::spawn(move || {
         let mut f = std::fs::File::from(wr);
         f.write_all(&pattern(n)).unwrap();
@@ -143,26 +124,26 @@ fn pipe_from_an_fd_into_a_slow_writable_keeps_every_byte_in_order() {
 
 #[test]
 fn destroy_mid_stream_closes_the_fd_with_close_and_no_end() {
-    let _guard = FD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = fd_lock();
     let before = fd_count();
-    let (rd, wr) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+    let (rd, wr) = pipe();
     rustix::io::write(&wr, b"first").unwrap();
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let r = Readable::from_fd(&lp, rd, ReadableOptions::default()).unwrap();
     let _got = collect(&r, &t);
     // A weak handle: a listener holding its own stream would keep it alive forever.
     let r2 = r.downgrade();
     let t2 = t.clone();
     r.on("data", move |c: &Chunk| {
-        t2.log(format!(
+        t2.push(format!(
             "data {}",
             String::from_utf8_lossy(c.as_bytes().unwrap())
         ));
         r2.upgrade().unwrap().destroy(None);
     });
     el.run().unwrap();
-    assert_eq!(t.lines(), ["data first", "close"]);
+    assert_eq!(t.get(), ["data first", "close"]);
     // The writer sees the reader gone.
     assert_eq!(
         rustix::io::write(&wr, b"x").unwrap_err(),
@@ -177,7 +158,7 @@ fn destroy_mid_stream_closes_the_fd_with_close_and_no_end() {
 
 #[test]
 fn a_regular_file_is_refused_and_given_back() {
-    let _guard = FD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = fd_lock();
     let (el, lp) = event_loop();
     let file = std::fs::File::open("/proc/self/exe").unwrap();
     let err = Readable::from_fd(&lp, file, ReadableOptions::default()).unwrap_err();
@@ -189,8 +170,8 @@ fn a_regular_file_is_refused_and_given_back() {
 
 #[test]
 fn an_unread_fd_does_not_keep_the_loop_alive_once_full() {
-    let _guard = FD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let (rd, wr) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+    let _guard = fd_lock();
+    let (rd, wr) = pipe();
     // More than the high-water mark: reading stops on backpressure.
     let data = pattern(40 * 1024);
     rustix::io::write(&wr, &data).unwrap();
@@ -199,30 +180,30 @@ fn an_unread_fd_does_not_keep_the_loop_alive_once_full() {
     el.run().unwrap(); // returns: nobody consumes, the fd stopped reading
     assert!(r.readable_length() >= 16 * 1024);
     // Now consume: the rest comes without a new edge.
-    let t = Trace::default();
+    let t = Log::default();
     let got = collect(&r, &t);
     drop(wr);
     el.run().unwrap();
     assert!(*got.borrow() == data);
-    assert_eq!(t.lines(), ["end", "close"]);
+    assert_eq!(t.get(), ["end", "close"]);
 }
 
 /// A read error destroys the stream with the error's code, then `'close'`; no `'end'`.
 /// (A Unix socket whose peer closes with unread data gets `ECONNRESET`.)
 #[test]
 fn a_read_error_is_an_error_event_then_close() {
-    let _guard = FD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = fd_lock();
     let before = fd_count();
     let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
     (&a).write_all(b"never read").unwrap();
     drop(b);
     let (el, lp) = event_loop();
-    let t = Trace::default();
+    let t = Log::default();
     let r = Readable::from_fd(&lp, a, ReadableOptions::default()).unwrap();
     let got = collect(&r, &t);
     el.run().unwrap();
     assert!(got.borrow().is_empty());
-    assert_eq!(t.lines(), ["error ECONNRESET", "close"]);
+    assert_eq!(t.get(), ["error ECONNRESET", "close"]);
     assert_eq!(r.errored().unwrap().code().as_str(), "ECONNRESET");
     drop((r, el, lp));
     assert_eq!(fd_count(), before, "an fd leaked");
@@ -232,19 +213,13 @@ fn a_read_error_is_an_error_event_then_close() {
 /// gives one message per read, so each fd needs 100 reads here.
 #[test]
 fn the_read_budget_makes_busy_fds_take_turns() {
-    use rustix::net::{socketpair, AddressFamily, SendFlags, SocketFlags, SocketType};
-    let _guard = FD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    use rustix::net::{SendFlags, SocketType};
+    let _guard = fd_lock();
     let (el, lp) = event_loop();
     let order = Rc::new(RefCell::new(String::new()));
     let mut streams = Vec::new();
     for label in ['a', 'b'] {
-        let (rd, wr) = socketpair(
-            AddressFamily::UNIX,
-            SocketType::SEQPACKET,
-            SocketFlags::CLOEXEC,
-            None,
-        )
-        .unwrap();
+        let (rd, wr) = socketpair(SocketType::SEQPACKET);
         for _ in 0..100 {
             rustix::net::send(&wr, &[label as u8], SendFlags::empty()).unwrap();
         }

@@ -4,14 +4,14 @@
 //! after `'end'`. (A stream flowing with no `'data'` listener drops its data, as in Node,
 //! so without one the test only reads.)
 
-mod readable_util;
+mod support;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use nodestream::readable::{Chunk, ReadableOptions};
 use proptest::prelude::*;
-use readable_util::{event_loop, passive};
+use support::{event_loop, passive};
 
 #[derive(Clone, Debug)]
 enum Op {
