@@ -1,46 +1,25 @@
 //! When `run()` returns: exactly when a Node process would exit (ref/unref rules), plus
 //! `stop()`, keep-alive tokens and `run_for`.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod support;
+
 use std::time::Duration;
 
-use nodestream::{Clock, EventLoop, LoopHandle, ManualClock, PostAction};
-
-type Log = Rc<RefCell<Vec<&'static str>>>;
-
-fn new_log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn rec(log: &Log, s: &'static str) -> impl FnOnce() + 'static {
-    let log = log.clone();
-    move || log.borrow_mut().push(s)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn manual_loop() -> (EventLoop, LoopHandle, ManualClock) {
-    let (clock, manual) = Clock::manual();
-    let lp = EventLoop::with_clock(clock).unwrap();
-    let h = lp.handle();
-    (lp, h, manual)
-}
+use nodestream::{EventLoop, PostAction};
+use support::{manual_loop, ms, Log};
 
 // unref2.js: const t = setTimeout(() => console.log('never'), 10); t.unref();
 // node printed nothing and exited at once.
 #[test]
 fn an_unrefd_timer_alone_does_not_keep_the_loop_alive() {
     let (lp, h, clock) = manual_loop();
-    let log = new_log();
-    let t = h.set_timeout(ms(10), rec(&log, "never"));
+    let log = Log::default();
+    let t = h.set_timeout(ms(10), log.rec("never"));
     h.unref_timer(t);
     assert!(!h.timer_has_ref(t));
     assert!(!lp.is_alive());
     lp.run().unwrap();
-    assert!(log.borrow().is_empty());
+    assert!(log.get().is_empty());
     assert_eq!(clock.elapsed(), Duration::ZERO);
     assert!(h.timer_is_active(t), "unref does not cancel");
 }
@@ -51,12 +30,12 @@ fn an_unrefd_timer_alone_does_not_keep_the_loop_alive() {
 #[test]
 fn an_unrefd_timer_fires_while_something_else_keeps_the_loop_alive() {
     let (lp, h, clock) = manual_loop();
-    let log = new_log();
-    let t = h.set_timeout(ms(10), rec(&log, "unref fired"));
+    let log = Log::default();
+    let t = h.set_timeout(ms(10), log.rec("unref fired"));
     h.unref_timer(t);
-    h.set_timeout(ms(35), rec(&log, "ref"));
+    h.set_timeout(ms(35), log.rec("ref"));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["unref fired", "ref"]);
+    assert_eq!(log.get(), ["unref fired", "ref"]);
     assert_eq!(clock.elapsed(), ms(35));
 }
 
@@ -66,13 +45,13 @@ fn an_unrefd_timer_fires_while_something_else_keeps_the_loop_alive() {
 #[test]
 fn ref_after_unref_keeps_the_loop_alive_again() {
     let (lp, h, _clock) = manual_loop();
-    let log = new_log();
-    let t = h.set_timeout(ms(10), rec(&log, "fired"));
+    let log = Log::default();
+    let t = h.set_timeout(ms(10), log.rec("fired"));
     h.unref_timer(t);
     h.ref_timer(t);
     assert!(h.timer_has_ref(t));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["fired"]);
+    assert_eq!(log.get(), ["fired"]);
     assert!(!h.timer_has_ref(t), "a fired timeout is gone");
 }
 
@@ -86,19 +65,19 @@ fn ref_after_unref_keeps_the_loop_alive_again() {
 #[test]
 fn an_unrefd_interval_runs_until_the_last_refd_timer() {
     let (lp, h, clock) = manual_loop();
-    let log = new_log();
+    let log = Log::default();
     let l = log.clone();
     let mut n = 0;
     let i = h.set_interval(ms(10), move || {
         const NAMES: [&str; 5] = ["interval 1", "interval 2", "interval 3", "interval 4", "?"];
-        l.borrow_mut().push(NAMES[n.min(4)]);
+        l.push(NAMES[n.min(4)]);
         n += 1;
     });
     h.unref_timer(i);
-    h.set_timeout(ms(45), rec(&log, "ref 45"));
+    h.set_timeout(ms(45), log.rec("ref 45"));
     lp.run().unwrap();
     assert_eq!(
-        *log.borrow(),
+        log.get(),
         [
             "interval 1",
             "interval 2",
@@ -153,47 +132,44 @@ fn a_keep_alive_token_dropped_on_another_thread_ends_run() {
 fn a_queued_close_callback_keeps_the_loop_alive() {
     let lp = EventLoop::new().unwrap();
     let h = lp.handle();
-    let log = new_log();
-    h.on_close(rec(&log, "close"));
+    let log = Log::default();
+    h.on_close(log.rec("close"));
     assert!(lp.is_alive());
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["close"]);
+    assert_eq!(log.get(), ["close"]);
 }
 
 #[test]
 fn stop_returns_after_the_current_turn_and_run_resumes() {
     let (lp, h, clock) = manual_loop();
-    let log = new_log();
+    let log = Log::default();
     let (l, h2) = (log.clone(), h.clone());
     h.set_timeout(ms(1), move || {
-        l.borrow_mut().push("timer stops");
+        l.push("timer stops");
         h2.stop();
-        h2.set_immediate(rec(&l, "same turn's immediate"));
+        h2.set_immediate(l.rec("same turn's immediate"));
     });
-    h.set_timeout(ms(50), rec(&log, "later"));
+    h.set_timeout(ms(50), log.rec("later"));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["timer stops", "same turn's immediate"]);
+    assert_eq!(log.get(), ["timer stops", "same turn's immediate"]);
     assert_eq!(clock.elapsed(), ms(1));
     assert!(lp.is_alive());
     lp.run().unwrap();
-    assert_eq!(
-        *log.borrow(),
-        ["timer stops", "same turn's immediate", "later"]
-    );
+    assert_eq!(log.get(), ["timer stops", "same turn's immediate", "later"]);
 }
 
 #[test]
 fn run_for_stops_at_its_limit_with_timers_left() {
     let (lp, h, clock) = manual_loop();
-    let log = new_log();
-    h.set_timeout(ms(5), rec(&log, "5"));
-    h.set_timeout(ms(20), rec(&log, "20"));
+    let log = Log::default();
+    h.set_timeout(ms(5), log.rec("5"));
+    h.set_timeout(ms(20), log.rec("20"));
     lp.run_for(ms(10)).unwrap();
-    assert_eq!(*log.borrow(), ["5"]);
+    assert_eq!(log.get(), ["5"]);
     assert_eq!(clock.elapsed(), ms(10));
     assert!(lp.is_alive());
     lp.run_for(ms(100)).unwrap();
-    assert_eq!(*log.borrow(), ["5", "20"]);
+    assert_eq!(log.get(), ["5", "20"]);
     assert_eq!(
         clock.elapsed(),
         ms(20),

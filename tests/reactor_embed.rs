@@ -2,6 +2,8 @@
 //! `AsyncFd`. The host learns when to wake from the fd, `next_deadline()` and
 //! `has_pending()`, and runs turns with `dispatch(Some(Duration::ZERO))`.
 
+mod support;
+
 use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -10,13 +12,7 @@ use std::time::{Duration, Instant};
 
 use nodestream::{Error, EventLoop, PostAction};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
-
-type Log = Rc<RefCell<Vec<&'static str>>>;
-
-fn rec(log: &Log, s: &'static str) -> impl FnOnce() + 'static {
-    let log = log.clone();
-    move || log.borrow_mut().push(s)
-}
+use support::Log;
 
 fn fd_is_readable(lp: &EventLoop) -> bool {
     let mut fds = [PollFd::new(lp, PollFlags::IN)];
@@ -27,14 +23,14 @@ fn fd_is_readable(lp: &EventLoop) -> bool {
 /// fed by a thread, and a post from that thread. Returns the log and the thread.
 fn schedule(lp: &EventLoop) -> (Log, std::thread::JoinHandle<()>) {
     let h = lp.handle();
-    let log: Log = Rc::default();
+    let log = Log::default();
     let h2 = h.clone();
     let l = log.clone();
     h.set_immediate(move || {
-        l.borrow_mut().push("immediate");
-        h2.next_tick(rec(&l, "tick"));
+        l.push("immediate");
+        h2.next_tick(l.rec("tick"));
     });
-    h.set_timeout(Duration::from_millis(60), rec(&log, "timer 60ms"));
+    h.set_timeout(Duration::from_millis(60), log.rec("timer 60ms"));
 
     let (mut tx, rx) = mio::unix::pipe::new().unwrap();
     let rx = Rc::new(RefCell::new(rx));
@@ -45,7 +41,7 @@ fn schedule(lp: &EventLoop) -> (Log, std::thread::JoinHandle<()>) {
             let mut buf = [0u8; 16];
             let n = rx2.borrow_mut().read(&mut buf).unwrap();
             assert_eq!(&buf[..n], b"ping");
-            l.borrow_mut().push("pipe readable");
+            l.push("pipe readable");
             h3.deregister(id2.borrow().unwrap(), &mut *rx2.borrow_mut())
                 .unwrap();
             PostAction::Continue
@@ -113,7 +109,7 @@ fn a_plain_poll_host_drives_the_loop() {
         assert!(t0.elapsed() < Duration::from_secs(10), "host loop hung");
     }
     worker.join().unwrap();
-    assert_eq!(*log.borrow(), EXPECTED);
+    assert_eq!(log.get(), EXPECTED);
     // Millisecond clock, as libuv's: a 60 ms timer fires once 60 whole ms have ticked,
     // which can be up to 1 ms early in real time (node: setTimeout(5) measured 4.19 ms).
     assert!(t0.elapsed() >= Duration::from_millis(59));
@@ -181,7 +177,7 @@ fn a_tokio_host_drives_the_loop_with_async_fd() {
         task.await.unwrap();
     });
     worker.join().unwrap();
-    assert_eq!(*log.borrow(), EXPECTED);
+    assert_eq!(log.get(), EXPECTED);
     assert_eq!(rx.try_iter().collect::<Vec<_>>(), ["from tokio"]);
     // Millisecond clock, as libuv's: a 60 ms timer fires once 60 whole ms have ticked,
     // which can be up to 1 ms early in real time (node: setTimeout(5) measured 4.19 ms).

@@ -1,35 +1,15 @@
 //! Phase-ordering rules, each checked against Node v20. Every test names the script it
 //! mirrors and what `node` printed for it. Time-sensitive rules run on a manual clock.
 
+mod support;
+
 use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::rc::Rc;
 use std::time::Duration;
 
-use nodestream::{Clock, EventLoop, LoopHandle, PostAction};
-
-type Log = Rc<RefCell<Vec<&'static str>>>;
-
-fn new_log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-/// A callback that records `s`.
-fn rec(log: &Log, s: &'static str) -> impl FnOnce() + 'static {
-    let log = log.clone();
-    move || log.borrow_mut().push(s)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn manual_loop() -> (EventLoop, LoopHandle, nodestream::ManualClock) {
-    let (clock, manual) = Clock::manual();
-    let lp = EventLoop::with_clock(clock).unwrap();
-    let h = lp.handle();
-    (lp, h, manual)
-}
+use nodestream::{EventLoop, LoopHandle, PostAction};
+use support::{manual_loop, ms, Log};
 
 /// Runs `f` from inside an I/O callback: a pipe's readable callback.
 fn from_io_callback(lp: &EventLoop, f: impl FnOnce() + 'static) {
@@ -66,15 +46,15 @@ fn from_io_callback(lp: &EventLoop, f: impl FnOnce() + 'static) {
 fn in_an_io_callback_immediate_runs_before_a_zero_timeout() {
     let lp = EventLoop::new().unwrap();
     let h = lp.handle();
-    let log = new_log();
+    let log = Log::default();
     let l = log.clone();
     from_io_callback(&lp, move || {
-        h.set_timeout(Duration::ZERO, rec(&l, "timeout"));
-        h.set_immediate(rec(&l, "immediate"));
-        h.next_tick(rec(&l, "tick"));
+        h.set_timeout(Duration::ZERO, l.rec("timeout"));
+        h.set_immediate(l.rec("immediate"));
+        h.next_tick(l.rec("tick"));
     });
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["tick", "immediate", "timeout"]);
+    assert_eq!(log.get(), ["tick", "immediate", "timeout"]);
 }
 
 // timer_ticks.js:
@@ -84,15 +64,15 @@ fn in_an_io_callback_immediate_runs_before_a_zero_timeout() {
 #[test]
 fn ticks_drain_between_two_due_timers() {
     let (lp, h, _clock) = manual_loop();
-    let log = new_log();
+    let log = Log::default();
     let (l, h2) = (log.clone(), h.clone());
     h.set_timeout(Duration::ZERO, move || {
-        l.borrow_mut().push("A");
-        h2.next_tick(rec(&l, "tickA"));
+        l.push("A");
+        h2.next_tick(l.rec("tickA"));
     });
-    h.set_timeout(Duration::ZERO, rec(&log, "B"));
+    h.set_timeout(Duration::ZERO, log.rec("B"));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["A", "tickA", "B"]);
+    assert_eq!(log.get(), ["A", "tickA", "B"]);
 }
 
 // imm_ticks.js:
@@ -106,20 +86,20 @@ fn ticks_drain_between_two_due_timers() {
 fn ticks_drain_fully_between_immediates_and_new_immediates_wait_a_turn() {
     let lp = EventLoop::new().unwrap();
     let h = lp.handle();
-    let log = new_log();
+    let log = Log::default();
     let (l, h2) = (log.clone(), h.clone());
     h.set_immediate(move || {
-        l.borrow_mut().push("A");
+        l.push("A");
         let (l2, h3) = (l.clone(), h2.clone());
         h2.next_tick(move || {
-            l2.borrow_mut().push("tickA");
-            h3.next_tick(rec(&l2, "tickA2"));
+            l2.push("tickA");
+            h3.next_tick(l2.rec("tickA2"));
         });
-        h2.set_immediate(rec(&l, "C"));
+        h2.set_immediate(l.rec("C"));
     });
-    h.set_immediate(rec(&log, "B"));
+    h.set_immediate(log.rec("B"));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["A", "tickA", "tickA2", "B", "C"]);
+    assert_eq!(log.get(), ["A", "tickA", "tickA2", "B", "C"]);
 }
 
 #[test]
@@ -127,17 +107,17 @@ fn an_immediate_queued_in_the_check_phase_waits_for_the_next_turn() {
     // Same rule as above, seen from the turn count: one run_once runs A and B only.
     let lp = EventLoop::new().unwrap();
     let h = lp.handle();
-    let log = new_log();
+    let log = Log::default();
     let (l, h2) = (log.clone(), h.clone());
     h.set_immediate(move || {
-        l.borrow_mut().push("A");
-        h2.set_immediate(rec(&l, "C"));
+        l.push("A");
+        h2.set_immediate(l.rec("C"));
     });
-    h.set_immediate(rec(&log, "B"));
+    h.set_immediate(log.rec("B"));
     assert!(lp.run_once().unwrap());
-    assert_eq!(*log.borrow(), ["A", "B"]);
+    assert_eq!(log.get(), ["A", "B"]);
     assert!(!lp.run_once().unwrap());
-    assert_eq!(*log.borrow(), ["A", "B", "C"]);
+    assert_eq!(log.get(), ["A", "B", "C"]);
 }
 
 // ticks_before_imm.js:
@@ -149,12 +129,12 @@ fn an_immediate_queued_in_the_check_phase_waits_for_the_next_turn() {
 fn ticks_queued_while_draining_run_before_the_loop_moves_on() {
     let lp = EventLoop::new().unwrap();
     let h = lp.handle();
-    let log = new_log();
-    h.set_immediate(rec(&log, "immediate"));
+    let log = Log::default();
+    h.set_immediate(log.rec("immediate"));
     fn t(h: LoopHandle, log: Log, n: usize) {
         const NAMES: [&str; 3] = ["tick 1", "tick 2", "tick 3"];
         if n < 3 {
-            log.borrow_mut().push(NAMES[n]);
+            log.push(NAMES[n]);
             let h2 = h.clone();
             h.next_tick(move || t(h2, log, n + 1));
         }
@@ -162,7 +142,7 @@ fn ticks_queued_while_draining_run_before_the_loop_moves_on() {
     let (h2, l) = (h.clone(), log.clone());
     h.next_tick(move || t(h2, l, 0));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["tick 1", "tick 2", "tick 3", "immediate"]);
+    assert_eq!(log.get(), ["tick 1", "tick 2", "tick 3", "immediate"]);
 }
 
 // timer_in_timer.js:
@@ -173,16 +153,16 @@ fn ticks_queued_while_draining_run_before_the_loop_moves_on() {
 #[test]
 fn a_timer_armed_in_the_timers_phase_waits_for_a_later_turn() {
     let (lp, h, _clock) = manual_loop();
-    let log = new_log();
+    let log = Log::default();
     let (l, h2) = (log.clone(), h.clone());
     h.set_timeout(Duration::ZERO, move || {
-        l.borrow_mut().push("A");
-        h2.set_timeout(Duration::ZERO, rec(&l, "C"));
-        h2.set_immediate(rec(&l, "I"));
+        l.push("A");
+        h2.set_timeout(Duration::ZERO, l.rec("C"));
+        h2.set_immediate(l.rec("I"));
     });
-    h.set_timeout(Duration::ZERO, rec(&log, "B"));
+    h.set_timeout(Duration::ZERO, log.rec("B"));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["A", "B", "I", "C"]);
+    assert_eq!(log.get(), ["A", "B", "I", "C"]);
 }
 
 // equal.js:
@@ -192,38 +172,34 @@ fn a_timer_armed_in_the_timers_phase_waits_for_a_later_turn() {
 #[test]
 fn equal_deadlines_fire_in_arming_order() {
     let (lp, h, clock) = manual_loop();
-    let log = new_log();
-    h.set_timeout(ms(10), rec(&log, "a10"));
-    h.set_timeout(ms(5), rec(&log, "b5"));
-    h.set_timeout(ms(5), rec(&log, "c5"));
-    h.set_timeout(ms(10), rec(&log, "d10"));
+    let log = Log::default();
+    h.set_timeout(ms(10), log.rec("a10"));
+    h.set_timeout(ms(5), log.rec("b5"));
+    h.set_timeout(ms(5), log.rec("c5"));
+    h.set_timeout(ms(10), log.rec("d10"));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["b5", "c5", "a10", "d10"]);
+    assert_eq!(log.get(), ["b5", "c5", "a10", "d10"]);
     assert_eq!(clock.elapsed(), ms(10));
 }
 
 #[test]
 fn manual_clock_steps_fire_exactly_the_due_timers() {
     let (lp, h, clock) = manual_loop();
-    let log = new_log();
-    h.set_timeout(ms(3), rec(&log, "3"));
-    h.set_timeout(ms(1), rec(&log, "1"));
-    h.set_timeout(ms(2), rec(&log, "2"));
+    let log = Log::default();
+    h.set_timeout(ms(3), log.rec("3"));
+    h.set_timeout(ms(1), log.rec("1"));
+    h.set_timeout(ms(2), log.rec("2"));
     lp.dispatch(Some(Duration::ZERO)).unwrap();
-    assert!(log.borrow().is_empty());
+    assert!(log.get().is_empty());
     clock.advance(ms(1));
     lp.dispatch(Some(Duration::ZERO)).unwrap();
-    assert_eq!(*log.borrow(), ["1"]);
+    assert_eq!(log.get(), ["1"]);
     clock.advance(Duration::from_micros(999));
     lp.dispatch(Some(Duration::ZERO)).unwrap();
-    assert_eq!(
-        *log.borrow(),
-        ["1"],
-        "millisecond resolution: 1.999 ms is 1 ms"
-    );
+    assert_eq!(log.get(), ["1"], "millisecond resolution: 1.999 ms is 1 ms");
     clock.advance(ms(5));
     lp.dispatch(Some(Duration::ZERO)).unwrap();
-    assert_eq!(*log.borrow(), ["1", "2", "3"]);
+    assert_eq!(log.get(), ["1", "2", "3"]);
     assert_eq!(lp.next_deadline(), None);
 }
 
@@ -234,17 +210,17 @@ fn manual_clock_steps_fire_exactly_the_due_timers() {
 #[test]
 fn a_timer_cancels_another_due_timer() {
     let (lp, h, _clock) = manual_loop();
-    let log = new_log();
+    let log = Log::default();
     let b = Rc::new(RefCell::new(None));
     let (l, h2, b2) = (log.clone(), h.clone(), b.clone());
     h.set_timeout(ms(1), move || {
-        l.borrow_mut().push("a");
+        l.push("a");
         assert!(h2.clear_timeout(b2.borrow().unwrap()));
     });
-    *b.borrow_mut() = Some(h.set_timeout(ms(1), rec(&log, "b")));
-    h.set_timeout(ms(1), rec(&log, "c"));
+    *b.borrow_mut() = Some(h.set_timeout(ms(1), log.rec("b")));
+    h.set_timeout(ms(1), log.rec("c"));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["a", "c"]);
+    assert_eq!(log.get(), ["a", "c"]);
 }
 
 // clear_self.js:
@@ -254,16 +230,16 @@ fn a_timer_cancels_another_due_timer() {
 #[test]
 fn a_timeout_that_clears_itself_and_arms_another() {
     let (lp, h, _clock) = manual_loop();
-    let log = new_log();
+    let log = Log::default();
     let id = Rc::new(RefCell::new(None));
     let (l, h2, id2) = (log.clone(), h.clone(), id.clone());
     *id.borrow_mut() = Some(h.set_timeout(ms(1), move || {
-        l.borrow_mut().push("self");
+        l.push("self");
         assert!(!h2.clear_timeout(id2.borrow().unwrap()));
-        h2.set_timeout(ms(1), rec(&l, "after"));
+        h2.set_timeout(ms(1), l.rec("after"));
     }));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["self", "after"]);
+    assert_eq!(log.get(), ["self", "after"]);
 }
 
 // interval.js:
@@ -292,28 +268,23 @@ fn an_interval_that_clears_itself_on_the_third_run() {
 fn timers_that_cancel_each_other_in_one_phase() {
     // Two due timers each try to cancel the other: the first to run wins.
     let (lp, h, _clock) = manual_loop();
-    let log = new_log();
+    let log = Log::default();
     let ids = Rc::new(RefCell::new(Vec::new()));
     for (name, other) in [("x", 1), ("y", 0)] {
         let (l, h2, ids2) = (log.clone(), h.clone(), ids.clone());
         let id = h.set_timeout(ms(2), move || {
-            l.borrow_mut().push(name);
+            l.push(name);
             let other_id = ids2.borrow()[other];
             assert!(h2.clear_timeout(other_id));
         });
         ids.borrow_mut().push(id);
     }
     // An interval cancelled by a due timer before its own (equal) deadline never runs.
-    let iv = h.set_interval(ms(2), rec_mut(&log, "interval"));
+    let iv = h.set_interval(ms(2), log.rec("interval"));
     let h2 = h.clone();
     h.set_timeout(ms(1), move || assert!(h2.clear_interval(iv)));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["x"]);
-}
-
-fn rec_mut(log: &Log, s: &'static str) -> impl FnMut() + 'static {
-    let log = log.clone();
-    move || log.borrow_mut().push(s)
+    assert_eq!(log.get(), ["x"]);
 }
 
 // clear_imm_in_phase.js:
@@ -324,17 +295,17 @@ fn rec_mut(log: &Log, s: &'static str) -> impl FnMut() + 'static {
 fn clearing_an_immediate_later_in_the_same_check_phase() {
     let lp = EventLoop::new().unwrap();
     let h = lp.handle();
-    let log = new_log();
+    let log = Log::default();
     let b = Rc::new(RefCell::new(None));
     let (l, h2, b2) = (log.clone(), h.clone(), b.clone());
     h.set_immediate(move || {
-        l.borrow_mut().push("a");
+        l.push("a");
         assert!(h2.clear_immediate(b2.borrow().unwrap()));
     });
-    *b.borrow_mut() = Some(h.set_immediate(rec(&log, "b")));
-    h.set_immediate(rec(&log, "c"));
+    *b.borrow_mut() = Some(h.set_immediate(log.rec("b")));
+    h.set_immediate(log.rec("c"));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["a", "c"]);
+    assert_eq!(log.get(), ["a", "c"]);
 }
 
 // close2.js (a connected socket, inside its connect callback):
@@ -349,24 +320,24 @@ fn clearing_an_immediate_later_in_the_same_check_phase() {
 #[test]
 fn close_callbacks_run_after_the_check_phase() {
     let (lp, h, clock) = manual_loop();
-    let log = new_log();
+    let log = Log::default();
     let l = log.clone();
     from_io_callback(&lp, move || {
-        h.on_close(rec(&l, "close"));
-        h.set_timeout(Duration::ZERO, rec(&l, "timeout"));
+        h.on_close(l.rec("close"));
+        h.set_timeout(Duration::ZERO, l.rec("timeout"));
         let (l2, h2) = (l.clone(), h.clone());
         h.set_immediate(move || {
-            l2.borrow_mut().push("immediate");
-            h2.set_immediate(rec(&l2, "immediate2"));
+            l2.push("immediate");
+            h2.set_immediate(l2.rec("immediate2"));
         });
-        h.next_tick(rec(&l, "tick"));
+        h.next_tick(l.rec("tick"));
     });
     assert!(lp.run_once().unwrap());
-    assert_eq!(*log.borrow(), ["tick", "immediate", "close"]);
+    assert_eq!(log.get(), ["tick", "immediate", "close"]);
     clock.advance(ms(1));
     lp.run().unwrap();
     assert_eq!(
-        *log.borrow(),
+        log.get(),
         ["tick", "immediate", "close", "timeout", "immediate2"]
     );
 }
@@ -375,7 +346,7 @@ fn close_callbacks_run_after_the_check_phase() {
 fn posted_closures_run_in_the_poll_phase_before_the_check_phase() {
     let lp = EventLoop::new().unwrap();
     let h = lp.handle();
-    let log = new_log();
+    let log = Log::default();
     // Closures posted by other threads cannot capture the Rc log, so they record through
     // a channel and the loop side reads it back in order.
     let (tx, rx) = std::sync::mpsc::channel();
@@ -388,9 +359,9 @@ fn posted_closures_run_in_the_poll_phase_before_the_check_phase() {
     h.set_immediate(move || {
         let got: Vec<i32> = rx.try_iter().collect();
         assert_eq!(got, [0, 1, 2]);
-        l.borrow_mut().push("immediate after the posts");
-        h2.next_tick(rec(&l, "tick"));
+        l.push("immediate after the posts");
+        h2.next_tick(l.rec("tick"));
     });
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["immediate after the posts", "tick"]);
+    assert_eq!(log.get(), ["immediate after the posts", "tick"]);
 }

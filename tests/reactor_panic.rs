@@ -3,6 +3,8 @@
 //! next run. Only the panicking callback's own invocation is lost (an interval and a
 //! source stay armed, as Node's `finally` re-arms an interval).
 
+mod support;
+
 use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -10,17 +12,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use nodestream::{Clock, EventLoop, PostAction};
-
-type Log = Rc<RefCell<Vec<&'static str>>>;
-
-fn new_log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn rec(log: &Log, s: &'static str) -> impl FnOnce() + 'static {
-    let log = log.clone();
-    move || log.borrow_mut().push(s)
-}
+use support::Log;
 
 fn run_expecting_panic(lp: &EventLoop) -> String {
     let payload = catch_unwind(AssertUnwindSafe(|| lp.run())).expect_err("run should panic");
@@ -34,38 +26,38 @@ fn run_expecting_panic(lp: &EventLoop) -> String {
 fn a_panicking_immediate_leaves_the_rest_of_its_batch_queued() {
     let lp = EventLoop::new().unwrap();
     let h = lp.handle();
-    let log = new_log();
+    let log = Log::default();
     let (l, h2) = (log.clone(), h.clone());
-    h.set_immediate(rec(&log, "a"));
+    h.set_immediate(log.rec("a"));
     h.set_immediate(move || {
-        l.borrow_mut().push("b panics");
-        h2.next_tick(rec(&l, "b's tick"));
+        l.push("b panics");
+        h2.next_tick(l.rec("b's tick"));
         panic!("boom");
     });
-    h.set_immediate(rec(&log, "c"));
+    h.set_immediate(log.rec("c"));
     assert_eq!(run_expecting_panic(&lp), "boom");
-    assert_eq!(*log.borrow(), ["a", "b panics"]);
+    assert_eq!(log.get(), ["a", "b panics"]);
     // No borrow is held and the loop is not marked running: everything works.
     assert!(lp.is_alive());
     assert!(lp.has_pending());
-    h.set_immediate(rec(&log, "d"));
+    h.set_immediate(log.rec("d"));
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["a", "b panics", "b's tick", "c", "d"]);
+    assert_eq!(log.get(), ["a", "b panics", "b's tick", "c", "d"]);
 }
 
 #[test]
 fn a_panicking_tick_keeps_the_ticks_after_it() {
     let lp = EventLoop::new().unwrap();
     let h = lp.handle();
-    let log = new_log();
-    h.next_tick(rec(&log, "t1"));
+    let log = Log::default();
+    h.next_tick(log.rec("t1"));
     h.next_tick(|| panic!("tick"));
-    h.next_tick(rec(&log, "t3"));
-    h.set_immediate(rec(&log, "immediate"));
+    h.next_tick(log.rec("t3"));
+    h.set_immediate(log.rec("immediate"));
     assert_eq!(run_expecting_panic(&lp), "tick");
-    assert_eq!(*log.borrow(), ["t1"]);
+    assert_eq!(log.get(), ["t1"]);
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["t1", "t3", "immediate"]);
+    assert_eq!(log.get(), ["t1", "t3", "immediate"]);
 }
 
 #[test]
@@ -73,12 +65,12 @@ fn a_panicking_interval_stays_armed() {
     let (clock, manual) = Clock::manual();
     let lp = EventLoop::with_clock(clock).unwrap();
     let h = lp.handle();
-    let log = new_log();
+    let log = Log::default();
     let l = log.clone();
     let mut n = 0;
     let id = h.set_interval(Duration::from_millis(5), move || {
         n += 1;
-        l.borrow_mut().push("interval");
+        l.push("interval");
         if n == 1 {
             panic!("first run");
         }
@@ -91,7 +83,7 @@ fn a_panicking_interval_stays_armed() {
         Some(lp.now() + Duration::from_millis(5))
     );
     lp.run_for(Duration::from_millis(5)).unwrap();
-    assert_eq!(*log.borrow(), ["interval", "interval"]);
+    assert_eq!(log.get(), ["interval", "interval"]);
     assert!(h.clear_interval(id));
     lp.run().unwrap();
 }

@@ -31,8 +31,8 @@ impl Log {
         }
     }
 
-    /// A callback (timer, immediate, tick) that logs `s`.
-    pub fn rec(&self, s: &'static str) -> impl FnOnce() + 'static {
+    /// A callback (timer, interval, immediate, tick) that logs `s` each time it runs.
+    pub fn rec(&self, s: &'static str) -> impl Fn() + 'static {
         let l = self.clone();
         move || l.push(s)
     }

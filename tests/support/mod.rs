@@ -11,6 +11,7 @@ mod data;
 mod fds;
 mod log;
 mod procs;
+mod reactor;
 mod readable;
 
 pub use child::{in_child, isolated, run_child, sigpipe_default, CHILD_ENV};
@@ -21,4 +22,5 @@ pub use fds::{
 };
 pub use log::{assert_trace, Log};
 pub use procs::{assert_success, cat, example, run_example};
-pub use readable::{event_loop, passive, show, watch};
+pub use reactor::{event_loop, manual_loop, ms};
+pub use readable::{passive, show, watch};

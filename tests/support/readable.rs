@@ -1,8 +1,7 @@
-//! Readable helpers in the shape of the Node scenarios' (`watch`, `passive`), and a fresh
-//! loop.
+//! Readable helpers in the shape of the Node scenarios' (`watch`, `passive`, `show`).
 
 use nodestream::readable::{Chunk, Readable, ReadableOptions};
-use nodestream::{Error, EventLoop, LoopHandle};
+use nodestream::{Error, LoopHandle};
 
 use super::log::Log;
 
@@ -42,11 +41,4 @@ pub fn watch(r: &Readable, name: &str, events: &[&str], log: &Log) {
 /// A Readable whose source does nothing (Node's `new Readable({ read() {} })`).
 pub fn passive(lp: &LoopHandle, options: ReadableOptions) -> Readable {
     Readable::new(lp, options, |_: &Readable, _: usize| {})
-}
-
-/// A fresh loop and its handle.
-pub fn event_loop() -> (EventLoop, LoopHandle) {
-    let el = EventLoop::new().expect("event loop");
-    let lp = el.handle();
-    (el, lp)
 }
