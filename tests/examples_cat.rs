@@ -5,7 +5,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use support::{assert_success, data, example, fd_lock, TempPath};
 
@@ -19,14 +19,19 @@ fn assert_bytes(got: &[u8], want: &[u8]) {
     );
 }
 
-/// Runs `cat` with `input` written into its piped stdin by a thread; returns its stdout.
-fn through_pipe(input: Vec<u8>) -> Vec<u8> {
-    let mut child = Command::new(example("cat"))
+/// The `cat` example with all three of its stdio piped.
+fn spawn_piped() -> Child {
+    Command::new(example("cat"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs `cat` with `input` written into its piped stdin by a thread; returns its stdout.
+fn through_pipe(input: Vec<u8>) -> Vec<u8> {
+    let mut child = spawn_piped();
     let mut stdin = child.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || stdin.write_all(&input));
     let out = child.wait_with_output().unwrap();
@@ -117,12 +122,7 @@ fn a_socket_on_stdin_is_read_to_its_end() {
 #[test]
 fn a_reader_that_goes_away_is_an_epipe_error_not_a_sigpipe_death() {
     let _lock = fd_lock();
-    let mut child = Command::new(example("cat"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let mut first = [0u8; 5];

@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use nodestream::{EventLoop, PostAction};
-use support::{manual_loop, ms, Log};
+use support::{event_loop, manual_loop, ms, Log};
 
 // unref2.js: const t = setTimeout(() => console.log('never'), 10); t.unref();
 // node printed nothing and exited at once.
@@ -95,8 +95,7 @@ fn an_unrefd_interval_runs_until_the_last_refd_timer() {
 // node printed: exits (and exited; without unref() it waits for connections forever)
 #[test]
 fn an_unrefd_source_does_not_keep_the_loop_alive() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let mut listener = mio::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let id = h
         .register(&mut listener, mio::Interest::READABLE, |_| {
@@ -130,8 +129,7 @@ fn a_keep_alive_token_dropped_on_another_thread_ends_run() {
 
 #[test]
 fn a_queued_close_callback_keeps_the_loop_alive() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let log = Log::default();
     h.on_close(log.rec("close"));
     assert!(lp.is_alive());
@@ -179,8 +177,7 @@ fn run_for_stops_at_its_limit_with_timers_left() {
 
 #[test]
 fn run_for_on_the_real_clock_returns_near_its_limit() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     h.set_timeout(Duration::from_secs(60), || {});
     let t0 = std::time::Instant::now();
     lp.run_for(ms(30)).unwrap();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use nodestream::{Error, EventLoop, PostAction};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
-use support::Log;
+use support::{event_loop, Log};
 
 fn fd_is_readable(lp: &EventLoop) -> bool {
     let mut fds = [PollFd::new(lp, PollFlags::IN)];
@@ -65,8 +65,7 @@ const EXPECTED: [&str; 4] = ["immediate", "tick", "pipe readable", "timer 60ms"]
 
 #[test]
 fn the_epoll_fd_alone_does_not_show_timers_or_queued_work() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     h.set_timeout(Duration::from_millis(1), || {});
     std::thread::sleep(Duration::from_millis(5));
     assert!(

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use nodestream::{EventLoop, LoopHandle, PostAction};
-use support::{manual_loop, ms, Log};
+use support::{event_loop, manual_loop, ms, Log};
 
 /// Runs `f` from inside an I/O callback: a pipe's readable callback.
 fn from_io_callback(lp: &EventLoop, f: impl FnOnce() + 'static) {
@@ -44,8 +44,7 @@ fn from_io_callback(lp: &EventLoop, f: impl FnOnce() + 'static) {
 // node printed: tick immediate timeout
 #[test]
 fn in_an_io_callback_immediate_runs_before_a_zero_timeout() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let log = Log::default();
     let l = log.clone();
     from_io_callback(&lp, move || {
@@ -84,8 +83,7 @@ fn ticks_drain_between_two_due_timers() {
 // node printed: A tickA tickA2 B C
 #[test]
 fn ticks_drain_fully_between_immediates_and_new_immediates_wait_a_turn() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let log = Log::default();
     let (l, h2) = (log.clone(), h.clone());
     h.set_immediate(move || {
@@ -105,8 +103,7 @@ fn ticks_drain_fully_between_immediates_and_new_immediates_wait_a_turn() {
 #[test]
 fn an_immediate_queued_in_the_check_phase_waits_for_the_next_turn() {
     // Same rule as above, seen from the turn count: one run_once runs A and B only.
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let log = Log::default();
     let (l, h2) = (log.clone(), h.clone());
     h.set_immediate(move || {
@@ -127,8 +124,7 @@ fn an_immediate_queued_in_the_check_phase_waits_for_the_next_turn() {
 // node printed: tick 1 tick 2 tick 3 immediate
 #[test]
 fn ticks_queued_while_draining_run_before_the_loop_moves_on() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let log = Log::default();
     h.set_immediate(log.rec("immediate"));
     fn t(h: LoopHandle, log: Log, n: usize) {
@@ -293,8 +289,7 @@ fn timers_that_cancel_each_other_in_one_phase() {
 // node printed: a c
 #[test]
 fn clearing_an_immediate_later_in_the_same_check_phase() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let log = Log::default();
     let b = Rc::new(RefCell::new(None));
     let (l, h2, b2) = (log.clone(), h.clone(), b.clone());
@@ -344,8 +339,7 @@ fn close_callbacks_run_after_the_check_phase() {
 
 #[test]
 fn posted_closures_run_in_the_poll_phase_before_the_check_phase() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let log = Log::default();
     // Closures posted by other threads cannot capture the Rc log, so they record through
     // a channel and the loop side reads it back in order.

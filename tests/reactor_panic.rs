@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use nodestream::{Clock, EventLoop, PostAction};
-use support::Log;
+use support::{event_loop, Log};
 
 fn run_expecting_panic(lp: &EventLoop) -> String {
     let payload = catch_unwind(AssertUnwindSafe(|| lp.run())).expect_err("run should panic");
@@ -24,8 +24,7 @@ fn run_expecting_panic(lp: &EventLoop) -> String {
 
 #[test]
 fn a_panicking_immediate_leaves_the_rest_of_its_batch_queued() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let log = Log::default();
     let (l, h2) = (log.clone(), h.clone());
     h.set_immediate(log.rec("a"));
@@ -47,8 +46,7 @@ fn a_panicking_immediate_leaves_the_rest_of_its_batch_queued() {
 
 #[test]
 fn a_panicking_tick_keeps_the_ticks_after_it() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let log = Log::default();
     h.next_tick(log.rec("t1"));
     h.next_tick(|| panic!("tick"));
@@ -90,8 +88,7 @@ fn a_panicking_interval_stays_armed() {
 
 #[test]
 fn a_panicking_source_callback_stays_registered() {
-    let lp = EventLoop::new().unwrap();
-    let h = lp.handle();
+    let (lp, h) = event_loop();
     let (mut tx, rx) = mio::unix::pipe::new().unwrap();
     let rx = Rc::new(RefCell::new(rx));
     let calls = Rc::new(RefCell::new(0));
