@@ -8,7 +8,7 @@ mod support;
 
 use std::cell::RefCell;
 use std::io::Write;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
@@ -16,9 +16,8 @@ use nodestream::fdpass::{send_with_fds, MAX_FDS};
 use nodestream::fdstream::{PassedFd, ReceiveOptions, Socket, DEFAULT_MAX_UNCLAIMED_FDS, FD};
 use nodestream::readable::Chunk;
 use nodestream::{Error, EventLoop};
-use support::{is_cloexec, same_file, FdCheck};
+use support::{dev_null, is_cloexec, same_file, FdCheck, Log};
 
-type Log = Rc<RefCell<Vec<String>>>;
 /// The socket, its event log, the descriptors its `'fd'` listener took, its bytes.
 type Receiver = (Socket, Log, Rc<RefCell<Vec<OwnedFd>>>, Rc<RefCell<Vec<u8>>>);
 
@@ -26,13 +25,13 @@ type Receiver = (Socket, Log, Rc<RefCell<Vec<OwnedFd>>>, Rc<RefCell<Vec<u8>>>);
 /// takes when `take`), `'data'` sizes, `'end'`, `'error'`, `'close'`.
 fn receiver(el: &EventLoop, ours: UnixStream, opts: ReceiveOptions, take: bool) -> Receiver {
     let s = Socket::from_fd_with(&el.handle(), OwnedFd::from(ours), opts).unwrap();
-    let log: Log = Rc::default();
+    let log = Log::default();
     let kept = Rc::new(RefCell::new(Vec::new()));
     let bytes = Rc::new(RefCell::new(Vec::new()));
     if take {
         let (l, k) = (log.clone(), kept.clone());
         s.readable.on(FD, move |p: &PassedFd| {
-            l.borrow_mut().push(format!("fd@{}", p.offset()));
+            l.push(format!("fd@{}", p.offset()));
             k.borrow_mut()
                 .push(p.take().expect("first listener takes it"));
         });
@@ -40,31 +39,48 @@ fn receiver(el: &EventLoop, ours: UnixStream, opts: ReceiveOptions, take: bool) 
     let (l, b) = (log.clone(), bytes.clone());
     s.readable.on("data", move |c: &Chunk| {
         let c = c.as_bytes().unwrap();
-        l.borrow_mut().push(format!("data {}", c.len()));
+        l.push(format!("data {}", c.len()));
         b.borrow_mut().extend_from_slice(c);
     });
     for ev in ["end", "close"] {
         let l = log.clone();
-        s.readable
-            .on(ev, move |_: &()| l.borrow_mut().push(ev.to_string()));
+        s.readable.on(ev, move |_: &()| l.push(ev.to_string()));
     }
     let l = log.clone();
     s.readable.on("error", move |e: &Error| {
-        l.borrow_mut().push(format!("error {}", e.code()))
+        l.push(format!("error {}", e.code()))
     });
     (s, log, kept, bytes)
 }
 
-fn dev_null() -> OwnedFd {
-    std::fs::File::open("/dev/null").unwrap().into()
+/// A loop, and a socket pair: a receiver (as [`receiver`] makes it) on one end and the raw
+/// peer's end.
+fn connected(opts: ReceiveOptions, take: bool) -> (EventLoop, Receiver, UnixStream) {
+    let el = EventLoop::new().unwrap();
+    let (ours, peer) = UnixStream::pair().unwrap();
+    let receiver = receiver(&el, ours, opts, take);
+    (el, receiver, peer)
+}
+
+/// `n` descriptors of /dev/null.
+fn dev_nulls(n: usize) -> Vec<OwnedFd> {
+    (0..n).map(|_| dev_null()).collect()
+}
+
+/// Borrows every descriptor of `fds`, in order.
+fn borrow_all(fds: &[OwnedFd]) -> Vec<BorrowedFd<'_>> {
+    fds.iter().map(|f| f.as_fd()).collect()
+}
+
+/// Asserts that the log ends with `last`, showing the whole log if not.
+fn assert_ends_with(log: &Log, last: &[&str]) {
+    assert_eq!(log.last(last.len()), last, "{:?}", log.get());
 }
 
 #[test]
 fn received_fds_are_close_on_exec_and_come_before_their_data() {
     let check = FdCheck::start();
-    let el = EventLoop::new().unwrap();
-    let (ours, mut peer) = UnixStream::pair().unwrap();
-    let (s, log, kept, bytes) = receiver(&el, ours, ReceiveOptions::default(), true);
+    let (el, (s, log, kept, bytes), mut peer) = connected(ReceiveOptions::default(), true);
     let (pr, pw) = support::pipe();
     peer.write_all(b"head").unwrap();
     send_with_fds(&peer, b"xyz", &[pr.as_fd(), pw.as_fd()]).unwrap();
@@ -79,7 +95,7 @@ fn received_fds_are_close_on_exec_and_come_before_their_data() {
     assert!(same_file(&kept[0], &pr) && same_file(&kept[1], &pw));
     // The descriptors come before the data chunk that carries their byte (byte 4): the
     // 'fd' events name that chunk's offset, and the chunk follows them.
-    let l = log.borrow().clone();
+    let l = log.get();
     let fd_at = l
         .iter()
         .position(|s| s.starts_with("fd@"))
@@ -106,12 +122,10 @@ fn received_fds_are_close_on_exec_and_come_before_their_data() {
 #[test]
 fn a_peer_sending_253_fds_in_one_message_delivers_all_of_them() {
     let check = FdCheck::start();
-    let el = EventLoop::new().unwrap();
-    let (ours, peer) = UnixStream::pair().unwrap();
-    let (s, log, kept, bytes) = receiver(&el, ours, ReceiveOptions::default(), true);
-    let mine: Vec<OwnedFd> = (0..MAX_FDS).map(|_| dev_null()).collect();
+    let (el, (s, log, kept, bytes), peer) = connected(ReceiveOptions::default(), true);
+    let mine = dev_nulls(MAX_FDS);
     assert_eq!(MAX_FDS, 253);
-    let borrowed: Vec<_> = mine.iter().map(|f| f.as_fd()).collect();
+    let borrowed = borrow_all(&mine);
     assert_eq!(send_with_fds(&peer, b"!", &borrowed).unwrap(), 1);
     drop(borrowed);
     drop(peer);
@@ -121,11 +135,7 @@ fn a_peer_sending_253_fds_in_one_message_delivers_all_of_them() {
     assert_eq!(kept.len(), 253);
     assert!(kept.iter().all(is_cloexec));
     assert!(kept.iter().all(|f| same_file(f, &mine[0])));
-    let fds = log
-        .borrow()
-        .iter()
-        .filter(|s| s.starts_with("fd@0"))
-        .count();
+    let fds = log.get().iter().filter(|s| s.starts_with("fd@0")).count();
     assert_eq!(fds, 253);
     drop((kept, mine, s, el));
     check.assert_same();
@@ -142,8 +152,8 @@ fn fds_nobody_takes_in_an_fd_listener_are_closed() {
     // A listener that looks but does not take.
     s.readable.on(FD, move |_: &PassedFd| *n.borrow_mut() += 1);
     s.readable.on("data", |_: &Chunk| {});
-    let mine: Vec<OwnedFd> = (0..10).map(|_| dev_null()).collect();
-    let borrowed: Vec<_> = mine.iter().map(|f| f.as_fd()).collect();
+    let mine = dev_nulls(10);
+    let borrowed = borrow_all(&mine);
     send_with_fds(&peer, b"abc", &borrowed).unwrap();
     drop((borrowed, peer));
     el.run().unwrap();
@@ -156,9 +166,7 @@ fn fds_nobody_takes_in_an_fd_listener_are_closed() {
 #[test]
 fn unclaimed_fds_are_held_up_to_the_cap_and_taken_with_their_offsets() {
     let check = FdCheck::start();
-    let el = EventLoop::new().unwrap();
-    let (ours, mut peer) = UnixStream::pair().unwrap();
-    let (s, log, _, bytes) = receiver(&el, ours, ReceiveOptions::default(), false);
+    let (el, (s, log, _, bytes), mut peer) = connected(ReceiveOptions::default(), false);
     let a = dev_null();
     peer.write_all(b"12345").unwrap();
     send_with_fds(&peer, b"6", &[a.as_fd(), a.as_fd()]).unwrap();
@@ -172,7 +180,7 @@ fn unclaimed_fds_are_held_up_to_the_cap_and_taken_with_their_offsets() {
     assert!(s.take_fd().is_some() && s.take_fd().is_none());
     drop(peer);
     el.run().unwrap();
-    assert_eq!(&log.borrow()[log.borrow().len() - 2..], ["end", "close"]);
+    assert_ends_with(&log, &["end", "close"]);
     drop((fd, a, s, el));
     check.assert_same();
 }
@@ -183,23 +191,16 @@ fn unclaimed_fds_are_held_up_to_the_cap_and_taken_with_their_offsets() {
 #[test]
 fn unclaimed_fds_past_the_default_cap_fail_with_too_many_fds() {
     let check = FdCheck::start();
-    let el = EventLoop::new().unwrap();
-    let (ours, peer) = UnixStream::pair().unwrap();
-    let (s, log, _, _) = receiver(&el, ours, ReceiveOptions::default(), false);
-    let mine: Vec<OwnedFd> = (0..MAX_FDS).map(|_| dev_null()).collect();
-    let borrowed: Vec<_> = mine.iter().map(|f| f.as_fd()).collect();
+    let (el, (s, log, _, _), peer) = connected(ReceiveOptions::default(), false);
+    let mine = dev_nulls(MAX_FDS);
+    let borrowed = borrow_all(&mine);
     // 253 + 253 > 256: the second batch overflows the default cap.
     assert_eq!(DEFAULT_MAX_UNCLAIMED_FDS, 256);
     send_with_fds(&peer, b"a", &borrowed).unwrap();
     send_with_fds(&peer, b"b", &borrowed).unwrap();
     drop(borrowed);
     el.run().unwrap();
-    let l = log.borrow().clone();
-    assert_eq!(
-        &l[l.len() - 2..],
-        ["error ERR_TOO_MANY_FDS", "close"],
-        "{l:?}"
-    );
+    assert_ends_with(&log, &["error ERR_TOO_MANY_FDS", "close"]);
     assert_eq!(s.unclaimed_fds(), 0);
     assert!(s.readable.destroyed());
     drop((mine, peer, s, el));
@@ -209,26 +210,19 @@ fn unclaimed_fds_past_the_default_cap_fail_with_too_many_fds() {
 #[test]
 fn a_configured_cap_of_two_refuses_the_third_fd() {
     let check = FdCheck::start();
-    let el = EventLoop::new().unwrap();
-    let (ours, peer) = UnixStream::pair().unwrap();
     let opts = ReceiveOptions {
         max_unclaimed_fds: 2,
         ..ReceiveOptions::default()
     };
-    let (s, log, _, _) = receiver(&el, ours, opts, false);
+    let (el, (s, log, _, _), peer) = connected(opts, false);
     let a = dev_null();
     send_with_fds(&peer, b"a", &[a.as_fd(), a.as_fd()]).unwrap();
     el.run_for(std::time::Duration::from_millis(20)).unwrap();
     assert_eq!(s.unclaimed_fds(), 2);
-    assert!(!log.borrow().iter().any(|s| s.starts_with("error")));
+    assert!(!log.get().iter().any(|s| s.starts_with("error")));
     send_with_fds(&peer, b"b", &[a.as_fd()]).unwrap();
     el.run().unwrap();
-    let l = log.borrow().clone();
-    assert_eq!(
-        &l[l.len() - 2..],
-        ["error ERR_TOO_MANY_FDS", "close"],
-        "{l:?}"
-    );
+    assert_ends_with(&log, &["error ERR_TOO_MANY_FDS", "close"]);
     drop((a, peer, s, el));
     check.assert_same();
 }
@@ -238,9 +232,7 @@ fn a_configured_cap_of_two_refuses_the_third_fd() {
 #[test]
 fn fds_with_no_data_are_never_delivered_and_never_leak() {
     let check = FdCheck::start();
-    let el = EventLoop::new().unwrap();
-    let (ours, peer) = UnixStream::pair().unwrap();
-    let (s, log, kept, bytes) = receiver(&el, ours, ReceiveOptions::default(), true);
+    let (el, (s, log, kept, bytes), peer) = connected(ReceiveOptions::default(), true);
     let a = dev_null();
     // fdpass refuses this itself; a raw peer can still try.
     let fds = [a.as_fd()];
@@ -253,7 +245,7 @@ fn fds_with_no_data_are_never_delivered_and_never_leak() {
     el.run().unwrap();
     assert!(bytes.borrow().is_empty());
     assert!(kept.borrow().is_empty());
-    assert_eq!(*log.borrow(), ["end", "close"]);
+    assert_eq!(log.get(), ["end", "close"]);
     drop((a, s, el));
     check.assert_same();
 }
@@ -263,9 +255,7 @@ fn fds_with_no_data_are_never_delivered_and_never_leak() {
 #[test]
 fn a_peer_closing_halfway_through_a_message_delivers_what_arrived() {
     let check = FdCheck::start();
-    let el = EventLoop::new().unwrap();
-    let (ours, mut peer) = UnixStream::pair().unwrap();
-    let (s, log, kept, bytes) = receiver(&el, ours, ReceiveOptions::default(), true);
+    let (el, (s, log, kept, bytes), mut peer) = connected(ReceiveOptions::default(), true);
     let a = dev_null();
     // A 4-byte length prefix announcing 1000 bytes, 3 descriptors, then 400 bytes only.
     send_with_fds(
@@ -280,7 +270,7 @@ fn a_peer_closing_halfway_through_a_message_delivers_what_arrived() {
     assert_eq!(bytes.borrow().len(), 404);
     assert_eq!(&bytes.borrow()[..4], &1000u32.to_le_bytes());
     assert_eq!(kept.borrow().len(), 3);
-    let l = log.borrow().clone();
+    let l = log.get();
     assert_eq!(l.iter().filter(|s| *s == "fd@0").count(), 3);
     assert_eq!(&l[l.len() - 2..], ["end", "close"]);
     drop((kept, a, s, el));
@@ -292,16 +282,14 @@ fn a_peer_closing_halfway_through_a_message_delivers_what_arrived() {
 #[test]
 fn a_receiver_destroyed_with_fds_in_flight_leaks_nothing() {
     let check = FdCheck::start();
-    let el = EventLoop::new().unwrap();
-    let (ours, peer) = UnixStream::pair().unwrap();
-    let (s, log, _, _) = receiver(&el, ours, ReceiveOptions::default(), false);
+    let (el, (s, log, _, _), peer) = connected(ReceiveOptions::default(), false);
     let a = dev_null();
     for _ in 0..5 {
         send_with_fds(&peer, b"x", &[a.as_fd(), a.as_fd()]).unwrap();
     }
     s.destroy();
     el.run().unwrap();
-    assert_eq!(*log.borrow(), ["close"]);
+    assert_eq!(log.get(), ["close"]);
     assert_eq!(s.unclaimed_fds(), 0);
     drop((a, peer, s, el));
     check.assert_same();
