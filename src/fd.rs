@@ -32,24 +32,28 @@
 //!   restored. The write reports `EPIPE` and the process lives, whatever its disposition.
 //!
 //! That costs three cheap syscalls (`sigpending` and two `pthread_sigmask`) per funnel call on
-//! a pipe, not per chunk, and is skipped when it cannot matter: each funnel call on a pipe
-//! first asks the process's `SIGPIPE` disposition (one `sigaction` query, which changes
-//! nothing), and when it is `SIG_IGN` (the default for Rust binaries, and for every libuv
-//! program such as Node) a raised `SIGPIPE` is discarded by the kernel, so the write goes
-//! unguarded. The question is asked anew on every call, never cached, so a host that
-//! changes the disposition later (a handler, or back to `SIG_DFL`) is guarded from its next
-//! write on. (Another thread changing it *during* one of our writes is the one race left.)
+//! a pipe, not per chunk, and is skipped when it cannot matter: when the process's `SIGPIPE`
+//! disposition is `SIG_IGN` (the default for Rust binaries, and for every libuv program such
+//! as Node) a raised `SIGPIPE` is discarded by the kernel, so the write goes unguarded. The
+//! disposition is read with one `sigaction` query (which changes nothing), and the answer
+//! is reused for at most 64 funnel calls and never past the end of a loop turn (see
+//! [`sigpipe_ignored_cached`](crate::sys::sigpipe_ignored_cached)): a pipe that keeps up is
+//! written once per batch, and a syscall per batch spent asking the same question was a
+//! tenth of a fast writer's time. So a host that changes the disposition (a handler, or back
+//! to `SIG_DFL`) is guarded from the next loop turn on, or within 64 writes if it did so in
+//! the middle of a long turn. (Another thread changing it *during* one of our writes is the
+//! other race left.)
 #![allow(dead_code)] // The fd-backed streams call this module; until they land, only tests do.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::cell::{Cell, RefCell};
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use rustix::fs::{FileType, OFlags};
 use rustix::net::{RecvFlags, SendAncillaryBuffer, SendFlags};
+use smallvec::SmallVec;
 
-use crate::sys::{sigpipe_ignored, SigpipeGuard};
+use crate::sys::{sigpipe_ignored_cached, SigpipeGuard};
 
 /// The most iovecs one `writev` takes (Linux's `IOV_MAX`).
 pub(crate) const IOV_MAX: usize = 1024;
@@ -222,9 +226,12 @@ where
         completed: 0,
         offset: first_offset,
     };
-    // Slices pulled from `chunks` but not yet written, and the untaken rest of a chunk that did
-    // not fit under the byte cap.
-    let mut window: VecDeque<Entry<'a>> = VecDeque::new();
+    // Slices pulled from `chunks` but not yet written (from `window[head]` on), and the
+    // untaken rest of a chunk that did not fit under the byte cap. Inline storage and a head
+    // index instead of a queue: a typical batch (a high-water mark of chunks) costs no
+    // allocation.
+    let mut window: Window<'a> = SmallVec::new();
+    let mut head = 0usize;
     let mut window_bytes = 0usize;
     let mut carry: Option<&'a [u8]> = chunks.next().map(|first| {
         assert!(
@@ -235,9 +242,9 @@ where
         &first[first_offset..]
     });
     // Small chunks are copied into one staging buffer, so the kernel walks a few large
-    // iovecs instead of hundreds of tiny ones.
-    let mut staging: Vec<u8> = Vec::new();
-    let mut segments: Vec<Segment<'a>> = Vec::new();
+    // iovecs instead of hundreds of tiny ones. The buffer is the thread's, lent for the call.
+    let mut staging = Staging::lend();
+    let mut segments: SmallVec<[Segment<'a>; INLINE_SLICES]> = SmallVec::new();
     let mut guard: Option<SigpipeGuard> = None;
     // Whether this call has decided on the SIGPIPE guard yet (decided at its first write).
     let mut guard_decided = false;
@@ -245,12 +252,16 @@ where
 
     loop {
         // Refill the window up to the iovec and byte caps.
-        while window.len() < IOV_MAX && window_bytes < MAX_BYTES_PER_CALL {
+        if head > 0 {
+            window.drain(..head);
+            head = 0;
+        }
+        while window.len() - head < IOV_MAX && window_bytes < MAX_BYTES_PER_CALL {
             let Some(slice) = carry.take().or_else(|| chunks.next()) else {
                 break;
             };
             let take = slice.len().min(MAX_BYTES_PER_CALL - window_bytes);
-            window.push_back(Entry {
+            window.push(Entry {
                 bytes: &slice[..take],
                 ends_chunk: take == slice.len(),
             });
@@ -259,7 +270,7 @@ where
                 carry = Some(&slice[take..]);
             }
         }
-        if window.is_empty() {
+        if head == window.len() {
             return WriteOutcome {
                 progress,
                 stop: WriteStop::Done,
@@ -267,7 +278,7 @@ where
         }
         if window_bytes == 0 {
             // Only empty chunks: they complete without a syscall.
-            retire(&mut window, &mut progress, 0);
+            head = retire(&mut window, head, &mut progress, 0);
             continue;
         }
         if calls == WRITE_BUDGET {
@@ -277,11 +288,11 @@ where
             };
         }
 
-        plan_segments(&window, &mut staging, &mut segments);
-        let iov: Vec<IoSlice<'_>> = segments
+        plan_segments(&window[head..], &mut staging.0, &mut segments);
+        let iov: SmallVec<[IoSlice<'_>; INLINE_SLICES]> = segments
             .iter()
             .map(|segment| match *segment {
-                Segment::Staged(start, end) => IoSlice::new(&staging[start..end]),
+                Segment::Staged(start, end) => IoSlice::new(&staging.0[start..end]),
                 Segment::Direct(bytes) => IoSlice::new(bytes),
             })
             .collect();
@@ -295,7 +306,7 @@ where
             FdKind::Other => {
                 if !guard_decided {
                     guard_decided = true;
-                    if !sigpipe_ignored() {
+                    if !sigpipe_ignored_cached() {
                         match SigpipeGuard::new() {
                             Ok(g) => guard = Some(g),
                             Err(e) => {
@@ -310,6 +321,7 @@ where
                 rustix::io::writev(fd, &iov)
             }
         };
+        drop(iov);
         calls += 1;
         match result {
             Ok(0) => {
@@ -320,7 +332,7 @@ where
             }
             Ok(n) => {
                 window_bytes -= n;
-                retire(&mut window, &mut progress, n);
+                head = retire(&mut window, head, &mut progress, n);
             }
             Err(rustix::io::Errno::INTR) => calls -= 1,
             Err(rustix::io::Errno::AGAIN) => {
@@ -344,6 +356,42 @@ where
     }
 }
 
+/// How many iovecs a `writev` keeps inline before its lists spill to the heap: a high-water
+/// mark's worth of 1 KiB chunks is 16, and staged runs of small chunks take one each.
+const INLINE_SLICES: usize = 64;
+
+/// How many slices of the queue a call keeps inline: the default high-water mark's worth
+/// of 100-byte chunks is 164 (6 KiB of stack).
+const INLINE_WINDOW: usize = 256;
+
+/// The slices of the queue offered to the kernel, in order.
+type Window<'a> = SmallVec<[Entry<'a>; INLINE_WINDOW]>;
+
+thread_local! {
+    /// The staging buffer of the thread's funnel calls, kept between calls so a run of
+    /// small writes does not allocate 64 KiB per `writev`.
+    static STAGING: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The thread's staging buffer, lent to one [`write_chunks`] call and given back on drop (a
+/// nested call, which cannot happen today, would get an empty one of its own).
+struct Staging(Vec<u8>);
+
+impl Staging {
+    fn lend() -> Staging {
+        Staging(STAGING.with(Cell::take))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let buf = std::mem::take(&mut self.0);
+        if buf.capacity() > 0 {
+            STAGING.with(|slot| slot.set(buf));
+        }
+    }
+}
+
 /// Chunks shorter than this are copied into the staging buffer rather than given their own
 /// iovec: for 100-byte chunks the copy costs less than the kernel's walk over 600 iovecs.
 const SMALL_CHUNK: usize = 512;
@@ -363,15 +411,19 @@ enum Segment<'a> {
 /// (up to [`STAGING_CAPACITY`] bytes), everything else is given directly. The bytes offered are
 /// exactly the window's bytes in order, so a partial write retires entries as usual.
 fn plan_segments<'a>(
-    window: &VecDeque<Entry<'a>>,
+    window: &[Entry<'a>],
     staging: &mut Vec<u8>,
-    segments: &mut Vec<Segment<'a>>,
+    segments: &mut SmallVec<[Segment<'a>; INLINE_SLICES]>,
 ) {
     staging.clear();
     segments.clear();
     for entry in window.iter().filter(|e| !e.bytes.is_empty()) {
         let len = entry.bytes.len();
         if len < SMALL_CHUNK && staging.len() + len <= STAGING_CAPACITY {
+            if staging.capacity() == 0 {
+                // Once per thread: the buffer is kept (see `Staging`).
+                staging.reserve_exact(STAGING_CAPACITY);
+            }
             let start = staging.len();
             staging.extend_from_slice(entry.bytes);
             match segments.last_mut() {
@@ -384,10 +436,16 @@ fn plan_segments<'a>(
     }
 }
 
-/// Takes `n` written bytes off the front of `window`, counting completed chunks.
-fn retire(window: &mut VecDeque<Entry<'_>>, progress: &mut Progress, mut n: usize) {
+/// Takes `n` written bytes off the front of `window[head..]`, counting completed chunks;
+/// returns the new head.
+fn retire(
+    window: &mut [Entry<'_>],
+    mut head: usize,
+    progress: &mut Progress,
+    mut n: usize,
+) -> usize {
     progress.bytes += n;
-    while let Some(front) = window.front_mut() {
+    while let Some(front) = window.get_mut(head) {
         if front.bytes.len() <= n {
             n -= front.bytes.len();
             if front.ends_chunk {
@@ -396,13 +454,14 @@ fn retire(window: &mut VecDeque<Entry<'_>>, progress: &mut Progress, mut n: usiz
             } else {
                 progress.offset += front.bytes.len();
             }
-            window.pop_front();
+            head += 1;
         } else {
             front.bytes = &front.bytes[n..];
             progress.offset += n;
-            return;
+            break;
         }
     }
+    head
 }
 
 /// Bytes asked of the kernel per read (libuv's 64 KiB): the size of the shared read buffer.
@@ -735,7 +794,7 @@ mod tests {
     fn small_chunks_are_staged_in_runs_and_large_ones_go_direct() {
         let small = [1u8; 10];
         let big = [2u8; SMALL_CHUNK];
-        let window: VecDeque<Entry<'_>> = [&small[..], &small, &[][..], &big, &small, &big]
+        let window: Vec<Entry<'_>> = [&small[..], &small, &[][..], &big, &small, &big]
             .into_iter()
             .map(|bytes| Entry {
                 bytes,
@@ -743,7 +802,7 @@ mod tests {
             })
             .collect();
         let mut staging = Vec::new();
-        let mut segments = Vec::new();
+        let mut segments = SmallVec::new();
         plan_segments(&window, &mut staging, &mut segments);
         let shape: Vec<String> = segments
             .iter()
@@ -759,7 +818,7 @@ mod tests {
         assert_eq!(staging, [1u8; 30]);
 
         // Past the staging capacity, small chunks go direct.
-        let many: VecDeque<Entry<'_>> = (0..700)
+        let many: Vec<Entry<'_>> = (0..700)
             .map(|_| Entry {
                 bytes: &[3u8; 100][..],
                 ends_chunk: true,
@@ -886,9 +945,11 @@ mod tests {
                     WriteStop::Error(e) => assert_eq!(e.raw_os_error(), Some(libc::EPIPE)),
                     other => panic!("{other:?}"),
                 }
-                // The host puts the default (kill) back: the next call must guard again,
-                // or this child dies of SIGPIPE and the test fails.
-                sigpipe_default();
+                // The host puts the default (kill) back; the loop's next turn forgets the
+                // cached answer. The next call must guard again, or this child dies of
+                // SIGPIPE and the test fails.
+                crate::sys::testing::set_sigpipe(libc::SIG_DFL);
+                crate::sys::forget_sigpipe_answer();
                 assert!(!crate::sys::sigpipe_ignored());
                 let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b"two"[..]]);
                 match out.stop {
@@ -897,6 +958,38 @@ mod tests {
                 }
                 assert!(!sigpipe_is_pending(), "the SIGPIPE was not consumed");
                 assert!(!sigpipe_blocked(), "the thread's mask was not restored");
+            }
+        );
+    }
+
+    #[test]
+    fn the_sigpipe_answer_is_reused_for_a_bounded_number_of_calls_and_forgotten_each_turn() {
+        use crate::sys::testing::{set_sigpipe, sigpipe_answer};
+        use crate::sys::{forget_sigpipe_answer, sigpipe_ignored_cached, SIGPIPE_ANSWER_USES};
+        isolated!(
+            the_sigpipe_answer_is_reused_for_a_bounded_number_of_calls_and_forgotten_each_turn,
+            || {
+                sigpipe_ignore();
+                assert!(sigpipe_ignored_cached());
+                assert_eq!(sigpipe_answer(), (true, SIGPIPE_ANSWER_USES - 1));
+                // Changed behind the cache's back: the answer is stale for the rest of its
+                // uses, then asked again.
+                set_sigpipe(libc::SIG_DFL);
+                for _ in 1..SIGPIPE_ANSWER_USES {
+                    assert!(sigpipe_ignored_cached());
+                }
+                assert!(!sigpipe_ignored_cached(), "asked again after its uses");
+                // A loop turn forgets the answer at once.
+                set_sigpipe(libc::SIG_IGN);
+                assert!(!sigpipe_ignored_cached());
+                forget_sigpipe_answer();
+                assert!(sigpipe_ignored_cached());
+                set_sigpipe(libc::SIG_DFL);
+                let lp = crate::EventLoop::new().unwrap();
+                lp.handle().set_immediate(|| {});
+                lp.run().unwrap();
+                assert_eq!(sigpipe_answer(), (false, 0), "run() forgot it");
+                assert!(!sigpipe_ignored_cached());
             }
         );
     }

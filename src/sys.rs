@@ -6,13 +6,15 @@
 //!   raised, so a reader that went away gives an error instead of killing the process. The
 //!   process's signal dispositions are never changed; the thread's mask is restored.
 //! - [`sigpipe_ignored`]: whether the process ignores `SIGPIPE` (one `sigaction` query), so the
-//!   guard can be skipped when the signal could not do harm anyway.
+//!   guard can be skipped when the signal could not do harm anyway; [`sigpipe_ignored_cached`]
+//!   reuses that answer for a bounded number of calls, forgotten at every loop turn.
 //! - [`close`]: `close(2)` that reports its error, which dropping an [`OwnedFd`] throws away
 //!   (a file on NFS may report a failed write only at close).
 //!
 //! Everything else the crate asks of the OS goes through rustix's safe wrappers.
 #![allow(unsafe_code)]
 
+use std::cell::Cell;
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{IntoRawFd, OwnedFd};
@@ -59,6 +61,40 @@ pub(crate) fn sigpipe_ignored() -> bool {
     // SAFETY: the call succeeded, so `old` is initialised.
     let old = unsafe { old.assume_init() };
     old.sa_sigaction == libc::SIG_IGN
+}
+
+/// How many [`sigpipe_ignored_cached`] calls one `sigaction` answer serves at most.
+pub(crate) const SIGPIPE_ANSWER_USES: u32 = 64;
+
+thread_local! {
+    /// The last [`sigpipe_ignored`] answer of this thread, and how many more calls may use it.
+    static SIGPIPE_ANSWER: Cell<(bool, u32)> = const { Cell::new((false, 0)) };
+}
+
+/// [`sigpipe_ignored`], asked at most once per [`SIGPIPE_ANSWER_USES`] calls on this thread
+/// and again after every [`forget_sigpipe_answer`] (the loop calls it at each turn).
+///
+/// The query is a syscall, and a pipe writer that keeps up calls the funnel once per batch,
+/// tens of thousands of times a second: reusing the answer takes that syscall off the hot
+/// path. The cost is a bounded window: a host that puts `SIGPIPE` back to its default in
+/// the middle of a loop turn is guarded from the next turn on, or after at most
+/// `SIGPIPE_ANSWER_USES - 1` more funnel calls, whichever comes first.
+pub(crate) fn sigpipe_ignored_cached() -> bool {
+    SIGPIPE_ANSWER.with(|slot| {
+        let (answer, uses) = slot.get();
+        if uses > 0 {
+            slot.set((answer, uses - 1));
+            return answer;
+        }
+        let answer = sigpipe_ignored();
+        slot.set((answer, SIGPIPE_ANSWER_USES - 1));
+        answer
+    })
+}
+
+/// Makes the next [`sigpipe_ignored_cached`] call on this thread ask the kernel again.
+pub(crate) fn forget_sigpipe_answer() {
+    SIGPIPE_ANSWER.with(|slot| slot.set((false, 0)));
 }
 
 /// A `sigset_t` holding only `SIGPIPE`.
@@ -170,15 +206,28 @@ pub(crate) mod testing {
     /// Sets `SIGPIPE` to its default action (kill the process), as a C program starts with.
     /// Only for tests that run alone in a child process.
     pub(crate) fn sigpipe_default() {
-        // SAFETY: SIG_DFL is a valid disposition for SIGPIPE; no handler is involved.
-        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        set_sigpipe(libc::SIG_DFL);
+        forget_sigpipe_answer();
+    }
+
+    /// Sets `SIGPIPE`'s disposition and nothing else: the funnel's cached answer stays, as
+    /// when a host changes it in the middle of a loop turn.
+    pub(crate) fn set_sigpipe(disposition: libc::sighandler_t) {
+        // SAFETY: the callers pass SIG_DFL or SIG_IGN, valid dispositions for SIGPIPE that
+        // involve no handler.
+        unsafe { libc::signal(libc::SIGPIPE, disposition) };
     }
 
     /// Sets `SIGPIPE` to be ignored, as Rust binaries and libuv programs start with. Only
     /// for tests that run alone in a child process.
     pub(crate) fn sigpipe_ignore() {
-        // SAFETY: SIG_IGN is a valid disposition for SIGPIPE; no handler is involved.
-        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+        set_sigpipe(libc::SIG_IGN);
+        forget_sigpipe_answer();
+    }
+
+    /// The cached answer and its remaining uses.
+    pub(crate) fn sigpipe_answer() -> (bool, u32) {
+        SIGPIPE_ANSWER.with(Cell::get)
     }
 
     /// Whether `SIGPIPE` is blocked in this thread's signal mask.

@@ -148,3 +148,72 @@ fn buffered_writes_behind_a_slow_sink_allocate_nothing_once_warm() {
     drop(w);
     lp.run().unwrap();
 }
+
+/// The seeds' drain pattern on a real pipe: each cycle writes a high-water mark of 1 KiB
+/// chunks, the fd funnel hands them to the kernel in one `writev`, and `'drain'` starts the
+/// next cycle. Once warm, a cycle allocates only the end-of-tick flush task and the batch's
+/// list of chunks: the funnel's slices, iovecs and staging buffer live on the stack or are
+/// reused.
+#[test]
+fn a_drain_cycle_on_a_pipe_allocates_two_blocks() {
+    use nodestream::events::DRAIN;
+    use nodestream::fdstream::FdWritable;
+    use rustix::pipe::{pipe_with, PipeFlags};
+
+    const CYCLES: u64 = 200;
+    let lp = EventLoop::new().unwrap();
+    let (r, w) = pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK).unwrap();
+    let out = FdWritable::new(&lp.handle(), w, WritableOptions::new()).unwrap();
+    let chunk = Bytes::from(vec![b'x'; 1024]);
+    let cycles = Rc::new(Cell::new(0u64));
+    let read = Rc::new(Cell::new(0usize));
+    let counted = Rc::new(Cell::new(0usize));
+    let writer = out.as_writable().clone();
+    let write_cycle = {
+        let chunk = chunk.clone();
+        move |w: &Writable| while w.write(chunk.clone()) {}
+    };
+    {
+        let (cycles, read, counted, w) = (
+            cycles.clone(),
+            read.clone(),
+            counted.clone(),
+            writer.clone(),
+        );
+        let write_cycle = write_cycle.clone();
+        let buf = RefCell::new(vec![0u8; 64 * 1024]);
+        out.on(DRAIN, move |_| {
+            // Empty the pipe (this thread is its only reader).
+            while let Ok(n) = rustix::io::read(&r, &mut buf.borrow_mut()[..]) {
+                if n == 0 {
+                    break;
+                }
+                read.set(read.get() + n);
+            }
+            let n = cycles.get() + 1;
+            cycles.set(n);
+            if n == 10 {
+                // Warm: the queues have their working size.
+                counted.set(allocs());
+            }
+            if n < 10 + CYCLES {
+                write_cycle(&w);
+            } else {
+                counted.set(allocs() - counted.get());
+                w.end();
+            }
+        });
+    }
+    write_cycle(&writer);
+    lp.run().unwrap();
+    // Counted from the 10th 'drain' to the last, before `end()`.
+    let per_cycle = counted.get() as f64 / CYCLES as f64;
+    assert_eq!(cycles.get(), 10 + CYCLES);
+    // The first write and one per 'drain' but the last: every cycle wrote 16 chunks (the
+    // 16th made `write()` return false), and each 'drain' read what the cycle before wrote.
+    assert_eq!(read.get() as u64, (10 + CYCLES) * 16 * 1024);
+    assert!(
+        per_cycle <= 2.0,
+        "{per_cycle} allocations per drain cycle (expected the flush task and the batch)"
+    );
+}

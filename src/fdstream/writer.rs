@@ -294,7 +294,12 @@ impl Core {
 
     /// Starts a batch: the sink's `_write`/`_writev`. A one-chunk batch waits for the end of
     /// the tick when `may_defer` (see the module docs).
-    fn start(self: &Rc<Self>, chunks: Vec<Chunk>, cb: WriteCallback, may_defer: bool) {
+    fn start(
+        self: &Rc<Self>,
+        chunks: impl ExactSizeIterator<Item = Chunk>,
+        cb: WriteCallback,
+        may_defer: bool,
+    ) {
         // A batch the flush's completion hands over is written at once; a new write made
         // by a callback or listener it ran is a write into an idle stream like any other.
         let handover = self.handover.get() && self.clearing_buffer();
@@ -302,14 +307,14 @@ impl Core {
             self.handover.set(false);
         }
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
-            parked.write = Some((chunks, cb));
+            parked.write = Some((chunks.collect(), cb));
             return;
         }
         {
             let mut q = self.queue.borrow_mut();
             debug_assert!(q.chunks.is_empty() && q.cb.is_none());
             q.received += chunks.len() as u64;
-            q.chunks.extend(chunks.into_iter().map(|c| {
+            q.chunks.extend(chunks.map(|c| {
                 if c.is_string() {
                     c.to_bytes()
                 } else {
@@ -476,7 +481,7 @@ impl Core {
                 if let Some((chunks, cb)) = parked.write {
                     // Node performs the parked write inside its own 'connect' listener,
                     // before the user's: at once, not at the end of the tick.
-                    self.start(chunks, cb, false);
+                    self.start(chunks.into_iter(), cb, false);
                 }
                 if let Some(em) = &emitter {
                     em.emit(crate::emitter::names::CONNECT, &());
@@ -571,11 +576,11 @@ struct FdSink {
 
 impl Sink for FdSink {
     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
-        self.core.start(vec![chunk], cb, true);
+        self.core.start(std::iter::once(chunk), cb, true);
     }
 
     fn writev(&mut self, chunks: Vec<Chunk>, cb: WriteCallback) {
-        self.core.start(chunks, cb, true);
+        self.core.start(chunks.into_iter(), cb, true);
     }
 
     fn has_writev(&self) -> bool {

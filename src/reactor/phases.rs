@@ -213,6 +213,8 @@ impl Inner {
     /// One turn: timers, poll (with the pending sources), check, close callbacks.
     /// `max_wait` caps how long the poll may block (`None`: as long as needed).
     pub(crate) fn turn(&self, max_wait: Option<Duration>) -> Result<(), Error> {
+        // The fd funnel reuses its reading of the SIGPIPE disposition within a turn at most.
+        crate::sys::forget_sigpipe_answer();
         self.update_time();
         self.run_timers()?;
         self.run_poll(max_wait)?;
