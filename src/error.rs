@@ -103,39 +103,77 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// The `errno` names Node reports, for the errors streams meet. Others print as `"EUNKNOWN"`
-/// (the numeric value stays available through [`Error::raw_os_error`]).
+/// The `errno` names Node reports: every Linux errno that node v20's
+/// `util.getSystemErrorName` knows. Others print as `"EUNKNOWN"` where Node prints
+/// `Unknown system error -N` (the number stays available through [`Error::raw_os_error`]).
 fn errno_name(errno: i32) -> &'static str {
     const NAMES: &[(i32, &str)] = &[
         (1, "EPERM"),
         (2, "ENOENT"),
+        (3, "ESRCH"),
         (4, "EINTR"),
         (5, "EIO"),
+        (6, "ENXIO"),
+        (7, "E2BIG"),
         (9, "EBADF"),
         (11, "EAGAIN"),
         (12, "ENOMEM"),
         (13, "EACCES"),
+        (14, "EFAULT"),
+        (16, "EBUSY"),
         (17, "EEXIST"),
+        (18, "EXDEV"),
+        (19, "ENODEV"),
         (20, "ENOTDIR"),
         (21, "EISDIR"),
         (22, "EINVAL"),
         (23, "ENFILE"),
         (24, "EMFILE"),
+        (25, "ENOTTY"),
+        (26, "ETXTBSY"),
         (27, "EFBIG"),
         (28, "ENOSPC"),
         (29, "ESPIPE"),
+        (30, "EROFS"),
+        (31, "EMLINK"),
         (32, "EPIPE"),
+        (34, "ERANGE"),
+        (36, "ENAMETOOLONG"),
+        (38, "ENOSYS"),
+        (39, "ENOTEMPTY"),
+        (40, "ELOOP"),
+        (49, "EUNATCH"),
+        (61, "ENODATA"),
+        (64, "ENONET"),
+        (71, "EPROTO"),
+        (75, "EOVERFLOW"),
+        (84, "EILSEQ"),
+        (88, "ENOTSOCK"),
+        (89, "EDESTADDRREQ"),
         (90, "EMSGSIZE"),
-        (95, "EOPNOTSUPP"),
+        (91, "EPROTOTYPE"),
+        (92, "ENOPROTOOPT"),
+        (93, "EPROTONOSUPPORT"),
+        (94, "ESOCKTNOSUPPORT"),
+        (95, "ENOTSUP"),
+        (97, "EAFNOSUPPORT"),
         (98, "EADDRINUSE"),
         (99, "EADDRNOTAVAIL"),
+        (100, "ENETDOWN"),
+        (101, "ENETUNREACH"),
         (103, "ECONNABORTED"),
         (104, "ECONNRESET"),
         (105, "ENOBUFS"),
+        (106, "EISCONN"),
         (107, "ENOTCONN"),
+        (108, "ESHUTDOWN"),
         (110, "ETIMEDOUT"),
         (111, "ECONNREFUSED"),
+        (112, "EHOSTDOWN"),
         (113, "EHOSTUNREACH"),
+        (114, "EALREADY"),
+        (121, "EREMOTEIO"),
+        (125, "ECANCELED"),
     ];
     NAMES
         .iter()
@@ -321,6 +359,25 @@ mod tests {
         let back = Error::from(io);
         assert_eq!(back.code(), &ErrorCode::WriteAfterEnd);
         assert_eq!(back.message(), "write after end");
+    }
+
+    #[test]
+    fn errno_names_are_nodes() {
+        // `node -p "require('util').getSystemErrorName(-71)"` and so on.
+        for (errno, name) in [
+            (71, "EPROTO"),
+            (100, "ENETDOWN"),
+            (39, "ENOTEMPTY"),
+            (11, "EAGAIN"),
+        ] {
+            let err = Error::from(io::Error::from_raw_os_error(errno));
+            assert_eq!(err.code().as_str(), name);
+        }
+        // Node has no name for these (`Unknown system error -10`).
+        for errno in [10, 122] {
+            let err = Error::from(io::Error::from_raw_os_error(errno));
+            assert_eq!(err.code().as_str(), "EUNKNOWN");
+        }
     }
 
     #[test]

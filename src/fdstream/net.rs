@@ -277,23 +277,32 @@ struct ServerState {
     emitter: EventEmitter,
     listener: RefCell<Option<Listener>>,
     id: Cell<Option<SourceId>>,
-    /// libuv's reserve descriptor: closed to make room when `accept` fails with
-    /// `EMFILE`/`ENFILE`, so the pending connections can be accepted and closed.
-    reserve: RefCell<Option<OwnedFd>>,
     /// Accepted connections not closed yet (both sides).
     connections: Cell<usize>,
     /// `'close'` was scheduled.
     closing: Cell<bool>,
+    /// Test seam: errnos the next `accept` calls fail with, in order, before any real
+    /// `accept` is made (the faults that cannot be provoked for real).
+    #[cfg(test)]
+    faults: RefCell<std::collections::VecDeque<i32>>,
 }
 
-/// A descriptor to hold in reserve (`/dev/null`, close-on-exec), or none at the limit.
+/// A descriptor to hold in reserve (`/dev/null`, or `/` where that is missing, as libuv
+/// does; close-on-exec), or none at the limit.
 fn open_reserve() -> Option<OwnedFd> {
-    rustix::fs::open(
-        "/dev/null",
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .ok()
+    let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC;
+    rustix::fs::open("/dev/null", flags, rustix::fs::Mode::empty())
+        .or_else(|_| rustix::fs::open("/", flags, rustix::fs::Mode::empty()))
+        .ok()
+}
+
+/// Opens the loop's reserve descriptor unless it holds one (libuv opens it when a stream
+/// is made, and again after each use). At the limit it stays unopened until a later try.
+fn ensure_reserve(lp: &LoopHandle) {
+    let mut slot = lp.inner.reserve_fd.borrow_mut();
+    if slot.is_none() {
+        *slot = open_reserve();
+    }
 }
 
 fn is_fd_limit(err: &io::Error) -> bool {
@@ -322,23 +331,40 @@ fn accept_error(err: io::Error) -> Error {
 /// - `'listening'` ([`LISTENING`]): on the next tick after the listen.
 /// - `'connection'` ([`CONNECTION`]): each accepted [`Socket`].
 /// - `'error'` ([`ERROR`](crate::events::ERROR)): an `accept` that failed for a reason
-///   other than the descriptor limit (`ENOBUFS`, `ENOMEM`, ...), or at the limit when no
-///   reserve descriptor could be held; code is the errno name, message `accept EMFILE`.
-///   With no `'error'` listener the error goes to the loop
+///   other than the descriptor limit (`ENOBUFS`, `ENOMEM`, `EPROTO`, `EPERM`, ...), or
+///   at the limit when no reserve descriptor could be held; code is the errno name,
+///   message `accept ENOBUFS`, as Node's `errnoException(err, 'accept')`. The server
+///   keeps listening. With no `'error'` listener the error goes to the loop
 ///   ([`LoopHandle::report_error`]), and `run()` returns it.
 /// - `'close'` ([`CLOSE`](crate::events::CLOSE)): after [`close`](Server::close), once
 ///   every accepted connection has closed (on a next tick).
 ///
 /// # Node compatibility
 ///
-/// At the descriptor limit (`EMFILE`/`ENFILE`) the server does what libuv does: it closes
-/// its reserve descriptor, accepts each pending connection and closes it at once (the
-/// client reads end-of-file, or a reset when it had sent data), and opens the reserve
-/// again. As in Node no event is emitted then, and the server keeps listening. The reserve
-/// is one descriptor per server (libuv keeps one per loop). When no reserve could be held,
-/// the failure is an `'error'` once per readiness edge (libuv retries at once, and Node
-/// emits `'error'` again and again); the pending connection then waits for the next edge,
-/// and the reserve is opened again first.
+/// `accept` failures are sorted as libuv's `uv__server_io` sorts them:
+///
+/// - `EAGAIN` ends the pass (nothing is pending), `EINTR` is retried, and a connection
+///   that died while queued (`ECONNABORTED`) is skipped: nothing is emitted.
+/// - At the descriptor limit (`EMFILE`/`ENFILE`) the server closes the loop's reserve
+///   descriptor, accepts each pending connection and closes it at once (the client reads
+///   end-of-file, or a reset when it had sent data), and opens the reserve again. As in
+///   Node no event is emitted then. The reserve is one descriptor per loop, as libuv's:
+///   opened by the first server to listen, kept while the loop lives (a closed server
+///   does not close it), closed when the [`EventLoop`](crate::EventLoop) is dropped.
+/// - Any other errno (`ENOBUFS`, `ENOMEM`, `EPROTO`, `EPERM`, ...) is an `'error'`, and
+///   the server goes on accepting. libuv retries at once, in the same pass, so an error
+///   that persists makes Node emit `'error'` in a loop that never yields; here the retry
+///   comes on the next loop turn, one `'error'` per turn, and timers, I/O and the
+///   listener's own `close()` get their turn between.
+/// - At the limit with no reserve to close, the failure is an `'error'` once per
+///   readiness edge (Node emits it again and again at once): retrying every turn could
+///   not succeed before a descriptor is closed. The pending connection waits for the next
+///   edge, and the reserve is opened again first.
+/// - A connection that aborts while the reserve trick drains the queue is skipped too;
+///   libuv's trick stops there and reports `ECONNABORTED` as an `'error'`.
+///
+/// `EPROTO` and the network errnos `accept(2)` lists (`ENETDOWN`, `EHOSTDOWN`, ...) are
+/// errors in Node too: libuv does not retry them.
 #[derive(Clone)]
 pub struct Server {
     state: Rc<ServerState>,
@@ -357,16 +383,14 @@ impl ServerState {
     /// One readiness edge of the listening socket.
     fn on_ready(st: &Rc<ServerState>) -> PostAction {
         let mut accepted: Vec<OwnedFd> = Vec::new();
-        if st.reserve.borrow().is_none() {
-            *st.reserve.borrow_mut() = open_reserve();
-        }
+        ensure_reserve(&st.lp);
         let result = {
             let l = st.listener.borrow();
             match l.as_ref() {
                 None => return PostAction::Remove,
                 Some(l) => crate::net::accept_until_blocked(
                     crate::net::ACCEPT_BUDGET,
-                    || accept_one(l),
+                    || st.accept(l),
                     |fd| accepted.push(fd),
                 ),
             }
@@ -395,12 +419,21 @@ impl ServerState {
                 } else {
                     e
                 };
-                if st.listener.borrow().is_some() {
-                    if let Err(unhandled) = st.emitter.emit_error(accept_error(err)) {
-                        st.lp.report_error(unhandled.into_inner());
-                    }
+                if st.listener.borrow().is_none() {
+                    // Closed by a 'connection' listener: the source is gone.
+                    return PostAction::Remove;
                 }
-                PostAction::Continue
+                // At the limit with no reserve: wait for the next edge. Otherwise go on
+                // accepting next turn, as libuv goes on after reporting the error.
+                let then = if is_fd_limit(&err) {
+                    PostAction::Continue
+                } else {
+                    PostAction::Again
+                };
+                if let Err(unhandled) = st.emitter.emit_error(accept_error(err)) {
+                    st.lp.report_error(unhandled.into_inner());
+                }
+                then
             }
         }
     }
@@ -409,7 +442,7 @@ impl ServerState {
     /// connection, takes the reserve again. `Err` when there was no reserve, or accepting
     /// failed for another reason than having drained the queue.
     fn emfile_trick(st: &Rc<ServerState>) -> io::Result<()> {
-        let Some(reserve) = st.reserve.borrow_mut().take() else {
+        let Some(reserve) = st.lp.inner.reserve_fd.borrow_mut().take() else {
             return Err(io::Error::from_raw_os_error(libc::EMFILE));
         };
         drop(reserve);
@@ -418,7 +451,7 @@ impl ServerState {
             match l.as_ref() {
                 None => Ok(()),
                 Some(l) => loop {
-                    match accept_one(l) {
+                    match st.accept(l) {
                         Ok(fd) => drop(fd),
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) if e.raw_os_error() == Some(libc::ECONNABORTED) => {}
@@ -428,8 +461,17 @@ impl ServerState {
                 },
             }
         };
-        *st.reserve.borrow_mut() = open_reserve();
+        ensure_reserve(&st.lp);
         result
+    }
+
+    /// One `accept` on the listening socket (after the test seam's faults, if any).
+    fn accept(&self, l: &Listener) -> io::Result<OwnedFd> {
+        #[cfg(test)]
+        if let Some(errno) = self.faults.borrow_mut().pop_front() {
+            return Err(io::Error::from_raw_os_error(errno));
+        }
+        accept_one(l)
     }
 
     /// Counts the connection until both its sides have closed.
@@ -487,10 +529,12 @@ impl Server {
             emitter: EventEmitter::new(),
             listener: RefCell::new(Some(listener)),
             id: Cell::new(None),
-            reserve: RefCell::new(open_reserve()),
             connections: Cell::new(0),
             closing: Cell::new(false),
+            #[cfg(test)]
+            faults: RefCell::default(),
         });
+        ensure_reserve(lp);
         state
             .emitter
             .on(CONNECTION, move |sock: &Socket| on_connection(sock.clone()));
@@ -575,13 +619,13 @@ impl Server {
         }
     }
 
-    /// Stops listening and closes the listening socket (a Unix socket's path is removed)
-    /// and the reserve descriptor. Connections already accepted live on; `'close'` follows
-    /// once they have all closed. A second call does nothing.
+    /// Stops listening and closes the listening socket (a Unix socket's path is removed).
+    /// Connections already accepted live on; `'close'` follows once they have all closed.
+    /// The loop's reserve descriptor stays open for the loop's other servers (it closes
+    /// with the loop). A second call does nothing.
     pub fn close(&self) {
         let listener = self.state.listener.borrow_mut().take();
         let id = self.state.id.take();
-        drop(self.state.reserve.borrow_mut().take());
         match listener {
             Some(Listener::Tcp(mut t)) => {
                 if let Some(id) = id {
@@ -633,3 +677,6 @@ pub fn listen_unix(
     let listener = crate::net::unix_listen(&path)?;
     Server::start(lp, Listener::Unix(listener, path), on_connection)
 }
+
+#[cfg(test)]
+mod faults;

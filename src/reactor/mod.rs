@@ -251,6 +251,7 @@ impl Drop for EventLoop {
         let posted = self.inner.shared.close();
         drop(posted);
         self.inner.clear();
+        drop(self.inner.reserve_fd.take());
     }
 }
 

@@ -44,6 +44,10 @@ pub(crate) struct Inner {
     running: Cell<bool>,
     stop_flag: Cell<bool>,
     pub(crate) shared: Arc<Shared>,
+    /// libuv's `loop->emfile_fd`: one descriptor per loop that a listening server closes
+    /// to make room when `accept` fails at the descriptor limit (`fdstream::net`). Opened
+    /// by the first server to listen; closed when the `EventLoop` is dropped.
+    pub(crate) reserve_fd: RefCell<Option<std::os::fd::OwnedFd>>,
 }
 
 /// Clears the running flag when a run ends, by return or by unwinding.
@@ -80,6 +84,7 @@ impl Inner {
             running: Cell::new(false),
             stop_flag: Cell::new(false),
             shared: Arc::new(Shared::new(waker)),
+            reserve_fd: RefCell::new(None),
         })
     }
 
