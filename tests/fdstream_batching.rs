@@ -134,41 +134,150 @@ fn a_chunk_of_a_high_water_mark_goes_at_once() {
 }
 
 /// The batching itself: the writes of one tick wait in the Writable's buffer behind the
-/// first (so `write()` returns false at the high-water mark, where node, whose writes to an
-/// empty pipe complete inside `write()`, keeps returning true); one `'drain'` follows once
-/// all of it is in the kernel, and every byte arrives once, in order.
+/// first; when a high-water mark of them has gathered, the stream writes them (one
+/// `writev`) instead of reporting backpressure, so `write()` keeps returning `true` while
+/// the kernel takes the bytes, as in node, whose writes into a pipe with room complete
+/// inside `write()`. Node (`node -e '...' | sleep 1`, 300 writes of 100 bytes to
+/// `process.stdout`): no write returns false, no `'drain'`. What differs: the writes after
+/// the last full high-water mark still wait for the end of the tick, so they count in
+/// `writable_length()` (node: 0).
 #[test]
-fn a_tick_of_small_writes_waits_in_the_buffer_and_drains_once() {
+fn a_tick_of_small_writes_is_written_a_high_water_mark_at_a_time() {
     isolated!(
-        a_tick_of_small_writes_waits_in_the_buffer_and_drains_once,
+        a_tick_of_small_writes_is_written_a_high_water_mark_at_a_time,
         || {
             let lp = EventLoop::new().unwrap();
             let (r, wfd) = pipe();
             let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
             let log = Log::default();
-            let l = log.clone();
-            let w2 = w.clone();
+            w.on(DRAIN, log.event("drain"));
+            let mut want = Vec::new();
+            for i in 0..300 {
+                let chunk = pattern(100, i as u8);
+                want.extend_from_slice(&chunk);
+                assert!(w.write(chunk), "write {i}");
+                if i == 162 {
+                    // 16,300 bytes wait: nothing has reached the kernel yet.
+                    assert_eq!(w.writable_length(), 16_300);
+                    assert_eq!(fionread(&r), 0);
+                }
+                if i == 163 {
+                    // The 164th reached the mark: the 164 chunks went in one `writev`.
+                    assert_eq!(w.writable_length(), 0);
+                    assert_eq!(fionread(&r), 16_400);
+                }
+            }
+            assert_eq!(
+                w.writable_length(),
+                13_600,
+                "136 writes wait for the end of the tick"
+            );
+            assert_eq!(
+                w.writable_buffer_len(),
+                135,
+                "all but the first of them buffered"
+            );
+            w.end();
+            lp.run().unwrap();
+            assert_eq!(log.get(), Vec::<String>::new(), "no 'drain': never false");
+            assert_eq!(read_all(r), want);
+        }
+    );
+}
+
+/// Into a pipe nobody reads, `write()` returns false once the kernel refuses bytes. Node
+/// returns false later (at write 803 of 100-byte chunks, where this stream does at about
+/// 600): its buffer counts only the bytes the kernel has not taken, this one the whole
+/// batch the refused bytes belong to. Then one `'drain'` once a reader has emptied the
+/// pipe, and every byte arrives once, in order.
+#[test]
+fn write_returns_false_once_the_pipe_is_full_then_drains_once() {
+    isolated!(
+        write_returns_false_once_the_pipe_is_full_then_drains_once,
+        || {
+            let lp = EventLoop::new().unwrap();
+            let (r, wfd) = pipe();
+            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let log = Log::default();
+            let (l, w2) = (log.clone(), w.clone());
             w.on(DRAIN, move |_| {
                 l.push(format!("drain {}", w2.writable_length()));
                 w2.end();
             });
             let mut want = Vec::new();
             let mut first_false = None;
-            for i in 0..300 {
+            for i in 0..1000 {
                 let chunk = pattern(100, i as u8);
                 want.extend_from_slice(&chunk);
-                if !w.write(chunk) && first_false.is_none() {
+                if !w.write(chunk) {
                     first_false = Some(i);
+                    break;
                 }
             }
-            // 16 KiB of 100-byte chunks: the 164th write reaches the mark.
-            assert_eq!(first_false, Some(163));
-            assert_eq!(w.writable_length(), 30_000);
-            assert_eq!(w.writable_buffer_len(), 299, "all but the first wait");
+            let sent = (first_false.expect("backpressure") + 1) * 100;
+            assert_eq!(sent, want.len());
+            // The kernel refused bytes: no page of the pipe is free (a write of one page is
+            // atomic, so this probe adds nothing when it fails, as it must).
+            let probe = w.with_fd(|fd| rustix::io::write(fd, &[0u8; 4096])).unwrap();
+            assert_eq!(probe, Err(rustix::io::Errno::AGAIN));
+            // Three high-water marks went through before that, each in one `writev`.
+            let in_pipe = fionread(&r);
+            assert!(
+                in_pipe > 3 * 16_400 && in_pipe < sent,
+                "{in_pipe} of {sent}"
+            );
+            assert!(w.writable_length() >= 16_384, "{}", w.writable_length());
+            let reader = std::thread::spawn(move || read_all(r));
             lp.run().unwrap();
+            // The listener holds the stream, which holds the loop: break the cycle.
             w.emitter().remove_all_listeners(None);
             assert_eq!(log.get(), ["drain 0"]);
-            assert_eq!(read_all(r), want);
+            assert_eq!(reader.join().unwrap(), want);
+        }
+    );
+}
+
+/// Bytes waiting in the pipe.
+fn fionread(r: &std::os::fd::OwnedFd) -> usize {
+    rustix::io::ioctl_fionread(r).unwrap() as usize
+}
+
+/// The callbacks of writes the stream sent at the high-water mark run on their own ticks,
+/// ahead of a tick queued after them, and the writes after that tick complete after it.
+/// Node (`process.stdout` into a pipe, 300 writes of 100 bytes with callbacks,
+/// `process.nextTick(X)` after the 164th, `nextTick(Y)` after the last) prints
+/// `cb0..cb163 X cb164..cb299 Y`.
+#[test]
+fn callbacks_of_a_relieved_batch_keep_their_place_among_ticks() {
+    isolated!(
+        callbacks_of_a_relieved_batch_keep_their_place_among_ticks,
+        || {
+            let lp = EventLoop::new().unwrap();
+            let (r, wfd) = pipe();
+            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let log = Log::default();
+            w.on(DRAIN, log.event("drain"));
+            for i in 0..300 {
+                let l = log.clone();
+                w.write_cb(pattern(100, i as u8), move |e| {
+                    assert!(e.is_none(), "{e:?}");
+                    l.push(format!("cb{i}"));
+                });
+                if i == 163 {
+                    lp.handle().next_tick(log.rec("X"));
+                }
+            }
+            lp.handle().next_tick(log.rec("Y"));
+            lp.run().unwrap();
+            let mut want: Vec<String> = (0..164).map(|i| format!("cb{i}")).collect();
+            want.push("X".into());
+            want.extend((164..300).map(|i| format!("cb{i}")));
+            want.push("Y".into());
+            assert_eq!(log.get(), want);
+            w.destroy(None);
+            lp.run().unwrap();
+            let expected: Vec<u8> = (0..300).flat_map(|i| pattern(100, i as u8)).collect();
+            assert_eq!(read_all(r), expected);
         }
     );
 }

@@ -1,7 +1,9 @@
-//! The end-of-tick flush of an FdWritable writes the tick's first write and the writes
-//! buffered behind it in one funnel call (one `writev`), while each write's callback still
-//! waits until the kernel has all of its bytes, and the callbacks and `'drain'` keep their
-//! order (`tests/fdstream_batching.rs` pins that order against node).
+//! How an FdWritable's writes of one tick reach the kernel: the first is held for the end
+//! of the tick and the writes after it wait in the Writable's buffer; a high-water mark of
+//! them, or the end of the tick, sends the held write and the buffered ones in one funnel
+//! call (one `writev`). Each write's callback still waits until the kernel has all of its
+//! bytes, and the callbacks keep write order (`tests/fdstream_batching.rs` pins the orders
+//! against node).
 
 mod support;
 
@@ -21,12 +23,16 @@ fn write_syscalls() -> u64 {
         .expect("syscw in /proc/self/io")
 }
 
-/// The order of one tick of 300 writes, the same as before the flush wrote ahead: the first
-/// write's callback, then the buffered writes complete as one batch, for which Node's
-/// `afterWrite` emits `'drain'` before the batch's callbacks.
-fn expected_order() -> Vec<String> {
-    let mut order = vec!["cb0 None".to_string(), "drain".to_string()];
-    order.extend((1..300).map(|i| format!("cb{i} None")));
+/// The callbacks of one tick of 300 writes: in write order, with `'drain'` (where a write
+/// returned false) before the callbacks from `drain_at` on.
+fn expected_order(drain_at: Option<usize>) -> Vec<String> {
+    let mut order = Vec::new();
+    for i in 0..300 {
+        if drain_at == Some(i) {
+            order.push("drain".to_string());
+        }
+        order.push(format!("cb{i} None"));
+    }
     order
 }
 
@@ -43,12 +49,13 @@ fn write_300(w: &FdWritable, log: &Log) -> Vec<u8> {
     want
 }
 
-/// 300 writes of 100 bytes in one tick into an empty pipe: the first is held for the end
-/// of the tick, the other 299 wait in the Writable's buffer, and all 30,000 bytes go in
-/// one `writev` (two before: the held chunk, then the buffer).
+/// 300 writes of 100 bytes in one tick into an empty pipe: the first is held, the next
+/// wait in the Writable's buffer; the 164th reaches the 16 KiB mark and the 164 chunks go
+/// in one `writev`; the other 136 go at the end of the tick in a second. No write returns
+/// false, so there is no `'drain'`, and every callback runs in order, as in node.
 #[test]
-fn a_tick_of_writes_is_one_writev() {
-    isolated!(a_tick_of_writes_is_one_writev, || {
+fn a_tick_of_writes_is_one_writev_per_high_water_mark() {
+    isolated!(a_tick_of_writes_is_one_writev_per_high_water_mark, || {
         let lp = EventLoop::new().unwrap();
         let (r, wfd) = pipe();
         let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
@@ -58,18 +65,20 @@ fn a_tick_of_writes_is_one_writev() {
         let before = write_syscalls();
         lp.run().unwrap();
         let calls = write_syscalls() - before;
-        assert_eq!(calls, 1, "write syscalls for one tick of 300 writes");
-        assert_eq!(log.get(), expected_order());
+        assert_eq!(calls, 1, "write syscalls after the tick of 300 writes");
+        assert_eq!(log.get(), expected_order(None));
         w.destroy(None);
         lp.run().unwrap();
         assert_eq!(read_all(r), want);
     });
 }
 
-/// Into a 4 KiB pipe the same tick's bytes do not fit: the kernel takes the first write
-/// and part of the buffered ones. Only the first write's callback runs then; the
-/// buffered writes complete once a reader has made room for the rest, and every byte
-/// arrives once and in order.
+/// Into a 4 KiB pipe the same tick's bytes do not fit: when the 164th write reaches the
+/// mark, the kernel takes the first write and part of the 163 behind it, so that write
+/// returns false. Only the first write's callback runs then; the 163 complete once a
+/// reader has made room, and the last 136, behind them, complete after `'drain'`. Every
+/// byte arrives once and in order. (Node, whose writes reach the kernel one by one,
+/// completes the first 40, which fit, at once, and has its `'drain'` after the 41st.)
 #[test]
 fn a_partly_taken_tick_completes_only_what_the_kernel_has() {
     isolated!(
@@ -98,7 +107,14 @@ fn a_partly_taken_tick_completes_only_what_the_kernel_has() {
             lp.run().unwrap();
             // The listener holds the stream: let go of it.
             w.emitter().remove_all_listeners(None);
-            assert_eq!(log.get(), expected_order());
+            // When the 163 complete, the stream hands the last 136 over; if the kernel
+            // takes them at once (the reader keeps up), nothing is buffered by the time the
+            // 163's callbacks run, so `'drain'` comes before them (Node's `afterWrite`).
+            let got = log.get();
+            assert!(
+                got == expected_order(Some(164)) || got == expected_order(Some(1)),
+                "{got:?}"
+            );
             drop(w);
             assert_eq!(reader.join().unwrap(), want);
         }
@@ -134,51 +150,60 @@ fn a_corked_buffer_is_not_written_ahead() {
     });
 }
 
-/// The drain protocol (`while (w.write(x))`, then again on `'drain'`): the writes a
-/// `'drain'` listener makes are a new tick's, held and then written with the ones after
-/// them: one `writev` per round.
+/// The drain protocol (`while (w.write(x))`, then again on `'drain'`) into a pipe with room
+/// for everything: every high-water mark of writes goes in one `writev` and no write
+/// returns false, so the first round writes it all, as in node (whose writes into a pipe
+/// with room complete inside `write()`).
 #[test]
-fn each_round_of_the_drain_protocol_is_one_writev() {
-    isolated!(each_round_of_the_drain_protocol_is_one_writev, || {
-        use std::cell::Cell;
-        use std::rc::Rc;
+fn the_drain_protocol_into_room_is_one_round_of_one_writev_per_high_water_mark() {
+    isolated!(
+        the_drain_protocol_into_room_is_one_round_of_one_writev_per_high_water_mark,
+        || {
+            use std::cell::Cell;
+            use std::rc::Rc;
 
-        const TOTAL: usize = 2000;
-        let lp = EventLoop::new().unwrap();
-        let (r, wfd) = pipe();
-        // Room for all of it: no reader needed, no partial write.
-        let size = rustix::pipe::fcntl_setpipe_size(&wfd, 1 << 20).unwrap();
-        assert!(size >= TOTAL * 100);
-        let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
-        let sent = Rc::new(Cell::new(0usize));
-        let rounds = Rc::new(Cell::new(0usize));
-        let pump = {
-            let (w, sent, rounds) = (w.clone(), sent.clone(), rounds.clone());
-            move || {
-                rounds.set(rounds.get() + 1);
-                while sent.get() < TOTAL {
-                    let i = sent.get();
-                    sent.set(i + 1);
-                    if !w.write(pattern(100, i as u8)) {
-                        return;
+            const TOTAL: usize = 2000;
+            let lp = EventLoop::new().unwrap();
+            let (r, wfd) = pipe();
+            // Room for all of it: no reader needed, no partial write.
+            let size = rustix::pipe::fcntl_setpipe_size(&wfd, 1 << 20).unwrap();
+            assert!(size >= TOTAL * 100);
+            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let sent = Rc::new(Cell::new(0usize));
+            let rounds = Rc::new(Cell::new(0usize));
+            let pump = {
+                let (w, sent, rounds) = (w.clone(), sent.clone(), rounds.clone());
+                move || {
+                    rounds.set(rounds.get() + 1);
+                    while sent.get() < TOTAL {
+                        let i = sent.get();
+                        sent.set(i + 1);
+                        if !w.write(pattern(100, i as u8)) {
+                            return;
+                        }
                     }
                 }
-            }
-        };
-        let p = pump.clone();
-        w.on(DRAIN, move |_| p());
-        let before = write_syscalls();
-        pump();
-        lp.run().unwrap();
-        let calls = write_syscalls() - before;
-        w.emitter().remove_all_listeners(None);
-        // 164 writes of 100 bytes reach the 16 KiB mark: 12 full rounds and a last one.
-        assert_eq!(rounds.get(), TOTAL.div_ceil(164));
-        assert_eq!(calls, rounds.get() as u64, "one writev per round");
-        w.destroy(None);
-        lp.run().unwrap();
-        drop(w);
-        let want: Vec<u8> = (0..TOTAL).flat_map(|i| pattern(100, i as u8)).collect();
-        assert_eq!(read_all(r), want);
-    });
+            };
+            let p = pump.clone();
+            w.on(DRAIN, move |_| p());
+            let before = write_syscalls();
+            pump();
+            lp.run().unwrap();
+            let calls = write_syscalls() - before;
+            w.emitter().remove_all_listeners(None);
+            // 164 writes of 100 bytes reach the 16 KiB mark: 12 full marks and the rest at the
+            // end of the tick.
+            assert_eq!(rounds.get(), 1);
+            assert_eq!(
+                calls,
+                TOTAL.div_ceil(164) as u64,
+                "one writev per high-water mark"
+            );
+            w.destroy(None);
+            lp.run().unwrap();
+            drop(w);
+            let want: Vec<u8> = (0..TOTAL).flat_map(|i| pattern(100, i as u8)).collect();
+            assert_eq!(read_all(r), want);
+        }
+    );
 }

@@ -10,7 +10,11 @@
 //! Batching: a one-chunk write into an idle stream waits for the end of the tick (a
 //! next-tick task, `Core::flush`), so the writes made after it in the same tick wait in
 //! the Writable's buffer and reach the kernel as one coalesced batch. The flush completes
-//! the tick's writes in order before any later tick. See `docs/fdstreams.md`.
+//! the tick's writes in order before any later tick. When a high-water mark of writes has
+//! gathered before the end of the tick, the Writable asks the sink to let go
+//! ([`Sink::relieve`](crate::writable::Sink::relieve), `Core::relieve`): the batch is
+//! written then and there and completes synchronously, so `write()` keeps returning `true`
+//! while the kernel takes the bytes, as Node's does. See `docs/fdstreams.md`.
 //!
 //! Chunks written with [`FdWritable::write_with_fds`] carry descriptors. Such a chunk starts
 //! its own `sendmsg`, so its descriptors travel with its first byte (see the method docs).
@@ -116,6 +120,10 @@ pub(crate) struct Core {
     kick_scheduled: Cell<bool>,
     /// A one-chunk batch waits for the end of the tick (see [`Core::start`]).
     flush_scheduled: Cell<bool>,
+    /// Bumped when [`Core::relieve`] writes the held batch early: a flush task queued
+    /// before then is stale (the next write queues a new one, after the ticks that carry
+    /// the relieved writes' callbacks, so callbacks keep write order).
+    flush_epoch: Cell<u32>,
     /// The Writable's high-water mark: a chunk this large is written at once.
     high_water_mark: Cell<usize>,
     /// The flush is completing a batch: the next batch the sink receives is the Writable's
@@ -367,11 +375,35 @@ impl Core {
             return;
         }
         let me = self.clone();
+        let epoch = self.flush_epoch.get();
         self.lp.next_tick(move || {
-            if me.flush_scheduled.replace(false) && !me.queue.borrow().chunks.is_empty() {
+            if me.flush_epoch.get() == epoch
+                && me.flush_scheduled.replace(false)
+                && !me.queue.borrow().chunks.is_empty()
+            {
                 me.flush();
             }
         });
+    }
+
+    /// The Writable is about to report backpressure while the batch in flight waits for
+    /// the end of the tick: a high-water mark of bytes has gathered behind it, so nothing
+    /// is gained by waiting. Writes the batch and what the Writable buffered behind it (one
+    /// `writev`, as the end-of-tick flush would) and completes the batch here, inside the
+    /// sink call, which the Writable counts as a synchronous completion: callbacks on the
+    /// next tick, as Node's writes that the kernel takes at once. What the kernel does not
+    /// take waits for readiness as usual, and then `write()` does return `false`.
+    fn relieve(self: &Rc<Self>) {
+        if !self.flush_scheduled.get() || self.queue.borrow().chunks.is_empty() {
+            // Not held back: the batch waits for the kernel, which is real backpressure.
+            return;
+        }
+        // The queued flush task is spent: it would run before the ticks that carry the
+        // callbacks completed here, and complete later writes ahead of them.
+        self.flush_scheduled.set(false);
+        self.flush_epoch.set(self.flush_epoch.get().wrapping_add(1));
+        self.write_ahead();
+        self.drive(false, false);
     }
 
     /// The end-of-tick write: the deferred batch, then each batch its completion hands over,
@@ -599,6 +631,14 @@ impl Sink for FdSink {
         true
     }
 
+    fn relieve(&mut self) {
+        self.core.relieve();
+    }
+
+    fn has_relieve(&self) -> bool {
+        true
+    }
+
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         let (inflight, closed) = self.core.close();
         if let Some((cb, outcome)) = inflight {
@@ -627,13 +667,16 @@ impl Sink for FdSink {
 ///
 /// Like a `net.Socket`'s writable side: a write's callback, and `'drain'`, come once the
 /// kernel has taken its last byte (or with the error). Where Node hands a write to an idle
-/// stream to the kernel inside `write()`, this stream does so at the end of the tick, so
-/// that the writes of one tick reach the kernel together: their callbacks still run in
-/// write order before any tick queued after the writes (Node's order), but the bytes are
-/// not in the kernel while `write()` returns, and a tick's writes that reach the high-water
-/// mark make `write()` return `false` (then `'drain'`) where Node, whose writes into an
-/// empty pipe complete at once, could keep returning `true`. A chunk of a high-water mark
-/// or more is written at once. `destroy()` in the tick of a write still tries that write. `end()` on a socket shuts its write side down
+/// stream to the kernel inside `write()`, this stream does so when a high-water mark of
+/// writes has gathered, or at the end of the tick, so that those writes reach the kernel
+/// together (one `writev`): their callbacks still run in write order, on the ticks Node
+/// runs them on, and `write()` returns `false` only once the kernel refuses bytes, as in
+/// Node. What differs: the bytes of the last writes of a tick are not in the kernel while
+/// `write()` returns (they count in `writable_length()` until the end of the tick), and
+/// when the kernel refuses part of a batch, the whole batch counts as buffered, so
+/// `write()` reports backpressure up to a high-water mark sooner than Node. A chunk of a
+/// high-water mark or more is written at once. `destroy()` in the tick of a write still
+/// tries that write. `end()` on a socket shuts its write side down
 /// (`shutdown(SHUT_WR)`, the peer reads end of file) before `'finish'`; the fd is closed
 /// when the stream is destroyed (after `'finish'`, by default).
 #[derive(Clone)]
@@ -744,6 +787,7 @@ impl FdWritable {
             queue: RefCell::new(Queue::default()),
             kick_scheduled: Cell::new(false),
             flush_scheduled: Cell::new(false),
+            flush_epoch: Cell::new(0),
             high_water_mark: Cell::new(0),
             handover: Cell::new(false),
             settled: Cell::new(None),

@@ -52,6 +52,7 @@ pub(crate) struct Inner<T: 'static, S: 'static> {
     has_writev: bool,
     has_final: bool,
     has_destroy: bool,
+    has_relieve: bool,
     sink: RefCell<S>,
 }
 
@@ -74,6 +75,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         let has_final = sink.has_final();
         let has_destroy = sink.has_destroy();
         let has_construct = sink.has_construct();
+        let has_relieve = sink.has_relieve();
         let this = Rc::new(Inner {
             state,
             deferred: RefCell::new(VecDeque::new()),
@@ -85,6 +87,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             has_writev,
             has_final,
             has_destroy,
+            has_relieve,
             sink: RefCell::new(sink),
         });
         if has_construct {
@@ -258,8 +261,23 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 }
             }
         }
-        let flags = st.flags();
-        let length = st.length_with(flags);
+        let mut flags = st.flags();
+        let mut length = st.length_with(flags);
+        if length >= st.high_water_mark
+            && this.has_relieve
+            && flags & (WRITING | CORKED | DESTROYED | ERRORED) == WRITING
+        {
+            // About to report backpressure on a write the sink holds back: let it write.
+            if let Ok(mut sink) = this.sink.try_borrow_mut() {
+                sink.relieve();
+                if this.has_deferred.get() {
+                    Self::run_deferred(this, &mut *sink);
+                }
+                drop(sink);
+                flags = st.flags();
+                length = st.length_with(flags);
+            }
+        }
         let ok = length < st.high_water_mark || length == 0;
         if !ok {
             st.flags.set(flags | NEED_DRAIN);
