@@ -5,7 +5,10 @@
 //! - Rust: `examples/million_writes.rs` (an `FdWritable` over the child's stdin);
 //! - Node: `node benches/node/million_writes.js COUNT SIZE` (skipped if `node` is absent);
 //! - C: `benches/c/batched_write.c`, built here with `cc -O2` (skipped if `cc` is absent),
-//!   the same bytes copied into 64 KiB blocking `write(2)` calls.
+//!   the same bytes copied into 64 KiB blocking `write(2)` calls (the baseline);
+//! - C16k: the same program writing 16 KiB at a time on a nonblocking pipe, waiting in
+//!   `poll(2)` when it is full: the floor for any writer that sends Node's default
+//!   high-water mark per system call, as the drain pattern does.
 //!
 //! Every side's clock runs from the first write until the child has exited. Each side runs
 //! `REPS` (3) times per chunk size, interleaved, and the median is compared. Prints every
@@ -100,7 +103,8 @@ fn main() {
     );
     for size in [100usize, 1024] {
         println!("-- chunk {size} B --");
-        let (mut rust, mut node, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut rust, mut node, mut c, mut c16k) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..reps {
             match example::run(count, size) {
                 Ok(r) => {
@@ -139,15 +143,27 @@ fn main() {
                     println!("  {line}");
                     c.push(e);
                 }
+                if let Some((e, line)) = external(
+                    Command::new(bin)
+                        .arg(count.to_string())
+                        .arg(size.to_string())
+                        .args(["16384", "nonblock"]),
+                    "c16k",
+                ) {
+                    println!("  {line}");
+                    c16k.push(e);
+                }
             }
         }
         let (r, n, cc) = (median(&mut rust), median(&mut node), median(&mut c));
+        let floor = median(&mut c16k);
         let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4} s"));
         println!(
-            "chunk {size} B medians: rust {} node {} c {}",
+            "chunk {size} B medians: rust {} node {} c {} c16k {}",
             show(r),
             show(n),
-            show(cc)
+            show(cc),
+            show(floor)
         );
         if let (Some(r), Some(n)) = (r, n) {
             println!(
@@ -157,6 +173,12 @@ fn main() {
         }
         if let (Some(r), Some(cc)) = (r, cc) {
             println!("  ratio rust/c: {:.2} (goal <= 1.5)", r / cc);
+        }
+        if let (Some(r), Some(f)) = (r, floor) {
+            println!(
+                "  ratio rust/c16k (16 KiB nonblocking writes): {:.2}",
+                r / f
+            );
         }
     }
     if let Some(bin) = c_bin {

@@ -4,13 +4,18 @@
  * write(2) calls on a blocking pipe into a child `sh -c 'cat > /dev/null'`.
  *
  * Build and run: cc -O2 -o batched_write benches/c/batched_write.c
- *                ./batched_write [count=1000000] [chunk_bytes=100]
+ *                ./batched_write [count=1000000] [chunk_bytes=100] [batch_bytes=65536] [nonblock]
  * Prints one line of key=value pairs in the format of benches/node/million_writes.js. The
  * clock starts just before the first chunk is copied and stops when the child has exited.
+ *
+ * With batch_bytes=16384 and "nonblock" it is the floor for a writer that follows Node's
+ * default high-water mark: the same bytes in 16 KiB write(2) calls on a nonblocking pipe,
+ * waiting in poll(2) when the pipe is full (printed as side=c16k).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH (64 * 1024)
+#define MAX_BATCH (64 * 1024)
 
 static double now(void) {
     struct timespec ts;
@@ -33,6 +38,12 @@ static int write_all(int fd, const char *buf, size_t len) {
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (errno == EAGAIN) {
+                struct pollfd p = {.fd = fd, .events = POLLOUT};
+                if (poll(&p, 1, -1) < 0 && errno != EINTR)
+                    return -1;
+                continue;
+            }
             return -1;
         }
         buf += n;
@@ -44,8 +55,11 @@ static int write_all(int fd, const char *buf, size_t len) {
 int main(int argc, char **argv) {
     long count = argc > 1 ? atol(argv[1]) : 1000000;
     long size = argc > 2 ? atol(argv[2]) : 100;
-    if (count < 1 || size < 1 || size > BATCH) {
-        fprintf(stderr, "usage: batched_write [count] [chunk_bytes <= 65536]\n");
+    long batch_bytes = argc > 3 ? atol(argv[3]) : MAX_BATCH;
+    int nonblock = argc > 4 && strcmp(argv[4], "nonblock") == 0;
+    if (count < 1 || size < 1 || batch_bytes < size || batch_bytes > MAX_BATCH) {
+        fprintf(stderr, "usage: batched_write [count] [chunk_bytes <= batch_bytes] "
+                        "[batch_bytes <= 65536] [nonblock]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -67,9 +81,13 @@ int main(int argc, char **argv) {
         _exit(127);
     }
     close(fds[0]);
+    if (nonblock && fcntl(fds[1], F_SETFL, O_NONBLOCK) != 0) {
+        perror("fcntl");
+        return 1;
+    }
 
     char *chunk = malloc((size_t)size);
-    char *batch = malloc(BATCH);
+    char *batch = malloc((size_t)batch_bytes);
     if (chunk == NULL || batch == NULL) {
         perror("malloc");
         return 1;
@@ -80,7 +98,7 @@ int main(int argc, char **argv) {
     size_t used = 0;
     long writes = 0;
     for (long i = 0; i < count; i++) {
-        if (used + (size_t)size > BATCH) {
+        if (used + (size_t)size > (size_t)batch_bytes) {
             if (write_all(fds[1], batch, used) != 0) {
                 perror("write");
                 return 1;
@@ -108,9 +126,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     double bytes = (double)count * (double)size;
-    printf("side=c count=%ld chunk=%ld elapsed_s=%.4f writes_per_s=%.0f mb_per_s=%.1f "
+    printf("side=%s count=%ld chunk=%ld elapsed_s=%.4f writes_per_s=%.0f mb_per_s=%.1f "
            "syscalls=%ld\n",
-           count, size, elapsed, (double)count / elapsed, bytes / 1e6 / elapsed, writes);
+           nonblock ? "c16k" : "c", count, size, elapsed, (double)count / elapsed, bytes / 1e6 / elapsed, writes);
     free(chunk);
     free(batch);
     return 0;
