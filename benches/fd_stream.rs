@@ -22,6 +22,8 @@
 //! this thread's CPU time (steadier on a shared machine; wall clock printed alongside).
 //! Prints descriptors per second and `ratio rust/raw` (rates: above 1 is faster).
 
+mod support;
+
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -33,6 +35,8 @@ use nodestream::fdstream::{unix_pair, PassedFd, FD};
 use nodestream::readable::{Chunk, DATA};
 use nodestream::EventLoop;
 
+use support::thread_cpu;
+
 /// Messages in flight at most, on both sides.
 const WINDOW: usize = 64;
 
@@ -40,17 +44,6 @@ const WINDOW: usize = 64;
 struct Times {
     wall: Duration,
     cpu: Duration,
-}
-
-fn thread_cpu() -> Duration {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `t` is a valid timespec to write for the duration of the call.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    assert_eq!(rc, 0);
-    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 fn measure(f: impl FnOnce()) -> Times {

@@ -12,6 +12,8 @@
 //! one thread is all the work of the loop). On a shared machine the CPU time is the steadier
 //! measure, so the ratios use it; the wall-clock rates are printed alongside.
 
+mod support;
+
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
@@ -22,6 +24,8 @@ use rustix::net::{
     recvmsg, sendmsg, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
     SendAncillaryMessage, SendFlags,
 };
+
+use support::thread_cpu;
 
 const ITERATIONS: u32 = 200_000;
 const ROUNDS: u32 = 5;
@@ -36,17 +40,6 @@ struct Times {
 struct Start {
     wall: Instant,
     cpu: Duration,
-}
-
-fn thread_cpu() -> Duration {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `t` is a valid timespec to write for the duration of the call.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    assert_eq!(rc, 0);
-    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 impl Start {
