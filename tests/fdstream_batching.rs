@@ -12,13 +12,14 @@ use nodestream::{EventLoop, WritableOptions};
 use support::{pattern, pipe, read_all, Log};
 
 /// Node: `w.write('a', cb1); w.write('b', cb2); w.write('c', cb3); nextTick(tick);
-/// w.end(endcb)`.
+/// w.end(endcb)`. With 200 writes (21,900 bytes) the high-water mark is crossed once and
+/// the first batch goes before the end of the tick: the order is the same.
 #[test]
 fn a_tick_of_writes_completes_in_write_order_before_later_ticks() {
     isolated!(
         a_tick_of_writes_completes_in_write_order_before_later_ticks,
         || {
-            for n in [1usize, 2, 3, 40] {
+            for n in [1usize, 2, 3, 40, 200] {
                 let lp = EventLoop::new().unwrap();
                 let (r, wfd) = pipe();
                 let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();

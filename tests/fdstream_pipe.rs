@@ -164,3 +164,45 @@ fn destroy_with_a_write_in_flight_closes_the_fd_and_fails_the_write() {
         }
     );
 }
+
+/// A reader gone before a high-water mark of held writes is sent: the relief's `writev`
+/// fails with `EPIPE`, that `write()` returns false, every callback gets the error, then
+/// `'error'` once and `'close'`. Node (`process.stdout` into a pipe whose reader exited,
+/// 200 writes of 100 bytes with callbacks) prints `cb0..cb199 EPIPE`, `error EPIPE`,
+/// `close` too; its first write already returns false, since it reaches the kernel inside
+/// `write()` (here the first 163 wait for the end of the tick).
+#[test]
+fn epipe_in_the_relief_of_held_writes_fails_them_all_then_close() {
+    isolated!(
+        epipe_in_the_relief_of_held_writes_fails_them_all_then_close,
+        || {
+            sigpipe_default();
+            let lp = EventLoop::new().unwrap();
+            let (r, wfd) = pipe();
+            drop(r);
+            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let log = Log::default();
+            let l = log.clone();
+            w.on(ERROR, move |e| l.push(format!("error {}", e.code())));
+            w.on(CLOSE, log.event("close"));
+            let mut first_false = None;
+            for i in 0..200 {
+                let l = log.clone();
+                let ok = w.write_cb(pattern(100, i as u8), move |e| {
+                    l.push(format!(
+                        "cb{i} {}",
+                        e.map_or("ok".into(), |e| e.code().to_string())
+                    ))
+                });
+                if !ok && first_false.is_none() {
+                    first_false = Some(i);
+                }
+            }
+            assert_eq!(first_false, Some(163));
+            lp.run().unwrap();
+            let mut want: Vec<String> = (0..200).map(|i| format!("cb{i} EPIPE")).collect();
+            want.extend(["error EPIPE".to_string(), "close".to_string()]);
+            assert_eq!(log.get(), want);
+        }
+    );
+}
