@@ -261,13 +261,22 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 }
             }
         }
-        let mut flags = st.flags();
-        let mut length = st.length_with(flags);
-        if length >= st.high_water_mark
-            && this.has_relieve
-            && flags & (WRITING | CORKED | DESTROYED | ERRORED) == WRITING
-        {
-            // About to report backpressure on a write the sink holds back: let it write.
+        let flags = st.flags();
+        let length = st.length_with(flags);
+        if length < st.high_water_mark || length == 0 {
+            // False once destroyed or errored, to break `while (w.write(x))` loops.
+            return Ok(flags & (DESTROYED | ERRORED) == 0);
+        }
+        Ok(Self::backpressure(this, flags))
+    }
+
+    /// `write()` is about to return false: a sink that holds its write back is first asked
+    /// to let go ([`Sink::relieve`]); then the length decides, and a `false` owes `'drain'`.
+    #[cold]
+    #[inline(never)]
+    fn backpressure(this: &Rc<Self>, mut flags: u32) -> bool {
+        let st = &this.state;
+        if this.has_relieve && flags & (WRITING | CORKED | DESTROYED | ERRORED) == WRITING {
             if let Ok(mut sink) = this.sink.try_borrow_mut() {
                 sink.relieve();
                 if this.has_deferred.get() {
@@ -275,15 +284,14 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 }
                 drop(sink);
                 flags = st.flags();
-                length = st.length_with(flags);
             }
         }
+        let length = st.length_with(flags);
         let ok = length < st.high_water_mark || length == 0;
         if !ok {
             st.flags.set(flags | NEED_DRAIN);
         }
-        // False once destroyed or errored, to break `while (w.write(x))` loops.
-        Ok(ok && flags & (DESTROYED | ERRORED) == 0)
+        ok && flags & (DESTROYED | ERRORED) == 0
     }
 
     /// A write after `end()` or `destroy()`: the callback gets the error on the next tick,
