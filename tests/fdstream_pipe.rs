@@ -15,7 +15,9 @@ use support::{cat, pattern, pipe, read_all, sigpipe_default, Log};
 fn every_byte_reaches_a_real_cat_in_order_with_drains() {
     isolated!(every_byte_reaches_a_real_cat_in_order_with_drains, || {
         let lp = EventLoop::new().unwrap();
-        let (mut cat, stdin, reader) = cat(Duration::ZERO);
+        // The reader starts late, so cat's two pipes fill and the writes meet backpressure
+        // (a cat that keeps up may take all 2.5 MB without `write()` ever returning false).
+        let (mut cat, stdin, reader) = cat(Duration::from_millis(200));
         let w = FdWritable::new(&lp.handle(), stdin, WritableOptions::new()).unwrap();
         let chunks: Vec<Vec<u8>> = (0..20_000)
             .map(|i| pattern(100 + i % 50, i as u8))
