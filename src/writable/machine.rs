@@ -263,11 +263,12 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         }
         let flags = st.flags();
         let length = st.length_with(flags);
-        if length < st.high_water_mark || length == 0 {
-            // False once destroyed or errored, to break `while (w.write(x))` loops.
-            return Ok(flags & (DESTROYED | ERRORED) == 0);
+        let ok = length < st.high_water_mark || length == 0;
+        if !ok {
+            return Ok(Self::backpressure(this, flags));
         }
-        Ok(Self::backpressure(this, flags))
+        // False once destroyed or errored, to break `while (w.write(x))` loops.
+        Ok(flags & (DESTROYED | ERRORED) == 0)
     }
 
     /// `write()` is about to return false: a sink that holds its write back is first asked
