@@ -11,7 +11,7 @@
 //!   high-water mark per system call, as the drain pattern does.
 //!
 //! Every side's clock runs from the first write until the child has exited. Each side runs
-//! `REPS` (3) times per chunk size, interleaved, and the median is compared. Prints every
+//! `REPS` (5) times per chunk size, interleaved, and the median is compared. Prints every
 //! run, then the medians, `ratio node/rust` (the speed-up) and `ratio rust/c`.
 //!
 //! Run with `cargo bench --bench million_writes` (`COUNT=n`, `REPS=n` change the counts).
@@ -90,7 +90,7 @@ fn median(v: &mut [f64]) -> Option<f64> {
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let count = env_u64("COUNT", 1_000_000);
-    let reps = env_u64("REPS", 3).max(1);
+    let reps = env_u64("REPS", 5).max(1);
     let node_ok = Command::new("node").arg("--version").output().is_ok();
     if !node_ok {
         println!("node not found: the Node side is skipped");
