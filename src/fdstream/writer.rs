@@ -322,18 +322,28 @@ impl Core {
             let mut q = self.queue.borrow_mut();
             debug_assert!(q.chunks.is_empty() && q.cb.is_none());
             q.received += chunks.len() as u64;
-            q.chunks.extend(chunks.map(|c| {
-                if c.is_string() {
+            // The bytes `write_ahead` wrote already are dropped here rather than queued
+            // and then skipped (`Queue::skip`, chunk by chunk).
+            let mut skip = self.prewritten.get();
+            for c in chunks {
+                let bytes = if c.is_string() {
                     c.to_bytes()
                 } else {
                     c.into_bytes()
+                };
+                if skip > 0 {
+                    if skip >= bytes.len() {
+                        skip -= bytes.len();
+                        q.front += 1;
+                        continue;
+                    }
+                    q.offset = skip;
+                    skip = 0;
                 }
-            }));
-            q.cb = Some(cb);
-            let skip = self.prewritten.get();
-            if skip > 0 {
-                self.prewritten.set(q.skip(skip));
+                q.chunks.push_back(bytes);
             }
+            self.prewritten.set(skip);
+            q.cb = Some(cb);
             if handover {
                 // The flush completed the previous batch and the Writable hands its buffer
                 // over: written now, completed once that completion has returned.
@@ -454,7 +464,7 @@ impl Core {
         let offset = q.offset;
         let written = writable.with_buffered_bytes(|rest| {
             let held_chunks = q.chunks.iter().map(|b| &b[..]);
-            let chunks = held_chunks.chain(rest.map(|b| -> &[u8] { b }));
+            let chunks = held_chunks.chain(rest);
             write_chunks(fd, self.kind, offset, chunks).progress.bytes
         });
         let Some(written) = written else {

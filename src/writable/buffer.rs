@@ -50,7 +50,7 @@ impl<T> Buffered<T> {
         self.entries.clear();
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Entry<T>> {
+    pub(crate) fn iter(&self) -> std::collections::vec_deque::Iter<'_, Entry<T>> {
         self.entries.iter()
     }
 }

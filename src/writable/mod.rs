@@ -304,7 +304,7 @@ impl<S: Sink<Chunk>> Writable<Chunk, S> {
     /// batch, which then finds its bytes written already.
     pub(crate) fn with_buffered_bytes<R>(
         &self,
-        f: impl FnOnce(&mut dyn Iterator<Item = &[u8]>) -> R,
+        f: impl FnOnce(BufferedBytes<'_>) -> R,
     ) -> Option<R> {
         let st = &self.inner.state;
         if st.flags() & (DESTROYED | BUFFER_PROCESSING | CORKED | BUFFERED | CONSTRUCTED)
@@ -316,10 +316,31 @@ impl<S: Sink<Chunk>> Writable<Chunk, S> {
         if buffered.is_empty() {
             return None;
         }
-        let mut bytes = buffered
-            .iter()
-            .map_while(|entry| (!entry.chunk.is_string()).then(|| entry.chunk.as_bytes()));
-        Some(f(&mut bytes))
+        Some(f(BufferedBytes {
+            entries: Some(buffered.iter()),
+        }))
+    }
+}
+
+/// The bytes of the buffered writes, in order, up to the first string chunk: what
+/// [`Writable::with_buffered_bytes`] lends. A concrete type, so that the sink's loop over
+/// it inlines (one indirect call per chunk cost more than the rest of the loop).
+pub(crate) struct BufferedBytes<'a> {
+    /// `None` once a string chunk was met: nothing after it is lent.
+    entries: Option<std::collections::vec_deque::Iter<'a, buffer::Entry<Chunk>>>,
+}
+
+impl<'a> Iterator for BufferedBytes<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let entry = self.entries.as_mut()?.next()?;
+        if entry.chunk.is_string() {
+            self.entries = None;
+            return None;
+        }
+        Some(entry.chunk.as_bytes())
     }
 }
 
