@@ -282,3 +282,35 @@ fn callbacks_of_a_relieved_batch_keep_their_place_among_ticks() {
         }
     );
 }
+
+/// Strings kept as strings (`decode_strings: false`) among byte chunks: the write-ahead
+/// stops before the first string chunk (the sink encodes those itself), the rest goes when
+/// the batch is handed over, and every byte arrives once, in write order, also when the
+/// high-water mark is crossed in the tick.
+#[test]
+fn string_chunks_among_bytes_arrive_in_order_across_the_mark() {
+    isolated!(
+        string_chunks_among_bytes_arrive_in_order_across_the_mark,
+        || {
+            let lp = EventLoop::new().unwrap();
+            let (r, wfd) = pipe();
+            let opts = WritableOptions::new().decode_strings(false);
+            let w = FdWritable::new(&lp.handle(), wfd, opts).unwrap();
+            let mut want = Vec::new();
+            for i in 0..400usize {
+                if i % 7 == 3 {
+                    let text = format!("<{i}:é>");
+                    want.extend_from_slice(text.as_bytes());
+                    assert!(w.write(text), "write {i}");
+                } else {
+                    let chunk = pattern(90 + i % 20, i as u8);
+                    want.extend_from_slice(&chunk);
+                    assert!(w.write(chunk), "write {i}");
+                }
+            }
+            w.end();
+            lp.run().unwrap();
+            assert_eq!(read_all(r), want);
+        }
+    );
+}
