@@ -9,7 +9,7 @@ mod support;
 use nodestream::events::{CLOSE, DRAIN, FINISH};
 use nodestream::fdstream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
-use support::{pattern, pipe, read_all, Log};
+use support::{pattern, pipe, pipe_writer, read_all, watch_writer, Log};
 
 /// Node: `w.write('a', cb1); w.write('b', cb2); w.write('c', cb3); nextTick(tick);
 /// w.end(endcb)`. With 200 writes (21,900 bytes) the high-water mark is crossed once and
@@ -20,9 +20,7 @@ fn a_tick_of_writes_completes_in_write_order_before_later_ticks() {
         a_tick_of_writes_completes_in_write_order_before_later_ticks,
         || {
             for n in [1usize, 2, 3, 40, 200] {
-                let lp = EventLoop::new().unwrap();
-                let (r, wfd) = pipe();
-                let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+                let (lp, r, w) = pipe_writer();
                 let log = Log::default();
                 let mut expected: Vec<String> = Vec::new();
                 let mut bytes = Vec::new();
@@ -79,9 +77,7 @@ fn a_write_reaches_the_kernel_at_the_end_of_the_tick() {
 #[test]
 fn destroy_in_the_tick_of_a_write_still_delivers_it() {
     isolated!(destroy_in_the_tick_of_a_write_still_delivers_it, || {
-        let lp = EventLoop::new().unwrap();
-        let (r, wfd) = pipe();
-        let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+        let (lp, r, w) = pipe_writer();
         let log = Log::default();
         w.write_cb(&b"hello"[..], log.cb("cb"));
         lp.handle().next_tick(log.rec("tick"));
@@ -99,11 +95,8 @@ fn destroy_in_the_tick_of_a_write_still_delivers_it() {
 #[test]
 fn a_chunk_of_a_high_water_mark_goes_at_once() {
     isolated!(a_chunk_of_a_high_water_mark_goes_at_once, || {
-        let lp = EventLoop::new().unwrap();
-        let (r, wfd) = pipe();
-        let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
-        let log = Log::default();
-        w.on(DRAIN, log.event("drain"));
+        let (lp, r, w) = pipe_writer();
+        let log = watch_writer(&w, &["drain"]);
         let big = pattern(20_000, 3);
         log.push(format!("write {}", w.write_cb(big.clone(), log.cb("cb1"))));
         log.push(format!("write {}", w.write_cb(&b"y"[..], log.cb("cb2"))));
@@ -147,11 +140,8 @@ fn a_tick_of_small_writes_is_written_a_high_water_mark_at_a_time() {
     isolated!(
         a_tick_of_small_writes_is_written_a_high_water_mark_at_a_time,
         || {
-            let lp = EventLoop::new().unwrap();
-            let (r, wfd) = pipe();
-            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
-            let log = Log::default();
-            w.on(DRAIN, log.event("drain"));
+            let (lp, r, w) = pipe_writer();
+            let log = watch_writer(&w, &["drain"]);
             let mut want = Vec::new();
             for i in 0..300 {
                 let chunk = pattern(100, i as u8);
@@ -196,9 +186,7 @@ fn write_returns_false_once_the_pipe_is_full_then_drains_once() {
     isolated!(
         write_returns_false_once_the_pipe_is_full_then_drains_once,
         || {
-            let lp = EventLoop::new().unwrap();
-            let (r, wfd) = pipe();
-            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let (lp, r, w) = pipe_writer();
             let log = Log::default();
             let (l, w2) = (log.clone(), w.clone());
             w.on(DRAIN, move |_| {
@@ -253,11 +241,8 @@ fn callbacks_of_a_relieved_batch_keep_their_place_among_ticks() {
     isolated!(
         callbacks_of_a_relieved_batch_keep_their_place_among_ticks,
         || {
-            let lp = EventLoop::new().unwrap();
-            let (r, wfd) = pipe();
-            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
-            let log = Log::default();
-            w.on(DRAIN, log.event("drain"));
+            let (lp, r, w) = pipe_writer();
+            let log = watch_writer(&w, &["drain"]);
             for i in 0..300 {
                 let l = log.clone();
                 w.write_cb(pattern(100, i as u8), move |e| {

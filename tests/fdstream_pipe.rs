@@ -6,10 +6,10 @@ mod support;
 use std::os::fd::OwnedFd;
 use std::time::Duration;
 
-use nodestream::events::{CLOSE, DRAIN, ERROR, FINISH};
+use nodestream::events::{CLOSE, DRAIN, FINISH};
 use nodestream::fdstream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
-use support::{cat, pattern, pipe, read_all, sigpipe_default, Log};
+use support::{cat, pattern, pipe, pipe_writer, read_all, sigpipe_default, watch_writer, Log};
 
 #[test]
 fn every_byte_reaches_a_real_cat_in_order_with_drains() {
@@ -52,11 +52,8 @@ fn a_full_pipe_resumes_on_readiness_and_drain_precedes_the_callback() {
     isolated!(
         a_full_pipe_resumes_on_readiness_and_drain_precedes_the_callback,
         || {
-            let lp = EventLoop::new().unwrap();
-            let (r, wfd) = pipe();
-            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
-            let log = Log::default();
-            w.on(DRAIN, log.event("drain"));
+            let (lp, r, w) = pipe_writer();
+            let log = watch_writer(&w, &["drain"]);
             let big = pattern(1 << 20, 9);
             // 1 MiB into a 64 KiB pipe nobody reads yet: false at once, the whole chunk counted.
             assert!(!w.write_cb(big.clone(), log.cb("cb")));
@@ -86,13 +83,8 @@ fn a_reader_gone_is_epipe_then_close_and_the_process_lives() {
         a_reader_gone_is_epipe_then_close_and_the_process_lives,
         || {
             sigpipe_default();
-            let lp = EventLoop::new().unwrap();
-            let (r, wfd) = pipe();
-            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
-            let log = Log::default();
-            let l = log.clone();
-            w.on(ERROR, move |e| l.push(format!("error {}", e.code())));
-            w.on(CLOSE, log.event("close"));
+            let (lp, r, w) = pipe_writer();
+            let log = watch_writer(&w, &["error", "close"]);
             // Fill the pipe so later writes wait in the buffer, then close the reader.
             w.write_cb(pattern(200_000, 1), log.cb("cb1"));
             w.write_cb(&b"queued"[..], log.cb("cb2"));
@@ -117,10 +109,7 @@ fn a_write_to_a_closed_pipe_fails_with_epipe_immediately() {
             let (r, wfd) = pipe();
             drop(r);
             let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
-            let log = Log::default();
-            let l = log.clone();
-            w.on(ERROR, move |e| l.push(format!("error {}", e.code())));
-            w.on(CLOSE, log.event("close"));
+            let log = watch_writer(&w, &["error", "close"]);
             w.write_cb("x", log.cb("cb"));
             lp.run().unwrap();
             assert_eq!(log.get(), ["cb EPIPE", "error EPIPE", "close"]);
@@ -151,9 +140,7 @@ fn destroy_with_a_write_in_flight_closes_the_fd_and_fails_the_write() {
     isolated!(
         destroy_with_a_write_in_flight_closes_the_fd_and_fails_the_write,
         || {
-            let lp = EventLoop::new().unwrap();
-            let (r, wfd) = pipe();
-            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
+            let (lp, r, w) = pipe_writer();
             let log = Log::default();
             w.on(CLOSE, log.event("close"));
             w.write_cb(pattern(300_000, 3), log.cb("cb"));
@@ -183,10 +170,7 @@ fn epipe_in_the_relief_of_held_writes_fails_them_all_then_close() {
             let (r, wfd) = pipe();
             drop(r);
             let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
-            let log = Log::default();
-            let l = log.clone();
-            w.on(ERROR, move |e| l.push(format!("error {}", e.code())));
-            w.on(CLOSE, log.event("close"));
+            let log = watch_writer(&w, &["error", "close"]);
             let mut first_false = None;
             for i in 0..200 {
                 let l = log.clone();

@@ -12,7 +12,7 @@ use std::time::Duration;
 use nodestream::events::DRAIN;
 use nodestream::fdstream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
-use support::{pattern, pipe, read_all, Log};
+use support::{pattern, pipe, pipe_writer, read_all, watch_writer, Log};
 
 /// The process's count of write-family system calls (`syscw` in `/proc/self/io`).
 fn write_syscalls() -> u64 {
@@ -56,12 +56,9 @@ fn write_300(w: &FdWritable, log: &Log) -> Vec<u8> {
 #[test]
 fn a_tick_of_writes_is_one_writev_per_high_water_mark() {
     isolated!(a_tick_of_writes_is_one_writev_per_high_water_mark, || {
-        let lp = EventLoop::new().unwrap();
-        let (r, wfd) = pipe();
-        let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
-        let log = Log::default();
+        let (lp, r, w) = pipe_writer();
+        let log = watch_writer(&w, &["drain"]);
         let want = write_300(&w, &log);
-        w.on(DRAIN, log.event("drain"));
         let before = write_syscalls();
         lp.run().unwrap();
         let calls = write_syscalls() - before;

@@ -13,6 +13,7 @@ mod log;
 mod procs;
 mod reactor;
 mod readable;
+mod streams;
 
 pub use child::{in_child, isolated, run_child, sigpipe_default, CHILD_ENV};
 pub use data::{cases, data, fnv, heavy, pattern, rss_kib, TempPath, FNV_START};
@@ -24,3 +25,4 @@ pub use log::{assert_trace, Log};
 pub use procs::{assert_success, cat, example, run_example};
 pub use reactor::{event_loop, manual_loop, ms};
 pub use readable::{passive, show, watch};
+pub use streams::{pipe_writer, watch_writer};

@@ -1,0 +1,47 @@
+//! Fd streams on fresh pipes, and their events in a [`Log`].
+
+use std::os::fd::OwnedFd;
+
+use nodestream::events::{CLOSE, DRAIN, ERROR, FINISH};
+use nodestream::fdstream::FdWritable;
+use nodestream::{EventLoop, WritableOptions};
+
+use super::{pipe, Log};
+
+/// A loop, the read end of a new pipe, and an `FdWritable` (default options) over its
+/// write end.
+pub fn pipe_writer() -> (EventLoop, OwnedFd, FdWritable) {
+    let lp = EventLoop::new().unwrap();
+    let (r, w) = pipe();
+    let w = FdWritable::new(&lp.handle(), w, WritableOptions::new()).unwrap();
+    (lp, r, w)
+}
+
+/// A log of `w`'s `events`, as they come: `"drain"`, `"finish"` and `"close"` by name,
+/// `"error"` as `error <code>`.
+///
+/// # Panics
+///
+/// On any other name.
+pub fn watch_writer(w: &FdWritable, events: &[&'static str]) -> Log {
+    let log = Log::default();
+    for &name in events {
+        match name {
+            "drain" => {
+                w.on(DRAIN, log.event("drain"));
+            }
+            "finish" => {
+                w.on(FINISH, log.event("finish"));
+            }
+            "close" => {
+                w.on(CLOSE, log.event("close"));
+            }
+            "error" => {
+                let l = log.clone();
+                w.on(ERROR, move |e| l.push(format!("error {}", e.code())));
+            }
+            other => panic!("no such event to watch: {other}"),
+        }
+    }
+    log
+}
