@@ -9,7 +9,7 @@ use std::time::Duration;
 use nodestream::events::{CLOSE, DRAIN, FINISH};
 use nodestream::fdstream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
-use support::{cat, pattern, pipe, pipe_writer, read_all, sigpipe_default, watch_writer, Log};
+use support::{cat, pattern, pipe_writer, read_all, sigpipe_default, watch_writer, Log};
 
 #[test]
 fn every_byte_reaches_a_real_cat_in_order_with_drains() {
@@ -105,10 +105,9 @@ fn a_write_to_a_closed_pipe_fails_with_epipe_immediately() {
         a_write_to_a_closed_pipe_fails_with_epipe_immediately,
         || {
             sigpipe_default();
-            let lp = EventLoop::new().unwrap();
-            let (r, wfd) = pipe();
+            let (lp, r, w) = pipe_writer();
+            // The reader is gone before the first write.
             drop(r);
-            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
             let log = watch_writer(&w, &["error", "close"]);
             w.write_cb("x", log.cb("cb"));
             lp.run().unwrap();
@@ -166,10 +165,9 @@ fn epipe_in_the_relief_of_held_writes_fails_them_all_then_close() {
         epipe_in_the_relief_of_held_writes_fails_them_all_then_close,
         || {
             sigpipe_default();
-            let lp = EventLoop::new().unwrap();
-            let (r, wfd) = pipe();
+            let (lp, r, w) = pipe_writer();
+            // The reader is gone before the first write.
             drop(r);
-            let w = FdWritable::new(&lp.handle(), wfd, WritableOptions::new()).unwrap();
             let log = watch_writer(&w, &["error", "close"]);
             let mut first_false = None;
             for i in 0..200 {
