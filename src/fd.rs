@@ -575,6 +575,17 @@ pub(crate) mod testing {
     /// The environment variable that tells a re-executed test binary which test to run alone.
     const ISOLATED: &str = "NODESTREAM_ISOLATED_TEST";
 
+    /// Asserts that `fd` is nonblocking and close-on-exec, as every fd the crate makes is.
+    pub(crate) fn assert_nonblocking_cloexec(fd: impl std::os::fd::AsFd) {
+        let fd = fd.as_fd();
+        assert!(rustix::fs::fcntl_getfl(fd)
+            .unwrap()
+            .contains(rustix::fs::OFlags::NONBLOCK));
+        assert!(rustix::io::fcntl_getfd(fd)
+            .unwrap()
+            .contains(rustix::io::FdFlags::CLOEXEC));
+    }
+
     /// The number of open fds of this process.
     pub(crate) fn fd_count() -> usize {
         std::fs::read_dir("/proc/self/fd")

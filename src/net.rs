@@ -134,22 +134,11 @@ pub(crate) fn accept_until_blocked<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fd::testing::assert_nonblocking_cloexec;
     use crate::fd::testing::isolated;
     use crate::fd::{read_until_blocked, write_chunks, FdKind, ReadStop, WriteStop};
     use mio::{Events, Interest, Poll, Token};
-    use rustix::fs::OFlags;
-    use rustix::io::FdFlags;
     use std::time::Duration;
-
-    fn assert_nonblocking_cloexec(fd: impl AsFd) {
-        let fd = fd.as_fd();
-        assert!(rustix::fs::fcntl_getfl(fd)
-            .unwrap()
-            .contains(OFlags::NONBLOCK));
-        assert!(rustix::io::fcntl_getfd(fd)
-            .unwrap()
-            .contains(FdFlags::CLOEXEC));
-    }
 
     /// Polls until `token` is reported, panicking after ten seconds.
     fn wait_for(poll: &mut Poll, events: &mut Events, token: Token) {

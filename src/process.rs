@@ -139,21 +139,11 @@ impl Child {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fd::testing::assert_nonblocking_cloexec;
     use crate::fd::testing::isolated;
     use crate::fd::{read_until_blocked, write_chunks, FdKind, ReadStop, WriteStop};
     use rustix::event::{poll, PollFd, PollFlags};
-    use rustix::fs::OFlags;
-    use rustix::io::FdFlags;
     use std::os::unix::process::ExitStatusExt;
-
-    fn assert_nonblocking_cloexec(fd: BorrowedFd<'_>) {
-        assert!(rustix::fs::fcntl_getfl(fd)
-            .unwrap()
-            .contains(OFlags::NONBLOCK));
-        assert!(rustix::io::fcntl_getfd(fd)
-            .unwrap()
-            .contains(FdFlags::CLOEXEC));
-    }
 
     #[test]
     fn cat_echoes_every_byte_back_exactly() {
