@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io;
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
 /// A Node-style error code: what `err.code` is in Node.
@@ -337,6 +338,42 @@ impl From<Error> for io::Error {
 impl From<ErrorCode> for Error {
     fn from(code: ErrorCode) -> Error {
         Error::from_code(code)
+    }
+}
+
+/// Why a stream could not take an fd ([`FdWritable::new`](crate::fdstream::FdWritable::new),
+/// [`Readable::from_fd`](crate::readable::Readable::from_fd), ...); the fd is given back.
+pub struct FdError {
+    /// What went wrong.
+    pub error: io::Error,
+    /// The fd, untouched except perhaps for its nonblocking flag.
+    pub fd: OwnedFd,
+}
+
+impl fmt::Debug for FdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FdError")
+            .field("error", &self.error)
+            .field("fd", &self.fd)
+            .finish()
+    }
+}
+
+impl fmt::Display for FdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot stream this fd: {}", self.error)
+    }
+}
+
+impl std::error::Error for FdError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<FdError> for io::Error {
+    fn from(e: FdError) -> io::Error {
+        e.error
     }
 }
 

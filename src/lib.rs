@@ -75,7 +75,7 @@ pub mod readable;
 pub mod writable;
 
 pub use encoding::Encoding;
-pub use error::{Error, ErrorCode};
+pub use error::{Error, ErrorCode, FdError};
 pub use reactor::{
     Clock, EventLoop, ImmediateId, KeepAlive, LoopHandle, ManualClock, PostAction, Readiness,
     RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,

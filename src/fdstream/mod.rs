@@ -23,11 +23,6 @@ mod net;
 mod stdio;
 mod writer;
 
-use std::error::Error as StdError;
-use std::fmt;
-use std::io;
-use std::os::fd::OwnedFd;
-
 pub use child::{spawn, ChildProcess};
 pub use fdrecv::{PassedFd, ReceiveOptions, DEFAULT_MAX_UNCLAIMED_FDS, FD};
 pub use file::{create_write_stream, FileWriteStream, WriteStreamOptions};
@@ -36,37 +31,4 @@ pub use net::{CONNECTION, LISTENING};
 pub use stdio::{stderr, stdout};
 pub use writer::FdWritable;
 
-/// Why a stream could not take an fd; the fd is given back.
-pub struct FdError {
-    /// What went wrong.
-    pub error: io::Error,
-    /// The fd, untouched except perhaps for its nonblocking flag.
-    pub fd: OwnedFd,
-}
-
-impl fmt::Debug for FdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FdError")
-            .field("error", &self.error)
-            .field("fd", &self.fd)
-            .finish()
-    }
-}
-
-impl fmt::Display for FdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot stream this fd: {}", self.error)
-    }
-}
-
-impl StdError for FdError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        Some(&self.error)
-    }
-}
-
-impl From<FdError> for io::Error {
-    fn from(e: FdError) -> io::Error {
-        e.error
-    }
-}
+pub use crate::error::FdError;

@@ -9,8 +9,6 @@
 //! again on its next turn, so one busy fd cannot starve the others.
 
 use std::cell::{Cell, RefCell};
-use std::error::Error as StdError;
-use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
@@ -25,33 +23,7 @@ use crate::fd::{
 use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
 use crate::Error;
 
-/// Why [`Readable::from_fd`] could not take the fd; the fd is given back.
-pub struct FromFdError {
-    /// What went wrong.
-    pub error: io::Error,
-    /// The fd, untouched except perhaps for its nonblocking flag.
-    pub fd: OwnedFd,
-}
-
-impl fmt::Debug for FromFdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FromFdError")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Display for FromFdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot read this fd from the loop: {}", self.error)
-    }
-}
-
-impl StdError for FromFdError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        Some(&self.error)
-    }
-}
+pub use crate::error::FdError;
 
 /// What differs between the crate's fd readers: how one read is made and how its yield is
 /// handed out. [`FdReader`] does the rest (the loop registration, reading and backpressure,
@@ -298,7 +270,7 @@ impl Readable {
     ///
     /// # Errors
     ///
-    /// The fd comes back inside [`FromFdError`] when it cannot be polled (a regular file:
+    /// The fd comes back inside [`FdError`] when it cannot be polled (a regular file:
     /// `EPERM`), when it is a terminal (its nonblocking flag is shared with other
     /// processes: not changed behind their back; `Unsupported`), or when `fstat`/`fcntl`
     /// fail.
@@ -331,15 +303,15 @@ impl Readable {
         lp: &LoopHandle,
         fd: impl Into<OwnedFd>,
         options: ReadableOptions,
-    ) -> Result<Readable, FromFdError> {
+    ) -> Result<Readable, FdError> {
         let fd = fd.into();
         let kind = match FdKind::of(&fd) {
             Ok(kind) => kind,
-            Err(error) => return Err(FromFdError { error, fd }),
+            Err(error) => return Err(FdError { error, fd }),
         };
         if kind == FdKind::Other {
             if rustix::termios::isatty(&fd) {
-                return Err(FromFdError {
+                return Err(FdError {
                     error: io::Error::new(
                         io::ErrorKind::Unsupported,
                         "a terminal's nonblocking flag is shared with other processes",
@@ -348,10 +320,10 @@ impl Readable {
                 });
             }
             if let Err(error) = set_nonblocking(&fd, true) {
-                return Err(FromFdError { error, fd });
+                return Err(FdError { error, fd });
             }
         }
         FdReader::readable(lp, options, fd, PlainRead { kind })
-            .map_err(|(error, fd)| FromFdError { error, fd })
+            .map_err(|(error, fd)| FdError { error, fd })
     }
 }
