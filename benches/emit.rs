@@ -22,7 +22,7 @@ use std::process::Command;
 use std::rc::Rc;
 use std::time::Instant;
 
-use nodestream::emitter::{Event, EventEmitter};
+use nodestream::events::{Event, EventEmitter};
 
 const X: Event<u64> = Event::new("x");
 

@@ -31,8 +31,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use nodestream::fdpass::{control_space, recv_with_fds, send_with_fds, socketpair, SocketKind};
-use nodestream::fdstream::{unix_pair, PassedFd, FD};
-use nodestream::readable::{Chunk, DATA};
+use nodestream::net::{unix_pair, PassedFd, FD};
+use nodestream::stream::readable::{Chunk, DATA};
 use nodestream::EventLoop;
 
 use support::thread_cpu;

@@ -22,8 +22,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use nodestream::events::DRAIN;
-use nodestream::fdstream::FdWritable;
-use nodestream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::stream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::stream::FdWritable;
 use nodestream::{EventLoop, LoopHandle, WritableOptions};
 
 const CHUNK: usize = 16 * 1024;

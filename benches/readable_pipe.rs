@@ -15,8 +15,8 @@ use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::time::Instant;
 
-use nodestream::readable::{Chunk, Readable, ReadableOptions};
-use nodestream::writable::{Chunk as WChunk, Sink, WriteCallback};
+use nodestream::stream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::stream::writable::{Chunk as WChunk, Sink, WriteCallback};
 use nodestream::{EventLoop, Writable, WritableOptions};
 
 const N: usize = 256 * 1024 * 1024;

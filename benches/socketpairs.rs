@@ -27,8 +27,8 @@ use std::time::Instant;
 use bytes::Bytes;
 use nodestream::events::DRAIN;
 use nodestream::fdpass::{socketpair, SocketKind};
-use nodestream::fdstream::FdWritable;
-use nodestream::readable::{Chunk, Readable, ReadableOptions, DATA, END};
+use nodestream::stream::readable::{Chunk, Readable, ReadableOptions, DATA, END};
+use nodestream::stream::FdWritable;
 use nodestream::{EventLoop, Writable, WritableOptions};
 
 /// Counts live heap bytes.
@@ -482,8 +482,8 @@ fn idle_memory(n: usize) {
     // The Readable's layers, each alone (no fd): its emitter, and the stream over a no-op
     // source; the rest of `Readable::from_fd` is its fd state and loop registration.
     let h0 = live();
-    let ems: Vec<nodestream::emitter::EventEmitter> = (0..n)
-        .map(|_| nodestream::emitter::EventEmitter::new())
+    let ems: Vec<nodestream::events::EventEmitter> = (0..n)
+        .map(|_| nodestream::events::EventEmitter::new())
         .collect();
     let em_heap = (live() - h0) as f64 / n as f64;
     drop(ems);

@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use nodestream::events::DRAIN;
-use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
 use nodestream::EventLoop;
 
 const SIZE: usize = 100;

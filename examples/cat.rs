@@ -17,8 +17,8 @@
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 
-use nodestream::fdstream::stdout;
-use nodestream::readable::{Readable, ReadableOptions};
+use nodestream::process::stdout;
+use nodestream::stream::readable::{Readable, ReadableOptions};
 use nodestream::EventLoop;
 use rustix::fs::{FileType, Mode, OFlags};
 

@@ -21,8 +21,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use nodestream::events::{DRAIN, FINISH};
-use nodestream::fdstream::FdWritable;
-use nodestream::readable::{Chunk, Readable, ReadableOptions, DATA, END};
+use nodestream::stream::readable::{Chunk, Readable, ReadableOptions, DATA, END};
+use nodestream::stream::FdWritable;
 use nodestream::{EventLoop, Writable, WritableOptions};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::io::Errno;

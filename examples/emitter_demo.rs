@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use nodestream::emitter::{Event, EventEmitter, ListenerEvent, REMOVE_LISTENER};
+use nodestream::events::{Event, EventEmitter, ListenerEvent, REMOVE_LISTENER};
 
 const GREET: Event<String> = Event::new("greet");
 

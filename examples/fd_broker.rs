@@ -7,7 +7,7 @@
 //! The protocol: the client sends a file name and a newline; the server checks the client's
 //! credentials (`SO_PEERCRED`: it serves only its own user), opens the file read-only from
 //! its directory and answers with one byte, `+` carrying the open descriptor (SCM_RIGHTS,
-//! [`FdWritable::write_with_fds`](nodestream::fdstream::FdWritable::write_with_fds)), or
+//! [`FdWritable::write_with_fds`](nodestream::stream::FdWritable::write_with_fds)), or
 //! `-` with no descriptor when it refuses (no such file, or a name that leaves the
 //! directory). The client receives each descriptor as an `'fd'` event, which comes before
 //! the `'data'` carrying its byte, and reads the file through it.
@@ -22,8 +22,8 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use nodestream::fdstream::{listen_unix, PassedFd, Server, Socket, FD};
-use nodestream::readable::{Chunk, DATA, END};
+use nodestream::net::{listen_unix, PassedFd, Server, Socket, FD};
+use nodestream::stream::readable::{Chunk, DATA, END};
 use nodestream::EventLoop;
 
 /// The files the server offers, and their contents.

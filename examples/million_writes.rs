@@ -17,8 +17,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use nodestream::child_process::spawn;
 use nodestream::events::DRAIN;
-use nodestream::fdstream::spawn;
 use nodestream::{EventLoop, Writable};
 
 /// What one run did.

@@ -17,7 +17,7 @@ use std::os::unix::process::CommandExt;
 use std::rc::Rc;
 
 use nodestream::fdpass::send_with_fds;
-use nodestream::fdstream::{listen_unix, PassedFd, Socket, FD};
+use nodestream::net::{listen_unix, PassedFd, Socket, FD};
 use nodestream::EventLoop;
 
 /// Client mode: connect to `path` and send a pipe's read end with one byte.
@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             a.borrow_mut().push(text);
         });
         sock.readable
-            .on("data", |_: &nodestream::readable::Chunk| {});
+            .on("data", |_: &nodestream::stream::readable::Chunk| {});
         let s = sock.clone();
         sock.readable.on(FD, move |_: &PassedFd| s.destroy());
         c.borrow_mut().push(sock);

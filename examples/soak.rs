@@ -12,8 +12,8 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use nodestream::events::{CLOSE, DRAIN};
-use nodestream::fdstream::{unix_pair, PassedFd, FD};
-use nodestream::readable::Chunk;
+use nodestream::net::{unix_pair, PassedFd, FD};
+use nodestream::stream::readable::Chunk;
 use nodestream::EventLoop;
 
 fn fd_count() -> usize {

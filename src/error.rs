@@ -341,8 +341,8 @@ impl From<ErrorCode> for Error {
     }
 }
 
-/// Why a stream could not take an fd ([`FdWritable::new`](crate::fdstream::FdWritable::new),
-/// [`Readable::from_fd`](crate::readable::Readable::from_fd), ...); the fd is given back.
+/// Why a stream could not take an fd ([`FdWritable::new`](crate::stream::FdWritable::new),
+/// [`Readable::from_fd`](crate::stream::readable::Readable::from_fd), ...); the fd is given back.
 pub struct FdError {
     /// What went wrong.
     pub error: io::Error,

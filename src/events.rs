@@ -1,97 +1,48 @@
-//! Typed keys for the stream events, with Node's names.
+//! Node's `events` module: the [`EventEmitter`], and the typed keys of every stream event.
 //!
-//! Each constant is an [`Event<T>`](crate::emitter::Event): register with it
-//! (`w.on(DRAIN, |_| ..)`) and the payload type is fixed. The string names work too
-//! (`w.emitter().on("drain", |_: &()| ..)`), which is how user-defined events are reached.
+//! The emitter is the `nodestream-emitter` crate's, re-exported whole: string-named events,
+//! typed payloads, `on`/`once`/`prepend*`, `newListener`/`removeListener`, and an `'error'`
+//! that is never silently dropped. The keys below are the events the crate's streams emit,
+//! gathered from the modules that emit them, so `use nodestream::events::{DATA, END}` finds
+//! them all.
+//!
+//! Each key is an [`Event<T>`]: register with it (`w.on(DRAIN, |_| ..)`) and the payload
+//! type is fixed. The string names work too (`w.emitter().on("drain", |_: &()| ..)`), which
+//! is how user-defined events are reached.
+//!
+//! | key | Node event | payload | emitted by |
+//! |---|---|---|---|
+//! | [`DRAIN`], [`PREFINISH`], [`FINISH`] | `'drain'`, `'prefinish'`, `'finish'` | `()` | Writables |
+//! | [`DATA`] | `'data'` | [`readable::Chunk`](crate::stream::readable::Chunk) | Readables |
+//! | [`END`], [`READABLE`], [`PAUSE`], [`RESUME`] | `'end'`, `'readable'`, `'pause'`, `'resume'` | `()` | Readables |
+//! | [`PIPE`], [`UNPIPE`] | `'pipe'`, `'unpipe'` | the source [`Readable`](crate::stream::Readable) | a pipe's destination |
+//! | [`OPEN`] | `'open'` | [`FdNumber`] | file streams |
+//! | [`READY`] | `'ready'` | `()` | file streams, connected sockets |
+//! | [`CLOSE`], [`ERROR`] | `'close'`, `'error'` | `()`, [`Error`](crate::Error) | every stream |
+//! | [`FD`] | `'fd'` | [`PassedFd`](crate::net::PassedFd) | Unix sockets' readable side |
+//! | [`CONNECTION`], [`LISTENING`] | `'connection'`, `'listening'` | [`Socket`](crate::net::Socket), `()` | servers |
+//!
+//! # Examples
+//!
+//! ```
+//! use nodestream::events::{Event, EventEmitter};
+//!
+//! const GREET: Event<String> = Event::new("greet");
+//!
+//! let emitter = EventEmitter::new();
+//! emitter.on(GREET, |name: &String| println!("hello, {name}"));
+//! emitter.once("done", |n: &u32| println!("done after {n}"));
+//! emitter.emit(GREET, &"world".to_string());
+//! assert!(emitter.emit("done", &1u32));
+//! assert!(!emitter.emit("done", &2u32)); // once: gone after the first emit
+//! ```
 
-use std::fmt;
-use std::os::fd::RawFd;
+pub use nodestream_emitter::*;
 
-use crate::emitter::{names, Event};
-use crate::error::Error;
-use crate::readable::Readable;
-
-/// `'drain'`: a `write` returned `false` and everything accepted since has been written.
-pub const DRAIN: Event<()> = Event::new(names::DRAIN);
-/// `'prefinish'`: every write is done and `_final` has completed; `'finish'` follows.
-pub const PREFINISH: Event<()> = Event::new(names::PREFINISH);
-/// `'finish'`: `end()` was called and every write (and `_final`) completed.
-pub const FINISH: Event<()> = Event::new(names::FINISH);
-/// `'close'`: the stream is destroyed and its resources released; the last event.
-pub const CLOSE: Event<()> = Event::new(names::CLOSE);
-/// `'error'`: the stream's first error. At most one per stream.
-pub const ERROR: Event<Error> = Event::new(names::ERROR);
-/// `'pipe'`: a readable started piping into this stream
-/// ([`Readable::pipe`](crate::readable::Readable::pipe)); the payload is the source.
-///
-/// The one key for this event: [`readable::PIPE`](crate::readable::PIPE) is the same
-/// constant, re-exported.
-pub const PIPE: Event<Readable> = Event::new(names::PIPE);
-/// `'unpipe'`: a readable stopped piping into this stream; the payload is the source.
-///
-/// The one key for this event: [`readable::UNPIPE`](crate::readable::UNPIPE) is the same
-/// constant, re-exported.
-pub const UNPIPE: Event<Readable> = Event::new(names::UNPIPE);
-/// `'open'`: a file stream has opened its file; the payload is the descriptor's number,
-/// as Node's `'open'` passes `fd`.
-///
-/// # Node compatibility
-///
-/// Node passes the numeric fd, and so does this event, wrapped in [`FdNumber`]: the
-/// number is for display and comparison (`fd == ws.fd()`), never ownership. The stream
-/// keeps its `OwnedFd` and closes it itself.
-pub const OPEN: Event<FdNumber> = Event::new(names::OPEN);
-/// `'ready'`: a file stream is ready to be written (right after `'open'`).
-pub const READY: Event<()> = Event::new(names::READY);
-
-/// The number of a descriptor a stream owns: the payload of [`OPEN`].
-///
-/// A raw number is acceptable here, where the crate otherwise hands out only
-/// `OwnedFd`/`BorrowedFd`, because it mirrors Node's payload and never transfers ownership:
-/// nothing in the crate takes an `FdNumber` back, and the stream closes the descriptor when
-/// it is destroyed, after which the number may name another file. Use it to log or compare,
-/// not to read, write or close.
-///
-/// # Examples
-///
-/// ```
-/// use nodestream::events::OPEN;
-/// use nodestream::fdstream::{create_write_stream, WriteStreamOptions};
-/// use nodestream::EventLoop;
-/// use std::{cell::Cell, rc::Rc};
-///
-/// let lp = EventLoop::new()?;
-/// let path = std::env::temp_dir().join(format!("nodestream-fdnumber-{}", std::process::id()));
-/// let ws = create_write_stream(&lp.handle(), &path, WriteStreamOptions::new())?;
-/// let seen = Rc::new(Cell::new(None));
-/// let (s, w) = (seen.clone(), ws.clone());
-/// ws.on(OPEN, move |fd| s.set(Some(Some(fd.as_raw()) == w.fd())));
-/// ws.end();
-/// lp.run()?;
-/// assert_eq!(seen.get(), Some(true));
-/// # std::fs::remove_file(&path)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct FdNumber(RawFd);
-
-impl FdNumber {
-    /// Wraps the number of a descriptor the caller owns.
-    pub(crate) fn new(fd: RawFd) -> FdNumber {
-        FdNumber(fd)
-    }
-
-    /// The number, as Node's `fd` argument.
-    pub fn as_raw(self) -> RawFd {
-        self.0
-    }
-}
-
-impl fmt::Display for FdNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
+pub use crate::net::{CONNECTION, FD, LISTENING};
+pub use crate::stream::lifecycle::{FdNumber, CLOSE, ERROR, OPEN, READY};
+pub use crate::stream::readable::{DATA, END, PAUSE, PIPE, READABLE, RESUME, UNPIPE};
+pub use crate::stream::writable::{DRAIN, FINISH, PREFINISH};
 
 #[cfg(test)]
 mod tests {
@@ -99,8 +50,8 @@ mod tests {
     use std::rc::Rc;
 
     use super::{PIPE, UNPIPE};
-    use crate::readable::{Readable, ReadableOptions};
-    use crate::writable::{Chunk, Sink, WriteCallback};
+    use crate::stream::readable::{Readable, ReadableOptions};
+    use crate::stream::writable::{Chunk, Sink, WriteCallback};
     use crate::{EventLoop, Writable, WritableOptions};
 
     struct Discard;

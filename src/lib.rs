@@ -1,30 +1,36 @@
 //! nodestream: Node.js streams and EventEmitter for Rust, on a single-threaded mio reactor.
 //!
-//! The crate is built in layers (see `docs/architecture.md`):
-//! - [`emitter`]: Node's EventEmitter (re-exported from `nodestream-emitter`);
-//! - [`fdpass`]: SCM_RIGHTS send and receive (re-exported from `nodestream-fdpass`);
-//! - the error type every stream reports through, [`Error`] with Node's [`ErrorCode`];
-//! - [`readable`]: Node's Readable stream, `pipe()` and the fd-backed Readable;
-//! - [`reactor`]: the event loop ([`EventLoop`], [`LoopHandle`], [`RemoteHandle`]).
-//! - [`writable`]: Node's Writable stream ([`Writable`], [`Sink`]), its [`events`], and
-//!   the string [`Encoding`]s.
-//! - [`fdstream`]: streams over real file descriptors (pipes, sockets, files, stdio, child
-//!   processes).
+//! The modules carry the names of Node's, so each thing is where a Node user looks for it:
+//!
+//! | module | Node | what it holds |
+//! |---|---|---|
+//! | [`events`] | `events` | `EventEmitter` and the typed keys of every stream event |
+//! | [`stream`] | `stream` | `Readable`, `Writable`, `pipe()`, and streams over any file descriptor |
+//! | [`net`] | `net` | TCP and Unix sockets, servers, descriptors passed over Unix sockets |
+//! | [`fs`] | `fs` | file write streams, their I/O on a worker pool |
+//! | [`child_process`] | `child_process` | child processes with their stdio as streams |
+//! | [`process`] | `process` | `stdout` and `stderr` |
+//! | [`reactor`] | (Node's event loop, libuv) | [`EventLoop`], its handles, timers, immediates, ticks |
+//! | [`fdpass`] | (none) | SCM_RIGHTS send and receive, without a loop |
+//!
+//! Every stream reports errors as [`Error`], with Node's [`ErrorCode`]s (`EPIPE`,
+//! `ERR_STREAM_WRITE_AFTER_END`, ...). The root re-exports the types nearly every program
+//! names. How the crate is built, in layers, is in `docs/architecture.md`.
 //!
 //! # Example
 //!
-//! A pipe: an [`FdWritable`](fdstream::FdWritable) writes into one end, a
-//! [`Readable`](readable::Readable) reads the other, and [`EventLoop::run`] returns when
+//! A pipe: an [`FdWritable`](stream::FdWritable) writes into one end, a
+//! [`Readable`] reads the other, and [`EventLoop::run`] returns when
 //! both streams are done, as a Node program exits.
 //!
 //! ```
 //! use std::cell::RefCell;
 //! use std::rc::Rc;
 //!
-//! use nodestream::events::{CLOSE, FINISH};
-//! use nodestream::fdstream::FdWritable;
-//! use nodestream::readable::{Chunk, Readable, ReadableOptions, DATA, END};
-//! use nodestream::{EventLoop, WritableOptions};
+//! use nodestream::events::{CLOSE, DATA, END, FINISH};
+//! use nodestream::stream::readable::Chunk;
+//! use nodestream::stream::FdWritable;
+//! use nodestream::{EventLoop, Readable, ReadableOptions, WritableOptions};
 //!
 //! let event_loop = EventLoop::new()?;
 //! let lp = event_loop.handle();
@@ -63,28 +69,27 @@
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![deny(unsafe_code)]
 
-pub use nodestream_emitter as emitter;
 pub use nodestream_fdpass as fdpass;
 
-mod encoding;
+// The layers, bottom up: the OS, the loop, the stream machinery, then the resources and
+// Node's module map over them. Imports point down only.
 mod error;
-pub mod events;
-pub mod fdstream;
-pub mod reactor;
-pub mod readable;
-pub mod writable;
+mod sys;
 
-pub use encoding::Encoding;
+pub mod reactor;
+
+pub mod stream;
+
+pub mod child_process;
+pub mod events;
+pub mod fs;
+pub mod net;
+pub mod process;
+
 pub use error::{Error, ErrorCode, FdError};
+pub use events::EventEmitter;
 pub use reactor::{
     Clock, EventLoop, ImmediateId, KeepAlive, LoopHandle, ManualClock, PostAction, Readiness,
     RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,
 };
-pub use writable::{Chunk, Sink, Writable, WritableOptions};
-
-mod fd;
-mod fs;
-mod net;
-mod process;
-mod stdio;
-mod sys;
+pub use stream::{Encoding, Readable, ReadableOptions, Sink, Writable, WritableOptions};

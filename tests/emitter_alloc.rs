@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::rc::Rc;
 
-use nodestream::emitter::{Event, EventEmitter};
+use nodestream::events::{Event, EventEmitter};
 
 struct Counting;
 
@@ -118,11 +118,8 @@ fn typed_event_and_str_emits_allocate_nothing() {
 fn emits_with_meta_listeners_present_allocate_nothing() {
     let sum = Rc::new(Cell::new(0));
     let em = emitter_with(1, &sum);
-    em.on("newListener", |_: &nodestream::emitter::ListenerEvent| {});
-    em.on(
-        "removeListener",
-        |_: &nodestream::emitter::ListenerEvent| {},
-    );
+    em.on("newListener", |_: &nodestream::events::ListenerEvent| {});
+    em.on("removeListener", |_: &nodestream::events::ListenerEvent| {});
     em.on("error", |_: &u64| {});
     let key = em.key(X);
     em.emit(&key, &1);

@@ -13,7 +13,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Mutex;
 
-use nodestream::emitter::{
+use nodestream::events::{
     names, Event, EventEmitter, ListenerEvent, ListenerId, DEFAULT_MAX_LISTENERS, NEW_LISTENER,
     REMOVE_LISTENER,
 };

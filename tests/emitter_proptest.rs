@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use nodestream::emitter::{Event, EventEmitter, ListenerId, WeakEmitter};
+use nodestream::events::{Event, EventEmitter, ListenerId, WeakEmitter};
 use proptest::prelude::*;
 
 const EVENTS: [&str; 3] = ["a", "b", "c"];

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use nodestream::events::{CLOSE, FINISH};
-use nodestream::fdstream::FdWritable;
+use nodestream::stream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
 
 use support::{cat, example, fd_count, fd_lock, pipe, run_example, Log};

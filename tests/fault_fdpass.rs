@@ -13,8 +13,8 @@ use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
 use nodestream::fdpass::{send_with_fds, MAX_FDS};
-use nodestream::fdstream::{PassedFd, ReceiveOptions, Socket, DEFAULT_MAX_UNCLAIMED_FDS, FD};
-use nodestream::readable::Chunk;
+use nodestream::net::{PassedFd, ReceiveOptions, Socket, DEFAULT_MAX_UNCLAIMED_FDS, FD};
+use nodestream::stream::readable::Chunk;
 use nodestream::{Error, EventLoop};
 use support::{dev_null, is_cloexec, same_file, FdCheck, Log};
 

@@ -13,8 +13,8 @@ use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
 use nodestream::fdpass::send_with_fds;
-use nodestream::fdstream::{listen_unix, ReceiveOptions, Socket};
-use nodestream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::net::{listen_unix, ReceiveOptions, Socket};
+use nodestream::stream::readable::{Chunk, Readable, ReadableOptions};
 use nodestream::{Error, EventLoop, LoopHandle};
 use support::{at_the_limit, data, fd_count, in_child, lift, FdCheck};
 

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::rc::Rc;
 
 use nodestream::events::{CLOSE, DRAIN, ERROR, FINISH};
-use nodestream::fdstream::FdWritable;
+use nodestream::stream::FdWritable;
 use nodestream::{Error, EventLoop, WritableOptions};
 use support::{data, FdCheck};
 

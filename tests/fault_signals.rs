@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use nodestream::events::{CLOSE, DRAIN, ERROR, FINISH};
-use nodestream::fdstream::FdWritable;
+use nodestream::stream::FdWritable;
 use nodestream::{Error, EventLoop, WritableOptions};
 use support::{fnv, in_child, FdCheck, FNV_START};
 

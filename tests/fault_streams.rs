@@ -10,9 +10,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
 use nodestream::events::{CLOSE, DRAIN, ERROR, FINISH, PREFINISH};
-use nodestream::fdstream::{create_write_stream, FdWritable, WriteStreamOptions};
-use nodestream::readable::{Chunk as RChunk, Readable, ReadableOptions};
-use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::fs::{create_write_stream, WriteStreamOptions};
+use nodestream::stream::readable::{Chunk as RChunk, Readable, ReadableOptions};
+use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::FdWritable;
 use nodestream::{Error, EventLoop};
 use support::{data, fd_count, FdCheck};
 

@@ -9,8 +9,8 @@ use std::io::{Read, Seek, Write};
 use std::os::fd::OwnedFd;
 use std::rc::Rc;
 
-use nodestream::fdstream::{unix_pair, PassedFd, ReceiveOptions, Socket, FD};
-use nodestream::readable::{Chunk, DATA, ERROR as RERROR};
+use nodestream::net::{unix_pair, PassedFd, ReceiveOptions, Socket, FD};
+use nodestream::stream::readable::{Chunk, DATA, ERROR as RERROR};
 use nodestream::{ErrorCode, EventLoop};
 use support::{fd_count, Log};
 
@@ -265,7 +265,7 @@ fn fds_over_a_pipe_are_refused_and_closed() {
     isolated!(fds_over_a_pipe_are_refused_and_closed, || {
         let lp = EventLoop::new().unwrap();
         let (_r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
-        let w = nodestream::fdstream::FdWritable::new(&lp.handle(), w, Default::default()).unwrap();
+        let w = nodestream::stream::FdWritable::new(&lp.handle(), w, Default::default()).unwrap();
         let log = Log::default();
         w.on(nodestream::events::ERROR, |_| {});
         w.write_with_fds("x", vec![file_with("f")], log.cb("cb"));

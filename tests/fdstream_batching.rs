@@ -7,7 +7,7 @@
 mod support;
 
 use nodestream::events::{CLOSE, DRAIN, FINISH};
-use nodestream::fdstream::FdWritable;
+use nodestream::stream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
 use support::{pattern, pipe, pipe_writer, read_all, watch_writer, Log};
 

@@ -7,7 +7,7 @@ use std::os::fd::OwnedFd;
 use std::time::Duration;
 
 use nodestream::events::{CLOSE, DRAIN, FINISH};
-use nodestream::fdstream::FdWritable;
+use nodestream::stream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
 use support::{cat, pattern, pipe_writer, read_all, sigpipe_default, watch_writer, Log};
 

@@ -9,7 +9,7 @@ const ROLE: &str = "NODESTREAM_STDIO_WRITER";
 /// In the child: writes 3000 numbered lines to stdout through the stream, then ends.
 fn writer() {
     let lp = EventLoop::new().unwrap();
-    let out = nodestream::fdstream::stdout(&lp.handle()).unwrap();
+    let out = nodestream::process::stdout(&lp.handle()).unwrap();
     for i in 0..3000 {
         out.write(format!("line {i}\n"));
     }

@@ -10,7 +10,7 @@ mod support;
 use std::time::Duration;
 
 use nodestream::events::DRAIN;
-use nodestream::fdstream::FdWritable;
+use nodestream::stream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
 use support::{pattern, pipe, pipe_writer, read_all, watch_writer, Log};
 

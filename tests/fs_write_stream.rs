@@ -5,7 +5,7 @@ mod support;
 use std::os::fd::OwnedFd;
 
 use nodestream::events::{CLOSE, ERROR, FINISH, OPEN, READY};
-use nodestream::fdstream::{create_write_stream, FileWriteStream, WriteStreamOptions};
+use nodestream::fs::{create_write_stream, FileWriteStream, WriteStreamOptions};
 use nodestream::{ErrorCode, EventLoop};
 use support::{Log, TempPath};
 

@@ -17,8 +17,8 @@ use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
 use nodestream::fdpass::send_with_fds;
-use nodestream::fdstream::{PassedFd, Socket, FD};
-use nodestream::readable::Chunk;
+use nodestream::net::{PassedFd, Socket, FD};
+use nodestream::stream::readable::Chunk;
 use nodestream::EventLoop;
 use proptest::prelude::*;
 use support::{data, is_cloexec, same_file, FdCheck};

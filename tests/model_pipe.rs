@@ -16,8 +16,8 @@ use std::rc::Rc;
 
 use mio::unix::pipe::Sender;
 use nodestream::events::{CLOSE, DRAIN, ERROR};
-use nodestream::fdstream::FdWritable;
-use nodestream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::stream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::stream::FdWritable;
 use nodestream::{Error, EventLoop, LoopHandle, PostAction, WritableOptions};
 use proptest::prelude::*;
 use support::{data, fnv, FdCheck, FNV_START};

@@ -22,7 +22,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use nodestream::events::{CLOSE, DRAIN, ERROR, FINISH, PREFINISH};
-use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
 use nodestream::{Error, EventLoop, LoopHandle};
 use proptest::prelude::*;
 

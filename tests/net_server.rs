@@ -13,7 +13,7 @@ use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use nodestream::fdstream::{listen_tcp, listen_unix, Server, Socket, CONNECTION, LISTENING};
+use nodestream::net::{listen_tcp, listen_unix, Server, Socket, CONNECTION, LISTENING};
 use nodestream::{Error, EventLoop};
 use support::{at_the_limit, fd_count, in_child, lift, FdCheck};
 

@@ -7,8 +7,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use nodestream::events::{CLOSE, ERROR, FINISH, READY};
-use nodestream::fdstream::{connect_tcp, listen_tcp, Socket};
-use nodestream::readable::{Chunk, DATA, END};
+use nodestream::net::{connect_tcp, listen_tcp, Socket};
+use nodestream::stream::readable::{Chunk, DATA, END};
 use nodestream::EventLoop;
 use support::Log;
 
@@ -93,7 +93,9 @@ fn a_refused_connect_is_an_error_then_close() {
             .on(ERROR, move |e| l.push(format!("error {}", e.code())));
         let l = log.clone();
         client.writable.on(CLOSE, move |_| l.push("close"));
-        client.readable.on(nodestream::readable::ERROR, |_| {});
+        client
+            .readable
+            .on(nodestream::stream::readable::ERROR, |_| {});
         client.writable.write_cb("x", log.cb("cb"));
         lp.run().unwrap();
         assert_eq!(

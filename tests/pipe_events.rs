@@ -4,9 +4,9 @@
 
 mod support;
 
-use nodestream::readable::legacy;
-use nodestream::readable::{PipeOptions, Readable, ReadableOptions};
-use nodestream::writable::{Chunk, Sink, WriteCallback};
+use nodestream::stream::legacy;
+use nodestream::stream::readable::{PipeOptions, Readable, ReadableOptions};
+use nodestream::stream::writable::{Chunk, Sink, WriteCallback};
 use nodestream::{Error, LoopHandle, Writable, WritableOptions};
 use support::{assert_trace, event_loop, passive, Log};
 
@@ -266,7 +266,7 @@ fn source_closed_before_end_destroys_dest_only_under_the_legacy_pipe() {
 /// ```
 #[test]
 fn object_mode_pipe_carries_values() {
-    use nodestream::readable::Chunk as RChunk;
+    use nodestream::stream::readable::Chunk as RChunk;
     use std::cell::RefCell;
     use std::rc::Rc;
 

@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::process::Command;
 use std::rc::Rc;
 
-use nodestream::fdstream::spawn;
-use nodestream::readable::{Chunk, DATA, END};
+use nodestream::child_process::spawn;
+use nodestream::stream::readable::{Chunk, DATA, END};
 use nodestream::EventLoop;
 use support::pattern;
 

@@ -6,7 +6,7 @@ mod support;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use nodestream::readable::{Chunk, Encoding, Readable, ReadableOptions};
+use nodestream::stream::readable::{Chunk, Encoding, Readable, ReadableOptions};
 use nodestream::Error;
 use support::{assert_trace, event_loop, passive, watch, Log};
 
@@ -283,13 +283,13 @@ fn readable_event_and_read_loop() {
 #[test]
 fn destroy_with_error_emits_error_then_close_and_no_end() {
     struct Src(Log);
-    impl nodestream::readable::Source for Src {
+    impl nodestream::stream::readable::Source for Src {
         fn read(&self, _: &Readable, _: usize) {}
         fn destroy(
             &self,
             _: &Readable,
             err: Option<Error>,
-            done: nodestream::readable::DestroyDone,
+            done: nodestream::stream::readable::DestroyDone,
         ) {
             self.0.push(format!(
                 "_destroy {}",

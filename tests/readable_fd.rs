@@ -9,8 +9,8 @@ use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 
-use nodestream::readable::{Chunk, Readable, ReadableOptions};
-use nodestream::writable::{Chunk as WChunk, Sink, WriteCallback};
+use nodestream::stream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::stream::writable::{Chunk as WChunk, Sink, WriteCallback};
 use nodestream::{Error, LoopHandle, Writable, WritableOptions};
 use support::{event_loop, fd_count, fd_lock, pipe, socketpair, Log};
 

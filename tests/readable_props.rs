@@ -9,7 +9,7 @@ mod support;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use nodestream::readable::{Chunk, ReadableOptions};
+use nodestream::stream::readable::{Chunk, ReadableOptions};
 use proptest::prelude::*;
 use support::{event_loop, passive};
 

@@ -12,8 +12,9 @@ use std::rc::Rc;
 
 use nodestream::events::{CLOSE, DRAIN, ERROR, FINISH, PREFINISH};
 use nodestream::fdpass::send_with_fds;
-use nodestream::fdstream::{FdWritable, PassedFd, Socket, FD};
-use nodestream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::net::{PassedFd, Socket, FD};
+use nodestream::stream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::stream::FdWritable;
 use nodestream::{Error, EventLoop, WritableOptions};
 use support::{data, FdCheck};
 

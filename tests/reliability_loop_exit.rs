@@ -16,8 +16,8 @@ use std::os::unix::net::UnixStream;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use nodestream::fdstream::Socket;
-use nodestream::readable::{Readable, ReadableOptions};
+use nodestream::net::Socket;
+use nodestream::stream::readable::{Readable, ReadableOptions};
 use nodestream::EventLoop;
 use support::FdCheck;
 

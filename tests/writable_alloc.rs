@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use bytes::Bytes;
-use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
 use nodestream::EventLoop;
 
 struct Counting;
@@ -159,7 +159,7 @@ fn buffered_writes_behind_a_slow_sink_allocate_nothing_once_warm() {
 #[test]
 fn sixteen_kib_of_writes_into_a_pipe_allocate_two_blocks() {
     use nodestream::events::DRAIN;
-    use nodestream::fdstream::FdWritable;
+    use nodestream::stream::FdWritable;
     use rustix::pipe::{pipe_with, PipeFlags};
 
     const CHUNKS: u64 = 16 * 400;

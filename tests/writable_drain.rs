@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use nodestream::events::DRAIN;
-use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
 use nodestream::{EventLoop, LoopHandle};
 use proptest::prelude::*;
 

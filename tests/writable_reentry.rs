@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use nodestream::events::{CLOSE, FINISH};
-use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
 use nodestream::{Encoding, EventLoop};
 
 type Log = Rc<RefCell<Vec<String>>>;
@@ -191,7 +191,7 @@ impl Sink for DestroysItself {
     fn destroy(
         &mut self,
         err: Option<nodestream::Error>,
-        cb: nodestream::writable::DestroyCallback,
+        cb: nodestream::stream::writable::DestroyCallback,
     ) {
         push(&self.log, "_destroy");
         cb.call(err);

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use nodestream::events::DRAIN;
-use nodestream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
 use nodestream::EventLoop;
 
 type Log = Rc<RefCell<Vec<String>>>;

@@ -1,18 +1,33 @@
-//! Blocking file operations run off the loop thread: the building blocks of file streams.
+//! Node's `fs` module, as far as streams go: [`create_write_stream`] (Node's
+//! `fs.createWriteStream`) makes a [`FileWriteStream`], a Writable over a file whose open,
+//! writes, fsync and close run on a worker pool (4 threads, as libuv's), one at a time per
+//! stream, with their completions delivered on the loop thread.
 //!
-//! - [`flags`]: Node's flag strings (`'w'`, `'a'`, `'wx'`, `'r+'`, ...) as open flags.
-//! - [`pool`]: the worker threads (4 by default, as libuv).
-//! - [`ops`]: open, write (at an offset or at the file position), fsync and close, each run
-//!   on a pool thread and finished by a `Send` completion the caller gives; and the same
-//!   writes done synchronously, for stdout and stderr on files.
+//! # Events
 //!
-//! Errors are [`std::io::Error`]s carrying the OS error (`ENOENT`, `EEXIST`, `EISDIR`,
-//! `ENOSPC` from `/dev/full`, ...), which the stream layer turns into Node-coded errors.
-#![allow(dead_code)] // The file streams call this module; until they land, only tests do.
+//! `'open'` ([`OPEN`](crate::events::OPEN), the descriptor's number) and `'ready'` once the
+//! file is open; then the Writable's `'drain'`, `'finish'` and `'close'`. A file that cannot
+//! be opened is an `'error'` (`ENOENT`, `EACCES`, `EEXIST` with `"wx"`, ...), then `'close'`;
+//! `/dev/full` gives `ENOSPC` on the first write.
+//!
+//! # Examples
+//!
+//! ```
+//! use nodestream::fs::{create_write_stream, WriteStreamOptions};
+//! use nodestream::EventLoop;
+//!
+//! let event_loop = EventLoop::new()?;
+//! let path = std::env::temp_dir().join(format!("nodestream-fs-{}", std::process::id()));
+//! let ws = create_write_stream(&event_loop.handle(), &path, WriteStreamOptions::new())?;
+//! ws.write("hello, ");
+//! ws.end_with("file\n");
+//! event_loop.run()?;
+//! assert_eq!(std::fs::read(&path)?, b"hello, file\n");
+//! # std::fs::remove_file(&path)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-pub(crate) mod flags;
-pub(crate) mod ops;
-pub(crate) mod pool;
+mod inbox;
+mod write_stream;
 
-pub(crate) use flags::OpenFlags;
-pub(crate) use pool::Pool;
+pub use write_stream::{create_write_stream, FileWriteStream, WriteStreamOptions};

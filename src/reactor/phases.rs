@@ -45,7 +45,7 @@ pub(crate) struct Inner {
     stop_flag: Cell<bool>,
     pub(crate) shared: Arc<Shared>,
     /// libuv's `loop->emfile_fd`: one descriptor per loop that a listening server closes
-    /// to make room when `accept` fails at the descriptor limit (`fdstream::net`). Opened
+    /// to make room when `accept` fails at the descriptor limit (`net::Server`). Opened
     /// by the first server to listen; closed when the `EventLoop` is dropped.
     pub(crate) reserve_fd: RefCell<Option<std::os::fd::OwnedFd>>,
 }

@@ -15,7 +15,7 @@ use slab::Slab;
 
 /// How many operations (reads, writes, accepts) a source should do per turn before it
 /// returns [`PostAction::Again`] and lets the other sources run. libuv uses 32.
-pub const IO_BUDGET: usize = 32;
+pub const IO_BUDGET: usize = crate::sys::IO_BUDGET;
 
 /// Names a source registered with [`LoopHandle::register`](crate::LoopHandle::register).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,6 +1,6 @@
 //! Readable helpers in the shape of the Node scenarios' (`watch`, `passive`, `show`).
 
-use nodestream::readable::{Chunk, Readable, ReadableOptions};
+use nodestream::stream::readable::{Chunk, Readable, ReadableOptions};
 use nodestream::{Error, LoopHandle};
 
 use super::log::Log;

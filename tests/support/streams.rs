@@ -3,7 +3,7 @@
 use std::os::fd::OwnedFd;
 
 use nodestream::events::{CLOSE, DRAIN, ERROR, FINISH};
-use nodestream::fdstream::FdWritable;
+use nodestream::stream::FdWritable;
 use nodestream::{EventLoop, WritableOptions};
 
 use super::{pipe, Log};

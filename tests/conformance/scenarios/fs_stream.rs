@@ -1,6 +1,6 @@
 //! File write streams: `'open'` / `'ready'`, early writes, open errors: f01-f03.
 //!
-//! The streams are `nodestream::fdstream::create_write_stream`; the files live under
+//! The streams are `nodestream::fs::create_write_stream`; the files live under
 //! `std::env::temp_dir()` with names unique to the process and the call, and are removed
 //! by the scenario (as node's twins do) or, if it fails half-way, when its [`TempPath`]
 //! drops.
@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nodestream::events::{FdNumber, OPEN};
-use nodestream::fdstream::{create_write_stream, FileWriteStream, WriteStreamOptions};
+use nodestream::fs::{create_write_stream, FileWriteStream, WriteStreamOptions};
 use nodestream::EventLoop;
 
 use super::writable_util::cb_errc;

@@ -16,10 +16,10 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use nodestream::emitter::names::{CONNECT, ERROR_MONITOR};
+use nodestream::events::names::{CONNECT, ERROR_MONITOR};
 use nodestream::events::{CLOSE, DRAIN, FINISH, READY};
-use nodestream::fdstream::{connect_unix, listen_unix, ReceiveOptions, Server, Socket};
-use nodestream::readable::{Chunk, DATA, END};
+use nodestream::net::{connect_unix, listen_unix, ReceiveOptions, Server, Socket};
+use nodestream::stream::readable::{Chunk, DATA, END};
 use nodestream::{Error, EventLoop};
 
 use super::writable_util::cb_errc;

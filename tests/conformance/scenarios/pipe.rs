@@ -1,8 +1,8 @@
 //! `'pipe'` / `'unpipe'`, Readable#pipe and the legacy Stream#pipe: p01-p11.
 
-use nodestream::readable::legacy::{self, LegacyStream};
-use nodestream::readable::{PipeOptions, Readable, ReadableOptions};
-use nodestream::writable::{Chunk, Sink, WriteCallback};
+use nodestream::stream::legacy::{self, LegacyStream};
+use nodestream::stream::readable::{PipeOptions, Readable, ReadableOptions};
+use nodestream::stream::writable::{Chunk, Sink, WriteCallback};
 use nodestream::{Error, EventLoop, LoopHandle, Writable, WritableOptions};
 
 use super::Scenario;

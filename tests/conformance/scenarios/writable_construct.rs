@@ -1,7 +1,7 @@
 //! `_construct`: writes queued before it completes, its errors, destroy while
 //! pending: x49-x53.
 
-use nodestream::writable::{
+use nodestream::stream::writable::{
     Chunk, ConstructCallback, DestroyCallback, Writable, WritableOptions, WriteCallback,
 };
 use nodestream::Error;

@@ -1,6 +1,6 @@
 //! `cork()` / `uncork()` and `_writev` batching: w28-w31, x13-x20.
 
-use nodestream::writable::{Chunk, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{Chunk, Writable, WritableOptions, WriteCallback};
 
 use super::writable_util::{cb_errc, cb_log, err, slow_sink, sync_sink, text, watch, Env, FnSink};
 use super::Scenario;

@@ -2,7 +2,7 @@
 //! `destroy_soon()`, `emit_close` / `auto_destroy`: w32-w38, x31-x43, x48, x61-x63.
 
 use nodestream::events::{CLOSE, DRAIN, FINISH, PREFINISH};
-use nodestream::writable::{
+use nodestream::stream::writable::{
     Chunk, DestroyCallback, FinalCallback, Writable, WritableOptions, WriteCallback,
 };
 use nodestream::Error;

@@ -1,7 +1,7 @@
 //! Chunk types and encodings: argument errors, every encoding, `decode_strings`,
 //! `set_default_encoding`, object mode: w15, w16, x54-x60.
 
-use nodestream::writable::{Chunk, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{Chunk, Writable, WritableOptions, WriteCallback};
 use nodestream::{Encoding, Error};
 
 use super::writable_util::{show, slow_sink, sync_sink, watch, Env, FnSink};

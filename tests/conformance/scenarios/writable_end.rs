@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use nodestream::events::{CLOSE, FINISH, PREFINISH};
-use nodestream::writable::{Chunk, FinalCallback, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{
+    Chunk, FinalCallback, Writable, WritableOptions, WriteCallback,
+};
 use nodestream::Encoding;
 
 use super::writable_util::{

@@ -1,7 +1,9 @@
 //! Property snapshots through the lifecycle: w39, w40, x64-x67.
 
 use nodestream::events::{CLOSE, ERROR, FINISH, PREFINISH};
-use nodestream::writable::{Chunk, FinalCallback, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{
+    Chunk, FinalCallback, Writable, WritableOptions, WriteCallback,
+};
 
 use super::writable_util::{err, slow_sink, snap, text, Env, FnSink, Late};
 use super::Scenario;

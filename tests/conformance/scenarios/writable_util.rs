@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use nodestream::events::{ERROR, FINISH};
-use nodestream::writable::{
+use nodestream::stream::writable::{
     Chunk, ConstructCallback, DestroyCallback, FinalCallback, Sink, Writable, WritableOptions,
     WriteCallback,
 };

@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use nodestream::events::DRAIN;
-use nodestream::writable::{Chunk, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{Chunk, Writable, WritableOptions, WriteCallback};
 
 use super::writable_util::{
     cb_errc, cb_log, drain_loop, err, slow_object_sink, slow_sink, snap, sync_sink, text, watch,

@@ -1,0 +1,128 @@
+//! A child process with its stdin as a Writable and its stdout as a Readable.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io;
+use std::process::{Command, ExitStatus};
+use std::rc::Rc;
+
+use crate::reactor::LoopHandle;
+use crate::stream::readable::{Readable, ReadableOptions};
+use crate::stream::writable::WritableOptions;
+use crate::sys::spawn::{self, Child};
+
+use crate::stream::FdWritable;
+
+/// A running child process started by [`spawn`].
+///
+/// `stdin` ends (and its pipe closes, the child's end of file) when the stream is ended or
+/// destroyed; `stdout` ends at the child's end of file.
+pub struct ChildProcess {
+    /// The child's stdin.
+    pub stdin: FdWritable,
+    /// The child's stdout.
+    pub stdout: Readable,
+    child: Rc<RefCell<Child>>,
+}
+
+impl fmt::Debug for ChildProcess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildProcess")
+            .field("pid", &self.pid())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChildProcess {
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.borrow().pid()
+    }
+
+    /// The exit status, if the child has exited (never blocks).
+    ///
+    /// # Errors
+    ///
+    /// What `waitpid` reports.
+    pub fn try_wait(&self) -> io::Result<Option<ExitStatus>> {
+        self.child.borrow_mut().try_wait()
+    }
+
+    /// Waits for the child to exit. Blocks the thread: call it after the loop has run.
+    ///
+    /// # Errors
+    ///
+    /// What `waitpid` reports.
+    pub fn wait(&self) -> io::Result<ExitStatus> {
+        self.child.borrow_mut().wait()
+    }
+
+    /// Sends `SIGTERM` (Node's `subprocess.kill()`); `false` if the child was already
+    /// reaped.
+    ///
+    /// # Errors
+    ///
+    /// What `kill` reports.
+    pub fn kill(&self) -> io::Result<bool> {
+        self.child.borrow_mut().kill(rustix::process::Signal::TERM)
+    }
+}
+
+/// Starts `command` with its stdin and stdout piped to streams on `lp` (Node's
+/// `child_process.spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] })`).
+///
+/// # Errors
+///
+/// `ENOENT` for a program that does not exist, and what making the pipes or registering
+/// them reports. No fd is left open and no child left running on failure.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use nodestream::child_process::spawn;
+/// use nodestream::stream::readable::{Chunk, DATA};
+/// use nodestream::EventLoop;
+///
+/// let lp = EventLoop::new()?;
+/// let child = spawn(&lp.handle(), &mut std::process::Command::new("cat"))?;
+/// let got = Rc::new(RefCell::new(Vec::new()));
+/// let g = got.clone();
+/// child.stdout.on(DATA, move |c: &Chunk| g.borrow_mut().extend_from_slice(c.as_bytes().unwrap()));
+/// child.stdin.end_with("meow");
+/// lp.run()?;
+/// assert_eq!(&*got.borrow(), b"meow");
+/// assert!(child.wait()?.success());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn spawn(lp: &LoopHandle, command: &mut Command) -> io::Result<ChildProcess> {
+    let mut child = spawn::spawn(command)?;
+    let fail = |child: &mut Child, err: io::Error| {
+        let _ = child.kill(rustix::process::Signal::KILL);
+        let _ = child.wait();
+        err
+    };
+    let (Some(stdin), Some(stdout)) = (child.take_stdin(), child.take_stdout()) else {
+        return Err(fail(
+            &mut child,
+            io::Error::other("the child has no piped stdio"),
+        ));
+    };
+    let stdin = match FdWritable::new(lp, stdin, WritableOptions::new()) {
+        Ok(w) => w,
+        Err(e) => return Err(fail(&mut child, e.error)),
+    };
+    let stdout = match Readable::from_fd(lp, stdout, ReadableOptions::default()) {
+        Ok(r) => r,
+        Err(e) => {
+            stdin.destroy(None);
+            return Err(fail(&mut child, e.error));
+        }
+    };
+    Ok(ChildProcess {
+        stdin,
+        stdout,
+        child: Rc::new(RefCell::new(child)),
+    })
+}

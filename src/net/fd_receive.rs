@@ -1,0 +1,194 @@
+//! The receiving side of fd passing: a Readable over a Unix stream socket that emits `'fd'`
+//! with each received descriptor before the `'data'` that carries its byte.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::mem::MaybeUninit;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::rc::Rc;
+
+use bytes::Bytes;
+
+use crate::error::{Error, ErrorCode};
+use crate::fdpass::{control_space, recv_with_fds, RecvError, MAX_FDS};
+use crate::reactor::LoopHandle;
+use crate::stream::fd_reader::{FdPump, FdReader, Step};
+use crate::stream::readable::{Readable, ReadableOptions};
+use crate::sys::{set_nonblocking, with_read_buffer};
+use nodestream_emitter::Event;
+
+use crate::error::FdError;
+
+/// `'fd'`: a descriptor arrived. Emitted before the `'data'` whose bytes include the one it
+/// was sent with.
+pub const FD: Event<PassedFd> = Event::new(nodestream_emitter::names::FD);
+
+/// How many received descriptors a socket holds for [`Socket::take_fd`](super::Socket::take_fd)
+/// when nobody listens to `'fd'`, by default.
+pub const DEFAULT_MAX_UNCLAIMED_FDS: usize = 256;
+
+/// The payload of `'fd'`: a received descriptor, for one listener to [`take`](PassedFd::take).
+///
+/// A descriptor no listener takes is closed once the listeners have run.
+pub struct PassedFd {
+    fd: Cell<Option<OwnedFd>>,
+    offset: u64,
+}
+
+impl PassedFd {
+    /// Takes the descriptor (close-on-exec); `None` if a listener before took it.
+    pub fn take(&self) -> Option<OwnedFd> {
+        self.fd.take()
+    }
+
+    /// The stream offset of the first byte of the `'data'` chunk that carries this
+    /// descriptor's byte (bytes read from this socket before that chunk).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+}
+
+impl fmt::Debug for PassedFd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PassedFd")
+            .field("offset", &self.offset)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a Unix socket receives.
+#[derive(Clone, Debug)]
+pub struct ReceiveOptions {
+    /// With no `'fd'` listener, received descriptors are held (with their offsets) for
+    /// [`Socket::take_fd`](super::Socket::take_fd); past this many the connection fails
+    /// with `ERR_TOO_MANY_FDS` and they are all closed. Default
+    /// [`DEFAULT_MAX_UNCLAIMED_FDS`].
+    pub max_unclaimed_fds: usize,
+    /// The Readable's options.
+    pub readable: ReadableOptions,
+}
+
+impl Default for ReceiveOptions {
+    fn default() -> Self {
+        ReceiveOptions {
+            max_unclaimed_fds: DEFAULT_MAX_UNCLAIMED_FDS,
+            readable: ReadableOptions::default(),
+        }
+    }
+}
+
+thread_local! {
+    /// Control-message room for [`MAX_FDS`] descriptors, shared by this thread's receiving
+    /// streams (as the data buffer is: [`with_read_buffer`]).
+    static CONTROL: RefCell<Vec<MaybeUninit<u8>>> =
+        RefCell::new(vec![MaybeUninit::uninit(); control_space(MAX_FDS)]);
+}
+
+/// What a receiving socket keeps besides the fd reading itself: its offset and the
+/// descriptors nobody has claimed yet.
+pub(crate) struct RecvState {
+    offset: Cell<u64>,
+    pub(crate) unclaimed: RefCell<VecDeque<(u64, OwnedFd)>>,
+    max_unclaimed: usize,
+}
+
+impl RecvState {
+    /// Hands the descriptors of one read out: to `'fd'` listeners, or to the unclaimed
+    /// ledger. Returns an error when the ledger overflows.
+    fn deliver_fds(&self, stream: &Readable, fds: Vec<OwnedFd>, offset: u64) -> Option<Error> {
+        if stream.listener_count(nodestream_emitter::names::FD) > 0 {
+            for fd in fds {
+                let passed = PassedFd {
+                    fd: Cell::new(Some(fd)),
+                    offset,
+                };
+                stream.emitter().emit(FD, &passed);
+                // Not taken: closed here.
+                drop(passed);
+            }
+            return None;
+        }
+        let mut ledger = self.unclaimed.borrow_mut();
+        ledger.extend(fds.into_iter().map(|fd| (offset, fd)));
+        if ledger.len() > self.max_unclaimed {
+            ledger.clear();
+            return Some(Error::new(
+                ErrorCode::TooManyFds,
+                format!(
+                    "more than {} received file descriptors are unclaimed",
+                    self.max_unclaimed
+                ),
+            ));
+        }
+        None
+    }
+}
+
+/// The receiving socket's reads: `recvmsg` with room for descriptors, which go out (as
+/// `'fd'`, or to the ledger) before the bytes they came with are pushed.
+impl FdPump for Rc<RecvState> {
+    type Extra = Vec<OwnedFd>;
+
+    fn read_once(&self, fd: BorrowedFd<'_>) -> Step<Vec<OwnedFd>> {
+        let mut fds: Vec<OwnedFd> = Vec::new();
+        // The thread's shared buffers; exactly the bytes read are copied out. Nothing here
+        // runs user code, so the borrows cannot nest (a nested one would get fresh room).
+        let got = with_read_buffer(|buf| {
+            let received = CONTROL.with(|control| match control.try_borrow_mut() {
+                Ok(mut control) => recv_with_fds(fd, buf, &mut control, &mut fds),
+                Err(_) => recv_with_fds(
+                    fd,
+                    buf,
+                    &mut vec![MaybeUninit::uninit(); control_space(MAX_FDS)],
+                    &mut fds,
+                ),
+            });
+            received.map(|got| (got.bytes, Bytes::copy_from_slice(&buf[..got.bytes])))
+        });
+        match got {
+            Ok((0, _)) if fds.is_empty() => Step::Eof,
+            Ok((_, bytes)) => Step::Data(bytes, fds),
+            Err(RecvError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => Step::WouldBlock,
+            Err(RecvError::Io(e)) => Step::Failed(Error::from(e)),
+            Err(RecvError::Truncated(t)) => Step::Failed(Error::new(
+                ErrorCode::FdTruncated,
+                format!("file descriptors were lost in transit (MSG_CTRUNC): {t}"),
+            )),
+        }
+    }
+
+    fn deliver(&self, stream: &Readable, bytes: Bytes, fds: Vec<OwnedFd>) -> Result<Bytes, Error> {
+        let offset = self.offset.get();
+        self.offset.set(offset + bytes.len() as u64);
+        if !fds.is_empty() {
+            if let Some(err) = self.deliver_fds(stream, fds, offset) {
+                return Err(err);
+            }
+        }
+        Ok(bytes)
+    }
+
+    fn closed(&self) {
+        self.unclaimed.borrow_mut().clear();
+    }
+}
+
+/// A Readable over a Unix stream socket that receives descriptors.
+pub(crate) fn fd_readable(
+    lp: &LoopHandle,
+    fd: OwnedFd,
+    options: ReceiveOptions,
+) -> Result<(Readable, Rc<RecvState>), FdError> {
+    if let Err(error) = set_nonblocking(&fd, true) {
+        return Err(FdError { error, fd });
+    }
+    let state = Rc::new(RecvState {
+        offset: Cell::new(0),
+        unclaimed: RefCell::new(VecDeque::new()),
+        max_unclaimed: options.max_unclaimed_fds,
+    });
+    let stream = FdReader::readable(lp, options.readable, fd, state.clone())
+        .map_err(|(error, fd)| FdError { error, fd })?;
+    Ok((stream, state))
+}

@@ -1,0 +1,257 @@
+//! TCP and Unix stream sockets as a Writable and a Readable over one connection.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::Path;
+use std::rc::Rc;
+
+use crate::reactor::LoopHandle;
+use crate::stream::readable::{Readable, END};
+use crate::stream::writable::WritableOptions;
+use crate::sys::FdKind;
+
+use super::fd_receive::{fd_readable, ReceiveOptions, RecvState};
+use crate::stream::fd_writable::{FdWritable, Setup};
+
+/// A connected (or connecting) stream socket: its writable side and its readable side.
+///
+/// The two sides are two streams over the same connection (the readable one holds a
+/// close-on-exec duplicate of the fd); the connection closes when both are done. When the
+/// readable side ends (the peer shut down its writing side), the writable side is ended
+/// too, as a `net.Socket` with `allowHalfOpen: false` does.
+///
+/// On a Unix socket the readable side receives descriptors: `'fd'` ([`FD`](super::FD))
+/// before the `'data'` carrying its byte, or held for [`take_fd`](Socket::take_fd) when
+/// nobody listens; a truncated control message (`MSG_CTRUNC`) is an `'error'` with
+/// `ERR_FD_TRUNCATED`.
+///
+/// # Node compatibility
+///
+/// Node's `net.Socket` is one Duplex with one emitter; Rust has no Duplex here yet, so the
+/// events are split: `'connect'`, `'ready'`, `'drain'`, `'finish'` on
+/// [`writable`](Socket::writable), `'data'`, `'end'`, `'fd'` on
+/// [`readable`](Socket::readable); each side has its `'error'` and `'close'`.
+#[derive(Clone)]
+pub struct Socket {
+    /// The writable side (`'connect'`, `'ready'`, `'drain'`, `'finish'`).
+    pub writable: FdWritable,
+    /// The readable side (`'data'`, `'end'`, `'fd'` on Unix sockets).
+    pub readable: Readable,
+    recv: Option<Rc<RecvState>>,
+}
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socket")
+            .field("writable", &self.writable)
+            .field("unix", &self.recv.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_unix(fd: impl AsFd) -> bool {
+    matches!(
+        rustix::net::getsockname(fd),
+        Ok(addr) if addr.address_family() == rustix::net::AddressFamily::UNIX
+    )
+}
+
+impl Socket {
+    /// A socket stream over a connected stream socket fd (TCP or Unix), which it takes
+    /// over.
+    ///
+    /// # Errors
+    ///
+    /// `ENOTSOCK` for an fd that is no socket, and what `dup` or registering report; the
+    /// fd is closed then.
+    pub fn from_fd(lp: &LoopHandle, fd: impl Into<OwnedFd>) -> io::Result<Socket> {
+        Socket::make(lp, fd.into(), false, ReceiveOptions::default())
+    }
+
+    /// As [`from_fd`](Socket::from_fd), with options for receiving descriptors.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_fd`](Socket::from_fd).
+    pub fn from_fd_with(
+        lp: &LoopHandle,
+        fd: impl Into<OwnedFd>,
+        options: ReceiveOptions,
+    ) -> io::Result<Socket> {
+        Socket::make(lp, fd.into(), false, options)
+    }
+
+    pub(super) fn make(
+        lp: &LoopHandle,
+        fd: OwnedFd,
+        connecting: bool,
+        options: ReceiveOptions,
+    ) -> io::Result<Socket> {
+        if FdKind::of(&fd)? != FdKind::Socket {
+            return Err(io::Error::from_raw_os_error(
+                rustix::io::Errno::NOTSOCK.raw_os_error(),
+            ));
+        }
+        let dup = rustix::io::fcntl_dupfd_cloexec(&fd, 3)?;
+        let unix = is_unix(&fd);
+        let writable = FdWritable::with_setup(
+            lp,
+            fd,
+            WritableOptions::new(),
+            Setup {
+                connecting,
+                keep_mode: false,
+            },
+        )?;
+        let (readable, recv) = if unix {
+            match fd_readable(lp, dup, options) {
+                Ok((r, st)) => (r, Some(st)),
+                Err(e) => {
+                    writable.destroy(None);
+                    return Err(e.error);
+                }
+            }
+        } else {
+            match Readable::from_fd(lp, dup, options.readable) {
+                Ok(r) => (r, None),
+                Err(e) => {
+                    writable.destroy(None);
+                    return Err(e.error);
+                }
+            }
+        };
+        // One connection, two streams: an error on either side ends both, with one
+        // 'error'. A failed connect shows to whichever side touches the socket first (a
+        // read takes the socket's pending error), so the reading side passes it on.
+        let core = Rc::downgrade(writable.core());
+        readable.on(crate::stream::readable::ERROR, move |e: &crate::Error| {
+            if let Some(core) = core.upgrade() {
+                FdWritable::reader_failed(&core, e.clone());
+            }
+        });
+        // The monitor sees the writable side's error without counting as its handler.
+        let r = readable.downgrade();
+        writable.on(
+            nodestream_emitter::names::ERROR_MONITOR,
+            move |_: &crate::Error| {
+                if let Some(r) = r.upgrade() {
+                    r.destroy(None);
+                }
+            },
+        );
+        // allowHalfOpen: false.
+        let w = writable.clone();
+        readable.once(END, move |_: &()| {
+            if w.writable() {
+                w.end();
+            }
+        });
+        Ok(Socket {
+            writable,
+            readable,
+            recv,
+        })
+    }
+
+    /// The oldest received descriptor nobody took, with the stream offset of the chunk
+    /// that carried it (only when no `'fd'` listener was registered at the time).
+    pub fn take_fd(&self) -> Option<(u64, OwnedFd)> {
+        self.recv.as_ref()?.unclaimed.borrow_mut().pop_front()
+    }
+
+    /// How many received descriptors wait for [`take_fd`](Socket::take_fd).
+    pub fn unclaimed_fds(&self) -> usize {
+        self.recv.as_ref().map_or(0, |r| r.unclaimed.borrow().len())
+    }
+
+    /// The peer's credentials (`SO_PEERCRED`) of a Unix socket, to decide whether to
+    /// accept its descriptors.
+    ///
+    /// # Errors
+    ///
+    /// `EBADF` once the writable side is destroyed; `EOPNOTSUPP` on a TCP socket.
+    pub fn peer_credentials(&self) -> io::Result<crate::fdpass::Credentials> {
+        self.writable.peer_credentials()
+    }
+
+    /// Destroys both sides.
+    pub fn destroy(&self) {
+        self.writable.destroy(None);
+        self.readable.destroy(None);
+    }
+
+    /// Whether a connect is in progress (Node's `socket.connecting`).
+    pub fn connecting(&self) -> bool {
+        self.writable.connecting()
+    }
+
+    /// Whether the socket is not connected yet, or no longer has its fd: Node's
+    /// `socket.pending` (`!this._handle || this.connecting`).
+    pub fn pending(&self) -> bool {
+        self.connecting() || self.writable.with_fd(|_| ()).is_none()
+    }
+
+    /// Ends the writable side, then destroys both sides once it has finished: Node's
+    /// `socket.destroySoon()`. Writes already made are flushed first.
+    ///
+    /// # Events
+    ///
+    /// `'finish'` on the writable side (its listeners run before the destroy), then each
+    /// side's `'close'`.
+    pub fn destroy_soon(&self) {
+        let finished = self.writable.writable_finished();
+        // The Writable's own: end() if still writable, destroy once finished.
+        self.writable.destroy_soon();
+        if finished {
+            self.readable.destroy(None);
+        } else {
+            // A weak handle: the listener must not keep the socket alive.
+            let r = self.readable.downgrade();
+            self.writable
+                .once(crate::stream::writable::FINISH, move |_| {
+                    if let Some(r) = r.upgrade() {
+                        r.destroy(None);
+                    }
+                });
+        }
+    }
+}
+
+/// Connects to a TCP address. The socket emits `'connect'` then `'ready'` on its writable
+/// side once connected; writes and `end()` made meanwhile wait for it. A refused
+/// connection is an `'error'` (`ECONNREFUSED`).
+///
+/// # Errors
+///
+/// Errors found at once (`ENETUNREACH`, `EMFILE`).
+pub fn connect_tcp(lp: &LoopHandle, addr: SocketAddr) -> io::Result<Socket> {
+    let stream = crate::sys::socket::tcp_connect(addr)?;
+    Socket::make(lp, OwnedFd::from(stream), true, ReceiveOptions::default())
+}
+
+/// Connects to the Unix stream socket at `path`, with `'connect'` and `'ready'` as
+/// [`connect_tcp`].
+///
+/// # Errors
+///
+/// `ENOENT`, `ECONNREFUSED`, ... (a Unix connect is decided at once).
+pub fn connect_unix(
+    lp: &LoopHandle,
+    path: impl AsRef<Path>,
+    options: ReceiveOptions,
+) -> io::Result<Socket> {
+    let stream = crate::sys::socket::unix_connect(path)?;
+    Socket::make(lp, OwnedFd::from(stream), true, options)
+}
+
+/// A connected pair of Unix stream sockets, both as streams on `lp`.
+///
+/// # Errors
+///
+/// `EMFILE`, `ENFILE`.
+pub fn unix_pair(lp: &LoopHandle) -> io::Result<(Socket, Socket)> {
+    let (a, b) = crate::sys::socket::unix_pair()?;
+    Ok((Socket::from_fd(lp, a)?, Socket::from_fd(lp, b)?))
+}

@@ -1,0 +1,328 @@
+//! A Readable over a file descriptor: a pipe, socket or character device registered with
+//! the loop and read through the crate's nonblocking fd funnel.
+//!
+//! The model is libuv's stream reading under Node's `net.Socket`: the stream starts reading
+//! when it is made (Node's `socket.read(0)`), each read's bytes are pushed as one chunk, a
+//! `push` that returns `false` stops reading (`readStop`) until the stream asks again
+//! (`_read`, `readStart`), end of file pushes the end, and a read error destroys the stream
+//! with that error. At most [`IO_BUDGET`] reads happen per loop turn; then the loop calls
+//! again on its next turn, so one busy fd cannot starve the others.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::rc::{Rc, Weak};
+
+use bytes::Bytes;
+
+use super::readable::{DestroyDone, Readable, ReadableOptions, Source};
+use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
+use crate::sys::{
+    read_until_blocked, set_nonblocking, with_read_buffer, FdKind, FdSource, ReadStop,
+};
+use crate::Error;
+
+use crate::error::FdError;
+
+/// What differs between the crate's fd readers: how one read is made and how its yield is
+/// handed out. [`FdReader`] does the rest (the loop registration, reading and backpressure,
+/// end of file, errors and the re-reads on later turns), once for all of them.
+pub(crate) trait FdPump: 'static {
+    /// What a read brings besides its bytes (received descriptors, say).
+    type Extra;
+
+    /// One read of `fd`. The fd stays borrowed meanwhile, so this runs no user code.
+    fn read_once(&self, fd: BorrowedFd<'_>) -> Step<Self::Extra>;
+
+    /// Hands a read's yield out (this may run listeners): the bytes to push (none are pushed
+    /// when empty), or the error that destroys the stream.
+    fn deliver(&self, stream: &Readable, bytes: Bytes, extra: Self::Extra) -> Result<Bytes, Error>;
+
+    /// The fd was closed (the stream is being destroyed).
+    fn closed(&self) {}
+}
+
+/// The outcome of one [`FdPump::read_once`].
+pub(crate) enum Step<X> {
+    /// Bytes (perhaps none, when `X` carries something) and what came with them.
+    Data(Bytes, X),
+    /// Nothing more to read now: wait for readable readiness.
+    WouldBlock,
+    /// End of file.
+    Eof,
+    /// The read failed: the stream is destroyed with this error.
+    Failed(Error),
+}
+
+/// The [`Source`] of an fd-backed Readable, shared with its loop registration: libuv's
+/// stream reading, with `P` making each read.
+pub(crate) struct FdReader<P> {
+    /// Itself, for the check-phase retries it schedules.
+    me: Weak<FdReader<P>>,
+    fd: RefCell<Option<FdSource>>,
+    id: Cell<Option<SourceId>>,
+    /// libuv's "reading started": the stream asked for data and did not push back.
+    reading: Cell<bool>,
+    /// A readiness edge may not have been drained to `WouldBlock` yet.
+    maybe_ready: Cell<bool>,
+    /// A read attempt is queued on the loop.
+    scheduled: Cell<bool>,
+    eof: Cell<bool>,
+    pump: P,
+}
+
+impl<P: FdPump> FdReader<P> {
+    /// A Readable reading `fd` (already nonblocking, or a socket read with `MSG_DONTWAIT`)
+    /// through `pump`: registered with the loop, and read from at once, as Node's
+    /// `net.Socket` does. The fd comes back with the error when it cannot be registered.
+    pub(crate) fn readable(
+        lp: &LoopHandle,
+        options: ReadableOptions,
+        fd: OwnedFd,
+        pump: P,
+    ) -> Result<Readable, (io::Error, OwnedFd)> {
+        let state = Rc::new_cyclic(|me| FdReader {
+            me: me.clone(),
+            fd: RefCell::new(None),
+            id: Cell::new(None),
+            reading: Cell::new(false),
+            maybe_ready: Cell::new(false),
+            scheduled: Cell::new(false),
+            eof: Cell::new(false),
+            pump,
+        });
+        let stream = Readable::with_source(lp, options, state.clone());
+        let mut source = FdSource(fd);
+        // The registration holds the stream until it is closed (deregistering drops it), as
+        // a libuv handle keeps its socket object alive.
+        let (st, s) = (state.clone(), stream.clone());
+        let registered = lp.register(&mut source, mio::Interest::READABLE, move |_ready| {
+            if st.reading.get() {
+                st.pump(&s)
+            } else {
+                // Nobody asked: leave the bytes in the kernel (backpressure to the writer).
+                st.maybe_ready.set(true);
+                PostAction::Continue
+            }
+        });
+        match registered {
+            Ok(id) => {
+                state.id.set(Some(id));
+                lp.set_source_ref(id, false);
+                *state.fd.borrow_mut() = Some(source);
+            }
+            Err(error) => return Err((error, source.0)),
+        }
+        // Node's net.Socket starts reading when it is made.
+        let _ = stream.read_size(0);
+        Ok(stream)
+    }
+
+    fn set_reading(&self, stream: &Readable, on: bool) {
+        self.reading.set(on);
+        if let Some(id) = self.id.get() {
+            // Like a libuv handle, the fd keeps the loop alive only while it is reading.
+            stream.loop_handle().set_source_ref(id, on);
+        }
+    }
+
+    /// Reads and pushes until `WouldBlock`, the end, an error, backpressure or the budget.
+    fn pump(&self, stream: &Readable) -> PostAction {
+        for _ in 0..IO_BUDGET {
+            if !self.reading.get() || self.eof.get() {
+                return PostAction::Continue;
+            }
+            let step = {
+                let fd = self.fd.borrow();
+                let Some(fd) = fd.as_ref() else {
+                    return PostAction::Continue;
+                };
+                self.pump.read_once(fd.as_fd())
+            };
+            // No borrow is held from here on: deliver and push run listeners.
+            match step {
+                Step::Data(bytes, extra) => match self.pump.deliver(stream, bytes, extra) {
+                    Ok(bytes) => {
+                        if !bytes.is_empty() && !stream.push(bytes) {
+                            self.set_reading(stream, false);
+                            self.maybe_ready.set(true);
+                        }
+                    }
+                    Err(err) => {
+                        stream.destroy(Some(err));
+                        return PostAction::Continue;
+                    }
+                },
+                Step::WouldBlock => {
+                    self.maybe_ready.set(false);
+                    return PostAction::Continue;
+                }
+                Step::Eof => {
+                    self.eof.set(true);
+                    // Reading is over: like libuv's handle after EOF, the fd no longer keeps
+                    // the loop alive, consumed or not.
+                    self.set_reading(stream, false);
+                    self.maybe_ready.set(false);
+                    stream.push(None);
+                    return PostAction::Continue;
+                }
+                Step::Failed(err) => {
+                    self.maybe_ready.set(false);
+                    stream.destroy(Some(err));
+                    return PostAction::Continue;
+                }
+            }
+        }
+        if self.reading.get() {
+            PostAction::Again
+        } else {
+            PostAction::Continue
+        }
+    }
+
+    /// Deregisters and closes the fd (once).
+    fn close(&self, lp: &LoopHandle) {
+        let fd = self.fd.borrow_mut().take();
+        if let Some(mut fd) = fd {
+            if let Some(id) = self.id.take() {
+                if let Err(err) = lp.deregister(id, &mut fd) {
+                    log::warn!("nodestream: deregistering a readable fd failed: {err}");
+                }
+            }
+            drop(fd);
+        }
+        self.pump.closed();
+    }
+
+    /// Reads on a later turn (the check phase) without waiting for an edge; again while the
+    /// budget keeps running out.
+    fn schedule_kick(self: &Rc<Self>, stream: &Readable) {
+        if self.scheduled.replace(true) {
+            return;
+        }
+        let (st, s) = (self.clone(), stream.clone());
+        stream.loop_handle().set_immediate(move || {
+            st.scheduled.set(false);
+            if st.reading.get() && st.maybe_ready.get() && st.pump(&s) == PostAction::Again {
+                st.schedule_kick(&s);
+            }
+        });
+    }
+}
+
+impl<P: FdPump> Source for FdReader<P> {
+    fn read(&self, stream: &Readable, _size: usize) {
+        if self.eof.get() || self.fd.borrow().is_none() {
+            return;
+        }
+        self.set_reading(stream, true);
+        // Edge-triggered: data left over from an earlier edge brings no new one.
+        if self.maybe_ready.get() {
+            if let Some(st) = self.me.upgrade() {
+                st.schedule_kick(stream);
+            }
+        }
+    }
+
+    fn destroy(&self, stream: &Readable, err: Option<Error>, done: DestroyDone) {
+        self.close(stream.loop_handle());
+        done.done(err);
+    }
+}
+
+/// The pump of [`Readable::from_fd`]: plain reads (`recv` on a socket), one chunk each.
+struct PlainRead {
+    kind: FdKind,
+}
+
+impl FdPump for PlainRead {
+    type Extra = ();
+
+    fn read_once(&self, fd: BorrowedFd<'_>) -> Step<()> {
+        // Read into the thread's shared buffer and copy out exactly what came: an idle
+        // stream holds no buffer.
+        with_read_buffer(|buf| {
+            let mut chunk = None;
+            let outcome = read_until_blocked(fd, self.kind, buf, 1, |b| {
+                chunk = Some(Bytes::copy_from_slice(b))
+            });
+            match (chunk, outcome.stop) {
+                // One read was the budget.
+                (Some(chunk), _) => Step::Data(chunk, ()),
+                (None, ReadStop::Budget | ReadStop::WouldBlock) => Step::WouldBlock,
+                (None, ReadStop::Eof) => Step::Eof,
+                (None, ReadStop::Error(err)) => Step::Failed(Error::from(err)),
+            }
+        })
+    }
+
+    fn deliver(&self, _stream: &Readable, bytes: Bytes, _extra: ()) -> Result<Bytes, Error> {
+        Ok(bytes)
+    }
+}
+
+impl Readable {
+    /// A Readable over `fd`: a pipe, a socket or a character device. The fd is put in
+    /// nonblocking mode (sockets are read with `MSG_DONTWAIT` and left as they are),
+    /// registered with the loop, and read from at once, as Node's `net.Socket` does; the
+    /// stream owns it and closes it when destroyed (after `'end'`, by default).
+    ///
+    /// # Errors
+    ///
+    /// The fd comes back inside [`FdError`] when it cannot be polled (a regular file:
+    /// `EPERM`), when it is a terminal (its nonblocking flag is shared with other
+    /// processes: not changed behind their back; `Unsupported`), or when `fstat`/`fcntl`
+    /// fail.
+    ///
+    /// # Events
+    ///
+    /// `'data'` with each read's bytes (up to 64 KiB), `'end'` at end of file, then
+    /// `'close'` once the fd is closed. A read error: `'error'` with its code
+    /// (`ECONNRESET`, `EIO`, ...), then `'close'`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nodestream::stream::readable::{Chunk, Readable, ReadableOptions, DATA};
+    /// use nodestream::EventLoop;
+    ///
+    /// let event_loop = EventLoop::new().unwrap();
+    /// let mut child = std::process::Command::new("echo")
+    ///     .arg("hello")
+    ///     .stdout(std::process::Stdio::piped())
+    ///     .spawn()
+    ///     .unwrap();
+    /// let out = std::os::fd::OwnedFd::from(child.stdout.take().unwrap());
+    /// let r = Readable::from_fd(&event_loop.handle(), out, ReadableOptions::default()).unwrap();
+    /// r.on(DATA, |c: &Chunk| print!("{}", String::from_utf8_lossy(c.as_bytes().unwrap())));
+    /// event_loop.run().unwrap();
+    /// child.wait().unwrap();
+    /// ```
+    pub fn from_fd(
+        lp: &LoopHandle,
+        fd: impl Into<OwnedFd>,
+        options: ReadableOptions,
+    ) -> Result<Readable, FdError> {
+        let fd = fd.into();
+        let kind = match FdKind::of(&fd) {
+            Ok(kind) => kind,
+            Err(error) => return Err(FdError { error, fd }),
+        };
+        if kind == FdKind::Other {
+            if rustix::termios::isatty(&fd) {
+                return Err(FdError {
+                    error: io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        "a terminal's nonblocking flag is shared with other processes",
+                    ),
+                    fd,
+                });
+            }
+            if let Err(error) = set_nonblocking(&fd, true) {
+                return Err(FdError { error, fd });
+            }
+        }
+        FdReader::readable(lp, options, fd, PlainRead { kind })
+            .map_err(|(error, fd)| FdError { error, fd })
+    }
+}

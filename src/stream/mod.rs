@@ -1,0 +1,66 @@
+//! Node's `stream` module: [`Readable`], [`Writable`], `pipe()`, and the streams over file
+//! descriptors.
+//!
+//! - [`Writable`] and its [`Sink`] (Node's `_write`, `_writev`, `_final`, `_destroy`,
+//!   `_construct`), with the callback tokens and chunk types in [`writable`];
+//! - [`Readable`] and its [`Source`] (Node's `_read` and `_destroy`), flowing and paused
+//!   modes, [`Readable::pipe`] and [`Readable::unpipe`], with the chunk types and events in
+//!   [`readable`];
+//! - [`FdWritable`] and [`Readable::from_fd`]: a Writable and a Readable over any pollable
+//!   fd (pipe, socket, tty, character device), driven by the loop through one nonblocking
+//!   funnel;
+//! - [`legacy`]: Node's old-style `Stream` and its `pipe`;
+//! - [`Encoding`]: Node's string encodings, for both directions.
+//!
+//! The event keys of each stream live with it ([`writable::DRAIN`], [`readable::DATA`], ...)
+//! and are gathered in [`events`](crate::events).
+//!
+//! # Examples
+//!
+//! A Readable piped into a Writable whose sink collects the bytes:
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use std::rc::Rc;
+//!
+//! use nodestream::stream::writable::{Chunk, WriteCallback};
+//! use nodestream::stream::{Readable, ReadableOptions, Sink, Writable, WritableOptions};
+//! use nodestream::EventLoop;
+//!
+//! struct Collect(Rc<RefCell<Vec<u8>>>);
+//!
+//! impl Sink for Collect {
+//!     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+//!         self.0.borrow_mut().extend_from_slice(chunk.as_bytes());
+//!         cb.ok();
+//!     }
+//! }
+//!
+//! let event_loop = EventLoop::new()?;
+//! let lp = event_loop.handle();
+//! let got = Rc::new(RefCell::new(Vec::new()));
+//! let dest = Writable::new(&lp, Collect(got.clone()), WritableOptions::new());
+//! let src = Readable::new(&lp, ReadableOptions::default(), |_: &Readable, _| {});
+//! src.pipe(&dest);
+//! src.push("hello, ");
+//! src.push("stream");
+//! src.push(None);
+//! event_loop.run()?;
+//! assert_eq!(got.borrow().as_slice(), b"hello, stream");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub(crate) mod encoding;
+pub(crate) mod fd_reader;
+pub(crate) mod fd_writable;
+pub mod legacy;
+pub(crate) mod lifecycle;
+mod pipe_writable;
+pub mod readable;
+pub mod writable;
+
+pub use encoding::Encoding;
+pub use fd_writable::FdWritable;
+pub use pipe_writable::PipeChunk;
+pub use readable::{PipeDestination, PipeOptions, Readable, ReadableOptions, Source};
+pub use writable::{Sink, Writable, WritableOptions};

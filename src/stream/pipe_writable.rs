@@ -1,0 +1,205 @@
+//! The crate's [`Writable`] as a [`PipeDestination`]: how each chunk type of a Writable takes
+//! a Readable's chunks, so `readable.pipe(&writable)` works for byte streams and object-mode
+//! streams alike.
+//!
+//! It lives beside both streams, not in either, so the Readable and the Writable know nothing
+//! of each other.
+
+use super::readable::{Chunk, PipeDestination};
+use super::writable::{Chunk as WChunk, Sink, Writable};
+use crate::Error;
+use nodestream_emitter::EventEmitter;
+
+/// The chunk types of a [`Writable`] that a [`Readable`](super::Readable) can pipe into.
+///
+/// - [`writable::Chunk`](WChunk), a byte stream: text chunks are written as strings in the
+///   Writable's default encoding, as Node's `dest.write(string)`, and bytes as bytes.
+/// - [`Chunk`], an object-mode Writable of Readable chunks: every chunk is written as it is
+///   (objects, bytes and text alike); the destination for an object-mode Readable.
+///
+/// Sealed: the crate implements it for these two types only.
+///
+/// # Node compatibility
+///
+/// An object chunk cannot be written to a byte stream: Node's `write` throws
+/// `ERR_INVALID_ARG_TYPE` inside the `'data'` listener, an uncaught exception; here that
+/// error is reported to the loop (`run()` returns it) and the chunk is dropped.
+pub trait PipeChunk: sealed::Sealed {}
+
+impl PipeChunk for WChunk {}
+impl PipeChunk for Chunk {}
+
+mod sealed {
+    use super::{Chunk, WChunk};
+    use crate::stream::writable::{Sink, Writable};
+    use crate::{Error, ErrorCode};
+
+    /// How a Readable chunk is written to a Writable of `Self`.
+    pub trait Sealed: Sized + 'static {
+        fn write_to<S: Sink<Self>>(dest: &Writable<Self, S>, chunk: &Chunk) -> bool;
+    }
+
+    impl Sealed for WChunk {
+        fn write_to<S: Sink<WChunk>>(dest: &Writable<WChunk, S>, chunk: &Chunk) -> bool {
+            match chunk {
+                Chunk::Bytes(b) => dest.write(b.clone()),
+                Chunk::Text(s) => dest.write(s.as_str()),
+                Chunk::Object(_) => {
+                    dest.loop_handle().report_error(Error::new(
+                        ErrorCode::InvalidArgType,
+                        "The \"chunk\" argument must be of type string or an instance of \
+                         Buffer, TypedArray, or DataView. Received an object",
+                    ));
+                    true
+                }
+            }
+        }
+    }
+
+    impl Sealed for Chunk {
+        fn write_to<S: Sink<Chunk>>(dest: &Writable<Chunk, S>, chunk: &Chunk) -> bool {
+            dest.write(chunk.clone())
+        }
+    }
+}
+
+/// The crate's Writable as a pipe destination, over any sink type (so a stream made with
+/// [`Writable::new_typed`] pipes too); see [`PipeChunk`] for how each chunk type is
+/// written.
+impl<T: PipeChunk, S: Sink<T>> PipeDestination for Writable<T, S> {
+    fn emitter(&self) -> EventEmitter {
+        Writable::emitter(self)
+    }
+
+    fn write(&self, chunk: &Chunk) -> bool {
+        T::write_to(self, chunk)
+    }
+
+    fn end(&self) {
+        Writable::end(self);
+    }
+
+    fn need_drain(&self) -> bool {
+        self.writable_need_drain()
+    }
+
+    fn writable(&self) -> bool {
+        Writable::writable(self)
+    }
+
+    fn error_emitted(&self) -> bool {
+        Writable::error_emitted(self)
+    }
+
+    fn error_or_destroy(&self, err: Error) {
+        Writable::error_or_destroy(self, err);
+    }
+
+    fn destroy(&self, err: Option<Error>) {
+        Writable::destroy(self, err);
+    }
+
+    fn uncaught(&self, err: Error) {
+        self.loop_handle().report_error(err);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use crate::stream::readable::UNPIPE;
+    use crate::stream::readable::{Readable, ReadableOptions};
+    use crate::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
+    use crate::stream::writable::{CLOSE, ERROR, FINISH};
+    use crate::{Error, EventLoop};
+
+    type Log = Rc<RefCell<Vec<String>>>;
+
+    /// Collects the bytes and completes at once.
+    struct Collect(Log);
+
+    impl Sink for Collect {
+        fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+            let text = String::from_utf8_lossy(chunk.as_bytes()).into_owned();
+            self.0.borrow_mut().push(format!("_write {text}"));
+            cb.ok();
+        }
+    }
+
+    fn source(lp: &EventLoop) -> Readable {
+        Readable::new(
+            &lp.handle(),
+            ReadableOptions::default(),
+            |_: &Readable, _| {},
+        )
+    }
+
+    #[test]
+    fn a_typed_writable_is_a_pipe_destination() {
+        let lp = EventLoop::new().unwrap();
+        let log: Log = Rc::default();
+        let w: Writable<Chunk, Collect> =
+            Writable::new_typed(&lp.handle(), Collect(log.clone()), WritableOptions::new());
+        let l = log.clone();
+        w.on(FINISH, move |_| l.borrow_mut().push("finish".into()));
+        let src = source(&lp);
+        src.pipe(&w);
+        src.push("ab");
+        src.push("cd");
+        src.push(None);
+        lp.run().unwrap();
+        assert_eq!(*log.borrow(), ["_write ab", "_write cd", "finish"]);
+    }
+
+    /// Node (v20): `r.pipe(w); w.emit('error', boom)` with no 'error' listener of the
+    /// user's. The pipe's own listener unpipes, then fails `w` through `errorOrDestroy`:
+    /// with `autoDestroy: false` the error is emitted again at once, unhandled (node throws
+    /// it out of `w.emit`), and `w` stays undestroyed; with `autoDestroy: true` `w` is
+    /// destroyed and its 'error' is unhandled a tick later (no 'close'). Node prints:
+    ///   false unpipe | false thrown boom | after emit: destroyed false errorEmitted true
+    ///   true unpipe | true after emit: destroyed true errorEmitted false | UNCAUGHT boom
+    #[test]
+    fn error_emitted_on_a_destination_goes_through_error_or_destroy() {
+        for auto_destroy in [false, true] {
+            let lp = EventLoop::new().unwrap();
+            let log: Log = Rc::default();
+            let w = Writable::new(
+                &lp.handle(),
+                Collect(log.clone()),
+                WritableOptions::new().auto_destroy(auto_destroy),
+            );
+            let l = log.clone();
+            w.on(UNPIPE, move |_| l.borrow_mut().push("unpipe".into()));
+            let l = log.clone();
+            w.on(CLOSE, move |_| l.borrow_mut().push("close".into()));
+            let src = source(&lp);
+            src.pipe(&w);
+            w.emit(ERROR, &Error::custom("EBOOM", "boom"));
+            log.borrow_mut().push(format!(
+                "after emit: destroyed {} error_emitted {}",
+                w.destroyed(),
+                w.error_emitted()
+            ));
+            let uncaught = lp.run().unwrap_err();
+            log.borrow_mut()
+                .push(format!("uncaught {}", uncaught.code()));
+            log.borrow_mut().push(format!(
+                "later: destroyed {} error_emitted {}",
+                w.destroyed(),
+                w.error_emitted()
+            ));
+            let expected = [
+                "unpipe".to_string(),
+                format!(
+                    "after emit: destroyed {auto_destroy} error_emitted {}",
+                    !auto_destroy
+                ),
+                "uncaught EBOOM".into(),
+                format!("later: destroyed {auto_destroy} error_emitted true"),
+            ];
+            assert_eq!(*log.borrow(), expected, "auto_destroy {auto_destroy}");
+        }
+    }
+}

@@ -1,0 +1,606 @@
+//! Node's Readable stream: a buffer that a [`Source`] fills and that consumers drain in
+//! flowing mode (`'data'` events) or paused mode (`'readable'` and [`Readable::read`]), and
+//! [`Readable::pipe`] into a Writable.
+//!
+//! The state machine is a port of Node v20's `lib/internal/streams/readable.js`: the same
+//! flags, the same deferred steps on the loop's next-tick queue, and so the same order of
+//! events. Where Rust forces a difference, it is written down under
+//! "Node compatibility" on the item.
+//!
+//! # Events
+//!
+//! | event | payload | when |
+//! |---|---|---|
+//! | `'data'` | [`Chunk`] | a chunk leaves the buffer (flowing mode, or [`Readable::read`]) |
+//! | `'readable'` | `()` | data (or the end) is ready to [`read`](Readable::read) |
+//! | `'end'` | `()` | at most once, after the last `'data'`, when the buffer is empty |
+//! | `'close'` | `()` | once, after `'end'` or `'error'`, when the stream is destroyed |
+//! | `'error'` | [`Error`] | at most once, before `'close'` |
+//! | `'pause'` / `'resume'` | `()` | flowing mode switched off / on |
+//!
+//! # Examples
+//!
+//! ```
+//! use std::cell::{Cell, OnceCell, RefCell, RefMut};
+//! use std::rc::Rc;
+//! use nodestream::stream::readable::{Chunk, Readable, ReadableOptions, DATA, END};
+//! use nodestream::EventLoop;
+//!
+//! let mut event_loop = EventLoop::new().unwrap();
+//! let lp = event_loop.handle();
+//! let src = Readable::new(&lp, ReadableOptions::default(), |_: &Readable, _size: usize| {});
+//! let got = Rc::new(RefCell::new(Vec::new()));
+//! let g = got.clone();
+//! src.on(DATA, move |c: &Chunk| g.borrow_mut().extend_from_slice(c.as_bytes().unwrap()));
+//! src.on(END, |_: &()| println!("end"));
+//! src.push("hello ");
+//! src.push("world");
+//! src.push(None);
+//! event_loop.run().unwrap();
+//! assert_eq!(&got.borrow()[..], b"hello world");
+//! ```
+
+mod chunk;
+mod decoder;
+mod destroy;
+mod flow;
+mod source;
+mod state;
+
+mod pipe;
+
+use std::cell::{Cell, OnceCell, RefCell, RefMut};
+use std::fmt;
+use std::rc::{Rc, Weak};
+
+use crate::reactor::LoopHandle;
+pub use crate::stream::encoding::Encoding;
+use crate::Error;
+use nodestream_emitter::{Event, EventEmitter, EventKey, IntoEvent, ListenerId};
+
+pub use chunk::{Chunk, PushChunk};
+pub use pipe::{PipeDestination, PipeOptions};
+pub use source::{DestroyDone, Source};
+
+use decoder::StringDecoder;
+use state::{State, Want};
+
+/// `'data'`: a chunk, in flowing mode or from [`Readable::read`].
+pub const DATA: Event<Chunk> = Event::new("data");
+/// `'end'`: no more data will come.
+pub const END: Event<()> = Event::new("end");
+/// `'readable'`: data or the end is ready to be read.
+pub const READABLE: Event<()> = Event::new("readable");
+pub use super::lifecycle::{CLOSE, ERROR};
+pub use pipe::{PIPE, UNPIPE};
+/// `'pause'`: flowing mode was switched off.
+pub const PAUSE: Event<()> = Event::new("pause");
+/// `'resume'`: flowing mode was switched on.
+pub const RESUME: Event<()> = Event::new("resume");
+
+/// How to make a [`Readable`]: Node's `new Readable(options)`.
+#[derive(Clone, Debug, Default)]
+pub struct ReadableOptions {
+    /// Buffer level past which `push` returns `false` and the source is not asked for more:
+    /// 16384 bytes, or 16 objects in object mode, by default.
+    pub high_water_mark: Option<usize>,
+    /// Carry any value ([`Chunk::Object`]); lengths count chunks, not bytes.
+    pub object_mode: bool,
+    /// Decode bytes into text ([`Chunk::Text`]) with this encoding.
+    pub encoding: Option<Encoding>,
+    /// Emit `'close'` after destruction (default `true`; set `Some(false)` to turn off).
+    pub emit_close: Option<bool>,
+    /// Destroy the stream after `'end'` and on error (default `true`).
+    pub auto_destroy: Option<bool>,
+}
+
+impl ReadableOptions {
+    /// Options with this high-water mark.
+    pub fn high_water_mark(mut self, hwm: usize) -> Self {
+        self.high_water_mark = Some(hwm);
+        self
+    }
+
+    /// Options for an object-mode stream.
+    pub fn object_mode(mut self, on: bool) -> Self {
+        self.object_mode = on;
+        self
+    }
+
+    /// Options with an encoding.
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = Some(encoding);
+        self
+    }
+
+    /// Options with `emitClose` set.
+    pub fn emit_close(mut self, on: bool) -> Self {
+        self.emit_close = Some(on);
+        self
+    }
+
+    /// Options with `autoDestroy` set.
+    pub fn auto_destroy(mut self, on: bool) -> Self {
+        self.auto_destroy = Some(on);
+        self
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) emitter: EventEmitter,
+    /// `'data'` and `'readable'` resolved once, on first use (an idle stream has no event
+    /// slots): emitting and counting their listeners then skip the name lookup.
+    keys: OnceCell<Box<Keys>>,
+    pub(crate) lp: LoopHandle,
+    pub(crate) state: RefCell<State>,
+    pub(crate) source: Rc<dyn Source>,
+    /// Made by the first `pipe()`: most streams are never piped.
+    pub(crate) pipes: RefCell<Option<Box<pipe::Pipes>>>,
+}
+
+/// The events the stream counts and emits on its own paths, resolved.
+pub(crate) struct Keys {
+    pub(crate) data: EventKey<Chunk>,
+    pub(crate) readable: EventKey<()>,
+}
+
+impl Inner {
+    /// The resolved keys (made on first use).
+    #[inline]
+    pub(crate) fn keys(&self) -> &Keys {
+        self.keys.get_or_init(|| {
+            Box::new(Keys {
+                data: self.emitter.key(DATA),
+                readable: self.emitter.key(READABLE),
+            })
+        })
+    }
+
+    /// The number of `'data'` listeners, without resolving the keys.
+    #[inline]
+    pub(crate) fn data_listener_count(&self) -> usize {
+        match self.keys.get() {
+            Some(keys) => self.emitter.listener_count(&keys.data),
+            None => self.emitter.listener_count(DATA),
+        }
+    }
+
+    /// The piping state, made if the stream has none yet.
+    pub(crate) fn pipes_mut(&self) -> RefMut<'_, pipe::Pipes> {
+        RefMut::map(self.pipes.borrow_mut(), |p| {
+            &mut **p.get_or_insert_with(Default::default)
+        })
+    }
+
+    /// Node's "a chunk was read": clears `awaitDrainWriters` (nothing to do unpiped).
+    #[inline]
+    pub(crate) fn clear_await_drain(&self) {
+        if let Some(pipes) = self.pipes.borrow_mut().as_mut() {
+            pipes.clear_await_drain();
+        }
+    }
+}
+
+/// A Readable stream: a cloneable, single-threaded handle (`Rc` inside).
+///
+/// Clones are the same stream (`==` compares identity). See the [module
+/// documentation](self) for the events.
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// fn check(r: nodestream::stream::readable::Readable) { send(r) }
+/// ```
+#[derive(Clone)]
+pub struct Readable {
+    inner: Rc<Inner>,
+}
+
+/// A handle that does not keep its [`Readable`] alive.
+#[derive(Clone)]
+pub struct WeakReadable {
+    inner: Weak<Inner>,
+}
+
+impl WeakReadable {
+    /// The stream, if it is still alive.
+    pub fn upgrade(&self) -> Option<Readable> {
+        self.inner.upgrade().map(|inner| Readable { inner })
+    }
+}
+
+impl fmt::Debug for WeakReadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakReadable").finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Readable {
+    fn eq(&self, other: &Readable) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for Readable {}
+
+impl fmt::Debug for Readable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.inner.state.borrow();
+        f.debug_struct("Readable")
+            .field("length", &s.length)
+            .field("flowing", &s.flowing)
+            .field("ended", &s.ended)
+            .field("end_emitted", &s.end_emitted)
+            .field("destroyed", &s.destroyed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Readable {
+    /// A Readable fed by `source`, scheduling its deferred work on `lp`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nodestream::stream::readable::{Readable, ReadableOptions};
+    /// # let event_loop = nodestream::EventLoop::new().unwrap();
+    /// # let lp = event_loop.handle();
+    /// let r = Readable::new(&lp, ReadableOptions::default().object_mode(true), |_: &Readable, _: usize| {});
+    /// assert_eq!(r.readable_high_water_mark(), 16);
+    /// ```
+    pub fn new(lp: &LoopHandle, options: ReadableOptions, source: impl Source) -> Readable {
+        Readable::with_source(lp, options, Rc::new(source))
+    }
+
+    /// [`Readable::new`] with a source already behind an `Rc` (one allocation fewer when
+    /// the source is shared anyway, as an fd source is with its loop registration).
+    pub(crate) fn with_source(
+        lp: &LoopHandle,
+        options: ReadableOptions,
+        source: Rc<dyn Source>,
+    ) -> Readable {
+        let mut state = State::new(options.object_mode, options.high_water_mark);
+        if let Some(on) = options.emit_close {
+            state.emit_close = on;
+        }
+        if let Some(on) = options.auto_destroy {
+            state.auto_destroy = on;
+        }
+        if let Some(enc) = options.encoding {
+            state.decoder = Some(Box::new(StringDecoder::new(enc)));
+        }
+        Readable {
+            inner: Rc::new(Inner {
+                emitter: EventEmitter::new(),
+                keys: OnceCell::new(),
+                lp: lp.clone(),
+                state: RefCell::new(state),
+                source,
+                pipes: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// The stream's emitter.
+    ///
+    /// # Node compatibility
+    ///
+    /// Listeners added here directly skip the Readable's own `on`: a `'data'` listener added
+    /// this way does not switch the stream into flowing mode, nor does a `'readable'`
+    /// listener into paused mode (as `EventEmitter.prototype.on.call(stream, ...)` in Node).
+    /// Use [`Readable::on`] and friends.
+    pub fn emitter(&self) -> &EventEmitter {
+        &self.inner.emitter
+    }
+
+    /// The loop the stream schedules on.
+    pub fn loop_handle(&self) -> &LoopHandle {
+        &self.inner.lp
+    }
+
+    /// A handle that does not keep the stream alive.
+    pub fn downgrade(&self) -> WeakReadable {
+        WeakReadable {
+            inner: Rc::downgrade(&self.inner),
+        }
+    }
+
+    /// Adds a listener; Node's `readable.on(event, fn)`.
+    ///
+    /// A `'data'` listener switches the stream into flowing mode (on the next tick) unless
+    /// it was paused explicitly; a `'readable'` listener switches it into paused mode.
+    pub fn on<T, E, F>(&self, event: E, listener: F) -> ListenerId
+    where
+        T: 'static,
+        E: IntoEvent<T>,
+        F: Fn(&T) + 'static,
+    {
+        self.add_listener_with(|em| em.on(event, listener))
+    }
+
+    /// Adds a listener that runs at most once; Node's `readable.once(event, fn)`.
+    pub fn once<T, E, F>(&self, event: E, listener: F) -> ListenerId
+    where
+        T: 'static,
+        E: IntoEvent<T>,
+        F: Fn(&T) + 'static,
+    {
+        let weak = self.downgrade();
+        let is_readable = Rc::new(Cell::new(false));
+        let flag = is_readable.clone();
+        let wrapped = move |payload: &T| {
+            // Node's once wrapper goes through the Readable's removeListener first.
+            if flag.get() {
+                if let Some(r) = weak.upgrade() {
+                    r.schedule_update_readable_listening();
+                }
+            }
+            listener(payload);
+        };
+        let before = self.inner.emitter.listener_count("readable");
+        let id = self.add_listener_with(|em| em.once(event, wrapped));
+        is_readable.set(self.inner.emitter.listener_count("readable") > before);
+        id
+    }
+
+    /// Adds a listener at the front; Node's `readable.prependListener(event, fn)`.
+    pub fn prepend_listener<T, E, F>(&self, event: E, listener: F) -> ListenerId
+    where
+        T: 'static,
+        E: IntoEvent<T>,
+        F: Fn(&T) + 'static,
+    {
+        self.add_listener_with(|em| em.prepend_listener(event, listener))
+    }
+
+    /// Removes a listener; Node's `readable.removeListener(event, fn)`.
+    pub fn off(&self, id: ListenerId) -> bool {
+        let readable_before = self.inner.emitter.listener_count("readable");
+        let removed = self.inner.emitter.off(id);
+        if removed && self.inner.emitter.listener_count("readable") != readable_before {
+            self.schedule_update_readable_listening();
+        }
+        removed
+    }
+
+    /// Removes every listener of `event`, or of every event; Node's
+    /// `readable.removeAllListeners([event])`.
+    pub fn remove_all_listeners(&self, event: Option<&str>) {
+        self.inner.emitter.remove_all_listeners(event);
+        if event.is_none() || event == Some("readable") {
+            self.schedule_update_readable_listening();
+        }
+    }
+
+    /// The number of listeners of `event`.
+    pub fn listener_count(&self, event: &str) -> usize {
+        self.inner.emitter.listener_count(event)
+    }
+
+    fn add_listener_with(&self, add: impl FnOnce(&EventEmitter) -> ListenerId) -> ListenerId {
+        let em = &self.inner.emitter;
+        let keys = self.inner.keys();
+        let (data, readable) = (&keys.data, &keys.readable);
+        let data_before = em.listener_count(data);
+        let readable_before = em.listener_count(readable);
+        let id = add(em);
+        if em.listener_count(data) > data_before {
+            self.on_data_listener_added();
+        }
+        if em.listener_count(readable) > readable_before {
+            self.on_readable_listener_added();
+        }
+        id
+    }
+
+    /// Pushes a chunk into the buffer, or `None` for the end of the data; Node's
+    /// `readable.push(chunk)`. Returns whether more may be pushed (the buffer is below the
+    /// high-water mark and the stream has not ended).
+    ///
+    /// An empty byte chunk is not added (it only lets the source be asked again).
+    ///
+    /// # Events
+    ///
+    /// `'data'` at once when the stream is flowing, its buffer is empty and this is not
+    /// inside [`Source::read`]; otherwise `'readable'` on a later tick. Pushing after the
+    /// end: `'error'` with `ERR_STREAM_PUSH_AFTER_EOF`, then `'close'`.
+    ///
+    /// # Node compatibility
+    ///
+    /// A text chunk on a stream without an encoding is stored as its UTF-8 bytes; on a
+    /// stream with an encoding, bytes go through the decoder and text is stored as is
+    /// (Node re-encodes a string pushed with an encoding other than the stream's; Rust
+    /// strings have one encoding).
+    pub fn push(&self, chunk: impl PushChunk) -> bool {
+        self.add_chunk_push(chunk.into_push(), false)
+    }
+
+    /// Puts a chunk back at the front of the buffer; Node's `readable.unshift(chunk)`.
+    ///
+    /// # Events
+    ///
+    /// After `'end'`: `'error'` with `ERR_STREAM_UNSHIFT_AFTER_END_EVENT`.
+    pub fn unshift(&self, chunk: impl PushChunk) -> bool {
+        self.add_chunk_push(chunk.into_push(), true)
+    }
+
+    /// Takes everything buffered (one chunk while flowing); Node's `readable.read()`.
+    /// Returns `None` when nothing is buffered.
+    ///
+    /// # Events
+    ///
+    /// `'data'` with the returned chunk; may ask the source for more; `'end'` on a later
+    /// tick once the buffer is empty after the end.
+    pub fn read(&self) -> Option<Chunk> {
+        self.read_want(Want::Any)
+    }
+
+    /// Takes exactly `n` bytes (one object in object mode), or `None` if fewer are buffered
+    /// and the stream has not ended; Node's `readable.read(n)`. `read_size(0)` only
+    /// refreshes the buffer.
+    ///
+    /// # Errors
+    ///
+    /// `ERR_OUT_OF_RANGE` for `n` above 1 GiB (Node throws).
+    ///
+    /// # Node compatibility
+    ///
+    /// On a text stream `n` counts UTF-8 bytes and the cut moves forward to the next
+    /// character boundary.
+    pub fn read_size(&self, n: usize) -> Result<Option<Chunk>, Error> {
+        let hwm = self.inner.state.borrow().high_water_mark;
+        if n > hwm {
+            let new = state::compute_new_high_water_mark(n)?;
+            self.inner.state.borrow_mut().high_water_mark = new;
+        }
+        Ok(self.read_want(Want::N(n)))
+    }
+
+    /// Switches flowing mode off; Node's `readable.pause()`.
+    ///
+    /// # Events
+    ///
+    /// `'pause'`, synchronously, unless already paused.
+    pub fn pause(&self) -> &Readable {
+        let emit = {
+            let mut s = self.inner.state.borrow_mut();
+            let emit = s.flowing != Some(false);
+            if emit {
+                s.flowing = Some(false);
+            }
+            s.paused = Some(true);
+            emit
+        };
+        if emit {
+            self.inner.emitter.emit(PAUSE, &());
+        }
+        self
+    }
+
+    /// Switches flowing mode on; Node's `readable.resume()`. Data starts flowing on the next
+    /// tick.
+    ///
+    /// # Events
+    ///
+    /// `'resume'` on the next tick, then `'data'` for what is buffered.
+    pub fn resume(&self) -> &Readable {
+        let schedule = {
+            let mut s = self.inner.state.borrow_mut();
+            let schedule = !s.is_flowing();
+            if schedule {
+                // Flow only if no one listens to 'readable'.
+                s.flowing = Some(!s.readable_listening);
+            }
+            s.paused = Some(false);
+            schedule
+        };
+        if schedule {
+            self.schedule_resume();
+        }
+        self
+    }
+
+    /// Whether the stream was paused explicitly; Node's `readable.isPaused()`.
+    pub fn is_paused(&self) -> bool {
+        let s = self.inner.state.borrow();
+        s.paused == Some(true) || (s.paused.is_none() && s.flowing == Some(false))
+    }
+
+    /// Decodes the stream's bytes as text from now on; Node's `readable.setEncoding(enc)`.
+    /// What is already buffered is decoded at once.
+    pub fn set_encoding(&self, encoding: Encoding) -> &Readable {
+        let mut s = self.inner.state.borrow_mut();
+        let mut decoder = StringDecoder::new(encoding);
+        let mut content = String::new();
+        for chunk in s.buffer.drain(..) {
+            match chunk {
+                Chunk::Bytes(b) => content.push_str(&decoder.write(&b)),
+                Chunk::Text(t) => content.push_str(&t),
+                Chunk::Object(_) => {}
+            }
+        }
+        s.length = content.len();
+        if !content.is_empty() {
+            s.buffer.push_back(Chunk::Text(content));
+        }
+        s.decoder = Some(Box::new(decoder));
+        self
+    }
+
+    /// Destroys the stream; Node's `readable.destroy([err])`. Later calls do nothing.
+    ///
+    /// # Events
+    ///
+    /// After [`Source::destroy`] completes, on the next tick: `'error'` (if `err`), then
+    /// `'close'`. No `'end'`.
+    pub fn destroy(&self, err: Option<Error>) -> &Readable {
+        self.destroy_impl(err);
+        self
+    }
+
+    /// Node's `readable.readable`: true until the stream ends, errs or is destroyed.
+    pub fn readable(&self) -> bool {
+        let s = self.inner.state.borrow();
+        !s.destroyed && !s.error_emitted && !s.end_emitted
+    }
+
+    /// Node's `readableFlowing`: `None` (no consumer yet), `Some(true)`, `Some(false)`.
+    pub fn readable_flowing(&self) -> Option<bool> {
+        self.inner.state.borrow().flowing
+    }
+
+    /// Node's `readableLength`: bytes (objects in object mode) buffered.
+    pub fn readable_length(&self) -> usize {
+        self.inner.state.borrow().length
+    }
+
+    /// Node's `readableHighWaterMark`.
+    pub fn readable_high_water_mark(&self) -> usize {
+        self.inner.state.borrow().high_water_mark
+    }
+
+    /// Node's `readableObjectMode`.
+    pub fn readable_object_mode(&self) -> bool {
+        self.inner.state.borrow().object_mode
+    }
+
+    /// Node's `readableEncoding`.
+    pub fn readable_encoding(&self) -> Option<Encoding> {
+        self.inner
+            .state
+            .borrow()
+            .decoder
+            .as_ref()
+            .map(|d| d.encoding())
+    }
+
+    /// Node's `readableEnded`: `'end'` was emitted.
+    pub fn readable_ended(&self) -> bool {
+        self.inner.state.borrow().end_emitted
+    }
+
+    /// Node's `readableAborted`: destroyed or errored before `'end'`.
+    pub fn readable_aborted(&self) -> bool {
+        let s = self.inner.state.borrow();
+        (s.destroyed || s.errored.is_some()) && !s.end_emitted
+    }
+
+    /// Node's `readableDidRead`: `'data'` was emitted at least once.
+    pub fn readable_did_read(&self) -> bool {
+        self.inner.state.borrow().data_emitted
+    }
+
+    /// Node's `destroyed`.
+    pub fn destroyed(&self) -> bool {
+        self.inner.state.borrow().destroyed
+    }
+
+    /// Node's `closed`: the source finished destroying.
+    pub fn closed(&self) -> bool {
+        self.inner.state.borrow().closed
+    }
+
+    /// Node's `errored`: the error the stream failed with, if any.
+    pub fn errored(&self) -> Option<Error> {
+        self.inner.state.borrow().errored.clone()
+    }
+}

@@ -1,0 +1,448 @@
+//! Node's `Readable.prototype.pipe` and `unpipe`: move a Readable's data into a
+//! destination with backpressure.
+//!
+//! A port of `readable.js`'s `pipe`, `pipeOnDrain` and `unpipe`, with the same listener
+//! registrations in the same order, so the events interleave as in Node.
+
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Rc;
+
+use super::{Chunk, Readable, DATA, END};
+use crate::Error;
+use nodestream_emitter::{names, Event, EventEmitter, ListenerId};
+
+/// `'pipe'`: a readable started piping into this stream ([`Readable::pipe`]); emitted on the
+/// destination, the payload is the source.
+pub const PIPE: Event<Readable> = Event::new(names::PIPE);
+/// `'unpipe'`: a readable stopped piping into this stream; emitted on the destination, the
+/// payload is the source.
+pub const UNPIPE: Event<Readable> = Event::new(names::UNPIPE);
+
+/// A stream a [`Readable`] can pipe into: what `pipe()` needs of Node's Writable.
+///
+/// Implemented by the crate's Writable; implement it for your own sink to pipe into it.
+/// The destination's emitter must emit `'drain'`, `'finish'` and `'close'` with `()` and
+/// `'error'` with [`Error`]; `pipe()` emits `'pipe'` and `'unpipe'` on it with the source.
+pub trait PipeDestination: 'static {
+    /// The destination's emitter; it also names the destination (two destinations are the
+    /// same if their emitters are).
+    fn emitter(&self) -> EventEmitter;
+
+    /// Node's `dest.write(chunk)`: `false` asks the source to wait for `'drain'`.
+    fn write(&self, chunk: &Chunk) -> bool;
+
+    /// Node's `dest.end()`.
+    fn end(&self);
+
+    /// Node's `dest.writableNeedDrain`.
+    fn need_drain(&self) -> bool;
+
+    /// Node's `dest.writable`: it still accepts writes (used by the legacy pipe).
+    fn writable(&self) -> bool {
+        true
+    }
+
+    /// Whether the destination has emitted `'error'` through its own machinery.
+    fn error_emitted(&self) -> bool;
+
+    /// Node's `errorOrDestroy(dest, err)`: someone emitted `'error'` on the destination
+    /// directly; fail it properly.
+    fn error_or_destroy(&self, err: Error);
+
+    /// Node's `dest.destroy()` (used by the legacy pipe when the source closes early).
+    fn destroy(&self, err: Option<Error>);
+
+    /// An `'error'` the pipe re-raised on the destination because nobody else listens for
+    /// it (Node throws it out of `emit('error')`): report it as uncaught.
+    fn uncaught(&self, err: Error);
+}
+
+/// Options of [`Readable::pipe_with`]: Node's `pipe(dest, { end })`.
+#[derive(Clone, Copy, Debug)]
+pub struct PipeOptions {
+    /// End the destination when the source ends (default `true`). With `false` the source's
+    /// `'end'` unpipes instead, and the destination stays open.
+    pub end: bool,
+}
+
+impl Default for PipeOptions {
+    fn default() -> Self {
+        PipeOptions { end: true }
+    }
+}
+
+/// Node's `state.awaitDrainWriters`: `null`, one destination, or a set.
+#[derive(Default)]
+enum AwaitDrain {
+    #[default]
+    None,
+    One(EventEmitter),
+    Set(Vec<EventEmitter>),
+}
+
+/// A Readable's piping state: Node's `state.pipes`, `awaitDrainWriters` and
+/// `multiAwaitDrain`.
+#[derive(Default)]
+pub(crate) struct Pipes {
+    entries: Vec<Entry>,
+    await_drain: AwaitDrain,
+    multi: bool,
+    next_id: u64,
+}
+
+struct Entry {
+    id: u64,
+    /// Node's `state.pipes` holds the destination: piping keeps it alive.
+    #[allow(dead_code)]
+    dest: Rc<dyn PipeDestination>,
+    dest_em: EventEmitter,
+}
+
+impl Pipes {
+    /// What reading a chunk does to `awaitDrainWriters`.
+    pub(crate) fn clear_await_drain(&mut self) {
+        if self.multi {
+            if let AwaitDrain::Set(set) = &mut self.await_drain {
+                set.clear();
+            }
+        } else {
+            self.await_drain = AwaitDrain::None;
+        }
+    }
+
+    fn contains(&self, id: u64) -> bool {
+        self.entries.iter().any(|e| e.id == id)
+    }
+
+    fn awaits_any(&self) -> bool {
+        match &self.await_drain {
+            AwaitDrain::None => false,
+            AwaitDrain::One(_) => true,
+            AwaitDrain::Set(set) => !set.is_empty(),
+        }
+    }
+}
+
+/// The listeners one pipe registered, for its cleanup.
+struct PipeCtx {
+    id: u64,
+    src: Readable,
+    dest: Rc<dyn PipeDestination>,
+    dest_em: EventEmitter,
+    end_listener: Cell<Option<ListenerId>>,
+    data: Cell<Option<ListenerId>>,
+    unpipe: Cell<Option<ListenerId>>,
+    error: Cell<Option<ListenerId>>,
+    close: Cell<Option<ListenerId>>,
+    finish: Cell<Option<ListenerId>>,
+    drain: Cell<Option<ListenerId>>,
+    cleaned_up: Cell<bool>,
+}
+
+impl PipeCtx {
+    fn dest_emitter(&self) -> &EventEmitter {
+        &self.dest_em
+    }
+
+    /// Node's `cleanup`: remove every listener this pipe added.
+    fn cleanup(&self) {
+        let dest = self.dest_emitter();
+        let src = self.src.emitter();
+        for id in [
+            &self.close,
+            &self.finish,
+            &self.drain,
+            &self.error,
+            &self.unpipe,
+        ] {
+            if let Some(id) = id.get() {
+                dest.off(id);
+            }
+        }
+        for id in [&self.end_listener, &self.data] {
+            if let Some(id) = id.take() {
+                src.off(id);
+            }
+        }
+        self.cleaned_up.set(true);
+        // A source waiting for this destination's 'drain' would never flow again.
+        let awaiting = self.src.inner.pipes_mut().await_drain_truthy();
+        if self.drain.get().is_some() && awaiting && self.dest.need_drain() {
+            self.on_drain();
+        }
+    }
+
+    /// Node's `pause` inside `pipe`: wait for this destination's `'drain'`.
+    fn pause(self: &Rc<Self>) {
+        if !self.cleaned_up.get() {
+            {
+                let mut pipes = self.src.inner.pipes_mut();
+                let me = self.dest_emitter();
+                if pipes.entries.len() == 1 && pipes.entries[0].dest_em.ptr_eq(me) {
+                    pipes.await_drain = AwaitDrain::One(me.clone());
+                    pipes.multi = false;
+                } else if pipes.entries.len() > 1
+                    && pipes.entries.iter().any(|e| e.dest_em.ptr_eq(me))
+                {
+                    if let AwaitDrain::Set(set) = &mut pipes.await_drain {
+                        set.push(me.clone());
+                    }
+                }
+            }
+            self.src.pause();
+        }
+        if self.drain.get().is_none() {
+            let ctx = self.clone();
+            let id = self.dest_emitter().on(DRAIN, move |_: &()| ctx.on_drain());
+            self.drain.set(Some(id));
+        }
+    }
+
+    /// Node's `pipeOnDrain`.
+    fn on_drain(&self) {
+        let resume = {
+            let mut pipes = self.src.inner.pipes_mut();
+            let me = self.dest_emitter();
+            let multi = pipes.multi;
+            match &mut pipes.await_drain {
+                AwaitDrain::One(d) if d.ptr_eq(me) => pipes.await_drain = AwaitDrain::None,
+                AwaitDrain::Set(set) if multi => set.retain(|d| !d.ptr_eq(me)),
+                _ => {}
+            }
+            !pipes.awaits_any()
+        };
+        if resume && self.src.data_listening() {
+            self.src.resume();
+        }
+    }
+
+    /// Node's `unpipe` inside `pipe`.
+    fn unpipe(&self) {
+        self.src.unpipe(Some(&*self.dest));
+    }
+}
+
+impl Pipes {
+    /// Node's `if (state.awaitDrainWriters)`: an empty set is still truthy.
+    fn await_drain_truthy(&self) -> bool {
+        !matches!(self.await_drain, AwaitDrain::None)
+    }
+}
+
+const DRAIN: nodestream_emitter::Event<()> = nodestream_emitter::Event::new("drain");
+const FINISH: nodestream_emitter::Event<()> = nodestream_emitter::Event::new("finish");
+const DEST_CLOSE: nodestream_emitter::Event<()> = nodestream_emitter::Event::new("close");
+const DEST_ERROR: nodestream_emitter::Event<Error> = nodestream_emitter::Event::new("error");
+
+impl Readable {
+    /// Pipes this stream into `dest`, ending it when this stream ends; Node's
+    /// `readable.pipe(dest)`. Returns `dest`'s emitter.
+    ///
+    /// # Events
+    ///
+    /// On `dest`, synchronously: `'pipe'` with this stream. Then data flows from a later
+    /// tick: each `'data'` chunk is written to `dest`; a `false` from `write` pauses this
+    /// stream until `dest` emits `'drain'`. This stream's `'end'` calls `dest.end()`.
+    /// `'unpipe'` (with this stream) is emitted on `dest` once, when [`unpipe`] is called
+    /// or `dest` finishes, closes or fails.
+    ///
+    /// # Node compatibility
+    ///
+    /// As in Node v20, a source destroyed before its end leaves the destination open
+    /// (the legacy [`legacy::pipe`](crate::stream::legacy::pipe) destroys it). The pipe keeps both
+    /// streams alive until it is unpiped.
+    ///
+    /// [`unpipe`]: Readable::unpipe
+    pub fn pipe<D: PipeDestination + Clone>(&self, dest: &D) -> EventEmitter {
+        self.pipe_with(dest, PipeOptions::default())
+    }
+
+    /// [`pipe`](Readable::pipe) with options: Node's `readable.pipe(dest, { end })`.
+    pub fn pipe_with<D: PipeDestination + Clone>(
+        &self,
+        dest: &D,
+        options: PipeOptions,
+    ) -> EventEmitter {
+        self.pipe_dyn(Rc::new(dest.clone()), options)
+    }
+
+    fn pipe_dyn(&self, dest: Rc<dyn PipeDestination>, options: PipeOptions) -> EventEmitter {
+        let dest_em = dest.emitter();
+        let id = {
+            let mut pipes = self.inner.pipes_mut();
+            if pipes.entries.len() == 1 && !pipes.multi {
+                pipes.multi = true;
+                pipes.await_drain = match std::mem::take(&mut pipes.await_drain) {
+                    AwaitDrain::One(d) => AwaitDrain::Set(vec![d]),
+                    _ => AwaitDrain::Set(Vec::new()),
+                };
+            }
+            pipes.next_id += 1;
+            let id = pipes.next_id;
+            pipes.entries.push(Entry {
+                id,
+                dest: dest.clone(),
+                dest_em: dest_em.clone(),
+            });
+            id
+        };
+        let ctx = Rc::new(PipeCtx {
+            id,
+            src: self.clone(),
+            dest: dest.clone(),
+            dest_em: dest_em.clone(),
+            end_listener: Cell::new(None),
+            data: Cell::new(None),
+            unpipe: Cell::new(None),
+            error: Cell::new(None),
+            close: Cell::new(None),
+            finish: Cell::new(None),
+            drain: Cell::new(None),
+            cleaned_up: Cell::new(false),
+        });
+        // At the source's end: end the destination, or (end: false) unpipe.
+        let end_fn: Rc<dyn Fn()> = if options.end {
+            let d = dest.clone();
+            Rc::new(move || d.end())
+        } else {
+            let c = ctx.clone();
+            Rc::new(move || c.unpipe())
+        };
+        if self.inner.state.borrow().end_emitted {
+            self.inner.lp.next_tick(move || end_fn());
+        } else {
+            let id = self.inner.emitter.once(END, move |_: &()| end_fn());
+            ctx.end_listener.set(Some(id));
+        }
+
+        let c = ctx.clone();
+        let id = dest_em.on(UNPIPE, move |readable: &Readable| {
+            // Only the 'unpipe' that removed this pipe's entry cleans it up.
+            if *readable == c.src && !c.cleaned_up.get() && !c.src.inner.pipes_mut().contains(c.id)
+            {
+                c.cleanup();
+            }
+        });
+        ctx.unpipe.set(Some(id));
+
+        let c = ctx.clone();
+        let id = self.on(DATA, move |chunk: &Chunk| {
+            if !c.dest.write(chunk) {
+                c.pause();
+            }
+        });
+        ctx.data.set(Some(id));
+
+        // Before any listener of the user's: stop piping into a failed destination.
+        let c = ctx.clone();
+        let id = dest_em.prepend_listener(DEST_ERROR, move |err: &Error| {
+            c.unpipe();
+            if let Some(id) = c.error.take() {
+                c.dest_emitter().off(id);
+            }
+            if c.dest_emitter().listener_count("error") == 0 {
+                if !c.dest.error_emitted() {
+                    // Someone emitted 'error' on the destination directly.
+                    c.dest.error_or_destroy(err.clone());
+                } else if let Err(unhandled) = c.dest_emitter().emit_error(err.clone()) {
+                    c.dest.uncaught(unhandled.into_inner());
+                }
+            }
+        });
+        ctx.error.set(Some(id));
+
+        // 'close' and 'finish' both unpipe, once.
+        let c = ctx.clone();
+        let id = dest_em.once(DEST_CLOSE, move |_: &()| {
+            if let Some(id) = c.finish.take() {
+                c.dest_emitter().off(id);
+            }
+            c.unpipe();
+        });
+        ctx.close.set(Some(id));
+        let c = ctx.clone();
+        let id = dest_em.once(FINISH, move |_: &()| {
+            if let Some(id) = c.close.take() {
+                c.dest_emitter().off(id);
+            }
+            c.unpipe();
+        });
+        ctx.finish.set(Some(id));
+
+        dest_em.emit(PIPE, self);
+
+        if dest.need_drain() {
+            ctx.pause();
+        } else if !self.inner.state.borrow().is_flowing() {
+            self.resume();
+        }
+        dest_em
+    }
+
+    /// Stops piping into `dest`, or into every destination with `None`; Node's
+    /// `readable.unpipe([dest])`. Unpiping a destination that is not piped does nothing.
+    ///
+    /// # Events
+    ///
+    /// `'pause'` on this stream when no destination is left (if it was flowing), then
+    /// `'unpipe'` with this stream on each destination, synchronously.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn f(src: &nodestream::stream::readable::Readable, dest: &dyn nodestream::stream::readable::PipeDestination) {
+    /// src.unpipe(Some(dest));
+    /// src.unpipe(None); // all of them
+    /// # }
+    /// ```
+    pub fn unpipe(&self, dest: Option<&dyn PipeDestination>) -> &Readable {
+        match dest {
+            None => {
+                let entries = {
+                    let mut pipes = self.inner.pipes_mut();
+                    if pipes.entries.is_empty() {
+                        return self;
+                    }
+                    std::mem::take(&mut pipes.entries)
+                };
+                self.pause();
+                for entry in entries {
+                    entry.dest_em.emit(UNPIPE, self);
+                }
+            }
+            Some(dest) => {
+                let wanted = dest.emitter();
+                let (entry, now_empty) = {
+                    let mut pipes = self.inner.pipes_mut();
+                    let Some(index) = pipes.entries.iter().position(|e| e.dest_em.ptr_eq(&wanted))
+                    else {
+                        return self;
+                    };
+                    let entry = pipes.entries.remove(index);
+                    (entry, pipes.entries.is_empty())
+                };
+                if now_empty {
+                    self.pause();
+                }
+                entry.dest_em.emit(UNPIPE, self);
+            }
+        }
+        self
+    }
+
+    /// How many destinations this stream pipes into (Node's legacy `state.pipesCount`).
+    pub fn pipes_count(&self) -> usize {
+        self.inner
+            .pipes
+            .borrow()
+            .as_ref()
+            .map_or(0, |p| p.entries.len())
+    }
+}
+
+impl fmt::Debug for dyn PipeDestination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PipeDestination").finish_non_exhaustive()
+    }
+}
