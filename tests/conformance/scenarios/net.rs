@@ -1,6 +1,6 @@
 //! Unix-socket streams: event order, backpressure, `destroy_soon()`: n01-n03.
 //!
-//! The sockets are `nodestream::fdstream`'s ([`listen_unix`], [`connect_unix`]) on a path
+//! The sockets are `nodestream::net`'s ([`listen_unix`], [`connect_unix`]) on a path
 //! under `std::env::temp_dir()` unique to the process and the call; `Server::close`
 //! removes it, and so does the scenario's [`TempPath`] if it fails half-way.
 //!
