@@ -44,12 +44,16 @@
 mod buffer;
 mod callbacks;
 mod chunk;
+mod clear_buffer;
+mod destroy;
+mod finish;
 mod machine;
 mod options;
 mod sink;
 mod state;
 #[cfg(test)]
 mod tests;
+mod write;
 
 use std::fmt;
 use std::rc::{Rc, Weak};

@@ -1,7 +1,8 @@
 //! Node's `WritableState`: the bits and counters the state machine runs on.
 //!
 //! The flags keep Node's names (v20 `internal/streams/writable.js` keeps them in one bit
-//! field too), so that the machine in `machine.rs` reads line by line against Node's.
+//! field too), so that the machine (`machine.rs` and the files it lists) reads line by line
+//! against Node's.
 //!
 //! Scalars live in [`Cell`]s and the rest in `Cell`s or short-lived `RefCell` borrows, so
 //! no borrow of the state can be live while user code runs, and the hot path pays no

@@ -1,0 +1,153 @@
+//! The Writable half of Node's `internal/streams/destroy.js`: `destroy`, `_destroy` and
+//! `onDestroy`, `errorOrDestroy`, `emitErrorNT`/`emitCloseNT`, and the end of construction
+//! (`onConstruct`), which waits on a pending destroy.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use super::CLOSE;
+use crate::error::{Error, ErrorCode};
+
+use super::callbacks::{DestroyCallback, DestroyDone, DestroyShared};
+use super::machine::{Inner, SinkOp};
+use super::sink::Sink;
+use super::state::*;
+
+impl<T: 'static, S: Sink<T>> Inner<T, S> {
+    /// `Writable.prototype.destroy` + `destroyImpl.destroy`.
+    pub(crate) fn destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
+        let st = &this.state;
+        if st.has(BUFFERED | ON_FINISHED) && !st.has(DESTROYED) {
+            let t = this.clone();
+            this.lp.next_tick(move || Self::error_buffer(&t));
+        }
+        if st.has(DESTROYED) {
+            if let Some(cb) = cb {
+                cb(None);
+            }
+            return;
+        }
+        if let Some(err) = &err {
+            st.record_error(err);
+        }
+        st.set(DESTROYED);
+        if !st.has(CONSTRUCTED) {
+            st.pending_destroy.set(Some(PendingDestroy { err, cb }));
+            return;
+        }
+        Self::start_destroy(this, err, cb);
+    }
+
+    /// `destroyImpl._destroy`: calls the sink's `_destroy`.
+    fn start_destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
+        if !this.has_destroy {
+            // Node's default `_destroy(err, cb)` is `cb(err)`.
+            Self::on_destroy(this, err, cb);
+            return;
+        }
+        let token = DestroyCallback {
+            core: Self::core(this),
+            shared: Rc::new(DestroyShared {
+                called: Cell::new(false),
+                user: Cell::new(cb),
+            }),
+        };
+        Self::run_sink(this, SinkOp::Destroy(err, token));
+    }
+
+    /// `onDestroy`: the sink's `_destroy` called back (first time only).
+    pub(super) fn on_destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
+        let st = &this.state;
+        if let Some(err) = &err {
+            st.record_error(err);
+        }
+        st.set(CLOSED);
+        if let Some(cb) = cb {
+            cb(err.clone());
+        }
+        let t = this.clone();
+        match err {
+            Some(err) => this.lp.next_tick(move || {
+                if Self::emit_error_nt(&t, err) {
+                    Self::emit_close_nt(&t);
+                }
+            }),
+            None => this.lp.next_tick(move || Self::emit_close_nt(&t)),
+        }
+    }
+
+    fn emit_close_nt(this: &Rc<Self>) {
+        let st = &this.state;
+        st.set(CLOSE_EMITTED);
+        if st.has(EMIT_CLOSE) {
+            this.emitter.emit(CLOSE, &());
+        }
+    }
+
+    /// Node's `emitErrorNT`. Returns `false` when nobody listened: the error went to the
+    /// loop as uncaught, and (as in Node, where the throw ends the tick) nothing more of
+    /// this tick runs.
+    fn emit_error_nt(this: &Rc<Self>, err: Error) -> bool {
+        let st = &this.state;
+        if st.has(ERROR_EMITTED) {
+            return true;
+        }
+        st.set(ERROR_EMITTED);
+        match this.emitter.emit_error(err) {
+            Ok(()) => true,
+            Err(unhandled) => {
+                this.lp.report_error(unhandled.into_inner());
+                false
+            }
+        }
+    }
+
+    /// Node's `errorOrDestroy`.
+    pub(crate) fn error_or_destroy(this: &Rc<Self>, err: Error, sync: bool) {
+        let st = &this.state;
+        if st.has(DESTROYED) {
+            return;
+        }
+        if st.has(AUTO_DESTROY) {
+            Self::destroy(this, Some(err), None);
+            return;
+        }
+        st.record_error(&err);
+        if sync {
+            let t = this.clone();
+            this.lp.next_tick(move || {
+                Self::emit_error_nt(&t, err);
+            });
+        } else {
+            Self::emit_error_nt(this, err);
+        }
+    }
+
+    /// `onConstruct`, on the tick after `_construct` called back.
+    pub(super) fn on_construct_nt(this: &Rc<Self>, err: Option<Error>, first: bool) {
+        let st = &this.state;
+        if !first {
+            let err = err.unwrap_or_else(|| Error::from_code(ErrorCode::MultipleCallback));
+            Self::error_or_destroy(this, err, false);
+            return;
+        }
+        st.set(CONSTRUCTED);
+        if st.has(DESTROYED) {
+            if let Some(PendingDestroy { err: outer, cb }) = st.pending_destroy.take() {
+                // aggregateTwoErrors(er, err): Node makes an AggregateError with the outer
+                // error's code and message; the outer error stands for it here.
+                Self::start_destroy(this, outer.or(err), cb);
+            }
+        } else if let Some(err) = err {
+            Self::error_or_destroy(this, err, true);
+        } else {
+            // WritableState[kOnConstructed]
+            if !st.has(WRITING) {
+                Self::clear_buffer(this);
+            }
+            if st.has(ENDING) {
+                Self::finish_maybe(this, false);
+            }
+        }
+    }
+}

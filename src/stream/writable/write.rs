@@ -1,0 +1,316 @@
+//! The write path: Node's `_write` + `writeOrBuffer` (a write dispatched to the sink at once
+//! or buffered), `onwrite` (the sink's completion), `afterWrite` (the callback and
+//! `'drain'`) and `onwriteError`.
+
+use std::any::Any;
+use std::rc::Rc;
+
+use super::DRAIN;
+use crate::error::{Error, ErrorCode};
+
+use super::buffer::Entry;
+use super::callbacks::{UserCallback, WriteCallback};
+use super::chunk::Chunk;
+use super::machine::{destroyed_error, Inner, SinkOp};
+use super::sink::Sink;
+use super::state::*;
+
+impl<T: 'static, S: Sink<T>> Inner<T, S> {
+    /// What `chunk` adds to `writableLength`: 1 in object mode, else its length. (The
+    /// type test folds away: `T` is known wherever this is instantiated.)
+    #[inline(always)]
+    fn chunk_len(chunk: &T, flags: u32) -> usize {
+        if flags & OBJECT_MODE != 0 {
+            return 1;
+        }
+        match (chunk as &dyn Any).downcast_ref::<Chunk>() {
+            Some(c) => c.len(),
+            None => 1,
+        }
+    }
+
+    /// Node's `_write` + `writeOrBuffer`. `Err` is a write after end or destroy (already
+    /// reported to the callback and the error path); `Ok` carries `write()`'s result.
+    #[inline]
+    pub(crate) fn write(
+        this: &Rc<Self>,
+        chunk: T,
+        cb: Option<UserCallback>,
+    ) -> Result<bool, Error> {
+        let st = &this.state;
+        let flags = st.flags();
+        let len = Self::chunk_len(&chunk, flags);
+        // One test decides the common case (not ending or destroyed, idle, constructed,
+        // uncorked, no error); the others keep Node's order of checks below.
+        if flags & (ENDING | DESTROYED | WRITING | ERRORED | CORKED | CONSTRUCTED) != CONSTRUCTED {
+            if flags & (ENDING | DESTROYED) != 0 {
+                return Err(Self::write_rejected(this, cb));
+            }
+            st.pendingcb.set(st.pendingcb.get() + 1);
+            st.length.set(st.length.get() + len);
+            st.buffered.borrow_mut().push(Entry {
+                chunk,
+                len,
+                callback: cb,
+            });
+            st.set(BUFFERED);
+        } else {
+            st.writelen.set(len);
+            let mut flags = flags;
+            if cb.is_some() {
+                st.writecb.set(cb);
+                flags |= WRITE_CB;
+            }
+            match this.sink.try_borrow_mut() {
+                // The fast path: dispatch `_write` right here, inside `write()`.
+                Ok(mut sink) => {
+                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB | UNCOUNTED);
+                    sink.write(
+                        chunk,
+                        WriteCallback {
+                            core: Self::core(this),
+                        },
+                    );
+                    if this.has_deferred.get() {
+                        Self::run_deferred(this, &mut *sink);
+                    }
+                }
+                // Re-entered from inside the sink: queue the call.
+                Err(_) => {
+                    st.pendingcb.set(st.pendingcb.get() + 1);
+                    st.length.set(st.length.get() + len);
+                    st.flags.set(flags | WRITING | EXPECT_WRITE_CB);
+                    this.deferred.borrow_mut().push_back(SinkOp::Write(chunk));
+                    this.has_deferred.set(true);
+                }
+            }
+        }
+        let flags = st.flags();
+        let length = st.length_with(flags);
+        let ok = length < st.high_water_mark || length == 0;
+        if !ok {
+            return Ok(Self::backpressure(this, flags));
+        }
+        // False once destroyed or errored, to break `while (w.write(x))` loops.
+        Ok(flags & (DESTROYED | ERRORED) == 0)
+    }
+
+    /// `write()` is about to return false: a sink that holds its write back is first asked
+    /// to let go ([`Sink::relieve`]); then the length decides, and a `false` owes `'drain'`.
+    #[cold]
+    #[inline(never)]
+    fn backpressure(this: &Rc<Self>, mut flags: u32) -> bool {
+        let st = &this.state;
+        if this.has_relieve && flags & (WRITING | CORKED | DESTROYED | ERRORED) == WRITING {
+            if let Ok(mut sink) = this.sink.try_borrow_mut() {
+                sink.relieve();
+                if this.has_deferred.get() {
+                    Self::run_deferred(this, &mut *sink);
+                }
+                drop(sink);
+                flags = st.flags();
+            }
+        }
+        let length = st.length_with(flags);
+        let ok = length < st.high_water_mark || length == 0;
+        if !ok {
+            st.flags.set(flags | NEED_DRAIN);
+        }
+        ok && flags & (DESTROYED | ERRORED) == 0
+    }
+
+    /// A write after `end()` or `destroy()`: the callback gets the error on the next tick,
+    /// then the error path runs.
+    #[cold]
+    fn write_rejected(this: &Rc<Self>, cb: Option<UserCallback>) -> Error {
+        let err = if this.state.has(ENDING) {
+            Error::from_code(ErrorCode::WriteAfterEnd)
+        } else {
+            destroyed_error("write")
+        };
+        if let Some(cb) = cb {
+            let e = err.clone();
+            this.lp.next_tick(move || cb(Some(e)));
+        }
+        Self::error_or_destroy(this, err.clone(), true);
+        err
+    }
+
+    /// Node's `onwrite`: the sink finished a `_write`/`_writev`.
+    #[inline]
+    pub(super) fn on_write(this: &Rc<Self>, er: Option<Error>) {
+        let st = &this.state;
+        let flags = st.flags();
+        // The hot case, decided on one read of the flags: a success with no callback of
+        // a write dispatched by `write()` (so counted neither in `pendingcb` nor in the
+        // `length` field), nothing buffered, no drain owed, no tick pending, not ending,
+        // destroyed, nor in object mode. Only the flags move: the general path below
+        // nets out the same for such a completion, synchronous or not (both counters up,
+        // then down), so `sync` need not be read. (`writelen` is read only while a write
+        // is expected, so it is not reset.)
+        if er.is_none()
+            && flags
+                & (EXPECT_WRITE_CB
+                    | BUFFERED
+                    | NEED_DRAIN
+                    | OBJECT_MODE
+                    | ENDING
+                    | WRITE_CB
+                    | DESTROYED
+                    | AFTER_WRITE_PENDING
+                    | UNCOUNTED)
+                == EXPECT_WRITE_CB | UNCOUNTED
+        {
+            st.flags
+                .set(flags & !(WRITING | EXPECT_WRITE_CB | UNCOUNTED));
+            return;
+        }
+        Self::on_write_slow(this, er);
+    }
+
+    #[inline(never)]
+    fn on_write_slow(this: &Rc<Self>, er: Option<Error>) {
+        let st = &this.state;
+        if !st.has(EXPECT_WRITE_CB) {
+            Self::error_or_destroy(this, Error::from_code(ErrorCode::MultipleCallback), false);
+            return;
+        }
+        if st.has(UNCOUNTED) {
+            st.inc_pendingcb();
+            st.length.set(st.length.get() + st.writelen.get());
+            st.clear(UNCOUNTED);
+        }
+        let sync = this.sync();
+        let cb = st.writecb.take();
+        st.clear(WRITING | EXPECT_WRITE_CB | WRITE_CB);
+        st.length.set(st.length() - st.writelen.get());
+        st.writelen.set(0);
+
+        if let Some(er) = er {
+            st.record_error(&er);
+            if sync {
+                let t = this.clone();
+                this.lp.next_tick(move || Self::on_write_error(&t, er, cb));
+            } else {
+                Self::on_write_error(this, er, cb);
+            }
+            return;
+        }
+
+        if st.has(BUFFERED) {
+            Self::clear_buffer(this);
+        }
+
+        if sync {
+            let need_drain = st.has(NEED_DRAIN) && st.length() == 0;
+            // Node writes `(state[kState] & kDestroyed !== 0)`, which by precedence tests
+            // the object-mode bit: in object mode every synchronous completion takes the
+            // tick. Kept, since it moves `'finish'` by a tick and traces show it.
+            let need_tick = need_drain || st.has(OBJECT_MODE) || cb.is_some();
+            match cb {
+                None if !st.has(AFTER_WRITE_PENDING) && need_tick => {
+                    st.set(AFTER_WRITE_PENDING);
+                    let t = this.clone();
+                    this.lp.next_tick(move || Self::after_write(&t, None));
+                }
+                None => {
+                    st.dec_pendingcb();
+                    if st.has(ENDING) {
+                        Self::finish_maybe(this, true);
+                    }
+                }
+                Some(cb) => {
+                    st.set(AFTER_WRITE_PENDING);
+                    let t = this.clone();
+                    this.lp.next_tick(move || Self::after_write(&t, Some(cb)));
+                }
+            }
+        } else {
+            Self::after_write(this, cb);
+        }
+    }
+
+    /// Node's `afterWrite` (one completed write; Node's count of coalesced callbacks is
+    /// always one here, see `docs/writable.md`).
+    fn after_write(this: &Rc<Self>, cb: Option<UserCallback>) {
+        let st = &this.state;
+        st.clear(AFTER_WRITE_PENDING);
+        let need_drain =
+            st.flags() & (ENDING | NEED_DRAIN | DESTROYED) == NEED_DRAIN && st.length() == 0;
+        // A `'drain'` listener or the callback may panic; the panic unwinds to the loop, and
+        // the rest of this function then runs on the next tick, so the stream is not left
+        // ending but never finished.
+        let mut rest = AfterWriteRest {
+            this,
+            cb,
+            counted: false,
+            armed: true,
+        };
+        if need_drain {
+            st.clear(NEED_DRAIN);
+            this.emitter.emit(DRAIN, &());
+        }
+        st.dec_pendingcb();
+        rest.counted = true;
+        if let Some(cb) = rest.cb.take() {
+            cb(None);
+        }
+        rest.armed = false;
+        Self::after_write_tail(this);
+    }
+
+    /// The end of `afterWrite`: fail what a destroyed stream buffers, finish an ending one.
+    fn after_write_tail(this: &Rc<Self>) {
+        let st = &this.state;
+        if st.has(DESTROYED) {
+            Self::error_buffer(this);
+        }
+        if st.has(ENDING) {
+            Self::finish_maybe(this, true);
+        }
+    }
+
+    /// What a panic inside [`after_write`](Inner::after_write) left undone, run on the next
+    /// tick: the count, the callback if it had not run, and the tail.
+    pub(super) fn after_write_resume(this: &Rc<Self>, cb: Option<UserCallback>, counted: bool) {
+        if !counted {
+            this.state.dec_pendingcb();
+        }
+        if let Some(cb) = cb {
+            cb(None);
+        }
+        Self::after_write_tail(this);
+    }
+
+    /// Node's `onwriteError`.
+    fn on_write_error(this: &Rc<Self>, er: Error, cb: Option<UserCallback>) {
+        this.state.dec_pendingcb();
+        if let Some(cb) = cb {
+            cb(Some(er.clone()));
+        }
+        Self::error_buffer(this);
+        // This can emit 'error', which must follow the callback.
+        Self::error_or_destroy(this, er, false);
+    }
+}
+
+/// Armed while `after_write` runs user code; dropped armed only by a panic's unwinding.
+struct AfterWriteRest<'a, T: 'static, S: Sink<T>> {
+    this: &'a Rc<Inner<T, S>>,
+    cb: Option<UserCallback>,
+    counted: bool,
+    armed: bool,
+}
+
+impl<T: 'static, S: Sink<T>> Drop for AfterWriteRest<'_, T, S> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let this = self.this.clone();
+        let (cb, counted) = (self.cb.take(), self.counted);
+        self.this
+            .lp
+            .next_tick(move || Inner::after_write_resume(&this, cb, counted));
+    }
+}
