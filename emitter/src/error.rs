@@ -1,7 +1,12 @@
-//! The error an unhandled `'error'` event turns into.
+//! The `'error'` event: the `errorMonitor` listeners run first, then the `'error'`
+//! listeners; an error that no listener took comes back as [`Unhandled`] from `emit_error`,
+//! and is logged from a plain `emit`.
 
 use std::error::Error as StdError;
 use std::fmt;
+
+use crate::emitter::EventEmitter;
+use crate::names;
 
 /// An `'error'` event that no listener handled, with its payload given back.
 ///
@@ -48,9 +53,92 @@ impl<E: fmt::Debug> fmt::Display for Unhandled<E> {
 
 impl<E: fmt::Debug> StdError for Unhandled<E> {}
 
+impl EventEmitter {
+    /// Emits `"error"` with `err`, or hands `err` back if no listener takes it.
+    ///
+    /// The [`ERROR_MONITOR`](names::ERROR_MONITOR) listeners run first, whether or not the
+    /// error is handled.
+    ///
+    /// # Errors
+    ///
+    /// [`Unhandled`] with `err` inside when no `"error"` listener of payload type `E` ran.
+    ///
+    /// # Node compatibility
+    ///
+    /// Where Node throws from `emit('error')`, this returns the error to the caller; the
+    /// stream layer reports it from the event loop as Node reports an uncaught exception.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nodestream_emitter::EventEmitter;
+    ///
+    /// let em = EventEmitter::new();
+    /// assert_eq!(em.emit_error("boom").unwrap_err().into_inner(), "boom");
+    /// em.on("error", |e: &&str| assert_eq!(*e, "boom"));
+    /// assert!(em.emit_error("boom").is_ok());
+    /// ```
+    pub fn emit_error<E: 'static>(&self, err: E) -> Result<(), Unhandled<E>> {
+        let (monitor, error) = {
+            let table = self.inner.table.borrow();
+            (table.well_known.error_monitor, table.well_known.error)
+        };
+        if let Some(m) = monitor {
+            self.emit_at(m, &err);
+        }
+        let ran = match error {
+            Some(slot) => self.emit_at(slot, &err),
+            None => false,
+        };
+        if ran {
+            Ok(())
+        } else {
+            Err(Unhandled(err))
+        }
+    }
+
+    /// An emit of a name this emitter has never seen.
+    #[cold]
+    pub(crate) fn emit_unknown<T: 'static>(&self, name: &str, payload: &T) -> bool {
+        if name == names::ERROR {
+            let monitor = self.inner.table.borrow().well_known.error_monitor;
+            if let Some(m) = monitor {
+                self.emit_at(m, payload);
+            }
+            unhandled_warning::<T>();
+        }
+        false
+    }
+
+    /// A plain emit of `"error"`: monitors first, then the listeners; warn if none ran.
+    #[cold]
+    pub(crate) fn emit_error_slot<T: 'static>(&self, slot: usize, payload: &T) -> bool {
+        let monitor = self.inner.table.borrow().well_known.error_monitor;
+        if let Some(m) = monitor {
+            self.emit_at(m, payload);
+        }
+        let ran = self.emit_at(slot, payload);
+        if !ran {
+            unhandled_warning::<T>();
+        }
+        ran
+    }
+}
+
+#[cold]
+fn unhandled_warning<T: 'static>() {
+    log::warn!(
+        "'error' event with no listener (payload {}); use emit_error to get it back",
+        std::any::type_name::<T>()
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Event;
+    use crate::testing::{taken, Log};
+    use std::rc::Rc;
 
     #[test]
     fn display_and_code_follow_node() {
@@ -61,5 +149,22 @@ mod tests {
         assert_eq!(u.into_inner(), "a string");
         let boxed: Box<dyn StdError> = Box::new(Unhandled(5));
         assert_eq!(boxed.to_string(), "Unhandled error. (5)");
+    }
+
+    #[test]
+    fn an_error_key_keeps_error_semantics() {
+        const ERR: Event<u8> = Event::new("error");
+        let em = EventEmitter::new();
+        let key = em.key(ERR);
+        let seen: Log = Rc::default();
+        let s = seen.clone();
+        em.on(names::ERROR_MONITOR, move |e: &u8| {
+            s.borrow_mut().push(format!("monitor {e}"))
+        });
+        assert!(!em.emit(&key, &1));
+        let s = seen.clone();
+        em.on(&key, move |e| s.borrow_mut().push(format!("error {e}")));
+        assert!(em.emit(&key, &2));
+        assert_eq!(taken(&seen), ["monitor 1", "monitor 2", "error 2"]);
     }
 }

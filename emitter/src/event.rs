@@ -5,7 +5,8 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use crate::listeners::{ListenerId, Snapshot, Typed};
+use crate::listeners::ListenerId;
+use crate::mirror::{Snapshot, Typed};
 use crate::names;
 
 /// A typed event key: a Node event name and the payload type its listeners receive.

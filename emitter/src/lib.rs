@@ -38,11 +38,28 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+// The handle first, then its methods by job, in the order rustdoc shows them; a comment on
+// each line keeps rustfmt from sorting them.
+//
+// The handle: its shared state, keys, and the queries.
 mod emitter;
+// `on`, `once`, `prepend*`; `newListener`; the max-listeners warning.
+mod add;
+// `off`, `remove_all_listeners`; `removeListener`.
+mod remove;
+// `emit`: the key fast path, the name lookup, the snapshot walk.
+mod emit;
+// `'error'`: `errorMonitor` first, `Unhandled` when no listener ran.
 mod error;
+
+mod entry;
 mod event;
+mod fxhash;
 mod listeners;
+mod mirror;
 pub mod names;
+#[cfg(test)]
+mod testing;
 
 pub use emitter::{EventEmitter, WeakEmitter, DEFAULT_MAX_LISTENERS};
 pub use error::Unhandled;

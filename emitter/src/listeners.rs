@@ -1,4 +1,4 @@
-//! Per-event listener lists, their entries, and listener ids.
+//! Per-event listener lists, the name index that finds them, and listener ids.
 //!
 //! An emitter keeps a [`Table`] of slots, one per event name it has ever seen. Slots are
 //! never removed, only emptied, so a slot index stays valid for the emitter's life; that is
@@ -9,20 +9,21 @@
 //! a change made while a snapshot is out goes through [`Rc::make_mut`], so the running emit
 //! keeps the list it started with (Node's snapshot rule).
 //!
-//! Each listener is one allocation: an [`Entry`] header followed by the closure. The slot
-//! holds it twice over: type-erased in `list` (the authoritative order, used for ids,
-//! removal, and for events whose listeners take different payload types), and, while every
-//! listener of the slot takes the same payload type `T`, typed in a mirror list
-//! ([`Typed<T>`]) kept in lockstep with `list`. An emit downcasts the mirror once, then calls
-//! each listener directly as `&T`, with no per-listener type check.
+//! Each listener is one allocation ([`Entry`](crate::entry::Entry)). The slot holds it twice
+//! over: type-erased in `list` (the authoritative order, used for ids, removal, and for
+//! events whose listeners take different payload types), and, while every listener of the
+//! slot takes the same payload type `T`, typed in a mirror list ([`Typed<T>`]) kept in
+//! lockstep with `list` (see [`mirror`](crate::mirror)).
 
-use std::any::{Any, TypeId};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::marker::PhantomData;
+use std::hash::BuildHasherDefault;
 use std::rc::Rc;
+
+use crate::entry::{List, ListenerRc, NewEntry};
+use crate::fxhash::FxHasher;
+use crate::mirror::{take, MirrorRef, Typed};
 
 /// Names one registration of a listener on one emitter.
 ///
@@ -72,179 +73,6 @@ impl fmt::Debug for ListenerId {
             "ListenerId(emitter {}, slot {}, #{})",
             self.emitter, self.slot, self.serial
         )
-    }
-}
-
-/// One registered listener: a header, then the closure (unsized when erased).
-pub(crate) struct Entry<F: ?Sized> {
-    /// The registration's serial (unique within its emitter).
-    pub(crate) serial: u64,
-    /// The payload type the listener takes.
-    pub(crate) type_id: TypeId,
-    /// Its name, for the mismatch log line.
-    pub(crate) type_name: &'static str,
-    /// Registered with `once`/`prepend_once_listener`.
-    pub(crate) once: bool,
-    /// A `once` entry that has fired; shared by every snapshot that holds the entry.
-    pub(crate) fired: Cell<bool>,
-    /// The closure: downcasts the payload and calls the user's listener; returns `false`
-    /// (without calling it) if the payload is of another type.
-    pub(crate) call: F,
-}
-
-/// Calls a listener with a payload of any type: checks the type first.
-pub(crate) trait AnyCall {
-    /// Calls the listener if `payload` is of its type; returns whether it did.
-    fn call_any(&self, payload: &dyn Any) -> bool;
-}
-
-/// Calls a listener whose payload type is known.
-pub(crate) trait TypedCall<T> {
-    fn call(&self, payload: &T);
-}
-
-/// The user's closure, with the payload type it takes.
-pub(crate) struct Wrap<T, F> {
-    f: F,
-    payload: PhantomData<fn(&T)>,
-}
-
-impl<T: 'static, F: Fn(&T)> AnyCall for Wrap<T, F> {
-    fn call_any(&self, payload: &dyn Any) -> bool {
-        match payload.downcast_ref::<T>() {
-            Some(payload) => {
-                (self.f)(payload);
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-impl<T: 'static, F: Fn(&T)> TypedCall<T> for Wrap<T, F> {
-    #[inline]
-    fn call(&self, payload: &T) {
-        (self.f)(payload)
-    }
-}
-
-/// A listener, type-erased.
-pub(crate) type Listener = Entry<dyn AnyCall>;
-
-/// A listener seen through its payload type (the same allocation as its [`Listener`]).
-pub(crate) type TypedListener<T> = Entry<dyn TypedCall<T>>;
-
-/// A shared handle to one listener.
-pub(crate) type ListenerRc = Rc<Listener>;
-
-/// One event's listeners, copy-on-write.
-pub(crate) type List = Rc<Vec<ListenerRc>>;
-
-/// One event's listeners through their common payload type `T`: a mirror of the slot's
-/// list, copy-on-write like it. Shared with the [`EventKey`](crate::EventKey)s of the
-/// event, which emit through it without touching the table. `live` turns false when the
-/// slot stops using it (its listeners took different types, or the emitter went away).
-pub(crate) struct Typed<T: 'static> {
-    pub(crate) list: RefCell<Rc<Vec<Rc<TypedListener<T>>>>>,
-    pub(crate) live: Cell<bool>,
-}
-
-/// What a slot does with its mirror without knowing its `T`.
-pub(crate) trait Mirror {
-    /// Removes position `pos` (the slot removed the same position from its list).
-    fn remove(&self, pos: usize);
-    /// Empties the mirror (the slot was emptied).
-    fn clear(&self);
-    /// Retires the mirror: empty and no longer live.
-    fn kill(&self);
-}
-
-impl<T: 'static> Mirror for Typed<T> {
-    fn remove(&self, pos: usize) {
-        take(Rc::make_mut(&mut self.list.borrow_mut()), pos);
-    }
-
-    fn clear(&self) {
-        let old = std::mem::replace(&mut *self.list.borrow_mut(), Rc::new(Vec::new()));
-        // The slot's own list still holds every entry, so this drops no closure.
-        drop(old);
-    }
-
-    fn kill(&self) {
-        self.live.set(false);
-        self.clear();
-    }
-}
-
-/// What an emit walks: one listener (no list shared, so a `once` removal does not copy the
-/// list) or the whole list; typed (every listener takes the payload's type) or erased.
-pub(crate) enum Snapshot<T: 'static> {
-    One(Rc<TypedListener<T>>),
-    Many(Rc<Vec<Rc<TypedListener<T>>>>),
-    Erased(List),
-}
-
-impl<T: 'static> Typed<T> {
-    /// The snapshot an emit walks, or `None` if there are no listeners.
-    #[inline(always)]
-    pub(crate) fn snapshot(&self) -> Option<Snapshot<T>> {
-        let list = self.list.borrow();
-        match list.len() {
-            0 => None,
-            1 => Some(Snapshot::One(list[0].clone())),
-            _ => Some(Snapshot::Many(list.clone())),
-        }
-    }
-}
-
-/// A slot's mirror, seen both ways (one allocation).
-pub(crate) struct MirrorRef {
-    pub(crate) any: Rc<dyn Any>,
-    ops: Rc<dyn Mirror>,
-}
-
-impl MirrorRef {
-    /// The mirror as a `Typed<T>`, if its listeners take a `T`.
-    #[inline(always)]
-    pub(crate) fn get<T: 'static>(&self) -> Option<&Typed<T>> {
-        self.any.downcast_ref::<Typed<T>>()
-    }
-}
-
-/// `v.remove(pos)`, without the call to move nothing when `pos` is last (the common case:
-/// a `once` listener alone in its list).
-#[inline]
-fn take<E>(v: &mut Vec<E>, pos: usize) -> E {
-    if pos + 1 == v.len() {
-        if let Some(e) = v.pop() {
-            return e;
-        }
-    }
-    v.remove(pos)
-}
-
-/// A new listener, as one allocation seen both ways.
-pub(crate) struct NewEntry<T: 'static> {
-    pub(crate) erased: ListenerRc,
-    pub(crate) typed: Rc<TypedListener<T>>,
-}
-
-/// Wraps a typed listener into one allocation.
-pub(crate) fn entry<T: 'static, F: Fn(&T) + 'static>(serial: u64, once: bool, f: F) -> NewEntry<T> {
-    let rc = Rc::new(Entry {
-        serial,
-        type_id: TypeId::of::<T>(),
-        type_name: std::any::type_name::<T>(),
-        once,
-        fired: Cell::new(false),
-        call: Wrap {
-            f,
-            payload: PhantomData,
-        },
-    });
-    NewEntry {
-        erased: rc.clone(),
-        typed: rc,
     }
 }
 
@@ -483,58 +311,10 @@ impl fmt::Debug for Table {
     }
 }
 
-/// The Fx hash (rustc's): fast for short keys such as event names. Names come from the
-/// program, not from a peer, so flooding resistance is not needed here.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::entry;
 
     fn noop(serial: u64) -> NewEntry<u32> {
         entry::<u32, _>(serial, false, |_| {})
@@ -677,16 +457,5 @@ mod tests {
         assert_eq!(t.well_known.remove_listener, None);
         assert!(!t.has_listeners(Some(e)));
         assert!(!t.has_listeners(None));
-    }
-
-    #[test]
-    fn fx_hasher_separates_names() {
-        use std::hash::{BuildHasher, BuildHasherDefault};
-        let b = BuildHasherDefault::<FxHasher>::default();
-        let names = [
-            "drain", "finish", "close", "error", "data", "end", "a", "b", "",
-        ];
-        let hashes: std::collections::HashSet<u64> = names.iter().map(|n| b.hash_one(n)).collect();
-        assert_eq!(hashes.len(), names.len());
     }
 }

@@ -1,0 +1,94 @@
+//! The typed mirror of a slot's listener list, and the snapshot an emit walks.
+//!
+//! While every listener of a slot takes the same payload type `T`, the slot keeps a typed
+//! mirror list ([`Typed<T>`]) in lockstep with its type-erased list. An emit downcasts the
+//! mirror once, then calls each listener directly as `&T`, with no per-listener type check.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use crate::entry::{List, TypedListener};
+
+/// One event's listeners through their common payload type `T`: a mirror of the slot's
+/// list, copy-on-write like it. Shared with the [`EventKey`](crate::EventKey)s of the
+/// event, which emit through it without touching the table. `live` turns false when the
+/// slot stops using it (its listeners took different types, or the emitter went away).
+pub(crate) struct Typed<T: 'static> {
+    pub(crate) list: RefCell<Rc<Vec<Rc<TypedListener<T>>>>>,
+    pub(crate) live: Cell<bool>,
+}
+
+/// What a slot does with its mirror without knowing its `T`.
+pub(crate) trait Mirror {
+    /// Removes position `pos` (the slot removed the same position from its list).
+    fn remove(&self, pos: usize);
+    /// Empties the mirror (the slot was emptied).
+    fn clear(&self);
+    /// Retires the mirror: empty and no longer live.
+    fn kill(&self);
+}
+
+impl<T: 'static> Mirror for Typed<T> {
+    fn remove(&self, pos: usize) {
+        take(Rc::make_mut(&mut self.list.borrow_mut()), pos);
+    }
+
+    fn clear(&self) {
+        let old = std::mem::replace(&mut *self.list.borrow_mut(), Rc::new(Vec::new()));
+        // The slot's own list still holds every entry, so this drops no closure.
+        drop(old);
+    }
+
+    fn kill(&self) {
+        self.live.set(false);
+        self.clear();
+    }
+}
+
+/// What an emit walks: one listener (no list shared, so a `once` removal does not copy the
+/// list) or the whole list; typed (every listener takes the payload's type) or erased.
+pub(crate) enum Snapshot<T: 'static> {
+    One(Rc<TypedListener<T>>),
+    Many(Rc<Vec<Rc<TypedListener<T>>>>),
+    Erased(List),
+}
+
+impl<T: 'static> Typed<T> {
+    /// The snapshot an emit walks, or `None` if there are no listeners.
+    #[inline(always)]
+    pub(crate) fn snapshot(&self) -> Option<Snapshot<T>> {
+        let list = self.list.borrow();
+        match list.len() {
+            0 => None,
+            1 => Some(Snapshot::One(list[0].clone())),
+            _ => Some(Snapshot::Many(list.clone())),
+        }
+    }
+}
+
+/// A slot's mirror, seen both ways (one allocation).
+pub(crate) struct MirrorRef {
+    pub(crate) any: Rc<dyn Any>,
+    pub(crate) ops: Rc<dyn Mirror>,
+}
+
+impl MirrorRef {
+    /// The mirror as a `Typed<T>`, if its listeners take a `T`.
+    #[inline(always)]
+    pub(crate) fn get<T: 'static>(&self) -> Option<&Typed<T>> {
+        self.any.downcast_ref::<Typed<T>>()
+    }
+}
+
+/// `v.remove(pos)`, without the call to move nothing when `pos` is last (the common case:
+/// a `once` listener alone in its list).
+#[inline]
+pub(crate) fn take<E>(v: &mut Vec<E>, pos: usize) -> E {
+    if pos + 1 == v.len() {
+        if let Some(e) = v.pop() {
+            return e;
+        }
+    }
+    v.remove(pos)
+}
