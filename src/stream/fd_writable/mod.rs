@@ -53,7 +53,6 @@ use crate::error::FdError;
 
 use connect::Parked;
 use queue::Queue;
-use sink::FdSink;
 
 /// Destroys the stream (with an error, or without when the other side has it).
 type FailHook = Rc<dyn Fn(Option<Error>)>;
@@ -98,6 +97,14 @@ impl Core {
     fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
         self.fd.borrow().as_ref().map(|fd| f(fd.as_fd()))
     }
+}
+
+// Declared here, beside `Core`, though its `Sink` impl is in `sink.rs`: rustc puts a
+// method's code in the codegen unit of its self type's module, so the sink's methods share
+// a unit with `Core`'s, and `Core::start` (the write path) still inlines into `write`.
+/// The [`Sink`] of an [`FdWritable`].
+struct FdSink {
+    core: Rc<Core>,
 }
 
 /// A Writable over a nonblocking file descriptor: a pipe, a socket, a terminal or a

@@ -6,15 +6,10 @@ use std::io;
 use std::rc::Rc;
 
 use super::pump::Pump;
-use super::Core;
+use super::{Core, FdSink};
 use crate::error::{Error, ErrorCode};
 use crate::stream::writable::{Chunk, DestroyCallback, FinalCallback, Sink, WriteCallback};
 use crate::sys::socket;
-
-/// The [`Sink`] of an [`FdWritable`](super::FdWritable).
-pub(super) struct FdSink {
-    pub(super) core: Rc<Core>,
-}
 
 impl Sink for FdSink {
     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
