@@ -103,6 +103,7 @@ impl Socket {
             Setup {
                 connecting,
                 keep_mode: false,
+                unpolled: false,
             },
         )?;
         let (readable, recv) = if unix {

@@ -7,9 +7,13 @@
 //! pipeline). Node sets it on a stdout pipe, and the process on the other side of a `dup` then
 //! sees `EAGAIN` it never asked for. nodestream does not set it on anything it shares:
 //!
-//! - **File, character device (`/dev/null`), tty**: written synchronously
-//!   ([`Writer::Sync`], [`write_blocking`]), in whatever mode the description is already in
-//!   (if someone else made it nonblocking, `EAGAIN` waits in `poll`). Never made nonblocking.
+//! - **Regular file**: written through the funnel on the loop thread, a tick's writes
+//!   coalesced into one `writev` as on a pipe ([`Writer::File`]): a file never says `EAGAIN`,
+//!   so nothing waits for readiness, and the fd is never registered with the loop (epoll
+//!   refuses regular files).
+//! - **Character device (`/dev/null`), tty**: written synchronously ([`Writer::Sync`],
+//!   [`write_blocking`]), in whatever mode the description is already in (if someone else
+//!   made it nonblocking, `EAGAIN` waits in `poll`). Never made nonblocking.
 //! - **Pipe or FIFO**: reopened through `/proc/self/fd/N`, which for a pipe opens a *new*
 //!   description of the same pipe; that one is ours, and nonblocking ([`Writer::Async`]). If it
 //!   cannot be reopened (no `/proc`, or a named FIFO that has no reader right now), it is
@@ -82,7 +86,15 @@ impl StdioKind {
 pub(crate) enum Writer {
     /// Write synchronously with [`write_blocking`] to this close-on-exec duplicate (closing it
     /// leaves the original open).
-    Sync(OwnedFd),
+    Sync {
+        /// The duplicate.
+        fd: OwnedFd,
+        /// How the funnel writes it, found once.
+        kind: FdKind,
+    },
+    /// A regular file: write through the funnel from the loop thread, batched, without
+    /// registering (a close-on-exec duplicate, sharing the original's offset).
+    File(OwnedFd),
     /// Write through the funnel, driven by the loop: an fd of our own, which for a pipe is in
     /// nonblocking mode and for a socket needs not be.
     Async {
@@ -110,14 +122,21 @@ pub(crate) fn writer(fd: BorrowedFd<'_>) -> io::Result<Writer> {
                 log::trace!(
                     "nodestream: cannot reopen a stdio pipe ({err}); writing it synchronously"
                 );
-                Ok(Writer::Sync(dup(fd)?))
+                Ok(Writer::Sync {
+                    fd: dup(fd)?,
+                    kind: FdKind::Other,
+                })
             }
         },
         StdioKind::Socket => Ok(Writer::Async {
             fd: dup(fd)?,
             kind: FdKind::Socket,
         }),
-        _ => Ok(Writer::Sync(dup(fd)?)),
+        StdioKind::File => Ok(Writer::File(dup(fd)?)),
+        _ => Ok(Writer::Sync {
+            fd: dup(fd)?,
+            kind: FdKind::Other,
+        }),
     }
 }
 
@@ -144,14 +163,18 @@ pub(crate) fn reopen_pipe(fd: BorrowedFd<'_>, access: OFlags) -> io::Result<Owne
     .map_err(io::Error::from)
 }
 
-/// Writes all of `bufs` to `fd`, waiting in `poll` whenever the fd (nonblocking by someone
-/// else's choice) says `EAGAIN`. `EPIPE` is an error, never a signal.
+/// Writes all of `bufs` to `fd`, written as `kind` says, waiting in `poll` whenever the fd
+/// (nonblocking by someone else's choice) says `EAGAIN`. `EPIPE` is an error, never a
+/// signal.
 ///
 /// # Errors
 ///
 /// The first write error: `EPIPE`, `EIO` (a tty hung up), `ENOSPC` (`/dev/full`).
-pub(crate) fn write_blocking<B: AsRef<[u8]>>(fd: BorrowedFd<'_>, bufs: &[B]) -> io::Result<()> {
-    let kind = FdKind::of(fd)?;
+pub(crate) fn write_blocking<B: AsRef<[u8]>>(
+    fd: BorrowedFd<'_>,
+    kind: FdKind,
+    bufs: &[B],
+) -> io::Result<()> {
     let (mut done, mut offset) = (0, 0);
     loop {
         let out = write_chunks(fd, kind, offset, bufs[done..].iter().map(AsRef::as_ref));
@@ -265,7 +288,8 @@ mod tests {
                         other => panic!("{other:?}"),
                     }
                 }
-                Writer::Sync(fd) => write_blocking(fd.as_fd(), &[b"x"]).unwrap_err(),
+                Writer::Sync { fd, kind } => write_blocking(fd.as_fd(), kind, &[b"x"]).unwrap_err(),
+                Writer::File(_) => unreachable!("a pipe is no file"),
             };
             assert_eq!(err.raw_os_error(), Some(libc::EPIPE));
             assert!(!crate::sys::testing::sigpipe_is_pending());
@@ -297,18 +321,18 @@ mod tests {
     }
 
     #[test]
-    fn files_and_ttys_are_written_synchronously_and_left_blocking() {
+    fn files_are_batched_and_ttys_written_synchronously_and_both_left_blocking() {
         isolated!(
-            files_and_ttys_are_written_synchronously_and_left_blocking,
+            files_are_batched_and_ttys_written_synchronously_and_both_left_blocking,
             || {
                 let path =
                     std::env::temp_dir().join(format!("nodestream-stdio-{}", std::process::id()));
                 let file = std::fs::File::create(&path).unwrap();
-                let Writer::Sync(fd) = writer(file.as_fd()).unwrap() else {
-                    panic!("files are synchronous");
+                let Writer::File(fd) = writer(file.as_fd()).unwrap() else {
+                    panic!("files go through the funnel");
                 };
                 assert!(cloexec(&fd) && !nonblocking(&fd));
-                write_blocking(fd.as_fd(), &[&b"one "[..], b"two"]).unwrap();
+                write_blocking(fd.as_fd(), FdKind::Other, &[&b"one "[..], b"two"]).unwrap();
                 drop((fd, file));
                 assert_eq!(std::fs::read(&path).unwrap(), b"one two");
                 std::fs::remove_file(&path).unwrap();
@@ -317,9 +341,9 @@ mod tests {
                     .write(true)
                     .open("/dev/null")
                     .unwrap();
-                assert!(matches!(writer(null.as_fd()).unwrap(), Writer::Sync(_)));
+                assert!(matches!(writer(null.as_fd()).unwrap(), Writer::Sync { .. }));
                 if let Some(tty) = pty() {
-                    let Writer::Sync(fd) = writer(tty.as_fd()).unwrap() else {
+                    let Writer::Sync { fd, .. } = writer(tty.as_fd()).unwrap() else {
                         panic!("ttys are synchronous");
                     };
                     assert!(!nonblocking(&fd) && !nonblocking(&tty));
@@ -341,7 +365,7 @@ mod tests {
                     got
                 });
                 let chunks: Vec<Vec<u8>> = (0..64).map(|i| vec![i as u8; 16 * 1024]).collect();
-                write_blocking(w.as_fd(), &chunks).unwrap();
+                write_blocking(w.as_fd(), FdKind::Other, &chunks).unwrap();
                 drop(w);
                 assert!(reader.join().unwrap() == chunks.concat());
             }

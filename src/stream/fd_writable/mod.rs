@@ -163,6 +163,10 @@ pub(crate) struct Setup {
     pub(crate) connecting: bool,
     /// Leave the fd's blocking mode alone (stdio sockets written with `MSG_DONTWAIT`).
     pub(crate) keep_mode: bool,
+    /// A regular file (stdout redirected to one): never registered with the loop, since
+    /// epoll refuses files and a file never says `EAGAIN`; written through the funnel all
+    /// the same, batched as a pipe is.
+    pub(crate) unpolled: bool,
 }
 
 impl FdWritable {
@@ -205,6 +209,7 @@ impl FdWritable {
             Setup {
                 connecting: false,
                 keep_mode: false,
+                unpolled: false,
             },
         )
     }
@@ -254,6 +259,10 @@ impl FdWritable {
             on_fail: RefCell::new(None),
         });
         let mut source = FdSource(fd);
+        if setup.unpolled {
+            *core.fd.borrow_mut() = Some(source);
+            return Ok(FdWritable::finish(lp, core, opts));
+        }
         let weak = Rc::downgrade(&core);
         let registered = lp.register(&mut source, mio::Interest::WRITABLE, move |_| {
             match weak.upgrade() {
@@ -276,15 +285,20 @@ impl FdWritable {
                 })
             }
         }
+        Ok(FdWritable::finish(lp, core, opts))
+    }
+
+    /// The Writable over `core`, whose fd is in place.
+    fn finish(lp: &LoopHandle, core: Rc<Core>, opts: WritableOptions) -> FdWritable {
         let writable = Writable::new(lp, FdSink { core: core.clone() }, opts);
         core.high_water_mark
             .set(writable.writable_high_water_mark());
         *core.writable.borrow_mut() = Some(writable.downgrade());
-        if kind == FdKind::Socket {
+        if core.kind == FdKind::Socket {
             let w = writable.clone();
             *core.on_fail.borrow_mut() = Some(Rc::new(move |err| w.destroy(err)));
         }
-        Ok(FdWritable { writable, core })
+        FdWritable { writable, core }
     }
 
     /// The Writable (also reachable through `Deref`).

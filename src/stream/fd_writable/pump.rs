@@ -134,6 +134,11 @@ impl Core {
                 }
                 PostAction::Continue
             }
+            // An unregistered fd (a regular file) gets no readiness to wait for.
+            Pump::Blocked if self.id.get().is_none() => {
+                self.schedule_kick();
+                PostAction::Continue
+            }
             Pump::Blocked => PostAction::Continue,
             Pump::Budget if from_readiness => PostAction::Again,
             Pump::Budget => {
