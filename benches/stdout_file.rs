@@ -152,7 +152,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         w.map_or("-".into(), |v| format!("{v:.4}")),
     );
     if let (Some(r), Some(n)) = (r, n) {
-        println!("  ratio node/rust (speed-up over node): {:.2}x (goal >= 2)", n / r);
+        println!(
+            "  ratio node/rust (speed-up over node): {:.2}x (goal >= 2)",
+            n / r
+        );
     }
     if let (Some(r), Some(w)) = (r, w) {
         println!("  ratio rust/raw: {:.2}", r / w);
