@@ -18,6 +18,7 @@
 mod clock;
 mod handle;
 mod immediates;
+mod owed;
 mod phases;
 mod remote;
 mod sources;
@@ -33,6 +34,7 @@ use std::time::{Duration, Instant};
 pub use clock::{Clock, ManualClock};
 pub use handle::{LoopHandle, WeakLoopHandle};
 pub use immediates::ImmediateId;
+pub(crate) use owed::{catch_as_error, on_unwind};
 pub use remote::{KeepAlive, RemoteHandle};
 pub use sources::{PostAction, Readiness, SourceId, IO_BUDGET};
 pub use timers::TimerId;
