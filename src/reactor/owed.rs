@@ -11,10 +11,12 @@
 //! Three tools, used where the stream machinery hands control to user code and has work
 //! left after it (so a stream kind built on the machinery gets them without asking):
 //!
-//! - [`LoopHandle::owing`]: run user code; if it panics, queue the continuation on the
-//!   next-tick queue and let the panic go on;
+//! - [`LoopHandle::owing`]: run user code; if it panics, queue the continuation at the
+//!   front of the next-tick queue and let the panic go on;
 //! - [`LoopHandle::owing_with`]: the same, for a loop over items (callbacks, descriptors)
 //!   whose unrun rest the continuation takes over;
+//! - [`on_unwind`]: for the few steps that must happen at once rather than as the next
+//!   task (a flag to reset, a tick to schedule in Node's order);
 //! - [`catch_as_error`]: where Node catches a throw and makes it the stream's error
 //!   (`callFinal`, `_construct`, `_destroy`, `_read`), the panic becomes an
 //!   `ERR_PANIC` [`Error`] and does not unwind.
@@ -30,7 +32,9 @@ use crate::Error;
 
 impl LoopHandle {
     /// Runs user code `f`. If it panics, `owed` is called (only then) to give the work
-    /// the library still owed after `f`, which is queued on the next-tick queue; then the
+    /// the library still owed after `f`, which is queued at the front of the next-tick
+    /// queue (it is the rest of what was running: it goes before the ticks queued
+    /// meanwhile, after the work owed by callees the same panic unwound through); then the
     /// panic goes on unwinding.
     ///
     /// `owed` runs while the panic is caught, with no borrow held: it may also put state
@@ -43,10 +47,14 @@ impl LoopHandle {
         match panic::catch_unwind(AssertUnwindSafe(f)) {
             Ok(r) => r,
             Err(payload) => {
-                self.next_tick(owed());
+                self.owe(owed());
                 panic::resume_unwind(payload)
             }
         }
+    }
+
+    fn owe(&self, task: impl FnOnce() + 'static) {
+        self.inner.ticks.borrow_mut().push_owed(Box::new(task));
     }
 
     /// [`owing`](Self::owing) for user code that works through `state` (an iterator of
@@ -65,7 +73,7 @@ impl LoopHandle {
         match panic::catch_unwind(AssertUnwindSafe(|| f(state))) {
             Ok(r) => r,
             Err(payload) => {
-                self.next_tick(owed(state));
+                self.owe(owed(state));
                 panic::resume_unwind(payload)
             }
         }
@@ -116,6 +124,43 @@ mod tests {
         assert!(caught.is_err());
         el.run().unwrap();
         assert_eq!(*log.borrow(), ["owed"]);
+    }
+
+    #[test]
+    fn owed_work_runs_first_innermost_first() {
+        let el = EventLoop::new().unwrap();
+        let lp = el.handle();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let rec = |s: &'static str| {
+            let l = log.clone();
+            move || l.borrow_mut().push(s)
+        };
+        lp.next_tick(rec("queued before"));
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+            lp.owing(
+                || {
+                    lp.owing(
+                        || {
+                            lp.next_tick(rec("queued by the user code"));
+                            panic!("user")
+                        },
+                        || rec("inner rest"),
+                    )
+                },
+                || rec("outer rest"),
+            )
+        }));
+        assert!(caught.is_err());
+        el.run().unwrap();
+        assert_eq!(
+            *log.borrow(),
+            [
+                "inner rest",
+                "outer rest",
+                "queued before",
+                "queued by the user code"
+            ]
+        );
     }
 
     #[test]
