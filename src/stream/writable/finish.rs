@@ -158,7 +158,13 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         st.dec_pendingcb();
         if let Some(err) = err {
             let sync = this.sync();
-            Self::call_finished_callbacks(this, Some(err.clone()));
+            this.lp.owing(
+                || Self::call_finished_callbacks(this, Some(err.clone())),
+                || {
+                    let (t, err) = (this.clone(), err.clone());
+                    move || Self::error_or_destroy(&t, err, false)
+                },
+            );
             Self::error_or_destroy(this, err, sync);
         } else if st.need_finish() {
             st.set(PREFINISHED);

@@ -206,8 +206,19 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             return;
         }
 
+        let mut cb = cb;
         if st.has(BUFFERED) {
-            Self::clear_buffer(this);
+            // A sink that panics while taking the buffer leaves this write's completion
+            // (its callback, the count) owed: `afterWrite` on the next tick.
+            this.lp.owing_with(
+                &mut cb,
+                |_| Self::clear_buffer(this),
+                |cb| {
+                    st.set(AFTER_WRITE_PENDING);
+                    let (t, cb) = (this.clone(), cb.take());
+                    move || Self::after_write(&t, cb)
+                },
+            );
         }
 
         if sync {
@@ -306,7 +317,13 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
 
     /// The end of `onwriteError`, after the callback.
     fn on_write_error_tail(this: &Rc<Self>, er: Error) {
-        Self::error_buffer(this);
+        this.lp.owing(
+            || Self::error_buffer(this),
+            || {
+                let (t, er) = (this.clone(), er.clone());
+                move || Self::error_or_destroy(&t, er, false)
+            },
+        );
         // This can emit 'error', which must follow the callback.
         Self::error_or_destroy(this, er, false);
     }
