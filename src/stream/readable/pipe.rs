@@ -9,6 +9,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use super::{Chunk, Readable, DATA, END};
+use crate::reactor::on_unwind;
 use crate::Error;
 use nodestream_emitter::{names, Event, EventEmitter, ListenerId};
 
@@ -175,6 +176,13 @@ impl PipeCtx {
 
     /// Node's `pause` inside `pipe`: wait for this destination's `'drain'`.
     fn pause(self: &Rc<Self>) {
+        // A panicking 'pause' listener must not leave the source paused with nobody
+        // waiting for 'drain' to resume it.
+        on_unwind(|| self.pause_source(), || self.listen_for_drain());
+        self.listen_for_drain();
+    }
+
+    fn pause_source(self: &Rc<Self>) {
         if !self.cleaned_up.get() {
             {
                 let mut pipes = self.src.inner.pipes_mut();
@@ -192,9 +200,17 @@ impl PipeCtx {
             }
             self.src.pause();
         }
+    }
+
+    /// Listens for the destination's `'drain'` (once per pipe). The listener goes before
+    /// the destination's other `'drain'` listeners (Node appends it): a panicking one of
+    /// theirs then never leaves the source paused for good.
+    fn listen_for_drain(self: &Rc<Self>) {
         if self.drain.get().is_none() {
             let ctx = self.clone();
-            let id = self.dest_emitter().on(DRAIN, move |_: &()| ctx.on_drain());
+            let id = self
+                .dest_emitter()
+                .prepend_listener(DRAIN, move |_: &()| ctx.on_drain());
             self.drain.set(Some(id));
         }
     }
