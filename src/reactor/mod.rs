@@ -147,8 +147,10 @@ impl EventLoop {
     ///
     /// # Panics
     ///
-    /// A callback's panic unwinds through `run`, leaving the loop usable: see
-    /// `docs/reactor.md` for what is kept.
+    /// A callback's panic unwinds through `run`, once, leaving the loop usable: see
+    /// `docs/reactor.md` for what is kept. The streams still do what they owed after the
+    /// code that panicked (the destroy, `'close'`, the next read) when the loop runs
+    /// again: see `docs/reliability.md`.
     pub fn run(&self) -> Result<(), Error> {
         let _running = self.inner.enter()?;
         self.inner.drain_ticks()?;

@@ -295,6 +295,13 @@ impl Readable {
     /// (the legacy [`legacy::pipe`](crate::stream::legacy::pipe) destroys it). The pipe keeps both
     /// streams alive until it is unpiped.
     ///
+    /// The pipe's `'drain'` listener on `dest` goes before `dest`'s other `'drain'`
+    /// listeners (Node appends it), so that one of them that panics never leaves the
+    /// source paused; it resumes the source on a later tick either way, so only the order
+    /// of `dest`'s `'drain'` listeners shows it. The pipe's other listeners are added as
+    /// Node adds them: a listener added before `pipe()` that panics skips them for that
+    /// event, as a throwing one does in Node.
+    ///
     /// [`unpipe`]: Readable::unpipe
     pub fn pipe<D: PipeDestination + Clone>(&self, dest: &D) -> EventEmitter {
         self.pipe_with(dest, PipeOptions::default())
