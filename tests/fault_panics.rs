@@ -374,3 +374,40 @@ fn a_panicking_read_is_the_streams_error() {
         ]
     );
 }
+
+/// Node does not catch a throwing `_write`: the throw leaves `write()` and the write stays
+/// in flight. Node v20's trace for this test: `threw _write panics`, `length 2`, `close`
+/// (no callback: the buffered write is not failed while one is in flight). The same here:
+/// the panic unwinds out of `write()` to its caller, once, the stream waits for the sink,
+/// and `destroy()` still closes it.
+#[test]
+fn a_sink_write_that_panics_before_calling_back_leaves_the_write_in_flight() {
+    let _check = FdCheck::start();
+    struct Throws;
+    impl Sink for Throws {
+        fn write(&mut self, _: Chunk, _cb: WriteCallback) {
+            panic!("_write panics");
+        }
+    }
+    let el = EventLoop::new().unwrap();
+    let log = Log::default();
+    let w = Writable::new(&el.handle(), Throws, WritableOptions::new());
+    w.on(CLOSE, log.event("close"));
+    w.on(FINISH, log.event("finish"));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        w.write_cb("a", log.cb("cb a"));
+    }));
+    assert_eq!(
+        caught.map_err(|p| support::panic_message(&*p)),
+        Err("_write panics".to_string())
+    );
+    w.write_cb("b", log.cb("cb b"));
+    w.end();
+    let ran = run_through_panics(&el, LIMIT);
+    assert!(ran.panics.is_empty(), "{ran:?}");
+    assert_eq!(w.writable_length(), 2);
+    assert!(log.get().is_empty(), "{:?}", log.get());
+    w.destroy(None);
+    run_through_panics(&el, LIMIT);
+    assert_eq!(log.get(), ["close"]);
+}
