@@ -2,13 +2,14 @@
 //!
 //! A panicking listener or callback is the Rust form of a throwing one. The rule: after a
 //! panic unwinds out of user code, every step the library owed after that call still
-//! happens, on a later tick (the destroy after `'finish'`, the `'close'` after `'error'`,
-//! the next read, the rest of a batch of callbacks), and the panic itself goes on to the
-//! caller of `run()`/`dispatch()`, once. Nothing about this costs the path that does not
-//! panic: `catch_unwind` is free until something unwinds, and the owed work is only made
-//! then.
+//! happens, as the next task of the loop (the destroy after `'finish'`, the `'close'` after
+//! `'error'`, the next read, the rest of a batch of callbacks), and the panic itself goes on
+//! to the caller of `run()`/`dispatch()`, once. Nothing about this costs the path that does not
+//! panic: `catch_unwind` compiles to the same instructions as the bare call plus a landing
+//! pad that only an unwind reaches (checked in the optimised assembly), and the owed work
+//! is only made then.
 //!
-//! Three tools, used where the stream machinery hands control to user code and has work
+//! Four tools, used where the stream machinery hands control to user code and has work
 //! left after it (so a stream kind built on the machinery gets them without asking):
 //!
 //! - [`LoopHandle::owing`]: run user code; if it panics, queue the continuation at the
@@ -39,7 +40,7 @@ impl LoopHandle {
     ///
     /// `owed` runs while the panic is caught, with no borrow held: it may also put state
     /// right at once (a flag that `f`'s caller would have reset).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn owing<R, T>(&self, f: impl FnOnce() -> R, owed: impl FnOnce() -> T) -> R
     where
         T: FnOnce() + 'static,
@@ -60,7 +61,7 @@ impl LoopHandle {
     /// [`owing`](Self::owing) for user code that works through `state` (an iterator of
     /// callbacks, say): if it panics, `owed` gets what is left of `state` to make the
     /// continuation from.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn owing_with<S, R, T>(
         &self,
         state: &mut S,
@@ -90,7 +91,7 @@ pub(crate) fn catch_as_error<R>(method: &str, f: impl FnOnce() -> R) -> Result<R
 
 /// Runs `f`; if it panics, `undo` puts state right at once (no later tick needed: a flag
 /// the caller of `f` would have reset), and the panic goes on.
-#[inline]
+#[inline(always)]
 pub(crate) fn on_unwind<R>(f: impl FnOnce() -> R, undo: impl FnOnce()) -> R {
     match panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
