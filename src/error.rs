@@ -49,6 +49,10 @@ pub enum ErrorCode {
     TooManyFds,
     /// `ERR_FD_TRUNCATED`: file descriptors were lost in transit (`MSG_CTRUNC`).
     FdTruncated,
+    /// `ERR_PANIC`: an implementation method panicked where Node catches a throw and makes
+    /// it the stream's error (`_final`, `_construct`, `_destroy`, `_read`). The message
+    /// names the method and carries the panic's message.
+    Panic,
     /// An operating-system error, by its `errno` value.
     Os(i32),
     /// Any other code, as a user's own `_write` or `_destroy` might give.
@@ -74,6 +78,7 @@ impl ErrorCode {
             ErrorCode::LoopReentered => "ERR_LOOP_REENTERED",
             ErrorCode::TooManyFds => "ERR_TOO_MANY_FDS",
             ErrorCode::FdTruncated => "ERR_FD_TRUNCATED",
+            ErrorCode::Panic => "ERR_PANIC",
             ErrorCode::Os(errno) => errno_name(*errno),
             ErrorCode::Custom(code) => code,
         }
@@ -246,6 +251,30 @@ impl Error {
             other => other.as_str().to_owned().into(),
         };
         Error::new(code, message)
+    }
+
+    /// The error a panic becomes where Node makes a throw the stream's error: code
+    /// [`ErrorCode::Panic`], message `"<method> panicked: <the panic's message>"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nodestream::{Error, ErrorCode};
+    ///
+    /// let payload = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
+    /// let err = Error::from_panic("_final", &*payload);
+    /// assert_eq!(*err.code(), ErrorCode::Panic);
+    /// assert_eq!(err.message(), "_final panicked: boom");
+    /// ```
+    pub fn from_panic(method: &str, payload: &(dyn std::any::Any + Send)) -> Error {
+        let what = if let Some(s) = payload.downcast_ref::<&str>() {
+            s
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.as_str()
+        } else {
+            "a payload that is not a string"
+        };
+        Error::new(ErrorCode::Panic, format!("{method} panicked: {what}"))
     }
 
     /// The error's Node code.

@@ -1,7 +1,7 @@
 //! A callback that panics: the panic unwinds out of `run`, no borrow is left held, the
 //! running flag is cleared, and the work that was queued stays queued, in order, for the
-//! next run. Only the panicking callback's own invocation is lost (an interval and a
-//! source stay armed, as Node's `finally` re-arms an interval).
+//! next run. Only the panicking callback's own invocation is lost (an interval stays armed,
+//! as Node's `finally` re-arms it; a source stays registered and keeps its readiness).
 
 mod support;
 
@@ -129,4 +129,41 @@ fn a_panicking_posted_closure_keeps_the_later_posts() {
     assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1]);
     lp.run().unwrap();
     assert_eq!(rx.try_iter().collect::<Vec<_>>(), [3]);
+}
+
+/// A source whose callback panics keeps its readiness: it is called again on the next
+/// turn without a new edge, so bytes left in the kernel are still read. (Was: the
+/// readiness counted as delivered, and an edge-triggered source whose bytes were all in
+/// the kernel already was never called again.)
+#[test]
+fn a_panicking_source_callback_is_called_again_without_a_new_edge() {
+    let (lp, h) = event_loop();
+    let (mut tx, rx) = mio::unix::pipe::new().unwrap();
+    let rx = Rc::new(RefCell::new(rx));
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let (rx2, got2) = (rx.clone(), got.clone());
+    let id = h
+        .register(&mut *rx.borrow_mut(), mio::Interest::READABLE, move |_| {
+            // One byte per call; the first call panics after its byte.
+            let mut buf = [0u8; 1];
+            match rx2.borrow_mut().read(&mut buf) {
+                Ok(1) => got2.borrow_mut().push(buf[0]),
+                _ => return PostAction::Continue,
+            }
+            if got2.borrow().len() == 1 {
+                panic!("source");
+            }
+            PostAction::Again
+        })
+        .unwrap();
+    tx.write_all(b"abc").unwrap();
+    let payload = catch_unwind(AssertUnwindSafe(|| lp.run_once())).expect_err("panics");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"source"));
+    assert!(lp.has_pending(), "the source should be on the ready list");
+    for _ in 0..3 {
+        lp.run_once().unwrap();
+    }
+    assert_eq!(&*got.borrow(), b"abc");
+    h.deregister(id, &mut *rx.borrow_mut()).unwrap();
+    lp.run().unwrap();
 }

@@ -168,7 +168,16 @@ impl FileCore {
                             .as_ref()
                             .and_then(WeakEmitter::upgrade);
                         if let Some(em) = em {
-                            em.emit(OPEN, &FdNumber::new(number));
+                            // A panicking `'open'` listener still leaves `'ready'` owed.
+                            self.lp.owing(
+                                || em.emit(OPEN, &FdNumber::new(number)),
+                                || {
+                                    let em = em.clone();
+                                    move || {
+                                        em.emit(READY, &());
+                                    }
+                                },
+                            );
                             em.emit(READY, &());
                         }
                     }
@@ -189,7 +198,14 @@ impl FileCore {
                 let cb = self.write.borrow_mut().take();
                 if self.destroy.borrow().is_some() {
                     if let Some(cb) = cb {
-                        cb.error(Error::from_code(ErrorCode::Destroyed));
+                        // The callback runs user code: the close is owed after it.
+                        self.lp.owing(
+                            || cb.error(Error::from_code(ErrorCode::Destroyed)),
+                            || {
+                                let me = self.clone();
+                                move || me.start_close()
+                            },
+                        );
                     }
                     self.start_close();
                 } else if let Some(cb) = cb {

@@ -93,44 +93,19 @@ pub(crate) struct RecvState {
     max_unclaimed: usize,
 }
 
-impl RecvState {
-    /// Hands the descriptors of one read out: to `'fd'` listeners, or to the unclaimed
-    /// ledger. Returns an error when the ledger overflows.
-    fn deliver_fds(&self, stream: &Readable, fds: Vec<OwnedFd>, offset: u64) -> Option<Error> {
-        if stream.listener_count(nodestream_emitter::names::FD) > 0 {
-            for fd in fds {
-                let passed = PassedFd {
-                    fd: Cell::new(Some(fd)),
-                    offset,
-                };
-                stream.emitter().emit(FD, &passed);
-                // Not taken: closed here.
-                drop(passed);
-            }
-            return None;
-        }
-        let mut ledger = self.unclaimed.borrow_mut();
-        ledger.extend(fds.into_iter().map(|fd| (offset, fd)));
-        if ledger.len() > self.max_unclaimed {
-            ledger.clear();
-            return Some(Error::new(
-                ErrorCode::TooManyFds,
-                format!(
-                    "more than {} received file descriptors are unclaimed",
-                    self.max_unclaimed
-                ),
-            ));
-        }
-        None
-    }
+/// The descriptors one read brought, with the stream offset of its first byte.
+pub(crate) struct Received {
+    offset: u64,
+    /// Taken from the front as they are handed out.
+    fds: std::vec::IntoIter<OwnedFd>,
 }
 
 /// The receiving socket's reads: `recvmsg` with room for descriptors, which go out (as
 /// `'fd'`, or to the ledger) before the bytes they came with are pushed.
 impl FdPump for Rc<RecvState> {
-    type Extra = Vec<OwnedFd>;
+    type Extra = Received;
 
-    fn read_once(&self, fd: BorrowedFd<'_>) -> Step<Vec<OwnedFd>> {
+    fn read_once(&self, fd: BorrowedFd<'_>) -> Step<Received> {
         let mut fds: Vec<OwnedFd> = Vec::new();
         // The thread's shared buffers; exactly the bytes read are copied out. Nothing here
         // runs user code, so the borrows cannot nest (a nested one would get fresh room).
@@ -148,7 +123,12 @@ impl FdPump for Rc<RecvState> {
         });
         match got {
             Ok((0, _)) if fds.is_empty() => Step::Eof,
-            Ok((_, bytes)) => Step::Data(bytes, fds),
+            Ok((n, bytes)) => {
+                let offset = self.offset.get();
+                self.offset.set(offset + n as u64);
+                let fds = fds.into_iter();
+                Step::Data(bytes, Received { offset, fds })
+            }
             Err(RecvError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => Step::WouldBlock,
             Err(RecvError::Io(e)) => Step::Failed(Error::from(e)),
             Err(RecvError::Truncated(t)) => Step::Failed(Error::new(
@@ -158,15 +138,38 @@ impl FdPump for Rc<RecvState> {
         }
     }
 
-    fn deliver(&self, stream: &Readable, bytes: Bytes, fds: Vec<OwnedFd>) -> Result<Bytes, Error> {
-        let offset = self.offset.get();
-        self.offset.set(offset + bytes.len() as u64);
-        if !fds.is_empty() {
-            if let Some(err) = self.deliver_fds(stream, fds, offset) {
-                return Err(err);
-            }
+    /// The descriptors go out before their bytes: to `'fd'` listeners, one emit each, or
+    /// to the unclaimed ledger (an error when it overflows).
+    fn deliver(&self, stream: &Readable, received: &mut Received) -> Result<(), Error> {
+        if received.fds.as_slice().is_empty() {
+            return Ok(());
         }
-        Ok(bytes)
+        let offset = received.offset;
+        if stream.listener_count(nodestream_emitter::names::FD) > 0 {
+            for fd in received.fds.by_ref() {
+                let passed = PassedFd {
+                    fd: Cell::new(Some(fd)),
+                    offset,
+                };
+                stream.emitter().emit(FD, &passed);
+                // Not taken: closed here.
+                drop(passed);
+            }
+            return Ok(());
+        }
+        let mut ledger = self.unclaimed.borrow_mut();
+        ledger.extend(received.fds.by_ref().map(|fd| (offset, fd)));
+        if ledger.len() > self.max_unclaimed {
+            ledger.clear();
+            return Err(Error::new(
+                ErrorCode::TooManyFds,
+                format!(
+                    "more than {} received file descriptors are unclaimed",
+                    self.max_unclaimed
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn closed(&self) {

@@ -153,18 +153,7 @@ impl ServerState {
                 ),
             }
         };
-        // No borrow held: the listeners are user code.
-        for fd in accepted {
-            match Socket::make(&st.lp, fd, false, ReceiveOptions::default()) {
-                Ok(sock) => {
-                    ServerState::track(st, &sock);
-                    st.emitter.emit(CONNECTION, &sock);
-                }
-                // The fd is closed: the client sees the connection end, as with the
-                // reserve trick below.
-                Err(e) => log::warn!("nodestream: dropping an accepted socket: {e}"),
-            }
-        }
+        ServerState::hand_out(st, accepted);
         match result {
             Ok(true) => PostAction::Again,
             Ok(false) => PostAction::Continue,
@@ -194,6 +183,33 @@ impl ServerState {
                 then
             }
         }
+    }
+
+    /// Makes a socket of each accepted fd and emits `'connection'` with it. No borrow is
+    /// held: the listeners are user code. If one panics, the connections accepted after
+    /// it are handed out on the next tick (before anything accepted later).
+    fn hand_out(st: &Rc<ServerState>, accepted: Vec<OwnedFd>) {
+        let mut accepted = accepted.into_iter();
+        st.lp.owing_with(
+            &mut accepted,
+            |accepted| {
+                for fd in accepted {
+                    match Socket::make(&st.lp, fd, false, ReceiveOptions::default()) {
+                        Ok(sock) => {
+                            ServerState::track(st, &sock);
+                            st.emitter.emit(CONNECTION, &sock);
+                        }
+                        // The fd is closed: the client sees the connection end, as with the
+                        // reserve trick below.
+                        Err(e) => log::warn!("nodestream: dropping an accepted socket: {e}"),
+                    }
+                }
+            },
+            |accepted| {
+                let (st, rest) = (st.clone(), accepted.collect::<Vec<_>>());
+                move || ServerState::hand_out(&st, rest)
+            },
+        );
     }
 
     /// libuv's `uv__emfile_trick`: frees the reserve, accepts and closes every pending

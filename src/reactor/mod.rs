@@ -18,6 +18,7 @@
 mod clock;
 mod handle;
 mod immediates;
+mod owed;
 mod phases;
 mod remote;
 mod sources;
@@ -33,6 +34,7 @@ use std::time::{Duration, Instant};
 pub use clock::{Clock, ManualClock};
 pub use handle::{LoopHandle, WeakLoopHandle};
 pub use immediates::ImmediateId;
+pub(crate) use owed::{catch_as_error, on_unwind};
 pub use remote::{KeepAlive, RemoteHandle};
 pub use sources::{PostAction, Readiness, SourceId, IO_BUDGET};
 pub use timers::TimerId;
@@ -145,8 +147,10 @@ impl EventLoop {
     ///
     /// # Panics
     ///
-    /// A callback's panic unwinds through `run`, leaving the loop usable: see
-    /// `docs/reactor.md` for what is kept.
+    /// A callback's panic unwinds through `run`, once, leaving the loop usable: see
+    /// `docs/reactor.md` for what is kept. The streams still do what they owed after the
+    /// code that panicked (the destroy, `'close'`, the next read) when the loop runs
+    /// again: see `docs/reliability.md`.
     pub fn run(&self) -> Result<(), Error> {
         let _running = self.inner.enter()?;
         self.inner.drain_ticks()?;

@@ -331,12 +331,15 @@ impl Inner {
             let action = match result {
                 Ok(action) => action,
                 Err(payload) => {
-                    // The source stays registered; this readiness counts as delivered.
+                    // The source stays registered and keeps this readiness: it is called
+                    // again next turn, as after `Again`. The panic cut its work short (a
+                    // listener of the data it read, say), and on an edge-triggered fd the
+                    // bytes still in the kernel bring no new edge.
                     let leftover = self.sources.borrow_mut().finish(
                         id,
                         callback,
                         readiness,
-                        PostAction::Continue,
+                        PostAction::Again,
                     );
                     drop(leftover);
                     panic::resume_unwind(payload);

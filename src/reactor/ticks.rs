@@ -5,6 +5,9 @@
 //! borrow, so no borrow is held while a task runs, the work per batch is bounded, and a
 //! batch cut short (by an error or a panic) keeps its unrun tasks in order for the next
 //! drain. Both deques keep their capacity, so a steady loop does not allocate for them.
+//!
+//! Work owed by code that panicked ([`push_owed`](TaskQueue::push_owed)) goes ahead of
+//! everything queued: it is the rest of what was running.
 
 use std::collections::VecDeque;
 
@@ -15,6 +18,9 @@ pub(crate) type Task = Box<dyn FnOnce()>;
 pub(crate) struct TaskQueue<T> {
     queue: VecDeque<T>,
     running: VecDeque<T>,
+    /// How many owed tasks were put at the front of `running` since a task was last
+    /// taken: the next owed task goes after them.
+    owed: usize,
 }
 
 impl<T> TaskQueue<T> {
@@ -22,6 +28,7 @@ impl<T> TaskQueue<T> {
         TaskQueue {
             queue: VecDeque::new(),
             running: VecDeque::new(),
+            owed: 0,
         }
     }
 
@@ -29,6 +36,15 @@ impl<T> TaskQueue<T> {
     #[inline]
     pub(crate) fn push(&mut self, task: T) {
         self.queue.push_back(task);
+    }
+
+    /// Queues the rest of the work of code that panicked, to run before every other task:
+    /// had the code not panicked, that work would have run before them. The tasks owed
+    /// while one panic unwinds (the innermost caller's first) keep their order.
+    pub(crate) fn push_owed(&mut self, task: T) {
+        let at = self.owed.min(self.running.len());
+        self.running.insert(at, task);
+        self.owed = at + 1;
     }
 
     /// Whether no task is queued or left in the current batch.
@@ -41,6 +57,7 @@ impl<T> TaskQueue<T> {
     /// next batch if `refill` is set. `None` when there is nothing to run.
     #[inline]
     pub(crate) fn pop(&mut self, refill: bool) -> Option<T> {
+        self.owed = 0;
         if let Some(task) = self.running.pop_front() {
             return Some(task);
         }
@@ -84,6 +101,31 @@ mod tests {
         assert_eq!(q.pop(true), Some(2));
         assert_eq!(q.pop(false), None);
         assert_eq!(q.pop(true), Some(3));
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn owed_tasks_go_first_in_the_order_they_were_owed() {
+        let mut q = TaskQueue::new();
+        q.push(1);
+        q.push(2);
+        assert_eq!(q.pop(true), Some(1));
+        // One unwinding owes 10 (innermost), then 11.
+        q.push_owed(10);
+        q.push_owed(11);
+        q.push(3);
+        assert_eq!(q.pop(true), Some(10));
+        // Running 10 panics again, owing 20: before 11, the rest of the first unwinding.
+        q.push_owed(20);
+        assert_eq!(q.pop(true), Some(20));
+        assert_eq!(q.pop(true), Some(11));
+        assert_eq!(q.pop(true), Some(2));
+        assert_eq!(q.pop(true), Some(3));
+        // Owed with nothing running: ahead of the queue.
+        q.push(4);
+        q.push_owed(30);
+        assert_eq!(q.pop(true), Some(30));
+        assert_eq!(q.pop(true), Some(4));
         assert!(q.is_empty());
     }
 

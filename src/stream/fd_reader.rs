@@ -29,17 +29,25 @@ use crate::error::FdError;
 /// end of file, errors and the re-reads on later turns), once for all of them.
 pub(crate) trait FdPump: 'static {
     /// What a read brings besides its bytes (received descriptors, say).
-    type Extra;
+    type Extra: 'static;
 
     /// One read of `fd`. The fd stays borrowed meanwhile, so this runs no user code.
     fn read_once(&self, fd: BorrowedFd<'_>) -> Step<Self::Extra>;
 
-    /// Hands a read's yield out (this may run listeners): the bytes to push (none are pushed
-    /// when empty), or the error that destroys the stream.
-    fn deliver(&self, stream: &Readable, bytes: Bytes, extra: Self::Extra) -> Result<Bytes, Error>;
+    /// Hands out what came with a read's bytes, before they are pushed (this may run
+    /// listeners), taking each item out of `extra` as it goes: if a listener panics, what
+    /// is left is handed out on the next tick, then the bytes. `Err` is the error that
+    /// destroys the stream (the bytes are not pushed then).
+    fn deliver(&self, stream: &Readable, extra: &mut Self::Extra) -> Result<(), Error>;
 
     /// The fd was closed (the stream is being destroyed).
     fn closed(&self) {}
+}
+
+/// A read's bytes and what came with them, on their way to the stream.
+struct Yield<X> {
+    bytes: Bytes,
+    extra: X,
 }
 
 /// The outcome of one [`FdPump::read_once`].
@@ -141,18 +149,11 @@ impl<P: FdPump> FdReader<P> {
             };
             // No borrow is held from here on: deliver and push run listeners.
             match step {
-                Step::Data(bytes, extra) => match self.pump.deliver(stream, bytes, extra) {
-                    Ok(bytes) => {
-                        if !bytes.is_empty() && !stream.push(bytes) {
-                            self.set_reading(stream, false);
-                            self.maybe_ready.set(true);
-                        }
-                    }
-                    Err(err) => {
-                        stream.destroy(Some(err));
+                Step::Data(bytes, extra) => {
+                    if !self.hand_out(stream, Yield { bytes, extra }) {
                         return PostAction::Continue;
                     }
-                },
+                }
                 Step::WouldBlock => {
                     self.maybe_ready.set(false);
                     return PostAction::Continue;
@@ -180,6 +181,42 @@ impl<P: FdPump> FdReader<P> {
         }
     }
 
+    /// Hands a read's yield to the stream: what came with the bytes, then the bytes.
+    /// Returns `false` when the stream was destroyed with a delivery error.
+    ///
+    /// Listeners run here. If one panics, the rest of this yield is handed out on the next
+    /// tick, before anything read later (the loop calls a source whose callback panicked
+    /// again next turn, and a kick reschedules itself), so no byte or descriptor is lost.
+    fn hand_out(&self, stream: &Readable, y: Yield<P::Extra>) -> bool {
+        let mut y = Some(y);
+        stream.loop_handle().owing_with(
+            &mut y,
+            |y| {
+                let y = y.as_mut().expect("a yield to hand out");
+                if let Err(err) = self.pump.deliver(stream, &mut y.extra) {
+                    stream.destroy(Some(err));
+                    return false;
+                }
+                let bytes = std::mem::take(&mut y.bytes);
+                if !bytes.is_empty() && !stream.push(bytes) {
+                    self.set_reading(stream, false);
+                    self.maybe_ready.set(true);
+                }
+                true
+            },
+            |y| {
+                let (me, s, y) = (self.me.upgrade(), stream.clone(), y.take());
+                move || {
+                    if let (Some(me), Some(y)) = (me, y) {
+                        if !s.destroyed() {
+                            me.hand_out(&s, y);
+                        }
+                    }
+                }
+            },
+        )
+    }
+
     /// Deregisters and closes the fd (once).
     fn close(&self, lp: &LoopHandle) {
         let fd = self.fd.borrow_mut().take();
@@ -203,8 +240,19 @@ impl<P: FdPump> FdReader<P> {
         let (st, s) = (self.clone(), stream.clone());
         stream.loop_handle().set_immediate(move || {
             st.scheduled.set(false);
-            if st.reading.get() && st.maybe_ready.get() && st.pump(&s) == PostAction::Again {
-                st.schedule_kick(&s);
+            if st.reading.get() && st.maybe_ready.get() {
+                // As the loop does for a source: a panic in a listener still leaves the
+                // rest of the fd to read on a later turn.
+                let again = s.loop_handle().owing(
+                    || st.pump(&s),
+                    || {
+                        let (st, s) = (st.clone(), s.clone());
+                        move || st.schedule_kick(&s)
+                    },
+                );
+                if again == PostAction::Again {
+                    st.schedule_kick(&s);
+                }
             }
         });
     }
@@ -256,8 +304,8 @@ impl FdPump for PlainRead {
         })
     }
 
-    fn deliver(&self, _stream: &Readable, bytes: Bytes, _extra: ()) -> Result<Bytes, Error> {
-        Ok(bytes)
+    fn deliver(&self, _stream: &Readable, _extra: &mut ()) -> Result<(), Error> {
+        Ok(())
     }
 }
 

@@ -139,9 +139,23 @@ impl Core {
     fn flush(self: &Rc<Self>) {
         self.write_ahead();
         self.drive(false, true);
+        self.complete_settled();
+    }
+
+    /// Completes the batches the flush wrote, each once the completion that handed it
+    /// over has returned. The completion runs user code (callbacks, `'drain'`): if it
+    /// panics, the batches still settled complete on the next tick.
+    fn complete_settled(self: &Rc<Self>) {
         while let Some((cb, err)) = self.settled.take() {
             self.handover.set(true);
-            cb.call(err);
+            self.lp.owing(
+                || cb.call(err),
+                || {
+                    self.handover.set(false);
+                    let me = self.clone();
+                    move || me.complete_settled()
+                },
+            );
             self.handover.set(false);
         }
     }

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use super::{Core, FdWritable};
 use crate::error::Error;
 use crate::stream::writable::{Chunk, FinalCallback, WeakWritable, WriteCallback};
+use nodestream_emitter::EventEmitter;
 
 /// What a connecting socket holds back until the connect is decided.
 #[derive(Default)]
@@ -51,14 +52,38 @@ impl Core {
                     // before the user's: at once, not at the end of the tick.
                     self.start(chunks.into_iter(), cb, false);
                 }
-                if let Some(em) = &emitter {
-                    em.emit(nodestream_emitter::names::CONNECT, &());
-                    em.emit(crate::stream::lifecycle::READY, &());
-                }
-                if let Some(cb) = parked.final_cb {
-                    self.finalize(cb);
-                }
+                self.after_connect(emitter, 0, parked.final_cb);
             }
+        }
+    }
+
+    /// The rest of a connect that succeeded, from step `from`: `'connect'`, `'ready'`, then
+    /// the parked `_final`. A panicking listener leaves the steps after it to the next tick.
+    fn after_connect(
+        self: &Rc<Self>,
+        emitter: Option<EventEmitter>,
+        from: u8,
+        final_cb: Option<FinalCallback>,
+    ) {
+        let mut final_cb = final_cb;
+        if let Some(em) = &emitter {
+            let events = [
+                nodestream_emitter::names::CONNECT,
+                nodestream_emitter::names::READY,
+            ];
+            for (step, name) in events.into_iter().enumerate().skip(from as usize) {
+                self.lp.owing_with(
+                    &mut final_cb,
+                    |_| em.emit(name, &()),
+                    |final_cb| {
+                        let (me, em, cb) = (self.clone(), emitter.clone(), final_cb.take());
+                        move || me.after_connect(em, step as u8 + 1, cb)
+                    },
+                );
+            }
+        }
+        if let Some(cb) = final_cb {
+            self.finalize(cb);
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Node's `internal/streams/destroy.js` for a Readable: `destroy`, the `_destroy`
 //! completion, `'error'` then `'close'`, and `errorOrDestroy`.
 
+use std::panic::{self, AssertUnwindSafe};
+
 use super::source::DestroyDone;
 use super::{Readable, CLOSE};
 use crate::Error;
@@ -21,19 +23,29 @@ impl Readable {
             s.destroyed = true;
         }
         let source = self.inner.source.clone();
-        source.destroy(
-            self,
-            err,
-            DestroyDone {
-                stream: self.clone(),
-            },
-        );
+        let done = DestroyDone {
+            stream: self.clone(),
+        };
+        // Node's `_destroy`: a throw completes the destroy with that error, unless it
+        // completed already (Node then ignores the throw; here the panic goes on, since
+        // nothing else would report it).
+        let result = panic::catch_unwind(AssertUnwindSafe(|| source.destroy(self, err, done)));
+        if let Err(payload) = result {
+            if self.inner.state.borrow().closed {
+                panic::resume_unwind(payload);
+            }
+            self.on_destroyed(Some(Error::from_panic("_destroy", &*payload)));
+        }
     }
 
     /// Node's `onDestroy`: the source finished destroying.
     pub(super) fn on_destroyed(&self, err: Option<Error>) {
         {
             let mut s = self.inner.state.borrow_mut();
+            if s.closed {
+                // Completed already (a source that panicked, then called back).
+                return;
+            }
             if let Some(e) = &err {
                 if s.errored.is_none() {
                     s.errored = Some(e.clone());
@@ -43,7 +55,10 @@ impl Readable {
         }
         match err {
             Some(err) => self.tick(move |r| {
-                r.emit_error_nt(err);
+                // A panicking `'error'` listener leaves `'close'` to the next tick.
+                r.inner
+                    .lp
+                    .owing(|| r.emit_error_nt(err), || r.later(Readable::emit_close_nt));
                 r.emit_close_nt();
             }),
             None => self.tick(Readable::emit_close_nt),

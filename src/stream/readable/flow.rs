@@ -7,13 +7,20 @@
 use super::chunk::Chunk;
 use super::state::Want;
 use super::{Readable, END, READABLE, RESUME};
+use crate::reactor::{catch_as_error, on_unwind};
 use crate::{Error, ErrorCode};
 
 impl Readable {
     /// Runs `f` on the next tick with a handle of this stream.
     pub(super) fn tick(&self, f: impl FnOnce(&Readable) + 'static) {
+        self.inner.lp.next_tick(self.later(f));
+    }
+
+    /// `f` with a handle of this stream, as a task for the loop: what a panic in user code
+    /// leaves owed (see [`LoopHandle::owing`](crate::LoopHandle)).
+    pub(super) fn later(&self, f: impl FnOnce(&Readable) + 'static) -> impl FnOnce() + 'static {
         let me = self.clone();
-        self.inner.lp.next_tick(move || f(&me));
+        move || f(&me)
     }
 
     /// Node's `kDataListening`, read live from the emitter.
@@ -124,7 +131,12 @@ impl Readable {
         if emit_now {
             self.inner.clear_await_drain();
             self.inner.state.borrow_mut().data_emitted = true;
-            self.inner.emitter.emit(&self.inner.keys().data, &chunk);
+            // A panicking `'data'` listener still leaves the stream reading on (this only
+            // schedules the read).
+            on_unwind(
+                || self.inner.emitter.emit(&self.inner.keys().data, &chunk),
+                || self.maybe_read_more(),
+            );
         } else {
             let need_readable = {
                 let mut s = self.inner.state.borrow_mut();
@@ -228,7 +240,13 @@ impl Readable {
             let size = s.high_water_mark;
             drop(s);
             let source = self.inner.source.clone();
-            source.read(self, size);
+            // Node's `read` catches a throwing `_read` and fails the stream with it.
+            if let Err(err) = catch_as_error("_read", || source.read(self, size)) {
+                on_unwind(
+                    || self.error_or_destroy(err, false),
+                    || self.inner.state.borrow_mut().sync = false,
+                );
+            }
             s = self.inner.state.borrow_mut();
             s.sync = false;
             // A synchronous push changes how much there is to return.
@@ -303,11 +321,21 @@ impl Readable {
             !s.destroyed && s.errored.is_none() && (s.length > 0 || s.ended)
         };
         if emit {
-            self.inner.emitter.emit(READABLE, &());
-            self.inner.state.borrow_mut().emitted_readable = false;
+            self.inner.lp.owing(
+                || self.inner.emitter.emit(READABLE, &()),
+                || self.later(|r| r.after_readable(true)),
+            );
         }
+        self.after_readable(emit);
+    }
+
+    /// The end of `emitReadable_`, after `'readable'` (`emitted`: it was emitted).
+    fn after_readable(&self, emitted: bool) {
         {
             let mut s = self.inner.state.borrow_mut();
+            if emitted {
+                s.emitted_readable = false;
+            }
             if !s.is_flowing() && !s.ended && s.length <= s.high_water_mark {
                 s.need_readable = true;
             }
@@ -349,9 +377,17 @@ impl Readable {
         self.inner.state.borrow_mut().reading_more = false;
     }
 
-    /// Node's `flow`: read while flowing.
+    /// Node's `flow`: read while flowing. A panicking `'data'` listener leaves the rest of
+    /// the flow to the next tick.
     pub(super) fn flow(&self) {
-        while self.inner.state.borrow().is_flowing() && self.read_want(Want::Any).is_some() {}
+        self.inner.lp.owing(
+            || {
+                while self.inner.state.borrow().is_flowing() && self.read_want(Want::Any).is_some()
+                {
+                }
+            },
+            || self.later(Readable::flow),
+        );
     }
 
     /// Node's `endReadable`: `'end'` on the next tick.
@@ -380,7 +416,16 @@ impl Readable {
             s.end_emitted = true;
             s.auto_destroy
         };
-        self.inner.emitter.emit(END, &());
+        // A panicking `'end'` listener still leaves the stream destroyed, on the next tick.
+        self.inner.lp.owing(
+            || self.inner.emitter.emit(END, &()),
+            || self.later(move |r| r.end_destroy(auto_destroy)),
+        );
+        self.end_destroy(auto_destroy);
+    }
+
+    /// The end of `endReadableNT`: auto-destroy.
+    fn end_destroy(&self, auto_destroy: bool) {
         if auto_destroy {
             self.destroy_impl(None);
         }
@@ -405,8 +450,23 @@ impl Readable {
             self.read_want(Want::N(0));
         }
         self.inner.state.borrow_mut().resume_scheduled = false;
-        self.inner.emitter.emit(RESUME, &());
-        self.flow();
+        self.inner.lp.owing(
+            || self.inner.emitter.emit(RESUME, &()),
+            || self.later(Readable::after_resume),
+        );
+        self.after_resume();
+    }
+
+    /// The end of `resume_`, after `'resume'`: flow, then ask for more.
+    fn after_resume(&self) {
+        self.inner.lp.owing(
+            || self.flow(),
+            || self.later(Readable::read_more_if_flowing),
+        );
+        self.read_more_if_flowing();
+    }
+
+    fn read_more_if_flowing(&self) {
         let again = {
             let s = self.inner.state.borrow();
             s.is_flowing() && !s.reading

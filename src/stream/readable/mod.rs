@@ -18,6 +18,15 @@
 //! | `'error'` | [`Error`] | at most once, before `'close'` |
 //! | `'pause'` / `'resume'` | `()` | flowing mode switched off / on |
 //!
+//! # Panics
+//!
+//! A listener that panics is one that throws: the panic goes on to whoever called into
+//! the stream (the loop's `run()`, or a method called from outside it), once, and the
+//! listeners after it in that emit do not run, as in Node. What the stream owed after it
+//! still happens, before anything queued meanwhile: the rest of the flow, the next read,
+//! the destroy after `'end'`, `'close'` after `'error'`. For the source's methods, see
+//! [`Source`].
+//!
 //! # Examples
 //!
 //! ```

@@ -9,6 +9,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use super::{Chunk, Readable, DATA, END};
+use crate::reactor::on_unwind;
 use crate::Error;
 use nodestream_emitter::{names, Event, EventEmitter, ListenerId};
 
@@ -175,6 +176,13 @@ impl PipeCtx {
 
     /// Node's `pause` inside `pipe`: wait for this destination's `'drain'`.
     fn pause(self: &Rc<Self>) {
+        // A panicking 'pause' listener must not leave the source paused with nobody
+        // waiting for 'drain' to resume it.
+        on_unwind(|| self.pause_source(), || self.listen_for_drain());
+        self.listen_for_drain();
+    }
+
+    fn pause_source(self: &Rc<Self>) {
         if !self.cleaned_up.get() {
             {
                 let mut pipes = self.src.inner.pipes_mut();
@@ -192,9 +200,17 @@ impl PipeCtx {
             }
             self.src.pause();
         }
+    }
+
+    /// Listens for the destination's `'drain'` (once per pipe). The listener goes before
+    /// the destination's other `'drain'` listeners (Node appends it): a panicking one of
+    /// theirs then never leaves the source paused for good.
+    fn listen_for_drain(self: &Rc<Self>) {
         if self.drain.get().is_none() {
             let ctx = self.clone();
-            let id = self.dest_emitter().on(DRAIN, move |_: &()| ctx.on_drain());
+            let id = self
+                .dest_emitter()
+                .prepend_listener(DRAIN, move |_: &()| ctx.on_drain());
             self.drain.set(Some(id));
         }
     }
@@ -214,6 +230,32 @@ impl PipeCtx {
         };
         if resume && self.src.data_listening() {
             self.src.resume();
+        }
+    }
+
+    /// The end of Node's `pipe`, after `'pipe'`: wait for the destination's `'drain'`, or
+    /// start the source flowing.
+    fn start(self: &Rc<Self>) {
+        if self.dest.need_drain() {
+            self.pause();
+        } else if !self.src.inner.state.borrow().is_flowing() {
+            self.src.resume();
+        }
+    }
+
+    /// Node's `onerror` inside `pipe`, after the unpipe: stop listening, and re-raise the
+    /// error if nobody else listens for it.
+    fn after_dest_error(&self, err: &Error) {
+        if let Some(id) = self.error.take() {
+            self.dest_emitter().off(id);
+        }
+        if self.dest_emitter().listener_count("error") == 0 {
+            if !self.dest.error_emitted() {
+                // Someone emitted 'error' on the destination directly.
+                self.dest.error_or_destroy(err.clone());
+            } else if let Err(unhandled) = self.dest_emitter().emit_error(err.clone()) {
+                self.dest.uncaught(unhandled.into_inner());
+            }
         }
     }
 
@@ -252,6 +294,13 @@ impl Readable {
     /// As in Node v20, a source destroyed before its end leaves the destination open
     /// (the legacy [`legacy::pipe`](crate::stream::legacy::pipe) destroys it). The pipe keeps both
     /// streams alive until it is unpiped.
+    ///
+    /// The pipe's `'drain'` listener on `dest` goes before `dest`'s other `'drain'`
+    /// listeners (Node appends it), so that one of them that panics never leaves the
+    /// source paused; it resumes the source on a later tick either way, so only the order
+    /// of `dest`'s `'drain'` listeners shows it. The pipe's other listeners are added as
+    /// Node adds them: a listener added before `pipe()` that panics skips them for that
+    /// event, as a throwing one does in Node.
     ///
     /// [`unpipe`]: Readable::unpipe
     pub fn pipe<D: PipeDestination + Clone>(&self, dest: &D) -> EventEmitter {
@@ -337,18 +386,16 @@ impl Readable {
         // Before any listener of the user's: stop piping into a failed destination.
         let c = ctx.clone();
         let id = dest_em.prepend_listener(DEST_ERROR, move |err: &Error| {
-            c.unpipe();
-            if let Some(id) = c.error.take() {
-                c.dest_emitter().off(id);
-            }
-            if c.dest_emitter().listener_count("error") == 0 {
-                if !c.dest.error_emitted() {
-                    // Someone emitted 'error' on the destination directly.
-                    c.dest.error_or_destroy(err.clone());
-                } else if let Err(unhandled) = c.dest_emitter().emit_error(err.clone()) {
-                    c.dest.uncaught(unhandled.into_inner());
-                }
-            }
+            // `'pause'`/`'unpipe'` listeners run in the unpipe: if one panics, the rest of
+            // this listener still runs, on the next tick.
+            c.src.inner.lp.owing(
+                || c.unpipe(),
+                || {
+                    let (c, err) = (c.clone(), err.clone());
+                    move || c.after_dest_error(&err)
+                },
+            );
+            c.after_dest_error(err);
         });
         ctx.error.set(Some(id));
 
@@ -370,13 +417,15 @@ impl Readable {
         });
         ctx.finish.set(Some(id));
 
-        dest_em.emit(PIPE, self);
-
-        if dest.need_drain() {
-            ctx.pause();
-        } else if !self.inner.state.borrow().is_flowing() {
-            self.resume();
-        }
+        // A panicking `'pipe'` listener still leaves the data flowing, from the next tick.
+        self.inner.lp.owing(
+            || dest_em.emit(PIPE, self),
+            || {
+                let ctx = ctx.clone();
+                move || ctx.start()
+            },
+        );
+        ctx.start();
         dest_em
     }
 
@@ -406,10 +455,7 @@ impl Readable {
                     }
                     std::mem::take(&mut pipes.entries)
                 };
-                self.pause();
-                for entry in entries {
-                    entry.dest_em.emit(UNPIPE, self);
-                }
+                self.emit_unpipes(entries, true);
             }
             Some(dest) => {
                 let wanted = dest.emitter();
@@ -422,13 +468,32 @@ impl Readable {
                     let entry = pipes.entries.remove(index);
                     (entry, pipes.entries.is_empty())
                 };
-                if now_empty {
-                    self.pause();
-                }
-                entry.dest_em.emit(UNPIPE, self);
+                self.emit_unpipes(vec![entry], now_empty);
             }
         }
         self
+    }
+
+    /// The end of Node's `unpipe`: `'pause'` (with `pause`), then `'unpipe'` on each
+    /// destination. Each pipe cleans up in its `'unpipe'` listener: if a listener panics,
+    /// the destinations after it still get theirs on the next tick.
+    fn emit_unpipes(&self, entries: Vec<Entry>, pause: bool) {
+        let mut left = entries.into_iter();
+        self.inner.lp.owing_with(
+            &mut left,
+            |left| {
+                if pause {
+                    self.pause();
+                }
+                for entry in left {
+                    entry.dest_em.emit(UNPIPE, self);
+                }
+            },
+            |left| {
+                let rest: Vec<Entry> = left.collect();
+                self.later(move |r| r.emit_unpipes(rest, false))
+            },
+        );
     }
 
     /// How many destinations this stream pipes into (Node's legacy `state.pipesCount`).

@@ -15,6 +15,14 @@ use crate::Error;
 /// Methods take `&self` and may call back into the stream (push, destroy, emit); keep any
 /// `RefCell` borrow of your own short and never hold it across such a call.
 ///
+/// # Panics
+///
+/// As Node catches a throwing `_read` or `_destroy`, a method that panics fails the stream
+/// with an `ERR_PANIC` error (`'error'`, then `'close'`) instead of unwinding: what was
+/// pushed before the panic is still delivered. A `destroy` that panics after calling
+/// [`DestroyDone::done`] unwinds instead (Node ignores that throw; nothing else would
+/// report the panic here).
+///
 /// # Examples
 ///
 /// ```

@@ -12,9 +12,29 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::error::Error;
+use crate::reactor::LoopHandle;
 
 /// A write or end callback: called once with `None` on success or the error.
 pub type UserCallback = Box<dyn FnOnce(Option<Error>)>;
+
+/// Calls each callback with `err`, in order (the callbacks of a `_writev` batch, the end
+/// callbacks). If one panics, the panic goes on and the callbacks after it run on the next
+/// tick, so none is lost.
+pub(crate) fn call_each(lp: &LoopHandle, callbacks: Vec<UserCallback>, err: Option<Error>) {
+    let mut left = callbacks.into_iter();
+    lp.owing_with(
+        &mut left,
+        |left| {
+            for cb in left {
+                cb(err.clone());
+            }
+        },
+        |left| {
+            let (lp, left, err) = (lp.clone(), left.collect::<Vec<_>>(), err.clone());
+            move || call_each(&lp, left, err)
+        },
+    );
+}
 
 /// The user's callback of `destroy_cb`.
 pub(crate) type DestroyDone = Box<dyn FnOnce(Option<Error>)>;

@@ -5,20 +5,30 @@
 use std::rc::Rc;
 
 use crate::error::Error;
-use crate::reactor::LoopHandle;
 
-use super::callbacks::UserCallback;
+use super::callbacks::{call_each, UserCallback};
 use super::machine::{destroyed_error, Inner, SinkOp};
 use super::sink::Sink;
 use super::state::*;
 
 impl<T: 'static, S: Sink<T>> Inner<T, S> {
     /// Node's `errorBuffer`: fails every buffered write and every pending end callback.
+    /// If a callback panics, the rest is failed on the next tick.
     pub(crate) fn error_buffer(this: &Rc<Self>) {
-        let st = &this.state;
-        if st.has(WRITING) {
+        if this.state.has(WRITING) {
             return;
         }
+        this.lp.owing(
+            || Self::error_buffer_now(this),
+            || {
+                let t = this.clone();
+                move || Self::error_buffer(&t)
+            },
+        );
+    }
+
+    fn error_buffer_now(this: &Rc<Self>) {
+        let st = &this.state;
         // One entry at a time, so that writes buffered by a callback are failed too, as
         // Node's loop over the live array does.
         while st.has(BUFFERED) {
@@ -49,6 +59,26 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             return;
         }
         st.set(BUFFER_PROCESSING);
+        // A sink method that panics leaves the buffer to a later `clearBuffer`.
+        this.lp.owing(
+            || Self::hand_over_buffer(this, n),
+            || {
+                st.clear(BUFFER_PROCESSING);
+                let t = this.clone();
+                move || {
+                    if !t.state.has(WRITING) {
+                        Self::clear_buffer(&t);
+                    }
+                }
+            },
+        );
+        st.clear(BUFFER_PROCESSING);
+    }
+
+    /// The inside of `clearBuffer`: the `n` buffered writes to the sink, in one `_writev`
+    /// or one `_write` at a time.
+    fn hand_over_buffer(this: &Rc<Self>, n: usize) {
+        let st = &this.state;
         if n > 1 && this.has_writev {
             st.pendingcb.set(st.pendingcb.get() - (n - 1));
             let mut chunks = Vec::with_capacity(n);
@@ -63,7 +93,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             if !callbacks.is_empty() {
                 let lp = this.lp.clone();
                 st.writecb.set(Some(Box::new(move |err: Option<Error>| {
-                    call_each(lp, callbacks, err);
+                    call_each(&lp, callbacks, err);
                 })));
                 st.set(WRITE_CB);
             }
@@ -90,7 +120,6 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 st.reset_buffer();
             }
         }
-        st.clear(BUFFER_PROCESSING);
     }
 
     pub(crate) fn cork(this: &Rc<Self>) {
@@ -113,38 +142,4 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             Self::clear_buffer(this);
         }
     }
-}
-
-/// Calls each callback of a `_writev` batch with `err`. If one panics, the panic unwinds
-/// to the loop and the callbacks after it run on the next tick, so none is lost.
-fn call_each(lp: LoopHandle, callbacks: Vec<UserCallback>, err: Option<Error>) {
-    struct Rest {
-        lp: LoopHandle,
-        left: std::vec::IntoIter<UserCallback>,
-        err: Option<Error>,
-        armed: bool,
-    }
-    impl Drop for Rest {
-        fn drop(&mut self) {
-            if !self.armed {
-                return;
-            }
-            let left: Vec<UserCallback> = std::mem::take(&mut self.left).collect();
-            if left.is_empty() {
-                return;
-            }
-            let (lp, err) = (self.lp.clone(), self.err.take());
-            self.lp.next_tick(move || call_each(lp, left, err));
-        }
-    }
-    let mut rest = Rest {
-        lp,
-        left: callbacks.into_iter(),
-        err,
-        armed: true,
-    };
-    for cb in rest.left.by_ref() {
-        cb(rest.err.clone());
-    }
-    rest.armed = false;
 }

@@ -63,17 +63,34 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         }
         st.set(CLOSED);
         if let Some(cb) = cb {
-            cb(err.clone());
+            this.lp.owing(
+                || cb(err.clone()),
+                || {
+                    let (t, err) = (this.clone(), err.clone());
+                    move || Self::emit_error_close(&t, err)
+                },
+            );
         }
         let t = this.clone();
-        match err {
-            Some(err) => this.lp.next_tick(move || {
-                if Self::emit_error_nt(&t, err) {
-                    Self::emit_close_nt(&t);
-                }
-            }),
-            None => this.lp.next_tick(move || Self::emit_close_nt(&t)),
+        this.lp.next_tick(move || Self::emit_error_close(&t, err));
+    }
+
+    /// Node's `emitErrorCloseNT` (or `emitCloseNT` without an error): `'error'`, then
+    /// `'close'`, which a panicking `'error'` listener leaves to the next tick.
+    fn emit_error_close(this: &Rc<Self>, err: Option<Error>) {
+        if let Some(err) = err {
+            let handled = this.lp.owing(
+                || Self::emit_error_nt(this, err),
+                || {
+                    let t = this.clone();
+                    move || Self::emit_close_nt(&t)
+                },
+            );
+            if !handled {
+                return;
+            }
         }
+        Self::emit_close_nt(this);
     }
 
     fn emit_close_nt(this: &Rc<Self>) {

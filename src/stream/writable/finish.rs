@@ -6,8 +6,9 @@ use std::rc::Rc;
 
 use super::{FINISH, PREFINISH};
 use crate::error::{Error, ErrorCode};
+use crate::reactor::on_unwind;
 
-use super::callbacks::UserCallback;
+use super::callbacks::{call_each, UserCallback};
 use super::machine::{destroyed_error, Inner, SinkOp};
 use super::sink::Sink;
 use super::state::*;
@@ -31,14 +32,33 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             let flags = st.flags();
             if flags & (ENDING | ERRORED) == 0 {
                 st.set(ENDING);
-                Self::finish_maybe(this, true);
+                // A `'prefinish'` listener runs here: if it panics, the end is still
+                // recorded and the callback still waits for `'finish'`.
+                let mut cb = cb;
+                this.lp.owing_with(
+                    &mut cb,
+                    |_| Self::finish_maybe(this, true),
+                    |cb| {
+                        st.set(ENDED);
+                        let (t, cb) = (this.clone(), cb.take());
+                        move || Self::end_callback(&t, None, cb)
+                    },
+                );
                 st.set(ENDED);
+                return Self::end_callback(this, None, cb);
             } else if flags & FINISHED != 0 {
                 err = Some(Error::from_code(ErrorCode::AlreadyFinished));
             } else if flags & DESTROYED != 0 {
                 err = Some(destroyed_error("end"));
             }
         }
+        Self::end_callback(this, err, cb);
+    }
+
+    /// The end of Node's `end()`: the callback gets `err`, or the stream's error, or waits
+    /// for `'finish'`.
+    fn end_callback(this: &Rc<Self>, err: Option<Error>, cb: Option<UserCallback>) {
+        let st = &this.state;
         let Some(cb) = cb else {
             return;
         };
@@ -62,18 +82,21 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             return;
         }
         st.clear(ON_FINISHED);
-        for cb in st.on_finished.take() {
-            cb(err.clone());
-        }
+        call_each(&this.lp, st.on_finished.take(), err);
     }
 
     /// Node's `finishMaybe`.
     pub(crate) fn finish_maybe(this: &Rc<Self>, sync: bool) {
-        let st = &this.state;
-        if !st.need_finish() {
+        if !this.state.need_finish() {
             return;
         }
-        Self::prefinish(this);
+        Self::prefinish(this, sync);
+        Self::finish_maybe_rest(this, sync);
+    }
+
+    /// The part of `finishMaybe` after `prefinish`: `finish`, now or on the next tick.
+    fn finish_maybe_rest(this: &Rc<Self>, sync: bool) {
+        let st = &this.state;
         if st.pendingcb.get() != 0 {
             return;
         }
@@ -94,7 +117,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     }
 
     /// Node's `prefinish`: `_final`, or `'prefinish'` at once when there is none.
-    fn prefinish(this: &Rc<Self>) {
+    fn prefinish(this: &Rc<Self>, sync: bool) {
         let st = &this.state;
         if st.has(PREFINISHED | FINAL_CALLED) {
             return;
@@ -105,40 +128,95 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             Self::run_sink(this, SinkOp::Final);
         } else {
             st.set(FINAL_CALLED | PREFINISHED);
-            this.emitter.emit(PREFINISH, &());
+            on_unwind(
+                || this.emitter.emit(PREFINISH, &()),
+                || {
+                    if sync {
+                        // Only schedules `finish`: done now, in Node's tick order.
+                        Self::finish_maybe_rest(this, true);
+                    } else {
+                        let t = this.clone();
+                        this.lp
+                            .next_tick(move || Self::finish_maybe_rest(&t, false));
+                    }
+                },
+            );
         }
     }
 
-    /// Node's `onFinish`: `_final` called back.
+    /// Node's `onFinish`: `_final` called back (or panicked, with the panic as `err`: Node's
+    /// `callFinal` catches a throw and calls `onFinish` with it).
     pub(super) fn on_final(this: &Rc<Self>, err: Option<Error>) {
         let st = &this.state;
-        if st.has(PREFINISHED) {
+        if st.has(FINAL_DONE) {
+            // Node's `called`: a second completion fails the stream.
             let err = err.unwrap_or_else(|| Error::from_code(ErrorCode::MultipleCallback));
             Self::error_or_destroy(this, err, false);
             return;
         }
+        st.set(FINAL_DONE);
         st.dec_pendingcb();
         if let Some(err) = err {
             let sync = this.sync();
-            Self::call_finished_callbacks(this, Some(err.clone()));
+            this.lp.owing(
+                || Self::call_finished_callbacks(this, Some(err.clone())),
+                || {
+                    let (t, err) = (this.clone(), err.clone());
+                    move || Self::error_or_destroy(&t, err, false)
+                },
+            );
             Self::error_or_destroy(this, err, sync);
         } else if st.need_finish() {
             st.set(PREFINISHED);
-            this.emitter.emit(PREFINISH, &());
-            st.inc_pendingcb();
-            let t = this.clone();
-            this.lp.next_tick(move || Self::finish(&t));
+            // `finish` is scheduled whether or not a listener panics: `_final`'s own
+            // completion has happened. (Inside `_final`, Node's `callFinal` then catches
+            // the throw as a second completion, which fails the stream after `'finish'`.)
+            on_unwind(
+                || this.emitter.emit(PREFINISH, &()),
+                || Self::schedule_finish(this),
+            );
+            Self::schedule_finish(this);
         }
     }
 
-    /// Node's `finish`: end callbacks, `'finish'`, then auto-destroy.
+    /// After `_final`'s `'prefinish'`: `finish` on the next tick.
+    fn schedule_finish(this: &Rc<Self>) {
+        this.state.inc_pendingcb();
+        let t = this.clone();
+        this.lp.next_tick(move || Self::finish(&t));
+    }
+
+    /// Node's `finish`: end callbacks, `'finish'`, then auto-destroy. A panicking callback
+    /// or listener leaves the rest (the other callbacks, `'finish'`, the destroy) to the
+    /// next tick.
     fn finish(this: &Rc<Self>) {
         let st = &this.state;
         st.dec_pendingcb();
         st.set(FINISHED);
-        Self::call_finished_callbacks(this, None);
-        this.emitter.emit(FINISH, &());
-        if st.has(AUTO_DESTROY) {
+        this.lp.owing(
+            || Self::call_finished_callbacks(this, None),
+            || {
+                let t = this.clone();
+                move || Self::emit_finish(&t)
+            },
+        );
+        Self::emit_finish(this);
+    }
+
+    /// The end of `finish`: `'finish'`, then auto-destroy.
+    fn emit_finish(this: &Rc<Self>) {
+        this.lp.owing(
+            || this.emitter.emit(FINISH, &()),
+            || {
+                let t = this.clone();
+                move || Self::auto_destroy(&t)
+            },
+        );
+        Self::auto_destroy(this);
+    }
+
+    fn auto_destroy(this: &Rc<Self>) {
+        if this.state.has(AUTO_DESTROY) {
             Self::destroy(this, None, None);
         }
     }

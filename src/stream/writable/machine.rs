@@ -20,10 +20,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorCode};
-use crate::reactor::LoopHandle;
+use crate::reactor::{catch_as_error, LoopHandle};
 use crate::stream::encoding::Encoding;
 use nodestream_emitter::EventEmitter;
 
@@ -136,7 +137,12 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             this.has_deferred.set(true);
             return;
         };
-        Self::exec(this, &mut *sink, op);
+        // A panic in the sink (or in user code its completion ran) unwinds: the calls
+        // queued meanwhile are owed, on the next tick.
+        this.lp.owing(
+            || Self::exec(this, &mut *sink, op),
+            || Self::deferred_later(this),
+        );
         Self::run_deferred(this, &mut *sink);
     }
 
@@ -145,8 +151,21 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         while this.has_deferred.get() {
             let next = this.deferred.borrow_mut().pop_front();
             match next {
-                Some(op) => Self::exec(this, sink, op),
+                Some(op) => this
+                    .lp
+                    .owing(|| Self::exec(this, sink, op), || Self::deferred_later(this)),
                 None => this.has_deferred.set(false),
+            }
+        }
+    }
+
+    /// What a panic in a sink call leaves owed: the sink calls queued while it ran, on
+    /// the next tick.
+    pub(super) fn deferred_later(this: &Rc<Self>) -> impl FnOnce() + 'static {
+        let t = this.clone();
+        move || {
+            if let Ok(mut sink) = t.sink.try_borrow_mut() {
+                Self::run_deferred(&t, &mut *sink);
             }
         }
     }
@@ -179,19 +198,39 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 }
             }
             SinkOp::Final => {
-                sink.finalize(FinalCallback {
+                // Node's `callFinal`: a throwing `_final` completes it with that error.
+                let cb = FinalCallback {
                     core: Self::core(this),
-                });
+                };
+                if let Err(err) = catch_as_error("_final", || sink.finalize(cb)) {
+                    Self::on_final(this, Some(err));
+                }
             }
             SinkOp::Destroy(err, cb) => {
+                // Node's `_destroy`: a throw completes the destroy with that error, unless
+                // it completed already (Node then ignores the throw; here the panic goes
+                // on, since nothing else would report it).
+                let token = cb.clone();
                 st.sink_other.set(true);
-                sink.destroy(err, cb);
+                let done = panic::catch_unwind(AssertUnwindSafe(|| sink.destroy(err, cb)));
                 st.sink_other.set(false);
+                if let Err(payload) = done {
+                    if token.shared.called.get() {
+                        panic::resume_unwind(payload);
+                    }
+                    token.call(Some(Error::from_panic("_destroy", &*payload)));
+                }
             }
             SinkOp::Construct(cb) => {
+                // Node's `constructNT`: a throwing `_construct` completes it with that
+                // error.
+                let token = cb.clone();
                 st.sink_other.set(true);
-                sink.construct(cb);
+                let done = catch_as_error("_construct", || sink.construct(cb));
                 st.sink_other.set(false);
+                if let Err(err) = done {
+                    token.call(Some(err));
+                }
             }
         }
     }

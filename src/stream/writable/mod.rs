@@ -106,6 +106,15 @@ pub const FINISH: Event<()> = Event::new(names::FINISH);
 /// as an uncaught exception ends a Node program; the `'close'` of that tick is then not
 /// emitted, as in Node.
 ///
+/// # Panics
+///
+/// A listener or callback that panics is one that throws: the panic goes on to whoever
+/// called into the stream (the loop's `run()`, or a method called from outside it), once,
+/// and the listeners after it in that emit do not run, as in Node. What the stream owed
+/// after it still happens, before anything queued meanwhile: the other end callbacks,
+/// `'finish'` and the auto-destroy after `'finish'`, `'close'` after `'error'`, and so on.
+/// For the sink's methods, see [`Sink`].
+///
 /// ```compile_fail
 /// fn needs_send<T: Send>() {}
 /// needs_send::<nodestream::stream::writable::Writable>();

@@ -25,6 +25,23 @@ use super::callbacks::{ConstructCallback, DestroyCallback, FinalCallback, WriteC
 /// does. That moves the start of the deferred method to the end of the running one, and
 /// with it the ticks it queues: see `docs/writable.md` for the resulting orders.
 ///
+/// # Panics
+///
+/// A method that panics is a method that throws in Node, and is treated as Node treats
+/// the throw:
+///
+/// - [`finalize`](Sink::finalize), [`construct`](Sink::construct) and
+///   [`destroy`](Sink::destroy): Node catches the throw and completes the call with it, so
+///   the panic becomes the stream's error, code `ERR_PANIC` (`'error'`, then `'close'`),
+///   and does not unwind. A `destroy` that panics after completing unwinds instead (Node
+///   would ignore the throw; nothing else would report the panic here).
+/// - [`write`](Sink::write), [`writev`](Sink::writev) and [`relieve`](Sink::relieve):
+///   Node does not catch the throw; the panic unwinds out of the `write()` (or out of the
+///   loop's `run()`) that called the sink. The write stays in flight until the sink
+///   completes it (a sink that panics before completing leaves the stream waiting, as in
+///   Node; `destroy()` still closes it), and the sink calls that were queued while it ran
+///   run on the next tick.
+///
 /// # Examples
 ///
 /// ```

@@ -33,6 +33,9 @@ pub(crate) const DECODE_STRINGS: u32 = 1 << 14;
 pub(crate) const WRITING: u32 = 1 << 15;
 pub(crate) const BUFFER_PROCESSING: u32 = 1 << 16;
 pub(crate) const PREFINISHED: u32 = 1 << 17;
+/// `_final` has called back (Node's `called` in `callFinal`): a second completion, or a
+/// panic after the first, fails the stream.
+pub(crate) const FINAL_DONE: u32 = 1 << 18;
 pub(crate) const ON_FINISHED: u32 = 1 << 20;
 pub(crate) const CORKED: u32 = 1 << 23;
 /// `writecb` holds a callback (Node's `kWriteCb`): lets the hot path skip the `Cell`.

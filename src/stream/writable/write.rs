@@ -65,11 +65,19 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 // The fast path: dispatch `_write` right here, inside `write()`.
                 Ok(mut sink) => {
                     st.flags.set(flags | WRITING | EXPECT_WRITE_CB | UNCOUNTED);
-                    sink.write(
-                        chunk,
-                        WriteCallback {
-                            core: Self::core(this),
+                    // A panicking `_write` unwinds out of `write()`, as Node's throw does
+                    // (the write stays in flight until the sink calls back); sink calls
+                    // queued meanwhile still run.
+                    this.lp.owing(
+                        || {
+                            sink.write(
+                                chunk,
+                                WriteCallback {
+                                    core: Self::core(this),
+                                },
+                            )
                         },
+                        || Self::deferred_later(this),
                     );
                     if this.has_deferred.get() {
                         Self::run_deferred(this, &mut *sink);
@@ -103,7 +111,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         let st = &this.state;
         if this.has_relieve && flags & (WRITING | CORKED | DESTROYED | ERRORED) == WRITING {
             if let Ok(mut sink) = this.sink.try_borrow_mut() {
-                sink.relieve();
+                this.lp
+                    .owing(|| sink.relieve(), || Self::deferred_later(this));
                 if this.has_deferred.get() {
                     Self::run_deferred(this, &mut *sink);
                 }
@@ -197,8 +206,19 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             return;
         }
 
+        let mut cb = cb;
         if st.has(BUFFERED) {
-            Self::clear_buffer(this);
+            // A sink that panics while taking the buffer leaves this write's completion
+            // (its callback, the count) owed: `afterWrite` on the next tick.
+            this.lp.owing_with(
+                &mut cb,
+                |_| Self::clear_buffer(this),
+                |cb| {
+                    st.set(AFTER_WRITE_PENDING);
+                    let (t, cb) = (this.clone(), cb.take());
+                    move || Self::after_write(&t, cb)
+                },
+            );
         }
 
         if sync {
@@ -237,25 +257,35 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         st.clear(AFTER_WRITE_PENDING);
         let need_drain =
             st.flags() & (ENDING | NEED_DRAIN | DESTROYED) == NEED_DRAIN && st.length() == 0;
-        // A `'drain'` listener or the callback may panic; the panic unwinds to the loop, and
-        // the rest of this function then runs on the next tick, so the stream is not left
-        // ending but never finished.
-        let mut rest = AfterWriteRest {
-            this,
-            cb,
-            counted: false,
-            armed: true,
-        };
+        // A `'drain'` listener or the callback may panic: the rest of this function then
+        // runs on the next tick, so the stream is not left ending but never finished.
+        let mut cb = cb;
         if need_drain {
             st.clear(NEED_DRAIN);
-            this.emitter.emit(DRAIN, &());
+            this.lp.owing_with(
+                &mut cb,
+                |_| this.emitter.emit(DRAIN, &()),
+                |cb| {
+                    let (t, cb) = (this.clone(), cb.take());
+                    move || Self::after_write_resume(&t, cb)
+                },
+            );
         }
-        st.dec_pendingcb();
-        rest.counted = true;
-        if let Some(cb) = rest.cb.take() {
-            cb(None);
+        Self::after_write_resume(this, cb);
+    }
+
+    /// The part of `afterWrite` after `'drain'`: the count, the callback, the tail.
+    fn after_write_resume(this: &Rc<Self>, cb: Option<UserCallback>) {
+        this.state.dec_pendingcb();
+        if let Some(cb) = cb {
+            this.lp.owing(
+                || cb(None),
+                || {
+                    let t = this.clone();
+                    move || Self::after_write_tail(&t)
+                },
+            );
         }
-        rest.armed = false;
         Self::after_write_tail(this);
     }
 
@@ -270,47 +300,31 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         }
     }
 
-    /// What a panic inside [`after_write`](Inner::after_write) left undone, run on the next
-    /// tick: the count, the callback if it had not run, and the tail.
-    pub(super) fn after_write_resume(this: &Rc<Self>, cb: Option<UserCallback>, counted: bool) {
-        if !counted {
-            this.state.dec_pendingcb();
-        }
-        if let Some(cb) = cb {
-            cb(None);
-        }
-        Self::after_write_tail(this);
-    }
-
     /// Node's `onwriteError`.
     fn on_write_error(this: &Rc<Self>, er: Error, cb: Option<UserCallback>) {
         this.state.dec_pendingcb();
         if let Some(cb) = cb {
-            cb(Some(er.clone()));
+            this.lp.owing(
+                || cb(Some(er.clone())),
+                || {
+                    let (t, er) = (this.clone(), er.clone());
+                    move || Self::on_write_error_tail(&t, er)
+                },
+            );
         }
-        Self::error_buffer(this);
+        Self::on_write_error_tail(this, er);
+    }
+
+    /// The end of `onwriteError`, after the callback.
+    fn on_write_error_tail(this: &Rc<Self>, er: Error) {
+        this.lp.owing(
+            || Self::error_buffer(this),
+            || {
+                let (t, er) = (this.clone(), er.clone());
+                move || Self::error_or_destroy(&t, er, false)
+            },
+        );
         // This can emit 'error', which must follow the callback.
         Self::error_or_destroy(this, er, false);
-    }
-}
-
-/// Armed while `after_write` runs user code; dropped armed only by a panic's unwinding.
-struct AfterWriteRest<'a, T: 'static, S: Sink<T>> {
-    this: &'a Rc<Inner<T, S>>,
-    cb: Option<UserCallback>,
-    counted: bool,
-    armed: bool,
-}
-
-impl<T: 'static, S: Sink<T>> Drop for AfterWriteRest<'_, T, S> {
-    fn drop(&mut self) {
-        if !self.armed {
-            return;
-        }
-        let this = self.this.clone();
-        let (cb, counted) = (self.cb.take(), self.counted);
-        self.this
-            .lp
-            .next_tick(move || Inner::after_write_resume(&this, cb, counted));
     }
 }
