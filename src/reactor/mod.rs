@@ -17,6 +17,7 @@
 
 mod clock;
 mod handle;
+mod holds;
 mod immediates;
 mod phases;
 mod remote;
@@ -36,6 +37,8 @@ pub use immediates::ImmediateId;
 pub use remote::{KeepAlive, RemoteHandle};
 pub use sources::{PostAction, Readiness, SourceId, IO_BUDGET};
 pub use timers::TimerId;
+
+pub(crate) use holds::HoldId;
 
 use crate::Error;
 use phases::Inner;
@@ -247,10 +250,16 @@ impl AsRawFd for EventLoop {
 }
 
 impl Drop for EventLoop {
+    /// Closes the loop: the waker's fd and the reserve fd close now, every queued
+    /// callback (ticks, immediates, timers, sources, close callbacks, posted closures) and
+    /// every stream held for a request in flight is dropped, and work given to a
+    /// [`LoopHandle`] or [`RemoteHandle`] from now on is dropped at once (see their docs).
+    /// The epoll instance closes with the last [`LoopHandle`] (the streams made on the loop
+    /// hold one).
     fn drop(&mut self) {
         let posted = self.inner.shared.close();
         drop(posted);
-        self.inner.clear();
+        self.inner.close();
         drop(self.inner.reserve_fd.take());
     }
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::clock::Clock;
+use super::holds::Holds;
 use super::immediates::Immediates;
 use super::remote::{SendTask, Shared};
 use super::sources::{PostAction, Readiness, Sources, WAKER_TOKEN};
@@ -48,6 +49,11 @@ pub(crate) struct Inner {
     /// to make room when `accept` fails at the descriptor limit (`net::Server`). Opened
     /// by the first server to listen; closed when the `EventLoop` is dropped.
     pub(crate) reserve_fd: RefCell<Option<std::os::fd::OwnedFd>>,
+    /// Streams kept alive while a request of theirs is in flight (see `holds.rs`).
+    pub(crate) holds: RefCell<Holds>,
+    /// The `EventLoop` was dropped: nothing will run again, so nothing is queued any more
+    /// (a handle that outlives the loop drops the work it is given at once).
+    pub(crate) closed: Cell<bool>,
 }
 
 /// Clears the running flag when a run ends, by return or by unwinding.
@@ -85,6 +91,8 @@ impl Inner {
             stop_flag: Cell::new(false),
             shared: Arc::new(Shared::new(waker)),
             reserve_fd: RefCell::new(None),
+            holds: RefCell::new(Holds::new()),
+            closed: Cell::new(false),
         })
     }
 
@@ -119,6 +127,10 @@ impl Inner {
     // Errors, stop, entry.
 
     pub(crate) fn report_error(&self, err: Error) {
+        if self.closed.get() {
+            // Nothing will run again to return it.
+            return;
+        }
         self.errors.borrow_mut().push_back(err);
         self.error_flag.set(true);
     }
@@ -376,16 +388,21 @@ impl Inner {
         }
     }
 
-    /// Drops every callback the loop holds (breaking `Rc` cycles through handles they
-    /// captured), outside any borrow. Callbacks dropped may queue more; those go too.
-    pub(crate) fn clear(&self) {
-        for _ in 0..16 {
+    /// The loop is being dropped: refuses further work, then drops every callback and
+    /// hold it has (breaking the `Rc` cycles through the handles they captured), outside
+    /// any borrow. A callback dropped here cannot queue more: the loop is closed first.
+    pub(crate) fn close(&self) {
+        self.closed.set(true);
+        self.errors.borrow_mut().clear();
+        self.error_flag.set(false);
+        loop {
             let ticks = self.ticks.borrow_mut().take_all();
             let closes = self.closes.borrow_mut().take_all();
             let immediates = self.immediates.borrow_mut().take_all();
             let timers = self.timers.borrow_mut().take_all();
             let sources = self.sources.borrow_mut().take_all();
             let posted = std::mem::take(&mut *self.posted.borrow_mut());
+            let holds = self.holds.borrow_mut().take_all();
             let empty = ticks.0.is_empty()
                 && ticks.1.is_empty()
                 && closes.0.is_empty()
@@ -393,8 +410,9 @@ impl Inner {
                 && immediates.is_empty()
                 && timers.is_empty()
                 && sources.is_empty()
-                && posted.is_empty();
-            drop((ticks, closes, immediates, timers, sources, posted));
+                && posted.is_empty()
+                && holds.is_empty();
+            drop((ticks, closes, immediates, timers, sources, posted, holds));
             if empty {
                 break;
             }

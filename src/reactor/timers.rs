@@ -99,6 +99,17 @@ impl Timers {
         TimerId { key, serial }
     }
 
+    /// An id that never named a live timer (for one refused by a dropped loop): it is not
+    /// active, and clearing it is a no-op.
+    pub(crate) fn spent_id(&mut self) -> TimerId {
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        TimerId {
+            key: usize::MAX,
+            serial,
+        }
+    }
+
     fn entry(&self, id: TimerId) -> Option<&Entry> {
         self.slab.get(id.key).filter(|e| e.serial == id.serial)
     }

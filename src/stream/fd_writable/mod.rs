@@ -45,7 +45,7 @@ use std::rc::Rc;
 
 use crate::error::Error;
 use crate::reactor::{LoopHandle, PostAction, SourceId};
-use crate::stream::writable::{WeakWritable, Writable, WritableOptions, WriteCallback};
+use crate::stream::writable::{Kept, WeakWritable, Writable, WritableOptions, WriteCallback};
 use crate::sys::{set_nonblocking, FdKind, FdSource};
 use nodestream_emitter::EventEmitter;
 
@@ -79,7 +79,7 @@ pub(crate) struct Core {
     handover: Cell<bool>,
     /// A batch the flush wrote whose completion waits until the completion that handed it
     /// over has returned (`None`: success).
-    settled: Cell<Option<(WriteCallback, Option<Error>)>>,
+    settled: Cell<Option<(Kept<WriteCallback>, Option<Error>)>>,
     /// `Some` while a TCP or Unix connect is in progress.
     connecting: RefCell<Option<Box<Parked>>>,
     /// The stream: its emitter for `'connect'`/`'ready'`, and its buffer for the flush
@@ -90,8 +90,21 @@ pub(crate) struct Core {
     /// Shut the socket's write side down in `_final` (sockets only).
     shutdown_on_final: bool,
     /// Destroys the stream with an error nothing else can carry (a failed connect with no
-    /// write pending). Holds the stream: cleared when the fd is closed.
+    /// write pending). Reaches the stream weakly, as everything the core keeps does: the
+    /// stream owns the core. Cleared when the fd is closed.
     on_fail: RefCell<Option<FailHook>>,
+}
+
+impl Drop for Core {
+    /// A stream dropped without being destroyed (its fd closes with it here): its
+    /// registration goes too, so that the loop keeps no entry for an fd that is gone.
+    fn drop(&mut self) {
+        if let (Some(id), Some(fd)) = (self.id.get(), self.fd.get_mut()) {
+            if let Err(err) = self.lp.deregister(id, fd) {
+                log::trace!("nodestream: deregistering a dropped writable fd: {err}");
+            }
+        }
+    }
 }
 
 impl Core {
@@ -274,8 +287,12 @@ impl FdWritable {
             .set(writable.writable_high_water_mark());
         *core.writable.borrow_mut() = Some(writable.downgrade());
         if kind == FdKind::Socket {
-            let w = writable.clone();
-            *core.on_fail.borrow_mut() = Some(Rc::new(move |err| w.destroy(err)));
+            let w = writable.downgrade();
+            *core.on_fail.borrow_mut() = Some(Rc::new(move |err| {
+                if let Some(w) = w.upgrade() {
+                    w.destroy(err);
+                }
+            }));
         }
         Ok(FdWritable { writable, core })
     }
