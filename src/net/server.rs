@@ -57,6 +57,10 @@ fn open_reserve() -> Option<OwnedFd> {
 /// Opens the loop's reserve descriptor unless it holds one (libuv opens it when a stream
 /// is made, and again after each use). At the limit it stays unopened until a later try.
 fn ensure_reserve(lp: &LoopHandle) {
+    if lp.is_closed() {
+        // The loop closed its reserve for good.
+        return;
+    }
     let mut slot = lp.inner.reserve_fd.borrow_mut();
     if slot.is_none() {
         *slot = open_reserve();
@@ -270,6 +274,39 @@ impl ServerState {
     }
 }
 
+impl ServerState {
+    /// Deregisters and closes the listening socket (a Unix socket's path is removed).
+    /// Returns whether it was open.
+    fn stop_listening(&self) -> bool {
+        let listener = self.listener.borrow_mut().take();
+        let id = self.id.take();
+        match listener {
+            Some(Listener::Tcp(mut t)) => {
+                if let Some(id) = id {
+                    let _ = self.lp.deregister(id, &mut t);
+                }
+            }
+            Some(Listener::Unix(mut u, path)) => {
+                if let Some(id) = id {
+                    let _ = self.lp.deregister(id, &mut u);
+                }
+                let _ = std::fs::remove_file(path);
+            }
+            None => return false,
+        }
+        true
+    }
+}
+
+impl Drop for ServerState {
+    /// A server whose loop was dropped while it listened, and whose last handle is now
+    /// gone, closes its socket (and removes a Unix socket's path) as [`Server::close`]
+    /// would, without `'close'`: nobody is left to hear it.
+    fn drop(&mut self) {
+        self.stop_listening();
+    }
+}
+
 fn accept_one(l: &Listener) -> io::Result<OwnedFd> {
     match l {
         Listener::Tcp(t) => t.accept().map(|(s, _)| OwnedFd::from(s)),
@@ -297,7 +334,10 @@ impl Server {
         state
             .emitter
             .on(CONNECTION, move |sock: &Socket| on_connection(sock.clone()));
-        let st = Rc::downgrade(&state);
+        // The registration holds the server until it is closed (deregistering drops it) or
+        // the loop is dropped, as a listening libuv handle keeps its server object alive:
+        // a server nobody holds goes on listening, as in Node.
+        let st = state.clone();
         let id = {
             let mut l = state.listener.borrow_mut();
             let source: &mut dyn mio::event::Source = match l.as_mut().expect("just set") {
@@ -305,10 +345,7 @@ impl Server {
                 Listener::Unix(u, _) => u,
             };
             lp.register(source, mio::Interest::READABLE, move |_| {
-                match st.upgrade() {
-                    Some(st) => ServerState::on_ready(&st),
-                    None => PostAction::Remove,
-                }
+                ServerState::on_ready(&st)
             })?
         };
         state.id.set(Some(id));
@@ -383,28 +420,16 @@ impl Server {
     /// The loop's reserve descriptor stays open for the loop's other servers (it closes
     /// with the loop). A second call does nothing.
     pub fn close(&self) {
-        let listener = self.state.listener.borrow_mut().take();
-        let id = self.state.id.take();
-        match listener {
-            Some(Listener::Tcp(mut t)) => {
-                if let Some(id) = id {
-                    let _ = self.state.lp.deregister(id, &mut t);
-                }
-            }
-            Some(Listener::Unix(mut u, path)) => {
-                if let Some(id) = id {
-                    let _ = self.state.lp.deregister(id, &mut u);
-                }
-                let _ = std::fs::remove_file(path);
-            }
-            None => return,
+        if self.state.stop_listening() {
+            ServerState::emit_close_if_drained(&self.state);
         }
-        ServerState::emit_close_if_drained(&self.state);
     }
 }
 
 /// Listens on a TCP address (port 0 picks a free one) and calls `on_connection` with each
-/// accepted socket (a `'connection'` listener, as in `net.createServer(cb)`). The server keeps the loop alive until [`Server::close`].
+/// accepted socket (a `'connection'` listener, as in `net.createServer(cb)`). The server
+/// keeps the loop alive, and goes on listening even when nobody holds it, until
+/// [`Server::close`], as in Node.
 ///
 /// # Errors
 ///
