@@ -49,6 +49,9 @@ pub enum ErrorCode {
     TooManyFds,
     /// `ERR_FD_TRUNCATED`: file descriptors were lost in transit (`MSG_CTRUNC`).
     FdTruncated,
+    /// `ERR_INVALID_FD_TYPE`: an fd a stream cannot carry (a datagram or seqpacket
+    /// socket).
+    InvalidFdType,
     /// An operating-system error, by its `errno` value.
     Os(i32),
     /// Any other code, as a user's own `_write` or `_destroy` might give.
@@ -74,6 +77,7 @@ impl ErrorCode {
             ErrorCode::LoopReentered => "ERR_LOOP_REENTERED",
             ErrorCode::TooManyFds => "ERR_TOO_MANY_FDS",
             ErrorCode::FdTruncated => "ERR_FD_TRUNCATED",
+            ErrorCode::InvalidFdType => "ERR_INVALID_FD_TYPE",
             ErrorCode::Os(errno) => errno_name(*errno),
             ErrorCode::Custom(code) => code,
         }
@@ -85,6 +89,7 @@ impl ErrorCode {
             ErrorCode::Os(errno) => io::Error::from_raw_os_error(*errno).kind(),
             ErrorCode::InvalidArgType
             | ErrorCode::InvalidArgValue
+            | ErrorCode::InvalidFdType
             | ErrorCode::UnknownEncoding
             | ErrorCode::NullValues
             | ErrorCode::OutOfRange => io::ErrorKind::InvalidInput,

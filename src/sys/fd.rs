@@ -1,11 +1,14 @@
 //! Owned fds as the loop and the funnel see them: [`FdSource`], an fd mio can register;
-//! [`FdKind`], how the funnel talks to it (socket calls or plain ones); and
-//! [`set_nonblocking`].
+//! [`FdKind`], how the funnel talks to it (socket calls or plain ones); [`StreamFd`], what
+//! a stream constructor must know of an fd before it takes it; and [`set_nonblocking`].
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use rustix::fs::{FileType, OFlags};
+use rustix::net::{AddressFamily, SocketType};
+
+use crate::error::{Error, ErrorCode};
 
 /// An owned fd that can be registered with the loop (a mio [`Source`](mio::event::Source)).
 ///
@@ -71,6 +74,62 @@ impl FdKind {
     }
 }
 
+/// What a byte stream needs to know of an fd before taking it: how the funnel talks to it,
+/// and whether it is a Unix socket (the only kind that carries descriptors).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StreamFd {
+    pub(crate) kind: FdKind,
+    /// An `AF_UNIX` socket.
+    pub(crate) unix: bool,
+}
+
+impl StreamFd {
+    /// Classifies `fd` for a byte stream: one `fstat`, and for a socket its type and
+    /// family.
+    ///
+    /// # Errors
+    ///
+    /// `ERR_INVALID_FD_TYPE` (an [`Error`] inside the `io::Error`, kind `InvalidInput`) for
+    /// a socket that is not a stream socket: a `SOCK_SEQPACKET` or `SOCK_DGRAM` socket
+    /// keeps message boundaries that a byte stream would lose (a message longer than a read
+    /// is cut, an empty one reads as end of file), so it is refused as Node refuses it.
+    /// Otherwise what `fstat` or `getsockopt` report.
+    pub(crate) fn of(fd: impl AsFd) -> io::Result<StreamFd> {
+        let fd = fd.as_fd();
+        let kind = FdKind::of(fd)?;
+        if kind != FdKind::Socket {
+            return Ok(StreamFd { kind, unix: false });
+        }
+        let ty = rustix::net::sockopt::socket_type(fd)?;
+        if ty != SocketType::STREAM {
+            return Err(invalid_fd_type(ty));
+        }
+        let unix = rustix::net::sockopt::socket_domain(fd)? == AddressFamily::UNIX;
+        Ok(StreamFd { kind, unix })
+    }
+}
+
+/// Node's refusal of an fd a stream cannot carry (`new net.Socket({ fd })` on a datagram
+/// or seqpacket socket: `ERR_INVALID_FD_TYPE`, `Unsupported fd type: UNKNOWN`), naming the
+/// socket type.
+fn invalid_fd_type(ty: SocketType) -> io::Error {
+    let name = match ty {
+        SocketType::DGRAM => "SOCK_DGRAM",
+        SocketType::SEQPACKET => "SOCK_SEQPACKET",
+        SocketType::RAW => "SOCK_RAW",
+        SocketType::RDM => "SOCK_RDM",
+        _ => "UNKNOWN",
+    };
+    let err = Error::new(
+        ErrorCode::InvalidFdType,
+        format!(
+            "Unsupported fd type: {name} (a stream needs a SOCK_STREAM socket, a pipe or a \
+             character device; this socket's message boundaries would be lost)"
+        ),
+    );
+    io::Error::new(io::ErrorKind::InvalidInput, err)
+}
+
 /// Puts `fd`'s open file description in nonblocking mode (or takes it out).
 ///
 /// The flag belongs to the open file description, which `dup` and `fork` share: see
@@ -110,6 +169,54 @@ mod tests {
             let null = std::fs::File::open("/dev/null").unwrap();
             assert_eq!(FdKind::of(&null).unwrap(), FdKind::Other);
         });
+    }
+
+    #[test]
+    fn stream_fd_refuses_sockets_that_keep_message_boundaries() {
+        isolated!(
+            stream_fd_refuses_sockets_that_keep_message_boundaries,
+            || {
+                use rustix::net::{socketpair, SocketFlags};
+                let (r, _w) = pipe();
+                assert_eq!(
+                    StreamFd::of(&r).unwrap(),
+                    StreamFd {
+                        kind: FdKind::Other,
+                        unix: false
+                    }
+                );
+                let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+                assert_eq!(
+                    StreamFd::of(&a).unwrap(),
+                    StreamFd {
+                        kind: FdKind::Socket,
+                        unix: true
+                    }
+                );
+                let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                assert_eq!(
+                    StreamFd::of(&tcp).unwrap(),
+                    StreamFd {
+                        kind: FdKind::Socket,
+                        unix: false
+                    }
+                );
+                for (ty, name) in [
+                    (SocketType::SEQPACKET, "SOCK_SEQPACKET"),
+                    (SocketType::DGRAM, "SOCK_DGRAM"),
+                ] {
+                    let (s, _t) =
+                        socketpair(AddressFamily::UNIX, ty, SocketFlags::CLOEXEC, None).unwrap();
+                    let err = Error::from(StreamFd::of(&s).unwrap_err());
+                    assert_eq!(err.code().as_str(), "ERR_INVALID_FD_TYPE");
+                    assert!(
+                        err.message()
+                            .starts_with(&format!("Unsupported fd type: {name} ")),
+                        "{err}"
+                    );
+                }
+            }
+        );
     }
 
     #[test]

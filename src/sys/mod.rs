@@ -42,7 +42,7 @@ pub(crate) mod writev;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub(crate) use fd::{set_nonblocking, FdKind, FdSource};
+pub(crate) use fd::{set_nonblocking, FdKind, FdSource, StreamFd};
 pub(crate) use open_flags::OpenFlags;
 pub(crate) use pool::Pool;
 pub(crate) use raw::{close, forget_sigpipe_answer, SigpipeGuard};

@@ -46,7 +46,7 @@ use std::rc::Rc;
 use crate::error::Error;
 use crate::reactor::{LoopHandle, PostAction, SourceId};
 use crate::stream::writable::{Kept, WeakWritable, Writable, WritableOptions, WriteCallback};
-use crate::sys::{set_nonblocking, FdKind, FdSource};
+use crate::sys::{set_nonblocking, FdKind, FdSource, StreamFd};
 use nodestream_emitter::EventEmitter;
 
 use crate::error::FdError;
@@ -181,7 +181,11 @@ impl FdWritable {
     /// The fd comes back inside [`FdError`] when it cannot be polled (a regular file or a
     /// directory: `EPERM`; use [`create_write_stream`](crate::fs::create_write_stream) for
     /// files), when it is a terminal (its nonblocking flag is shared with every process
-    /// on it; use [`stdout`](crate::process::stdout)), or when `fstat`/`fcntl` fail.
+    /// on it; use [`stdout`](crate::process::stdout)), when it is a socket that keeps
+    /// message boundaries (`SOCK_SEQPACKET`, `SOCK_DGRAM`: `ERR_INVALID_FD_TYPE`, as Node's
+    /// `new net.Socket({ fd })`; [`Error::from_io`](crate::Error::from_io) on the
+    /// `io::Error` gives the code), when the loop is gone (`NotConnected`), or when
+    /// `fstat`/`fcntl`/`getsockopt` fail.
     ///
     /// # Examples
     ///
@@ -221,8 +225,8 @@ impl FdWritable {
         opts: WritableOptions,
         setup: Setup,
     ) -> Result<FdWritable, FdError> {
-        let kind = match FdKind::of(&fd) {
-            Ok(kind) => kind,
+        let StreamFd { kind, .. } = match StreamFd::of(&fd) {
+            Ok(class) => class,
             Err(error) => return Err(FdError { error, fd }),
         };
         if kind == FdKind::Other {
