@@ -63,6 +63,8 @@ pub(crate) struct Core {
     lp: LoopHandle,
     fd: RefCell<Option<FdSource>>,
     kind: FdKind,
+    /// A Unix socket: the only kind that carries descriptors.
+    unix: bool,
     id: Cell<Option<SourceId>>,
     queue: RefCell<Queue>,
     kick_scheduled: Cell<bool>,
@@ -225,7 +227,7 @@ impl FdWritable {
         opts: WritableOptions,
         setup: Setup,
     ) -> Result<FdWritable, FdError> {
-        let StreamFd { kind, .. } = match StreamFd::of(&fd) {
+        let StreamFd { kind, unix } = match StreamFd::of(&fd) {
             Ok(class) => class,
             Err(error) => return Err(FdError { error, fd }),
         };
@@ -249,6 +251,7 @@ impl FdWritable {
             lp: lp.clone(),
             fd: RefCell::new(None),
             kind,
+            unix,
             id: Cell::new(None),
             queue: RefCell::new(Queue::default()),
             kick_scheduled: Cell::new(false),
