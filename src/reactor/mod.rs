@@ -176,21 +176,27 @@ impl EventLoop {
 
     /// Runs turns for `d` (by the loop's clock), ending with a non-blocking turn that runs
     /// what is due by then; returns early when no ref'd work is left or on
-    /// [`LoopHandle::stop`]. Runs at least one turn.
+    /// [`LoopHandle::stop`]. Runs at least one turn. Any `d` is accepted: `Duration::MAX`
+    /// runs as [`run`](Self::run) does (the end saturates instead of overflowing).
     ///
     /// # Errors
     ///
     /// As [`run`](Self::run).
     pub fn run_for(&self, d: Duration) -> Result<(), Error> {
         let _running = self.inner.enter()?;
-        let end = self.inner.clock.now() + d;
+        let end = clock::saturating_add(self.inner.clock.now(), d);
         self.inner.drain_ticks()?;
         loop {
             let left = end.saturating_duration_since(self.inner.clock.now());
             self.inner.turn(Some(left))?;
             // The turn that starts at or after the end (`left` zero) does not block and
-            // runs what is due by then: it is the last.
-            if left.is_zero() || !self.inner.is_alive() || self.inner.stopping() {
+            // runs what is due by then: it is the last. So is a turn on a manual clock at
+            // its end, which is past every end.
+            if left.is_zero()
+                || !self.inner.is_alive()
+                || self.inner.stopping()
+                || self.inner.clock.at_end()
+            {
                 break;
             }
         }
@@ -199,7 +205,9 @@ impl EventLoop {
     }
 
     /// One turn for a host loop: the poll blocks for `timeout` at most (`None`: as long as
-    /// needed; `Some(Duration::ZERO)`: not at all).
+    /// needed; `Some(Duration::ZERO)`: not at all). Any timeout is accepted: one longer than
+    /// the poll can wait (about 24.8 days, `epoll_wait`'s limit) waits that long, then the
+    /// turn ends as if it had timed out.
     ///
     /// # Errors
     ///

@@ -235,9 +235,15 @@ impl Inner {
     }
 
     fn run_timers(&self) -> Result<(), Error> {
-        let now_ms = self.now_ms.get();
+        // A manual clock at its end cannot move on to a later deadline: it is past them all.
+        let now_ms = if self.clock.at_end() {
+            u64::MAX
+        } else {
+            self.now_ms.get()
+        };
+        let armed_before = self.timers.borrow().next_seq();
         loop {
-            let due = self.timers.borrow_mut().pop_due(now_ms);
+            let due = self.timers.borrow_mut().pop_due(now_ms, armed_before);
             match due {
                 None => return Ok(()),
                 Some((_, TimerCallback::Once(f))) => f(),
@@ -277,7 +283,10 @@ impl Inner {
         // the caller's limit), poll without blocking and jump the clock there if nothing
         // came in. With neither, block for I/O (or a post) as usual.
         match timeout {
-            Some(t) => (Some(Duration::ZERO), Some(self.clock.now() + t)),
+            Some(t) => (
+                Some(Duration::ZERO),
+                Some(super::clock::saturating_add(self.clock.now(), t)),
+            ),
             None => (None, None),
         }
     }
