@@ -56,8 +56,9 @@ pub(crate) struct Inner {
     pub(crate) closed: Cell<bool>,
 }
 
-/// Clears the running flag when a run ends, by return or by unwinding.
-pub(crate) struct Running<'a>(&'a Cell<bool>);
+/// Clears the running flag when a run ends, by return or by unwinding. Holds the fd
+/// funnel's window for reusing the SIGPIPE answer: only inside a run.
+pub(crate) struct Running<'a>(&'a Cell<bool>, crate::sys::SigpipeAnswerReuse);
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
@@ -166,7 +167,7 @@ impl Inner {
         if self.running.replace(true) {
             return Err(Error::from_code(ErrorCode::LoopReentered));
         }
-        let guard = Running(&self.running);
+        let guard = Running(&self.running, crate::sys::reuse_sigpipe_answer());
         self.take_error()?;
         Ok(guard)
     }

@@ -32,14 +32,15 @@
 //! a pipe, not per chunk, and is skipped when it cannot matter: when the process's `SIGPIPE`
 //! disposition is `SIG_IGN` (the default for Rust binaries, and for every libuv program such
 //! as Node) a raised `SIGPIPE` is discarded by the kernel, so the write goes unguarded. The
-//! disposition is read with one `sigaction` query (which changes nothing), and the answer
-//! is reused for at most 64 funnel calls and never past the end of a loop turn (see
-//! [`sigpipe_ignored_cached`]): a pipe that keeps up is
-//! written once per batch, and a syscall per batch spent asking the same question was a
-//! tenth of a fast writer's time. So a host that changes the disposition (a handler, or back
-//! to `SIG_DFL`) is guarded from the next loop turn on, or within 64 writes if it did so in
-//! the middle of a long turn. (Another thread changing it *during* one of our writes is the
-//! other race left.)
+//! disposition is read with one `sigaction` query (which changes nothing), and inside a loop
+//! run the answer is reused for at most 64 funnel calls and never past the end of a loop
+//! turn (see [`sigpipe_ignored_cached`]): a pipe that keeps up is written once per batch,
+//! and a syscall per batch spent asking the same question was a tenth of a fast writer's
+//! time. So a host that changes the disposition (a handler, or back to `SIG_DFL`) from a
+//! loop callback is guarded from the next loop turn on, or within 64 writes if it did so in
+//! the middle of a long turn. Writes made outside a run (before `run`, between two
+//! `dispatch` calls) ask every time. (Another thread changing it *during* one of our writes
+//! is the other race left.)
 
 use std::cell::Cell;
 use std::io::{self, IoSlice};
@@ -639,12 +640,17 @@ mod tests {
 
     #[test]
     fn the_sigpipe_answer_is_reused_for_a_bounded_number_of_calls_and_forgotten_each_turn() {
-        use crate::sys::raw::{forget_sigpipe_answer, sigpipe_ignored_cached, SIGPIPE_ANSWER_USES};
+        use crate::sys::raw::{
+            forget_sigpipe_answer, reuse_sigpipe_answer, sigpipe_ignored_cached,
+            SIGPIPE_ANSWER_USES,
+        };
         use crate::sys::testing::{set_sigpipe, sigpipe_answer};
         isolated!(
             the_sigpipe_answer_is_reused_for_a_bounded_number_of_calls_and_forgotten_each_turn,
             || {
                 sigpipe_ignore();
+                // Inside a loop run (the window the loop opens for each run).
+                let window = reuse_sigpipe_answer();
                 assert!(sigpipe_ignored_cached());
                 assert_eq!(sigpipe_answer(), (true, SIGPIPE_ANSWER_USES - 1));
                 // Changed behind the cache's back: the answer is stale for the rest of its
@@ -659,12 +665,25 @@ mod tests {
                 assert!(!sigpipe_ignored_cached());
                 forget_sigpipe_answer();
                 assert!(sigpipe_ignored_cached());
-                set_sigpipe(libc::SIG_DFL);
+                // The end of the run forgets it too.
+                drop(window);
+                assert_eq!(sigpipe_answer(), (false, 0), "the run's end forgot it");
+                // Outside a run every call asks.
+                for disposition in [libc::SIG_DFL, libc::SIG_IGN, libc::SIG_DFL] {
+                    set_sigpipe(disposition);
+                    assert_eq!(sigpipe_ignored_cached(), disposition == libc::SIG_IGN);
+                    assert_eq!(sigpipe_answer().1, 0, "reused outside a run");
+                }
+                // run() opens the window and closes it.
                 let lp = crate::EventLoop::new().unwrap();
-                lp.handle().set_immediate(|| {});
+                lp.handle().set_immediate(|| {
+                    assert!(!sigpipe_ignored_cached());
+                    assert_eq!(sigpipe_answer(), (false, SIGPIPE_ANSWER_USES - 1));
+                });
                 lp.run().unwrap();
                 assert_eq!(sigpipe_answer(), (false, 0), "run() forgot it");
-                assert!(!sigpipe_ignored_cached());
+                set_sigpipe(libc::SIG_IGN);
+                assert!(sigpipe_ignored_cached());
             }
         );
     }
