@@ -113,13 +113,7 @@ impl StreamFd {
 /// or seqpacket socket: `ERR_INVALID_FD_TYPE`, `Unsupported fd type: UNKNOWN`), naming the
 /// socket type.
 fn invalid_fd_type(ty: SocketType) -> io::Error {
-    let name = match ty {
-        SocketType::DGRAM => "SOCK_DGRAM",
-        SocketType::SEQPACKET => "SOCK_SEQPACKET",
-        SocketType::RAW => "SOCK_RAW",
-        SocketType::RDM => "SOCK_RDM",
-        _ => "UNKNOWN",
-    };
+    let name = socket_type_name(ty);
     let err = Error::new(
         ErrorCode::InvalidFdType,
         format!(
@@ -128,6 +122,18 @@ fn invalid_fd_type(ty: SocketType) -> io::Error {
         ),
     );
     io::Error::new(io::ErrorKind::InvalidInput, err)
+}
+
+/// A socket type's C name, for messages.
+pub(crate) fn socket_type_name(ty: SocketType) -> &'static str {
+    match ty {
+        SocketType::STREAM => "SOCK_STREAM",
+        SocketType::DGRAM => "SOCK_DGRAM",
+        SocketType::SEQPACKET => "SOCK_SEQPACKET",
+        SocketType::RAW => "SOCK_RAW",
+        SocketType::RDM => "SOCK_RDM",
+        _ => "UNKNOWN",
+    }
 }
 
 /// Puts `fd`'s open file description in nonblocking mode (or takes it out).
