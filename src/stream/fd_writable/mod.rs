@@ -143,6 +143,12 @@ impl Core {
 /// tries that write. `end()` on a socket shuts its write side down
 /// (`shutdown(SHUT_WR)`, the peer reads end of file) before `'finish'`; the fd is closed
 /// when the stream is destroyed (after `'finish'`, by default).
+///
+/// A write in flight keeps the stream alive, as in Node, even when every handle is dropped:
+/// the loop holds it until the kernel has taken the bytes (or the loop is dropped). A
+/// stream with nothing in flight whose handles are all dropped is freed and its fd closed,
+/// without `'close'` (Node keeps such a handle open until it is destroyed or the process
+/// exits).
 #[derive(Clone)]
 pub struct FdWritable {
     writable: Writable,
