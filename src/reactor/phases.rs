@@ -236,13 +236,13 @@ impl Inner {
     }
 
     fn run_timers(&self) -> Result<(), Error> {
-        // A manual clock at its end cannot move on to a later deadline: it is past them all.
-        let now_ms = if self.clock.at_end() {
-            u64::MAX
+        // A manual clock at its end cannot move on to a later deadline: it is past them all,
+        // and only the timers armed before this phase run in it (see `Timers::pop_due`).
+        let (now_ms, armed_before) = if self.clock.at_end() {
+            (u64::MAX, self.timers.borrow().next_seq())
         } else {
-            self.now_ms.get()
+            (self.now_ms.get(), u64::MAX)
         };
-        let armed_before = self.timers.borrow().next_seq();
         loop {
             let due = self.timers.borrow_mut().pop_due(now_ms, armed_before);
             match due {
