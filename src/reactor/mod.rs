@@ -89,6 +89,15 @@ fn count_ref(count: &mut usize, was: bool, now: bool) {
 /// lp.run().unwrap(); // returns: nothing left to do
 /// ```
 ///
+/// # Dropping the loop
+///
+/// Dropping it closes it for good: its waker's and reserve fds close, every callback it
+/// holds is dropped unrun (ticks, immediates, timers, sources, close callbacks, posted
+/// closures), and so is every stream it held for a request in flight (a write the kernel
+/// has not taken); work given to a [`LoopHandle`] afterwards is dropped at once (see its
+/// docs). Streams still held by the user keep their fds until they are dropped, and the
+/// epoll instance closes with the last `LoopHandle`.
+///
 /// # Node compatibility
 ///
 /// - Timers with different durations that come due at the same time fire by deadline,
