@@ -311,7 +311,7 @@ impl Readable {
             Ok(class) => class.kind,
             Err(error) => return Err(FdError { error, fd }),
         };
-        if kind == FdKind::Other {
+        if kind != FdKind::Socket {
             if rustix::termios::isatty(&fd) {
                 return Err(FdError {
                     error: io::Error::new(

@@ -48,14 +48,18 @@ impl mio::event::Source for FdSource {
 }
 
 /// How the funnel talks to an fd: sockets get `send`/`recv` flags, everything else plain
-/// `writev`/`read`.
+/// `writev`/`read`; only a pipe needs the SIGPIPE guard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum FdKind {
     /// A socket: written with `sendmsg(MSG_NOSIGNAL | MSG_DONTWAIT)`, read with
     /// `recv(MSG_DONTWAIT)`, so it need not even be in nonblocking mode.
     Socket,
-    /// A pipe, tty, character device or anything else: `writev` under a SIGPIPE guard, and
-    /// `read`. Must be in nonblocking mode.
+    /// A pipe or FIFO: `writev` under a SIGPIPE guard (a write to a pipe whose reader is
+    /// gone raises the signal), and `read`. Must be in nonblocking mode.
+    Pipe,
+    /// A tty, character device, regular file or anything else: plain `writev` and `read`.
+    /// The kernel raises `SIGPIPE` for pipes and sockets only, so no guard is needed. Must
+    /// be in nonblocking mode where the loop drives it.
     Other,
 }
 
@@ -69,6 +73,7 @@ impl FdKind {
         let stat = rustix::fs::fstat(fd)?;
         Ok(match FileType::from_raw_mode(stat.st_mode) {
             FileType::Socket => FdKind::Socket,
+            FileType::Fifo => FdKind::Pipe,
             _ => FdKind::Other,
         })
     }
@@ -165,15 +170,17 @@ mod tests {
     use rustix::pipe::PipeFlags;
 
     #[test]
-    fn fd_kind_tells_sockets_from_pipes_and_files() {
-        isolated!(fd_kind_tells_sockets_from_pipes_and_files, || {
+    fn fd_kind_tells_sockets_pipes_and_the_rest_apart() {
+        isolated!(fd_kind_tells_sockets_pipes_and_the_rest_apart, || {
             let (r, w) = pipe();
-            assert_eq!(FdKind::of(&r).unwrap(), FdKind::Other);
-            assert_eq!(FdKind::of(&w).unwrap(), FdKind::Other);
+            assert_eq!(FdKind::of(&r).unwrap(), FdKind::Pipe);
+            assert_eq!(FdKind::of(&w).unwrap(), FdKind::Pipe);
             let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
             assert_eq!(FdKind::of(&a).unwrap(), FdKind::Socket);
             let null = std::fs::File::open("/dev/null").unwrap();
             assert_eq!(FdKind::of(&null).unwrap(), FdKind::Other);
+            let file = std::fs::File::open("/proc/self/exe").unwrap();
+            assert_eq!(FdKind::of(&file).unwrap(), FdKind::Other);
         });
     }
 
@@ -187,7 +194,7 @@ mod tests {
                 assert_eq!(
                     StreamFd::of(&r).unwrap(),
                     StreamFd {
-                        kind: FdKind::Other,
+                        kind: FdKind::Pipe,
                         unix: false
                     }
                 );

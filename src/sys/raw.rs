@@ -1,9 +1,9 @@
 //! Every raw call of the main crate, and all of its `unsafe`.
 //!
 //! This module provides:
-//! - [`SigpipeGuard`]: blocks `SIGPIPE` in the calling thread around writes to fds that have no
-//!   `MSG_NOSIGNAL` (pipes, ttys, character devices) and swallows the `SIGPIPE` that an `EPIPE`
-//!   raised, so a reader that went away gives an error instead of killing the process. The
+//! - [`SigpipeGuard`]: blocks `SIGPIPE` in the calling thread around writes to pipes (which,
+//!   unlike sockets, have no `MSG_NOSIGNAL`; the kernel raises the signal for nothing else)
+//!   and swallows the `SIGPIPE` that an `EPIPE` raised, so a reader that went away gives an error instead of killing the process. The
 //!   process's signal dispositions are never changed; the thread's mask is restored.
 //! - [`sigpipe_ignored`]: whether the process ignores `SIGPIPE` (one `sigaction` query), so the
 //!   guard can be skipped when the signal could not do harm anyway; [`sigpipe_ignored_cached`]

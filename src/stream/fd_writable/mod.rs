@@ -237,7 +237,7 @@ impl FdWritable {
             Ok(class) => class,
             Err(error) => return Err(FdError { error, fd }),
         };
-        if kind == FdKind::Other {
+        if kind != FdKind::Socket {
             if rustix::termios::isatty(&fd) {
                 return Err(FdError {
                     error: io::Error::new(
