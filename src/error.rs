@@ -53,6 +53,9 @@ pub enum ErrorCode {
     /// it the stream's error (`_final`, `_construct`, `_destroy`, `_read`). The message
     /// names the method and carries the panic's message.
     Panic,
+    /// `ERR_INVALID_FD_TYPE`: an fd a stream cannot carry (a datagram or seqpacket
+    /// socket).
+    InvalidFdType,
     /// An operating-system error, by its `errno` value.
     Os(i32),
     /// Any other code, as a user's own `_write` or `_destroy` might give.
@@ -79,6 +82,7 @@ impl ErrorCode {
             ErrorCode::TooManyFds => "ERR_TOO_MANY_FDS",
             ErrorCode::FdTruncated => "ERR_FD_TRUNCATED",
             ErrorCode::Panic => "ERR_PANIC",
+            ErrorCode::InvalidFdType => "ERR_INVALID_FD_TYPE",
             ErrorCode::Os(errno) => errno_name(*errno),
             ErrorCode::Custom(code) => code,
         }
@@ -90,6 +94,7 @@ impl ErrorCode {
             ErrorCode::Os(errno) => io::Error::from_raw_os_error(*errno).kind(),
             ErrorCode::InvalidArgType
             | ErrorCode::InvalidArgValue
+            | ErrorCode::InvalidFdType
             | ErrorCode::UnknownEncoding
             | ErrorCode::NullValues
             | ErrorCode::OutOfRange => io::ErrorKind::InvalidInput,

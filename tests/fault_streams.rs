@@ -6,6 +6,7 @@ mod support;
 
 use std::cell::{Cell, RefCell};
 use std::io::Write;
+use std::os::fd::OwnedFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
@@ -117,6 +118,89 @@ fn an_unpollable_device_is_refused_and_the_fd_given_back() {
     );
     drop((back, el));
     check.assert_same();
+}
+
+/// Sockets that keep message boundaries (`SOCK_SEQPACKET`, `SOCK_DGRAM`, Unix or UDP) are
+/// refused by every stream constructor with Node's `ERR_INVALID_FD_TYPE` (`new net.Socket({
+/// fd })` on such an fd: `Unsupported fd type: UNKNOWN`): over a byte stream a message
+/// longer than a read would be cut and an empty one would read as end of file. The fd comes
+/// back unharmed (its type and its pending message intact), or is closed by `Socket`.
+#[test]
+fn sockets_that_keep_message_boundaries_are_refused_with_err_invalid_fd_type() {
+    use rustix::net::{socketpair, AddressFamily, SocketFlags, SocketType};
+    let check = FdCheck::start();
+    let el = EventLoop::new().unwrap();
+    let lp = el.handle();
+    let unix = |ty| socketpair(AddressFamily::UNIX, ty, SocketFlags::CLOEXEC, None).unwrap();
+    let udp = || {
+        let a = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        a.connect(b.local_addr().unwrap()).unwrap();
+        b.connect(a.local_addr().unwrap()).unwrap();
+        (OwnedFd::from(a), OwnedFd::from(b))
+    };
+    type Make = Box<dyn Fn() -> (OwnedFd, OwnedFd)>;
+    let rows: [(&str, &str, Make); 3] = [
+        (
+            "SOCK_SEQPACKET",
+            "SOCK_SEQPACKET",
+            Box::new(move || unix(SocketType::SEQPACKET)),
+        ),
+        (
+            "Unix SOCK_DGRAM",
+            "SOCK_DGRAM",
+            Box::new(move || unix(SocketType::DGRAM)),
+        ),
+        ("UDP", "SOCK_DGRAM", Box::new(udp)),
+    ];
+    for (name, ty, make) in &rows {
+        let expect = |err: &std::io::Error| {
+            let copy = Error::from_io(clone_io(err));
+            assert_eq!(copy.code().as_str(), "ERR_INVALID_FD_TYPE", "{name}: {err}");
+            assert!(
+                copy.message()
+                    .starts_with(&format!("Unsupported fd type: {ty} ")),
+                "{name}: {copy}"
+            );
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{name}");
+        };
+        // The peer sends a message first: it must still be there once the fd is back.
+        let (fd, peer) = make();
+        rustix::net::send(&peer, b"msg", rustix::net::SendFlags::empty()).unwrap();
+        let e = FdWritable::new(&lp, fd, WritableOptions::new()).unwrap_err();
+        expect(&e.error);
+        let e = Readable::from_fd(&lp, e.fd, ReadableOptions::default()).unwrap_err();
+        expect(&e.error);
+        assert_eq!(
+            rustix::net::sockopt::socket_type(&e.fd).unwrap(),
+            if *ty == "SOCK_SEQPACKET" {
+                SocketType::SEQPACKET
+            } else {
+                SocketType::DGRAM
+            },
+            "{name}"
+        );
+        let mut buf = [0u8; 8];
+        let n = rustix::net::recv(&e.fd, &mut buf, rustix::net::RecvFlags::DONTWAIT)
+            .unwrap()
+            .0;
+        assert_eq!(&buf[..n], b"msg", "{name}: the fd came back harmed");
+        let err = nodestream::net::Socket::from_fd(&lp, e.fd).unwrap_err();
+        expect(&err);
+        drop(peer);
+    }
+    drop((lp, el));
+    check.assert_same();
+}
+
+/// An `io::Error` made by the crate, again (its inner `Error` is shared).
+fn clone_io(err: &std::io::Error) -> std::io::Error {
+    let inner = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<Error>())
+        .expect("the crate's error inside")
+        .clone();
+    std::io::Error::new(err.kind(), inner)
 }
 
 /// A `'data'` listener that panics: the panic unwinds out of `run()`, the loop and the

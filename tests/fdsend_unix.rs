@@ -260,16 +260,74 @@ fn unclaimed_fds_are_held_up_to_the_cap_then_the_connection_fails() {
     );
 }
 
+/// Descriptors over anything but a Unix socket: refused at once, never sent (the kernel
+/// would take a TCP socket's bytes and drop the descriptors silently), and closed. One row
+/// per kind of fd; the peer reads no byte of the refused chunk.
 #[test]
-fn fds_over_a_pipe_are_refused_and_closed() {
-    isolated!(fds_over_a_pipe_are_refused_and_closed, || {
-        let lp = EventLoop::new().unwrap();
-        let (_r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
-        let w = nodestream::stream::FdWritable::new(&lp.handle(), w, Default::default()).unwrap();
-        let log = Log::default();
-        w.on(nodestream::events::ERROR, |_| {});
-        w.write_with_fds("x", vec![file_with("f")], log.cb("cb"));
-        lp.run().unwrap();
-        assert_eq!(log.get(), ["cb ERR_INVALID_ARG_VALUE"]);
-    });
+fn fds_over_anything_but_a_unix_socket_are_refused_and_closed() {
+    isolated!(
+        fds_over_anything_but_a_unix_socket_are_refused_and_closed,
+        || {
+            type Row = (
+                &'static str,
+                fn() -> (OwnedFd, Box<dyn FnOnce() -> Vec<u8>>),
+                &'static str,
+            );
+            let rows: [Row; 2] = [
+                (
+                    "a pipe",
+                    || {
+                        let (r, w) =
+                            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+                        (w, Box::new(move || support::read_all(r)))
+                    },
+                    "file descriptors can only be sent over a Unix socket",
+                ),
+                (
+                    "a TCP connection",
+                    || {
+                        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                        let c = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+                        let (peer, _) = l.accept().unwrap();
+                        (c.into(), Box::new(move || support::read_all(peer.into())))
+                    },
+                    "file descriptors can only be sent over a Unix socket, not over a TCP or \
+                 other non-Unix socket",
+                ),
+            ];
+            for (name, make, message) in rows {
+                let lp = EventLoop::new().unwrap();
+                let (fd, read_peer) = make();
+                let base = fd_count();
+                let w = nodestream::stream::FdWritable::new(&lp.handle(), fd, Default::default())
+                    .unwrap();
+                let log = Log::default();
+                let l = log.clone();
+                w.on(nodestream::events::ERROR, move |e| {
+                    l.push(format!("error {} {}", e.code(), e.message()))
+                });
+                let files = vec![file_with("f"), file_with("g")];
+                assert_eq!(fd_count(), base + 2, "{name}");
+                assert!(!w.write_with_fds("x", files, log.cb("cb")), "{name}");
+                // The refused descriptors are closed, and the stream (destroyed) its fd.
+                assert_eq!(fd_count(), base - 1, "{name}: {:?}", support::fd_list());
+                lp.run().unwrap();
+                assert_eq!(
+                    log.get(),
+                    [
+                        "cb ERR_INVALID_ARG_VALUE".to_string(),
+                        format!("error ERR_INVALID_ARG_VALUE {message}")
+                    ],
+                    "{name}"
+                );
+                assert!(w.destroyed(), "{name}");
+                drop(w);
+                assert_eq!(
+                    read_peer(),
+                    b"",
+                    "{name}: the peer got bytes of a refused write"
+                );
+            }
+        }
+    );
 }

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use nodestream::stream::readable::{Chunk, Readable, ReadableOptions};
 use nodestream::stream::writable::{Chunk as WChunk, Sink, WriteCallback};
 use nodestream::{Error, LoopHandle, Writable, WritableOptions};
-use support::{event_loop, fd_count, fd_lock, pipe, socketpair, Log};
+use support::{event_loop, fd_count, fd_lock, pipe, Log};
 
 /// `yes 0123456789abcdef | head -c n`: what the child writes.
 fn pattern(n: usize) -> Vec<u8> {
@@ -207,47 +207,4 @@ fn a_read_error_is_an_error_event_then_close() {
     assert_eq!(r.errored().unwrap().code().as_str(), "ECONNRESET");
     drop((r, el, lp));
     assert_eq!(fd_count(), before, "an fd leaked");
-}
-
-/// At most 32 reads per fd per loop turn: two busy fds take turns. A seqpacket socket
-/// gives one message per read, so each fd needs 100 reads here.
-#[test]
-fn the_read_budget_makes_busy_fds_take_turns() {
-    use rustix::net::{SendFlags, SocketType};
-    let _guard = fd_lock();
-    let (el, lp) = event_loop();
-    let order = Rc::new(RefCell::new(String::new()));
-    let mut streams = Vec::new();
-    for label in ['a', 'b'] {
-        let (rd, wr) = socketpair(SocketType::SEQPACKET);
-        for _ in 0..100 {
-            rustix::net::send(&wr, &[label as u8], SendFlags::empty()).unwrap();
-        }
-        drop(wr);
-        let r = Readable::from_fd(&lp, rd, ReadableOptions::default()).unwrap();
-        let o = order.clone();
-        r.on("data", move |c: &Chunk| {
-            o.borrow_mut()
-                .push_str(std::str::from_utf8(c.as_bytes().unwrap()).unwrap())
-        });
-        streams.push(r);
-    }
-    el.run().unwrap();
-    let order = order.borrow();
-    assert_eq!(order.matches('a').count(), 100);
-    assert_eq!(order.matches('b').count(), 100);
-    // Runs of one fd's chunks while the other still had data: never longer than 32.
-    let last_a = order.rfind('a').unwrap();
-    let last_b = order.rfind('b').unwrap();
-    let both_busy = &order[..last_a.min(last_b)];
-    let mut longest = 0;
-    let mut run = 0;
-    let mut prev = ' ';
-    for ch in both_busy.chars() {
-        run = if ch == prev { run + 1 } else { 1 };
-        prev = ch;
-        longest = longest.max(run);
-    }
-    assert_eq!(longest, 32, "order: {order}");
-    assert!(streams.iter().all(|r| r.readable_ended()));
 }

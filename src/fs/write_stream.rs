@@ -20,8 +20,8 @@ use crate::error::{Error, ErrorCode};
 use crate::reactor::{KeepAlive, LoopHandle};
 use crate::stream::lifecycle::{FdNumber, OPEN, READY};
 use crate::stream::writable::{
-    Chunk, ConstructCallback, DestroyCallback, FinalCallback, Sink, Writable, WritableOptions,
-    WriteCallback,
+    Chunk, ConstructCallback, DestroyCallback, FinalCallback, Kept, Sink, Writable,
+    WritableOptions, WriteCallback,
 };
 use crate::sys::file_ops::{self as ops, Written, DEFAULT_MODE};
 use crate::sys::{OpenFlags, Pool};
@@ -128,10 +128,12 @@ struct FileCore {
     fd_number: Cell<Option<RawFd>>,
     pos: Cell<Option<u64>>,
     bytes_written: Cell<u64>,
-    construct: RefCell<Option<ConstructCallback>>,
-    write: RefCell<Option<WriteCallback>>,
-    final_cb: RefCell<Option<FinalCallback>>,
-    destroy: RefCell<Option<(Option<Error>, DestroyCallback)>>,
+    // The callbacks of the operation in flight, kept weakly: the stream owns this core
+    // (the loop holds the stream while they wait; see `Kept`).
+    construct: RefCell<Option<Kept<ConstructCallback>>>,
+    write: RefCell<Option<Kept<WriteCallback>>>,
+    final_cb: RefCell<Option<Kept<FinalCallback>>>,
+    destroy: RefCell<Option<(Option<Error>, Kept<DestroyCallback>)>>,
     busy: Cell<bool>,
     flush: bool,
     emitter: RefCell<Option<WeakEmitter>>,
@@ -151,7 +153,7 @@ impl FileCore {
         self.busy.set(false);
         match done {
             Done::Opened(result) => {
-                let cb = self.construct.borrow_mut().take();
+                let cb = self.construct.borrow_mut().take().and_then(Kept::take);
                 match result {
                     Ok(fd) => {
                         let number = fd.as_raw_fd();
@@ -195,7 +197,7 @@ impl FileCore {
                 if let Some(pos) = self.pos.get() {
                     self.pos.set(Some(pos + w.bytes as u64));
                 }
-                let cb = self.write.borrow_mut().take();
+                let cb = self.write.borrow_mut().take().and_then(Kept::take);
                 if self.destroy.borrow().is_some() {
                     if let Some(cb) = cb {
                         // The callback runs user code: the close is owed after it.
@@ -217,7 +219,7 @@ impl FileCore {
             }
             Done::Synced(fd, result) => {
                 *self.fd.borrow_mut() = Some(fd);
-                let cb = self.final_cb.borrow_mut().take();
+                let cb = self.final_cb.borrow_mut().take().and_then(Kept::take);
                 if self.destroy.borrow().is_some() {
                     self.start_close();
                 } else if let Some(cb) = cb {
@@ -238,7 +240,9 @@ impl FileCore {
                     };
                     // The stream is done with the pool: stop listening for it.
                     self._inbox.borrow_mut().take();
-                    cb.call(err);
+                    if let Some(cb) = cb.take() {
+                        cb.call(err);
+                    }
                 }
             }
         }
@@ -267,7 +271,7 @@ impl FileCore {
             cb.error(Error::from_code(ErrorCode::Destroyed));
             return;
         };
-        *self.write.borrow_mut() = Some(cb);
+        *self.write.borrow_mut() = Some(Kept::new(&self.lp, cb));
         let bufs: Vec<Bytes> = chunks
             .into_iter()
             .map(|c| {
@@ -305,7 +309,7 @@ impl Sink for FileSink {
     }
 
     fn construct(&mut self, cb: ConstructCallback) {
-        *self.core.construct.borrow_mut() = Some(cb);
+        *self.core.construct.borrow_mut() = Some(Kept::new(&self.core.lp, cb));
         let (out, keep) = self.core.ticket();
         ops::open(
             pool(),
@@ -328,7 +332,7 @@ impl Sink for FileSink {
             cb.ok();
             return;
         };
-        *self.core.final_cb.borrow_mut() = Some(cb);
+        *self.core.final_cb.borrow_mut() = Some(Kept::new(&self.core.lp, cb));
         let (out, keep) = self.core.ticket();
         ops::fsync(pool(), fd, move |fd, r| {
             out.send(Done::Synced(fd, r));
@@ -345,7 +349,7 @@ impl Sink for FileSink {
     }
 
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
-        *self.core.destroy.borrow_mut() = Some((err, cb));
+        *self.core.destroy.borrow_mut() = Some((err, Kept::new(&self.core.lp, cb)));
         // Node's rule: wait for the operation in flight, then close.
         if !self.core.busy.get() {
             self.core.start_close();

@@ -4,11 +4,13 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
 use super::fd_receive::ReceiveOptions;
-use super::server::{listen_tcp, listen_unix, Server};
+use super::server::{listen_fd_with, listen_tcp_with, listen_unix_with, Server, DEFAULT_BACKLOG};
 use super::socket::{connect_tcp, connect_unix, Socket};
+use crate::error::FdError;
 use crate::reactor::LoopHandle;
 
 /// Where to connect or listen: a TCP address, or the path of a Unix socket (Node's
@@ -58,28 +60,58 @@ pub fn connect(lp: &LoopHandle, to: impl Into<Endpoint>) -> io::Result<Socket> {
 
 /// Node's `net.createServer(connectionListener)`: a server that is not listening yet.
 /// `on_connection` gets each accepted [`Socket`] (a `'connection'` listener).
+///
+/// # Examples
+///
+/// ```
+/// use nodestream::net;
+/// use nodestream::EventLoop;
+///
+/// let lp = EventLoop::new()?;
+/// let server = net::create_server(&lp.handle(), |sock| sock.writable.end_with("hi"))
+///     .backlog(1024)
+///     .listen("127.0.0.1:0".parse::<std::net::SocketAddr>()?)?;
+/// server.close();
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn create_server(lp: &LoopHandle, on_connection: impl Fn(Socket) + 'static) -> NewServer {
     NewServer {
         lp: lp.clone(),
         on_connection: Box::new(on_connection),
+        backlog: DEFAULT_BACKLOG,
     }
 }
 
-/// A server made by [`create_server`] that is not listening yet: call
-/// [`listen`](NewServer::listen).
+/// A server made by [`create_server`] that is not listening yet: set its
+/// [`backlog`](NewServer::backlog) if need be, then call [`listen`](NewServer::listen) (or
+/// [`listen_fd`](NewServer::listen_fd)).
 pub struct NewServer {
     lp: LoopHandle,
     on_connection: Box<dyn Fn(Socket)>,
+    backlog: u32,
 }
 
 impl fmt::Debug for NewServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NewServer").finish_non_exhaustive()
+        f.debug_struct("NewServer")
+            .field("backlog", &self.backlog)
+            .finish_non_exhaustive()
     }
 }
 
 impl NewServer {
-    /// Node's `server.listen`: binds and listens on `on` ([`listen_tcp`], [`listen_unix`]);
+    /// Node's `backlog` option of `server.listen`: how many connections the kernel queues
+    /// while nobody accepts them (default [`DEFAULT_BACKLOG`], 511, as Node's; the kernel
+    /// caps it at `net.core.somaxconn`). A queue that is full makes TCP clients retransmit
+    /// their `SYN` (a stall of a second or more) and Unix clients fail with `EAGAIN`.
+    pub fn backlog(mut self, backlog: u32) -> NewServer {
+        self.backlog = backlog;
+        self
+    }
+
+    /// Node's `server.listen`: binds and listens on `on` ([`listen_tcp`](super::listen_tcp),
+    /// [`listen_unix`](super::listen_unix)) with the [`backlog`](NewServer::backlog);
     /// `'listening'` follows on the next tick.
     ///
     /// # Errors
@@ -87,8 +119,22 @@ impl NewServer {
     /// `EADDRINUSE` (also when a Unix socket's path exists), `EACCES`, ...
     pub fn listen(self, on: impl Into<Endpoint>) -> io::Result<Server> {
         match on.into() {
-            Endpoint::Tcp(addr) => listen_tcp(&self.lp, addr, self.on_connection),
-            Endpoint::Unix(path) => listen_unix(&self.lp, path, self.on_connection),
+            Endpoint::Tcp(addr) => {
+                listen_tcp_with(&self.lp, addr, self.backlog, self.on_connection)
+            }
+            Endpoint::Unix(path) => {
+                listen_unix_with(&self.lp, &path, self.backlog, self.on_connection)
+            }
         }
+    }
+
+    /// Node's `server.listen({ fd })`: listens on a socket the caller made and bound, with
+    /// the [`backlog`](NewServer::backlog) (see [`Server::from_listener`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Server::from_listener`]: the fd comes back inside [`FdError`].
+    pub fn listen_fd(self, fd: impl Into<OwnedFd>) -> Result<Server, FdError> {
+        listen_fd_with(&self.lp, fd.into(), self.backlog, self.on_connection)
     }
 }

@@ -5,7 +5,10 @@
 //!   path ([`Endpoint`]); [`connect_tcp`] and [`connect_unix`] are the two forms spelled out.
 //! - [`create_server`] (Node's `net.createServer`) then [`NewServer::listen`]: a [`Server`]
 //!   that hands each accepted connection to its `'connection'` listener; [`listen_tcp`] and
-//!   [`listen_unix`] do both steps at once.
+//!   [`listen_unix`] do both steps at once. The listen `backlog` is Node's 511
+//!   ([`DEFAULT_BACKLOG`]; [`NewServer::backlog`] changes it), and
+//!   [`Server::from_listener`] (or [`NewServer::listen_fd`]) serves a socket the caller bound,
+//!   as Node's `server.listen({ fd })`.
 //! - [`unix_pair`]: two connected Unix sockets, as streams.
 //! - Descriptor passing: on a Unix socket, [`FdWritable::write_with_fds`] sends descriptors
 //!   with a chunk's first byte, and the readable side emits `'fd'` ([`FD`], a [`PassedFd`])
@@ -57,5 +60,5 @@ mod socket;
 
 pub use endpoint::{connect, create_server, Endpoint, NewServer};
 pub use fd_receive::{PassedFd, ReceiveOptions, DEFAULT_MAX_UNCLAIMED_FDS, FD};
-pub use server::{listen_tcp, listen_unix, Server, CONNECTION, LISTENING};
+pub use server::{listen_tcp, listen_unix, Server, CONNECTION, DEFAULT_BACKLOG, LISTENING};
 pub use socket::{connect_tcp, connect_unix, unix_pair, Socket};

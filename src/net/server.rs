@@ -15,13 +15,21 @@ use nodestream_emitter::{Event, EventEmitter, IntoEvent, ListenerId};
 
 use super::fd_receive::ReceiveOptions;
 use super::socket::Socket;
-use crate::error::{Error, ErrorCode};
+use crate::error::{Error, ErrorCode, FdError};
 use crate::reactor::{LoopHandle, PostAction, SourceId};
+use crate::sys::socket::Listening;
 
 enum Listener {
     Tcp(TcpListener),
-    Unix(UnixListener, PathBuf),
+    /// With the path to remove on close, when the server bound it.
+    Unix(UnixListener, Option<PathBuf>),
 }
+
+/// The `backlog` of [`listen_tcp`], [`listen_unix`], [`Server::from_listener`] and
+/// [`create_server`](super::create_server) unless
+/// [`NewServer::backlog`](super::NewServer::backlog) says otherwise: Node's, 511. (The
+/// kernel caps it at `net.core.somaxconn`.)
+pub const DEFAULT_BACKLOG: u32 = crate::sys::socket::DEFAULT_BACKLOG;
 
 /// `'connection'`: a [`Server`] accepted a connection; the payload is its [`Socket`].
 pub const CONNECTION: Event<Socket> = Event::new("connection");
@@ -57,6 +65,10 @@ fn open_reserve() -> Option<OwnedFd> {
 /// Opens the loop's reserve descriptor unless it holds one (libuv opens it when a stream
 /// is made, and again after each use). At the limit it stays unopened until a later try.
 fn ensure_reserve(lp: &LoopHandle) {
+    if lp.is_closed() {
+        // The loop closed its reserve for good.
+        return;
+    }
     let mut slot = lp.inner.reserve_fd.borrow_mut();
     if slot.is_none() {
         *slot = open_reserve();
@@ -286,6 +298,41 @@ impl ServerState {
     }
 }
 
+impl ServerState {
+    /// Deregisters and closes the listening socket (a Unix socket's path is removed).
+    /// Returns whether it was open.
+    fn stop_listening(&self) -> bool {
+        let listener = self.listener.borrow_mut().take();
+        let id = self.id.take();
+        match listener {
+            Some(Listener::Tcp(mut t)) => {
+                if let Some(id) = id {
+                    let _ = self.lp.deregister(id, &mut t);
+                }
+            }
+            Some(Listener::Unix(mut u, path)) => {
+                if let Some(id) = id {
+                    let _ = self.lp.deregister(id, &mut u);
+                }
+                if let Some(path) = path {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+            None => return false,
+        }
+        true
+    }
+}
+
+impl Drop for ServerState {
+    /// A server whose loop was dropped while it listened, and whose last handle is now
+    /// gone, closes its socket (and removes a Unix socket's path) as [`Server::close`]
+    /// would, without `'close'`: nobody is left to hear it.
+    fn drop(&mut self) {
+        self.stop_listening();
+    }
+}
+
 fn accept_one(l: &Listener) -> io::Result<OwnedFd> {
     match l {
         Listener::Tcp(t) => t.accept().map(|(s, _)| OwnedFd::from(s)),
@@ -298,7 +345,7 @@ impl Server {
         lp: &LoopHandle,
         listener: Listener,
         on_connection: impl Fn(Socket) + 'static,
-    ) -> io::Result<Server> {
+    ) -> Result<Server, (io::Error, Listener)> {
         let state = Rc::new(ServerState {
             lp: lp.clone(),
             emitter: EventEmitter::new(),
@@ -313,7 +360,10 @@ impl Server {
         state
             .emitter
             .on(CONNECTION, move |sock: &Socket| on_connection(sock.clone()));
-        let st = Rc::downgrade(&state);
+        // The registration holds the server until it is closed (deregistering drops it) or
+        // the loop is dropped, as a listening libuv handle keeps its server object alive:
+        // a server nobody holds goes on listening, as in Node.
+        let st = state.clone();
         let id = {
             let mut l = state.listener.borrow_mut();
             let source: &mut dyn mio::event::Source = match l.as_mut().expect("just set") {
@@ -321,11 +371,15 @@ impl Server {
                 Listener::Unix(u, _) => u,
             };
             lp.register(source, mio::Interest::READABLE, move |_| {
-                match st.upgrade() {
-                    Some(st) => ServerState::on_ready(&st),
-                    None => PostAction::Remove,
-                }
-            })?
+                ServerState::on_ready(&st)
+            })
+        };
+        let id = match id {
+            Ok(id) => id,
+            Err(err) => {
+                let listener = state.listener.borrow_mut().take().expect("still there");
+                return Err((err, listener));
+            }
         };
         state.id.set(Some(id));
         let st = Rc::downgrade(&state);
@@ -399,28 +453,17 @@ impl Server {
     /// The loop's reserve descriptor stays open for the loop's other servers (it closes
     /// with the loop). A second call does nothing.
     pub fn close(&self) {
-        let listener = self.state.listener.borrow_mut().take();
-        let id = self.state.id.take();
-        match listener {
-            Some(Listener::Tcp(mut t)) => {
-                if let Some(id) = id {
-                    let _ = self.state.lp.deregister(id, &mut t);
-                }
-            }
-            Some(Listener::Unix(mut u, path)) => {
-                if let Some(id) = id {
-                    let _ = self.state.lp.deregister(id, &mut u);
-                }
-                let _ = std::fs::remove_file(path);
-            }
-            None => return,
+        if self.state.stop_listening() {
+            ServerState::emit_close_if_drained(&self.state);
         }
-        ServerState::emit_close_if_drained(&self.state);
     }
 }
 
-/// Listens on a TCP address (port 0 picks a free one) and calls `on_connection` with each
-/// accepted socket (a `'connection'` listener, as in `net.createServer(cb)`). The server keeps the loop alive until [`Server::close`].
+/// Listens on a TCP address (port 0 picks a free one) with Node's backlog
+/// ([`DEFAULT_BACKLOG`], 511) and calls `on_connection` with each accepted socket (a
+/// `'connection'` listener, as in `net.createServer(cb)`). The server keeps the loop alive,
+/// and goes on listening even when nobody holds it, until [`Server::close`], as in Node.
+/// [`create_server`](super::create_server) takes a `backlog`.
 ///
 /// # Errors
 ///
@@ -430,15 +473,22 @@ pub fn listen_tcp(
     addr: SocketAddr,
     on_connection: impl Fn(Socket) + 'static,
 ) -> io::Result<Server> {
-    Server::start(
-        lp,
-        Listener::Tcp(crate::sys::socket::tcp_listen(addr)?),
-        on_connection,
-    )
+    listen_tcp_with(lp, addr, DEFAULT_BACKLOG, on_connection)
 }
 
-/// Listens on a Unix socket at `path` (which must not exist) and calls `on_connection`
-/// with each accepted socket.
+pub(super) fn listen_tcp_with(
+    lp: &LoopHandle,
+    addr: SocketAddr,
+    backlog: u32,
+    on_connection: impl Fn(Socket) + 'static,
+) -> io::Result<Server> {
+    let listener = crate::sys::socket::tcp_listen(addr, backlog)?;
+    Server::start(lp, Listener::Tcp(listener), on_connection).map_err(|(err, _)| err)
+}
+
+/// Listens on a Unix socket at `path` (which must not exist) with Node's backlog
+/// ([`DEFAULT_BACKLOG`]) and calls `on_connection` with each accepted socket. The path is
+/// removed when the server closes.
 ///
 /// # Errors
 ///
@@ -448,9 +498,95 @@ pub fn listen_unix(
     path: impl AsRef<Path>,
     on_connection: impl Fn(Socket) + 'static,
 ) -> io::Result<Server> {
-    let path = path.as_ref().to_path_buf();
-    let listener = crate::sys::socket::unix_listen(&path)?;
-    Server::start(lp, Listener::Unix(listener, path), on_connection)
+    listen_unix_with(lp, path.as_ref(), DEFAULT_BACKLOG, on_connection)
+}
+
+pub(super) fn listen_unix_with(
+    lp: &LoopHandle,
+    path: &Path,
+    backlog: u32,
+    on_connection: impl Fn(Socket) + 'static,
+) -> io::Result<Server> {
+    let listener = crate::sys::socket::unix_listen(path, backlog)?;
+    let path = path.to_path_buf();
+    Server::start(
+        lp,
+        Listener::Unix(listener, Some(path.clone())),
+        on_connection,
+    )
+    .map_err(|(err, _)| {
+        let _ = std::fs::remove_file(path);
+        err
+    })
+}
+
+impl Server {
+    /// A server on a socket the caller made and bound: Node's `server.listen({ fd })`.
+    /// The socket (TCP over IPv4 or IPv6, or Unix; listening already or not) is made to
+    /// listen with [`DEFAULT_BACKLOG`], as Node does (an unbound TCP socket listens on a
+    /// port the kernel picks), put in nonblocking mode, and owned by the server from then
+    /// on. `on_connection` gets each accepted [`Socket`], as with [`listen_tcp`].
+    /// [`create_server`](super::create_server) takes a `backlog`
+    /// ([`NewServer::listen_fd`](super::NewServer::listen_fd)).
+    ///
+    /// # Errors
+    ///
+    /// The fd comes back inside [`FdError`], with Node's error for `listen` (code the errno,
+    /// message `listen EINVAL: invalid argument` and the reason; [`Error::from_io`] on the
+    /// `io::Error` gives both): `ENOTSOCK` for an fd that is no socket (a pipe, a file),
+    /// `EINVAL` for a socket that cannot listen (datagram or seqpacket, of another family,
+    /// or connected), `NotConnected` when the loop is gone.
+    ///
+    /// # Node compatibility
+    ///
+    /// Node reports these as an `'error'` event after `listen()` returns; here the call
+    /// fails, with the fd given back. Node names a regular file `EINVAL` (libuv sees a file
+    /// handle); here it is `ENOTSOCK`, as for a pipe. A Unix socket's path is not removed
+    /// when this server closes (the server did not bind it), as in Node.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::OwnedFd;
+    /// use nodestream::net::Server;
+    /// use nodestream::EventLoop;
+    ///
+    /// let lp = EventLoop::new()?;
+    /// let bound: OwnedFd = std::net::TcpListener::bind("127.0.0.1:0")?.into();
+    /// let server = Server::from_listener(&lp.handle(), bound, |sock| sock.writable.end_with("hi"))
+    ///     .map_err(|e| e.error)?;
+    /// assert!(server.local_addr()?.port() != 0);
+    /// server.close();
+    /// lp.run()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_listener(
+        lp: &LoopHandle,
+        fd: impl Into<OwnedFd>,
+        on_connection: impl Fn(Socket) + 'static,
+    ) -> Result<Server, FdError> {
+        listen_fd_with(lp, fd.into(), DEFAULT_BACKLOG, on_connection)
+    }
+}
+
+pub(super) fn listen_fd_with(
+    lp: &LoopHandle,
+    fd: OwnedFd,
+    backlog: u32,
+    on_connection: impl Fn(Socket) + 'static,
+) -> Result<Server, FdError> {
+    let listener = match crate::sys::socket::listen_on(fd, backlog) {
+        Ok(Listening::Tcp(t)) => Listener::Tcp(t),
+        Ok(Listening::Unix(u)) => Listener::Unix(u, None),
+        Err((error, fd)) => return Err(FdError { error, fd }),
+    };
+    Server::start(lp, listener, on_connection).map_err(|(error, listener)| FdError {
+        error,
+        fd: match listener {
+            Listener::Tcp(t) => t.into(),
+            Listener::Unix(u, _) => u.into(),
+        },
+    })
 }
 
 #[cfg(test)]

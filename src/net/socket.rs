@@ -64,8 +64,9 @@ impl Socket {
     ///
     /// # Errors
     ///
-    /// `ENOTSOCK` for an fd that is no socket, and what `dup` or registering report; the
-    /// fd is closed then.
+    /// `ENOTSOCK` for an fd that is no socket, `ERR_INVALID_FD_TYPE` for a socket that
+    /// keeps message boundaries (`SOCK_SEQPACKET`, `SOCK_DGRAM`; see
+    /// [`FdWritable::new`]), and what `dup` or registering report; the fd is closed then.
     pub fn from_fd(lp: &LoopHandle, fd: impl Into<OwnedFd>) -> io::Result<Socket> {
         Socket::make(lp, fd.into(), false, ReceiveOptions::default())
     }

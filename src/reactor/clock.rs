@@ -82,6 +82,12 @@ impl Clock {
         self.manual.is_some()
     }
 
+    /// Whether this is a manual clock moved as far as it goes (see
+    /// [`ManualClock::advance`]): the loop counts it as past every deadline.
+    pub(crate) fn at_end(&self) -> bool {
+        matches!(&self.manual, Some(state) if state.offset_nanos.load(Ordering::Acquire) == u64::MAX)
+    }
+
     /// Moves a manual clock forward to `t` (never backward); a no-op on the real clock.
     pub(crate) fn advance_to(&self, t: Instant) {
         if let Some(state) = &self.manual {
@@ -90,6 +96,24 @@ impl Clock {
             state.offset_nanos.fetch_max(nanos, Ordering::AcqRel);
         }
     }
+}
+
+/// `t + d`, or the latest instant after `t` that can be represented when that overflows
+/// (`Duration::MAX` means "as long as it takes", never a panic).
+pub(crate) fn saturating_add(t: Instant, d: Duration) -> Instant {
+    if let Some(end) = t.checked_add(d) {
+        return end;
+    }
+    // Some instant past `t` does fit (a monotonic clock is nowhere near its end): halve
+    // the step until it does, then walk on with the steps that still fit.
+    let (mut end, mut step) = (t, d);
+    while !step.is_zero() {
+        match end.checked_add(step) {
+            Some(later) => end = later,
+            None => step /= 2,
+        }
+    }
+    end
 }
 
 impl Default for Clock {
@@ -121,10 +145,19 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
-    /// Moves the clock forward by `d`.
+    /// Moves the clock forward by `d`, saturating: the clock stops at about 584 years
+    /// past its start (`Duration::MAX` takes it there) and never wraps back. A loop on a
+    /// clock at its end counts it as past every deadline: every timer is due, those armed
+    /// afterwards included, and [`EventLoop::run_for`](crate::EventLoop::run_for) ends
+    /// after one turn.
     pub fn advance(&self, d: Duration) {
         let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-        self.state.offset_nanos.fetch_add(nanos, Ordering::AcqRel);
+        let _ = self
+            .state
+            .offset_nanos
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+                Some(now.saturating_add(nanos))
+            });
     }
 
     /// The clock's current time.
@@ -160,5 +193,21 @@ mod tests {
         assert_eq!(manual.elapsed(), Duration::from_millis(5));
         clock.advance_to(t0 + Duration::from_millis(9));
         assert_eq!(manual.elapsed(), Duration::from_millis(9));
+        manual.advance(Duration::MAX);
+        manual.advance(Duration::MAX);
+        assert_eq!(manual.elapsed(), Duration::from_nanos(u64::MAX), "wrapped");
+        assert!(clock.now() > t0);
+    }
+
+    #[test]
+    fn saturating_add_never_overflows() {
+        let t = Instant::now();
+        assert_eq!(
+            saturating_add(t, Duration::from_secs(1)),
+            t + Duration::from_secs(1)
+        );
+        let far = saturating_add(t, Duration::MAX);
+        assert!(far > t + Duration::from_secs(100 * 365 * 24 * 3600));
+        assert_eq!(saturating_add(far, Duration::MAX), far);
     }
 }

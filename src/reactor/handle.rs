@@ -1,10 +1,12 @@
 //! `LoopHandle`: the cloneable, `!Send` handle through which callbacks reach their loop.
 
+use std::any::Any;
 use std::fmt;
 use std::io;
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
+use super::holds::HoldId;
 use super::immediates::ImmediateId;
 use super::phases::Inner;
 use super::remote::{KeepAlive, RemoteHandle};
@@ -18,6 +20,17 @@ use crate::Error;
 /// [`RemoteHandle`] from other threads). A callback that must not keep the loop's state
 /// alive can hold a [`WeakLoopHandle`] instead. All methods may be called from inside any
 /// loop callback, and from outside the loop (the work then waits for the next run).
+///
+/// # After the loop is dropped
+///
+/// A handle may outlive its [`EventLoop`](crate::EventLoop) (every stream made on the loop
+/// holds one). Nothing will run again then, so the handle keeps nothing: work given to it
+/// is dropped at once, unrun ([`next_tick`](Self::next_tick),
+/// [`set_immediate`](Self::set_immediate), [`set_timeout`](Self::set_timeout),
+/// [`set_interval`](Self::set_interval), [`on_close`](Self::on_close); their ids are
+/// already spent), [`report_error`](Self::report_error) drops the error, and
+/// [`register`](Self::register) fails. Nothing panics; [`is_closed`](Self::is_closed)
+/// tells. The handle keeps the loop's epoll fd open until it is dropped.
 ///
 /// ```compile_fail
 /// fn assert_send<T: Send>() {}
@@ -90,6 +103,9 @@ impl LoopHandle {
     /// after every callback the loop runs (each timer, immediate, I/O callback, posted
     /// closure and close callback) and at the start of every `run`/`run_once`/`dispatch`.
     pub fn next_tick(&self, f: impl FnOnce() + 'static) {
+        if self.inner.closed.get() {
+            return drop(f);
+        }
         self.inner.ticks.borrow_mut().push(Box::new(f));
     }
 
@@ -100,6 +116,10 @@ impl LoopHandle {
     /// As in Node, an immediate queued during the check phase runs at the next turn, and
     /// inside an I/O callback an immediate runs before a 0 ms timeout.
     pub fn set_immediate(&self, f: impl FnOnce() + 'static) -> ImmediateId {
+        if self.inner.closed.get() {
+            drop(f);
+            return self.inner.immediates.borrow_mut().spent_id();
+        }
         self.inner.immediates.borrow_mut().push(Box::new(f))
     }
 
@@ -121,6 +141,10 @@ impl LoopHandle {
     /// fire in the order they were armed. The delay counts from the loop's time, read
     /// fresh at this call, as Node's `getLibuvNow()` does.
     pub fn set_timeout(&self, delay: Duration, f: impl FnOnce() + 'static) -> TimerId {
+        if self.inner.closed.get() {
+            drop(f);
+            return self.inner.timers.borrow_mut().spent_id();
+        }
         self.inner.update_time();
         let now_ms = self.inner.now_ms();
         self.inner.timers.borrow_mut().insert(
@@ -138,6 +162,10 @@ impl LoopHandle {
     /// As [`set_timeout`](Self::set_timeout) for the period; each next run is armed from
     /// the loop's time after the callback returns, as in Node.
     pub fn set_interval(&self, every: Duration, f: impl FnMut() + 'static) -> TimerId {
+        if self.inner.closed.get() {
+            drop(f);
+            return self.inner.timers.borrow_mut().spent_id();
+        }
         self.inner.update_time();
         let now_ms = self.inner.now_ms();
         let period = delay_ms(every);
@@ -193,7 +221,8 @@ impl LoopHandle {
     ///
     /// # Errors
     ///
-    /// What mio's `register` returns (the fd is already registered, say).
+    /// What mio's `register` returns (the fd is already registered, say); `NotConnected`
+    /// once the [`EventLoop`](crate::EventLoop) is dropped (the callback is dropped).
     pub fn register<S>(
         &self,
         source: &mut S,
@@ -203,6 +232,10 @@ impl LoopHandle {
     where
         S: mio::event::Source + ?Sized,
     {
+        if self.inner.closed.get() {
+            drop(callback);
+            return Err(loop_gone());
+        }
         let id = self
             .inner
             .sources
@@ -271,6 +304,9 @@ impl LoopHandle {
     /// Queues `f` for the close-callbacks phase, the last of the turn (as libuv runs a
     /// handle's close callback). A queued close callback keeps the loop alive.
     pub fn on_close(&self, f: impl FnOnce() + 'static) {
+        if self.inner.closed.get() {
+            return drop(f);
+        }
         self.inner.closes.borrow_mut().push(Box::new(f));
     }
 
@@ -300,6 +336,41 @@ impl LoopHandle {
     pub fn remote(&self) -> RemoteHandle {
         RemoteHandle::new(self.inner.shared.clone())
     }
+
+    /// Whether the [`EventLoop`](crate::EventLoop) is gone: work given to this handle is
+    /// dropped unrun (see [the type's docs](LoopHandle#after-the-loop-is-dropped)).
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.get()
+    }
+
+    /// Keeps `value` alive until [`release`](Self::release) or until the loop is dropped:
+    /// how a stream with a request in flight stays alive without owning itself (see
+    /// `holds.rs`). `None` once the loop is gone (`value` is dropped then).
+    pub(crate) fn hold(&self, value: Rc<dyn Any>) -> Option<HoldId> {
+        if self.inner.closed.get() {
+            drop(value);
+            return None;
+        }
+        Some(self.inner.holds.borrow_mut().insert(value))
+    }
+
+    /// Ends a hold; a stale id (or one the dropped loop ended already) is a no-op. The
+    /// value is dropped outside the loop's borrow.
+    pub(crate) fn release(&self, id: HoldId) {
+        let value = self.inner.holds.borrow_mut().remove(id);
+        drop(value);
+    }
+
+    /// How many holds the loop has (for tests).
+    #[cfg(test)]
+    pub(crate) fn holds(&self) -> usize {
+        self.inner.holds.borrow().len()
+    }
+}
+
+/// What [`LoopHandle::register`] gives once the loop is gone.
+fn loop_gone() -> io::Error {
+    io::Error::new(io::ErrorKind::NotConnected, "the event loop was dropped")
 }
 
 impl fmt::Debug for LoopHandle {

@@ -41,6 +41,14 @@ impl Immediates {
         ImmediateId(id)
     }
 
+    /// An id that never named a queued immediate (for one refused by a dropped loop):
+    /// clearing it is a no-op.
+    pub(crate) fn spent_id(&mut self) -> ImmediateId {
+        let id = self.next_id;
+        self.next_id += 1;
+        ImmediateId(id)
+    }
+
     /// Takes the callback of a queued immediate out, or `None` if it already ran or was
     /// cleared.
     pub(crate) fn cancel(&mut self, id: ImmediateId) -> Option<Task> {

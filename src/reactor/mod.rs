@@ -17,6 +17,7 @@
 
 mod clock;
 mod handle;
+mod holds;
 mod immediates;
 mod owed;
 mod phases;
@@ -38,6 +39,8 @@ pub(crate) use owed::{catch_as_error, on_unwind};
 pub use remote::{KeepAlive, RemoteHandle};
 pub use sources::{PostAction, Readiness, SourceId, IO_BUDGET};
 pub use timers::TimerId;
+
+pub(crate) use holds::HoldId;
 
 use crate::Error;
 use phases::Inner;
@@ -87,6 +90,15 @@ fn count_ref(count: &mut usize, was: bool, now: bool) {
 /// });
 /// lp.run().unwrap(); // returns: nothing left to do
 /// ```
+///
+/// # Dropping the loop
+///
+/// Dropping it closes it for good: its waker's and reserve fds close, every callback it
+/// holds is dropped unrun (ticks, immediates, timers, sources, close callbacks, posted
+/// closures), and so is every stream it held for a request in flight (a write the kernel
+/// has not taken); work given to a [`LoopHandle`] afterwards is dropped at once (see its
+/// docs). Streams still held by the user keep their fds until they are dropped, and the
+/// epoll instance closes with the last `LoopHandle`.
 ///
 /// # Node compatibility
 ///
@@ -177,21 +189,27 @@ impl EventLoop {
 
     /// Runs turns for `d` (by the loop's clock), ending with a non-blocking turn that runs
     /// what is due by then; returns early when no ref'd work is left or on
-    /// [`LoopHandle::stop`]. Runs at least one turn.
+    /// [`LoopHandle::stop`]. Runs at least one turn. Any `d` is accepted: `Duration::MAX`
+    /// runs as [`run`](Self::run) does (the end saturates instead of overflowing).
     ///
     /// # Errors
     ///
     /// As [`run`](Self::run).
     pub fn run_for(&self, d: Duration) -> Result<(), Error> {
         let _running = self.inner.enter()?;
-        let end = self.inner.clock.now() + d;
+        let end = clock::saturating_add(self.inner.clock.now(), d);
         self.inner.drain_ticks()?;
         loop {
             let left = end.saturating_duration_since(self.inner.clock.now());
             self.inner.turn(Some(left))?;
             // The turn that starts at or after the end (`left` zero) does not block and
-            // runs what is due by then: it is the last.
-            if left.is_zero() || !self.inner.is_alive() || self.inner.stopping() {
+            // runs what is due by then: it is the last. So is a turn on a manual clock at
+            // its end, which is past every end.
+            if left.is_zero()
+                || !self.inner.is_alive()
+                || self.inner.stopping()
+                || self.inner.clock.at_end()
+            {
                 break;
             }
         }
@@ -200,7 +218,9 @@ impl EventLoop {
     }
 
     /// One turn for a host loop: the poll blocks for `timeout` at most (`None`: as long as
-    /// needed; `Some(Duration::ZERO)`: not at all).
+    /// needed; `Some(Duration::ZERO)`: not at all). Any timeout is accepted: one longer than
+    /// the poll can wait (about 24.8 days, `epoll_wait`'s limit) waits that long, then the
+    /// turn ends as if it had timed out.
     ///
     /// # Errors
     ///
@@ -251,10 +271,16 @@ impl AsRawFd for EventLoop {
 }
 
 impl Drop for EventLoop {
+    /// Closes the loop: the waker's fd and the reserve fd close now, every queued
+    /// callback (ticks, immediates, timers, sources, close callbacks, posted closures) and
+    /// every stream held for a request in flight is dropped, and work given to a
+    /// [`LoopHandle`] or [`RemoteHandle`] from now on is dropped at once (see their docs).
+    /// The epoll instance closes with the last [`LoopHandle`] (the streams made on the loop
+    /// hold one).
     fn drop(&mut self) {
         let posted = self.inner.shared.close();
         drop(posted);
-        self.inner.clear();
+        self.inner.close();
         drop(self.inner.reserve_fd.take());
     }
 }

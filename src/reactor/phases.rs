@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::clock::Clock;
+use super::holds::Holds;
 use super::immediates::Immediates;
 use super::remote::{SendTask, Shared};
 use super::sources::{PostAction, Readiness, Sources, WAKER_TOKEN};
@@ -48,10 +49,16 @@ pub(crate) struct Inner {
     /// to make room when `accept` fails at the descriptor limit (`net::Server`). Opened
     /// by the first server to listen; closed when the `EventLoop` is dropped.
     pub(crate) reserve_fd: RefCell<Option<std::os::fd::OwnedFd>>,
+    /// Streams kept alive while a request of theirs is in flight (see `holds.rs`).
+    pub(crate) holds: RefCell<Holds>,
+    /// The `EventLoop` was dropped: nothing will run again, so nothing is queued any more
+    /// (a handle that outlives the loop drops the work it is given at once).
+    pub(crate) closed: Cell<bool>,
 }
 
-/// Clears the running flag when a run ends, by return or by unwinding.
-pub(crate) struct Running<'a>(&'a Cell<bool>);
+/// Clears the running flag when a run ends, by return or by unwinding. Holds the fd
+/// funnel's window for reusing the SIGPIPE answer: only inside a run.
+pub(crate) struct Running<'a>(&'a Cell<bool>, crate::sys::SigpipeAnswerReuse);
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
@@ -85,6 +92,8 @@ impl Inner {
             stop_flag: Cell::new(false),
             shared: Arc::new(Shared::new(waker)),
             reserve_fd: RefCell::new(None),
+            holds: RefCell::new(Holds::new()),
+            closed: Cell::new(false),
         })
     }
 
@@ -119,6 +128,10 @@ impl Inner {
     // Errors, stop, entry.
 
     pub(crate) fn report_error(&self, err: Error) {
+        if self.closed.get() {
+            // Nothing will run again to return it.
+            return;
+        }
         self.errors.borrow_mut().push_back(err);
         self.error_flag.set(true);
     }
@@ -154,7 +167,7 @@ impl Inner {
         if self.running.replace(true) {
             return Err(Error::from_code(ErrorCode::LoopReentered));
         }
-        let guard = Running(&self.running);
+        let guard = Running(&self.running, crate::sys::reuse_sigpipe_answer());
         self.take_error()?;
         Ok(guard)
     }
@@ -223,9 +236,15 @@ impl Inner {
     }
 
     fn run_timers(&self) -> Result<(), Error> {
-        let now_ms = self.now_ms.get();
+        // A manual clock at its end cannot move on to a later deadline: it is past them all,
+        // and only the timers armed before this phase run in it (see `Timers::pop_due`).
+        let (now_ms, armed_before) = if self.clock.at_end() {
+            (u64::MAX, self.timers.borrow().next_seq())
+        } else {
+            (self.now_ms.get(), u64::MAX)
+        };
         loop {
-            let due = self.timers.borrow_mut().pop_due(now_ms);
+            let due = self.timers.borrow_mut().pop_due(now_ms, armed_before);
             match due {
                 None => return Ok(()),
                 Some((_, TimerCallback::Once(f))) => f(),
@@ -265,7 +284,10 @@ impl Inner {
         // the caller's limit), poll without blocking and jump the clock there if nothing
         // came in. With neither, block for I/O (or a post) as usual.
         match timeout {
-            Some(t) => (Some(Duration::ZERO), Some(self.clock.now() + t)),
+            Some(t) => (
+                Some(Duration::ZERO),
+                Some(super::clock::saturating_add(self.clock.now(), t)),
+            ),
             None => (None, None),
         }
     }
@@ -379,16 +401,21 @@ impl Inner {
         }
     }
 
-    /// Drops every callback the loop holds (breaking `Rc` cycles through handles they
-    /// captured), outside any borrow. Callbacks dropped may queue more; those go too.
-    pub(crate) fn clear(&self) {
-        for _ in 0..16 {
+    /// The loop is being dropped: refuses further work, then drops every callback and
+    /// hold it has (breaking the `Rc` cycles through the handles they captured), outside
+    /// any borrow. A callback dropped here cannot queue more: the loop is closed first.
+    pub(crate) fn close(&self) {
+        self.closed.set(true);
+        self.errors.borrow_mut().clear();
+        self.error_flag.set(false);
+        loop {
             let ticks = self.ticks.borrow_mut().take_all();
             let closes = self.closes.borrow_mut().take_all();
             let immediates = self.immediates.borrow_mut().take_all();
             let timers = self.timers.borrow_mut().take_all();
             let sources = self.sources.borrow_mut().take_all();
             let posted = std::mem::take(&mut *self.posted.borrow_mut());
+            let holds = self.holds.borrow_mut().take_all();
             let empty = ticks.0.is_empty()
                 && ticks.1.is_empty()
                 && closes.0.is_empty()
@@ -396,8 +423,9 @@ impl Inner {
                 && immediates.is_empty()
                 && timers.is_empty()
                 && sources.is_empty()
-                && posted.is_empty();
-            drop((ticks, closes, immediates, timers, sources, posted));
+                && posted.is_empty()
+                && holds.is_empty();
+            drop((ticks, closes, immediates, timers, sources, posted, holds));
             if empty {
                 break;
             }

@@ -99,6 +99,17 @@ impl Timers {
         TimerId { key, serial }
     }
 
+    /// An id that never named a live timer (for one refused by a dropped loop): it is not
+    /// active, and clearing it is a no-op.
+    pub(crate) fn spent_id(&mut self) -> TimerId {
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        TimerId {
+            key: usize::MAX,
+            serial,
+        }
+    }
+
     fn entry(&self, id: TimerId) -> Option<&Entry> {
         self.slab.get(id.key).filter(|e| e.serial == id.serial)
     }
@@ -160,11 +171,27 @@ impl Timers {
         self.heap.first().map(|&key| self.slab[key].deadline)
     }
 
-    /// Takes the earliest timer if it is due at `now_ms`. A timeout leaves the timers
-    /// entirely; an interval stays (out of the heap, callback taken) until [`Self::rearm`].
-    pub(crate) fn pop_due(&mut self, now_ms: u64) -> Option<(TimerId, TimerCallback)> {
+    /// The arming sequence number the next timer (or re-armed interval) will get: with
+    /// [`Self::pop_due`], what tells the timers armed before a point from those after it.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Takes the earliest timer if it is due at `now_ms` and was armed before `armed_before`
+    /// (a [`Self::next_seq`]). A timeout leaves the timers entirely; an interval stays (out
+    /// of the heap, callback taken) until [`Self::rearm`].
+    ///
+    /// A timer armed while the due ones run has a later deadline than the phase's time, so
+    /// the sequence bound only matters where time cannot move on (a manual clock at its
+    /// end, where every deadline counts as past): there it keeps a re-armed interval from
+    /// running again in the same pass.
+    pub(crate) fn pop_due(
+        &mut self,
+        now_ms: u64,
+        armed_before: u64,
+    ) -> Option<(TimerId, TimerCallback)> {
         let &key = self.heap.first()?;
-        if self.slab[key].deadline > now_ms {
+        if self.slab[key].deadline > now_ms || self.slab[key].seq >= armed_before {
             return None;
         }
         self.heap_remove(0);
@@ -358,7 +385,7 @@ mod tests {
             }
             model.sort_by_key(|m| (m.0, m.1));
             let mut popped = Vec::new();
-            while let Some((id, _)) = t.pop_due(u64::MAX) {
+            while let Some((id, _)) = t.pop_due(u64::MAX, u64::MAX) {
                 popped.push(id);
             }
             prop_assert_eq!(popped, model.iter().map(|m| m.2).collect::<Vec<_>>());

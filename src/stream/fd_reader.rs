@@ -18,7 +18,7 @@ use bytes::Bytes;
 use super::readable::{DestroyDone, Readable, ReadableOptions, Source};
 use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
 use crate::sys::{
-    read_until_blocked, set_nonblocking, with_read_buffer, FdKind, FdSource, ReadStop,
+    read_until_blocked, set_nonblocking, with_read_buffer, FdKind, FdSource, ReadStop, StreamFd,
 };
 use crate::Error;
 
@@ -319,8 +319,11 @@ impl Readable {
     ///
     /// The fd comes back inside [`FdError`] when it cannot be polled (a regular file:
     /// `EPERM`), when it is a terminal (its nonblocking flag is shared with other
-    /// processes: not changed behind their back; `Unsupported`), or when `fstat`/`fcntl`
-    /// fail.
+    /// processes: not changed behind their back; `Unsupported`), when it is a socket that
+    /// keeps message boundaries (`SOCK_SEQPACKET`, `SOCK_DGRAM`: `ERR_INVALID_FD_TYPE`, as
+    /// Node's `new net.Socket({ fd })`, since a message longer than a read would be cut and
+    /// an empty one would read as end of file), when the loop is gone (`NotConnected`), or
+    /// when `fstat`/`fcntl`/`getsockopt` fail.
     ///
     /// # Events
     ///
@@ -352,11 +355,11 @@ impl Readable {
         options: ReadableOptions,
     ) -> Result<Readable, FdError> {
         let fd = fd.into();
-        let kind = match FdKind::of(&fd) {
-            Ok(kind) => kind,
+        let kind = match StreamFd::of(&fd) {
+            Ok(class) => class.kind,
             Err(error) => return Err(FdError { error, fd }),
         };
-        if kind == FdKind::Other {
+        if kind != FdKind::Socket {
             if rustix::termios::isatty(&fd) {
                 return Err(FdError {
                     error: io::Error::new(
@@ -372,5 +375,69 @@ impl Readable {
         }
         FdReader::readable(lp, options, fd, PlainRead { kind })
             .map_err(|(error, fd)| FdError { error, fd })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use rustix::net::{socketpair, AddressFamily, SendFlags, SocketFlags, SocketType};
+
+    use super::*;
+    use crate::stream::readable::Chunk;
+    use crate::EventLoop;
+
+    /// At most 32 reads per fd per loop turn: two busy fds take turns. A seqpacket socket
+    /// gives one message per read, so each fd needs 100 reads here. (Its message boundaries
+    /// make the public constructors refuse it; the reader itself is driven here.)
+    #[test]
+    fn the_read_budget_makes_busy_fds_take_turns() {
+        let el = EventLoop::new().unwrap();
+        let lp = el.handle();
+        let order = Rc::new(RefCell::new(String::new()));
+        let mut streams = Vec::new();
+        for label in ['a', 'b'] {
+            let (rd, wr) = socketpair(
+                AddressFamily::UNIX,
+                SocketType::SEQPACKET,
+                SocketFlags::CLOEXEC,
+                None,
+            )
+            .unwrap();
+            for _ in 0..100 {
+                rustix::net::send(&wr, &[label as u8], SendFlags::empty()).unwrap();
+            }
+            drop(wr);
+            let pump = PlainRead {
+                kind: FdKind::Socket,
+            };
+            let r = FdReader::readable(&lp, ReadableOptions::default(), rd, pump).unwrap();
+            let o = order.clone();
+            r.on("data", move |c: &Chunk| {
+                o.borrow_mut()
+                    .push_str(std::str::from_utf8(c.as_bytes().unwrap()).unwrap())
+            });
+            streams.push(r);
+        }
+        el.run().unwrap();
+        let order = order.borrow();
+        assert_eq!(order.matches('a').count(), 100);
+        assert_eq!(order.matches('b').count(), 100);
+        // Runs of one fd's chunks while the other still had data: never longer than 32.
+        let last_a = order.rfind('a').unwrap();
+        let last_b = order.rfind('b').unwrap();
+        let both_busy = &order[..last_a.min(last_b)];
+        let mut longest = 0;
+        let mut run = 0;
+        let mut prev = ' ';
+        for ch in both_busy.chars() {
+            run = if ch == prev { run + 1 } else { 1 };
+            prev = ch;
+            longest = longest.max(run);
+        }
+        assert_eq!(longest, 32, "order: {order}");
+        assert!(streams.iter().all(|r| r.readable_ended()));
     }
 }

@@ -10,8 +10,8 @@
 //! - [`fd`]: an owned fd as a mio source ([`FdSource`]), what kind of fd it is for the funnel
 //!   ([`FdKind`]), and [`set_nonblocking`];
 //! - [`raw`]: the raw calls rustix lacks, and all of the crate's `unsafe`: the SIGPIPE guard
-//!   ([`SigpipeGuard`], with the cached disposition query) and a `close` that reports its
-//!   error;
+//!   ([`SigpipeGuard`], with the disposition query, whose answer is reused only inside a
+//!   loop run: [`SigpipeAnswerReuse`]) and a `close` that reports its error;
 //! - [`socket`]: TCP and Unix stream sockets, nonblocking and close-on-exec from birth;
 //! - [`spawn`]: child processes with piped stdin and stdout;
 //! - [`stdio`]: what stdout and stderr are connected to, and how to write to them without
@@ -42,10 +42,12 @@ pub(crate) mod writev;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub(crate) use fd::{set_nonblocking, FdKind, FdSource};
+pub(crate) use fd::{set_nonblocking, FdKind, FdSource, StreamFd};
 pub(crate) use open_flags::OpenFlags;
 pub(crate) use pool::Pool;
-pub(crate) use raw::{close, forget_sigpipe_answer, SigpipeGuard};
+pub(crate) use raw::{
+    close, forget_sigpipe_answer, reuse_sigpipe_answer, SigpipeAnswerReuse, SigpipeGuard,
+};
 pub(crate) use read::{read_until_blocked, with_read_buffer, ReadStop};
 pub(crate) use writev::{write_chunks, WriteStop, IOV_MAX};
 

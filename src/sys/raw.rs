@@ -1,13 +1,14 @@
 //! Every raw call of the main crate, and all of its `unsafe`.
 //!
 //! This module provides:
-//! - [`SigpipeGuard`]: blocks `SIGPIPE` in the calling thread around writes to fds that have no
-//!   `MSG_NOSIGNAL` (pipes, ttys, character devices) and swallows the `SIGPIPE` that an `EPIPE`
-//!   raised, so a reader that went away gives an error instead of killing the process. The
+//! - [`SigpipeGuard`]: blocks `SIGPIPE` in the calling thread around writes to pipes (which,
+//!   unlike sockets, have no `MSG_NOSIGNAL`; the kernel raises the signal for nothing else)
+//!   and swallows the `SIGPIPE` that an `EPIPE` raised, so a reader that went away gives an error instead of killing the process. The
 //!   process's signal dispositions are never changed; the thread's mask is restored.
 //! - [`sigpipe_ignored`]: whether the process ignores `SIGPIPE` (one `sigaction` query), so the
 //!   guard can be skipped when the signal could not do harm anyway; [`sigpipe_ignored_cached`]
-//!   reuses that answer for a bounded number of calls, forgotten at every loop turn.
+//!   reuses that answer for a bounded number of calls, only while a loop runs on the thread
+//!   ([`SigpipeAnswerReuse`]), and forgotten at every loop turn.
 //! - [`close`]: `close(2)` that reports its error, which dropping an [`OwnedFd`] throws away
 //!   (a file on NFS may report a failed write only at close).
 //!
@@ -16,6 +17,7 @@
 
 use std::cell::Cell;
 use std::io;
+use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::os::fd::{IntoRawFd, OwnedFd};
 use std::ptr;
@@ -69,16 +71,23 @@ pub(crate) const SIGPIPE_ANSWER_USES: u32 = 64;
 thread_local! {
     /// The last [`sigpipe_ignored`] answer of this thread, and how many more calls may use it.
     static SIGPIPE_ANSWER: Cell<(bool, u32)> = const { Cell::new((false, 0)) };
+    /// How many [`SigpipeAnswerReuse`] windows are open on this thread (loops running).
+    static REUSE_WINDOWS: Cell<u32> = const { Cell::new(0) };
 }
 
-/// [`sigpipe_ignored`], asked at most once per [`SIGPIPE_ANSWER_USES`] calls on this thread
-/// and again after every [`forget_sigpipe_answer`] (the loop calls it at each turn).
+/// [`sigpipe_ignored`], asked afresh for every call made outside a loop run, and inside one
+/// at most once per [`SIGPIPE_ANSWER_USES`] calls and again after every
+/// [`forget_sigpipe_answer`] (the loop calls it at each turn).
 ///
 /// The query is a syscall, and a pipe writer that keeps up calls the funnel once per batch,
-/// tens of thousands of times a second: reusing the answer takes that syscall off the hot
-/// path. The cost is a bounded window: a host that puts `SIGPIPE` back to its default in
-/// the middle of a loop turn is guarded from the next turn on, or after at most
-/// `SIGPIPE_ANSWER_USES - 1` more funnel calls, whichever comes first.
+/// tens of thousands of times a second from the loop's callbacks: reusing the answer there
+/// takes that syscall off the hot path. The cost is a bounded window inside a run: a host
+/// that puts `SIGPIPE` back to its default from a callback is guarded from the next turn
+/// on, or after at most `SIGPIPE_ANSWER_USES - 1` more funnel calls, whichever comes first.
+/// Outside a run (a write made between two `dispatch` calls, or before `run`), the host
+/// may have changed anything since the last call, and nothing marks it: the answer is
+/// never reused there. Whether a run is under way is known only on the slow path, where
+/// the syscall is made anyway, so the reused answer costs what it did.
 pub(crate) fn sigpipe_ignored_cached() -> bool {
     SIGPIPE_ANSWER.with(|slot| {
         let (answer, uses) = slot.get();
@@ -87,9 +96,39 @@ pub(crate) fn sigpipe_ignored_cached() -> bool {
             return answer;
         }
         let answer = sigpipe_ignored();
-        slot.set((answer, SIGPIPE_ANSWER_USES - 1));
+        let uses = if REUSE_WINDOWS.with(Cell::get) > 0 {
+            SIGPIPE_ANSWER_USES - 1
+        } else {
+            0
+        };
+        slot.set((answer, uses));
         answer
     })
+}
+
+/// While one is held, [`sigpipe_ignored_cached`] on this thread may reuse its answer: the
+/// event loop holds one for each run (`run`, `run_once`, `run_for`, `dispatch`). Opening
+/// and closing it forget the answer, so no answer read inside a run is used after it, and
+/// none read before it is used inside. `!Send`: it counts this thread's runs.
+#[derive(Debug)]
+pub(crate) struct SigpipeAnswerReuse {
+    _thread: PhantomData<*const ()>,
+}
+
+/// Opens a [`SigpipeAnswerReuse`] window.
+pub(crate) fn reuse_sigpipe_answer() -> SigpipeAnswerReuse {
+    forget_sigpipe_answer();
+    REUSE_WINDOWS.with(|n| n.set(n.get() + 1));
+    SigpipeAnswerReuse {
+        _thread: PhantomData,
+    }
+}
+
+impl Drop for SigpipeAnswerReuse {
+    fn drop(&mut self) {
+        REUSE_WINDOWS.with(|n| n.set(n.get() - 1));
+        forget_sigpipe_answer();
+    }
 }
 
 /// Makes the next [`sigpipe_ignored_cached`] call on this thread ask the kernel again.

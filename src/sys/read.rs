@@ -85,7 +85,7 @@ pub(crate) fn read_until_blocked(
         }
         let result = match kind {
             FdKind::Socket => rustix::net::recv(fd, &mut *buf, RecvFlags::DONTWAIT).map(|(n, _)| n),
-            FdKind::Other => rustix::io::read(fd, &mut *buf),
+            FdKind::Pipe | FdKind::Other => rustix::io::read(fd, &mut *buf),
         };
         match result {
             Ok(0) if !buf.is_empty() => {
@@ -158,18 +158,18 @@ mod tests {
             assert_eq!(rustix::io::write(&w, &data).unwrap(), 5000);
             let mut buf = [0u8; 100];
             let mut got = Vec::new();
-            let out = read_until_blocked(r.as_fd(), FdKind::Other, &mut buf, IO_BUDGET, |b| {
+            let out = read_until_blocked(r.as_fd(), FdKind::Pipe, &mut buf, IO_BUDGET, |b| {
                 got.extend_from_slice(b)
             });
             assert!(matches!(out.stop, ReadStop::Budget), "{out:?}");
             assert_eq!(out.bytes, 3200);
-            let out = read_until_blocked(r.as_fd(), FdKind::Other, &mut buf, IO_BUDGET, |b| {
+            let out = read_until_blocked(r.as_fd(), FdKind::Pipe, &mut buf, IO_BUDGET, |b| {
                 got.extend_from_slice(b)
             });
             assert!(matches!(out.stop, ReadStop::WouldBlock), "{out:?}");
             assert_eq!(got, data);
             drop(w);
-            let out = read_until_blocked(r.as_fd(), FdKind::Other, &mut buf, IO_BUDGET, |_| {
+            let out = read_until_blocked(r.as_fd(), FdKind::Pipe, &mut buf, IO_BUDGET, |_| {
                 panic!("no data after EOF")
             });
             assert!(matches!(out.stop, ReadStop::Eof), "{out:?}");

@@ -13,13 +13,36 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
 use mio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use rustix::io::Errno;
+use rustix::net::{AddressFamily, SocketFlags, SocketType};
+
+use super::fd::{socket_type_name, FdKind};
+use crate::error::{Error, ErrorCode};
 
 /// How many connections one [`accept_until_blocked`] call takes before yielding.
 pub(crate) const ACCEPT_BUDGET: usize = 32;
+
+/// The `backlog` a listening socket gets when none is given: Node's (`lib/net.js`), 511.
+pub(crate) const DEFAULT_BACKLOG: u32 = 511;
+
+/// `listen(2)`'s argument: the kernel caps it at `net.core.somaxconn` anyway.
+fn backlog_arg(backlog: u32) -> i32 {
+    i32::try_from(backlog).unwrap_or(i32::MAX)
+}
+
+/// A nonblocking, close-on-exec stream socket of `family`.
+fn stream_socket(family: AddressFamily) -> io::Result<OwnedFd> {
+    Ok(rustix::net::socket_with(
+        family,
+        SocketType::STREAM,
+        SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+        None,
+    )?)
+}
 
 /// Starts a nonblocking TCP connect to `addr`. Register the stream for writable readiness,
 /// then ask [`connect_result`].
@@ -51,13 +74,22 @@ pub(crate) fn connect_result(socket: impl AsFd) -> io::Result<bool> {
 }
 
 /// A TCP listener bound to `addr` (port 0 picks a free one), with `SO_REUSEADDR` as Node
-/// sets it.
+/// sets it, listening with `backlog` (the kernel caps it at `net.core.somaxconn`).
 ///
 /// # Errors
 ///
 /// `EADDRINUSE`, `EACCES`, ...
-pub(crate) fn tcp_listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    TcpListener::bind(addr)
+pub(crate) fn tcp_listen(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    let family = if addr.is_ipv4() {
+        AddressFamily::INET
+    } else {
+        AddressFamily::INET6
+    };
+    let fd = stream_socket(family)?;
+    rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
+    rustix::net::bind(&fd, &addr)?;
+    rustix::net::listen(&fd, backlog_arg(backlog))?;
+    Ok(TcpListener::from_std(std::net::TcpListener::from(fd)))
 }
 
 /// Connects to the Unix stream socket at `path`.
@@ -70,13 +102,105 @@ pub(crate) fn unix_connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
     UnixStream::connect(path)
 }
 
-/// A Unix stream socket listening at `path`, which must not exist yet.
+/// A Unix stream socket listening at `path`, which must not exist yet, with `backlog`.
 ///
 /// # Errors
 ///
 /// `EADDRINUSE` when `path` exists, `ENOENT` for a missing directory, ...
-pub(crate) fn unix_listen(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-    UnixListener::bind(path)
+pub(crate) fn unix_listen(path: impl AsRef<Path>, backlog: u32) -> io::Result<UnixListener> {
+    let fd = stream_socket(AddressFamily::UNIX)?;
+    rustix::net::bind(&fd, &rustix::net::SocketAddrUnix::new(path.as_ref())?)?;
+    rustix::net::listen(&fd, backlog_arg(backlog))?;
+    Ok(UnixListener::from_std(
+        std::os::unix::net::UnixListener::from(fd),
+    ))
+}
+
+/// A listening socket made from one the caller bound ([`listen_on`]).
+#[derive(Debug)]
+pub(crate) enum Listening {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+/// Makes a socket the caller bound listen (again) with `backlog`, as Node's
+/// `server.listen({ fd })` does, and puts it in nonblocking mode: a TCP (IPv4 or IPv6) or
+/// Unix stream socket, bound, listening or not yet (an unbound TCP socket listens on a port
+/// the kernel picks, as in Node).
+///
+/// # Errors
+///
+/// The fd is given back with Node's error for `listen` (code the errno, message
+/// `listen EINVAL: invalid argument` and why): `ENOTSOCK` for an fd that is no socket,
+/// `EINVAL` for a socket that is not a stream socket (datagram, seqpacket), of another
+/// family, or connected, and what `listen` or `fcntl` report.
+pub(crate) fn listen_on(fd: OwnedFd, backlog: u32) -> Result<Listening, (io::Error, OwnedFd)> {
+    let tcp = match classify_listener(&fd) {
+        Ok(tcp) => tcp,
+        Err(err) => return Err((err, fd)),
+    };
+    if let Err(errno) = rustix::net::listen(&fd, backlog_arg(backlog)) {
+        let connected = matches!(rustix::net::getpeername(&fd), Ok(Some(_)));
+        let why = connected.then_some("the socket is connected");
+        return Err((listen_error(errno, why), fd));
+    }
+    if let Err(err) = super::fd::set_nonblocking(&fd, true) {
+        return Err((err, fd));
+    }
+    Ok(if tcp {
+        Listening::Tcp(TcpListener::from_std(std::net::TcpListener::from(fd)))
+    } else {
+        Listening::Unix(UnixListener::from_std(
+            std::os::unix::net::UnixListener::from(fd),
+        ))
+    })
+}
+
+/// Whether `fd` is a TCP stream socket (`true`) or a Unix one (`false`); the refusal
+/// otherwise.
+fn classify_listener(fd: &OwnedFd) -> io::Result<bool> {
+    if FdKind::of(fd)? != FdKind::Socket {
+        return Err(listen_error(
+            Errno::NOTSOCK,
+            Some("a server needs a bound stream socket"),
+        ));
+    }
+    let ty = rustix::net::sockopt::socket_type(fd)?;
+    if ty != SocketType::STREAM {
+        let why = format!(
+            "a {} socket cannot listen: a server needs a stream socket",
+            socket_type_name(ty)
+        );
+        return Err(listen_error(Errno::INVAL, Some(&why)));
+    }
+    match rustix::net::sockopt::socket_domain(fd)? {
+        AddressFamily::INET | AddressFamily::INET6 => Ok(true),
+        AddressFamily::UNIX => Ok(false),
+        _ => Err(listen_error(
+            Errno::INVAL,
+            Some("a server listens on TCP or Unix sockets only"),
+        )),
+    }
+}
+
+/// Node's `uvException` for `listen`: code the errno's name, message
+/// `listen EINVAL: invalid argument`, and why, when known.
+fn listen_error(errno: Errno, why: Option<&str>) -> io::Error {
+    let raw = errno.raw_os_error();
+    let os = io::Error::from_raw_os_error(raw);
+    let text = os.to_string();
+    let text = text.split(" (os error").next().unwrap_or_default();
+    let mut chars = text.chars();
+    let text: String = match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    let code = ErrorCode::Os(raw);
+    let message = match why {
+        Some(why) => format!("listen {}: {text} ({why})", code.as_str()),
+        None => format!("listen {}: {text}", code.as_str()),
+    };
+    io::Error::new(os.kind(), Error::new(code, message))
 }
 
 /// A connected pair of Unix stream sockets.
@@ -173,7 +297,7 @@ mod tests {
         isolated!(tcp_connect_accept_exchange_and_fin, || {
             let mut poll = Poll::new().unwrap();
             let mut events = Events::with_capacity(16);
-            let mut listener = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
+            let mut listener = tcp_listen("127.0.0.1:0".parse().unwrap(), DEFAULT_BACKLOG).unwrap();
             assert_nonblocking_cloexec(&listener);
             let addr = listener.local_addr().unwrap();
             poll.registry()
@@ -238,7 +362,7 @@ mod tests {
     fn tcp_connect_to_a_closed_port_is_econnrefused() {
         isolated!(tcp_connect_to_a_closed_port_is_econnrefused, || {
             // Bind a port, then close it: nobody listens there now.
-            let addr = tcp_listen("127.0.0.1:0".parse().unwrap())
+            let addr = tcp_listen("127.0.0.1:0".parse().unwrap(), DEFAULT_BACKLOG)
                 .unwrap()
                 .local_addr()
                 .unwrap();
@@ -268,10 +392,12 @@ mod tests {
             let _ = std::fs::remove_file(&path);
             let mut poll = Poll::new().unwrap();
             let mut events = Events::with_capacity(16);
-            let mut listener = unix_listen(&path).unwrap();
+            let mut listener = unix_listen(&path, DEFAULT_BACKLOG).unwrap();
             assert_nonblocking_cloexec(&listener);
             assert_eq!(
-                unix_listen(&path).unwrap_err().raw_os_error(),
+                unix_listen(&path, DEFAULT_BACKLOG)
+                    .unwrap_err()
+                    .raw_os_error(),
                 Some(libc::EADDRINUSE)
             );
             poll.registry()

@@ -171,7 +171,7 @@ mod tests {
                 if let Some(fd) = &stdin {
                     let out = write_chunks(
                         fd.as_fd(),
-                        FdKind::Other,
+                        FdKind::Pipe,
                         offset,
                         chunks[done..].iter().map(|c| &c[..]),
                     );
@@ -183,7 +183,7 @@ mod tests {
                         WriteStop::Error(e) => panic!("{e}"),
                     }
                 }
-                let out = read_until_blocked(stdout.as_fd(), FdKind::Other, &mut buf, 32, |b| {
+                let out = read_until_blocked(stdout.as_fd(), FdKind::Pipe, &mut buf, 32, |b| {
                     got.extend_from_slice(b)
                 });
                 match out.stop {
@@ -275,7 +275,7 @@ mod tests {
                 let mut slot = fd.borrow_mut();
                 let out = write_chunks(
                     slot.as_ref().unwrap().as_fd(),
-                    FdKind::Other,
+                    FdKind::Pipe,
                     offset,
                     queue[done..].iter().map(|c| &c[..]),
                 );
@@ -306,7 +306,7 @@ mod tests {
                 let mut sink = sink.borrow_mut();
                 let out = read_until_blocked(
                     slot.as_ref().unwrap().as_fd(),
-                    FdKind::Other,
+                    FdKind::Pipe,
                     &mut buf,
                     crate::IO_BUDGET,
                     |b| sink.extend_from_slice(b),

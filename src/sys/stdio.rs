@@ -116,7 +116,7 @@ pub(crate) fn writer(fd: BorrowedFd<'_>) -> io::Result<Writer> {
         StdioKind::Pipe => match reopen_pipe(fd, OFlags::WRONLY) {
             Ok(own) => Ok(Writer::Async {
                 fd: own,
-                kind: FdKind::Other,
+                kind: FdKind::Pipe,
             }),
             Err(err) => {
                 log::trace!(
@@ -255,7 +255,7 @@ mod tests {
                 let Writer::Async { fd, kind } = writer(w.as_fd()).unwrap() else {
                     panic!("a pipe with a reader is written asynchronously");
                 };
-                assert_eq!(kind, FdKind::Other);
+                assert_eq!(kind, FdKind::Pipe);
                 assert!(nonblocking(&fd) && cloexec(&fd));
                 assert!(
                     !nonblocking(&w),

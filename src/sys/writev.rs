@@ -22,24 +22,28 @@
 //! library's call. So nodestream flips no switch:
 //!
 //! - sockets are written with `sendmsg(MSG_NOSIGNAL)`, which never raises the signal;
-//! - every other fd (pipes, ttys, character devices; they have no `MSG_NOSIGNAL`) is written
-//!   under a [`SigpipeGuard`]: `SIGPIPE` is blocked in the writing
-//!   thread for the duration of one [`write_chunks`] call, a `SIGPIPE` raised by an `EPIPE` is
-//!   taken off the pending set with a zero-timeout `sigtimedwait`, and the thread's mask is
-//!   restored. The write reports `EPIPE` and the process lives, whatever its disposition.
+//! - ttys, character devices and regular files never raise it (the kernel raises it for
+//!   pipes and sockets only), so they are written with plain `writev`;
+//! - pipes and FIFOs (which have no `MSG_NOSIGNAL`) are written under a [`SigpipeGuard`]:
+//!   `SIGPIPE` is blocked in the writing thread for the duration of one [`write_chunks`]
+//!   call, a `SIGPIPE` raised by an `EPIPE` is taken off the pending set with a zero-timeout
+//!   `sigtimedwait`, and the thread's mask is restored. The write reports `EPIPE` and the
+//!   process lives, whatever its disposition.
 //!
 //! That costs three cheap syscalls (`sigpending` and two `pthread_sigmask`) per funnel call on
 //! a pipe, not per chunk, and is skipped when it cannot matter: when the process's `SIGPIPE`
 //! disposition is `SIG_IGN` (the default for Rust binaries, and for every libuv program such
 //! as Node) a raised `SIGPIPE` is discarded by the kernel, so the write goes unguarded. The
-//! disposition is read with one `sigaction` query (which changes nothing), and the answer
-//! is reused for at most 64 funnel calls and never past the end of a loop turn (see
-//! [`sigpipe_ignored_cached`]): a pipe that keeps up is
-//! written once per batch, and a syscall per batch spent asking the same question was a
-//! tenth of a fast writer's time. So a host that changes the disposition (a handler, or back
-//! to `SIG_DFL`) is guarded from the next loop turn on, or within 64 writes if it did so in
-//! the middle of a long turn. (Another thread changing it *during* one of our writes is the
-//! other race left.)
+//! disposition is read with one `sigaction` query (which changes nothing), and inside a loop
+//! run the answer is reused for at most 64 funnel calls and never past the end of a loop
+//! turn (see [`sigpipe_ignored_cached`]): a pipe that keeps up is written once per batch,
+//! and a syscall per batch spent asking the same question was a tenth of a fast writer's
+//! time. So a host that changes the disposition (a handler, or back to `SIG_DFL`) from a
+//! loop callback is guarded from the next loop turn on, or within 64 writes if it did so in
+//! the middle of a long turn. Writes to a pipe made outside a run (before `run`, between two
+//! `dispatch` calls) ask every time; writes that cannot raise the signal (a synchronous
+//! stdout on a file or a terminal) never ask. (Another thread changing it *during* one of
+//! our writes is the other race left.)
 
 use std::cell::Cell;
 use std::io::{self, IoSlice};
@@ -210,7 +214,8 @@ where
                 &mut SendAncillaryBuffer::default(),
                 SendFlags::NOSIGNAL | SendFlags::DONTWAIT,
             ),
-            FdKind::Other => {
+            FdKind::Other => rustix::io::writev(fd, &iov),
+            FdKind::Pipe => {
                 if !guard_decided {
                     guard_decided = true;
                     if !sigpipe_ignored_cached() {
@@ -386,7 +391,7 @@ mod tests {
     fn drain(fd: &OwnedFd) -> Vec<u8> {
         let mut out = Vec::new();
         let mut buf = vec![0u8; 65536];
-        let r = read_until_blocked(fd.as_fd(), FdKind::Other, &mut buf, usize::MAX, |b| {
+        let r = read_until_blocked(fd.as_fd(), FdKind::Pipe, &mut buf, usize::MAX, |b| {
             out.extend_from_slice(b)
         });
         assert!(matches!(r.stop, ReadStop::WouldBlock), "{r:?}");
@@ -404,7 +409,7 @@ mod tests {
                 let chunks: Vec<Vec<u8>> =
                     (0..300).map(|i| pattern((i * 7) % 200, i as u8)).collect();
                 let total: usize = chunks.iter().map(Vec::len).sum();
-                let out = write_chunks(w.as_fd(), FdKind::Other, 0, chunks.iter().map(|c| &c[..]));
+                let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, chunks.iter().map(|c| &c[..]));
                 assert!(matches!(out.stop, WriteStop::Done), "{out:?}");
                 assert_eq!(
                     out.progress,
@@ -425,7 +430,7 @@ mod tests {
             let (r, w) = pipe();
             // 3000 chunks of 10 bytes: three writev calls' worth of iovecs.
             let chunks: Vec<Vec<u8>> = (0..3000).map(|i| pattern(10, i as u8)).collect();
-            let out = write_chunks(w.as_fd(), FdKind::Other, 0, chunks.iter().map(|c| &c[..]));
+            let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, chunks.iter().map(|c| &c[..]));
             assert!(matches!(out.stop, WriteStop::Done), "{out:?}");
             assert_eq!(out.progress.completed, 3000);
             assert_eq!(drain(&r), chunks.concat());
@@ -458,7 +463,7 @@ mod tests {
             total += size;
         }
         let all = chunks.concat();
-        let out = write_chunks(w.as_fd(), FdKind::Other, 0, chunks.iter().map(|c| &c[..]));
+        let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, chunks.iter().map(|c| &c[..]));
         assert!(matches!(out.stop, WriteStop::WouldBlock), "{out:?}");
         let p = out.progress;
         assert!(p.bytes > 0 && p.bytes <= capacity, "{p:?}");
@@ -473,7 +478,7 @@ mod tests {
         loop {
             let out = write_chunks(
                 w.as_fd(),
-                FdKind::Other,
+                FdKind::Pipe,
                 offset,
                 chunks[done..].iter().map(|c| &c[..]),
             );
@@ -570,14 +575,14 @@ mod tests {
             let (_r, w) = pipe();
             // Fill the pipe first.
             let filler = vec![0u8; 1 << 20];
-            let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&filler[..]]);
+            let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, [&filler[..]]);
             assert!(matches!(out.stop, WriteStop::WouldBlock));
             // Now a non-empty chunk that cannot go, then an empty one: neither completes.
-            let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b"x"[..], &b""[..]]);
+            let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, [&b"x"[..], &b""[..]]);
             assert!(matches!(out.stop, WriteStop::WouldBlock));
             assert_eq!(out.progress, Progress::default());
             // Only empty chunks: all complete with no syscall, even on a full pipe.
-            let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b""[..], &b""[..]]);
+            let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, [&b""[..], &b""[..]]);
             assert!(matches!(out.stop, WriteStop::Done));
             assert_eq!(out.progress.completed, 2);
         });
@@ -590,7 +595,7 @@ mod tests {
             sigpipe_default();
             let (r, w) = pipe();
             drop(r);
-            let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b"hello"[..]]);
+            let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, [&b"hello"[..]]);
             match out.stop {
                 WriteStop::Error(e) => assert_eq!(e.raw_os_error(), Some(libc::EPIPE)),
                 other => panic!("{other:?}"),
@@ -599,7 +604,7 @@ mod tests {
             assert!(!sigpipe_is_pending(), "the SIGPIPE was not consumed");
             assert!(!sigpipe_blocked(), "the thread's mask was not restored");
             // Twice, to show nothing was left behind by the first.
-            let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b"again"[..]]);
+            let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, [&b"again"[..]]);
             assert!(matches!(out.stop, WriteStop::Error(_)));
             assert!(!sigpipe_is_pending());
         });
@@ -615,7 +620,7 @@ mod tests {
                 assert!(crate::sys::raw::sigpipe_ignored());
                 let (r, w) = pipe();
                 drop(r);
-                let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b"one"[..]]);
+                let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, [&b"one"[..]]);
                 match out.stop {
                     WriteStop::Error(e) => assert_eq!(e.raw_os_error(), Some(libc::EPIPE)),
                     other => panic!("{other:?}"),
@@ -626,7 +631,7 @@ mod tests {
                 crate::sys::testing::set_sigpipe(libc::SIG_DFL);
                 crate::sys::forget_sigpipe_answer();
                 assert!(!crate::sys::raw::sigpipe_ignored());
-                let out = write_chunks(w.as_fd(), FdKind::Other, 0, [&b"two"[..]]);
+                let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, [&b"two"[..]]);
                 match out.stop {
                     WriteStop::Error(e) => assert_eq!(e.raw_os_error(), Some(libc::EPIPE)),
                     other => panic!("{other:?}"),
@@ -639,12 +644,17 @@ mod tests {
 
     #[test]
     fn the_sigpipe_answer_is_reused_for_a_bounded_number_of_calls_and_forgotten_each_turn() {
-        use crate::sys::raw::{forget_sigpipe_answer, sigpipe_ignored_cached, SIGPIPE_ANSWER_USES};
+        use crate::sys::raw::{
+            forget_sigpipe_answer, reuse_sigpipe_answer, sigpipe_ignored_cached,
+            SIGPIPE_ANSWER_USES,
+        };
         use crate::sys::testing::{set_sigpipe, sigpipe_answer};
         isolated!(
             the_sigpipe_answer_is_reused_for_a_bounded_number_of_calls_and_forgotten_each_turn,
             || {
                 sigpipe_ignore();
+                // Inside a loop run (the window the loop opens for each run).
+                let window = reuse_sigpipe_answer();
                 assert!(sigpipe_ignored_cached());
                 assert_eq!(sigpipe_answer(), (true, SIGPIPE_ANSWER_USES - 1));
                 // Changed behind the cache's back: the answer is stale for the rest of its
@@ -659,14 +669,53 @@ mod tests {
                 assert!(!sigpipe_ignored_cached());
                 forget_sigpipe_answer();
                 assert!(sigpipe_ignored_cached());
-                set_sigpipe(libc::SIG_DFL);
+                // The end of the run forgets it too.
+                drop(window);
+                assert_eq!(sigpipe_answer(), (false, 0), "the run's end forgot it");
+                // Outside a run every call asks.
+                for disposition in [libc::SIG_DFL, libc::SIG_IGN, libc::SIG_DFL] {
+                    set_sigpipe(disposition);
+                    assert_eq!(sigpipe_ignored_cached(), disposition == libc::SIG_IGN);
+                    assert_eq!(sigpipe_answer().1, 0, "reused outside a run");
+                }
+                // run() opens the window and closes it.
                 let lp = crate::EventLoop::new().unwrap();
-                lp.handle().set_immediate(|| {});
+                lp.handle().set_immediate(|| {
+                    assert!(!sigpipe_ignored_cached());
+                    assert_eq!(sigpipe_answer(), (false, SIGPIPE_ANSWER_USES - 1));
+                });
                 lp.run().unwrap();
                 assert_eq!(sigpipe_answer(), (false, 0), "run() forgot it");
-                assert!(!sigpipe_ignored_cached());
+                set_sigpipe(libc::SIG_IGN);
+                assert!(sigpipe_ignored_cached());
             }
         );
+    }
+
+    /// Only a pipe can raise `SIGPIPE` among the fds written with plain `writev`: a write to
+    /// a character device (a synchronous stdout on a terminal or a file) never asks the
+    /// disposition, inside a run or out, so it costs no `sigaction`.
+    #[test]
+    fn only_a_pipe_asks_whether_sigpipe_is_ignored() {
+        use crate::sys::raw::{reuse_sigpipe_answer, SIGPIPE_ANSWER_USES};
+        use crate::sys::testing::sigpipe_answer;
+        isolated!(only_a_pipe_asks_whether_sigpipe_is_ignored, || {
+            sigpipe_ignore();
+            let _window = reuse_sigpipe_answer();
+            let null = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/null")
+                .unwrap();
+            let kind = FdKind::of(&null).unwrap();
+            assert_eq!(kind, FdKind::Other);
+            let out = write_chunks(null.as_fd(), kind, 0, [&b"x"[..]]);
+            assert!(matches!(out.stop, WriteStop::Done));
+            assert_eq!(sigpipe_answer(), (false, 0), "a character device asked");
+            let (_r, w) = pipe();
+            let out = write_chunks(w.as_fd(), FdKind::Pipe, 0, [&b"x"[..]]);
+            assert!(matches!(out.stop, WriteStop::Done));
+            assert_eq!(sigpipe_answer(), (true, SIGPIPE_ANSWER_USES - 1));
+        });
     }
 
     #[test]

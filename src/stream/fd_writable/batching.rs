@@ -10,7 +10,7 @@ use std::rc::Rc;
 use bytes::Bytes;
 
 use super::Core;
-use crate::stream::writable::{Chunk, WeakWritable, WriteCallback};
+use crate::stream::writable::{Chunk, Kept, WeakWritable, WriteCallback};
 use crate::sys::write_chunks;
 
 impl Core {
@@ -29,7 +29,7 @@ impl Core {
             self.handover.set(false);
         }
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
-            parked.write = Some((chunks.collect(), cb));
+            parked.write = Some((chunks.collect(), Kept::new(&self.lp, cb)));
             return;
         }
         {
@@ -57,7 +57,7 @@ impl Core {
                 q.chunks.push_back(bytes);
             }
             self.prewritten.set(skip);
-            q.cb = Some(cb);
+            q.cb = Some(Kept::new(&self.lp, cb));
             if handover {
                 // The flush completed the previous batch and the Writable hands its buffer
                 // over: written now, completed once that completion has returned.
@@ -147,6 +147,9 @@ impl Core {
     /// panics, the batches still settled complete on the next tick.
     fn complete_settled(self: &Rc<Self>) {
         while let Some((cb, err)) = self.settled.take() {
+            let Some(cb) = cb.take() else {
+                continue;
+            };
             self.handover.set(true);
             self.lp.owing(
                 || cb.call(err),

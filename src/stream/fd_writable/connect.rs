@@ -7,14 +7,14 @@ use std::rc::Rc;
 
 use super::{Core, FdWritable};
 use crate::error::Error;
-use crate::stream::writable::{Chunk, FinalCallback, WeakWritable, WriteCallback};
+use crate::stream::writable::{Chunk, FinalCallback, Kept, WeakWritable, WriteCallback};
 use nodestream_emitter::EventEmitter;
 
 /// What a connecting socket holds back until the connect is decided.
 #[derive(Default)]
 pub(super) struct Parked {
-    pub(super) write: Option<(Vec<Chunk>, WriteCallback)>,
-    pub(super) final_cb: Option<FinalCallback>,
+    pub(super) write: Option<(Vec<Chunk>, Kept<WriteCallback>)>,
+    pub(super) final_cb: Option<Kept<FinalCallback>>,
 }
 
 impl Core {
@@ -35,9 +35,13 @@ impl Core {
             Some(err) => {
                 let err = Error::from(err);
                 if let Some((_, cb)) = parked.write {
-                    cb.error(err);
+                    if let Some(cb) = cb.take() {
+                        cb.error(err);
+                    }
                 } else if let Some(cb) = parked.final_cb {
-                    cb.error(err);
+                    if let Some(cb) = cb.take() {
+                        cb.error(err);
+                    }
                 } else {
                     // Nothing pending that could carry it: destroy the stream with it.
                     let hook = self.on_fail.borrow().clone();
@@ -47,12 +51,12 @@ impl Core {
                 }
             }
             None => {
-                if let Some((chunks, cb)) = parked.write {
+                if let Some((chunks, Some(cb))) = parked.write.map(|(c, cb)| (c, cb.take())) {
                     // Node performs the parked write inside its own 'connect' listener,
                     // before the user's: at once, not at the end of the tick.
                     self.start(chunks.into_iter(), cb, false);
                 }
-                self.after_connect(emitter, 0, parked.final_cb);
+                self.after_connect(emitter, 0, parked.final_cb.and_then(Kept::take));
             }
         }
     }

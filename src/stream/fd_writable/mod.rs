@@ -45,8 +45,8 @@ use std::rc::Rc;
 
 use crate::error::Error;
 use crate::reactor::{LoopHandle, PostAction, SourceId};
-use crate::stream::writable::{WeakWritable, Writable, WritableOptions, WriteCallback};
-use crate::sys::{set_nonblocking, FdKind, FdSource};
+use crate::stream::writable::{Kept, WeakWritable, Writable, WritableOptions, WriteCallback};
+use crate::sys::{set_nonblocking, FdKind, FdSource, StreamFd};
 use nodestream_emitter::EventEmitter;
 
 use crate::error::FdError;
@@ -62,6 +62,8 @@ pub(crate) struct Core {
     lp: LoopHandle,
     fd: RefCell<Option<FdSource>>,
     kind: FdKind,
+    /// A Unix socket: the only kind that carries descriptors.
+    unix: bool,
     id: Cell<Option<SourceId>>,
     queue: RefCell<Queue>,
     kick_scheduled: Cell<bool>,
@@ -78,7 +80,7 @@ pub(crate) struct Core {
     handover: Cell<bool>,
     /// A batch the flush wrote whose completion waits until the completion that handed it
     /// over has returned (`None`: success).
-    settled: Cell<Option<(WriteCallback, Option<Error>)>>,
+    settled: Cell<Option<(Kept<WriteCallback>, Option<Error>)>>,
     /// `Some` while a TCP or Unix connect is in progress.
     connecting: RefCell<Option<Box<Parked>>>,
     /// The stream: its emitter for `'connect'`/`'ready'`, and its buffer for the flush
@@ -89,8 +91,21 @@ pub(crate) struct Core {
     /// Shut the socket's write side down in `_final` (sockets only).
     shutdown_on_final: bool,
     /// Destroys the stream with an error nothing else can carry (a failed connect with no
-    /// write pending). Holds the stream: cleared when the fd is closed.
+    /// write pending). Reaches the stream weakly, as everything the core keeps does: the
+    /// stream owns the core. Cleared when the fd is closed.
     on_fail: RefCell<Option<FailHook>>,
+}
+
+impl Drop for Core {
+    /// A stream dropped without being destroyed (its fd closes with it here): its
+    /// registration goes too, so that the loop keeps no entry for an fd that is gone.
+    fn drop(&mut self) {
+        if let (Some(id), Some(fd)) = (self.id.get(), self.fd.get_mut()) {
+            if let Err(err) = self.lp.deregister(id, fd) {
+                log::trace!("nodestream: deregistering a dropped writable fd: {err}");
+            }
+        }
+    }
 }
 
 impl Core {
@@ -135,6 +150,12 @@ struct FdSink {
 /// tries that write. `end()` on a socket shuts its write side down
 /// (`shutdown(SHUT_WR)`, the peer reads end of file) before `'finish'`; the fd is closed
 /// when the stream is destroyed (after `'finish'`, by default).
+///
+/// A write in flight keeps the stream alive, as in Node, even when every handle is dropped:
+/// the loop holds it until the kernel has taken the bytes (or the loop is dropped). A
+/// stream with nothing in flight whose handles are all dropped is freed and its fd closed,
+/// without `'close'` (Node keeps such a handle open until it is destroyed or the process
+/// exits).
 #[derive(Clone)]
 pub struct FdWritable {
     writable: Writable,
@@ -179,7 +200,11 @@ impl FdWritable {
     /// The fd comes back inside [`FdError`] when it cannot be polled (a regular file or a
     /// directory: `EPERM`; use [`create_write_stream`](crate::fs::create_write_stream) for
     /// files), when it is a terminal (its nonblocking flag is shared with every process
-    /// on it; use [`stdout`](crate::process::stdout)), or when `fstat`/`fcntl` fail.
+    /// on it; use [`stdout`](crate::process::stdout)), when it is a socket that keeps
+    /// message boundaries (`SOCK_SEQPACKET`, `SOCK_DGRAM`: `ERR_INVALID_FD_TYPE`, as Node's
+    /// `new net.Socket({ fd })`; [`Error::from_io`](crate::Error::from_io) on the
+    /// `io::Error` gives the code), when the loop is gone (`NotConnected`), or when
+    /// `fstat`/`fcntl`/`getsockopt` fail.
     ///
     /// # Examples
     ///
@@ -220,11 +245,11 @@ impl FdWritable {
         opts: WritableOptions,
         setup: Setup,
     ) -> Result<FdWritable, FdError> {
-        let kind = match FdKind::of(&fd) {
-            Ok(kind) => kind,
+        let StreamFd { kind, unix } = match StreamFd::of(&fd) {
+            Ok(class) => class,
             Err(error) => return Err(FdError { error, fd }),
         };
-        if kind == FdKind::Other {
+        if kind != FdKind::Socket {
             if rustix::termios::isatty(&fd) {
                 return Err(FdError {
                     error: io::Error::new(
@@ -244,6 +269,7 @@ impl FdWritable {
             lp: lp.clone(),
             fd: RefCell::new(None),
             kind,
+            unix,
             id: Cell::new(None),
             queue: RefCell::new(Queue::default()),
             kick_scheduled: Cell::new(false),
@@ -295,8 +321,12 @@ impl FdWritable {
             .set(writable.writable_high_water_mark());
         *core.writable.borrow_mut() = Some(writable.downgrade());
         if core.kind == FdKind::Socket {
-            let w = writable.clone();
-            *core.on_fail.borrow_mut() = Some(Rc::new(move |err| w.destroy(err)));
+            let w = writable.downgrade();
+            *core.on_fail.borrow_mut() = Some(Rc::new(move |err| {
+                if let Some(w) = w.upgrade() {
+                    w.destroy(err);
+                }
+            }));
         }
         FdWritable { writable, core }
     }

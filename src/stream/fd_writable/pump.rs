@@ -11,7 +11,7 @@ use super::Core;
 use crate::error::{Error, ErrorCode};
 use crate::fdpass::MAX_FDS;
 use crate::reactor::{PostAction, IO_BUDGET};
-use crate::stream::writable::WriteCallback;
+use crate::stream::writable::{Kept, WriteCallback};
 use crate::sys::{socket, write_chunks, WriteStop};
 
 /// What one [`Core::pump`] achieved.
@@ -33,14 +33,14 @@ impl Core {
     pub(super) fn pump(&self) -> Pump {
         let fd_ref = self.fd.borrow();
         let Some(fd) = fd_ref.as_ref().map(AsFd::as_fd) else {
-            let cb = self.queue.borrow_mut().cb.take();
+            let cb = self.queue.borrow_mut().cb.take().and_then(Kept::take);
             return Pump::Failed(Error::from_code(ErrorCode::Destroyed).into(), cb);
         };
         let mut q = self.queue.borrow_mut();
         let mut calls = 0usize;
         loop {
             if q.chunks.is_empty() {
-                return Pump::Done(q.cb.take());
+                return Pump::Done(q.cb.take().and_then(Kept::take));
             }
             if calls >= IO_BUDGET {
                 return Pump::Budget;
@@ -84,7 +84,7 @@ impl Core {
                         }
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Pump::Blocked,
-                    Err(e) => return Pump::Failed(e, q.cb.take()),
+                    Err(e) => return Pump::Failed(e, q.cb.take().and_then(Kept::take)),
                 }
                 continue;
             }
@@ -108,7 +108,7 @@ impl Core {
                 WriteStop::Done => {}
                 WriteStop::WouldBlock => return Pump::Blocked,
                 WriteStop::Budget => return Pump::Budget,
-                WriteStop::Error(e) => return Pump::Failed(e, q.cb.take()),
+                WriteStop::Error(e) => return Pump::Failed(e, q.cb.take().and_then(Kept::take)),
             }
         }
     }
@@ -128,7 +128,9 @@ impl Core {
         match outcome {
             Pump::Done(cb) => {
                 match cb {
-                    Some(cb) if settle_later => self.settled.set(Some((cb, None))),
+                    Some(cb) if settle_later => {
+                        self.settled.set(Some((Kept::new(&self.lp, cb), None)))
+                    }
                     Some(cb) => cb.ok(),
                     None => {}
                 }
@@ -148,7 +150,9 @@ impl Core {
             Pump::Failed(err, cb) => {
                 self.clear_queue();
                 match cb {
-                    Some(cb) if settle_later => self.settled.set(Some((cb, Some(err.into())))),
+                    Some(cb) if settle_later => self
+                        .settled
+                        .set(Some((Kept::new(&self.lp, cb), Some(err.into())))),
                     Some(cb) => cb.error(Error::from(err)),
                     None => {}
                 }

@@ -7,7 +7,7 @@ use std::os::fd::OwnedFd;
 use bytes::Bytes;
 
 use super::Core;
-use crate::stream::writable::WriteCallback;
+use crate::stream::writable::{Kept, WriteCallback};
 
 /// A chunk's descriptors still to be sent, by the chunk's ordinal among every chunk the sink
 /// has received.
@@ -28,8 +28,8 @@ pub(super) struct Queue {
     pub(super) front: u64,
     /// How many chunks the sink has received in all (the next one's ordinal).
     pub(super) received: u64,
-    /// Completes the batch in flight.
-    pub(super) cb: Option<WriteCallback>,
+    /// Completes the batch in flight (weak: the loop holds the stream meanwhile).
+    pub(super) cb: Option<Kept<WriteCallback>>,
     /// Descriptors queued with a chunk, by ordinal, ascending.
     pub(super) attachments: VecDeque<Attachment>,
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::pump::Pump;
 use super::{Core, FdSink};
 use crate::error::{Error, ErrorCode};
-use crate::stream::writable::{Chunk, DestroyCallback, FinalCallback, Sink, WriteCallback};
+use crate::stream::writable::{Chunk, DestroyCallback, FinalCallback, Kept, Sink, WriteCallback};
 use crate::sys::socket;
 
 impl Sink for FdSink {
@@ -59,7 +59,7 @@ impl Sink for FdSink {
 impl Core {
     pub(super) fn finalize(self: &Rc<Self>, cb: FinalCallback) {
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
-            parked.final_cb = Some(cb);
+            parked.final_cb = Some(Kept::new(&self.lp, cb));
             return;
         }
         if !self.shutdown_on_final {
@@ -85,8 +85,8 @@ impl Core {
     /// already (libuv's try-write), and its callback succeeds.
     fn close(&self) -> (Option<(WriteCallback, Option<Error>)>, io::Result<()>) {
         let destroyed = || Some(Error::from_code(ErrorCode::Destroyed));
-        let inflight = if let Some(settled) = self.settled.take() {
-            Some(settled)
+        let inflight = if let Some((cb, err)) = self.settled.take() {
+            cb.take().map(|cb| (cb, err))
         } else if self.flush_scheduled.replace(false) {
             match self.pump() {
                 Pump::Done(cb) => cb.map(|cb| (cb, None)),
@@ -95,6 +95,7 @@ impl Core {
                     .borrow_mut()
                     .cb
                     .take()
+                    .and_then(Kept::take)
                     .map(|cb| (cb, destroyed())),
                 Pump::Failed(err, cb) => cb.map(|cb| (cb, Some(Error::from(err)))),
             }
@@ -103,6 +104,7 @@ impl Core {
                 .borrow_mut()
                 .cb
                 .take()
+                .and_then(Kept::take)
                 .map(|cb| (cb, destroyed()))
         };
         self.clear_queue();

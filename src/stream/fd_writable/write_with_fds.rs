@@ -29,11 +29,12 @@ impl FdWritable {
     /// # Errors
     ///
     /// Refused at once, the descriptors closed, `ERR_INVALID_ARG_VALUE` through `cb` and
-    /// the stream's error path (as a write after end is): when the fd is not a socket
-    /// (`"file descriptors can only be sent over a Unix socket"`), or when the chunk is
-    /// shorter than its batches (`"File descriptors can only be written with data"`, Node
-    /// 0.4's message). A write after `end()` or `destroy()` fails as any write does, and
-    /// the descriptors are closed.
+    /// the stream's error path (as a write after end is): when the fd is not a Unix socket
+    /// (a pipe: `"file descriptors can only be sent over a Unix socket"`; a TCP socket,
+    /// which would send the bytes and drop the descriptors: the same, naming it), or when
+    /// the chunk is shorter than its batches (`"File descriptors can only be written with
+    /// data"`, Node 0.4's message). A write after `end()` or `destroy()` fails as any write
+    /// does, and the descriptors are closed.
     ///
     /// # Examples
     ///
@@ -64,6 +65,13 @@ impl FdWritable {
         }
         let refusal = if self.core.kind != FdKind::Socket {
             Some("file descriptors can only be sent over a Unix socket")
+        } else if !self.core.unix {
+            // The kernel takes `SCM_RIGHTS` on AF_UNIX only; another socket would send the
+            // bytes and drop the descriptors without a word.
+            Some(
+                "file descriptors can only be sent over a Unix socket, not over a TCP or \
+                 other non-Unix socket",
+            )
         } else if chunk.as_bytes().len() < fds.len().div_ceil(MAX_FDS) {
             Some("File descriptors can only be written with data")
         } else {

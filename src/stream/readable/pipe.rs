@@ -6,10 +6,11 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::{Chunk, Readable, DATA, END};
 use crate::reactor::on_unwind;
+use crate::reactor::HoldId;
 use crate::Error;
 use nodestream_emitter::{names, Event, EventEmitter, ListenerId};
 
@@ -126,6 +127,12 @@ impl Pipes {
 }
 
 /// The listeners one pipe registered, for its cleanup.
+///
+/// A pipe makes both streams reach each other (in Node the source's `state.pipes` holds the
+/// destination, and the destination's listeners hold the source). So that neither ends up
+/// owning itself through its own listeners, the listeners reach this context weakly, and
+/// the loop holds the context, and with it both streams, until the pipe is cleaned up
+/// (unpiped, or the destination finished, closed or failed), or until the loop is dropped.
 struct PipeCtx {
     id: u64,
     src: Readable,
@@ -139,6 +146,16 @@ struct PipeCtx {
     finish: Cell<Option<ListenerId>>,
     drain: Cell<Option<ListenerId>>,
     cleaned_up: Cell<bool>,
+    /// The loop's hold on this context (see the type's docs).
+    hold: Cell<Option<HoldId>>,
+}
+
+/// Runs `f` on the pipe's context if it is still alive (it is while the pipe is, unless
+/// the loop was dropped).
+fn with_ctx(weak: &Weak<PipeCtx>, f: impl FnOnce(&Rc<PipeCtx>)) {
+    if let Some(ctx) = weak.upgrade() {
+        f(&ctx);
+    }
 }
 
 impl PipeCtx {
@@ -171,6 +188,11 @@ impl PipeCtx {
         let awaiting = self.src.inner.pipes_mut().await_drain_truthy();
         if self.drain.get().is_some() && awaiting && self.dest.need_drain() {
             self.on_drain();
+        }
+        // The pipe is over: the loop lets go of it (the caller's upgrade keeps it until
+        // it returns).
+        if let Some(id) = self.hold.take() {
+            self.src.inner.lp.release(id);
         }
     }
 
@@ -207,10 +229,10 @@ impl PipeCtx {
     /// theirs then never leaves the source paused for good.
     fn listen_for_drain(self: &Rc<Self>) {
         if self.drain.get().is_none() {
-            let ctx = self.clone();
+            let ctx = Rc::downgrade(self);
             let id = self
                 .dest_emitter()
-                .prepend_listener(DRAIN, move |_: &()| ctx.on_drain());
+                .prepend_listener(DRAIN, move |_: &()| with_ctx(&ctx, |c| c.on_drain()));
             self.drain.set(Some(id));
         }
     }
@@ -349,14 +371,18 @@ impl Readable {
             finish: Cell::new(None),
             drain: Cell::new(None),
             cleaned_up: Cell::new(false),
+            hold: Cell::new(None),
         });
+        let any: Rc<dyn std::any::Any> = ctx.clone();
+        ctx.hold.set(self.inner.lp.hold(any));
+        let weak = Rc::downgrade(&ctx);
         // At the source's end: end the destination, or (end: false) unpipe.
         let end_fn: Rc<dyn Fn()> = if options.end {
             let d = dest.clone();
             Rc::new(move || d.end())
         } else {
-            let c = ctx.clone();
-            Rc::new(move || c.unpipe())
+            let c = weak.clone();
+            Rc::new(move || with_ctx(&c, |c| c.unpipe()))
         };
         if self.inner.state.borrow().end_emitted {
             self.inner.lp.next_tick(move || end_fn());
@@ -365,27 +391,36 @@ impl Readable {
             ctx.end_listener.set(Some(id));
         }
 
-        let c = ctx.clone();
+        let c = weak.clone();
         let id = dest_em.on(UNPIPE, move |readable: &Readable| {
-            // Only the 'unpipe' that removed this pipe's entry cleans it up.
-            if *readable == c.src && !c.cleaned_up.get() && !c.src.inner.pipes_mut().contains(c.id)
-            {
-                c.cleanup();
-            }
+            with_ctx(&c, |c| {
+                // Only the 'unpipe' that removed this pipe's entry cleans it up.
+                if *readable == c.src
+                    && !c.cleaned_up.get()
+                    && !c.src.inner.pipes_mut().contains(c.id)
+                {
+                    c.cleanup();
+                }
+            })
         });
         ctx.unpipe.set(Some(id));
 
-        let c = ctx.clone();
+        let c = weak.clone();
         let id = self.on(DATA, move |chunk: &Chunk| {
-            if !c.dest.write(chunk) {
-                c.pause();
-            }
+            with_ctx(&c, |c| {
+                if !c.dest.write(chunk) {
+                    c.pause();
+                }
+            })
         });
         ctx.data.set(Some(id));
 
         // Before any listener of the user's: stop piping into a failed destination.
-        let c = ctx.clone();
+        let c = weak.clone();
         let id = dest_em.prepend_listener(DEST_ERROR, move |err: &Error| {
+            let Some(c) = c.upgrade() else {
+                return;
+            };
             // `'pause'`/`'unpipe'` listeners run in the unpipe: if one panics, the rest of
             // this listener still runs, on the next tick.
             c.src.inner.lp.owing(
@@ -400,20 +435,24 @@ impl Readable {
         ctx.error.set(Some(id));
 
         // 'close' and 'finish' both unpipe, once.
-        let c = ctx.clone();
+        let c = weak.clone();
         let id = dest_em.once(DEST_CLOSE, move |_: &()| {
-            if let Some(id) = c.finish.take() {
-                c.dest_emitter().off(id);
-            }
-            c.unpipe();
+            with_ctx(&c, |c| {
+                if let Some(id) = c.finish.take() {
+                    c.dest_emitter().off(id);
+                }
+                c.unpipe();
+            })
         });
         ctx.close.set(Some(id));
-        let c = ctx.clone();
+        let c = weak;
         let id = dest_em.once(FINISH, move |_: &()| {
-            if let Some(id) = c.close.take() {
-                c.dest_emitter().off(id);
-            }
-            c.unpipe();
+            with_ctx(&c, |c| {
+                if let Some(id) = c.close.take() {
+                    c.dest_emitter().off(id);
+                }
+                c.unpipe();
+            })
         });
         ctx.finish.set(Some(id));
 

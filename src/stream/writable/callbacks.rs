@@ -7,12 +7,13 @@
 //! one twice is reported as Node reports it: `ERR_MULTIPLE_CALLBACK` through the stream's
 //! error path for `_write`, `_final` and `_construct`; silently ignored for `_destroy`.
 
+use std::any::Any;
 use std::cell::Cell;
 use std::fmt;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use crate::error::Error;
-use crate::reactor::LoopHandle;
+use crate::reactor::{HoldId, LoopHandle};
 
 /// A write or end callback: called once with `None` on success or the error.
 pub type UserCallback = Box<dyn FnOnce(Option<Error>)>;
@@ -46,6 +47,64 @@ pub(crate) trait Core {
     fn on_final(self: Rc<Self>, err: Option<Error>);
     fn on_destroy(self: Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>);
     fn on_construct(self: Rc<Self>, err: Option<Error>, first: bool);
+    /// The stream itself, for the loop to hold (see [`Kept`]).
+    fn stream(self: Rc<Self>) -> Rc<dyn Any>;
+}
+
+/// A completion token that can be kept weakly (crate-internal; see [`Kept`]).
+pub(crate) trait Token: Sized {
+    /// The token without its hold on the stream.
+    type Weak;
+    fn downgrade(&self) -> Self::Weak;
+    fn upgrade(weak: &Self::Weak) -> Option<Self>;
+    /// The stream the token completes.
+    fn stream(&self) -> Rc<dyn Any>;
+}
+
+/// A completion token kept for later by state that the stream owns (a sink's core, with
+/// the write the kernel has not taken yet, a parked connect, a file operation on the
+/// pool).
+///
+/// Kept weakly: a strong token there would make the stream own itself, a cycle that
+/// nothing breaks when the stream is never destroyed or its loop is dropped first. The
+/// loop holds the stream instead, until the token is taken back or dropped, so a request
+/// in flight still completes when the user has let go of every handle (libuv's active
+/// requests keep their handle alive the same way). Once the
+/// [`EventLoop`](crate::EventLoop) is dropped the hold is gone, and the token completes
+/// nothing unless the user still holds the stream.
+pub(crate) struct Kept<C: Token> {
+    weak: C::Weak,
+    hold: Option<(LoopHandle, HoldId)>,
+}
+
+impl<C: Token> Kept<C> {
+    pub(crate) fn new(lp: &LoopHandle, token: C) -> Kept<C> {
+        let weak = token.downgrade();
+        let hold = lp.hold(token.stream()).map(|id| (lp.clone(), id));
+        Kept { weak, hold }
+    }
+
+    /// The token, if its stream is alive (always, while the loop lives); the hold ends.
+    pub(crate) fn take(self) -> Option<C> {
+        // Upgraded before the hold ends, so ending it never drops the stream here.
+        C::upgrade(&self.weak)
+    }
+}
+
+impl<C: Token> Drop for Kept<C> {
+    fn drop(&mut self) {
+        if let Some((lp, id)) = self.hold.take() {
+            lp.release(id);
+        }
+    }
+}
+
+impl<C: Token> fmt::Debug for Kept<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kept")
+            .field("held", &self.hold.is_some())
+            .finish()
+    }
 }
 
 /// Completes a `_write`/`_writev` call (Node's `onwrite`).
@@ -79,6 +138,22 @@ impl WriteCallback {
     }
 }
 
+impl Token for WriteCallback {
+    type Weak = Weak<dyn Core>;
+
+    fn downgrade(&self) -> Weak<dyn Core> {
+        Rc::downgrade(&self.core)
+    }
+
+    fn upgrade(weak: &Weak<dyn Core>) -> Option<WriteCallback> {
+        weak.upgrade().map(|core| WriteCallback { core })
+    }
+
+    fn stream(&self) -> Rc<dyn Any> {
+        self.core.clone().stream()
+    }
+}
+
 impl fmt::Debug for WriteCallback {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("WriteCallback")
@@ -105,6 +180,22 @@ impl FinalCallback {
     /// Reports a failure: the end callbacks get it, then `'error'` and `'close'`.
     pub fn error(self, err: Error) {
         self.call(Some(err));
+    }
+}
+
+impl Token for FinalCallback {
+    type Weak = Weak<dyn Core>;
+
+    fn downgrade(&self) -> Weak<dyn Core> {
+        Rc::downgrade(&self.core)
+    }
+
+    fn upgrade(weak: &Weak<dyn Core>) -> Option<FinalCallback> {
+        weak.upgrade().map(|core| FinalCallback { core })
+    }
+
+    fn stream(&self) -> Rc<dyn Any> {
+        self.core.clone().stream()
     }
 }
 
@@ -148,6 +239,25 @@ impl DestroyCallback {
     }
 }
 
+impl Token for DestroyCallback {
+    type Weak = (Weak<dyn Core>, Rc<DestroyShared>);
+
+    fn downgrade(&self) -> Self::Weak {
+        (Rc::downgrade(&self.core), self.shared.clone())
+    }
+
+    fn upgrade((core, shared): &Self::Weak) -> Option<DestroyCallback> {
+        core.upgrade().map(|core| DestroyCallback {
+            core,
+            shared: shared.clone(),
+        })
+    }
+
+    fn stream(&self) -> Rc<dyn Any> {
+        self.core.clone().stream()
+    }
+}
+
 impl fmt::Debug for DestroyCallback {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("DestroyCallback")
@@ -177,6 +287,25 @@ impl ConstructCallback {
     /// Reports a failure.
     pub fn error(self, err: Error) {
         self.call(Some(err));
+    }
+}
+
+impl Token for ConstructCallback {
+    type Weak = (Weak<dyn Core>, Rc<Cell<bool>>);
+
+    fn downgrade(&self) -> Self::Weak {
+        (Rc::downgrade(&self.core), self.called.clone())
+    }
+
+    fn upgrade((core, called): &Self::Weak) -> Option<ConstructCallback> {
+        core.upgrade().map(|core| ConstructCallback {
+            core,
+            called: called.clone(),
+        })
+    }
+
+    fn stream(&self) -> Rc<dyn Any> {
+        self.core.clone().stream()
     }
 }
 

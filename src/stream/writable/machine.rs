@@ -255,4 +255,8 @@ impl<T: 'static, S: Sink<T>> Core for Inner<T, S> {
         self.lp
             .next_tick(move || Inner::on_construct_nt(&t, err, first));
     }
+
+    fn stream(self: Rc<Self>) -> Rc<dyn std::any::Any> {
+        self
+    }
 }

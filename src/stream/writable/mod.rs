@@ -64,6 +64,7 @@ use crate::error::Error;
 use crate::reactor::LoopHandle;
 use crate::stream::encoding::Encoding;
 
+pub(crate) use callbacks::Kept;
 pub use callbacks::{
     ConstructCallback, DestroyCallback, FinalCallback, UserCallback, WriteCallback,
 };
