@@ -124,7 +124,8 @@ pub(crate) fn writer(fd: BorrowedFd<'_>) -> io::Result<Writer> {
                 );
                 Ok(Writer::Sync {
                     fd: dup(fd)?,
-                    kind: FdKind::Other,
+                    // Still a pipe: written under the SIGPIPE guard.
+                    kind: FdKind::Pipe,
                 })
             }
         },
@@ -365,7 +366,7 @@ mod tests {
                     got
                 });
                 let chunks: Vec<Vec<u8>> = (0..64).map(|i| vec![i as u8; 16 * 1024]).collect();
-                write_blocking(w.as_fd(), FdKind::Other, &chunks).unwrap();
+                write_blocking(w.as_fd(), FdKind::Pipe, &chunks).unwrap();
                 drop(w);
                 assert!(reader.join().unwrap() == chunks.concat());
             }
