@@ -4,8 +4,9 @@
 //! The model is libuv's stream reading under Node's `net.Socket`: the stream starts reading
 //! when it is made (Node's `socket.read(0)`), each read's bytes are pushed as one chunk, a
 //! `push` that returns `false` stops reading (`readStop`) until the stream asks again
-//! (`_read`, `readStart`), end of file pushes the end, and a read error destroys the stream
-//! with that error. At most [`IO_BUDGET`] reads happen per loop turn; then the loop calls
+//! (`_read`, `readStart`), end of file pushes the end and calls `read(0)` (Node's
+//! `onStreamRead`, so a stream nobody reads still ends and closes), and a read error
+//! destroys the stream with that error. At most [`IO_BUDGET`] reads happen per loop turn; then the loop calls
 //! again on its next turn, so one busy fd cannot starve the others.
 
 use std::cell::{Cell, RefCell};
@@ -163,7 +164,11 @@ impl<P: FdPump> FdReader<P> {
                     // the loop alive, consumed or not.
                     self.set_reading(stream, false);
                     self.maybe_ready.set(false);
+                    // Node's onStreamRead: push the end, then read(0), so that 'end' comes
+                    // on a stream nobody reads (when nothing is left buffered) and the
+                    // stream closes; a socket's writable side then ends too.
                     stream.push(None);
+                    let _ = stream.read_size(0);
                     return PostAction::Continue;
                 }
                 Step::Failed(err) => {
@@ -277,8 +282,10 @@ impl Readable {
     /// # Events
     ///
     /// `'data'` with each read's bytes (up to 64 KiB), `'end'` at end of file, then
-    /// `'close'` once the fd is closed. A read error: `'error'` with its code
-    /// (`ECONNRESET`, `EIO`, ...), then `'close'`.
+    /// `'close'` once the fd is closed. `'end'` comes even when nobody reads the stream,
+    /// as long as nothing is left buffered (Node pushes the end and calls `read(0)`); bytes
+    /// buffered that nobody reads hold it back, as in Node. A read error: `'error'` with
+    /// its code (`ECONNRESET`, `EIO`, ...), then `'close'`.
     ///
     /// # Examples
     ///
