@@ -69,7 +69,23 @@ pub(crate) struct FdReader<P> {
     /// A read attempt is queued on the loop.
     scheduled: Cell<bool>,
     eof: Cell<bool>,
+    /// The socket is still connecting: no read until its [`ReadGate`] opens (Node's
+    /// `Socket._read` waits for `'connect'`), so a read never takes a failed connect's
+    /// error from under the writing side, which reports it.
+    held: Cell<bool>,
     pump: P,
+}
+
+/// Holds a connecting socket's reader back until the connect is decided; dropping it lets
+/// the reader read (at once, in the check phase, in case an edge came meanwhile).
+pub(crate) struct ReadGate(Option<Box<dyn FnOnce()>>);
+
+impl Drop for ReadGate {
+    fn drop(&mut self) {
+        if let Some(open) = self.0.take() {
+            open();
+        }
+    }
 }
 
 impl<P: FdPump> FdReader<P> {
@@ -82,6 +98,38 @@ impl<P: FdPump> FdReader<P> {
         fd: OwnedFd,
         pump: P,
     ) -> Result<Readable, (io::Error, OwnedFd)> {
+        Self::make(lp, options, fd, pump, false).map(|(stream, _)| stream)
+    }
+
+    /// [`readable`](FdReader::readable) for a socket that is still connecting: it reads
+    /// nothing until the [`ReadGate`] is dropped.
+    pub(crate) fn held(
+        lp: &LoopHandle,
+        options: ReadableOptions,
+        fd: OwnedFd,
+        pump: P,
+    ) -> Result<(Readable, ReadGate), (io::Error, OwnedFd)> {
+        let (stream, state) = Self::make(lp, options, fd, pump, true)?;
+        let weak = stream.downgrade();
+        let gate = ReadGate(Some(Box::new(move || {
+            state.held.set(false);
+            if let Some(stream) = weak.upgrade() {
+                if state.reading.get() {
+                    state.maybe_ready.set(true);
+                    state.schedule_kick(&stream);
+                }
+            }
+        })));
+        Ok((stream, gate))
+    }
+
+    fn make(
+        lp: &LoopHandle,
+        options: ReadableOptions,
+        fd: OwnedFd,
+        pump: P,
+        held: bool,
+    ) -> Result<(Readable, Rc<Self>), (io::Error, OwnedFd)> {
         let state = Rc::new_cyclic(|me| FdReader {
             me: me.clone(),
             fd: RefCell::new(None),
@@ -90,6 +138,7 @@ impl<P: FdPump> FdReader<P> {
             maybe_ready: Cell::new(false),
             scheduled: Cell::new(false),
             eof: Cell::new(false),
+            held: Cell::new(held),
             pump,
         });
         let stream = Readable::with_source(lp, options, state.clone());
@@ -98,10 +147,11 @@ impl<P: FdPump> FdReader<P> {
         // a libuv handle keeps its socket object alive.
         let (st, s) = (state.clone(), stream.clone());
         let registered = lp.register(&mut source, mio::Interest::READABLE, move |_ready| {
-            if st.reading.get() {
+            if st.reading.get() && !st.held.get() {
                 st.pump(&s)
             } else {
-                // Nobody asked: leave the bytes in the kernel (backpressure to the writer).
+                // Nobody asked (or still connecting): leave the bytes in the kernel
+                // (backpressure to the writer).
                 st.maybe_ready.set(true);
                 PostAction::Continue
             }
@@ -116,7 +166,7 @@ impl<P: FdPump> FdReader<P> {
         }
         // Node's net.Socket starts reading when it is made.
         let _ = stream.read_size(0);
-        Ok(stream)
+        Ok((stream, state))
     }
 
     fn set_reading(&self, stream: &Readable, on: bool) {
@@ -130,7 +180,7 @@ impl<P: FdPump> FdReader<P> {
     /// Reads and pushes until `WouldBlock`, the end, an error, backpressure or the budget.
     fn pump(&self, stream: &Readable) -> PostAction {
         for _ in 0..IO_BUDGET {
-            if !self.reading.get() || self.eof.get() {
+            if !self.reading.get() || self.eof.get() || self.held.get() {
                 return PostAction::Continue;
             }
             let step = {
@@ -222,7 +272,7 @@ impl<P: FdPump> Source for FdReader<P> {
         }
         self.set_reading(stream, true);
         // Edge-triggered: data left over from an earlier edge brings no new one.
-        if self.maybe_ready.get() {
+        if self.maybe_ready.get() && !self.held.get() {
             if let Some(st) = self.me.upgrade() {
                 st.schedule_kick(stream);
             }
@@ -332,4 +382,23 @@ impl Readable {
         FdReader::readable(lp, options, fd, PlainRead { kind })
             .map_err(|(error, fd)| FdError { error, fd })
     }
+}
+
+/// The reading side of a TCP (or other non-Unix) socket: [`Readable::from_fd`] for a
+/// socket, held behind a [`ReadGate`] while `connecting`.
+pub(crate) fn socket_reader(
+    lp: &LoopHandle,
+    fd: OwnedFd,
+    options: ReadableOptions,
+    connecting: bool,
+) -> Result<(Readable, Option<ReadGate>), FdError> {
+    let pump = PlainRead {
+        kind: FdKind::Socket,
+    };
+    let made = if connecting {
+        FdReader::held(lp, options, fd, pump).map(|(r, gate)| (r, Some(gate)))
+    } else {
+        FdReader::readable(lp, options, fd, pump).map(|r| (r, None))
+    };
+    made.map_err(|(error, fd)| FdError { error, fd })
 }

@@ -5,8 +5,9 @@
 use std::io;
 use std::rc::Rc;
 
-use super::{Core, FdWritable};
+use super::Core;
 use crate::error::Error;
+use crate::stream::fd_reader::ReadGate;
 use crate::stream::writable::{Chunk, FinalCallback, WeakWritable, WriteCallback};
 
 /// What a connecting socket holds back until the connect is decided.
@@ -14,6 +15,8 @@ use crate::stream::writable::{Chunk, FinalCallback, WeakWritable, WriteCallback}
 pub(super) struct Parked {
     pub(super) write: Option<(Vec<Chunk>, WriteCallback)>,
     pub(super) final_cb: Option<FinalCallback>,
+    /// The socket's reading side, which reads once this is dropped.
+    pub(super) reader: Option<ReadGate>,
 }
 
 impl Core {
@@ -55,6 +58,8 @@ impl Core {
                     em.emit(nodestream_emitter::names::CONNECT, &());
                     em.emit(crate::stream::lifecycle::READY, &());
                 }
+                // Node's afterConnect: read(0) after 'connect' and 'ready'.
+                drop(parked.reader);
                 if let Some(cb) = parked.final_cb {
                     self.finalize(cb);
                 }
@@ -63,19 +68,12 @@ impl Core {
     }
 }
 
-impl FdWritable {
-    /// A connect in progress failed, as the socket's reading side learned first (a read
-    /// takes the socket's pending error, so the connect check would see none).
-    /// Otherwise the reading side failed (`ECONNRESET`): the connection is gone, so the
-    /// writable side is destroyed too (without a second `'error'`).
-    pub(crate) fn reader_failed(core: &Rc<Core>, err: Error) {
-        if core.connecting.borrow().is_some() {
-            core.connected(Some(io::Error::from(err)));
-        } else {
-            let hook = core.on_fail.borrow().clone();
-            if let Some(hook) = hook {
-                hook(None);
-            }
+impl Core {
+    /// Holds the socket's reading side until the connect is decided (or the stream is
+    /// destroyed first); without a connect in progress it reads at once.
+    pub(crate) fn hold_reader(&self, gate: ReadGate) {
+        if let Some(parked) = self.connecting.borrow_mut().as_mut() {
+            parked.reader = Some(gate);
         }
     }
 }

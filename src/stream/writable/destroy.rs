@@ -74,6 +74,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             }),
             None => this.lp.next_tick(move || Self::emit_close_nt(&t)),
         }
+        this.hooks.run_closed();
     }
 
     fn emit_close_nt(this: &Rc<Self>) {
@@ -93,6 +94,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             return true;
         }
         st.set(ERROR_EMITTED);
+        // The library's hooks first; they never count as a handler.
+        this.hooks.run_error(&err);
         match this.emitter.emit_error(err) {
             Ok(()) => true,
             Err(unhandled) => {

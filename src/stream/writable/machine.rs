@@ -25,6 +25,7 @@ use std::rc::Rc;
 use crate::error::{Error, ErrorCode};
 use crate::reactor::LoopHandle;
 use crate::stream::encoding::Encoding;
+use crate::stream::lifecycle::Hooks;
 use nodestream_emitter::EventEmitter;
 
 use super::callbacks::{
@@ -60,6 +61,8 @@ pub(crate) struct Inner<T: 'static, S: 'static> {
     pub(super) has_destroy: bool,
     pub(super) has_relieve: bool,
     pub(super) sink: RefCell<S>,
+    /// The library's own reactions to this stream's error and closing (never listeners).
+    pub(crate) hooks: Hooks,
 }
 
 pub(crate) fn destroyed_error(op: &str) -> Error {
@@ -95,6 +98,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             has_destroy,
             has_relieve,
             sink: RefCell::new(sink),
+            hooks: Hooks::default(),
         });
         if has_construct {
             // destroyImpl.construct: not constructed until `_construct` calls back, which

@@ -654,6 +654,12 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         self.inner.lp.clone()
     }
 
+    /// The library's hooks on this stream's error and closing (see
+    /// [`Hooks`](crate::stream::lifecycle::Hooks)).
+    pub(crate) fn hooks(&self) -> &crate::stream::lifecycle::Hooks {
+        &self.inner.hooks
+    }
+
     /// Adds a listener: Node's `on`.
     pub fn on<P: 'static, E: IntoEvent<P>>(
         &self,
