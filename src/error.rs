@@ -49,6 +49,9 @@ pub enum ErrorCode {
     TooManyFds,
     /// `ERR_FD_TRUNCATED`: file descriptors were lost in transit (`MSG_CTRUNC`).
     FdTruncated,
+    /// `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`: a socket was destroyed while connecting;
+    /// the writes it held for the connection fail with it.
+    SocketClosedBeforeConnection,
     /// An operating-system error, by its `errno` value.
     Os(i32),
     /// Any other code, as a user's own `_write` or `_destroy` might give.
@@ -74,6 +77,7 @@ impl ErrorCode {
             ErrorCode::LoopReentered => "ERR_LOOP_REENTERED",
             ErrorCode::TooManyFds => "ERR_TOO_MANY_FDS",
             ErrorCode::FdTruncated => "ERR_FD_TRUNCATED",
+            ErrorCode::SocketClosedBeforeConnection => "ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
             ErrorCode::Os(errno) => errno_name(*errno),
             ErrorCode::Custom(code) => code,
         }
@@ -92,6 +96,7 @@ impl ErrorCode {
                 io::ErrorKind::BrokenPipe
             }
             ErrorCode::PrematureClose => io::ErrorKind::UnexpectedEof,
+            ErrorCode::SocketClosedBeforeConnection => io::ErrorKind::NotConnected,
             ErrorCode::FdTruncated | ErrorCode::TooManyFds => io::ErrorKind::InvalidData,
             _ => io::ErrorKind::Other,
         }
@@ -242,6 +247,9 @@ impl Error {
             ErrorCode::CannotPipe => "Cannot pipe, not readable".into(),
             ErrorCode::PrematureClose => "Premature close".into(),
             ErrorCode::LoopReentered => "the event loop is already running on this thread".into(),
+            ErrorCode::SocketClosedBeforeConnection => {
+                "Socket closed before the connection was established".into()
+            }
             ErrorCode::Os(errno) => io::Error::from_raw_os_error(*errno).to_string().into(),
             other => other.as_str().to_owned().into(),
         };

@@ -299,7 +299,7 @@ fn a_refused_connect_is_one_error_on_the_writable_side() {
         s.readable.on(CLOSE, log.event("r close"));
         s.readable.resume();
         lp.run().unwrap();
-        assert_eq!(log.get(), ["w error ECONNREFUSED", "w close", "r close"]);
+        assert_eq!(log.get(), ["w error ECONNREFUSED", "r close", "w close"]);
         drop((s, lp));
         check.assert_same();
     }

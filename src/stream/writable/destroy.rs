@@ -17,6 +17,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     /// `Writable.prototype.destroy` + `destroyImpl.destroy`.
     pub(crate) fn destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
         let st = &this.state;
+        // A sink that holds this tick's writes back lets them go first: Node's writes made
+        // before destroy() were handed to the kernel inside write() already.
+        Self::relieve(this, st.flags(), true);
         if st.has(BUFFERED | ON_FINISHED) && !st.has(DESTROYED) {
             let t = this.clone();
             this.lp.next_tick(move || Self::error_buffer(&t));

@@ -188,14 +188,14 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 });
             }
             SinkOp::Destroy(err, cb) => {
-                st.sink_other.set(true);
+                let outer = st.sink_other.replace(true);
                 sink.destroy(err, cb);
-                st.sink_other.set(false);
+                st.sink_other.set(outer);
             }
             SinkOp::Construct(cb) => {
-                st.sink_other.set(true);
+                let outer = st.sink_other.replace(true);
                 sink.construct(cb);
-                st.sink_other.set(false);
+                st.sink_other.set(outer);
             }
         }
     }

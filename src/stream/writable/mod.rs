@@ -630,6 +630,12 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         self.inner.state.has(CLOSED)
     }
 
+    /// Node's `closeEmitted`: the stream reached its `'close'` (emitted unless
+    /// `emit_close: false`). Stays `false` when the `'error'` before it went uncaught.
+    pub(crate) fn close_emitted(&self) -> bool {
+        self.inner.state.has(CLOSE_EMITTED)
+    }
+
     /// The default encoding for strings.
     pub fn default_encoding(&self) -> Encoding {
         self.inner.default_encoding.get()

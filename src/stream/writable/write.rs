@@ -101,15 +101,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     #[inline(never)]
     fn backpressure(this: &Rc<Self>, mut flags: u32) -> bool {
         let st = &this.state;
-        if this.has_relieve && flags & (WRITING | CORKED | DESTROYED | ERRORED) == WRITING {
-            if let Ok(mut sink) = this.sink.try_borrow_mut() {
-                sink.relieve();
-                if this.has_deferred.get() {
-                    Self::run_deferred(this, &mut *sink);
-                }
-                drop(sink);
-                flags = st.flags();
-            }
+        if Self::relieve(this, flags, false) {
+            flags = st.flags();
         }
         let length = st.length_with(flags);
         let ok = length < st.high_water_mark || length == 0;
@@ -117,6 +110,31 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             st.flags.set(flags | NEED_DRAIN);
         }
         ok && flags & (DESTROYED | ERRORED) == 0
+    }
+
+    /// Asks a sink that holds its write in flight back to let go ([`Sink::relieve`]), if it
+    /// has the hook and the stream is writing, uncorked, neither destroyed nor errored, and
+    /// the sink is not running. Returns whether it was asked.
+    ///
+    /// With `at_once` (before a destroy), the completions made meanwhile count as
+    /// asynchronous, so their callbacks run now: the stream is about to be destroyed, and a
+    /// callback queued on a tick would come after the ticks queued since the writes were
+    /// made, where Node's come before them.
+    pub(super) fn relieve(this: &Rc<Self>, flags: u32, at_once: bool) -> bool {
+        if !this.has_relieve || flags & (WRITING | CORKED | DESTROYED | ERRORED) != WRITING {
+            return false;
+        }
+        let Ok(mut sink) = this.sink.try_borrow_mut() else {
+            return false;
+        };
+        let st = &this.state;
+        let outer = st.sink_other.replace(at_once || st.sink_other.get());
+        sink.relieve();
+        if this.has_deferred.get() {
+            Self::run_deferred(this, &mut *sink);
+        }
+        st.sink_other.set(outer);
+        true
     }
 
     /// A write after `end()` or `destroy()`: the callback gets the error on the next tick,
