@@ -4,10 +4,15 @@
 //! goes through crate-internal hooks, never through listeners that would count as the
 //! user's handler.
 //!
-//! Node v20 (`net.createServer(s => {}); client.setLinger... RST`): a socket whose read
-//! fails with `ECONNRESET` and has no `'error'` listener throws `read ECONNRESET` as an
-//! uncaught exception. Here `run()` returns it, once; running again finishes the
-//! teardown (`'close'`, fds released).
+//! Node v20: a socket whose read fails with `ECONNRESET` and has no `'error'` listener
+//! makes an uncaught exception.
+//! ```text
+//! process.on('uncaughtException', (e) => log('uncaught', e.code, e.message));
+//! const server = net.createServer((s) => { s.resume(); });   // no 'error' listener
+//! // client: net.connect(port, () => c.resetAndDestroy());
+//! // node: uncaught ECONNRESET read ECONNRESET
+//! ```
+//! Here `run()` returns it, once; running again finishes the teardown (fds released).
 //!
 //! Two checks for the whole class:
 //! - every stream kind, made fresh, has no `'error'`, `errorMonitor` or `'close'`
@@ -118,6 +123,13 @@ fn no_stream_the_library_makes_carries_a_listener_of_its_own_on_error_or_close()
     let file = std::env::temp_dir().join(format!("nodestream-unheard-f-{}", std::process::id()));
     let ws = create_write_stream(&h, &file, WriteStreamOptions::new()).unwrap();
     assert_eq!(counts(&ws.emitter()), [0, 0, 0, 0], "file write stream");
+    // A child's stdio, and stdout.
+    let child =
+        nodestream::child_process::spawn(&h, &mut std::process::Command::new("true")).unwrap();
+    assert_eq!(counts(&child.stdin.emitter()), [0, 0, 0, 0], "child stdin");
+    assert_eq!(counts(child.stdout.emitter()), [0, 0, 0, 0], "child stdout");
+    let out = nodestream::process::stdout(&h).unwrap();
+    assert_eq!(counts(&out.emitter()), [0, 0, 0, 0], "stdout");
     // Tear down.
     for s in accepted
         .borrow()
@@ -130,9 +142,13 @@ fn no_stream_the_library_makes_carries_a_listener_of_its_own_on_error_or_close()
     fw.destroy(None);
     fr.destroy(None);
     ws.destroy(None);
+    child.stdin.destroy(None);
+    child.stdout.destroy(None);
+    out.destroy(None);
     server.close();
     userver.close();
     lp.run().unwrap();
+    child.wait().unwrap();
     let _ = std::fs::remove_file(&file);
 }
 
