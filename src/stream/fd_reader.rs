@@ -6,8 +6,8 @@
 //! `push` that returns `false` stops reading (`readStop`) until the stream asks again
 //! (`_read`, `readStart`), end of file pushes the end and calls `read(0)` (Node's
 //! `onStreamRead`, so a stream nobody reads still ends and closes), and a read error
-//! destroys the stream with that error. At most [`IO_BUDGET`] reads happen per loop turn; then the loop calls
-//! again on its next turn, so one busy fd cannot starve the others.
+//! destroys the stream with that error. At most [`IO_BUDGET`] reads happen per loop turn;
+//! then the loop calls again on its next turn, so one busy fd cannot starve the others.
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -180,7 +180,8 @@ impl<P: FdPump> FdReader<P> {
     /// Reads and pushes until `WouldBlock`, the end, an error, backpressure or the budget.
     fn pump(&self, stream: &Readable) -> PostAction {
         for _ in 0..IO_BUDGET {
-            if !self.reading.get() || self.eof.get() || self.held.get() {
+            // (Never reached while `held`: the readiness callback and `read` check it.)
+            if !self.reading.get() || self.eof.get() {
                 return PostAction::Continue;
             }
             let step = {
