@@ -56,6 +56,9 @@ pub enum ErrorCode {
     /// `ERR_INVALID_FD_TYPE`: an fd a stream cannot carry (a datagram or seqpacket
     /// socket).
     InvalidFdType,
+    /// `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`: a socket was destroyed while connecting;
+    /// the writes it held for the connection fail with it.
+    SocketClosedBeforeConnection,
     /// An operating-system error, by its `errno` value.
     Os(i32),
     /// Any other code, as a user's own `_write` or `_destroy` might give.
@@ -83,6 +86,7 @@ impl ErrorCode {
             ErrorCode::FdTruncated => "ERR_FD_TRUNCATED",
             ErrorCode::Panic => "ERR_PANIC",
             ErrorCode::InvalidFdType => "ERR_INVALID_FD_TYPE",
+            ErrorCode::SocketClosedBeforeConnection => "ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
             ErrorCode::Os(errno) => errno_name(*errno),
             ErrorCode::Custom(code) => code,
         }
@@ -102,6 +106,7 @@ impl ErrorCode {
                 io::ErrorKind::BrokenPipe
             }
             ErrorCode::PrematureClose => io::ErrorKind::UnexpectedEof,
+            ErrorCode::SocketClosedBeforeConnection => io::ErrorKind::NotConnected,
             ErrorCode::FdTruncated | ErrorCode::TooManyFds => io::ErrorKind::InvalidData,
             _ => io::ErrorKind::Other,
         }
@@ -252,6 +257,9 @@ impl Error {
             ErrorCode::CannotPipe => "Cannot pipe, not readable".into(),
             ErrorCode::PrematureClose => "Premature close".into(),
             ErrorCode::LoopReentered => "the event loop is already running on this thread".into(),
+            ErrorCode::SocketClosedBeforeConnection => {
+                "Socket closed before the connection was established".into()
+            }
             ErrorCode::Os(errno) => io::Error::from_raw_os_error(*errno).to_string().into(),
             other => other.as_str().to_owned().into(),
         };

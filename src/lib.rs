@@ -60,9 +60,11 @@
 //! event_loop.run()?;
 //!
 //! assert_eq!(received.borrow().as_slice(), b"hello, pipe");
+//! // Node's order (the writer's 'close' comes in the loop's close phase, after the reader
+//! // has read the end of file in the poll phase):
 //! assert_eq!(
 //!     *events.borrow(),
-//!     ["writer finish", "writer close", "reader end", "reader close"]
+//!     ["writer finish", "reader end", "reader close", "writer close"]
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -540,6 +540,60 @@ fn e12_error_monitor() {
     );
 }
 
+// Node reads `events.error` after the monitors ran:
+// const e = new EventEmitter();
+// e.on(EventEmitter.errorMonitor, (er) => { log('monitor', er.message);
+//   e.on('error', (x) => log('handler', x.message)); });
+// try { e.emit('error', new Error('boom')); log('handled'); } catch (x) { log('threw', x.message); }
+// const f = new EventEmitter(); const h = (x) => log('f handler', x.message);
+// f.on(EventEmitter.errorMonitor, () => { log('f monitor'); f.off('error', h); });
+// f.on('error', h);
+// try { f.emit('error', new Error('two')); } catch (x) { log('f threw', x.message); }
+// node: ["monitor boom", "handler boom", "handled", "f monitor", "f threw two"]
+#[test]
+fn e12b_a_monitor_decides_whether_its_error_is_handled() {
+    let t = Trace::default();
+    let e = EventEmitter::new();
+    let (tt, weak) = (t.clone(), e.downgrade());
+    e.on(names::ERROR_MONITOR, move |er: &JsError| {
+        tt.text(format!("monitor {}", er.0));
+        let tt = tt.clone();
+        weak.upgrade()
+            .unwrap()
+            .on(names::ERROR, move |x: &JsError| {
+                tt.text(format!("handler {}", x.0))
+            });
+    });
+    match e.emit_error(JsError("boom")) {
+        Ok(()) => t.text("handled"),
+        Err(x) => t.text(format!("threw {}", x.get_ref().0)),
+    }
+    let f = EventEmitter::new();
+    let tt = t.clone();
+    let h = f.on(names::ERROR, move |x: &JsError| {
+        tt.text(format!("f handler {}", x.0))
+    });
+    let (tt, weak) = (t.clone(), f.downgrade());
+    f.on(names::ERROR_MONITOR, move |_: &JsError| {
+        tt.text("f monitor");
+        weak.upgrade().unwrap().off(h);
+    });
+    match f.emit_error(JsError("two")) {
+        Ok(()) => t.text("f handled"),
+        Err(x) => t.text(format!("f threw {}", x.get_ref().0)),
+    }
+    assert_eq!(
+        t.render(),
+        [
+            "monitor boom",
+            "handler boom",
+            "handled",
+            "f monitor",
+            "f threw two"
+        ]
+    );
+}
+
 // ee.on('x', () => { log('L1 throws'); throw new Error('L1'); });
 // ee.on('x', () => log('L2'));
 // try { ee.emit('x'); } catch (e) { log('emit threw', errc(e)); }

@@ -239,6 +239,10 @@ fn unclaimed_fds_are_held_up_to_the_cap_then_the_connection_fails() {
             assert_eq!(b.unclaimed_fds(), 2);
             let (off, fd) = b.take_fd().unwrap();
             assert_eq!((off, contents(fd)), (0, "a".to_string()));
+            // Peer credentials are this process's. (Asked now: once `b` fails below, `a`
+            // reads the end of file, ends and closes, as a Node socket does.)
+            let cred = a.peer_credentials().unwrap();
+            assert_eq!(cred.pid as u32, std::process::id());
             a.writable.write_with_fds(
                 "2",
                 vec![file_with("c"), file_with("d"), file_with("e")],
@@ -248,9 +252,6 @@ fn unclaimed_fds_are_held_up_to_the_cap_then_the_connection_fails() {
             assert_eq!(errs.get(), ["error ERR_TOO_MANY_FDS"]);
             assert_eq!(b.unclaimed_fds(), 0);
             assert_eq!(b.readable.errored().unwrap().code(), &ErrorCode::TooManyFds);
-            // Peer credentials are this process's.
-            let cred = a.peer_credentials().unwrap();
-            assert_eq!(cred.pid as u32, std::process::id());
             a.destroy();
             b.destroy();
             lp.run().unwrap();

@@ -93,9 +93,6 @@ fn a_refused_connect_is_an_error_then_close() {
             .on(ERROR, move |e| l.push(format!("error {}", e.code())));
         let l = log.clone();
         client.writable.on(CLOSE, move |_| l.push("close"));
-        client
-            .readable
-            .on(nodestream::stream::readable::ERROR, |_| {});
         client.writable.write_cb("x", log.cb("cb"));
         lp.run().unwrap();
         assert_eq!(

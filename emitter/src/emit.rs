@@ -66,7 +66,7 @@ impl EventEmitter {
             };
             if Some(slot) == table.well_known.error {
                 drop(table);
-                return self.emit_error_slot(slot, payload);
+                return self.emit_error_slot(payload);
             }
             match snapshot::<T>(&table, slot) {
                 Some(s) => (slot, s),

@@ -57,7 +57,9 @@ impl EventEmitter {
     /// Emits `"error"` with `err`, or hands `err` back if no listener takes it.
     ///
     /// The [`ERROR_MONITOR`](names::ERROR_MONITOR) listeners run first, whether or not the
-    /// error is handled.
+    /// error is handled. Whether it is handled is decided after they ran, as in Node: a
+    /// monitor that adds an `"error"` listener handles this very error, and one that
+    /// removes the only listener leaves it unhandled.
     ///
     /// # Errors
     ///
@@ -79,18 +81,7 @@ impl EventEmitter {
     /// assert!(em.emit_error("boom").is_ok());
     /// ```
     pub fn emit_error<E: 'static>(&self, err: E) -> Result<(), Unhandled<E>> {
-        let (monitor, error) = {
-            let table = self.inner.table.borrow();
-            (table.well_known.error_monitor, table.well_known.error)
-        };
-        if let Some(m) = monitor {
-            self.emit_at(m, &err);
-        }
-        let ran = match error {
-            Some(slot) => self.emit_at(slot, &err),
-            None => false,
-        };
-        if ran {
+        if self.emit_error_listeners(&err) {
             Ok(())
         } else {
             Err(Unhandled(err))
@@ -101,27 +92,36 @@ impl EventEmitter {
     #[cold]
     pub(crate) fn emit_unknown<T: 'static>(&self, name: &str, payload: &T) -> bool {
         if name == names::ERROR {
-            let monitor = self.inner.table.borrow().well_known.error_monitor;
-            if let Some(m) = monitor {
-                self.emit_at(m, payload);
-            }
-            unhandled_warning::<T>();
+            // A monitor may add the first "error" listener, which then handles this emit.
+            return self.emit_error_slot(payload);
         }
         false
     }
 
     /// A plain emit of `"error"`: monitors first, then the listeners; warn if none ran.
     #[cold]
-    pub(crate) fn emit_error_slot<T: 'static>(&self, slot: usize, payload: &T) -> bool {
-        let monitor = self.inner.table.borrow().well_known.error_monitor;
-        if let Some(m) = monitor {
-            self.emit_at(m, payload);
-        }
-        let ran = self.emit_at(slot, payload);
+    pub(crate) fn emit_error_slot<T: 'static>(&self, payload: &T) -> bool {
+        let ran = self.emit_error_listeners(payload);
         if !ran {
             unhandled_warning::<T>();
         }
         ran
+    }
+
+    /// Node's `emit('error', ..)`: the monitors, then the `"error"` listeners as they are
+    /// once the monitors have run (Node reads `events.error` after emitting to
+    /// `kErrorMonitor`). Returns whether an `"error"` listener ran.
+    fn emit_error_listeners<T: 'static>(&self, payload: &T) -> bool {
+        let monitor = self.inner.table.borrow().well_known.error_monitor;
+        if let Some(m) = monitor {
+            self.emit_at(m, payload);
+        }
+        // Read only now: slots are never removed, so the slot, once made, stays "error".
+        let error = self.inner.table.borrow().well_known.error;
+        match error {
+            Some(slot) => self.emit_at(slot, payload),
+            None => false,
+        }
     }
 }
 
@@ -149,6 +149,66 @@ mod tests {
         assert_eq!(u.into_inner(), "a string");
         let boxed: Box<dyn StdError> = Box::new(Unhandled(5));
         assert_eq!(boxed.to_string(), "Unhandled error. (5)");
+    }
+
+    /// Node reads `events.error` after emitting to the monitors: a monitor that adds the
+    /// first `'error'` listener handles that very emit, through every way of emitting.
+    #[test]
+    fn a_monitor_adding_the_handler_handles_that_emit() {
+        const ERR: Event<u8> = Event::new("error");
+        let seen: Log = Rc::default();
+        let adds_handler = |em: &EventEmitter| {
+            let (s, weak) = (seen.clone(), em.downgrade());
+            em.on(names::ERROR_MONITOR, move |e: &u8| {
+                s.borrow_mut().push(format!("monitor {e}"));
+                let em = weak.upgrade().unwrap();
+                if em.listener_count(names::ERROR) == 0 {
+                    let s = s.clone();
+                    em.on(names::ERROR, move |e: &u8| {
+                        s.borrow_mut().push(format!("error {e}"))
+                    });
+                }
+            });
+        };
+        // emit_error, with "error" never seen before.
+        let em = EventEmitter::new();
+        adds_handler(&em);
+        assert_eq!(em.emit_error(1u8), Ok(()));
+        // A plain emit by name, "error" never seen before.
+        let em = EventEmitter::new();
+        adds_handler(&em);
+        assert!(em.emit("error", &2u8));
+        // A plain emit through a key made before any listener (the slot exists, empty).
+        let em = EventEmitter::new();
+        let key = em.key(ERR);
+        adds_handler(&em);
+        assert!(em.emit(&key, &3));
+        assert_eq!(
+            taken(&seen),
+            [
+                "monitor 1",
+                "error 1",
+                "monitor 2",
+                "error 2",
+                "monitor 3",
+                "error 3"
+            ]
+        );
+    }
+
+    /// The other way round: a monitor that removes the only `'error'` listener leaves the
+    /// error unhandled (Node throws).
+    #[test]
+    fn a_monitor_removing_the_handler_leaves_the_error_unhandled() {
+        let em = EventEmitter::new();
+        let id = em.on(names::ERROR, |_: &u8| {
+            panic!("removed before the emit reached it")
+        });
+        let weak = em.downgrade();
+        em.on(names::ERROR_MONITOR, move |_: &u8| {
+            weak.upgrade().unwrap().off(id);
+        });
+        assert_eq!(em.emit_error(7u8), Err(Unhandled(7)));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use crate::error::{Error, ErrorCode};
 use crate::fdpass::{control_space, recv_with_fds, RecvError, MAX_FDS};
 use crate::reactor::LoopHandle;
-use crate::stream::fd_reader::{FdPump, FdReader, Step};
+use crate::stream::fd_reader::{FdPump, FdReader, ReadGate, Step};
 use crate::stream::readable::{Readable, ReadableOptions};
 use crate::sys::{set_nonblocking, with_read_buffer};
 use nodestream_emitter::Event;
@@ -177,12 +177,14 @@ impl FdPump for Rc<RecvState> {
     }
 }
 
-/// A Readable over a Unix stream socket that receives descriptors.
+/// A Readable over a Unix stream socket that receives descriptors; held behind a
+/// [`ReadGate`] while `connecting`.
 pub(crate) fn fd_readable(
     lp: &LoopHandle,
     fd: OwnedFd,
     options: ReceiveOptions,
-) -> Result<(Readable, Rc<RecvState>), FdError> {
+    connecting: bool,
+) -> Result<(Readable, Rc<RecvState>, Option<ReadGate>), FdError> {
     if let Err(error) = set_nonblocking(&fd, true) {
         return Err(FdError { error, fd });
     }
@@ -191,7 +193,11 @@ pub(crate) fn fd_readable(
         unclaimed: RefCell::new(VecDeque::new()),
         max_unclaimed: options.max_unclaimed_fds,
     });
-    let stream = FdReader::readable(lp, options.readable, fd, state.clone())
-        .map_err(|(error, fd)| FdError { error, fd })?;
-    Ok((stream, state))
+    let (stream, gate) = if connecting {
+        FdReader::held(lp, options.readable, fd, state.clone()).map(|(r, g)| (r, Some(g)))
+    } else {
+        FdReader::readable(lp, options.readable, fd, state.clone()).map(|r| (r, None))
+    }
+    .map_err(|(error, fd)| FdError { error, fd })?;
+    Ok((stream, state, gate))
 }

@@ -260,7 +260,9 @@ impl ServerState {
         accept_one(l)
     }
 
-    /// Counts the connection until both its sides have closed.
+    /// Counts the connection until both its sides have closed (their `_destroy` done, as
+    /// Node's `_destroy` decrements `server._connections`): hooks, not `'close'`
+    /// listeners, which the user could remove and which Node does not have.
     fn track(st: &Rc<ServerState>, sock: &Socket) {
         st.connections.set(st.connections.get() + 1);
         let sides = Rc::new(Cell::new(2u8));
@@ -278,10 +280,8 @@ impl ServerState {
         };
         let done = Rc::new(done);
         let d = done.clone();
-        sock.writable
-            .once(crate::stream::lifecycle::CLOSE, move |_: &()| d());
-        sock.readable
-            .once(crate::stream::lifecycle::CLOSE, move |_: &()| done());
+        sock.writable.hooks().on_closed(move || d());
+        sock.readable.hooks().on_closed(move || done());
     }
 
     /// Node's `_emitCloseIfDrained`: `'close'` on a next tick once the listening socket

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use crate::reactor::LoopHandle;
+use crate::stream::fd_reader::socket_reader;
 use crate::stream::readable::{Readable, END};
 use crate::stream::writable::WritableOptions;
 use crate::sys::FdKind;
@@ -20,7 +21,16 @@ use crate::stream::fd_writable::{FdWritable, Setup};
 /// The two sides are two streams over the same connection (the readable one holds a
 /// close-on-exec duplicate of the fd); the connection closes when both are done. When the
 /// readable side ends (the peer shut down its writing side), the writable side is ended
-/// too, as a `net.Socket` with `allowHalfOpen: false` does.
+/// too, as a `net.Socket` with `allowHalfOpen: false` does; the readable side ends even
+/// when nobody reads it (once nothing is left buffered), so a handler that only writes
+/// still sees its connections close.
+///
+/// An error on either side destroys the other side too, without a second `'error'`. The
+/// error is emitted on the side that failed (`ECONNRESET` on a read: the readable side;
+/// `EPIPE` or a failed connect: the writable side); with no `'error'` listener there, it
+/// is uncaught and comes back from [`run()`](crate::EventLoop::run), as in Node. While a
+/// connect is in progress the readable side reads nothing (Node's `_read` waits for
+/// `'connect'`).
 ///
 /// On a Unix socket the readable side receives descriptors: `'fd'` ([`FD`](super::FD))
 /// before the `'data'` carrying its byte, or held for [`take_fd`](Socket::take_fd) when
@@ -107,43 +117,39 @@ impl Socket {
                 unpolled: false,
             },
         )?;
-        let (readable, recv) = if unix {
-            match fd_readable(lp, dup, options) {
-                Ok((r, st)) => (r, Some(st)),
-                Err(e) => {
-                    writable.destroy(None);
-                    return Err(e.error);
-                }
-            }
+        // While connecting, the reading side reads nothing (Node's `_read` waits for
+        // 'connect'): a failed connect is the writing side's to report.
+        let made = if unix {
+            fd_readable(lp, dup, options, connecting).map(|(r, st, gate)| (r, Some(st), gate))
         } else {
-            match Readable::from_fd(lp, dup, options.readable) {
-                Ok(r) => (r, None),
-                Err(e) => {
-                    writable.destroy(None);
-                    return Err(e.error);
-                }
+            socket_reader(lp, dup, options.readable, connecting).map(|(r, gate)| (r, None, gate))
+        };
+        let (readable, recv, gate) = match made {
+            Ok(made) => made,
+            Err(e) => {
+                writable.destroy(None);
+                return Err(e.error);
             }
         };
-        // One connection, two streams: an error on either side ends both, with one
-        // 'error'. A failed connect shows to whichever side touches the socket first (a
-        // read takes the socket's pending error), so the reading side passes it on.
-        let core = Rc::downgrade(writable.core());
-        readable.on(crate::stream::readable::ERROR, move |e: &crate::Error| {
-            if let Some(core) = core.upgrade() {
-                FdWritable::reader_failed(&core, e.clone());
+        if let Some(gate) = gate {
+            writable.core().hold_reader(gate);
+        }
+        // One connection, two streams: an error on either side destroys the other, which
+        // emits no second 'error'. Hooks, not listeners: an 'error' nobody listens to must
+        // still reach run() (see `Hooks`).
+        let w = writable.as_writable().downgrade();
+        readable.hooks().on_error(move |_| {
+            if let Some(w) = w.upgrade() {
+                w.destroy(None);
             }
         });
-        // The monitor sees the writable side's error without counting as its handler.
         let r = readable.downgrade();
-        writable.on(
-            nodestream_emitter::names::ERROR_MONITOR,
-            move |_: &crate::Error| {
-                if let Some(r) = r.upgrade() {
-                    r.destroy(None);
-                }
-            },
-        );
-        // allowHalfOpen: false.
+        writable.hooks().on_error(move |_| {
+            if let Some(r) = r.upgrade() {
+                r.destroy(None);
+            }
+        });
+        // allowHalfOpen: false. A listener, as in Node (`this.on('end', onReadableStreamEnd)`).
         let w = writable.clone();
         readable.once(END, move |_: &()| {
             if w.writable() {

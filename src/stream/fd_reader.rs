@@ -4,9 +4,10 @@
 //! The model is libuv's stream reading under Node's `net.Socket`: the stream starts reading
 //! when it is made (Node's `socket.read(0)`), each read's bytes are pushed as one chunk, a
 //! `push` that returns `false` stops reading (`readStop`) until the stream asks again
-//! (`_read`, `readStart`), end of file pushes the end, and a read error destroys the stream
-//! with that error. At most [`IO_BUDGET`] reads happen per loop turn; then the loop calls
-//! again on its next turn, so one busy fd cannot starve the others.
+//! (`_read`, `readStart`), end of file pushes the end and calls `read(0)` (Node's
+//! `onStreamRead`, so a stream nobody reads still ends and closes), and a read error
+//! destroys the stream with that error. At most [`IO_BUDGET`] reads happen per loop turn;
+//! then the loop calls again on its next turn, so one busy fd cannot starve the others.
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -76,7 +77,23 @@ pub(crate) struct FdReader<P> {
     /// A read attempt is queued on the loop.
     scheduled: Cell<bool>,
     eof: Cell<bool>,
+    /// The socket is still connecting: no read until its [`ReadGate`] opens (Node's
+    /// `Socket._read` waits for `'connect'`), so a read never takes a failed connect's
+    /// error from under the writing side, which reports it.
+    held: Cell<bool>,
     pump: P,
+}
+
+/// Holds a connecting socket's reader back until the connect is decided; dropping it lets
+/// the reader read (at once, in the check phase, in case an edge came meanwhile).
+pub(crate) struct ReadGate(Option<Box<dyn FnOnce()>>);
+
+impl Drop for ReadGate {
+    fn drop(&mut self) {
+        if let Some(open) = self.0.take() {
+            open();
+        }
+    }
 }
 
 impl<P: FdPump> FdReader<P> {
@@ -89,6 +106,38 @@ impl<P: FdPump> FdReader<P> {
         fd: OwnedFd,
         pump: P,
     ) -> Result<Readable, (io::Error, OwnedFd)> {
+        Self::make(lp, options, fd, pump, false).map(|(stream, _)| stream)
+    }
+
+    /// [`readable`](FdReader::readable) for a socket that is still connecting: it reads
+    /// nothing until the [`ReadGate`] is dropped.
+    pub(crate) fn held(
+        lp: &LoopHandle,
+        options: ReadableOptions,
+        fd: OwnedFd,
+        pump: P,
+    ) -> Result<(Readable, ReadGate), (io::Error, OwnedFd)> {
+        let (stream, state) = Self::make(lp, options, fd, pump, true)?;
+        let weak = stream.downgrade();
+        let gate = ReadGate(Some(Box::new(move || {
+            state.held.set(false);
+            if let Some(stream) = weak.upgrade() {
+                if state.reading.get() {
+                    state.maybe_ready.set(true);
+                    state.schedule_kick(&stream);
+                }
+            }
+        })));
+        Ok((stream, gate))
+    }
+
+    fn make(
+        lp: &LoopHandle,
+        options: ReadableOptions,
+        fd: OwnedFd,
+        pump: P,
+        held: bool,
+    ) -> Result<(Readable, Rc<Self>), (io::Error, OwnedFd)> {
         let state = Rc::new_cyclic(|me| FdReader {
             me: me.clone(),
             fd: RefCell::new(None),
@@ -97,6 +146,7 @@ impl<P: FdPump> FdReader<P> {
             maybe_ready: Cell::new(false),
             scheduled: Cell::new(false),
             eof: Cell::new(false),
+            held: Cell::new(held),
             pump,
         });
         let stream = Readable::with_source(lp, options, state.clone());
@@ -105,10 +155,11 @@ impl<P: FdPump> FdReader<P> {
         // a libuv handle keeps its socket object alive.
         let (st, s) = (state.clone(), stream.clone());
         let registered = lp.register(&mut source, mio::Interest::READABLE, move |_ready| {
-            if st.reading.get() {
+            if st.reading.get() && !st.held.get() {
                 st.pump(&s)
             } else {
-                // Nobody asked: leave the bytes in the kernel (backpressure to the writer).
+                // Nobody asked (or still connecting): leave the bytes in the kernel
+                // (backpressure to the writer).
                 st.maybe_ready.set(true);
                 PostAction::Continue
             }
@@ -123,7 +174,7 @@ impl<P: FdPump> FdReader<P> {
         }
         // Node's net.Socket starts reading when it is made.
         let _ = stream.read_size(0);
-        Ok(stream)
+        Ok((stream, state))
     }
 
     fn set_reading(&self, stream: &Readable, on: bool) {
@@ -137,6 +188,7 @@ impl<P: FdPump> FdReader<P> {
     /// Reads and pushes until `WouldBlock`, the end, an error, backpressure or the budget.
     fn pump(&self, stream: &Readable) -> PostAction {
         for _ in 0..IO_BUDGET {
+            // (Never reached while `held`: the readiness callback and `read` check it.)
             if !self.reading.get() || self.eof.get() {
                 return PostAction::Continue;
             }
@@ -164,7 +216,11 @@ impl<P: FdPump> FdReader<P> {
                     // the loop alive, consumed or not.
                     self.set_reading(stream, false);
                     self.maybe_ready.set(false);
+                    // Node's onStreamRead: push the end, then read(0), so that 'end' comes
+                    // on a stream nobody reads (when nothing is left buffered) and the
+                    // stream closes; a socket's writable side then ends too.
                     stream.push(None);
+                    let _ = stream.read_size(0);
                     return PostAction::Continue;
                 }
                 Step::Failed(err) => {
@@ -265,7 +321,7 @@ impl<P: FdPump> Source for FdReader<P> {
         }
         self.set_reading(stream, true);
         // Edge-triggered: data left over from an earlier edge brings no new one.
-        if self.maybe_ready.get() {
+        if self.maybe_ready.get() && !self.held.get() {
             if let Some(st) = self.me.upgrade() {
                 st.schedule_kick(stream);
             }
@@ -328,8 +384,10 @@ impl Readable {
     /// # Events
     ///
     /// `'data'` with each read's bytes (up to 64 KiB), `'end'` at end of file, then
-    /// `'close'` once the fd is closed. A read error: `'error'` with its code
-    /// (`ECONNRESET`, `EIO`, ...), then `'close'`.
+    /// `'close'` once the fd is closed. `'end'` comes even when nobody reads the stream,
+    /// as long as nothing is left buffered (Node pushes the end and calls `read(0)`); bytes
+    /// buffered that nobody reads hold it back, as in Node. A read error: `'error'` with
+    /// its code (`ECONNRESET`, `EIO`, ...), then `'close'`.
     ///
     /// # Examples
     ///
@@ -376,6 +434,25 @@ impl Readable {
         FdReader::readable(lp, options, fd, PlainRead { kind })
             .map_err(|(error, fd)| FdError { error, fd })
     }
+}
+
+/// The reading side of a TCP (or other non-Unix) socket: [`Readable::from_fd`] for a
+/// socket, held behind a [`ReadGate`] while `connecting`.
+pub(crate) fn socket_reader(
+    lp: &LoopHandle,
+    fd: OwnedFd,
+    options: ReadableOptions,
+    connecting: bool,
+) -> Result<(Readable, Option<ReadGate>), FdError> {
+    let pump = PlainRead {
+        kind: FdKind::Socket,
+    };
+    let made = if connecting {
+        FdReader::held(lp, options, fd, pump).map(|(r, gate)| (r, Some(gate)))
+    } else {
+        FdReader::readable(lp, options, fd, pump).map(|r| (r, None))
+    };
+    made.map_err(|(error, fd)| FdError { error, fd })
 }
 
 #[cfg(test)]

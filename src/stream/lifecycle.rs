@@ -5,6 +5,7 @@
 //! payload type is fixed. They are gathered with the other streams' keys in
 //! [`events`](crate::events).
 
+use std::cell::{RefCell, RefMut};
 use std::fmt;
 use std::os::fd::RawFd;
 
@@ -74,5 +75,85 @@ impl FdNumber {
 impl fmt::Display for FdNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// The library's own reactions to a stream's life-cycle: the one way code of this crate
+/// learns that a stream it made has failed or closed.
+///
+/// A listener the library adds to a stream's emitter is a listener like the user's: an
+/// `'error'` listener would count as the user's handler (an error nobody listens to would
+/// be swallowed instead of coming back from `run()`), and a `'close'` listener could be
+/// removed by the user's `remove_all_listeners`. So wiring between streams, and
+/// bookkeeping about them, never goes through the emitter; it is one of these hooks,
+/// which the stream machinery calls directly, as Node's internals call `_destroy` or
+/// decrement `server._connections` rather than listen. Each hook runs at most once and is
+/// dropped after it ran (with the handles it holds).
+///
+/// The library keeps a listener only where Node adds one itself, so that listener counts
+/// match Node's: a socket's `'end'` listener (`allowHalfOpen: false`), `destroySoon`'s
+/// `'finish'` listener, the `'connection'` listener of `createServer(cb)`, and `pipe()`'s
+/// listeners (whose `'error'` listener hands the error on when it is the only one, as
+/// Node's does).
+#[derive(Default)]
+pub(crate) struct Hooks(RefCell<Option<Box<HookLists>>>);
+
+/// A hook on a stream's error.
+type ErrorHook = Box<dyn FnOnce(&Error)>;
+
+#[derive(Default)]
+struct HookLists {
+    error: Vec<ErrorHook>,
+    closed: Vec<Box<dyn FnOnce()>>,
+}
+
+impl Hooks {
+    fn lists(&self) -> RefMut<'_, HookLists> {
+        RefMut::map(self.0.borrow_mut(), |l| {
+            &mut **l.get_or_insert_with(Box::default)
+        })
+    }
+
+    /// Runs `f` with the stream's error when its `'error'` is emitted, before any
+    /// listener (the `errorMonitor` ones included). It does not handle the error: with no
+    /// `'error'` listener, the error still goes to the loop as uncaught.
+    pub(crate) fn on_error(&self, f: impl FnOnce(&Error) + 'static) {
+        self.lists().error.push(Box::new(f));
+    }
+
+    /// Runs `f` once the stream has closed (its `_destroy` completed, Node's `closed`), in
+    /// the same call, before `'close'` is emitted on a later tick.
+    pub(crate) fn on_closed(&self, f: impl FnOnce() + 'static) {
+        self.lists().closed.push(Box::new(f));
+    }
+
+    /// The stream is emitting `'error'` with `err`: runs the error hooks (once).
+    pub(crate) fn run_error(&self, err: &Error) {
+        let hooks = match self.0.borrow_mut().as_mut() {
+            Some(l) => std::mem::take(&mut l.error),
+            None => return,
+        };
+        // No borrow held: a hook may destroy another stream, which runs its own hooks.
+        for hook in hooks {
+            hook(err);
+        }
+    }
+
+    /// The stream has closed: runs the closed hooks (once). (The error hooks stay: a
+    /// stream destroyed with an error emits it after it closed.)
+    pub(crate) fn run_closed(&self) {
+        let hooks = match self.0.borrow_mut().as_mut() {
+            Some(l) => std::mem::take(&mut l.closed),
+            None => return,
+        };
+        for hook in hooks {
+            hook();
+        }
+    }
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooks").finish_non_exhaustive()
     }
 }

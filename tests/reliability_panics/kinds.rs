@@ -759,7 +759,9 @@ fn fd_readable_fails(case: &Case) {
 
 /// `a` writes 3 MiB to `b`, the second chunk carrying three descriptors, which `b` takes
 /// in `'fd'`; `b` answers `pong`. A socket's readable side is destroyed, without an error
-/// of its own, when its writable side fails (one connection): it must close, not end.
+/// of its own, when its writable side fails (one connection): it must close, not end. The
+/// same holds the other way round: when `b` fails, `a`'s connection is reset, and its one
+/// `'error'` comes on whichever side meets the reset first.
 fn unix_case(case: &Case, fail: bool) {
     let a = case.adder();
     let (sa, sb) = unix_pair(&case.lp).unwrap();
@@ -782,7 +784,7 @@ fn unix_case(case: &Case, fail: bool) {
             },
         );
     }
-    let awlog = a.log("a.w", true);
+    let awlog = a.log("a.w", !fail);
     let (weak, l2) = (sa.writable.downgrade(), awlog.clone());
     let (w2, c1) = (sa.writable.clone(), all[1].clone());
     let last = all[2].clone();
@@ -815,6 +817,23 @@ fn unix_case(case: &Case, fail: bool) {
     a.writable(&bwlog, "b.w", &sb.writable);
     let arlog = a.log("a.r", false);
     let got_a = a.readable(&arlog, "a.r", &sa.readable, Consume::Flowing);
+    if fail {
+        let (aw, ar) = (awlog.clone(), arlog.clone());
+        case.after(move || {
+            let failed = |log: &Rc<RefCell<Vec<String>>>| {
+                log.borrow().iter().any(|l| l.starts_with("error "))
+            };
+            if failed(&aw) || failed(&ar) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "socket a: no side failed: {:?} {:?}",
+                    aw.borrow(),
+                    ar.borrow()
+                ))
+            }
+        });
+    }
     a.expect("b got", &got_b, all.concat());
     a.expect("a got", &got_a, b"pong".to_vec());
     if !fail {

@@ -5,8 +5,9 @@
 use std::io;
 use std::rc::Rc;
 
-use super::{Core, FdWritable};
+use super::Core;
 use crate::error::Error;
+use crate::stream::fd_reader::ReadGate;
 use crate::stream::writable::{Chunk, FinalCallback, Kept, WeakWritable, WriteCallback};
 use nodestream_emitter::EventEmitter;
 
@@ -15,6 +16,8 @@ use nodestream_emitter::EventEmitter;
 pub(super) struct Parked {
     pub(super) write: Option<(Vec<Chunk>, Kept<WriteCallback>)>,
     pub(super) final_cb: Option<Kept<FinalCallback>>,
+    /// The socket's reading side, which reads once this is dropped.
+    pub(super) reader: Option<ReadGate>,
 }
 
 impl Core {
@@ -56,20 +59,22 @@ impl Core {
                     // before the user's: at once, not at the end of the tick.
                     self.start(chunks.into_iter(), cb, false);
                 }
-                self.after_connect(emitter, 0, parked.final_cb.and_then(Kept::take));
+                let rest = (parked.final_cb.and_then(Kept::take), parked.reader);
+                self.after_connect(emitter, 0, rest);
             }
         }
     }
 
     /// The rest of a connect that succeeded, from step `from`: `'connect'`, `'ready'`, then
-    /// the parked `_final`. A panicking listener leaves the steps after it to the next tick.
+    /// the reading side starts (Node's `afterConnect` calls `read(0)` after both), then the
+    /// parked `_final`. A panicking listener leaves the steps after it to the next tick.
     fn after_connect(
         self: &Rc<Self>,
         emitter: Option<EventEmitter>,
         from: u8,
-        final_cb: Option<FinalCallback>,
+        rest: (Option<FinalCallback>, Option<ReadGate>),
     ) {
-        let mut final_cb = final_cb;
+        let mut rest = rest;
         if let Some(em) = &emitter {
             let events = [
                 nodestream_emitter::names::CONNECT,
@@ -77,34 +82,29 @@ impl Core {
             ];
             for (step, name) in events.into_iter().enumerate().skip(from as usize) {
                 self.lp.owing_with(
-                    &mut final_cb,
+                    &mut rest,
                     |_| em.emit(name, &()),
-                    |final_cb| {
-                        let (me, em, cb) = (self.clone(), emitter.clone(), final_cb.take());
-                        move || me.after_connect(em, step as u8 + 1, cb)
+                    |rest| {
+                        let (me, em, rest) = (self.clone(), emitter.clone(), std::mem::take(rest));
+                        move || me.after_connect(em, step as u8 + 1, rest)
                     },
                 );
             }
         }
+        let (final_cb, reader) = rest;
+        drop(reader);
         if let Some(cb) = final_cb {
             self.finalize(cb);
         }
     }
 }
 
-impl FdWritable {
-    /// A connect in progress failed, as the socket's reading side learned first (a read
-    /// takes the socket's pending error, so the connect check would see none).
-    /// Otherwise the reading side failed (`ECONNRESET`): the connection is gone, so the
-    /// writable side is destroyed too (without a second `'error'`).
-    pub(crate) fn reader_failed(core: &Rc<Core>, err: Error) {
-        if core.connecting.borrow().is_some() {
-            core.connected(Some(io::Error::from(err)));
-        } else {
-            let hook = core.on_fail.borrow().clone();
-            if let Some(hook) = hook {
-                hook(None);
-            }
+impl Core {
+    /// Holds the socket's reading side until the connect is decided (or the stream is
+    /// destroyed first); without a connect in progress it reads at once.
+    pub(crate) fn hold_reader(&self, gate: ReadGate) {
+        if let Some(parked) = self.connecting.borrow_mut().as_mut() {
+            parked.reader = Some(gate);
         }
     }
 }

@@ -90,6 +90,9 @@ pub(crate) struct Core {
     prewritten: Cell<usize>,
     /// Shut the socket's write side down in `_final` (sockets only).
     shutdown_on_final: bool,
+    /// The user's `emit_close`: the stream emits `'close'` itself, in the close phase (the
+    /// Writable is made with `emit_close: false`).
+    emit_close: bool,
     /// Destroys the stream with an error nothing else can carry (a failed connect with no
     /// write pending). Reaches the stream weakly, as everything the core keeps does: the
     /// stream owns the core. Cleared when the fd is closed.
@@ -134,6 +137,14 @@ struct FdSink {
 /// [`connect_tcp`](crate::net::connect_tcp)/[`connect_unix`](crate::net::connect_unix) also emit
 /// `'connect'` then `'ready'`.
 ///
+/// `'close'` comes in the loop's close phase, as a Node socket's comes from its handle's
+/// close callback. [`destroy`](Writable::destroy) with writes pending, in Node's order:
+/// `'error'` (for `destroy(err)`) on the next tick; then, in the close phase, the write in
+/// flight's callback with `null` (the kernel was given it: Node's `onWriteComplete` tells a
+/// destroyed stream `null`), the buffered writes' and the end callbacks with the error (or
+/// `ERR_STREAM_DESTROYED`), and `'close'`. A socket destroyed while connecting fails the
+/// write it held for the connection with `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` instead.
+///
 /// # Node compatibility
 ///
 /// Like a `net.Socket`'s writable side: a write's callback, and `'drain'`, come once the
@@ -146,8 +157,13 @@ struct FdSink {
 /// `write()` returns (they count in `writable_length()` until the end of the tick), and
 /// when the kernel refuses part of a batch, the whole batch counts as buffered, so
 /// `write()` reports backpressure up to a high-water mark sooner than Node. A chunk of a
-/// high-water mark or more is written at once. `destroy()` in the tick of a write still
-/// tries that write. `end()` on a socket shuts its write side down
+/// high-water mark or more is written at once. `destroy()` in the tick of writes first
+/// hands them to the kernel, as Node's `write()` would have, and their callbacks (`null`)
+/// run inside `destroy()`, where Node runs them on ticks queued by `write()` (the order
+/// with later ticks and events is Node's). Node fails a connecting socket's parked write
+/// from a `'close'` listener it adds at the first write, so a `'close'` listener added
+/// before that write runs before the callbacks there; here the callbacks always come
+/// just before `'close'`. `end()` on a socket shuts its write side down
 /// (`shutdown(SHUT_WR)`, the peer reads end of file) before `'finish'`; the fd is closed
 /// when the stream is destroyed (after `'finish'`, by default).
 ///
@@ -282,6 +298,7 @@ impl FdWritable {
             writable: RefCell::new(None),
             prewritten: Cell::new(0),
             shutdown_on_final: kind == FdKind::Socket,
+            emit_close: opts.emit_close,
             on_fail: RefCell::new(None),
         });
         let mut source = FdSource(fd);
@@ -316,7 +333,9 @@ impl FdWritable {
 
     /// The Writable over `core`, whose fd is in place.
     fn finish(lp: &LoopHandle, core: Rc<Core>, opts: WritableOptions) -> FdWritable {
-        let writable = Writable::new(lp, FdSink { core: core.clone() }, opts);
+        // Node's net.Socket is made with emitClose: false and emits 'close' from its
+        // handle's close callback; so does this stream (see `FdSink::destroy`).
+        let writable = Writable::new(lp, FdSink { core: core.clone() }, opts.emit_close(false));
         core.high_water_mark
             .set(writable.writable_high_water_mark());
         *core.writable.borrow_mut() = Some(writable.downgrade());

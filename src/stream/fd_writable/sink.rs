@@ -44,19 +44,81 @@ impl Sink for FdSink {
         true
     }
 
+    /// Node's `Socket._destroy`: closes the fd and calls back at once (so `'error'` comes
+    /// on the next tick); then, as libuv's close callback, in the loop's close phase: the
+    /// write in flight completes (Node's `onWriteComplete` tells a destroyed stream's
+    /// callback `null`; a connect's parked write fails with
+    /// `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`), which fails the buffered writes and the end
+    /// callbacks, and `'close'` follows.
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         let (inflight, closed) = self.core.close();
-        if let Some((cb, outcome)) = inflight {
-            cb.call(outcome);
-        }
+        let inflight = match inflight {
+            Some(Inflight::Done(wcb, outcome)) => {
+                // Written (or failed) at once, as Node's write() would have: completed now.
+                wcb.call(outcome);
+                None
+            }
+            Some(Inflight::Pending(wcb, outcome)) => Some((wcb, outcome)),
+            None => None,
+        };
         match closed {
             Err(e) if err.is_none() => cb.call(Some(Error::from(e))),
             _ => cb.call(err),
         }
+        let core = self.core.clone();
+        self.core.lp.on_close(move || {
+            // The callbacks are user code: if one panics, 'close' still comes, a tick later.
+            let mut close = CloseAfter(Some(core));
+            if let Some((cb, outcome)) = inflight {
+                cb.call(outcome);
+            }
+            if let Some(core) = close.0.take() {
+                core.emit_close();
+            }
+        });
     }
 }
 
+/// Emits the stream's `'close'` on the next tick if dropped armed (by a panic's unwinding).
+struct CloseAfter(Option<Rc<Core>>);
+
+impl Drop for CloseAfter {
+    fn drop(&mut self) {
+        if let Some(core) = self.0.take() {
+            let lp = core.lp.clone();
+            lp.next_tick(move || core.emit_close());
+        }
+    }
+}
+
+/// The batch in flight when the fd closes, with what its callback must be told.
+enum Inflight {
+    /// Written or failed just now (a batch held for the end of the tick): told at once.
+    Done(WriteCallback, Option<Error>),
+    /// Waiting on the kernel, or on a connect: told in the close phase, before `'close'`.
+    Pending(WriteCallback, Option<Error>),
+}
+
 impl Core {
+    /// The stream's `'close'`, which it emits itself (see [`FdSink::destroy`]): unless the
+    /// user turned `emit_close` off, and not after an `'error'` that went uncaught (the
+    /// Writable's rule for its own `'close'`).
+    fn emit_close(&self) {
+        if !self.emit_close {
+            return;
+        }
+        let writable = self
+            .writable
+            .borrow()
+            .as_ref()
+            .and_then(crate::stream::writable::WeakWritable::upgrade);
+        if let Some(w) = writable {
+            if w.close_emitted() {
+                w.emit(crate::stream::lifecycle::CLOSE, &());
+            }
+        }
+    }
+
     pub(super) fn finalize(self: &Rc<Self>, cb: FinalCallback) {
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
             parked.final_cb = Some(Kept::new(&self.lp, cb));
@@ -77,39 +139,38 @@ impl Core {
     }
 
     /// Deregisters and closes the fd (once). Returns the batch still in flight with what
-    /// its callback must be told (`None`: the kernel took all of it), for the caller to
-    /// complete.
+    /// its callback must be told, for the caller to complete: `None` for a write the kernel
+    /// was given (all of it or not: Node tells a destroyed stream's write callback `null`),
+    /// the error of a write that failed, and `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` for the
+    /// write a connecting socket held for the connection.
     ///
-    /// A batch still waiting for the end of the tick is tried once first: in Node, a
-    /// `write()` followed by `destroy()` in the same tick has handed its bytes to the kernel
-    /// already (libuv's try-write), and its callback succeeds.
-    fn close(&self) -> (Option<(WriteCallback, Option<Error>)>, io::Result<()>) {
-        let destroyed = || Some(Error::from_code(ErrorCode::Destroyed));
-        let inflight = if let Some((cb, err)) = self.settled.take() {
-            cb.take().map(|cb| (cb, err))
+    /// A batch still waiting for the end of the tick (the Writable relieves the sink before
+    /// destroying it, so only a corked stream's) is tried once first: in Node, a `write()`
+    /// followed by `destroy()` in the same tick has handed its bytes to the kernel already
+    /// (libuv's try-write).
+    fn close(&self) -> (Option<Inflight>, io::Result<()>) {
+        let parked = self.connecting.borrow_mut().take();
+        // Callbacks kept for later are weak (`Kept`): one whose stream is gone is no more.
+        let inflight = if let Some((cb, outcome)) = self.settled.take() {
+            cb.take().map(|cb| Inflight::Done(cb, outcome))
+        } else if let Some((_, cb)) = parked.and_then(|p| p.write) {
+            let err = Error::from_code(ErrorCode::SocketClosedBeforeConnection);
+            cb.take().map(|cb| Inflight::Pending(cb, Some(err)))
         } else if self.flush_scheduled.replace(false) {
             match self.pump() {
-                Pump::Done(cb) => cb.map(|cb| (cb, None)),
-                Pump::Blocked | Pump::Budget => self
-                    .queue
-                    .borrow_mut()
-                    .cb
-                    .take()
-                    .and_then(Kept::take)
-                    .map(|cb| (cb, destroyed())),
-                Pump::Failed(err, cb) => cb.map(|cb| (cb, Some(Error::from(err)))),
+                Pump::Done(cb) => cb.map(|cb| Inflight::Done(cb, None)),
+                Pump::Blocked | Pump::Budget => {
+                    let cb = self.queue.borrow_mut().cb.take().and_then(Kept::take);
+                    cb.map(|cb| Inflight::Pending(cb, None))
+                }
+                Pump::Failed(err, cb) => cb.map(|cb| Inflight::Done(cb, Some(Error::from(err)))),
             }
         } else {
-            self.queue
-                .borrow_mut()
-                .cb
-                .take()
-                .and_then(Kept::take)
-                .map(|cb| (cb, destroyed()))
+            let cb = self.queue.borrow_mut().cb.take().and_then(Kept::take);
+            cb.map(|cb| Inflight::Pending(cb, None))
         };
         self.clear_queue();
         self.prewritten.set(0);
-        self.connecting.borrow_mut().take();
         self.on_fail.borrow_mut().take();
         let fd = self.fd.borrow_mut().take();
         let mut result = Ok(());

@@ -63,6 +63,7 @@ impl Readable {
             }),
             None => self.tick(Readable::emit_close_nt),
         }
+        self.inner.hooks.run_closed();
     }
 
     /// Node's `emitCloseNT`.
@@ -87,6 +88,8 @@ impl Readable {
             }
             s.error_emitted = true;
         }
+        // The library's hooks first; they never count as a handler.
+        self.inner.hooks.run_error(&err);
         if let Err(unhandled) = self.inner.emitter.emit_error(err) {
             self.inner.lp.report_error(unhandled.into_inner());
         }

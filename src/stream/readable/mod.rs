@@ -64,6 +64,7 @@ use std::rc::{Rc, Weak};
 
 use crate::reactor::LoopHandle;
 pub use crate::stream::encoding::Encoding;
+use crate::stream::lifecycle::Hooks;
 use crate::Error;
 use nodestream_emitter::{Event, EventEmitter, EventKey, IntoEvent, ListenerId};
 
@@ -145,6 +146,8 @@ pub(crate) struct Inner {
     pub(crate) source: Rc<dyn Source>,
     /// Made by the first `pipe()`: most streams are never piped.
     pub(crate) pipes: RefCell<Option<Box<pipe::Pipes>>>,
+    /// The library's own reactions to this stream's error and closing (never listeners).
+    pub(crate) hooks: Hooks,
 }
 
 /// The events the stream counts and emits on its own paths, resolved.
@@ -285,6 +288,7 @@ impl Readable {
                 state: RefCell::new(state),
                 source,
                 pipes: RefCell::new(None),
+                hooks: Hooks::default(),
             }),
         }
     }
@@ -304,6 +308,11 @@ impl Readable {
     /// The loop the stream schedules on.
     pub fn loop_handle(&self) -> &LoopHandle {
         &self.inner.lp
+    }
+
+    /// The library's hooks on this stream's error and closing (see [`Hooks`]).
+    pub(crate) fn hooks(&self) -> &Hooks {
+        &self.inner.hooks
     }
 
     /// A handle that does not keep the stream alive.

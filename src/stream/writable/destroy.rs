@@ -17,6 +17,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     /// `Writable.prototype.destroy` + `destroyImpl.destroy`.
     pub(crate) fn destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
         let st = &this.state;
+        // A sink that holds this tick's writes back lets them go first: Node's writes made
+        // before destroy() were handed to the kernel inside write() already.
+        Self::relieve(this, st.flags(), true);
         if st.has(BUFFERED | ON_FINISHED) && !st.has(DESTROYED) {
             let t = this.clone();
             this.lp.next_tick(move || Self::error_buffer(&t));
@@ -67,12 +70,16 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 || cb(err.clone()),
                 || {
                     let (t, err) = (this.clone(), err.clone());
-                    move || Self::emit_error_close(&t, err)
+                    move || {
+                        t.hooks.run_closed();
+                        Self::emit_error_close(&t, err)
+                    }
                 },
             );
         }
         let t = this.clone();
         this.lp.next_tick(move || Self::emit_error_close(&t, err));
+        this.hooks.run_closed();
     }
 
     /// Node's `emitErrorCloseNT` (or `emitCloseNT` without an error): `'error'`, then
@@ -110,6 +117,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             return true;
         }
         st.set(ERROR_EMITTED);
+        // The library's hooks first; they never count as a handler.
+        this.hooks.run_error(&err);
         match this.emitter.emit_error(err) {
             Ok(()) => true,
             Err(unhandled) => {

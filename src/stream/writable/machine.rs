@@ -26,6 +26,7 @@ use std::rc::Rc;
 use crate::error::{Error, ErrorCode};
 use crate::reactor::{catch_as_error, LoopHandle};
 use crate::stream::encoding::Encoding;
+use crate::stream::lifecycle::Hooks;
 use nodestream_emitter::EventEmitter;
 
 use super::callbacks::{
@@ -61,6 +62,8 @@ pub(crate) struct Inner<T: 'static, S: 'static> {
     pub(super) has_destroy: bool,
     pub(super) has_relieve: bool,
     pub(super) sink: RefCell<S>,
+    /// The library's own reactions to this stream's error and closing (never listeners).
+    pub(crate) hooks: Hooks,
 }
 
 pub(crate) fn destroyed_error(op: &str) -> Error {
@@ -96,6 +99,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             has_destroy,
             has_relieve,
             sink: RefCell::new(sink),
+            hooks: Hooks::default(),
         });
         if has_construct {
             // destroyImpl.construct: not constructed until `_construct` calls back, which
@@ -211,9 +215,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 // it completed already (Node then ignores the throw; here the panic goes
                 // on, since nothing else would report it).
                 let token = cb.clone();
-                st.sink_other.set(true);
+                let outer = st.sink_other.replace(true);
                 let done = panic::catch_unwind(AssertUnwindSafe(|| sink.destroy(err, cb)));
-                st.sink_other.set(false);
+                st.sink_other.set(outer);
                 if let Err(payload) = done {
                     if token.shared.called.get() {
                         panic::resume_unwind(payload);
@@ -225,9 +229,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 // Node's `constructNT`: a throwing `_construct` completes it with that
                 // error.
                 let token = cb.clone();
-                st.sink_other.set(true);
+                let outer = st.sink_other.replace(true);
                 let done = catch_as_error("_construct", || sink.construct(cb));
-                st.sink_other.set(false);
+                st.sink_other.set(outer);
                 if let Err(err) = done {
                     token.call(Some(err));
                 }

@@ -640,6 +640,12 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         self.inner.state.has(CLOSED)
     }
 
+    /// Node's `closeEmitted`: the stream reached its `'close'` (emitted unless
+    /// `emit_close: false`). Stays `false` when the `'error'` before it went uncaught.
+    pub(crate) fn close_emitted(&self) -> bool {
+        self.inner.state.has(CLOSE_EMITTED)
+    }
+
     /// The default encoding for strings.
     pub fn default_encoding(&self) -> Encoding {
         self.inner.default_encoding.get()
@@ -662,6 +668,12 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
     /// The loop the stream runs on.
     pub fn loop_handle(&self) -> LoopHandle {
         self.inner.lp.clone()
+    }
+
+    /// The library's hooks on this stream's error and closing (see
+    /// [`Hooks`](crate::stream::lifecycle::Hooks)).
+    pub(crate) fn hooks(&self) -> &crate::stream::lifecycle::Hooks {
+        &self.inner.hooks
     }
 
     /// Adds a listener: Node's `on`.

@@ -118,20 +118,22 @@ pub trait Sink<T = super::Chunk>: 'static {
         false
     }
 
-    /// The stream is about to report backpressure (`write()` is about to return `false`)
-    /// while this sink holds a write in flight. A sink that holds writes back on purpose,
-    /// to batch them, may push what it holds now and complete the write in flight inside
-    /// this call; the stream counts that completion as a synchronous one (its callback on
-    /// the next tick, as for a `write` that completes at once), hands the sink what it
-    /// buffered behind it, and `write()` returns what the buffered length is afterwards.
-    /// Called only when [`has_relieve`](Sink::has_relieve) says so, never for a corked,
-    /// destroyed or errored stream, and never from inside another sink method.
+    /// The stream is about to report backpressure (`write()` is about to return `false`),
+    /// or is about to be destroyed, while this sink holds a write in flight. A sink that
+    /// holds writes back on purpose, to batch them, may push what it holds now and
+    /// complete the write in flight inside this call; the stream counts that completion as
+    /// a synchronous one (its callback on the next tick, as for a `write` that completes at
+    /// once), hands the sink what it buffered behind it, and `write()` returns what the
+    /// buffered length is afterwards (or `destroy()` goes on). Called only when
+    /// [`has_relieve`](Sink::has_relieve) says so, never for a corked, destroyed or errored
+    /// stream, and never from inside another sink method.
     ///
     /// Not one of Node's methods: Node's fd streams hand each write to the kernel inside
     /// `_write`, so they never hold one back. The fd streams of this crate hold a write
     /// into an idle stream until the end of the tick, so that the tick's writes reach the
     /// kernel together; this hook lets them write once a high-water mark of bytes has
-    /// gathered instead of making `write()` return `false` for it.
+    /// gathered instead of making `write()` return `false` for it, and before `destroy()`,
+    /// so that the writes made before it reach the kernel and succeed, as in Node.
     fn relieve(&mut self) {}
 
     /// Whether [`relieve`](Sink::relieve) is implemented.

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use super::DRAIN;
 use crate::error::{Error, ErrorCode};
+use crate::reactor::on_unwind;
 
 use super::buffer::Entry;
 use super::callbacks::{UserCallback, WriteCallback};
@@ -109,16 +110,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     #[inline(never)]
     fn backpressure(this: &Rc<Self>, mut flags: u32) -> bool {
         let st = &this.state;
-        if this.has_relieve && flags & (WRITING | CORKED | DESTROYED | ERRORED) == WRITING {
-            if let Ok(mut sink) = this.sink.try_borrow_mut() {
-                this.lp
-                    .owing(|| sink.relieve(), || Self::deferred_later(this));
-                if this.has_deferred.get() {
-                    Self::run_deferred(this, &mut *sink);
-                }
-                drop(sink);
-                flags = st.flags();
-            }
+        if Self::relieve(this, flags, false) {
+            flags = st.flags();
         }
         let length = st.length_with(flags);
         let ok = length < st.high_water_mark || length == 0;
@@ -126,6 +119,39 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             st.flags.set(flags | NEED_DRAIN);
         }
         ok && flags & (DESTROYED | ERRORED) == 0
+    }
+
+    /// Asks a sink that holds its write in flight back to let go ([`Sink::relieve`]), if it
+    /// has the hook and the stream is writing, uncorked, neither destroyed nor errored, and
+    /// the sink is not running. Returns whether it was asked.
+    ///
+    /// With `at_once` (before a destroy), the completions made meanwhile count as
+    /// asynchronous, so their callbacks run now: the stream is about to be destroyed, and a
+    /// callback queued on a tick would come after the ticks queued since the writes were
+    /// made, where Node's come before them.
+    pub(super) fn relieve(this: &Rc<Self>, flags: u32, at_once: bool) -> bool {
+        if !this.has_relieve || flags & (WRITING | CORKED | DESTROYED | ERRORED) != WRITING {
+            return false;
+        }
+        let Ok(mut sink) = this.sink.try_borrow_mut() else {
+            return false;
+        };
+        let st = &this.state;
+        let outer = st.sink_other.replace(at_once || st.sink_other.get());
+        // A panic in the completions `relieve` makes leaves the sink calls queued meanwhile
+        // to a later tick, and the flag as it was.
+        on_unwind(
+            || {
+                this.lp
+                    .owing(|| sink.relieve(), || Self::deferred_later(this))
+            },
+            || st.sink_other.set(outer),
+        );
+        if this.has_deferred.get() {
+            Self::run_deferred(this, &mut *sink);
+        }
+        st.sink_other.set(outer);
+        true
     }
 
     /// A write after `end()` or `destroy()`: the callback gets the error on the next tick,
