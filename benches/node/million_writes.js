@@ -7,6 +7,7 @@
 // before the first write and stops when the child has exited, that is when every byte has
 // gone through the pipe and been read.
 'use strict';
+const { writeMany } = require('./write_many');
 const { spawn } = require('child_process');
 
 const count = Number(process.argv[2] || 1000000);
@@ -18,30 +19,8 @@ if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 1
 
 const child = spawn('sh', ['-c', 'cat > /dev/null'], { stdio: ['pipe', 'inherit', 'inherit'] });
 const data = 'x'.repeat(size);
-let drains = 0;
 let start;
-
-function writeOneMillionTimes(writer, data, encoding, callback) {
-  let i = count;
-  write();
-  function write() {
-    let ok = true;
-    do {
-      i--;
-      if (i === 0) {
-        writer.write(data, encoding, callback);
-      } else {
-        ok = writer.write(data, encoding);
-      }
-    } while (i > 0 && ok);
-    if (i > 0) {
-      writer.once('drain', () => {
-        drains++;
-        write();
-      });
-    }
-  }
-}
+let drains = () => 0;
 
 child.on('exit', (code, signal) => {
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
@@ -53,9 +32,9 @@ child.on('exit', (code, signal) => {
   console.log(
     `side=node count=${count} chunk=${size} elapsed_s=${elapsed.toFixed(4)} ` +
       `writes_per_s=${Math.round(count / elapsed)} ` +
-      `mb_per_s=${(bytes / 1e6 / elapsed).toFixed(1)} drains=${drains}`
+      `mb_per_s=${(bytes / 1e6 / elapsed).toFixed(1)} drains=${drains()}`
   );
 });
 
 start = process.hrtime.bigint();
-writeOneMillionTimes(child.stdin, data, 'utf8', () => child.stdin.end());
+drains = writeMany(child.stdin, count, data, 'utf8', () => child.stdin.end());

@@ -6,6 +6,7 @@
 // Prints one line of key=value pairs on stderr. The clock starts just before the first write
 // and stops in the last write's callback, when every byte is in the file.
 'use strict';
+const { writeMany } = require('./write_many');
 
 const count = Number(process.argv[2] || 1000000);
 const size = Number(process.argv[3] || 100);
@@ -15,36 +16,13 @@ if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 1
 }
 
 const data = 'x'.repeat(size);
-let drains = 0;
-let start;
+let drains = () => 0;
 
-function writeOneMillionTimes(writer, data, encoding, callback) {
-  let i = count;
-  write();
-  function write() {
-    let ok = true;
-    do {
-      i--;
-      if (i === 0) {
-        writer.write(data, encoding, callback);
-      } else {
-        ok = writer.write(data, encoding);
-      }
-    } while (i > 0 && ok);
-    if (i > 0) {
-      writer.once('drain', () => {
-        drains++;
-        write();
-      });
-    }
-  }
-}
-
-start = process.hrtime.bigint();
-writeOneMillionTimes(process.stdout, data, 'utf8', () => {
+const start = process.hrtime.bigint();
+drains = writeMany(process.stdout, count, data, 'utf8', () => {
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   process.stderr.write(
     `side=node count=${count} chunk=${size} elapsed_s=${elapsed.toFixed(4)} ` +
-      `writes_per_s=${Math.round(count / elapsed)} drains=${drains}\n`
+      `writes_per_s=${Math.round(count / elapsed)} drains=${drains()}\n`
   );
 });
