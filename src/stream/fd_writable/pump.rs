@@ -121,9 +121,9 @@ impl Core {
     pub(super) fn drive(self: &Rc<Self>, from_readiness: bool, settle_later: bool) -> PostAction {
         let outcome = self.pump();
         let pending = !self.queue.borrow().chunks.is_empty();
-        if let Some(id) = self.id.get() {
+        if let Some(fd) = self.fd.borrow().as_ref() {
             // A write in flight keeps the loop alive, as a libuv write request does.
-            self.lp.set_source_ref(id, pending);
+            fd.set_ref(pending);
         }
         match outcome {
             Pump::Done(cb) => {
@@ -137,7 +137,7 @@ impl Core {
                 PostAction::Continue
             }
             // An unregistered fd (a regular file) gets no readiness to wait for.
-            Pump::Blocked if self.id.get().is_none() => {
+            Pump::Blocked if !self.polled => {
                 self.schedule_kick();
                 PostAction::Continue
             }
