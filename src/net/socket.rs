@@ -19,12 +19,15 @@ use super::fd_receive::{fd_readable, ReceiveOptions, RecvState};
 
 /// A connected (or connecting) stream socket: its writable side and its readable side.
 ///
-/// The two sides are two streams over the same connection (the readable one holds a
-/// close-on-exec duplicate of the fd); the connection closes when both are done. When the
-/// readable side ends (the peer shut down its writing side), the writable side is ended
-/// too, as a `net.Socket` with `allowHalfOpen: false` does; the readable side ends even
-/// when nobody reads it (once nothing is left buffered), so a handler that only writes
-/// still sees its connections close.
+/// The two sides are two streams over one fd, registered with the loop once for both
+/// (readable readiness goes to the readable side, writable readiness to the writable
+/// side). The fd is closed when the second side is destroyed, whichever it is: a side
+/// destroyed first leaves it to the other, which reads or writes on (after `end()` and
+/// `'finish'` the writable side is destroyed, and the readable side still receives what
+/// the peer sends). When the readable side ends (the peer shut down its writing side),
+/// the writable side is ended too, as a `net.Socket` with `allowHalfOpen: false` does;
+/// the readable side ends even when nobody reads it (once nothing is left buffered), so a
+/// handler that only writes still sees its connections close.
 ///
 /// An error on either side destroys the other side too, without a second `'error'`. The
 /// error is emitted on the side that failed (`ECONNRESET` on a read: the readable side;
@@ -44,6 +47,15 @@ use super::fd_receive::{fd_readable, ReceiveOptions, RecvState};
 /// events are split: `'connect'`, `'ready'`, `'drain'`, `'finish'` on
 /// [`writable`](Socket::writable), `'data'`, `'end'`, `'fd'` on
 /// [`readable`](Socket::readable); each side has its `'error'` and `'close'`.
+///
+/// Like Node's, a socket holds one fd (its handle), so a process fits as many sockets
+/// under its fd limit as Node does. Node closes the handle when the Duplex is destroyed;
+/// here, when the second side is destroyed, which is when Node's Duplex, with both
+/// directions done, destroys itself (after `end()`, Node's socket too reads on over the
+/// same handle until the peer ends). Each side's `'close'` comes when that side is
+/// destroyed, so the writable side's may come while the fd is still open for the
+/// readable side. The fd keeps the loop alive while either side needs it: a write in
+/// flight or a connect, or the readable side reading.
 #[derive(Clone)]
 pub struct Socket {
     /// The writable side (`'connect'`, `'ready'`, `'drain'`, `'finish'`).
@@ -170,7 +182,7 @@ impl Socket {
         self.writable.peer_credentials()
     }
 
-    /// Destroys both sides.
+    /// Destroys both sides; the fd is closed with the second (the readable side).
     pub fn destroy(&self) {
         self.writable.destroy(None);
         self.readable.destroy(None);

@@ -98,9 +98,8 @@ impl Inner {
     }
 }
 
-/// One side's share of an fd registered with the loop for both sides (see the module
-/// docs). Dereferences to nothing: the fd is reached through [`AsFd`], and stays open as
-/// long as any share of it exists.
+/// One side's share of an fd and of its loop registration (see the module docs). The fd
+/// is reached through [`AsFd`] and stays open as long as any share of it exists.
 pub(crate) struct SharedFd {
     inner: Rc<Inner>,
     side: Side,

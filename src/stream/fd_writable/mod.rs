@@ -4,11 +4,10 @@
 //! funnel ([`write_chunks`](crate::sys::write_chunks)): the chunks are coalesced into as
 //! few `writev` calls as the kernel allows. What the kernel does not take at once waits for
 //! writable readiness (the fd is registered with the loop, edge-triggered, for its whole
-//! life: alone, or once for both sides of a socket, through a
-//! [`SharedFd`](crate::stream::shared_fd::SharedFd)); a funnel call that used up its budget
-//! continues on the next turn. The sink
-//! completes the Writable's write callback once the kernel has taken every byte of the
-//! batch, which is where `'drain'` comes from.
+//! life: alone, or once for both sides of a socket, through a [`SharedFd`]); a funnel call
+//! that used up its budget continues on the next turn. The sink completes the Writable's
+//! write callback once the kernel has taken every byte of the batch, which is where
+//! `'drain'` comes from.
 //!
 //! Batching: a one-chunk write into an idle stream waits for the end of the tick (a
 //! next-tick task, `Core::flush`), so the writes made after it in the same tick wait in
