@@ -9,15 +9,15 @@
 //! destroys the stream with that error. At most [`IO_BUDGET`] reads happen per loop turn;
 //! then the loop calls again on its next turn, so one busy fd cannot starve the others.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
 
-use super::readable::{DestroyDone, Readable, ReadableOptions, Source};
-use super::shared_fd::SharedFd;
+use super::readable::{DestroyDone, Readable, ReadableOptions, Source, WeakReadable};
+use super::shared_fd::{Ready, SharedFd};
 use crate::reactor::{HoldId, LoopHandle, PostAction, IO_BUDGET};
 use crate::sys::{
     read_until_blocked, set_nonblocking, with_read_buffer, FdKind, ReadStop, StreamFd,
@@ -72,6 +72,8 @@ pub(crate) struct FdReader<P> {
     /// This side's share of the fd (a socket's writing side holds the other), until the
     /// stream is destroyed.
     fd: RefCell<Option<SharedFd>>,
+    /// The stream this is the source of (for the readiness, which reaches it weakly).
+    stream: OnceCell<WeakReadable>,
     /// The loop's hold on the stream while it has its fd: the registration reaches the
     /// stream weakly, and the loop keeps it alive, as a libuv handle keeps its socket
     /// object alive until it is closed.
@@ -147,6 +149,7 @@ impl<P: FdPump> FdReader<P> {
         let state = Rc::new_cyclic(|me| FdReader {
             me: me.clone(),
             fd: RefCell::new(None),
+            stream: OnceCell::new(),
             hold: Cell::new(None),
             reading: Cell::new(false),
             maybe_ready: Cell::new(false),
@@ -156,21 +159,9 @@ impl<P: FdPump> FdReader<P> {
             pump,
         });
         let stream = Readable::with_source(lp, options, state.clone());
-        state.hold.set(lp.hold(Rc::new(stream.clone())));
-        let (st, s) = (Rc::downgrade(&state), stream.downgrade());
-        fd.on_ready(move || {
-            let (Some(st), Some(s)) = (st.upgrade(), s.upgrade()) else {
-                return PostAction::Continue;
-            };
-            if st.reading.get() && !st.held.get() {
-                st.pump(&s)
-            } else {
-                // Nobody asked (or still connecting): leave the bytes in the kernel
-                // (backpressure to the writer).
-                st.maybe_ready.set(true);
-                PostAction::Continue
-            }
-        });
+        let _ = state.stream.set(stream.downgrade());
+        state.hold.set(lp.hold(stream.holdable()));
+        fd.on_ready(&state);
         *state.fd.borrow_mut() = Some(fd);
         // Node's net.Socket starts reading when it is made.
         let _ = stream.read_size(0);
@@ -311,6 +302,22 @@ impl<P: FdPump> FdReader<P> {
                 }
             }
         });
+    }
+}
+
+impl<P: FdPump> Ready for FdReader<P> {
+    fn ready(self: Rc<Self>) -> PostAction {
+        let Some(stream) = self.stream.get().and_then(WeakReadable::upgrade) else {
+            return PostAction::Continue;
+        };
+        if self.reading.get() && !self.held.get() {
+            self.pump(&stream)
+        } else {
+            // Nobody asked (or still connecting): leave the bytes in the kernel
+            // (backpressure to the writer).
+            self.maybe_ready.set(true);
+            PostAction::Continue
+        }
     }
 }
 

@@ -7,10 +7,10 @@
 //! directions of one handle:
 //!
 //! - **Readiness** goes to the side it concerns: readable (or read-closed) to the reading
-//!   side's handler, writable (or write-closed) to the writing side's, an error to both;
-//!   the reading side first, then the writing side, as libuv reads before it writes. A
-//!   side that has let go of its share receives nothing more, also in the callback that
-//!   is running when it does.
+//!   side, writable (or write-closed) to the writing side, an error to both; the reading
+//!   side first, then the writing side, as libuv reads before it writes. A side that has
+//!   let go of its share receives nothing more, also in the callback that is running when
+//!   it does.
 //! - **Keeping the loop alive** is the OR of both sides' wishes ([`SharedFd::set_ref`]): a
 //!   write in flight or a connect keeps it alive whatever the reader wants, and the other
 //!   way round.
@@ -18,19 +18,21 @@
 //!   it is deregistered: a side destroyed first leaves the fd open for the other one, as
 //!   Node closes a socket's handle only when the Duplex (both sides) is destroyed.
 //! - **No cycle through the loop**: the registration reaches the shares' common state
-//!   weakly, and each side's handler reaches its stream weakly, so the loop owns no stream
-//!   through a registration (what keeps a stream alive is its own business: a hold, a
-//!   handle); a stream nobody holds is freed and its share with it.
-//! - **A handler that panics** panics the whole callback: the loop keeps the readiness and
-//!   calls again next turn (`reactor/phases.rs`), so the side whose handler had not run
-//!   yet still gets its readiness, and the side that panicked reads or writes on.
+//!   weakly, and that state reaches each side weakly (a [`Ready`] side, its stream's fd
+//!   state), so the loop owns no stream through a registration (what keeps a stream alive
+//!   is its own business: a hold, a handle); a stream nobody holds is freed and its share
+//!   with it.
+//! - **A side that panics** (a listener of its stream) panics the whole callback: the loop
+//!   keeps the readiness and calls again next turn (`reactor/phases.rs`), so the side that
+//!   had not run yet still gets its readiness, and the side that panicked reads or writes
+//!   on.
 //!
 //! An fd only one stream uses (a pipe's end) is a share of its own kind, registered for its
 //! one direction ([`SharedFd::reading`], [`SharedFd::writing`]); an fd both directions
 //! use (a socket, a child's IPC channel) is [`SharedFd::both`]. A regular file is never
 //! registered ([`SharedFd::unpolled`]).
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -46,20 +48,23 @@ pub(crate) enum Side {
     Write = 1,
 }
 
-/// A side's readiness callback: reaches its stream weakly, returns what the loop should do
-/// next (`Again` when its budget ran out).
-type Handler = Rc<dyn Fn() -> PostAction>;
+/// A side of a shared fd: the stream state its readiness is handed to.
+pub(crate) trait Ready: 'static {
+    /// The fd is ready for this side: read (or write) until `WouldBlock`, or return
+    /// [`PostAction::Again`] when the budget ran out with work left.
+    fn ready(self: Rc<Self>) -> PostAction;
+}
 
 /// What the shares of one fd have in common. Only shares hold it strongly (the
-/// registration holds it weakly and upgrades it only to clone a handler out), so the last
+/// registration holds it weakly and upgrades it only to reach a side), so the last
 /// share to go knows it is the last.
 struct Inner {
     lp: LoopHandle,
     fd: OwnedFd,
     /// `None` for an fd never registered (a regular file), or once deregistered.
     id: Cell<Option<SourceId>>,
-    /// Each side's handler, by [`Side`]; `None` once its share is gone.
-    handlers: [RefCell<Option<Handler>>; 2],
+    /// Each side, by [`Side`]; `None` once its share is gone.
+    sides: [Cell<Option<Weak<dyn Ready>>>; 2],
     /// Each side's wish to keep the loop alive.
     wants_ref: [Cell<bool>; 2],
     /// What the loop was last told (it ref's a source when it is registered).
@@ -72,7 +77,7 @@ impl Inner {
             lp: lp.clone(),
             fd,
             id: Cell::new(None),
-            handlers: Default::default(),
+            sides: Default::default(),
             wants_ref: Default::default(),
             referenced: Cell::new(true),
         }
@@ -87,6 +92,15 @@ impl Inner {
         if self.referenced.replace(want) != want {
             self.lp.set_source_ref(id, want);
         }
+    }
+
+    /// The side `side`, if its share is still there and its state alive.
+    fn side(&self, side: Side) -> Option<Rc<dyn Ready>> {
+        let cell = &self.sides[side as usize];
+        let weak = cell.take();
+        let ready = weak.as_ref().and_then(Weak::upgrade);
+        cell.set(weak);
+        ready
     }
 
     /// Takes the fd out of the poll (once).
@@ -155,7 +169,7 @@ impl SharedFd {
     }
 
     /// `fd` never registered (a regular file: epoll refuses it, and it never says
-    /// `EAGAIN`): one share for `side`, whose handler is never called.
+    /// `EAGAIN`): one share for `side`, which is never handed readiness.
     pub(crate) fn unpolled(lp: &LoopHandle, fd: OwnedFd, side: Side) -> SharedFd {
         SharedFd {
             inner: Rc::new(Inner::new(lp, fd)),
@@ -163,11 +177,12 @@ impl SharedFd {
         }
     }
 
-    /// Sets this side's readiness handler. It should reach its stream weakly (the shares'
-    /// state must not own a stream) and return [`PostAction::Again`] when its budget ran
-    /// out with work left.
-    pub(crate) fn on_ready(&self, handler: impl Fn() -> PostAction + 'static) {
-        *self.inner.handlers[self.side as usize].borrow_mut() = Some(Rc::new(handler));
+    /// Hands this side's readiness to `side` (reached weakly: the shares' state never owns
+    /// a stream's).
+    pub(crate) fn on_ready<R: Ready>(&self, side: &Rc<R>) {
+        let weak: Weak<R> = Rc::downgrade(side);
+        let weak: Weak<dyn Ready> = weak;
+        self.inner.sides[self.side as usize].set(Some(weak));
     }
 
     /// Whether this side wants the fd to keep the loop alive; the loop keeps it alive while
@@ -212,7 +227,7 @@ impl Drop for SharedFd {
     /// here, and the fd closes as the common state goes.
     fn drop(&mut self) {
         let side = self.side as usize;
-        let handler = self.inner.handlers[side].borrow_mut().take();
+        self.inner.sides[side].set(None);
         self.inner.wants_ref[side].set(false);
         if Rc::strong_count(&self.inner) == 1 {
             if let Err(err) = self.inner.deregister() {
@@ -221,8 +236,6 @@ impl Drop for SharedFd {
         } else {
             self.inner.update_ref();
         }
-        // Outside the borrow (it holds weak references only, but may be the last of them).
-        drop(handler);
     }
 }
 
@@ -285,14 +298,13 @@ fn dispatch(me: &Weak<Inner>, ready: Readiness) -> PostAction {
     action
 }
 
-/// Runs `side`'s handler, if its share is still there. Nothing of the shares' state is
-/// held strongly meanwhile: the handler runs user code, which may let go of any share.
+/// Hands the readiness to `side`, if its share is still there. Nothing of the shares'
+/// state is held strongly meanwhile: the side runs user code, which may let go of any
+/// share.
 fn call(me: &Weak<Inner>, side: Side) -> PostAction {
-    let handler = me
-        .upgrade()
-        .and_then(|inner| inner.handlers[side as usize].borrow().clone());
-    match handler {
-        Some(handler) => handler(),
+    let ready = me.upgrade().and_then(|inner| inner.side(side));
+    match ready {
+        Some(ready) => ready.ready(),
         None => PostAction::Continue,
     }
 }
@@ -329,13 +341,32 @@ mod tests {
         .unwrap()
     }
 
-    /// A log of which side's handler ran.
-    fn logging(share: &SharedFd, log: &Rc<RefCell<Vec<&'static str>>>, name: &'static str) {
-        let log = log.clone();
-        share.on_ready(move || {
-            log.borrow_mut().push(name);
+    type Log = Rc<RefCell<Vec<&'static str>>>;
+
+    /// A side that logs its name when it is ready, and may then let go of a share.
+    struct Logging {
+        log: Log,
+        name: &'static str,
+        drops: RefCell<Option<SharedFd>>,
+    }
+
+    impl Ready for Logging {
+        fn ready(self: Rc<Self>) -> PostAction {
+            self.log.borrow_mut().push(self.name);
+            drop(self.drops.borrow_mut().take());
             PostAction::Continue
+        }
+    }
+
+    /// Logs `share`'s readiness as `name`; the side is kept alive by the returned `Rc`.
+    fn logging(share: &SharedFd, log: &Log, name: &'static str) -> Rc<Logging> {
+        let side = Rc::new(Logging {
+            log: log.clone(),
+            name,
+            drops: RefCell::new(None),
         });
+        share.on_ready(&side);
+        side
     }
 
     #[test]
@@ -348,9 +379,9 @@ mod tests {
                 let before = fd_count();
                 let (read, write) = SharedFd::both(&el.handle(), ours).unwrap();
                 assert_eq!(fd_count(), before, "a share is no new fd");
-                let log = Rc::new(RefCell::new(Vec::new()));
-                logging(&read, &log, "read");
-                logging(&write, &log, "write");
+                let log = Log::default();
+                let _r = logging(&read, &log, "read");
+                let _w = logging(&write, &log, "write");
                 // A fresh socket is writable: the writing side hears of it, only it.
                 el.run_once().unwrap();
                 assert_eq!(*log.borrow(), ["write"]);
@@ -415,15 +446,10 @@ mod tests {
         let el = EventLoop::new().unwrap();
         let (ours, peer) = pair();
         let (read, write) = SharedFd::both(&el.handle(), ours).unwrap();
-        let log = Rc::new(RefCell::new(Vec::new()));
-        logging(&write, &log, "write");
-        let write = Rc::new(RefCell::new(Some(write)));
-        let (w, l) = (write.clone(), log.clone());
-        read.on_ready(move || {
-            l.borrow_mut().push("read");
-            w.borrow_mut().take();
-            PostAction::Continue
-        });
+        let log = Log::default();
+        let _w = logging(&write, &log, "write");
+        let r = logging(&read, &log, "read");
+        *r.drops.borrow_mut() = Some(write);
         rustix::net::send(&peer, b"x", SendFlags::empty()).unwrap();
         el.run_once().unwrap();
         assert_eq!(*log.borrow(), ["read"]);

@@ -45,7 +45,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::Rc;
 
 use crate::error::Error;
-use crate::reactor::{LoopHandle, PostAction};
+use crate::reactor::LoopHandle;
 use crate::stream::shared_fd::{SharedFd, Side};
 use crate::stream::writable::{Kept, WeakWritable, Writable, WritableOptions, WriteCallback};
 use crate::sys::{set_nonblocking, FdKind, StreamFd};
@@ -319,11 +319,7 @@ impl FdWritable {
             on_fail: RefCell::new(None),
         });
         // Reached weakly: the stream owns the core, never the other way round.
-        let weak = Rc::downgrade(&core);
-        share.on_ready(move || match weak.upgrade() {
-            Some(core) => core.on_ready(),
-            None => PostAction::Continue,
-        });
+        share.on_ready(&core);
         // Idle, the fd does not keep the loop alive; a write in flight (or a connect) does.
         share.set_ref(connecting);
         *core.fd.borrow_mut() = Some(share);

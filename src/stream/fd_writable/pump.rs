@@ -11,6 +11,7 @@ use super::Core;
 use crate::error::{Error, ErrorCode};
 use crate::fdpass::MAX_FDS;
 use crate::reactor::{PostAction, IO_BUDGET};
+use crate::stream::shared_fd::Ready;
 use crate::stream::writable::{Kept, WriteCallback};
 use crate::sys::{socket, write_chunks, WriteStop};
 
@@ -190,5 +191,11 @@ impl Core {
             return PostAction::Continue;
         }
         self.drive(true, false)
+    }
+}
+
+impl Ready for Core {
+    fn ready(self: Rc<Self>) -> PostAction {
+        self.on_ready()
     }
 }
