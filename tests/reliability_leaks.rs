@@ -9,6 +9,10 @@
 //! freed (a [`WeakLoopHandle`] no longer upgrades: every stream holds a handle to its loop,
 //! so a stream kept alive by a cycle would keep the loop's state too).
 //!
+//! A socket's two sides share one fd: the socket rows check that each socket adds one fd,
+//! and two rows leave a socket with one side destroyed, so that the other side alone
+//! holds the fd when the scenario lets go.
+//!
 //! Each scenario runs in a child process of this binary (`isolated!`): the counts are
 //! exact, and the `process::stdout` row may point fd 1 at a pipe of its own.
 
@@ -19,6 +23,7 @@ use std::cell::RefCell;
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::process::Command;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -26,7 +31,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use nodestream::child_process::spawn;
 use nodestream::fs::{create_write_stream, WriteStreamOptions};
-use nodestream::net::{self, Socket};
+use nodestream::net::{self, ReceiveOptions, Socket};
 use nodestream::stream::readable::{Readable, ReadableOptions};
 use nodestream::stream::FdWritable;
 use nodestream::{EventLoop, PostAction, WeakLoopHandle, Writable, WritableOptions};
@@ -108,6 +113,18 @@ const KINDS: &[Kind] = &[
         make: server,
     },
     Kind {
+        name: "net::connect_unix",
+        make: unix_client,
+    },
+    Kind {
+        name: "a Socket whose writable side is destroyed (the readable side holds the fd)",
+        make: socket_reading_alone,
+    },
+    Kind {
+        name: "a Socket whose readable side is destroyed (the writable side holds the fd)",
+        make: socket_writing_alone,
+    },
+    Kind {
         name: "fs::create_write_stream on a FIFO",
         make: file_write_stream,
     },
@@ -185,7 +202,9 @@ fn add_socket(m: &mut Made, s: Socket) {
 }
 
 fn unix_pair(el: &EventLoop) -> Made {
+    let before = fd_count();
     let (a, b) = net::unix_pair(&el.handle()).unwrap();
+    assert_eq!(fd_count(), before + 2, "a socket is one fd");
     let mut m = Made::new();
     add_socket(&mut m, a);
     add_socket(&mut m, b);
@@ -235,6 +254,68 @@ fn server(el: &EventLoop) -> Made {
     let socket = accepted.borrow()[0].clone();
     add_socket(&mut m, socket);
     m.hold(server).hold(accepted).far(client);
+    m
+}
+
+fn unix_client(el: &EventLoop) -> Made {
+    let path = TempPath::new("leaks-unix");
+    let listener = UnixListener::bind(&path.0).unwrap();
+    let before = fd_count();
+    let s = net::connect_unix(&el.handle(), &path.0, ReceiveOptions::default()).unwrap();
+    assert_eq!(fd_count(), before + 1, "a socket is one fd");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while s.connecting() {
+        assert!(Instant::now() < deadline, "the connect never completed");
+        el.run_for(Duration::from_millis(1)).unwrap();
+    }
+    let (peer, _) = listener.accept().unwrap();
+    peer.set_nonblocking(true).unwrap();
+    let peer = Rc::new(RefCell::new(peer));
+    let mut m = Made::new();
+    let p = peer.clone();
+    m.feed.push(Box::new(move || flood(&mut *p.borrow_mut())));
+    add_socket(&mut m, s);
+    m.far(peer).far(listener).far(path);
+    m
+}
+
+/// A Unix socket from an fd, with its peer fed by the test.
+fn socket_and_peer(el: &EventLoop) -> (Socket, Rc<RefCell<UnixStream>>) {
+    let (ours, peer) = UnixStream::pair().unwrap();
+    peer.set_nonblocking(true).unwrap();
+    let s = Socket::from_fd(&el.handle(), OwnedFd::from(ours)).unwrap();
+    (s, Rc::new(RefCell::new(peer)))
+}
+
+fn socket_reading_alone(el: &EventLoop) -> Made {
+    let (s, peer) = socket_and_peer(el);
+    let before = fd_count();
+    s.writable.destroy(None);
+    assert_eq!(
+        fd_count(),
+        before,
+        "the writable side closed the readable side's fd"
+    );
+    let mut m = Made::new();
+    m.readables.push(s.readable.clone());
+    let p = peer.clone();
+    m.feed.push(Box::new(move || flood(&mut *p.borrow_mut())));
+    m.hold(s).far(peer);
+    m
+}
+
+fn socket_writing_alone(el: &EventLoop) -> Made {
+    let (s, peer) = socket_and_peer(el);
+    let before = fd_count();
+    s.readable.destroy(None);
+    assert_eq!(
+        fd_count(),
+        before,
+        "the readable side closed the writable side's fd"
+    );
+    let mut m = Made::new();
+    m.writables.push(s.writable.as_writable().clone());
+    m.hold(s).far(peer);
     m
 }
 

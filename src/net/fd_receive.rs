@@ -15,10 +15,9 @@ use crate::fdpass::{control_space, recv_with_fds, RecvError, MAX_FDS};
 use crate::reactor::LoopHandle;
 use crate::stream::fd_reader::{FdPump, FdReader, ReadGate, Step};
 use crate::stream::readable::{Readable, ReadableOptions};
-use crate::sys::{set_nonblocking, with_read_buffer};
+use crate::stream::shared_fd::SharedFd;
+use crate::sys::with_read_buffer;
 use nodestream_emitter::Event;
-
-use crate::error::FdError;
 
 /// `'fd'`: a descriptor arrived. Emitted before the `'data'` whose bytes include the one it
 /// was sent with.
@@ -177,27 +176,25 @@ impl FdPump for Rc<RecvState> {
     }
 }
 
-/// A Readable over a Unix stream socket that receives descriptors; held behind a
-/// [`ReadGate`] while `connecting`.
+/// A Readable over the reading side's share of a Unix stream socket's fd (nonblocking),
+/// which receives descriptors; held behind a [`ReadGate`] while `connecting`.
 pub(crate) fn fd_readable(
     lp: &LoopHandle,
-    fd: OwnedFd,
+    fd: SharedFd,
     options: ReceiveOptions,
     connecting: bool,
-) -> Result<(Readable, Rc<RecvState>, Option<ReadGate>), FdError> {
-    if let Err(error) = set_nonblocking(&fd, true) {
-        return Err(FdError { error, fd });
-    }
+) -> (Readable, Rc<RecvState>, Option<ReadGate>) {
     let state = Rc::new(RecvState {
         offset: Cell::new(0),
         unclaimed: RefCell::new(VecDeque::new()),
         max_unclaimed: options.max_unclaimed_fds,
     });
     let (stream, gate) = if connecting {
-        FdReader::held(lp, options.readable, fd, state.clone()).map(|(r, g)| (r, Some(g)))
+        let (r, gate) = FdReader::held(lp, options.readable, fd, state.clone());
+        (r, Some(gate))
     } else {
-        FdReader::readable(lp, options.readable, fd, state.clone()).map(|r| (r, None))
-    }
-    .map_err(|(error, fd)| FdError { error, fd })?;
-    Ok((stream, state, gate))
+        let r = FdReader::readable(lp, options.readable, fd, state.clone());
+        (r, None)
+    };
+    (stream, state, gate)
 }

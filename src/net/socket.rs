@@ -3,27 +3,31 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::rc::Rc;
 
 use crate::reactor::LoopHandle;
 use crate::stream::fd_reader::socket_reader;
+use crate::stream::fd_writable::FdWritable;
 use crate::stream::readable::{Readable, END};
+use crate::stream::shared_fd::SharedFd;
 use crate::stream::writable::WritableOptions;
-use crate::sys::FdKind;
+use crate::sys::{set_nonblocking, FdKind, StreamFd};
 
 use super::fd_receive::{fd_readable, ReceiveOptions, RecvState};
-use crate::stream::fd_writable::{FdWritable, Setup};
 
 /// A connected (or connecting) stream socket: its writable side and its readable side.
 ///
-/// The two sides are two streams over the same connection (the readable one holds a
-/// close-on-exec duplicate of the fd); the connection closes when both are done. When the
-/// readable side ends (the peer shut down its writing side), the writable side is ended
-/// too, as a `net.Socket` with `allowHalfOpen: false` does; the readable side ends even
-/// when nobody reads it (once nothing is left buffered), so a handler that only writes
-/// still sees its connections close.
+/// The two sides are two streams over one fd, registered with the loop once for both
+/// (readable readiness goes to the readable side, writable readiness to the writable
+/// side). The fd is closed when the second side is destroyed, whichever it is: a side
+/// destroyed first leaves it to the other, which reads or writes on (after `end()` and
+/// `'finish'` the writable side is destroyed, and the readable side still receives what
+/// the peer sends). When the readable side ends (the peer shut down its writing side),
+/// the writable side is ended too, as a `net.Socket` with `allowHalfOpen: false` does;
+/// the readable side ends even when nobody reads it (once nothing is left buffered), so a
+/// handler that only writes still sees its connections close.
 ///
 /// An error on either side destroys the other side too, without a second `'error'`. The
 /// error is emitted on the side that failed (`ECONNRESET` on a read: the readable side;
@@ -43,6 +47,15 @@ use crate::stream::fd_writable::{FdWritable, Setup};
 /// events are split: `'connect'`, `'ready'`, `'drain'`, `'finish'` on
 /// [`writable`](Socket::writable), `'data'`, `'end'`, `'fd'` on
 /// [`readable`](Socket::readable); each side has its `'error'` and `'close'`.
+///
+/// Like Node's, a socket holds one fd (its handle), so a process fits as many sockets
+/// under its fd limit as Node does. Node closes the handle when the Duplex is destroyed;
+/// here, when the second side is destroyed, which is when Node's Duplex, with both
+/// directions done, destroys itself (after `end()`, Node's socket too reads on over the
+/// same handle until the peer ends). Each side's `'close'` comes when that side is
+/// destroyed, so the writable side's may come while the fd is still open for the
+/// readable side. The fd keeps the loop alive while either side needs it: a write in
+/// flight or a connect, or the readable side reading.
 #[derive(Clone)]
 pub struct Socket {
     /// The writable side (`'connect'`, `'ready'`, `'drain'`, `'finish'`).
@@ -61,13 +74,6 @@ impl fmt::Debug for Socket {
     }
 }
 
-fn is_unix(fd: impl AsFd) -> bool {
-    matches!(
-        rustix::net::getsockname(fd),
-        Ok(addr) if addr.address_family() == rustix::net::AddressFamily::UNIX
-    )
-}
-
 impl Socket {
     /// A socket stream over a connected stream socket fd (TCP or Unix), which it takes
     /// over.
@@ -76,7 +82,7 @@ impl Socket {
     ///
     /// `ENOTSOCK` for an fd that is no socket, `ERR_INVALID_FD_TYPE` for a socket that
     /// keeps message boundaries (`SOCK_SEQPACKET`, `SOCK_DGRAM`; see
-    /// [`FdWritable::new`]), and what `dup` or registering report; the fd is closed then.
+    /// [`FdWritable::new`]), and what registering reports; the fd is closed then.
     pub fn from_fd(lp: &LoopHandle, fd: impl Into<OwnedFd>) -> io::Result<Socket> {
         Socket::make(lp, fd.into(), false, ReceiveOptions::default())
     }
@@ -105,31 +111,23 @@ impl Socket {
                 rustix::io::Errno::NOTSOCK.raw_os_error(),
             ));
         }
-        let dup = rustix::io::fcntl_dupfd_cloexec(&fd, 3)?;
-        let unix = is_unix(&fd);
-        let writable = FdWritable::with_setup(
-            lp,
-            fd,
-            WritableOptions::new(),
-            Setup {
-                connecting,
-                keep_mode: false,
-                unpolled: false,
-            },
-        )?;
+        // Refuses a socket that keeps message boundaries; tells a Unix one.
+        let class = StreamFd::of(&fd)?;
+        if class.unix {
+            // The receiving reader's `recvmsg` waits unless the fd is nonblocking.
+            set_nonblocking(&fd, true)?;
+        }
+        // One fd, registered once for both sides; closed when both are destroyed.
+        let (read, write) = SharedFd::both(lp, fd).map_err(|(error, _fd)| error)?;
+        let writable = FdWritable::on_share(lp, write, class, WritableOptions::new(), connecting);
         // While connecting, the reading side reads nothing (Node's `_read` waits for
         // 'connect'): a failed connect is the writing side's to report.
-        let made = if unix {
-            fd_readable(lp, dup, options, connecting).map(|(r, st, gate)| (r, Some(st), gate))
+        let (readable, recv, gate) = if class.unix {
+            let (r, st, gate) = fd_readable(lp, read, options, connecting);
+            (r, Some(st), gate)
         } else {
-            socket_reader(lp, dup, options.readable, connecting).map(|(r, gate)| (r, None, gate))
-        };
-        let (readable, recv, gate) = match made {
-            Ok(made) => made,
-            Err(e) => {
-                writable.destroy(None);
-                return Err(e.error);
-            }
+            let (r, gate) = socket_reader(lp, read, options.readable, connecting);
+            (r, None, gate)
         };
         if let Some(gate) = gate {
             writable.core().hold_reader(gate);
@@ -184,7 +182,7 @@ impl Socket {
         self.writable.peer_credentials()
     }
 
-    /// Destroys both sides.
+    /// Destroys both sides; the fd is closed with the second (the readable side).
     pub fn destroy(&self) {
         self.writable.destroy(None);
         self.readable.destroy(None);

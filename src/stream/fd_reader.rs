@@ -9,17 +9,18 @@
 //! destroys the stream with that error. At most [`IO_BUDGET`] reads happen per loop turn;
 //! then the loop calls again on its next turn, so one busy fd cannot starve the others.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
 
-use super::readable::{DestroyDone, Readable, ReadableOptions, Source};
-use crate::reactor::{LoopHandle, PostAction, SourceId, IO_BUDGET};
+use super::readable::{DestroyDone, Readable, ReadableOptions, Source, WeakReadable};
+use super::shared_fd::{Ready, SharedFd};
+use crate::reactor::{HoldId, LoopHandle, PostAction, IO_BUDGET};
 use crate::sys::{
-    read_until_blocked, set_nonblocking, with_read_buffer, FdKind, FdSource, ReadStop, StreamFd,
+    read_until_blocked, set_nonblocking, with_read_buffer, FdKind, ReadStop, StreamFd,
 };
 use crate::Error;
 
@@ -68,8 +69,15 @@ pub(crate) enum Step<X> {
 pub(crate) struct FdReader<P> {
     /// Itself, for the check-phase retries it schedules.
     me: Weak<FdReader<P>>,
-    fd: RefCell<Option<FdSource>>,
-    id: Cell<Option<SourceId>>,
+    /// This side's share of the fd (a socket's writing side holds the other), until the
+    /// stream is destroyed.
+    fd: RefCell<Option<SharedFd>>,
+    /// The stream this is the source of (for the readiness, which reaches it weakly).
+    stream: OnceCell<WeakReadable>,
+    /// The loop's hold on the stream while it has its fd: the registration reaches the
+    /// stream weakly, and the loop keeps it alive, as a libuv handle keeps its socket
+    /// object alive until it is closed.
+    hold: Cell<Option<HoldId>>,
     /// libuv's "reading started": the stream asked for data and did not push back.
     reading: Cell<bool>,
     /// A readiness edge may not have been drained to `WouldBlock` yet.
@@ -97,16 +105,16 @@ impl Drop for ReadGate {
 }
 
 impl<P: FdPump> FdReader<P> {
-    /// A Readable reading `fd` (already nonblocking, or a socket read with `MSG_DONTWAIT`)
-    /// through `pump`: registered with the loop, and read from at once, as Node's
-    /// `net.Socket` does. The fd comes back with the error when it cannot be registered.
+    /// A Readable reading the fd of the reading side's share `fd` (already nonblocking, or
+    /// a socket read with `MSG_DONTWAIT`) through `pump`, read from at once, as Node's
+    /// `net.Socket` does.
     pub(crate) fn readable(
         lp: &LoopHandle,
         options: ReadableOptions,
-        fd: OwnedFd,
+        fd: SharedFd,
         pump: P,
-    ) -> Result<Readable, (io::Error, OwnedFd)> {
-        Self::make(lp, options, fd, pump, false).map(|(stream, _)| stream)
+    ) -> Readable {
+        Self::make(lp, options, fd, pump, false).0
     }
 
     /// [`readable`](FdReader::readable) for a socket that is still connecting: it reads
@@ -114,10 +122,10 @@ impl<P: FdPump> FdReader<P> {
     pub(crate) fn held(
         lp: &LoopHandle,
         options: ReadableOptions,
-        fd: OwnedFd,
+        fd: SharedFd,
         pump: P,
-    ) -> Result<(Readable, ReadGate), (io::Error, OwnedFd)> {
-        let (stream, state) = Self::make(lp, options, fd, pump, true)?;
+    ) -> (Readable, ReadGate) {
+        let (stream, state) = Self::make(lp, options, fd, pump, true);
         let weak = stream.downgrade();
         let gate = ReadGate(Some(Box::new(move || {
             state.held.set(false);
@@ -128,20 +136,21 @@ impl<P: FdPump> FdReader<P> {
                 }
             }
         })));
-        Ok((stream, gate))
+        (stream, gate)
     }
 
     fn make(
         lp: &LoopHandle,
         options: ReadableOptions,
-        fd: OwnedFd,
+        fd: SharedFd,
         pump: P,
         held: bool,
-    ) -> Result<(Readable, Rc<Self>), (io::Error, OwnedFd)> {
+    ) -> (Readable, Rc<Self>) {
         let state = Rc::new_cyclic(|me| FdReader {
             me: me.clone(),
             fd: RefCell::new(None),
-            id: Cell::new(None),
+            stream: OnceCell::new(),
+            hold: Cell::new(None),
             reading: Cell::new(false),
             maybe_ready: Cell::new(false),
             scheduled: Cell::new(false),
@@ -150,38 +159,21 @@ impl<P: FdPump> FdReader<P> {
             pump,
         });
         let stream = Readable::with_source(lp, options, state.clone());
-        let mut source = FdSource(fd);
-        // The registration holds the stream until it is closed (deregistering drops it), as
-        // a libuv handle keeps its socket object alive.
-        let (st, s) = (state.clone(), stream.clone());
-        let registered = lp.register(&mut source, mio::Interest::READABLE, move |_ready| {
-            if st.reading.get() && !st.held.get() {
-                st.pump(&s)
-            } else {
-                // Nobody asked (or still connecting): leave the bytes in the kernel
-                // (backpressure to the writer).
-                st.maybe_ready.set(true);
-                PostAction::Continue
-            }
-        });
-        match registered {
-            Ok(id) => {
-                state.id.set(Some(id));
-                lp.set_source_ref(id, false);
-                *state.fd.borrow_mut() = Some(source);
-            }
-            Err(error) => return Err((error, source.0)),
-        }
+        let _ = state.stream.set(stream.downgrade());
+        state.hold.set(lp.hold(stream.holdable()));
+        fd.on_ready(&state);
+        *state.fd.borrow_mut() = Some(fd);
         // Node's net.Socket starts reading when it is made.
         let _ = stream.read_size(0);
-        Ok((stream, state))
+        (stream, state)
     }
 
-    fn set_reading(&self, stream: &Readable, on: bool) {
+    fn set_reading(&self, on: bool) {
         self.reading.set(on);
-        if let Some(id) = self.id.get() {
-            // Like a libuv handle, the fd keeps the loop alive only while it is reading.
-            stream.loop_handle().set_source_ref(id, on);
+        if let Some(fd) = self.fd.borrow().as_ref() {
+            // Like a libuv handle, the fd keeps the loop alive only while it is reading (or
+            // while the socket's writing side has a write in flight).
+            fd.set_ref(on);
         }
     }
 
@@ -214,7 +206,7 @@ impl<P: FdPump> FdReader<P> {
                     self.eof.set(true);
                     // Reading is over: like libuv's handle after EOF, the fd no longer keeps
                     // the loop alive, consumed or not.
-                    self.set_reading(stream, false);
+                    self.set_reading(false);
                     self.maybe_ready.set(false);
                     // Node's onStreamRead: push the end, then read(0), so that 'end' comes
                     // on a stream nobody reads (when nothing is left buffered) and the
@@ -255,7 +247,7 @@ impl<P: FdPump> FdReader<P> {
                 }
                 let bytes = std::mem::take(&mut y.bytes);
                 if !bytes.is_empty() && !stream.push(bytes) {
-                    self.set_reading(stream, false);
+                    self.set_reading(false);
                     self.maybe_ready.set(true);
                 }
                 true
@@ -273,16 +265,15 @@ impl<P: FdPump> FdReader<P> {
         )
     }
 
-    /// Deregisters and closes the fd (once).
+    /// Lets go of the fd (once): deregistered and closed, unless a socket's writing side
+    /// still holds it; and ends the loop's hold on the stream.
     fn close(&self, lp: &LoopHandle) {
         let fd = self.fd.borrow_mut().take();
-        if let Some(mut fd) = fd {
-            if let Some(id) = self.id.take() {
-                if let Err(err) = lp.deregister(id, &mut fd) {
-                    log::warn!("nodestream: deregistering a readable fd failed: {err}");
-                }
-            }
-            drop(fd);
+        if let Some(Err(err)) = fd.map(SharedFd::close) {
+            log::warn!("nodestream: closing a readable fd failed: {err}");
+        }
+        if let Some(hold) = self.hold.take() {
+            lp.release(hold);
         }
         self.pump.closed();
     }
@@ -314,12 +305,28 @@ impl<P: FdPump> FdReader<P> {
     }
 }
 
+impl<P: FdPump> Ready for FdReader<P> {
+    fn ready(self: Rc<Self>) -> PostAction {
+        let Some(stream) = self.stream.get().and_then(WeakReadable::upgrade) else {
+            return PostAction::Continue;
+        };
+        if self.reading.get() && !self.held.get() {
+            self.pump(&stream)
+        } else {
+            // Nobody asked (or still connecting): leave the bytes in the kernel
+            // (backpressure to the writer).
+            self.maybe_ready.set(true);
+            PostAction::Continue
+        }
+    }
+}
+
 impl<P: FdPump> Source for FdReader<P> {
     fn read(&self, stream: &Readable, _size: usize) {
         if self.eof.get() || self.fd.borrow().is_none() {
             return;
         }
-        self.set_reading(stream, true);
+        self.set_reading(true);
         // Edge-triggered: data left over from an earlier edge brings no new one.
         if self.maybe_ready.get() && !self.held.get() {
             if let Some(st) = self.me.upgrade() {
@@ -431,28 +438,28 @@ impl Readable {
                 return Err(FdError { error, fd });
             }
         }
-        FdReader::readable(lp, options, fd, PlainRead { kind })
-            .map_err(|(error, fd)| FdError { error, fd })
+        let fd = SharedFd::reading(lp, fd).map_err(|(error, fd)| FdError { error, fd })?;
+        Ok(FdReader::readable(lp, options, fd, PlainRead { kind }))
     }
 }
 
-/// The reading side of a TCP (or other non-Unix) socket: [`Readable::from_fd`] for a
-/// socket, held behind a [`ReadGate`] while `connecting`.
+/// The reading side of a TCP (or other non-Unix) socket over its share of the socket's
+/// fd: [`Readable::from_fd`] for a socket, held behind a [`ReadGate`] while `connecting`.
 pub(crate) fn socket_reader(
     lp: &LoopHandle,
-    fd: OwnedFd,
+    fd: SharedFd,
     options: ReadableOptions,
     connecting: bool,
-) -> Result<(Readable, Option<ReadGate>), FdError> {
+) -> (Readable, Option<ReadGate>) {
     let pump = PlainRead {
         kind: FdKind::Socket,
     };
-    let made = if connecting {
-        FdReader::held(lp, options, fd, pump).map(|(r, gate)| (r, Some(gate)))
+    if connecting {
+        let (r, gate) = FdReader::held(lp, options, fd, pump);
+        (r, Some(gate))
     } else {
-        FdReader::readable(lp, options, fd, pump).map(|r| (r, None))
-    };
-    made.map_err(|(error, fd)| FdError { error, fd })
+        (FdReader::readable(lp, options, fd, pump), None)
+    }
 }
 
 #[cfg(test)]
@@ -490,7 +497,8 @@ mod tests {
             let pump = PlainRead {
                 kind: FdKind::Socket,
             };
-            let r = FdReader::readable(&lp, ReadableOptions::default(), rd, pump).unwrap();
+            let rd = SharedFd::reading(&lp, rd).unwrap();
+            let r = FdReader::readable(&lp, ReadableOptions::default(), rd, pump);
             let o = order.clone();
             r.on("data", move |c: &Chunk| {
                 o.borrow_mut()

@@ -57,6 +57,7 @@ pub mod legacy;
 pub(crate) mod lifecycle;
 mod pipe_writable;
 pub mod readable;
+pub(crate) mod shared_fd;
 pub mod writable;
 
 pub use encoding::Encoding;

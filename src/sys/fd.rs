@@ -1,6 +1,7 @@
-//! Owned fds as the loop and the funnel see them: [`FdSource`], an fd mio can register;
-//! [`FdKind`], how the funnel talks to it (socket calls or plain ones); [`StreamFd`], what
-//! a stream constructor must know of an fd before it takes it; and [`set_nonblocking`].
+//! Fds as the loop and the funnel see them: [`FdSource`], an fd (owned or borrowed) mio can
+//! register; [`FdKind`], how the funnel talks to it (socket calls or plain ones);
+//! [`StreamFd`], what a stream constructor must know of an fd before it takes it; and
+//! [`set_nonblocking`].
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -10,27 +11,29 @@ use rustix::net::{AddressFamily, SocketType};
 
 use crate::error::{Error, ErrorCode};
 
-/// An owned fd that can be registered with the loop (a mio [`Source`](mio::event::Source)).
+/// An fd that can be registered with the loop (a mio [`Source`](mio::event::Source)): an
+/// owned one, or one borrowed from its owner (`FdSource(fd.as_fd())`) when the owner
+/// shares it and registers it for everyone who does.
 ///
-/// Closing it (dropping it) also takes it out of the poll, as long as no duplicate of it is
+/// Closing the fd also takes it out of the poll, as long as no duplicate of it is
 /// registered; deregister first when the fd lives on.
 #[derive(Debug)]
-pub(crate) struct FdSource(pub(crate) OwnedFd);
+pub(crate) struct FdSource<F = OwnedFd>(pub(crate) F);
 
-impl AsFd for FdSource {
+impl<F: AsFd> AsFd for FdSource<F> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.0.as_fd()
     }
 }
 
-impl mio::event::Source for FdSource {
+impl<F: AsFd> mio::event::Source for FdSource<F> {
     fn register(
         &mut self,
         registry: &mio::Registry,
         token: mio::Token,
         interests: mio::Interest,
     ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).register(registry, token, interests)
+        mio::unix::SourceFd(&self.0.as_fd().as_raw_fd()).register(registry, token, interests)
     }
 
     fn reregister(
@@ -39,11 +42,11 @@ impl mio::event::Source for FdSource {
         token: mio::Token,
         interests: mio::Interest,
     ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interests)
+        mio::unix::SourceFd(&self.0.as_fd().as_raw_fd()).reregister(registry, token, interests)
     }
 
     fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).deregister(registry)
+        mio::unix::SourceFd(&self.0.as_fd().as_raw_fd()).deregister(registry)
     }
 }
 

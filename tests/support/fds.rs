@@ -187,6 +187,22 @@ pub fn at_the_limit() -> (Vec<OwnedFd>, Rlimit) {
     (holders, saved)
 }
 
+/// [`at_the_limit`], then the soft limit raised by `free`: exactly `free` new descriptors
+/// can be made (the next `free` numbers). [`lift`] undoes it.
+pub fn room_for(free: u64) -> (Vec<OwnedFd>, Rlimit) {
+    let (holders, saved) = at_the_limit();
+    let now = getrlimit(Resource::Nofile);
+    setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: now.current.map(|n| n + free),
+            maximum: now.maximum,
+        },
+    )
+    .unwrap();
+    (holders, saved)
+}
+
 /// Undoes [`at_the_limit`]: closes the holders and restores the saved limit.
 pub fn lift(holders: Vec<OwnedFd>, saved: Rlimit) {
     drop(holders);

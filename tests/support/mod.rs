@@ -19,7 +19,7 @@ pub use child::{in_child, isolated, run_child, sigpipe_default, CHILD_ENV};
 pub use data::{cases, data, fnv, heavy, pattern, rss_kib, TempPath, FNV_START};
 pub use fds::{
     at_the_limit, dev_null, fd_count, fd_list, fd_lock, is_cloexec, is_nonblocking, lift, pipe,
-    read_all, same_file, socketpair, FdCheck,
+    read_all, room_for, same_file, socketpair, FdCheck,
 };
 pub use log::{assert_trace, Log};
 pub use procs::{assert_success, cat, example, run_example};

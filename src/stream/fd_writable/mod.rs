@@ -4,9 +4,10 @@
 //! funnel ([`write_chunks`](crate::sys::write_chunks)): the chunks are coalesced into as
 //! few `writev` calls as the kernel allows. What the kernel does not take at once waits for
 //! writable readiness (the fd is registered with the loop, edge-triggered, for its whole
-//! life); a funnel call that used up its budget continues on the next turn. The sink
-//! completes the Writable's write callback once the kernel has taken every byte of the
-//! batch, which is where `'drain'` comes from.
+//! life: alone, or once for both sides of a socket, through a [`SharedFd`]); a funnel call
+//! that used up its budget continues on the next turn. The sink completes the Writable's
+//! write callback once the kernel has taken every byte of the batch, which is where
+//! `'drain'` comes from.
 //!
 //! Batching: a one-chunk write into an idle stream waits for the end of the tick (a
 //! next-tick task, `Core::flush`), so the writes made after it in the same tick wait in
@@ -44,9 +45,10 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::Rc;
 
 use crate::error::Error;
-use crate::reactor::{LoopHandle, PostAction, SourceId};
+use crate::reactor::LoopHandle;
+use crate::stream::shared_fd::{SharedFd, Side};
 use crate::stream::writable::{Kept, WeakWritable, Writable, WritableOptions, WriteCallback};
-use crate::sys::{set_nonblocking, FdKind, FdSource, StreamFd};
+use crate::sys::{set_nonblocking, FdKind, StreamFd};
 use nodestream_emitter::EventEmitter;
 
 use crate::error::FdError;
@@ -60,11 +62,14 @@ type FailHook = Rc<dyn Fn(Option<Error>)>;
 /// The state the sink, the loop registration and the public handle share.
 pub(crate) struct Core {
     lp: LoopHandle,
-    fd: RefCell<Option<FdSource>>,
+    /// This side's share of the fd (a socket's reading side holds the other), until the
+    /// stream is destroyed.
+    fd: RefCell<Option<SharedFd>>,
     kind: FdKind,
     /// A Unix socket: the only kind that carries descriptors.
     unix: bool,
-    id: Cell<Option<SourceId>>,
+    /// Registered with the loop (all but a regular file).
+    polled: bool,
     queue: RefCell<Queue>,
     kick_scheduled: Cell<bool>,
     /// A one-chunk batch waits for the end of the tick (see [`Core::start`]).
@@ -97,18 +102,6 @@ pub(crate) struct Core {
     /// write pending). Reaches the stream weakly, as everything the core keeps does: the
     /// stream owns the core. Cleared when the fd is closed.
     on_fail: RefCell<Option<FailHook>>,
-}
-
-impl Drop for Core {
-    /// A stream dropped without being destroyed (its fd closes with it here): its
-    /// registration goes too, so that the loop keeps no entry for an fd that is gone.
-    fn drop(&mut self) {
-        if let (Some(id), Some(fd)) = (self.id.get(), self.fd.get_mut()) {
-            if let Err(err) = self.lp.deregister(id, fd) {
-                log::trace!("nodestream: deregistering a dropped writable fd: {err}");
-            }
-        }
-    }
 }
 
 impl Core {
@@ -261,11 +254,11 @@ impl FdWritable {
         opts: WritableOptions,
         setup: Setup,
     ) -> Result<FdWritable, FdError> {
-        let StreamFd { kind, unix } = match StreamFd::of(&fd) {
+        let class = match StreamFd::of(&fd) {
             Ok(class) => class,
             Err(error) => return Err(FdError { error, fd }),
         };
-        if kind != FdKind::Socket {
+        if class.kind != FdKind::Socket {
             if rustix::termios::isatty(&fd) {
                 return Err(FdError {
                     error: io::Error::new(
@@ -281,12 +274,36 @@ impl FdWritable {
                 }
             }
         }
+        let share = if setup.unpolled {
+            SharedFd::unpolled(lp, fd, Side::Write)
+        } else {
+            SharedFd::writing(lp, fd).map_err(|(error, fd)| FdError { error, fd })?
+        };
+        Ok(FdWritable::on_share(
+            lp,
+            share,
+            class,
+            opts,
+            setup.connecting,
+        ))
+    }
+
+    /// A Writable over the writing side's share of an fd classified as `class` (see
+    /// [`StreamFd::of`]), already in the mode it must be in.
+    pub(crate) fn on_share(
+        lp: &LoopHandle,
+        share: SharedFd,
+        class: StreamFd,
+        opts: WritableOptions,
+        connecting: bool,
+    ) -> FdWritable {
+        let StreamFd { kind, unix } = class;
         let core = Rc::new(Core {
             lp: lp.clone(),
             fd: RefCell::new(None),
             kind,
             unix,
-            id: Cell::new(None),
+            polled: share.is_polled(),
             queue: RefCell::new(Queue::default()),
             kick_scheduled: Cell::new(false),
             flush_scheduled: Cell::new(false),
@@ -294,41 +311,19 @@ impl FdWritable {
             high_water_mark: Cell::new(0),
             handover: Cell::new(false),
             settled: Cell::new(None),
-            connecting: RefCell::new(setup.connecting.then(Box::default)),
+            connecting: RefCell::new(connecting.then(Box::default)),
             writable: RefCell::new(None),
             prewritten: Cell::new(0),
             shutdown_on_final: kind == FdKind::Socket,
             emit_close: opts.emit_close,
             on_fail: RefCell::new(None),
         });
-        let mut source = FdSource(fd);
-        if setup.unpolled {
-            *core.fd.borrow_mut() = Some(source);
-            return Ok(FdWritable::finish(lp, core, opts));
-        }
-        let weak = Rc::downgrade(&core);
-        let registered = lp.register(&mut source, mio::Interest::WRITABLE, move |_| {
-            match weak.upgrade() {
-                Some(core) => core.on_ready(),
-                None => PostAction::Remove,
-            }
-        });
-        match registered {
-            Ok(id) => {
-                core.id.set(Some(id));
-                // Idle, the fd does not keep the loop alive; a write in flight (or a
-                // connect) does.
-                lp.set_source_ref(id, setup.connecting);
-                *core.fd.borrow_mut() = Some(source);
-            }
-            Err(error) => {
-                return Err(FdError {
-                    error,
-                    fd: source.0,
-                })
-            }
-        }
-        Ok(FdWritable::finish(lp, core, opts))
+        // Reached weakly: the stream owns the core, never the other way round.
+        share.on_ready(&core);
+        // Idle, the fd does not keep the loop alive; a write in flight (or a connect) does.
+        share.set_ref(connecting);
+        *core.fd.borrow_mut() = Some(share);
+        FdWritable::finish(lp, core, opts)
     }
 
     /// The Writable over `core`, whose fd is in place.

@@ -11,6 +11,7 @@ use super::Core;
 use crate::error::{Error, ErrorCode};
 use crate::fdpass::MAX_FDS;
 use crate::reactor::{PostAction, IO_BUDGET};
+use crate::stream::shared_fd::Ready;
 use crate::stream::writable::{Kept, WriteCallback};
 use crate::sys::{socket, write_chunks, WriteStop};
 
@@ -121,9 +122,9 @@ impl Core {
     pub(super) fn drive(self: &Rc<Self>, from_readiness: bool, settle_later: bool) -> PostAction {
         let outcome = self.pump();
         let pending = !self.queue.borrow().chunks.is_empty();
-        if let Some(id) = self.id.get() {
+        if let Some(fd) = self.fd.borrow().as_ref() {
             // A write in flight keeps the loop alive, as a libuv write request does.
-            self.lp.set_source_ref(id, pending);
+            fd.set_ref(pending);
         }
         match outcome {
             Pump::Done(cb) => {
@@ -137,7 +138,7 @@ impl Core {
                 PostAction::Continue
             }
             // An unregistered fd (a regular file) gets no readiness to wait for.
-            Pump::Blocked if self.id.get().is_none() => {
+            Pump::Blocked if !self.polled => {
                 self.schedule_kick();
                 PostAction::Continue
             }
@@ -190,5 +191,11 @@ impl Core {
             return PostAction::Continue;
         }
         self.drive(true, false)
+    }
+}
+
+impl Ready for Core {
+    fn ready(self: Rc<Self>) -> PostAction {
+        self.on_ready()
     }
 }

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use super::pump::Pump;
 use super::{Core, FdSink};
 use crate::error::{Error, ErrorCode};
+use crate::stream::shared_fd::SharedFd;
 use crate::stream::writable::{Chunk, DestroyCallback, FinalCallback, Kept, Sink, WriteCallback};
 use crate::sys::socket;
 
@@ -138,11 +139,12 @@ impl Core {
         }
     }
 
-    /// Deregisters and closes the fd (once). Returns the batch still in flight with what
-    /// its callback must be told, for the caller to complete: `None` for a write the kernel
-    /// was given (all of it or not: Node tells a destroyed stream's write callback `null`),
-    /// the error of a write that failed, and `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` for the
-    /// write a connecting socket held for the connection.
+    /// Lets go of the fd (once): deregistered and closed, unless the other side of a socket
+    /// still holds it. Returns the batch still in flight with what its callback must be
+    /// told, for the caller to complete: `None` for a write the kernel was given (all of it
+    /// or not: Node tells a destroyed stream's write callback `null`), the error of a write
+    /// that failed, and `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` for the write a connecting
+    /// socket held for the connection.
     ///
     /// A batch still waiting for the end of the tick (the Writable relieves the sink before
     /// destroying it, so only a corked stream's) is tried once first: in Node, a `write()`
@@ -172,16 +174,10 @@ impl Core {
         self.clear_queue();
         self.prewritten.set(0);
         self.on_fail.borrow_mut().take();
+        // Lets go of the fd: closed (after it is deregistered) unless the socket's reading
+        // side still holds it, which then closes it when it is destroyed.
         let fd = self.fd.borrow_mut().take();
-        let mut result = Ok(());
-        if let Some(mut fd) = fd {
-            if let Some(id) = self.id.take() {
-                if let Err(err) = self.lp.deregister(id, &mut fd) {
-                    log::warn!("nodestream: deregistering a writable fd failed: {err}");
-                }
-            }
-            result = crate::sys::close(fd.0);
-        }
+        let result = fd.map_or(Ok(()), SharedFd::close);
         (inflight, result)
     }
 }

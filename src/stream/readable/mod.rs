@@ -315,6 +315,11 @@ impl Readable {
         &self.inner.hooks
     }
 
+    /// The stream as a value the loop can hold (`LoopHandle::hold`), with no allocation.
+    pub(crate) fn holdable(&self) -> Rc<dyn std::any::Any> {
+        self.inner.clone()
+    }
+
     /// A handle that does not keep the stream alive.
     pub fn downgrade(&self) -> WeakReadable {
         WeakReadable {
