@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
 # Runs the nodestream-fdpass test binaries under valgrind, so that uninitialised bytes in a
 # control buffer handed to sendmsg/recvmsg (or any other invalid memory use) fail CI.
-# Installs valgrind from the distribution's packages if it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v valgrind >/dev/null 2>&1; then
-    echo "== installing valgrind"
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends valgrind
-fi
+source .ci/install-valgrind.sh
 
 # Both profiles: the debug build as tested everywhere else, and the release build, because
 # at opt-level 0 rustc may fill a `[MaybeUninit::uninit(); N]` stack array with bytes that

@@ -3,16 +3,10 @@
 # that memory an Rc cycle keeps after every handle is gone (and that no fd count or weak
 # handle shows) fails CI. Each scenario is run as the child process its test would start
 # (NODESTREAM_TEST_CHILD set to its name), so valgrind sees the process that does the work.
-# Installs valgrind from the distribution's packages if it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v valgrind >/dev/null 2>&1; then
-    echo "== installing valgrind"
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends valgrind
-fi
+source .ci/install-valgrind.sh
 
 echo "== building the leak test binary"
 bin=$(
