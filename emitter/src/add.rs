@@ -131,6 +131,13 @@ impl EventEmitter {
         let entry = entry::entry::<T, F>(serial, once, listener);
         let mut table = inner.table.borrow_mut();
         let slot = self.slot_or_insert(&mut table, event.resolved());
+        if !inner.declared.get().is_empty() {
+            // Cold: only emitters that declared their events (streams) check.
+            let name = table.slots[slot].name.clone();
+            drop(table);
+            self.check_declared::<T>(&name);
+            table = inner.table.borrow_mut();
+        }
         let id = ListenerId::new(inner.id, slot, serial);
         let nl = table.well_known.new_listener;
         if let (Some(nl), true) = (nl, table.has_listeners(nl)) {

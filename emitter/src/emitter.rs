@@ -60,7 +60,10 @@ static NEXT_EMITTER: AtomicU64 = AtomicU64::new(1);
 ///
 /// One emitter carries events of different payload types. Each listener takes a `&T`;
 /// `emit` calls only the listeners whose `T` is the payload's type. A listener of another
-/// type is skipped (and logged at `debug`), never a panic.
+/// type is skipped (and logged at `debug`), never a panic, unless the emitter declared its
+/// events ([`declare_events`](EventEmitter::declare_events), as every stream does): then a
+/// listener that could never run is refused when it is added, with a panic naming the event
+/// and both types.
 ///
 /// # Re-entrancy
 ///
@@ -104,6 +107,8 @@ pub(crate) struct Inner {
     pub(crate) table: RefCell<Table>,
     pub(crate) next_serial: Cell<u64>,
     pub(crate) max_listeners: Cell<usize>,
+    /// The events the emitter declared it emits (see `declared.rs`).
+    pub(crate) declared: Cell<&'static [crate::EventDecl]>,
 }
 
 impl EventEmitter {
@@ -116,6 +121,7 @@ impl EventEmitter {
                 table: RefCell::new(Table::default()),
                 next_serial: Cell::new(1),
                 max_listeners: Cell::new(DEFAULT_MAX_LISTENERS),
+                declared: Cell::new(&[]),
             }),
         }
     }

@@ -51,6 +51,8 @@ mod remove;
 mod emit;
 // `'error'`: `errorMonitor` first, `Unhandled` when no listener ran.
 mod error;
+// The events an emitter declares, and the check of listeners against them.
+mod declared;
 
 mod entry;
 mod event;
@@ -61,6 +63,7 @@ pub mod names;
 #[cfg(test)]
 mod testing;
 
+pub use declared::EventDecl;
 pub use emitter::{EventEmitter, WeakEmitter, DEFAULT_MAX_LISTENERS};
 pub use error::Unhandled;
 #[doc(hidden)]

@@ -495,6 +495,21 @@ pub fn create_write_stream(
         },
         options.writable,
     );
+    writable.emitter().declare_events(&EVENTS);
     *core.emitter.borrow_mut() = Some(writable.emitter().downgrade());
     Ok(FileWriteStream { writable, core })
 }
+
+/// The events of a file write stream: the Writable's, `'open'` (the fd) and `'ready'`.
+static EVENTS: [nodestream_emitter::EventDecl; 10] = [
+    crate::stream::writable::EVENTS[0],
+    crate::stream::writable::EVENTS[1],
+    crate::stream::writable::EVENTS[2],
+    crate::stream::writable::EVENTS[3],
+    crate::stream::writable::EVENTS[4],
+    crate::stream::writable::EVENTS[5],
+    crate::stream::writable::EVENTS[6],
+    crate::stream::writable::EVENTS[7],
+    crate::stream::lifecycle::OPEN.declared(),
+    crate::stream::lifecycle::READY.declared(),
+];

@@ -189,12 +189,25 @@ pub(crate) fn fd_readable(
         unclaimed: RefCell::new(VecDeque::new()),
         max_unclaimed: options.max_unclaimed_fds,
     });
-    let (stream, gate) = if connecting {
+    let (stream, gate): (Readable, _) = if connecting {
         let (r, gate) = FdReader::held(lp, options.readable, fd, state.clone());
         (r, Some(gate))
     } else {
         let r = FdReader::readable(lp, options.readable, fd, state.clone());
         (r, None)
     };
+    stream.emitter().declare_events(&EVENTS);
     (stream, state, gate)
 }
+
+/// The events of a Readable that receives descriptors: the Readable's and `'fd'`.
+static EVENTS: [nodestream_emitter::EventDecl; 8] = [
+    crate::stream::readable::EVENTS[0],
+    crate::stream::readable::EVENTS[1],
+    crate::stream::readable::EVENTS[2],
+    crate::stream::readable::EVENTS[3],
+    crate::stream::readable::EVENTS[4],
+    crate::stream::readable::EVENTS[5],
+    crate::stream::readable::EVENTS[6],
+    FD.declared(),
+];

@@ -38,6 +38,14 @@ pub const CONNECTION: Event<Socket> = Event::new("connection");
 /// [`listen_tcp`]/[`listen_unix`], as Node's `server.listen`).
 pub const LISTENING: Event<()> = Event::new("listening");
 
+/// The events of a [`Server`], with their payload types.
+static EVENTS: [nodestream_emitter::EventDecl; 4] = [
+    CONNECTION.declared(),
+    LISTENING.declared(),
+    crate::stream::lifecycle::CLOSE.declared(),
+    crate::stream::lifecycle::ERROR.declared(),
+];
+
 struct ServerState {
     lp: LoopHandle,
     emitter: EventEmitter,
@@ -348,7 +356,11 @@ impl Server {
     ) -> Result<Server, (io::Error, Listener)> {
         let state = Rc::new(ServerState {
             lp: lp.clone(),
-            emitter: EventEmitter::new(),
+            emitter: {
+                let emitter = EventEmitter::new();
+                emitter.declare_events(&EVENTS);
+                emitter
+            },
             listener: RefCell::new(Some(listener)),
             id: Cell::new(None),
             connections: Cell::new(0),

@@ -14,6 +14,7 @@ mod procs;
 mod reactor;
 mod readable;
 mod streams;
+mod warnings;
 
 pub use child::{in_child, isolated, run_child, sigpipe_default, CHILD_ENV};
 pub use data::{cases, data, fnv, heavy, pattern, rss_kib, TempPath, FNV_START};
@@ -26,3 +27,4 @@ pub use procs::{assert_success, cat, example, run_example};
 pub use reactor::{event_loop, manual_loop, ms, panic_message, run_through_panics, Ran};
 pub use readable::{passive, show, watch};
 pub use streams::{pipe_writer, watch_writer};
+pub use warnings::{capture_warnings, warnings};

@@ -49,12 +49,26 @@ use crate::reactor::LoopHandle;
 use crate::stream::shared_fd::{SharedFd, Side};
 use crate::stream::writable::{Kept, WeakWritable, Writable, WritableOptions, WriteCallback};
 use crate::sys::{set_nonblocking, FdKind, StreamFd};
-use nodestream_emitter::EventEmitter;
+use nodestream_emitter::{EventDecl, EventEmitter};
 
 use crate::error::FdError;
 
 use connect::Parked;
 use queue::Queue;
+
+/// The events of an [`FdWritable`]: the Writable's, and a socket's `'connect'` and `'ready'`.
+static EVENTS: [EventDecl; 10] = [
+    crate::stream::writable::EVENTS[0],
+    crate::stream::writable::EVENTS[1],
+    crate::stream::writable::EVENTS[2],
+    crate::stream::writable::EVENTS[3],
+    crate::stream::writable::EVENTS[4],
+    crate::stream::writable::EVENTS[5],
+    crate::stream::writable::EVENTS[6],
+    crate::stream::writable::EVENTS[7],
+    EventDecl::new::<()>(nodestream_emitter::names::CONNECT),
+    crate::stream::lifecycle::READY.declared(),
+];
 
 /// Destroys the stream (with an error, or without when the other side has it).
 type FailHook = Rc<dyn Fn(Option<Error>)>;
@@ -331,6 +345,7 @@ impl FdWritable {
         // Node's net.Socket is made with emitClose: false and emits 'close' from its
         // handle's close callback; so does this stream (see `FdSink::destroy`).
         let writable = Writable::new(lp, FdSink { core: core.clone() }, opts.emit_close(false));
+        writable.emitter().declare_events(&EVENTS);
         core.high_water_mark
             .set(writable.writable_high_water_mark());
         *core.writable.borrow_mut() = Some(writable.downgrade());

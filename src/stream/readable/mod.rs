@@ -66,7 +66,7 @@ use crate::reactor::LoopHandle;
 pub use crate::stream::encoding::Encoding;
 use crate::stream::lifecycle::Hooks;
 use crate::Error;
-use nodestream_emitter::{Event, EventEmitter, EventKey, IntoEvent, ListenerId};
+use nodestream_emitter::{Event, EventDecl, EventEmitter, EventKey, IntoEvent, ListenerId};
 
 pub use chunk::{Chunk, PushChunk};
 pub use pipe::{PipeDestination, PipeOptions};
@@ -87,6 +87,19 @@ pub use pipe::{PIPE, UNPIPE};
 pub const PAUSE: Event<()> = Event::new("pause");
 /// `'resume'`: flowing mode was switched on.
 pub const RESUME: Event<()> = Event::new("resume");
+
+/// The events a Readable emits, with their payload types: a listener of another type for
+/// one of them is refused when it is added (see
+/// [`EventEmitter::declare_events`](crate::events::EventEmitter::declare_events)).
+pub(crate) static EVENTS: [EventDecl; 7] = [
+    DATA.declared(),
+    END.declared(),
+    READABLE.declared(),
+    PAUSE.declared(),
+    RESUME.declared(),
+    CLOSE.declared(),
+    ERROR.declared(),
+];
 
 /// How to make a [`Readable`]: Node's `new Readable(options)`.
 #[derive(Clone, Debug, Default)]
@@ -280,9 +293,11 @@ impl Readable {
         if let Some(enc) = options.encoding {
             state.decoder = Some(Box::new(StringDecoder::new(enc)));
         }
+        let emitter = EventEmitter::new();
+        emitter.declare_events(&EVENTS);
         Readable {
             inner: Rc::new(Inner {
-                emitter: EventEmitter::new(),
+                emitter,
                 keys: OnceCell::new(),
                 lp: lp.clone(),
                 state: RefCell::new(state),

@@ -86,11 +86,13 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         let has_destroy = sink.has_destroy();
         let has_construct = sink.has_construct();
         let has_relieve = sink.has_relieve();
+        let emitter = EventEmitter::new();
+        emitter.declare_events(&super::EVENTS);
         let this = Rc::new(Inner {
             state,
             deferred: RefCell::new(VecDeque::new()),
             has_deferred: Cell::new(false),
-            emitter: EventEmitter::new(),
+            emitter,
             lp,
             default_encoding: Cell::new(default_encoding),
             decode_strings,

@@ -58,7 +58,9 @@ mod write;
 use std::fmt;
 use std::rc::{Rc, Weak};
 
-use nodestream_emitter::{names, Event, EventEmitter, IntoEvent, ListenerId};
+use nodestream_emitter::{names, Event, EventDecl, EventEmitter, IntoEvent, ListenerId};
+
+use crate::stream::readable::{PIPE, UNPIPE};
 
 use crate::error::Error;
 use crate::reactor::LoopHandle;
@@ -83,6 +85,21 @@ pub const DRAIN: Event<()> = Event::new(names::DRAIN);
 pub const PREFINISH: Event<()> = Event::new(names::PREFINISH);
 /// `'finish'`: `end()` was called and every write (and `_final`) completed.
 pub const FINISH: Event<()> = Event::new(names::FINISH);
+
+/// The events a Writable emits, with their payload types: a listener of another type for
+/// one of them is refused when it is added (see
+/// [`EventEmitter::declare_events`](crate::events::EventEmitter::declare_events)).
+pub(crate) static EVENTS: [EventDecl; 8] = [
+    DRAIN.declared(),
+    PREFINISH.declared(),
+    FINISH.declared(),
+    CLOSE.declared(),
+    ERROR.declared(),
+    PIPE.declared(),
+    UNPIPE.declared(),
+    // Node's legacy `Stream.prototype.pipe` announces itself with the old-style source.
+    EventDecl::new::<crate::stream::legacy::LegacyStream>(names::PIPE),
+];
 
 /// A writable stream with Node v20's behaviour: a cloneable, `!Send` handle.
 ///

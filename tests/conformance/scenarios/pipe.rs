@@ -200,8 +200,15 @@ fn watch_legacy_dest(t: &Trace, w: &Writable, name: &str, events: &[&str]) {
         let t = t.clone();
         let label = format!("{name}:{ev}");
         match ev {
-            "pipe" | "unpipe" => {
+            "pipe" => {
                 w.on(ev, move |_: &LegacyStream| {
+                    tlog!(t, label.as_str(), "<legacy-src>")
+                });
+            }
+            // The legacy pipe emits no 'unpipe'; a Writable's 'unpipe' carries a Readable
+            // (a listener of another type is refused: it could never run).
+            "unpipe" => {
+                w.on(ev, move |_: &Readable| {
                     tlog!(t, label.as_str(), "<legacy-src>")
                 });
             }
