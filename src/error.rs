@@ -201,6 +201,15 @@ struct Inner {
     code: ErrorCode,
     message: Cow<'static, str>,
     source: Option<io::Error>,
+    /// Node's fields of a system error (`syscall`, `address`, `port`), where known.
+    sys: Option<SysInfo>,
+}
+
+/// What Node's system errors carry besides `code`: the call that failed and its target.
+struct SysInfo {
+    syscall: &'static str,
+    address: Option<String>,
+    port: Option<u16>,
 }
 
 /// An error of the stream layer, with Node's `code`.
@@ -233,6 +242,7 @@ impl Error {
                 code,
                 message: message.into(),
                 source: None,
+                sys: None,
             }),
         }
     }
@@ -288,6 +298,51 @@ impl Error {
             "a payload that is not a string"
         };
         Error::new(ErrorCode::Panic, format!("{method} panicked: {what}"))
+    }
+
+    /// A failed `connect` to `addr`, as Node reports it: the message
+    /// `connect ECONNREFUSED 127.0.0.1:39503`, with `syscall`, `address` and `port` set.
+    pub(crate) fn connect_failed(err: io::Error, addr: std::net::SocketAddr) -> Error {
+        let base = Error::from(err);
+        // An io::Error that carried one of ours gives back a shared error: left as it is.
+        let inner = match Arc::try_unwrap(base.inner) {
+            Ok(inner) => inner,
+            Err(shared) => return Error { inner: shared },
+        };
+        let address = addr.ip().to_string();
+        Error {
+            inner: Arc::new(Inner {
+                message: format!("connect {} {address}:{}", inner.code, addr.port()).into(),
+                sys: Some(SysInfo {
+                    syscall: "connect",
+                    address: Some(address),
+                    port: Some(addr.port()),
+                }),
+                ..inner
+            }),
+        }
+    }
+
+    /// The system call that failed (Node's `err.syscall`), for the errors that say.
+    pub fn syscall(&self) -> Option<&str> {
+        self.inner.sys.as_ref().map(|s| s.syscall)
+    }
+
+    /// The address the failed call was aimed at (Node's `err.address`), for the errors
+    /// that say.
+    pub fn address(&self) -> Option<&str> {
+        self.inner.sys.as_ref()?.address.as_deref()
+    }
+
+    /// The port the failed call was aimed at (Node's `err.port`), for the errors that say.
+    pub fn port(&self) -> Option<u16> {
+        self.inner.sys.as_ref()?.port
+    }
+
+    /// Node's `err.errno` of an OS error: the negated OS error number (`-111` for
+    /// `ECONNREFUSED` on Linux), as libuv reports it.
+    pub fn errno(&self) -> Option<i32> {
+        self.raw_os_error().map(|e| -e)
     }
 
     /// The error's Node code.
@@ -363,6 +418,7 @@ impl From<io::Error> for Error {
                 code,
                 message: err.to_string().into(),
                 source: Some(err),
+                sys: None,
             }),
         }
     }
@@ -422,6 +478,33 @@ impl From<FdError> for io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_connect_reads_as_nodes_for_v4_and_v6() {
+        let refused = || io::Error::from_raw_os_error(111);
+        let e = Error::connect_failed(refused(), "127.0.0.1:39503".parse().unwrap());
+        assert_eq!(e.message(), "connect ECONNREFUSED 127.0.0.1:39503");
+        assert_eq!(
+            (e.syscall(), e.address(), e.port()),
+            (Some("connect"), Some("127.0.0.1"), Some(39503))
+        );
+        assert_eq!((e.raw_os_error(), e.errno()), (Some(111), Some(-111)));
+        // Node writes an IPv6 address without brackets: `connect ECONNREFUSED ::1:1`.
+        let e = Error::connect_failed(refused(), "[::1]:1".parse().unwrap());
+        assert_eq!(e.message(), "connect ECONNREFUSED ::1:1");
+        assert_eq!(e.address(), Some("::1"));
+        // Errors made otherwise carry none of these.
+        let plain = Error::from_code(ErrorCode::WriteAfterEnd);
+        assert_eq!(
+            (
+                plain.syscall(),
+                plain.address(),
+                plain.port(),
+                plain.errno()
+            ),
+            (None, None, None, None)
+        );
+    }
 
     #[test]
     fn os_errors_print_their_errno_name() {

@@ -102,3 +102,34 @@ fn a_refused_connect_is_an_error_then_close() {
         client.writable.emitter().remove_all_listeners(None);
     });
 }
+
+/// Node's report of a refused connect: `connect ECONNREFUSED 127.0.0.1:<port>`, with
+/// `code`, `errno` (-111), `syscall`, `address` and `port` (node v20 prints exactly these).
+#[test]
+fn a_refused_connect_carries_nodes_message_and_fields() {
+    isolated!(a_refused_connect_carries_nodes_message_and_fields, || {
+        let lp = EventLoop::new().unwrap();
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let client = connect_tcp(&lp.handle(), addr).unwrap();
+        let got = std::rc::Rc::new(std::cell::RefCell::new(None));
+        let g = got.clone();
+        client.writable.on(ERROR, move |e: &nodestream::Error| {
+            *g.borrow_mut() = Some(e.clone())
+        });
+        lp.run().unwrap();
+        let e = got.borrow_mut().take().expect("an 'error'");
+        assert_eq!(
+            e.message(),
+            format!("connect ECONNREFUSED 127.0.0.1:{}", addr.port())
+        );
+        assert_eq!(e.code().as_str(), "ECONNREFUSED");
+        assert_eq!(e.errno(), Some(-111));
+        assert_eq!(e.syscall(), Some("connect"));
+        assert_eq!(e.address(), Some("127.0.0.1"));
+        assert_eq!(e.port(), Some(addr.port()));
+        client.writable.emitter().remove_all_listeners(None);
+    });
+}

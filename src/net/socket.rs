@@ -227,14 +227,19 @@ impl Socket {
 
 /// Connects to a TCP address. The socket emits `'connect'` then `'ready'` on its writable
 /// side once connected; writes and `end()` made meanwhile wait for it. A refused
-/// connection is an `'error'` (`ECONNREFUSED`).
+/// connection is an `'error'` as Node reports it: code `ECONNREFUSED`, message
+/// `connect ECONNREFUSED 127.0.0.1:39503`, and [`syscall`](crate::Error::syscall),
+/// [`address`](crate::Error::address), [`port`](crate::Error::port) and
+/// [`errno`](crate::Error::errno) set.
 ///
 /// # Errors
 ///
 /// Errors found at once (`ENETUNREACH`, `EMFILE`).
 pub fn connect_tcp(lp: &LoopHandle, addr: SocketAddr) -> io::Result<Socket> {
     let stream = crate::sys::socket::tcp_connect(addr)?;
-    Socket::make(lp, OwnedFd::from(stream), true, ReceiveOptions::default())
+    let socket = Socket::make(lp, OwnedFd::from(stream), true, ReceiveOptions::default())?;
+    socket.writable.core().connecting_to(addr);
+    Ok(socket)
 }
 
 /// Connects to the Unix stream socket at `path`, with `'connect'` and `'ready'` as

@@ -16,6 +16,8 @@ use nodestream_emitter::EventEmitter;
 pub(super) struct Parked {
     pub(super) write: Option<(Vec<Chunk>, Kept<WriteCallback>)>,
     pub(super) final_cb: Option<Kept<FinalCallback>>,
+    /// Where the connect goes, for Node's message of a failed one.
+    pub(super) target: Option<std::net::SocketAddr>,
     /// The socket's reading side, which reads once this is dropped.
     pub(super) reader: Option<ReadGate>,
 }
@@ -36,7 +38,10 @@ impl Core {
             .map(|w| w.emitter());
         match err {
             Some(err) => {
-                let err = Error::from(err);
+                let err = match parked.target {
+                    Some(addr) => Error::connect_failed(err, addr),
+                    None => Error::from(err),
+                };
                 if let Some((_, cb)) = parked.write {
                     if let Some(cb) = cb.take() {
                         cb.error(err);
@@ -100,6 +105,13 @@ impl Core {
 }
 
 impl Core {
+    /// Names where a connect in progress goes, for the error if it fails.
+    pub(crate) fn connecting_to(&self, addr: std::net::SocketAddr) {
+        if let Some(parked) = self.connecting.borrow_mut().as_mut() {
+            parked.target = Some(addr);
+        }
+    }
+
     /// Holds the socket's reading side until the connect is decided (or the stream is
     /// destroyed first); without a connect in progress it reads at once.
     pub(crate) fn hold_reader(&self, gate: ReadGate) {
