@@ -385,6 +385,8 @@ impl fmt::Debug for FileWriteStream {
     }
 }
 
+crate::stream::pipe_writable::pipe_into_its_writable!(FileWriteStream);
+
 impl Deref for FileWriteStream {
     type Target = Writable;
 

@@ -55,7 +55,7 @@ pub(crate) mod fd_reader;
 pub(crate) mod fd_writable;
 pub mod legacy;
 pub(crate) mod lifecycle;
-mod pipe_writable;
+pub(crate) mod pipe_writable;
 pub mod readable;
 pub(crate) mod shared_fd;
 pub mod writable;

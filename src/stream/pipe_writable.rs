@@ -104,6 +104,44 @@ impl<T: PipeChunk, S: Sink<T>> PipeDestination for Writable<T, S> {
     }
 }
 
+/// Makes each listed type, a stream with a byte [`Writable`] inside (`as_writable()`), a
+/// pipe destination that is that Writable: `readable.pipe(&fd_writable)` as in Node, where
+/// every writable stream is a destination.
+macro_rules! pipe_into_its_writable {
+    ($($ty:ty),* $(,)?) => {$(
+        impl $crate::stream::readable::PipeDestination for $ty {
+            fn emitter(&self) -> ::nodestream_emitter::EventEmitter {
+                $crate::stream::readable::PipeDestination::emitter(self.as_writable())
+            }
+            fn write(&self, chunk: &$crate::stream::readable::Chunk) -> bool {
+                $crate::stream::readable::PipeDestination::write(self.as_writable(), chunk)
+            }
+            fn end(&self) {
+                $crate::stream::readable::PipeDestination::end(self.as_writable())
+            }
+            fn need_drain(&self) -> bool {
+                $crate::stream::readable::PipeDestination::need_drain(self.as_writable())
+            }
+            fn writable(&self) -> bool {
+                $crate::stream::readable::PipeDestination::writable(self.as_writable())
+            }
+            fn error_emitted(&self) -> bool {
+                $crate::stream::readable::PipeDestination::error_emitted(self.as_writable())
+            }
+            fn error_or_destroy(&self, err: $crate::Error) {
+                $crate::stream::readable::PipeDestination::error_or_destroy(self.as_writable(), err)
+            }
+            fn destroy(&self, err: Option<$crate::Error>) {
+                $crate::stream::readable::PipeDestination::destroy(self.as_writable(), err)
+            }
+            fn uncaught(&self, err: $crate::Error) {
+                $crate::stream::readable::PipeDestination::uncaught(self.as_writable(), err)
+            }
+        }
+    )*};
+}
+pub(crate) use pipe_into_its_writable;
+
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;

@@ -202,6 +202,8 @@ impl Deref for FdWritable {
     }
 }
 
+crate::stream::pipe_writable::pipe_into_its_writable!(FdWritable);
+
 /// How an [`FdWritable`] is made (internal).
 pub(crate) struct Setup {
     pub(crate) connecting: bool,

@@ -301,7 +301,10 @@ const DEST_ERROR: nodestream_emitter::Event<Error> = nodestream_emitter::Event::
 
 impl Readable {
     /// Pipes this stream into `dest`, ending it when this stream ends; Node's
-    /// `readable.pipe(dest)`. Returns `dest`'s emitter.
+    /// `readable.pipe(dest)`. Returns `dest` (another handle to it), as Node's returns the
+    /// destination. Every writable stream of the crate is a destination as it is:
+    /// [`Writable`](crate::stream::Writable), [`FdWritable`](crate::stream::FdWritable)
+    /// (child stdin, sockets), [`FileWriteStream`](crate::fs::FileWriteStream).
     ///
     /// # Events
     ///
@@ -325,17 +328,14 @@ impl Readable {
     /// event, as a throwing one does in Node.
     ///
     /// [`unpipe`]: Readable::unpipe
-    pub fn pipe<D: PipeDestination + Clone>(&self, dest: &D) -> EventEmitter {
+    pub fn pipe<D: PipeDestination + Clone>(&self, dest: &D) -> D {
         self.pipe_with(dest, PipeOptions::default())
     }
 
     /// [`pipe`](Readable::pipe) with options: Node's `readable.pipe(dest, { end })`.
-    pub fn pipe_with<D: PipeDestination + Clone>(
-        &self,
-        dest: &D,
-        options: PipeOptions,
-    ) -> EventEmitter {
-        self.pipe_dyn(Rc::new(dest.clone()), options)
+    pub fn pipe_with<D: PipeDestination + Clone>(&self, dest: &D, options: PipeOptions) -> D {
+        self.pipe_dyn(Rc::new(dest.clone()), options);
+        dest.clone()
     }
 
     fn pipe_dyn(&self, dest: Rc<dyn PipeDestination>, options: PipeOptions) -> EventEmitter {
