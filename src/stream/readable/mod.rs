@@ -409,9 +409,14 @@ impl Readable {
         }
     }
 
-    /// The number of listeners of `event`.
+    /// The number of listeners of `event`: Node's `listenerCount(event)`.
     pub fn listener_count(&self, event: &str) -> usize {
         self.inner.emitter.listener_count(event)
+    }
+
+    /// Emits an event on the stream's emitter: Node's `emit`.
+    pub fn emit<P: 'static, E: IntoEvent<P>>(&self, event: E, payload: &P) -> bool {
+        self.inner.emitter.emit(event, payload)
     }
 
     fn add_listener_with(&self, add: impl FnOnce(&EventEmitter) -> ListenerId) -> ListenerId {

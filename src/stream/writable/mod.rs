@@ -711,9 +711,29 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         self.inner.emitter.once(event, listener)
     }
 
+    /// Adds a listener at the front: Node's `prependListener`.
+    pub fn prepend_listener<P: 'static, E: IntoEvent<P>>(
+        &self,
+        event: E,
+        listener: impl Fn(&P) + 'static,
+    ) -> ListenerId {
+        self.inner.emitter.prepend_listener(event, listener)
+    }
+
     /// Removes a listener: Node's `off`.
     pub fn off(&self, id: ListenerId) -> bool {
         self.inner.emitter.off(id)
+    }
+
+    /// Removes every listener of `event`, or of every event: Node's
+    /// `removeAllListeners([event])`.
+    pub fn remove_all_listeners(&self, event: Option<&str>) {
+        self.inner.emitter.remove_all_listeners(event);
+    }
+
+    /// The number of listeners of `event`: Node's `listenerCount(event)`.
+    pub fn listener_count(&self, event: &str) -> usize {
+        self.inner.emitter.listener_count(event)
     }
 
     /// Emits an event on the stream's emitter: Node's `emit`.
