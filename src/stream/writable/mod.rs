@@ -315,10 +315,22 @@ impl<S: Sink<Chunk>> Writable<Chunk, S> {
         self.write_chunk(chunk, Some(Box::new(cb)))
     }
 
-    /// Ends with a last string in `encoding`: Node's `end(string, encoding, cb)`.
-    pub fn end_str(&self, s: &str, encoding: Encoding, cb: Option<Box<dyn FnOnce(Option<Error>)>>) {
+    /// Ends with a last string in `encoding`: Node's `end(string, encoding)`.
+    pub fn end_str(&self, s: &str, encoding: Encoding) {
         let chunk = self.string_chunk(s, encoding);
-        Inner::end(&self.inner, Some(chunk), cb);
+        Inner::end(&self.inner, Some(chunk), None);
+    }
+
+    /// [`end_str`](Writable::end_str) with a callback, as the other `*_cb` forms: Node's
+    /// `end(string, encoding, cb)`.
+    pub fn end_str_cb(
+        &self,
+        s: &str,
+        encoding: Encoding,
+        cb: impl FnOnce(Option<Error>) + 'static,
+    ) {
+        let chunk = self.string_chunk(s, encoding);
+        Inner::end(&self.inner, Some(chunk), Some(Box::new(cb)));
     }
 
     fn string_chunk(&self, s: &str, encoding: Encoding) -> Chunk {

@@ -312,7 +312,7 @@ fn x59() -> Vec<String> {
         Err(e) => tlog!(t, "write threw", errc(&e)),
     }
     match Encoding::from_name("klingon") {
-        Ok(enc) => w.end_str("a", enc, None),
+        Ok(enc) => w.end_str("a", enc),
         Err(e) => tlog!(t, "end threw", errc(&e)),
     }
     tlog!(

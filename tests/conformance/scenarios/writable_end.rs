@@ -246,7 +246,7 @@ fn x21() -> Vec<String> {
     let t = &env.t;
     let w = sync_sink(&env, opts());
     watch(t, &w, "w", &["prefinish", "finish", "close"]);
-    w.end_str("6869", Encoding::Hex, Some(Box::new(cb_errc(t, "end-cb"))));
+    w.end_str_cb("6869", Encoding::Hex, cb_errc(t, "end-cb"));
     tlog!(t, "sync-end");
     env.finish()
 }
