@@ -102,7 +102,7 @@ pub(crate) static EVENTS: [EventDecl; 7] = [
 ];
 
 /// How to make a [`Readable`]: Node's `new Readable(options)`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ReadableOptions {
     /// Buffer level past which `push` returns `false` and the source is not asked for more:
     /// 16384 bytes, or 16 objects in object mode, by default.
@@ -111,13 +111,30 @@ pub struct ReadableOptions {
     pub object_mode: bool,
     /// Decode bytes into text ([`Chunk::Text`]) with this encoding.
     pub encoding: Option<Encoding>,
-    /// Emit `'close'` after destruction (default `true`; set `Some(false)` to turn off).
-    pub emit_close: Option<bool>,
+    /// Emit `'close'` after destruction (default `true`).
+    pub emit_close: bool,
     /// Destroy the stream after `'end'` and on error (default `true`).
-    pub auto_destroy: Option<bool>,
+    pub auto_destroy: bool,
+}
+
+impl Default for ReadableOptions {
+    fn default() -> Self {
+        ReadableOptions {
+            high_water_mark: None,
+            object_mode: false,
+            encoding: None,
+            emit_close: true,
+            auto_destroy: true,
+        }
+    }
 }
 
 impl ReadableOptions {
+    /// Node's defaults (the same as [`Default`]), to chain the setters on.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// Options with this high-water mark.
     pub fn high_water_mark(mut self, hwm: usize) -> Self {
         self.high_water_mark = Some(hwm);
@@ -138,13 +155,13 @@ impl ReadableOptions {
 
     /// Options with `emitClose` set.
     pub fn emit_close(mut self, on: bool) -> Self {
-        self.emit_close = Some(on);
+        self.emit_close = on;
         self
     }
 
     /// Options with `autoDestroy` set.
     pub fn auto_destroy(mut self, on: bool) -> Self {
-        self.auto_destroy = Some(on);
+        self.auto_destroy = on;
         self
     }
 }
@@ -284,12 +301,8 @@ impl Readable {
         source: Rc<dyn Source>,
     ) -> Readable {
         let mut state = State::new(options.object_mode, options.high_water_mark);
-        if let Some(on) = options.emit_close {
-            state.emit_close = on;
-        }
-        if let Some(on) = options.auto_destroy {
-            state.auto_destroy = on;
-        }
+        state.emit_close = options.emit_close;
+        state.auto_destroy = options.auto_destroy;
         if let Some(enc) = options.encoding {
             state.decoder = Some(Box::new(StringDecoder::new(enc)));
         }
