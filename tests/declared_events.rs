@@ -43,7 +43,7 @@ fn emitters(lp: &EventLoop) -> Vec<(&'static str, EventEmitter, bool)> {
         ("stdout", out.emitter(), false),
     ];
     for (_, em, _) in &v {
-        assert!(!em.declared_events().is_empty());
+        assert!(em.declared_events().count() > 0);
     }
     // Done with the streams themselves; the emitters are what is checked.
     plain.destroy(None);

@@ -7,11 +7,14 @@
 //! table filled as the test registers them, rendered after the run (a `newListener` handler
 //! sees an id before `on` returns it).
 
+mod support;
+
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::Mutex;
+
+use support::{capture_warnings, warnings};
 
 use nodestream::events::{
     names, Event, EventEmitter, ListenerEvent, ListenerId, DEFAULT_MAX_LISTENERS, NEW_LISTENER,
@@ -626,56 +629,22 @@ fn e13_listener_throws() {
     assert_eq!(t.render()[2..], ["L0", "L1 throws"]);
 }
 
-/// A logger that keeps `warn!` lines per thread (tests run in parallel threads).
-struct Capture;
-
-thread_local! {
-    static CAPTURED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        if record.level() == log::Level::Warn {
-            CAPTURED.with(|c| c.borrow_mut().push(record.args().to_string()));
-        }
-    }
-    fn flush(&self) {}
-}
-
-static LOGGER: Capture = Capture;
-static INIT: Mutex<bool> = Mutex::new(false);
-
-fn capture_warnings() {
-    let mut done = INIT.lock().unwrap();
-    if !*done {
-        log::set_logger(&LOGGER).expect("no other logger in this test binary");
-        log::set_max_level(log::LevelFilter::Trace);
-        *done = true;
-    }
-    CAPTURED.with(|c| c.borrow_mut().clear());
-}
-
 /// The captured MaxListenersExceededWarning lines, in Node's trace format.
-fn warnings() -> Vec<String> {
-    CAPTURED.with(|c| {
-        c.borrow()
-            .iter()
-            .filter_map(|m| {
-                let rest = m.strip_prefix(
-                    "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. ",
-                )?;
-                let mut words = rest.split(' ');
-                let count = words.next()?;
-                let name = words.next()?;
-                Some(format!(
-                    "WARNING MaxListenersExceededWarning count={count} type={name}"
-                ))
-            })
-            .collect()
-    })
+fn max_listener_warnings() -> Vec<String> {
+    warnings()
+        .iter()
+        .filter_map(|m| {
+            let rest = m.strip_prefix(
+                "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. ",
+            )?;
+            let mut words = rest.split(' ');
+            let count = words.next()?;
+            let name = words.next()?;
+            Some(format!(
+                "WARNING MaxListenersExceededWarning count={count} type={name}"
+            ))
+        })
+        .collect()
 }
 
 // log('default max', ee.getMaxListeners(), EventEmitter.defaultMaxListeners);
@@ -721,7 +690,7 @@ fn e14_max_listeners_warning() {
     e3.on("w", |_: &()| {});
     t.text("sync-end");
     let mut trace = t.render();
-    trace.extend(warnings());
+    trace.extend(max_listener_warnings());
     assert_eq!(
         trace,
         [
@@ -754,13 +723,13 @@ fn max_listeners_warning_comes_again_after_the_list_shrank() {
     e.on("w", |_: &()| {});
     e.on("w", |_: &()| {});
     assert_eq!(
-        warnings(),
+        max_listener_warnings(),
         [
             "WARNING MaxListenersExceededWarning count=2 type=w",
             "WARNING MaxListenersExceededWarning count=2 type=w"
         ]
     );
-    let text = CAPTURED.with(|c| c.borrow()[0].clone());
+    let text = warnings()[0].clone();
     assert_eq!(
         text,
         "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. 2 w listeners \
@@ -777,12 +746,10 @@ fn plain_emit_of_an_unhandled_error_logs_a_warning() {
     ee.on("other", |_: &()| {});
     ee.on("error", |_: &()| {});
     assert!(!ee.emit("error", &JsError("wrong type")));
-    let n = CAPTURED.with(|c| {
-        c.borrow()
-            .iter()
-            .filter(|m| m.starts_with("'error' event with no listener"))
-            .count()
-    });
+    let n = warnings()
+        .iter()
+        .filter(|m| m.starts_with("'error' event with no listener"))
+        .count();
     assert_eq!(n, 2);
 }
 

@@ -17,8 +17,8 @@ use crate::names;
 
 /// One event an emitter emits: its name and its payload type.
 ///
-/// Made from a typed key with [`Event::declared`] (or [`EventDecl::new`]), in a `static`
-/// table a stream kind shares.
+/// Made from a typed key with [`Event::declared`] (or [`EventDecl::new`]), in `static`
+/// tables a stream kind shares (a kind declares its base's table and its own).
 #[derive(Clone, Copy)]
 pub struct EventDecl {
     name: &'static str,
@@ -68,8 +68,8 @@ const META: [&str; 3] = [
 ];
 
 impl EventEmitter {
-    /// Declares the events this emitter emits and their payload types (replacing an earlier
-    /// declaration). From then on, adding a listener whose payload type differs from the
+    /// Declares the events this emitter emits and their payload types, as one or more
+    /// tables (a stream kind's own and its base's), replacing an earlier declaration. From then on, adding a listener whose payload type differs from the
     /// declared one panics, and adding one for an undeclared name logs a warning. Streams
     /// declare theirs when they are made.
     ///
@@ -79,10 +79,10 @@ impl EventEmitter {
     /// use nodestream_emitter::{Event, EventDecl, EventEmitter};
     ///
     /// const TICK: Event<u64> = Event::new("tick");
-    /// static EVENTS: [EventDecl; 1] = [TICK.declared()];
+    /// const EVENTS: [EventDecl; 1] = [TICK.declared()];
     ///
     /// let em = EventEmitter::new();
-    /// em.declare_events(&EVENTS);
+    /// em.declare_events(&[&EVENTS]);
     /// em.on("tick", |n: &u64| assert_eq!(*n, 1));
     /// // A listener that could never run is refused at once.
     /// let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -96,25 +96,25 @@ impl EventEmitter {
     ///
     /// Not here: in the `on`/`once`/`prepend*` call that adds a listener of another payload
     /// type for a declared event.
-    pub fn declare_events(&self, events: &'static [EventDecl]) {
-        self.inner.declared.set(events);
+    pub fn declare_events(&self, tables: &'static [&'static [EventDecl]]) {
+        self.inner.declared.set(tables);
     }
 
     /// The events this emitter declared (none for a plain emitter).
-    pub fn declared_events(&self) -> &'static [EventDecl] {
-        self.inner.declared.get()
+    pub fn declared_events(&self) -> impl Iterator<Item = &'static EventDecl> {
+        self.inner.declared.get().iter().copied().flatten()
     }
 
     /// Checks a listener for `name` taking a `T` against the declaration: panics on a
     /// payload type that cannot match, warns on a name nobody declared.
     pub(crate) fn check_declared<T: 'static>(&self, name: &str) {
-        let declared = self.inner.declared.get();
-        if declared.is_empty() {
+        if self.inner.declared.get().is_empty() {
             return;
         }
+        let declared = || self.declared_events();
         // An event may be declared more than once, with each payload type it is emitted
         // with (a Writable's `'pipe'` carries a `Readable`, or a legacy stream).
-        let types = || declared.iter().filter(|d| d.name == name);
+        let types = || declared().filter(|d| d.name == name);
         let known = types().next().is_some();
         match known {
             true if !types().any(|d| (d.type_id)() == TypeId::of::<T>()) => panic!(
@@ -131,8 +131,7 @@ impl EventEmitter {
             false => log::warn!(
                 "a listener was added for '{name}', which this emitter does not emit (it \
                  emits {}); misspelled?",
-                declared
-                    .iter()
+                declared()
                     .map(|d| format!("'{}'", d.name))
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -149,7 +148,7 @@ mod tests {
 
     const DATA: Event<Vec<u8>> = Event::new("data");
     const END: Event<()> = Event::new("end");
-    static EVENTS: [EventDecl; 2] = [DATA.declared(), END.declared()];
+    const EVENTS: [EventDecl; 2] = [DATA.declared(), END.declared()];
 
     fn message(f: impl FnOnce()) -> String {
         let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("should panic");
@@ -162,7 +161,7 @@ mod tests {
     #[test]
     fn a_listener_of_the_declared_type_is_added_by_name_and_by_key() {
         let em = EventEmitter::new();
-        em.declare_events(&EVENTS);
+        em.declare_events(&[&EVENTS]);
         em.on("data", |_: &Vec<u8>| {});
         em.on(END, |_: &()| {});
         em.on("newListener", |_: &crate::ListenerEvent| {});
@@ -173,7 +172,7 @@ mod tests {
     #[test]
     fn a_listener_of_another_type_is_refused_with_both_types_named() {
         let em = EventEmitter::new();
-        em.declare_events(&EVENTS);
+        em.declare_events(&[&EVENTS]);
         let text = message(|| {
             em.on("end", |_: &bool| {});
         });
@@ -196,7 +195,7 @@ mod tests {
     #[test]
     fn a_plain_emitter_declares_nothing_and_refuses_nothing() {
         let em = EventEmitter::new();
-        assert!(em.declared_events().is_empty());
+        assert_eq!(em.declared_events().count(), 0);
         em.on("end", |_: &bool| {});
         em.on("end", |_: &()| {});
         assert_eq!(em.listener_count("end"), 2);

@@ -108,7 +108,7 @@ pub(crate) struct Inner {
     pub(crate) next_serial: Cell<u64>,
     pub(crate) max_listeners: Cell<usize>,
     /// The events the emitter declared it emits (see `declared.rs`).
-    pub(crate) declared: Cell<&'static [crate::EventDecl]>,
+    pub(crate) declared: Cell<&'static [&'static [crate::EventDecl]]>,
 }
 
 impl EventEmitter {

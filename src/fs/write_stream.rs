@@ -503,15 +503,10 @@ pub fn create_write_stream(
 }
 
 /// The events of a file write stream: the Writable's, `'open'` (the fd) and `'ready'`.
-static EVENTS: [nodestream_emitter::EventDecl; 10] = [
-    crate::stream::writable::EVENTS[0],
-    crate::stream::writable::EVENTS[1],
-    crate::stream::writable::EVENTS[2],
-    crate::stream::writable::EVENTS[3],
-    crate::stream::writable::EVENTS[4],
-    crate::stream::writable::EVENTS[5],
-    crate::stream::writable::EVENTS[6],
-    crate::stream::writable::EVENTS[7],
-    crate::stream::lifecycle::OPEN.declared(),
-    crate::stream::lifecycle::READY.declared(),
+static EVENTS: [&[nodestream_emitter::EventDecl]; 2] = [
+    &crate::stream::writable::EVENTS,
+    &[
+        crate::stream::lifecycle::OPEN.declared(),
+        crate::stream::lifecycle::READY.declared(),
+    ],
 ];

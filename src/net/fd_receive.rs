@@ -201,13 +201,5 @@ pub(crate) fn fd_readable(
 }
 
 /// The events of a Readable that receives descriptors: the Readable's and `'fd'`.
-static EVENTS: [nodestream_emitter::EventDecl; 8] = [
-    crate::stream::readable::EVENTS[0],
-    crate::stream::readable::EVENTS[1],
-    crate::stream::readable::EVENTS[2],
-    crate::stream::readable::EVENTS[3],
-    crate::stream::readable::EVENTS[4],
-    crate::stream::readable::EVENTS[5],
-    crate::stream::readable::EVENTS[6],
-    FD.declared(),
-];
+static EVENTS: [&[nodestream_emitter::EventDecl]; 2] =
+    [&crate::stream::readable::EVENTS, &[FD.declared()]];

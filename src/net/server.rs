@@ -39,7 +39,7 @@ pub const CONNECTION: Event<Socket> = Event::new("connection");
 pub const LISTENING: Event<()> = Event::new("listening");
 
 /// The events of a [`Server`], with their payload types.
-static EVENTS: [nodestream_emitter::EventDecl; 4] = [
+const EVENTS: [nodestream_emitter::EventDecl; 4] = [
     CONNECTION.declared(),
     LISTENING.declared(),
     crate::stream::lifecycle::CLOSE.declared(),
@@ -358,7 +358,7 @@ impl Server {
             lp: lp.clone(),
             emitter: {
                 let emitter = EventEmitter::new();
-                emitter.declare_events(&EVENTS);
+                emitter.declare_events(&[&EVENTS]);
                 emitter
             },
             listener: RefCell::new(Some(listener)),

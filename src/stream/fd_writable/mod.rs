@@ -57,17 +57,12 @@ use connect::Parked;
 use queue::Queue;
 
 /// The events of an [`FdWritable`]: the Writable's, and a socket's `'connect'` and `'ready'`.
-static EVENTS: [EventDecl; 10] = [
-    crate::stream::writable::EVENTS[0],
-    crate::stream::writable::EVENTS[1],
-    crate::stream::writable::EVENTS[2],
-    crate::stream::writable::EVENTS[3],
-    crate::stream::writable::EVENTS[4],
-    crate::stream::writable::EVENTS[5],
-    crate::stream::writable::EVENTS[6],
-    crate::stream::writable::EVENTS[7],
-    EventDecl::new::<()>(nodestream_emitter::names::CONNECT),
-    crate::stream::lifecycle::READY.declared(),
+static EVENTS: [&[EventDecl]; 2] = [
+    &crate::stream::writable::EVENTS,
+    &[
+        EventDecl::new::<()>(nodestream_emitter::names::CONNECT),
+        crate::stream::lifecycle::READY.declared(),
+    ],
 ];
 
 /// Destroys the stream (with an error, or without when the other side has it).

@@ -91,7 +91,7 @@ pub const RESUME: Event<()> = Event::new("resume");
 /// The events a Readable emits, with their payload types: a listener of another type for
 /// one of them is refused when it is added (see
 /// [`EventEmitter::declare_events`](crate::events::EventEmitter::declare_events)).
-pub(crate) static EVENTS: [EventDecl; 7] = [
+pub(crate) const EVENTS: [EventDecl; 7] = [
     DATA.declared(),
     END.declared(),
     READABLE.declared(),
@@ -307,7 +307,7 @@ impl Readable {
             state.decoder = Some(Box::new(StringDecoder::new(enc)));
         }
         let emitter = EventEmitter::new();
-        emitter.declare_events(&EVENTS);
+        emitter.declare_events(&[&EVENTS]);
         Readable {
             inner: Rc::new(Inner {
                 emitter,

@@ -87,7 +87,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         let has_construct = sink.has_construct();
         let has_relieve = sink.has_relieve();
         let emitter = EventEmitter::new();
-        emitter.declare_events(&super::EVENTS);
+        emitter.declare_events(&[&super::EVENTS]);
         let this = Rc::new(Inner {
             state,
             deferred: RefCell::new(VecDeque::new()),

@@ -89,7 +89,7 @@ pub const FINISH: Event<()> = Event::new(names::FINISH);
 /// The events a Writable emits, with their payload types: a listener of another type for
 /// one of them is refused when it is added (see
 /// [`EventEmitter::declare_events`](crate::events::EventEmitter::declare_events)).
-pub(crate) static EVENTS: [EventDecl; 8] = [
+pub(crate) const EVENTS: [EventDecl; 8] = [
     DRAIN.declared(),
     PREFINISH.declared(),
     FINISH.declared(),
