@@ -68,27 +68,18 @@ impl Sink for FdSink {
         }
         let core = self.core.clone();
         self.core.lp.on_close(move || {
-            // The callbacks are user code: if one panics, 'close' still comes, a tick later.
-            let mut close = CloseAfter(Some(core));
+            // The callbacks are user code: if one panics, 'close' is owed, on the next tick.
             if let Some((cb, outcome)) = inflight {
-                cb.call(outcome);
+                core.lp.owing(
+                    || cb.call(outcome),
+                    || {
+                        let core = core.clone();
+                        move || core.emit_close()
+                    },
+                );
             }
-            if let Some(core) = close.0.take() {
-                core.emit_close();
-            }
+            core.emit_close();
         });
-    }
-}
-
-/// Emits the stream's `'close'` on the next tick if dropped armed (by a panic's unwinding).
-struct CloseAfter(Option<Rc<Core>>);
-
-impl Drop for CloseAfter {
-    fn drop(&mut self) {
-        if let Some(core) = self.0.take() {
-            let lp = core.lp.clone();
-            lp.next_tick(move || core.emit_close());
-        }
     }
 }
 
