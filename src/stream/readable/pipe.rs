@@ -338,7 +338,7 @@ impl Readable {
         dest.clone()
     }
 
-    fn pipe_dyn(&self, dest: Rc<dyn PipeDestination>, options: PipeOptions) -> EventEmitter {
+    fn pipe_dyn(&self, dest: Rc<dyn PipeDestination>, options: PipeOptions) {
         let dest_em = dest.emitter();
         let id = {
             let mut pipes = self.inner.pipes_mut();
@@ -465,7 +465,6 @@ impl Readable {
             },
         );
         ctx.start();
-        dest_em
     }
 
     /// Stops piping into `dest`, or into every destination with `None`; Node's
