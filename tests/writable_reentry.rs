@@ -196,18 +196,14 @@ impl Sink for DestroysItself {
         push(&self.log, "_destroy");
         cb.call(err);
     }
-
-    fn has_destroy(&self) -> bool {
-        true
-    }
 }
 
 #[test]
 fn custom_destroy_from_inside_write_runs_after_write_returns() {
     // Node v20 runs `_destroy` nested inside `_write`:
     //   _write a, _destroy, destroy returned, after cb a, write -> false, close, cb-a null
-    // Here the sink is busy, so `_destroy` starts once `_write` has returned, and the
-    // write callback's tick is queued before the one that emits 'close'.
+    // Here the sink is busy, so `_destroy` starts once `_write` has returned; the tick
+    // that emits 'close' keeps the place Node's has, before the write callback's.
     let lp = EventLoop::new().unwrap();
     let log: Log = Rc::default();
     let me = Rc::new(RefCell::new(None));
@@ -235,8 +231,63 @@ fn custom_destroy_from_inside_write_runs_after_write_returns() {
             "after cb a",
             "_destroy",
             "write -> false",
-            "cb-a true",
-            "close"
+            "close",
+            "cb-a true"
+        ]
+    );
+}
+
+#[test]
+fn default_destroy_from_inside_write_keeps_nodes_tick_order() {
+    // Node v20 (a sink without `_destroy`; its default calls back at once):
+    //   _write a, destroy cb EHOOK, closed true, after cb a, write -> false, error EHOOK,
+    //   close, cb-a null
+    // Here the default `destroy` is the sink's method too, so it runs once `_write` has
+    // returned: the destroy callback and `closed` come late, but 'error' and 'close' keep
+    // Node's place in the tick queue.
+    let lp = EventLoop::new().unwrap();
+    let log: Log = Rc::default();
+    let l = log.clone();
+    let w = hooked(&lp, &log, move |_, w| {
+        let l2 = l.clone();
+        w.destroy_cb(
+            Some(nodestream::Error::custom("EHOOK", "from _write")),
+            move |e| {
+                push(
+                    &l2,
+                    format!(
+                        "destroy cb {}",
+                        e.map_or("null".into(), |e| e.code().to_string())
+                    ),
+                )
+            },
+        );
+        push(&l, format!("closed {}", w.closed()));
+    });
+    let l = log.clone();
+    w.on(nodestream::events::ERROR, move |e| {
+        push(&l, format!("error {}", e.code()))
+    });
+    let l = log.clone();
+    let r = w.write_cb("a", move |e| {
+        push(
+            &l,
+            format!("cb-a {}", e.map_or("null".into(), |e| e.code().to_string())),
+        )
+    });
+    push(&log, format!("write -> {r}"));
+    lp.run().unwrap();
+    assert_eq!(
+        *log.borrow(),
+        [
+            "_write a",
+            "closed false",
+            "after cb a",
+            "destroy cb EHOOK",
+            "write -> false",
+            "error EHOOK",
+            "close",
+            "cb-a null"
         ]
     );
 }

@@ -36,7 +36,13 @@ pub(crate) const PREFINISHED: u32 = 1 << 17;
 /// `_final` has called back (Node's `called` in `callFinal`): a second completion, or a
 /// panic after the first, fails the stream.
 pub(crate) const FINAL_DONE: u32 = 1 << 18;
+/// The sink has no `_final`: its default `finalize` said so (see `Sink::finalize`).
+pub(crate) const NO_FINAL: u32 = 1 << 19;
 pub(crate) const ON_FINISHED: u32 = 1 << 20;
+/// The sink was handed a batch once: its `_writev`, if it has one, is known.
+pub(crate) const WRITEV_ASKED: u32 = 1 << 21;
+/// The sink has no `_writev`: its default `writev` handed the batch back.
+pub(crate) const NO_WRITEV: u32 = 1 << 22;
 pub(crate) const CORKED: u32 = 1 << 23;
 /// `writecb` holds a callback (Node's `kWriteCb`): lets the hot path skip the `Cell`.
 pub(crate) const WRITE_CB: u32 = 1 << 25;
