@@ -291,3 +291,119 @@ fn default_destroy_from_inside_write_keeps_nodes_tick_order() {
         ]
     );
 }
+
+#[test]
+fn end_from_inside_write_asks_for_final_once_the_write_returns() {
+    // Node v20 (no `_final`): 'prefinish' inside `end()`, inside `_write`:
+    //   _write a, prefinish, after end, write -> true, cb a, tick, end cb, finish, close
+    // Here the sink is running when `end()` asks it for `_final`, so the question waits
+    // for `_write` to return, and 'prefinish' with it; the ticks after are Node's.
+    let lp = EventLoop::new().unwrap();
+    let log: Log = Rc::default();
+    let l = log.clone();
+    let me = Rc::new(RefCell::new(None::<Writable>));
+    struct EndsInside(Log, Rc<RefCell<Option<Writable>>>);
+    impl Sink for EndsInside {
+        fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+            push(
+                &self.0,
+                format!("_write {}", Encoding::Utf8.decode(chunk.as_bytes())),
+            );
+            cb.ok();
+            let w = self.1.borrow().clone().expect("stream set");
+            let l = self.0.clone();
+            w.end_cb(move |_| push(&l, "end cb"));
+            push(&self.0, "after end");
+        }
+    }
+    let w = Writable::new(
+        &lp.handle(),
+        EndsInside(log.clone(), me.clone()),
+        WritableOptions::new(),
+    );
+    *me.borrow_mut() = Some(w.clone());
+    for (ev, name) in [
+        (nodestream::events::PREFINISH, "prefinish"),
+        (FINISH, "finish"),
+        (CLOSE, "close"),
+    ] {
+        let l = log.clone();
+        w.on(ev, move |_| push(&l, name));
+    }
+    let r = w.write_cb("a", move |_| push(&l, "cb a"));
+    push(&log, format!("write -> {r}"));
+    let l = log.clone();
+    lp.handle().next_tick(move || push(&l, "tick"));
+    *me.borrow_mut() = None;
+    lp.run().unwrap();
+    assert_eq!(
+        *log.borrow(),
+        [
+            "_write a",
+            "after end",
+            "prefinish",
+            "write -> true",
+            "cb a",
+            "tick",
+            "end cb",
+            "finish",
+            "close"
+        ]
+    );
+}
+
+#[test]
+fn writes_from_inside_write_without_writev_go_one_by_one() {
+    // Node v20 (no `_writev`) nests `_write b` and `_write c` inside `_write a`'s cb():
+    //   _write a, inner b true, inner c true, _write b, after cb b, _write c, after cb c,
+    //   after cb a, write -> true, prefinish, cb b, cb c, cb a, tick, end cb, finish, close
+    // Here the batch of b and c is handed to the sink once `_write a` returns; its default
+    // `writev` hands it back and the two go one by one, each after the one before, with
+    // the callbacks in write order (see the first test).
+    let lp = EventLoop::new().unwrap();
+    let log: Log = Rc::default();
+    let l = log.clone();
+    let w = hooked(&lp, &log, move |s, w| {
+        if s == "a" {
+            for name in ["b", "c"] {
+                let l2 = l.clone();
+                let r = w.write_cb(name, move |_| push(&l2, format!("cb {name}")));
+                push(&l, format!("inner {name} {r}"));
+            }
+        }
+    });
+    let l = log.clone();
+    w.on(nodestream::events::PREFINISH, move |_| {
+        push(&l, "prefinish")
+    });
+    let l = log.clone();
+    let r = w.write_cb("a", move |_| push(&l, "cb a"));
+    push(&log, format!("write -> {r}"));
+    let l = log.clone();
+    w.end_cb(move |_| push(&l, "end cb"));
+    let l = log.clone();
+    lp.handle().next_tick(move || push(&l, "tick"));
+    lp.run().unwrap();
+    assert_eq!(
+        *log.borrow(),
+        [
+            "_write a",
+            "inner b true",
+            "inner c true",
+            "after cb a",
+            "_write b",
+            "after cb b",
+            "_write c",
+            "after cb c",
+            "write -> true",
+            "prefinish",
+            "cb a",
+            "cb b",
+            "cb c",
+            "tick",
+            "end cb",
+            "finish",
+            "close"
+        ]
+    );
+}
