@@ -63,6 +63,9 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
     }
 }
 
+/// The sink of the common `Writable<T>`.
+type BoxedSink<T> = Box<dyn Sink<T>>;
+
 /// Boxes `sink` for the common `Writable<T>`, with a construct step that still reaches
 /// the sink by its own type.
 ///
@@ -73,8 +76,8 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
 fn boxed_with_construct<T: 'static, S: Sink<T>>(
     sink: S,
     construct: impl FnOnce(&mut S, ConstructCallback) + 'static,
-) -> (Box<dyn Sink<T>>, ConstructStep<Box<dyn Sink<T>>>) {
-    let step = move |slot: &mut Box<dyn Sink<T>>, cb: ConstructCallback| {
+) -> (BoxedSink<T>, ConstructStep<BoxedSink<T>>) {
+    let step = move |slot: &mut BoxedSink<T>, cb: ConstructCallback| {
         let mut sink = sink;
         let done = panic::catch_unwind(AssertUnwindSafe(|| construct(&mut sink, cb)));
         *slot = Box::new(sink);

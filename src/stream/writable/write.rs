@@ -158,7 +158,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         // A panic in the completions `relieve` makes leaves the sink calls queued meanwhile
         // to a later tick, and the flag as it was.
         on_unwind(
-            || this.lp.owing(|| hook(), || Self::deferred_later(this)),
+            || this.lp.owing(hook, || Self::deferred_later(this)),
             || st.sink_other.set(outer),
         );
         if this.has_deferred.get() {
