@@ -83,7 +83,6 @@ pub(crate) struct Inner<T: 'static, S: 'static> {
     pub(crate) state: State<T>,
     /// Sink calls that arrived while the sink was running.
     pub(super) deferred: RefCell<VecDeque<SinkOp<T>>>,
-    pub(super) has_deferred: Cell<bool>,
     pub(crate) emitter: EventEmitter,
     pub(crate) lp: LoopHandle,
     /// The encoding of strings written without one.
@@ -137,7 +136,6 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         let this = Rc::new(Inner {
             state,
             deferred: RefCell::new(VecDeque::new()),
-            has_deferred: Cell::new(false),
             emitter,
             lp,
             default_encoding: Cell::new(default_encoding),
@@ -187,7 +185,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     pub(super) fn run_sink(this: &Rc<Self>, op: SinkOp<T>) {
         let Ok(mut sink) = this.sink.try_borrow_mut() else {
             this.deferred.borrow_mut().push_back(op);
-            this.has_deferred.set(true);
+            this.state.set(DEFERRED);
             return;
         };
         // A panic in the sink (or in user code its completion ran) unwinds: the calls
@@ -201,14 +199,14 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
 
     /// Runs the sink calls queued while the sink was busy, in order, until none is left.
     pub(super) fn run_deferred(this: &Rc<Self>, sink: &mut S) {
-        while this.has_deferred.get() {
+        while this.state.has(DEFERRED) {
             let next = this.deferred.borrow_mut().pop_front();
             match next {
                 Some(op) => this.lp.owing(
                     || Self::exec(this, sink, op, true),
                     || Self::deferred_later(this),
                 ),
-                None => this.has_deferred.set(false),
+                None => this.state.clear(DEFERRED),
             }
         }
     }

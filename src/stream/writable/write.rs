@@ -57,6 +57,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             st.set(BUFFERED);
         } else {
             st.writelen.set(len);
+            // What the flags are again once the write completes at once (calls queued
+            // before, only after a panic in the sink, must still run: never "again").
+            let idle = flags & !DEFERRED;
             let mut flags = flags;
             if cb.is_some() {
                 st.writecb.set(cb);
@@ -80,7 +83,15 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                         },
                         || Self::deferred_later(this),
                     );
-                    if this.has_deferred.get() {
+                    // The common end, on one comparison: the sink completed at once
+                    // through `onwrite`'s fast case, which leaves the flags as they were
+                    // (nothing queued, nothing in flight or counted apart, no error), and
+                    // the length is under the mark.
+                    let now = st.flags();
+                    if now == idle && st.fits(st.length.get()) {
+                        return Ok(true);
+                    }
+                    if now & DEFERRED != 0 {
                         Self::run_deferred(this, &mut *sink);
                     }
                 }
@@ -90,14 +101,12 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                     st.length.set(st.length.get() + len);
                     st.flags.set(flags | WRITING | EXPECT_WRITE_CB);
                     this.deferred.borrow_mut().push_back(SinkOp::Write(chunk));
-                    this.has_deferred.set(true);
+                    st.set(DEFERRED);
                 }
             }
         }
         let flags = st.flags();
-        let length = st.length_with(flags);
-        let ok = length < st.high_water_mark || length == 0;
-        if !ok {
+        if !st.fits(st.length_with(flags)) {
             return Ok(Self::backpressure(this, flags));
         }
         // False once destroyed or errored, to break `while (w.write(x))` loops.
@@ -114,8 +123,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         if Self::relieve(this, flags, false) {
             flags = st.flags();
         }
-        let length = st.length_with(flags);
-        let ok = length < st.high_water_mark || length == 0;
+        let ok = st.fits(st.length_with(flags));
         if !ok {
             st.flags.set(flags | NEED_DRAIN);
         }
@@ -161,7 +169,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             || this.lp.owing(hook, || Self::deferred_later(this)),
             || st.sink_other.set(outer),
         );
-        if this.has_deferred.get() {
+        if st.has(DEFERRED) {
             Self::run_deferred(this, &mut *sink);
         }
         st.sink_other.set(outer);
