@@ -487,3 +487,73 @@ fn a_batch_handed_back_changed_fails() {
         ]
     );
 }
+
+/// Prefixes what it is given with what the construct step told it.
+struct Prefixed<T> {
+    prefix: String,
+    out: Rc<RefCell<Vec<String>>>,
+    _chunk: std::marker::PhantomData<T>,
+}
+
+impl Sink<u32> for Prefixed<u32> {
+    fn write(&mut self, n: u32, cb: WriteCallback) {
+        self.out.borrow_mut().push(format!("{}{n}", self.prefix));
+        cb.ok();
+    }
+}
+
+impl Sink for Prefixed<Chunk> {
+    fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+        self.out
+            .borrow_mut()
+            .push(format!("{}{}", self.prefix, text(&chunk)));
+        cb.ok();
+    }
+}
+
+fn prefixed<T>(out: &Rc<RefCell<Vec<String>>>) -> Prefixed<T> {
+    Prefixed {
+        prefix: String::new(),
+        out: out.clone(),
+        _chunk: std::marker::PhantomData,
+    }
+}
+
+#[test]
+fn every_constructor_with_construct_lends_the_sink_and_holds_writes() {
+    fn step<T>(sink: &mut Prefixed<T>, cb: ConstructCallback) {
+        sink.out.borrow_mut().push("_construct".into());
+        sink.prefix = "ready:".into();
+        cb.ok();
+    }
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let opts = WritableOptions::new;
+    let out: Rc<RefCell<Vec<String>>> = Rc::default();
+
+    let typed: Writable<Chunk, Prefixed<Chunk>> =
+        Writable::new_typed_with_construct(&h, prefixed(&out), opts(), step);
+    typed.write("a");
+    let objects: Writable<u32> =
+        Writable::new_object_with_construct(&h, prefixed(&out), opts(), step);
+    objects.write(1);
+    let typed_objects: Writable<u32, Prefixed<u32>> =
+        Writable::new_object_typed_with_construct(&h, prefixed(&out), opts(), step);
+    typed_objects.write(2);
+    assert!(objects.writable_object_mode() && typed_objects.writable_object_mode());
+    // Each write waits for its stream's step, which runs on the next tick.
+    assert!(out.borrow().is_empty());
+    assert_eq!(typed.writable_length(), 1);
+    lp.run().unwrap();
+    assert_eq!(
+        *out.borrow(),
+        [
+            "_construct",
+            "_construct",
+            "_construct",
+            "ready:a",
+            "ready:1",
+            "ready:2"
+        ]
+    );
+}

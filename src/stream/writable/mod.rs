@@ -618,7 +618,8 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
     /// Sets the crate's own hook of a sink that holds writes back on purpose (the fd
     /// streams): see `Inner::relieve`. Set once, right after the stream is made.
     pub(crate) fn set_relieve(&self, hook: impl Fn() + 'static) {
-        let _ = self.inner.relieve.set(Box::new(hook));
+        let first = self.inner.relieve.set(Box::new(hook)).is_ok();
+        debug_assert!(first, "the relieve hook is set once");
     }
 
     /// The library's hooks on this stream's error and closing (see
