@@ -218,28 +218,31 @@ impl Sink for Panicky {
     fn write(&mut self, _: Chunk, cb: WriteCallback) {
         cb.ok();
     }
-    fn finalize(&mut self, _cb: FinalCallback) {
-        panic!("_final panics");
+    fn finalize(&mut self, cb: FinalCallback) {
+        if self.in_final {
+            panic!("_final panics");
+        }
+        cb.not_implemented();
     }
-    fn has_final(&self) -> bool {
-        self.in_final
-    }
-    fn construct(&mut self, _cb: ConstructCallback) {
-        panic!("_construct panics");
-    }
-    fn has_construct(&self) -> bool {
-        self.in_construct
-    }
-    fn destroy(&mut self, _err: Option<Error>, _cb: DestroyCallback) {
-        panic!("_destroy panics");
-    }
-    fn has_destroy(&self) -> bool {
-        self.in_destroy
+    fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
+        if self.in_destroy {
+            panic!("_destroy panics");
+        }
+        cb.call(err);
     }
 }
 
 fn panicky(el: &EventLoop, sink: Panicky, log: &Log) -> Writable {
-    let w = Writable::new(&el.handle(), sink, WritableOptions::new());
+    let w = if sink.in_construct {
+        Writable::new_with_construct(
+            &el.handle(),
+            sink,
+            WritableOptions::new(),
+            |_: &mut Panicky, _cb: ConstructCallback| panic!("_construct panics"),
+        )
+    } else {
+        Writable::new(&el.handle(), sink, WritableOptions::new())
+    };
     for (name, ev) in [
         ("prefinish", PREFINISH),
         ("finish", FINISH),

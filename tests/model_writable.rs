@@ -145,10 +145,11 @@ impl Sink for ModelSink {
         self.take(vec![chunk], cb);
     }
     fn writev(&mut self, chunks: Vec<Chunk>, cb: WriteCallback) {
-        self.take(chunks, cb);
-    }
-    fn has_writev(&self) -> bool {
-        self.writev
+        if self.writev {
+            self.take(chunks, cb);
+        } else {
+            cb.writev_not_implemented(chunks);
+        }
     }
 }
 

@@ -196,18 +196,14 @@ impl Sink for DestroysItself {
         push(&self.log, "_destroy");
         cb.call(err);
     }
-
-    fn has_destroy(&self) -> bool {
-        true
-    }
 }
 
 #[test]
 fn custom_destroy_from_inside_write_runs_after_write_returns() {
     // Node v20 runs `_destroy` nested inside `_write`:
     //   _write a, _destroy, destroy returned, after cb a, write -> false, close, cb-a null
-    // Here the sink is busy, so `_destroy` starts once `_write` has returned, and the
-    // write callback's tick is queued before the one that emits 'close'.
+    // Here the sink is busy, so `_destroy` starts once `_write` has returned; the tick
+    // that emits 'close' keeps the place Node's has, before the write callback's.
     let lp = EventLoop::new().unwrap();
     let log: Log = Rc::default();
     let me = Rc::new(RefCell::new(None));
@@ -235,7 +231,178 @@ fn custom_destroy_from_inside_write_runs_after_write_returns() {
             "after cb a",
             "_destroy",
             "write -> false",
-            "cb-a true",
+            "close",
+            "cb-a true"
+        ]
+    );
+}
+
+#[test]
+fn default_destroy_from_inside_write_keeps_nodes_tick_order() {
+    // Node v20 (a sink without `_destroy`; its default calls back at once):
+    //   _write a, destroy cb EHOOK, closed true, after cb a, write -> false, error EHOOK,
+    //   close, cb-a null
+    // Here the default `destroy` is the sink's method too, so it runs once `_write` has
+    // returned: the destroy callback and `closed` come late, but 'error' and 'close' keep
+    // Node's place in the tick queue.
+    let lp = EventLoop::new().unwrap();
+    let log: Log = Rc::default();
+    let l = log.clone();
+    let w = hooked(&lp, &log, move |_, w| {
+        let l2 = l.clone();
+        w.destroy_cb(
+            Some(nodestream::Error::custom("EHOOK", "from _write")),
+            move |e| {
+                push(
+                    &l2,
+                    format!(
+                        "destroy cb {}",
+                        e.map_or("null".into(), |e| e.code().to_string())
+                    ),
+                )
+            },
+        );
+        push(&l, format!("closed {}", w.closed()));
+    });
+    let l = log.clone();
+    w.on(nodestream::events::ERROR, move |e| {
+        push(&l, format!("error {}", e.code()))
+    });
+    let l = log.clone();
+    let r = w.write_cb("a", move |e| {
+        push(
+            &l,
+            format!("cb-a {}", e.map_or("null".into(), |e| e.code().to_string())),
+        )
+    });
+    push(&log, format!("write -> {r}"));
+    lp.run().unwrap();
+    assert_eq!(
+        *log.borrow(),
+        [
+            "_write a",
+            "closed false",
+            "after cb a",
+            "destroy cb EHOOK",
+            "write -> false",
+            "error EHOOK",
+            "close",
+            "cb-a null"
+        ]
+    );
+}
+
+#[test]
+fn end_from_inside_write_asks_for_final_once_the_write_returns() {
+    // Node v20 (no `_final`): 'prefinish' inside `end()`, inside `_write`:
+    //   _write a, prefinish, after end, write -> true, cb a, tick, end cb, finish, close
+    // Here the sink is running when `end()` asks it for `_final`, so the question waits
+    // for `_write` to return, and 'prefinish' with it; the ticks after are Node's.
+    let lp = EventLoop::new().unwrap();
+    let log: Log = Rc::default();
+    let l = log.clone();
+    let me = Rc::new(RefCell::new(None::<Writable>));
+    struct EndsInside(Log, Rc<RefCell<Option<Writable>>>);
+    impl Sink for EndsInside {
+        fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+            push(
+                &self.0,
+                format!("_write {}", Encoding::Utf8.decode(chunk.as_bytes())),
+            );
+            cb.ok();
+            let w = self.1.borrow().clone().expect("stream set");
+            let l = self.0.clone();
+            w.end_cb(move |_| push(&l, "end cb"));
+            push(&self.0, "after end");
+        }
+    }
+    let w = Writable::new(
+        &lp.handle(),
+        EndsInside(log.clone(), me.clone()),
+        WritableOptions::new(),
+    );
+    *me.borrow_mut() = Some(w.clone());
+    for (ev, name) in [
+        (nodestream::events::PREFINISH, "prefinish"),
+        (FINISH, "finish"),
+        (CLOSE, "close"),
+    ] {
+        let l = log.clone();
+        w.on(ev, move |_| push(&l, name));
+    }
+    let r = w.write_cb("a", move |_| push(&l, "cb a"));
+    push(&log, format!("write -> {r}"));
+    let l = log.clone();
+    lp.handle().next_tick(move || push(&l, "tick"));
+    *me.borrow_mut() = None;
+    lp.run().unwrap();
+    assert_eq!(
+        *log.borrow(),
+        [
+            "_write a",
+            "after end",
+            "prefinish",
+            "write -> true",
+            "cb a",
+            "tick",
+            "end cb",
+            "finish",
+            "close"
+        ]
+    );
+}
+
+#[test]
+fn writes_from_inside_write_without_writev_go_one_by_one() {
+    // Node v20 (no `_writev`) nests `_write b` and `_write c` inside `_write a`'s cb():
+    //   _write a, inner b true, inner c true, _write b, after cb b, _write c, after cb c,
+    //   after cb a, write -> true, prefinish, cb b, cb c, cb a, tick, end cb, finish, close
+    // Here the batch of b and c is handed to the sink once `_write a` returns; its default
+    // `writev` hands it back and the two go one by one, each after the one before, with
+    // the callbacks in write order (see the first test).
+    let lp = EventLoop::new().unwrap();
+    let log: Log = Rc::default();
+    let l = log.clone();
+    let w = hooked(&lp, &log, move |s, w| {
+        if s == "a" {
+            for name in ["b", "c"] {
+                let l2 = l.clone();
+                let r = w.write_cb(name, move |_| push(&l2, format!("cb {name}")));
+                push(&l, format!("inner {name} {r}"));
+            }
+        }
+    });
+    let l = log.clone();
+    w.on(nodestream::events::PREFINISH, move |_| {
+        push(&l, "prefinish")
+    });
+    let l = log.clone();
+    let r = w.write_cb("a", move |_| push(&l, "cb a"));
+    push(&log, format!("write -> {r}"));
+    let l = log.clone();
+    w.end_cb(move |_| push(&l, "end cb"));
+    let l = log.clone();
+    lp.handle().next_tick(move || push(&l, "tick"));
+    lp.run().unwrap();
+    assert_eq!(
+        *log.borrow(),
+        [
+            "_write a",
+            "inner b true",
+            "inner c true",
+            "after cb a",
+            "_write b",
+            "after cb b",
+            "_write c",
+            "after cb c",
+            "write -> true",
+            "prefinish",
+            "cb a",
+            "cb b",
+            "cb c",
+            "tick",
+            "end cb",
+            "finish",
             "close"
         ]
     );

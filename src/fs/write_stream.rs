@@ -292,23 +292,12 @@ impl FileCore {
 
 struct FileSink {
     core: Rc<FileCore>,
-    construct: bool,
 }
 
-impl Sink for FileSink {
-    fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
-        self.core.start_write(vec![chunk], cb);
-    }
-
-    fn writev(&mut self, chunks: Vec<Chunk>, cb: WriteCallback) {
-        self.core.start_write(chunks, cb);
-    }
-
-    fn has_writev(&self) -> bool {
-        true
-    }
-
-    fn construct(&mut self, cb: ConstructCallback) {
+impl FileSink {
+    /// The stream's `_construct` when it is given a path rather than an fd: opens the file
+    /// on the pool.
+    fn open(&mut self, cb: ConstructCallback) {
         *self.core.construct.borrow_mut() = Some(Kept::new(&self.core.lp, cb));
         let (out, keep) = self.core.ticket();
         ops::open(
@@ -322,12 +311,23 @@ impl Sink for FileSink {
             },
         );
     }
+}
 
-    fn has_construct(&self) -> bool {
-        self.construct
+impl Sink for FileSink {
+    fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+        self.core.start_write(vec![chunk], cb);
     }
 
+    fn writev(&mut self, chunks: Vec<Chunk>, cb: WriteCallback) {
+        self.core.start_write(chunks, cb);
+    }
+
+    /// `fsync` before closing, with Node's `flush: true`; without it, no `_final`.
     fn finalize(&mut self, cb: FinalCallback) {
+        if !self.core.flush {
+            cb.not_implemented();
+            return;
+        }
         let Some(fd) = self.core.fd.borrow_mut().take() else {
             cb.ok();
             return;
@@ -338,14 +338,6 @@ impl Sink for FileSink {
             out.send(Done::Synced(fd, r));
             drop(keep)
         });
-    }
-
-    fn has_final(&self) -> bool {
-        self.core.flush
-    }
-
-    fn has_destroy(&self) -> bool {
-        true
     }
 
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
@@ -488,15 +480,13 @@ pub fn create_write_stream(
             emitter: RefCell::new(None),
         }
     });
-    let construct = core.fd.borrow().is_none();
-    let writable = Writable::new(
-        lp,
-        FileSink {
-            core: core.clone(),
-            construct,
-        },
-        options.writable,
-    );
+    let sink = FileSink { core: core.clone() };
+    // Given an fd, the stream has nothing to open.
+    let writable = if core.fd.borrow().is_none() {
+        Writable::new_with_construct(lp, sink, options.writable, FileSink::open)
+    } else {
+        Writable::new(lp, sink, options.writable)
+    };
     writable.emitter().declare_events(&EVENTS);
     *core.emitter.borrow_mut() = Some(writable.emitter().downgrade());
     Ok(FileWriteStream { writable, core })

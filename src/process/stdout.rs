@@ -43,14 +43,6 @@ impl Sink for SyncSink {
         self.put(&chunks, cb);
     }
 
-    fn has_writev(&self) -> bool {
-        true
-    }
-
-    fn has_destroy(&self) -> bool {
-        true
-    }
-
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         // Our duplicate; the process's fd 1/2 stays open.
         self.fd.take();

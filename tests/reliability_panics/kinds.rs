@@ -455,29 +455,30 @@ impl Sink for MemSink {
         self.take(&chunks, cb);
         hit("sink:_writev");
     }
-    fn has_writev(&self) -> bool {
-        true
-    }
     fn finalize(&mut self, cb: FinalCallback) {
         hit("sink:_final");
         self.lp.set_immediate(move || cb.ok());
-    }
-    fn has_final(&self) -> bool {
-        true
-    }
-    fn construct(&mut self, cb: ConstructCallback) {
-        hit("sink:_construct");
-        self.lp.set_immediate(move || cb.ok());
-    }
-    fn has_construct(&self) -> bool {
-        self.construct
     }
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         hit("sink:_destroy");
         self.lp.set_immediate(move || cb.call(err));
     }
-    fn has_destroy(&self) -> bool {
-        true
+}
+
+impl MemSink {
+    /// The sink's `_construct`, given to the stream when `construct` says so.
+    fn construct_step(&mut self, cb: ConstructCallback) {
+        hit("sink:_construct");
+        self.lp.set_immediate(move || cb.ok());
+    }
+
+    /// The stream over this sink, with its `_construct` step if it has one.
+    fn into_writable(self, lp: &LoopHandle, opts: WritableOptions) -> Writable {
+        if self.construct {
+            Writable::new_with_construct(lp, self, opts, MemSink::construct_step)
+        } else {
+            Writable::new(lp, self, opts)
+        }
     }
 }
 
@@ -487,7 +488,7 @@ fn memory_flows(case: &Case) {
     let a = case.adder();
     let got = Rc::default();
     let sink = MemSink::new(&case.lp, &got, true);
-    let w = Writable::new(&case.lp, sink, WritableOptions::new().high_water_mark(8));
+    let w = sink.into_writable(&case.lp, WritableOptions::new().high_water_mark(8));
     let all = chunks(5, 5);
     a.expect("sink", &got, all.concat());
     let log = a.log("w", true);
@@ -503,7 +504,7 @@ fn memory_fails(case: &Case) {
     let got = Rc::default();
     let mut sink = MemSink::new(&case.lp, &got, true);
     sink.fail_at = Some(1);
-    let w = Writable::new(&case.lp, sink, WritableOptions::new().high_water_mark(8));
+    let w = sink.into_writable(&case.lp, WritableOptions::new().high_water_mark(8));
     let log = a.log("w", true);
     write_all_then_end(case, &w, &log, "w", chunks(4, 5));
     a.writable(&log, "w", &w);
@@ -515,11 +516,7 @@ fn memory_fails(case: &Case) {
 fn memory_destroyed(case: &Case) {
     let a = case.adder();
     let got = Rc::default();
-    let w = Writable::new(
-        &case.lp,
-        MemSink::new(&case.lp, &got, true),
-        WritableOptions::new(),
-    );
+    let w = MemSink::new(&case.lp, &got, true).into_writable(&case.lp, WritableOptions::new());
     let log = a.log("w", true);
     let (weak, l2) = (w.downgrade(), log.clone());
     case.start(move || {
@@ -640,7 +637,7 @@ fn pipe_case(case: &Case, fail_at: Option<usize>) {
     let got = Rc::default();
     let mut sink = MemSink::new(&case.lp, &got, false);
     sink.fail_at = fail_at;
-    let dest = Writable::new(&case.lp, sink, WritableOptions::new().high_water_mark(12));
+    let dest = sink.into_writable(&case.lp, WritableOptions::new().high_water_mark(12));
     let dlog = a.log("dest", true);
     let slog = a.log("src", fail_at.is_none());
     // 'pipe' comes inside pipe(); the watch's other listeners go after pipe()'s own (a

@@ -342,6 +342,10 @@ impl FdWritable {
         // Node's net.Socket is made with emitClose: false and emits 'close' from its
         // handle's close callback; so does this stream (see `FdSink::destroy`).
         let writable = Writable::new(lp, FdSink { core: core.clone() }, opts.emit_close(false));
+        // The sink holds a write into an idle stream until the end of the tick: the stream
+        // asks it to let go when that would make write() return false, and before destroy.
+        let c = core.clone();
+        writable.set_relieve(move || c.relieve());
         writable.emitter().declare_events(&EVENTS);
         core.high_water_mark
             .set(writable.writable_high_water_mark());

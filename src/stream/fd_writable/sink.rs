@@ -1,6 +1,7 @@
 //! The [`Sink`] an [`FdWritable`](super::FdWritable) gives its Writable: `_write`/`_writev`
 //! start a batch (`batching.rs`), `_final` shuts a socket's write side down
-//! ([`Core::finalize`]), `_destroy` closes the fd ([`Core::close`]).
+//! ([`Core::finalize`]), `_destroy` closes the fd ([`Core::close`]). (The stream's
+//! `relieve` hook, set where it is made, is `Core::relieve`.)
 
 use std::io;
 use std::rc::Rc;
@@ -21,28 +22,14 @@ impl Sink for FdSink {
         self.core.start(chunks.into_iter(), cb, true);
     }
 
-    fn has_writev(&self) -> bool {
-        true
-    }
-
+    /// A socket's `_final` shuts its write side down; other fds have none (Node's
+    /// fs.WriteStream over a pipe or a tty has no `_final` either).
     fn finalize(&mut self, cb: FinalCallback) {
-        self.core.finalize(cb);
-    }
-
-    fn has_final(&self) -> bool {
-        self.core.shutdown_on_final
-    }
-
-    fn has_destroy(&self) -> bool {
-        true
-    }
-
-    fn relieve(&mut self) {
-        self.core.relieve();
-    }
-
-    fn has_relieve(&self) -> bool {
-        true
+        if self.core.shutdown_on_final {
+            self.core.finalize(cb);
+        } else {
+            cb.not_implemented();
+        }
     }
 
     /// Node's `Socket._destroy`: closes the fd and calls back at once (so `'error'` comes
@@ -111,13 +98,10 @@ impl Core {
         }
     }
 
+    /// A socket's `_final`: shuts the write side down (once connected).
     pub(super) fn finalize(self: &Rc<Self>, cb: FinalCallback) {
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
             parked.final_cb = Some(Kept::new(&self.lp, cb));
-            return;
-        }
-        if !self.shutdown_on_final {
-            cb.ok();
             return;
         }
         match self.with_fd(|fd| socket::shutdown_write(fd)) {

@@ -28,6 +28,11 @@ impl<T> Buffered<T> {
         self.entries.push_back(entry);
     }
 
+    /// Puts an entry back at the front (a batch the sink handed back).
+    pub(crate) fn push_front(&mut self, entry: Entry<T>) {
+        self.entries.push_front(entry);
+    }
+
     pub(crate) fn pop(&mut self) -> Option<Entry<T>> {
         self.entries.pop_front()
     }

@@ -44,7 +44,12 @@ pub(crate) type DestroyDone = Box<dyn FnOnce(Option<Error>)>;
 /// or sink type.
 pub(crate) trait Core {
     fn on_write(self: Rc<Self>, err: Option<Error>);
+    /// The sink's default `writev` handed its batch back: `chunks` is an
+    /// `Option<Vec<T>>` of the stream's chunk type, to take.
+    fn on_writev_absent(self: Rc<Self>, chunks: &mut dyn Any);
     fn on_final(self: Rc<Self>, err: Option<Error>);
+    /// The sink's default `finalize` answered: it has no `_final`.
+    fn on_final_absent(self: Rc<Self>);
     fn on_destroy(self: Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>);
     fn on_construct(self: Rc<Self>, err: Option<Error>, first: bool);
     /// The stream itself, for the loop to hold (see [`Kept`]).
@@ -136,6 +141,43 @@ impl WriteCallback {
     pub fn error(self, err: Error) {
         self.core.on_write(Some(err));
     }
+
+    /// The answer of [`Sink::writev`](super::Sink::writev)'s default body: the sink has no
+    /// `_writev`; here is the batch back, untouched. The stream then writes the chunks one
+    /// at a time through `write`, each with its own callback, as Node does for a stream
+    /// without `_writev`, and does not call `writev` again.
+    ///
+    /// For a sink that knows only at run time whether it has `_writev` (one built from
+    /// optional closures, as Node's `new Writable({ writev })`): give this answer inside
+    /// the `writev` call, on the first batch, as the default body does. Given anywhere
+    /// else (later, from `write`, or after batches were taken), it fails the write in
+    /// flight with `ERR_METHOD_NOT_IMPLEMENTED` instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nodestream::stream::writable::{Chunk, Sink, WriteCallback};
+    ///
+    /// /// `_writev` only when given one.
+    /// struct Maybe(Option<Box<dyn FnMut(Vec<Chunk>, WriteCallback)>>);
+    /// impl Sink for Maybe {
+    ///     fn write(&mut self, _chunk: Chunk, cb: WriteCallback) {
+    ///         cb.ok();
+    ///     }
+    ///     fn writev(&mut self, chunks: Vec<Chunk>, cb: WriteCallback) {
+    ///         match &mut self.0 {
+    ///             Some(f) => f(chunks, cb),
+    ///             None => cb.writev_not_implemented(chunks),
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub fn writev_not_implemented<T: 'static>(self, chunks: Vec<T>) {
+        // Lent through `dyn Any` (the token does not carry the chunk type), without a
+        // box: the stream takes the batch out of the slot.
+        let mut slot = Some(chunks);
+        self.core.on_writev_absent(&mut slot);
+    }
 }
 
 impl Token for WriteCallback {
@@ -180,6 +222,18 @@ impl FinalCallback {
     /// Reports a failure: the end callbacks get it, then `'error'` and `'close'`.
     pub fn error(self, err: Error) {
         self.call(Some(err));
+    }
+
+    /// The answer of [`Sink::finalize`](super::Sink::finalize)'s default body: the sink
+    /// has no `_final`. Given inside the call, as the default body does, it makes the
+    /// stream take Node's path for a stream without `_final` (`'prefinish'` at once, from
+    /// `end()` when the stream is idle).
+    ///
+    /// For a sink that knows only at run time whether it has `_final`. Given after the
+    /// call has returned, it is taken as [`ok`](FinalCallback::ok): the stream has gone
+    /// on as one with `_final` by then.
+    pub fn not_implemented(self) {
+        self.core.on_final_absent();
     }
 }
 

@@ -9,7 +9,7 @@ use super::CLOSE;
 use crate::error::{Error, ErrorCode};
 
 use super::callbacks::{DestroyCallback, DestroyDone, DestroyShared};
-use super::machine::{Inner, SinkOp};
+use super::machine::{CloseSlot, Inner, SinkOp};
 use super::sink::Sink;
 use super::state::*;
 
@@ -41,13 +41,17 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         Self::start_destroy(this, err, cb);
     }
 
-    /// `destroyImpl._destroy`: calls the sink's `_destroy`.
+    /// `destroyImpl._destroy`: calls the sink's `_destroy` (its default body is Node's
+    /// default, `cb(err)`).
+    ///
+    /// A `destroy()` made from inside a sink method finds the sink running, and its
+    /// `_destroy` waits for that method to return (see `run_sink`). Node runs `_destroy`
+    /// inside `destroy()`, and one that calls back at once (the default one does) queues
+    /// `'error'`/`'close'` right there, before whatever the running method queues after
+    /// `destroy()` (its own write callback, say). So the tick is queued here, now, and a
+    /// `_destroy` that completes by the time it runs has its `'error'`/`'close'` emitted
+    /// from it; one that completes later queues its own, as usual.
     fn start_destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
-        if !this.has_destroy {
-            // Node's default `_destroy(err, cb)` is `cb(err)`.
-            Self::on_destroy(this, err, cb);
-            return;
-        }
         let token = DestroyCallback {
             core: Self::core(this),
             shared: Rc::new(DestroyShared {
@@ -55,6 +59,15 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 user: Cell::new(cb),
             }),
         };
+        if this.sink.try_borrow_mut().is_err() {
+            this.close_slot.set(CloseSlot::Reserved);
+            let t = this.clone();
+            this.lp.next_tick(move || {
+                if let CloseSlot::Filled(err) = t.close_slot.take() {
+                    Self::emit_error_close(&t, err);
+                }
+            });
+        }
         Self::run_sink(this, SinkOp::Destroy(err, token));
     }
 
@@ -77,8 +90,14 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                 },
             );
         }
-        let t = this.clone();
-        this.lp.next_tick(move || Self::emit_error_close(&t, err));
+        match this.close_slot.take() {
+            // Queued already, where Node's is (see `start_destroy`).
+            CloseSlot::Reserved => this.close_slot.set(CloseSlot::Filled(err)),
+            _ => {
+                let t = this.clone();
+                this.lp.next_tick(move || Self::emit_error_close(&t, err));
+            }
+        }
         this.hooks.run_closed();
     }
 

@@ -117,31 +117,51 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     }
 
     /// Node's `prefinish`: `_final`, or `'prefinish'` at once when there is none.
+    ///
+    /// Whether there is one is the sink's answer: its default `finalize` says "not
+    /// implemented" inside the call, which undoes the call's bookkeeping
+    /// (`Core::on_final_absent`), and the path without `_final` follows here, once the
+    /// sink has returned, as in Node. (A call queued because the sink was running takes
+    /// that path when the queue reaches it: see `exec`.)
     fn prefinish(this: &Rc<Self>, sync: bool) {
         let st = &this.state;
         if st.has(PREFINISHED | FINAL_CALLED) {
             return;
         }
-        if this.has_final && !st.has(DESTROYED) {
+        if !st.has(NO_FINAL | DESTROYED) {
             st.set(FINAL_CALLED);
             st.inc_pendingcb();
-            Self::run_sink(this, SinkOp::Final);
-        } else {
-            st.set(FINAL_CALLED | PREFINISHED);
-            on_unwind(
-                || this.emitter.emit(PREFINISH, &()),
-                || {
-                    if sync {
-                        // Only schedules `finish`: done now, in Node's tick order.
-                        Self::finish_maybe_rest(this, true);
-                    } else {
-                        let t = this.clone();
-                        this.lp
-                            .next_tick(move || Self::finish_maybe_rest(&t, false));
-                    }
-                },
-            );
+            Self::run_sink(this, SinkOp::Final { sync });
+            if st.flags() & (NO_FINAL | FINAL_CALLED) != NO_FINAL {
+                return;
+            }
         }
+        Self::prefinish_plain(this, sync);
+    }
+
+    /// A queued `_final` call found the sink without one: the rest of `finishMaybe`, from
+    /// `prefinish`'s path without `_final`.
+    pub(super) fn prefinish_without_final(this: &Rc<Self>, sync: bool) {
+        Self::prefinish_plain(this, sync);
+        Self::finish_maybe_rest(this, sync);
+    }
+
+    /// `prefinish` without `_final`: `'prefinish'` at once.
+    fn prefinish_plain(this: &Rc<Self>, sync: bool) {
+        this.state.set(FINAL_CALLED | PREFINISHED);
+        on_unwind(
+            || this.emitter.emit(PREFINISH, &()),
+            || {
+                if sync {
+                    // Only schedules `finish`: done now, in Node's tick order.
+                    Self::finish_maybe_rest(this, true);
+                } else {
+                    let t = this.clone();
+                    this.lp
+                        .next_tick(move || Self::finish_maybe_rest(&t, false));
+                }
+            },
+        );
     }
 
     /// Node's `onFinish`: `_final` called back (or panicked, with the panic as `err`: Node's

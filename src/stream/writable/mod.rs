@@ -2,7 +2,8 @@
 //! order, on the single-threaded event loop.
 //!
 //! A [`Writable`] is a cloneable handle to one stream. The data goes into a [`Sink`], the
-//! implementation side (Node's `_write`, `_writev`, `_final`, `_destroy`, `_construct`).
+//! implementation side (Node's `_write`, `_writev`, `_final`, `_destroy`); Node's
+//! `_construct` is given where the stream is made ([`Writable::new_with_construct`]).
 //! Everything Node defers with `process.nextTick` is deferred with
 //! [`LoopHandle::next_tick`], so a program run with [`EventLoop::run`] sees Node's order
 //! of callbacks and events; see `docs/writable.md` for the design and the few places
@@ -45,10 +46,13 @@ mod buffer;
 mod callbacks;
 mod chunk;
 mod clear_buffer;
+mod construct;
 mod destroy;
 mod finish;
 mod machine;
 mod options;
+#[cfg(test)]
+mod relieve_tests;
 mod sink;
 mod state;
 #[cfg(test)]
@@ -223,76 +227,7 @@ impl<T: 'static, S: Sink<T>> fmt::Debug for Writable<T, S> {
     }
 }
 
-fn initial_flags(opts: &WritableOptions, object_mode: bool) -> u32 {
-    let mut flags = CONSTRUCTED;
-    if object_mode {
-        flags |= OBJECT_MODE;
-    }
-    if opts.decode_strings {
-        flags |= DECODE_STRINGS;
-    }
-    if opts.emit_close {
-        flags |= EMIT_CLOSE;
-    }
-    if opts.auto_destroy {
-        flags |= AUTO_DESTROY;
-    }
-    flags
-}
-
-fn default_encoding(opts: &WritableOptions) -> Encoding {
-    match opts.default_encoding {
-        Encoding::Buffer => Encoding::Utf8,
-        e => e,
-    }
-}
-
-impl Writable<Chunk> {
-    /// A byte stream writing into `sink`, on the loop of `lp`.
-    ///
-    /// With `opts.object_mode`, the stream counts chunks instead of bytes.
-    pub fn new(lp: &LoopHandle, sink: impl Sink<Chunk>, opts: WritableOptions) -> Self {
-        let sink: Box<dyn Sink<Chunk>> = Box::new(sink);
-        Writable::new_typed(lp, sink, opts)
-    }
-}
-
 impl<S: Sink<Chunk>> Writable<Chunk, S> {
-    /// [`Writable::new`] keeping the sink's type in the handle's: calls into the sink
-    /// are static, and a sink's `write` that completes at once (marked `#[inline]`, so
-    /// that it inlines across codegen units) inlines into [`write`](Writable::write).
-    /// The handle's type is then `Writable<Chunk, S>` rather than the common `Writable`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
-    /// use nodestream::EventLoop;
-    ///
-    /// struct Discard;
-    /// impl Sink for Discard {
-    ///     fn write(&mut self, _chunk: Chunk, cb: WriteCallback) {
-    ///         cb.ok();
-    ///     }
-    /// }
-    ///
-    /// let lp = EventLoop::new().unwrap();
-    /// let w: Writable<Chunk, Discard> =
-    ///     Writable::new_typed(&lp.handle(), Discard, WritableOptions::new());
-    /// assert!(w.write(&b"abc"[..]));
-    /// assert_eq!(w.writable_length(), 0);
-    /// ```
-    pub fn new_typed(lp: &LoopHandle, sink: S, opts: WritableOptions) -> Self {
-        let object_mode = opts.object_mode;
-        let state = State::new(
-            initial_flags(&opts, object_mode),
-            opts.effective_high_water_mark(),
-        );
-        Writable {
-            inner: Inner::new(lp.clone(), sink, state, default_encoding(&opts)),
-        }
-    }
-
     /// Writes a string in `encoding`: Node's `write(string, encoding)`.
     ///
     /// # Errors
@@ -396,26 +331,7 @@ impl<'a> Iterator for BufferedBytes<'a> {
     }
 }
 
-impl<T: 'static> Writable<T> {
-    /// An object-mode stream of `T` writing into `sink`: each chunk counts as one toward
-    /// the high-water mark (default 16).
-    pub fn new_object(lp: &LoopHandle, sink: impl Sink<T>, opts: WritableOptions) -> Self {
-        let sink: Box<dyn Sink<T>> = Box::new(sink);
-        Writable::new_object_typed(lp, sink, opts)
-    }
-}
-
 impl<T: 'static, S: Sink<T>> Writable<T, S> {
-    /// [`Writable::new_object`] keeping the sink's type (see
-    /// [`new_typed`](Writable::new_typed)).
-    pub fn new_object_typed(lp: &LoopHandle, sink: S, opts: WritableOptions) -> Self {
-        let opts = opts.object_mode(true);
-        let state = State::new(initial_flags(&opts, true), opts.effective_high_water_mark());
-        Writable {
-            inner: Inner::new(lp.clone(), sink, state, default_encoding(&opts)),
-        }
-    }
-
     #[inline]
     fn convert<I: WriteInput<T>>(&self, chunk: I) -> T {
         chunk.into_chunk(self.inner.default_encoding.get(), self.inner.decode_strings)
@@ -697,6 +613,13 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
     /// The loop the stream runs on.
     pub fn loop_handle(&self) -> LoopHandle {
         self.inner.lp.clone()
+    }
+
+    /// Sets the crate's own hook of a sink that holds writes back on purpose (the fd
+    /// streams): see `Inner::relieve`. Set once, right after the stream is made.
+    pub(crate) fn set_relieve(&self, hook: impl Fn() + 'static) {
+        let first = self.inner.relieve.set(Box::new(hook)).is_ok();
+        debug_assert!(first, "the relieve hook is set once");
     }
 
     /// The library's hooks on this stream's error and closing (see

@@ -1,27 +1,40 @@
-//! The implementation side of a Writable: Node's `_write`, `_writev`, `_final`,
-//! `_destroy` and `_construct`.
+//! The implementation side of a Writable: Node's `_write`, `_writev`, `_final` and
+//! `_destroy`. (`_construct` is given where the stream is made: see
+//! [`Writable::new_with_construct`](super::Writable::new_with_construct).)
 
 use crate::error::Error;
 
-use super::callbacks::{ConstructCallback, DestroyCallback, FinalCallback, WriteCallback};
+use super::callbacks::{DestroyCallback, FinalCallback, WriteCallback};
 
 /// What a Writable writes into: the methods a Node user overrides (`_write`, `_writev`,
-/// `_final`, `_destroy`, `_construct`).
+/// `_final`, `_destroy`).
 ///
 /// Each method completes through the token it is given, now or later (from the loop, for
 /// example inside `set_immediate`). Completing synchronously, inside the call, is allowed
 /// and is the fast path.
 ///
-/// The `has_*` methods say which optional methods the sink defines (Node looks at whether
-/// `_writev`, `_final` and `_construct` are functions); they are read once, when the
-/// stream is made.
+/// # Optional methods
+///
+/// Only [`write`](Sink::write) must be written. Node looks at whether a stream has
+/// `_writev` and `_final` and behaves differently without them; here the default bodies
+/// of [`writev`](Sink::writev) and [`finalize`](Sink::finalize) are what say "not
+/// implemented": the stream calls the method, the default body answers at once, and the
+/// stream goes on as Node's stream without that method (the batch written one chunk at a
+/// time through `write`, `'prefinish'` at once). Overriding the method is all it takes to
+/// have it called; there is no switch to forget. The default
+/// [`destroy`](Sink::destroy) is Node's default `_destroy`.
+///
+/// Node's `_construct` must be known when the stream is made (a write made before it
+/// completes waits for it), so it is not a method here: it is given to the constructor
+/// ([`Writable::new_with_construct`](super::Writable::new_with_construct) and its
+/// siblings).
 ///
 /// # Re-entrancy
 ///
 /// The methods take `&mut self`. User code run from inside one of them (a callback, a
 /// listener) may call back into the stream, for example `write()` or `destroy()` from
 /// inside `write`. The stream then defers its own call into the sink (the next `_write`,
-/// a custom `_destroy`) until the running method returns, instead of nesting it as Node
+/// `_destroy`, `_final`) until the running method returns, instead of nesting it as Node
 /// does. That moves the start of the deferred method to the end of the running one, and
 /// with it the ticks it queues: see `docs/writable.md` for the resulting orders.
 ///
@@ -30,14 +43,14 @@ use super::callbacks::{ConstructCallback, DestroyCallback, FinalCallback, WriteC
 /// A method that panics is a method that throws in Node, and is treated as Node treats
 /// the throw:
 ///
-/// - [`finalize`](Sink::finalize), [`construct`](Sink::construct) and
-///   [`destroy`](Sink::destroy): Node catches the throw and completes the call with it, so
-///   the panic becomes the stream's error, code `ERR_PANIC` (`'error'`, then `'close'`),
-///   and does not unwind. A `destroy` that panics after completing unwinds instead (Node
-///   would ignore the throw; nothing else would report the panic here).
-/// - [`write`](Sink::write), [`writev`](Sink::writev) and [`relieve`](Sink::relieve):
-///   Node does not catch the throw; the panic unwinds out of the `write()` (or out of the
-///   loop's `run()`) that called the sink. The write stays in flight until the sink
+/// - [`finalize`](Sink::finalize), [`destroy`](Sink::destroy) and the construct step:
+///   Node catches the throw and completes the call with it, so the panic becomes the
+///   stream's error, code `ERR_PANIC` (`'error'`, then `'close'`), and does not unwind. A
+///   `destroy` that panics after completing unwinds instead (Node would ignore the throw;
+///   nothing else would report the panic here).
+/// - [`write`](Sink::write) and [`writev`](Sink::writev): Node does not catch the throw;
+///   the panic unwinds out of the `write()` (or out of the loop's `run()`) that called the
+///   sink. The write stays in flight until the sink
 ///   completes it (a sink that panics before completing leaves the stream waiting, as in
 ///   Node; `destroy()` still closes it), and the sink calls that were queued while it ran
 ///   run on the next tick.
@@ -58,92 +71,51 @@ use super::callbacks::{ConstructCallback, DestroyCallback, FinalCallback, WriteC
 ///     }
 /// }
 /// ```
-pub trait Sink<T = super::Chunk>: 'static {
+pub trait Sink<T: 'static = super::Chunk>: 'static {
     /// Node's `_write(chunk, encoding, cb)`. The chunk's encoding travels with it (see
     /// [`Chunk::encoding`](super::Chunk::encoding)); in object mode there is none.
     fn write(&mut self, chunk: T, cb: WriteCallback);
 
     /// Node's `_writev(chunks, cb)`: several buffered chunks at once, in order (each chunk
-    /// carries its encoding, as Node's `{ chunk, encoding }` entries do). Called only when
-    /// [`has_writev`](Sink::has_writev) says so, and with two chunks or more.
+    /// carries its encoding, as Node's `{ chunk, encoding }` entries do), always two or
+    /// more. One completion of `cb` completes them all.
     ///
-    /// The default writes nothing and fails the batch; a sink that overrides
-    /// `has_writev` must override this.
+    /// The default body is a stream without `_writev`: it hands the batch back untouched,
+    /// at once, and the stream writes the chunks one at a time through
+    /// [`write`](Sink::write), each with its own callback, as Node does. The stream
+    /// remembers the answer and does not ask again.
     fn writev(&mut self, chunks: Vec<T>, cb: WriteCallback) {
-        drop(chunks);
-        cb.error(Error::custom(
-            "ERR_METHOD_NOT_IMPLEMENTED",
-            "The _writev() method is not implemented",
-        ));
-    }
-
-    /// Whether [`writev`](Sink::writev) is implemented.
-    fn has_writev(&self) -> bool {
-        false
+        cb.writev_not_implemented(chunks);
     }
 
     /// Node's `_final(cb)`: runs once every write has completed, before `'prefinish'`
-    /// and `'finish'`. Called only when [`has_final`](Sink::has_final) says so.
+    /// and `'finish'`.
+    ///
+    /// The default body is a stream without `_final`: it answers at once, and the stream
+    /// emits `'prefinish'` right away, as Node does when there is no `_final`.
     fn finalize(&mut self, cb: FinalCallback) {
-        cb.ok();
+        cb.not_implemented();
     }
 
-    /// Whether [`finalize`](Sink::finalize) is implemented.
-    fn has_final(&self) -> bool {
-        false
-    }
-
-    /// Node's `_destroy(err, cb)`: release resources. Called only when
-    /// [`has_destroy`](Sink::has_destroy) says so; otherwise the stream completes the
-    /// destroy itself at once with the error it was given, as Node's default `_destroy`
-    /// does (and without entering the sink, so it is never deferred).
+    /// Node's `_destroy(err, cb)`: release resources, then report, with the error given
+    /// or another (`None` suppresses the `'error'` of `destroy(err)`, as in Node).
+    ///
+    /// The default body is Node's default `_destroy`: `cb(err)`.
+    ///
+    /// # Node compatibility
+    ///
+    /// Called through the sink like any method, so a `destroy()` made from inside another
+    /// method of this sink (from `write`, say) runs `destroy` (the default one too) once
+    /// that method returns, where Node runs `_destroy` inside `destroy()`; see
+    /// [Re-entrancy](Sink#re-entrancy).
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         cb.call(err);
-    }
-
-    /// Whether [`destroy`](Sink::destroy) is implemented.
-    fn has_destroy(&self) -> bool {
-        false
-    }
-
-    /// Node's `_construct(cb)`: called on the tick after the stream is made; writes are
-    /// buffered until it completes. Called only when
-    /// [`has_construct`](Sink::has_construct) says so.
-    fn construct(&mut self, cb: ConstructCallback) {
-        cb.ok();
-    }
-
-    /// Whether [`construct`](Sink::construct) is implemented.
-    fn has_construct(&self) -> bool {
-        false
-    }
-
-    /// The stream is about to report backpressure (`write()` is about to return `false`),
-    /// or is about to be destroyed, while this sink holds a write in flight. A sink that
-    /// holds writes back on purpose, to batch them, may push what it holds now and
-    /// complete the write in flight inside this call; the stream counts that completion as
-    /// a synchronous one (its callback on the next tick, as for a `write` that completes at
-    /// once), hands the sink what it buffered behind it, and `write()` returns what the
-    /// buffered length is afterwards (or `destroy()` goes on). Called only when
-    /// [`has_relieve`](Sink::has_relieve) says so, never for a corked, destroyed or errored
-    /// stream, and never from inside another sink method.
-    ///
-    /// Not one of Node's methods: Node's fd streams hand each write to the kernel inside
-    /// `_write`, so they never hold one back. The fd streams of this crate hold a write
-    /// into an idle stream until the end of the tick, so that the tick's writes reach the
-    /// kernel together; this hook lets them write once a high-water mark of bytes has
-    /// gathered instead of making `write()` return `false` for it, and before `destroy()`,
-    /// so that the writes made before it reach the kernel and succeed, as in Node.
-    fn relieve(&mut self) {}
-
-    /// Whether [`relieve`](Sink::relieve) is implemented.
-    fn has_relieve(&self) -> bool {
-        false
     }
 }
 
 /// A boxed sink is a sink: the common `Writable<T>` holds its sink as a
-/// `Box<dyn Sink<T>>`.
+/// `Box<dyn Sink<T>>`. Every method goes to the boxed sink's own (its default bodies
+/// included), so the box answers as the sink does.
 impl<T: 'static> Sink<T> for Box<dyn Sink<T>> {
     #[inline]
     fn write(&mut self, chunk: T, cb: WriteCallback) {
@@ -154,39 +126,11 @@ impl<T: 'static> Sink<T> for Box<dyn Sink<T>> {
         (**self).writev(chunks, cb);
     }
 
-    fn has_writev(&self) -> bool {
-        (**self).has_writev()
-    }
-
     fn finalize(&mut self, cb: FinalCallback) {
         (**self).finalize(cb);
     }
 
-    fn has_final(&self) -> bool {
-        (**self).has_final()
-    }
-
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
         (**self).destroy(err, cb);
-    }
-
-    fn has_destroy(&self) -> bool {
-        (**self).has_destroy()
-    }
-
-    fn construct(&mut self, cb: ConstructCallback) {
-        (**self).construct(cb);
-    }
-
-    fn has_construct(&self) -> bool {
-        (**self).has_construct()
-    }
-
-    fn relieve(&mut self) {
-        (**self).relieve();
-    }
-
-    fn has_relieve(&self) -> bool {
-        (**self).has_relieve()
     }
 }

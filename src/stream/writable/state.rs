@@ -36,8 +36,17 @@ pub(crate) const PREFINISHED: u32 = 1 << 17;
 /// `_final` has called back (Node's `called` in `callFinal`): a second completion, or a
 /// panic after the first, fails the stream.
 pub(crate) const FINAL_DONE: u32 = 1 << 18;
+/// The sink has no `_final`: its default `finalize` said so (see `Sink::finalize`).
+pub(crate) const NO_FINAL: u32 = 1 << 19;
 pub(crate) const ON_FINISHED: u32 = 1 << 20;
+/// The sink was handed a batch once: its `_writev`, if it has one, is known.
+pub(crate) const WRITEV_ASKED: u32 = 1 << 21;
+/// The sink has no `_writev`: its default `writev` handed the batch back.
+pub(crate) const NO_WRITEV: u32 = 1 << 22;
 pub(crate) const CORKED: u32 = 1 << 23;
+/// Sink calls wait in `Inner::deferred` (made while the sink was running). In the flag
+/// word so that the write path's one comparison of the flags also says none wait.
+pub(crate) const DEFERRED: u32 = 1 << 24;
 /// `writecb` holds a callback (Node's `kWriteCb`): lets the hot path skip the `Cell`.
 pub(crate) const WRITE_CB: u32 = 1 << 25;
 pub(crate) const EXPECT_WRITE_CB: u32 = 1 << 26;
@@ -67,6 +76,9 @@ pub(crate) struct State<T> {
     /// store that stalls the next write's whole-word read of the flags).
     pub(crate) sink_other: Cell<bool>,
     pub(crate) high_water_mark: usize,
+    /// The largest length at which `write()` still returns `true` (see
+    /// [`fits`](State::fits)).
+    fit_limit: usize,
     /// Bytes (or chunks, in object mode) accepted whose `_write` has not called back,
     /// the chunk in flight included unless `UNCOUNTED` says otherwise: read it through
     /// [`length`](State::length), which adds that chunk back.
@@ -94,6 +106,7 @@ impl<T> State<T> {
             flags: Cell::new(flags),
             sink_other: Cell::new(false),
             high_water_mark,
+            fit_limit: high_water_mark.saturating_sub(1),
             length: Cell::new(0),
             writelen: Cell::new(0),
             pendingcb: Cell::new(0),
@@ -124,6 +137,14 @@ impl<T> State<T> {
     #[inline]
     pub(crate) fn clear(&self, bits: u32) {
         self.flags.set(self.flags.get() & !bits);
+    }
+
+    /// Node's `length < hwm || length === 0` (the `ret` of `writeOrBuffer`) as one
+    /// comparison: below the mark, or empty (so a high-water mark of 0 refuses every
+    /// non-empty write).
+    #[inline]
+    pub(crate) fn fits(&self, length: usize) -> bool {
+        length <= self.fit_limit
     }
 
     /// Node's `state.length`.
@@ -228,6 +249,20 @@ mod tests {
         }
         s.clear(CONSTRUCTED);
         assert!(!s.need_finish());
+    }
+
+    #[test]
+    fn fits_is_nodes_below_the_mark_or_empty() {
+        for hwm in [0, 1, 2, 16, usize::MAX] {
+            let s: State<()> = State::new(CONSTRUCTED, hwm);
+            for length in [0, 1, 2, 15, 16, 17, usize::MAX - 1, usize::MAX] {
+                assert_eq!(
+                    s.fits(length),
+                    length < hwm || length == 0,
+                    "hwm {hwm} length {length}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     /// What `chunk` adds to `writableLength`: 1 in object mode, else its length. (The
     /// type test folds away: `T` is known wherever this is instantiated.)
     #[inline(always)]
-    fn chunk_len(chunk: &T, flags: u32) -> usize {
+    pub(super) fn chunk_len(chunk: &T, flags: u32) -> usize {
         if flags & OBJECT_MODE != 0 {
             return 1;
         }
@@ -57,6 +57,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             st.set(BUFFERED);
         } else {
             st.writelen.set(len);
+            // What the flags are again once the write completes at once (calls queued
+            // before, only after a panic in the sink, must still run: never "again").
+            let idle = flags & !DEFERRED;
             let mut flags = flags;
             if cb.is_some() {
                 st.writecb.set(cb);
@@ -80,7 +83,15 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                         },
                         || Self::deferred_later(this),
                     );
-                    if this.has_deferred.get() {
+                    // The common end, on one comparison: the sink completed at once
+                    // through `onwrite`'s fast case, which leaves the flags as they were
+                    // (nothing queued, nothing in flight or counted apart, no error), and
+                    // the length is under the mark.
+                    let now = st.flags();
+                    if now == idle && st.fits(st.length.get()) {
+                        return Ok(true);
+                    }
+                    if now & DEFERRED != 0 {
                         Self::run_deferred(this, &mut *sink);
                     }
                 }
@@ -90,14 +101,12 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
                     st.length.set(st.length.get() + len);
                     st.flags.set(flags | WRITING | EXPECT_WRITE_CB);
                     this.deferred.borrow_mut().push_back(SinkOp::Write(chunk));
-                    this.has_deferred.set(true);
+                    st.set(DEFERRED);
                 }
             }
         }
         let flags = st.flags();
-        let length = st.length_with(flags);
-        let ok = length < st.high_water_mark || length == 0;
-        if !ok {
+        if !st.fits(st.length_with(flags)) {
             return Ok(Self::backpressure(this, flags));
         }
         // False once destroyed or errored, to break `while (w.write(x))` loops.
@@ -105,7 +114,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     }
 
     /// `write()` is about to return false: a sink that holds its write back is first asked
-    /// to let go ([`Sink::relieve`]); then the length decides, and a `false` owes `'drain'`.
+    /// to let go ([`relieve`](Self::relieve)); then the length decides, and a `false` owes
+    /// `'drain'`.
     #[cold]
     #[inline(never)]
     fn backpressure(this: &Rc<Self>, mut flags: u32) -> bool {
@@ -113,26 +123,41 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         if Self::relieve(this, flags, false) {
             flags = st.flags();
         }
-        let length = st.length_with(flags);
-        let ok = length < st.high_water_mark || length == 0;
+        let ok = st.fits(st.length_with(flags));
         if !ok {
             st.flags.set(flags | NEED_DRAIN);
         }
         ok && flags & (DESTROYED | ERRORED) == 0
     }
 
-    /// Asks a sink that holds its write in flight back to let go ([`Sink::relieve`]), if it
-    /// has the hook and the stream is writing, uncorked, neither destroyed nor errored, and
-    /// the sink is not running. Returns whether it was asked.
+    /// Asks a sink that holds its write in flight back to let go, if it has the hook (set
+    /// by [`Writable::set_relieve`](super::Writable::set_relieve)) and the stream is
+    /// writing, uncorked, neither destroyed nor errored, and the sink is not running.
+    /// Returns whether it was asked.
+    ///
+    /// The hook may complete the write in flight; the stream counts that completion as a
+    /// synchronous one (its callback on the next tick, as for a `write` that completes at
+    /// once), and hands the sink what it buffered behind it.
+    ///
+    /// Not one of Node's steps: Node's fd streams hand each write to the kernel inside
+    /// `_write`, so they never hold one back. The fd streams of this crate hold a write
+    /// into an idle stream until the end of the tick, so that the tick's writes reach the
+    /// kernel together; this hook lets them write once a high-water mark of bytes has
+    /// gathered instead of making `write()` return `false` for it, and before `destroy()`,
+    /// so that the writes made before it reach the kernel and succeed, as in Node.
     ///
     /// With `at_once` (before a destroy), the completions made meanwhile count as
     /// asynchronous, so their callbacks run now: the stream is about to be destroyed, and a
     /// callback queued on a tick would come after the ticks queued since the writes were
     /// made, where Node's come before them.
     pub(super) fn relieve(this: &Rc<Self>, flags: u32, at_once: bool) -> bool {
-        if !this.has_relieve || flags & (WRITING | CORKED | DESTROYED | ERRORED) != WRITING {
+        let Some(hook) = this.relieve.get() else {
+            return false;
+        };
+        if flags & (WRITING | CORKED | DESTROYED | ERRORED) != WRITING {
             return false;
         }
+        // Held only to know that the sink is not running, and to run what gets queued.
         let Ok(mut sink) = this.sink.try_borrow_mut() else {
             return false;
         };
@@ -141,13 +166,10 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         // A panic in the completions `relieve` makes leaves the sink calls queued meanwhile
         // to a later tick, and the flag as it was.
         on_unwind(
-            || {
-                this.lp
-                    .owing(|| sink.relieve(), || Self::deferred_later(this))
-            },
+            || this.lp.owing(hook, || Self::deferred_later(this)),
             || st.sink_other.set(outer),
         );
-        if this.has_deferred.get() {
+        if st.has(DEFERRED) {
             Self::run_deferred(this, &mut *sink);
         }
         st.sink_other.set(outer);

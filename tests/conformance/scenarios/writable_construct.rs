@@ -14,18 +14,17 @@ fn x49() -> Vec<String> {
     let env = Env::new();
     let t = &env.t;
     let (t1, t2) = (t.clone(), t.clone());
-    let w = Writable::new(
+    let w = Writable::new_with_construct(
         &env.h,
-        FnSink::new()
-            .construct(move |cb: ConstructCallback| {
-                tlog!(t1, "_construct");
-                cb.ok();
-            })
-            .write(move |c: Chunk, cb: WriteCallback| {
-                tlog!(t2, "_write", text(&c));
-                cb.ok();
-            }),
+        FnSink::new().write(move |c: Chunk, cb: WriteCallback| {
+            tlog!(t2, "_write", text(&c));
+            cb.ok();
+        }),
         WritableOptions::new(),
+        move |_: &mut FnSink<Chunk>, cb: ConstructCallback| {
+            tlog!(t1, "_construct");
+            cb.ok();
+        },
     );
     watch(t, &w, "w", &["finish", "close"]);
     let r = w.write_cb("a", cb_log(t, "cb-a"));
@@ -38,17 +37,9 @@ fn x50() -> Vec<String> {
     let env = Env::new();
     let t = &env.t;
     let (t1, t2, t3, h) = (t.clone(), t.clone(), t.clone(), env.h.clone());
-    let w = Writable::new(
+    let w = Writable::new_with_construct(
         &env.h,
         FnSink::new()
-            .construct(move |cb: ConstructCallback| {
-                tlog!(t1, "_construct");
-                let t = t1.clone();
-                h.set_immediate(move || {
-                    tlog!(t, "_construct done");
-                    cb.ok();
-                });
-            })
             .write(move |c: Chunk, cb: WriteCallback| {
                 tlog!(t2, "_write", text(&c));
                 cb.ok();
@@ -59,6 +50,14 @@ fn x50() -> Vec<String> {
                 cb.ok();
             }),
         WritableOptions::new(),
+        move |_: &mut FnSink<Chunk>, cb: ConstructCallback| {
+            tlog!(t1, "_construct");
+            let t = t1.clone();
+            h.set_immediate(move || {
+                tlog!(t, "_construct done");
+                cb.ok();
+            });
+        },
     );
     watch(t, &w, "w", &["drain", "finish", "close"]);
     let w1 = w.write_cb("a", cb_log(t, "cb-a"));
@@ -73,18 +72,17 @@ fn x51() -> Vec<String> {
     let env = Env::new();
     let t = &env.t;
     let (t1, t2, h) = (t.clone(), t.clone(), env.h.clone());
-    let w = Writable::new(
+    let w = Writable::new_with_construct(
         &env.h,
-        FnSink::new()
-            .construct(move |cb: ConstructCallback| {
-                tlog!(t1, "_construct");
-                h.set_immediate(move || cb.error(err("cfail")));
-            })
-            .write(move |_: Chunk, cb: WriteCallback| {
-                tlog!(t2, "_write NOT expected");
-                cb.ok();
-            }),
+        FnSink::new().write(move |_: Chunk, cb: WriteCallback| {
+            tlog!(t2, "_write NOT expected");
+            cb.ok();
+        }),
         WritableOptions::new(),
+        move |_: &mut FnSink<Chunk>, cb: ConstructCallback| {
+            tlog!(t1, "_construct");
+            h.set_immediate(move || cb.error(err("cfail")));
+        },
     );
     watch(t, &w, "w", &["error", "finish", "close"]);
     w.write_cb("a", cb_errc(t, "cb-a"));
@@ -96,23 +94,23 @@ fn x52() -> Vec<String> {
     let env = Env::new();
     let t = &env.t;
     let (t1, t2, h) = (t.clone(), t.clone(), env.h.clone());
-    let w = Writable::new(
+    let w = Writable::new_with_construct(
         &env.h,
         FnSink::new()
-            .construct(move |cb: ConstructCallback| {
-                tlog!(t1, "_construct");
-                let t = t1.clone();
-                h.set_immediate(move || {
-                    tlog!(t, "_construct done");
-                    cb.ok();
-                });
-            })
             .write(|_: Chunk, cb: WriteCallback| cb.ok())
             .destroy(move |e: Option<Error>, cb: DestroyCallback| {
                 tlog!(t2, "_destroy", errc(e.as_ref()));
                 cb.call(e);
             }),
         WritableOptions::new(),
+        move |_: &mut FnSink<Chunk>, cb: ConstructCallback| {
+            tlog!(t1, "_construct");
+            let t = t1.clone();
+            h.set_immediate(move || {
+                tlog!(t, "_construct done");
+                cb.ok();
+            });
+        },
     );
     watch(t, &w, "w", &["error", "close"]);
     w.write_cb("a", cb_errc(t, "cb-a"));
@@ -125,17 +123,16 @@ fn x53() -> Vec<String> {
     let env = Env::new();
     let t = &env.t;
     let (t2, h) = (t.clone(), env.h.clone());
-    let w = Writable::new(
+    let w = Writable::new_with_construct(
         &env.h,
-        FnSink::new()
-            .construct(move |cb: ConstructCallback| {
-                h.set_immediate(move || cb.ok());
-            })
-            .write(move |c: Chunk, cb: WriteCallback| {
-                tlog!(t2, "_write", text(&c));
-                cb.ok();
-            }),
+        FnSink::new().write(move |c: Chunk, cb: WriteCallback| {
+            tlog!(t2, "_write", text(&c));
+            cb.ok();
+        }),
         WritableOptions::new().high_water_mark(2),
+        move |_: &mut FnSink<Chunk>, cb: ConstructCallback| {
+            h.set_immediate(move || cb.ok());
+        },
     );
     watch(t, &w, "w", &["drain"]);
     let (w1, w2) = (w.write("a"), w.write("b"));

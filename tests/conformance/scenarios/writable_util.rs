@@ -1,7 +1,6 @@
 //! Helpers shared by the Writable scenarios: the Rust twins of `node/scenarios.js`'s
 //! `slowSink`, `syncSink`, `watch`, `tick`, `imm`, `snap`, `destroySoon`, `drainLoop`, and a
-//! closure-built sink standing for `new Writable({ write, writev, final, destroy,
-//! construct })`.
+//! closure-built sink standing for `new Writable({ write, writev, final, destroy })`.
 
 #![allow(dead_code)]
 
@@ -10,8 +9,7 @@ use std::rc::Rc;
 
 use nodestream::events::{ERROR, FINISH};
 use nodestream::stream::writable::{
-    Chunk, ConstructCallback, DestroyCallback, FinalCallback, Sink, Writable, WritableOptions,
-    WriteCallback,
+    Chunk, DestroyCallback, FinalCallback, Sink, Writable, WritableOptions, WriteCallback,
 };
 use nodestream::{Encoding, Error, EventLoop, LoopHandle};
 
@@ -88,15 +86,15 @@ type WriteFn<T> = Box<dyn FnMut(T, WriteCallback)>;
 type WritevFn<T> = Box<dyn FnMut(Vec<T>, WriteCallback)>;
 type FinalFn = Box<dyn FnMut(FinalCallback)>;
 type DestroyFn = Box<dyn FnMut(Option<Error>, DestroyCallback)>;
-type ConstructFn = Box<dyn FnMut(ConstructCallback)>;
 
-/// `new Writable({ write, writev, final, destroy, construct })`, built from closures.
+/// `new Writable({ write, writev, final, destroy })`, built from closures; a method not
+/// given is Node's stream without it. (`construct` is given to the constructor:
+/// `Writable::new_with_construct`.)
 pub struct FnSink<T> {
     write: Option<WriteFn<T>>,
     writev: Option<WritevFn<T>>,
     final_: Option<FinalFn>,
     destroy: Option<DestroyFn>,
-    construct: Option<ConstructFn>,
 }
 
 impl<T: 'static> FnSink<T> {
@@ -106,7 +104,6 @@ impl<T: 'static> FnSink<T> {
             writev: None,
             final_: None,
             destroy: None,
-            construct: None,
         }
     }
 
@@ -129,11 +126,6 @@ impl<T: 'static> FnSink<T> {
         self.destroy = Some(Box::new(f));
         self
     }
-
-    pub fn construct(mut self, f: impl FnMut(ConstructCallback) + 'static) -> Self {
-        self.construct = Some(Box::new(f));
-        self
-    }
 }
 
 impl<T: 'static> Sink<T> for FnSink<T> {
@@ -147,19 +139,18 @@ impl<T: 'static> Sink<T> for FnSink<T> {
     }
 
     fn writev(&mut self, chunks: Vec<T>, cb: WriteCallback) {
-        (self.writev.as_mut().expect("has_writev"))(chunks, cb);
-    }
-
-    fn has_writev(&self) -> bool {
-        self.writev.is_some()
+        match &mut self.writev {
+            Some(f) => f(chunks, cb),
+            // No `writev` given: Node's stream without `_writev`.
+            None => cb.writev_not_implemented(chunks),
+        }
     }
 
     fn finalize(&mut self, cb: FinalCallback) {
-        (self.final_.as_mut().expect("has_final"))(cb);
-    }
-
-    fn has_final(&self) -> bool {
-        self.final_.is_some()
+        match &mut self.final_ {
+            Some(f) => f(cb),
+            None => cb.not_implemented(),
+        }
     }
 
     fn destroy(&mut self, err: Option<Error>, cb: DestroyCallback) {
@@ -167,18 +158,6 @@ impl<T: 'static> Sink<T> for FnSink<T> {
             Some(f) => f(err, cb),
             None => cb.call(err),
         }
-    }
-
-    fn has_destroy(&self) -> bool {
-        self.destroy.is_some()
-    }
-
-    fn construct(&mut self, cb: ConstructCallback) {
-        (self.construct.as_mut().expect("has_construct"))(cb);
-    }
-
-    fn has_construct(&self) -> bool {
-        self.construct.is_some()
     }
 }
 

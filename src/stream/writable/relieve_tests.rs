@@ -1,22 +1,22 @@
-//! `Sink::relieve`: a sink that holds its write back (to batch, as the fd streams do) is
-//! asked to let go when `write()` is about to return `false`, and a completion inside that
-//! call counts as a synchronous one.
+//! The relieve hook (`Writable::set_relieve`): a sink that holds its write back (to batch,
+//! as the fd streams do) is asked to let go when `write()` is about to return `false`, and
+//! a completion inside that call counts as a synchronous one.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use nodestream::events::DRAIN;
-use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
-use nodestream::EventLoop;
+use crate::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback, DRAIN};
+use crate::EventLoop;
 
 type Log = Rc<RefCell<Vec<String>>>;
 
-/// Holds each write until `relieve` (or the end of the test's tick), logging what it does.
+type Held = Rc<RefCell<Option<(usize, WriteCallback)>>>;
+
+/// Holds each write until the relieve hook (or the end of the test's tick), logging what
+/// it does.
 struct Holding {
     log: Log,
-    held: Rc<RefCell<Option<(usize, WriteCallback)>>>,
-    /// What `has_relieve` answers.
-    relieves: bool,
+    held: Held,
 }
 
 impl Sink for Holding {
@@ -35,39 +35,36 @@ impl Sink for Holding {
         // The batch handed over by a completion goes at once.
         cb.ok();
     }
+}
 
-    fn has_writev(&self) -> bool {
-        true
-    }
-
-    fn relieve(&mut self) {
-        let held = self.held.borrow_mut().take();
-        self.log.borrow_mut().push(format!(
-            "relieve {}",
-            held.as_ref().map_or(0, |(len, _)| *len)
-        ));
-        if let Some((_, cb)) = held {
-            cb.ok();
-        }
-    }
-
-    fn has_relieve(&self) -> bool {
-        self.relieves
+/// The hook of a [`Holding`] sink: lets its write go.
+fn relieve(log: &Log, held: &Held) {
+    let held = held.borrow_mut().take();
+    log.borrow_mut().push(format!(
+        "relieve {}",
+        held.as_ref().map_or(0, |(len, _)| *len)
+    ));
+    if let Some((_, cb)) = held {
+        cb.ok();
     }
 }
 
 fn stream(relieves: bool, hwm: usize) -> (EventLoop, Writable, Log) {
     let lp = EventLoop::new().unwrap();
     let log: Log = Rc::default();
+    let held: Held = Rc::default();
     let w = Writable::new(
         &lp.handle(),
         Holding {
             log: log.clone(),
-            held: Rc::default(),
-            relieves,
+            held: held.clone(),
         },
         WritableOptions::new().high_water_mark(hwm),
     );
+    if relieves {
+        let l = log.clone();
+        w.set_relieve(move || relieve(&l, &held));
+    }
     let l = log.clone();
     w.on(DRAIN, move |_| l.borrow_mut().push("drain".into()));
     (lp, w, log)
@@ -116,7 +113,7 @@ fn relieve_is_asked_when_write_would_return_false_and_its_completion_is_synchron
 }
 
 #[test]
-fn without_has_relieve_the_stream_reports_backpressure() {
+fn without_the_hook_the_stream_reports_backpressure() {
     let (lp, w, log) = stream(false, 10);
     write_logged(&w, &log, "a", 4);
     write_logged(&w, &log, "b", 4);
@@ -149,17 +146,11 @@ fn a_corked_stream_does_not_ask() {
 
 #[test]
 fn a_sink_that_keeps_its_write_leaves_backpressure_in_place() {
-    /// Answers `has_relieve` but holds on (its write waits for the kernel, say).
-    struct Stubborn(Log, Rc<RefCell<Vec<WriteCallback>>>);
+    /// Has the hook but holds on (its write waits for the kernel, say).
+    struct Stubborn(Rc<RefCell<Vec<WriteCallback>>>);
     impl Sink for Stubborn {
         fn write(&mut self, _chunk: Chunk, cb: WriteCallback) {
-            self.1.borrow_mut().push(cb);
-        }
-        fn relieve(&mut self) {
-            self.0.borrow_mut().push("relieve".into());
-        }
-        fn has_relieve(&self) -> bool {
-            true
+            self.0.borrow_mut().push(cb);
         }
     }
     let lp = EventLoop::new().unwrap();
@@ -167,9 +158,11 @@ fn a_sink_that_keeps_its_write_leaves_backpressure_in_place() {
     let held = Rc::new(RefCell::new(Vec::new()));
     let w = Writable::new(
         &lp.handle(),
-        Stubborn(log.clone(), held.clone()),
+        Stubborn(held.clone()),
         WritableOptions::new().high_water_mark(10),
     );
+    let l = log.clone();
+    w.set_relieve(move || l.borrow_mut().push("relieve".into()));
     let l = log.clone();
     w.on(DRAIN, move |_| l.borrow_mut().push("drain".into()));
     write_logged(&w, &log, "a", 6);
