@@ -27,7 +27,6 @@ mod ticks;
 mod timers;
 
 use std::fmt;
-use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -118,7 +117,7 @@ impl EventLoop {
     /// # Errors
     ///
     /// If the epoll instance or the waker's eventfd cannot be made (`EMFILE`, ...).
-    pub fn new() -> io::Result<EventLoop> {
+    pub fn new() -> Result<EventLoop, Error> {
         EventLoop::with_clock(Clock::real())
     }
 
@@ -127,9 +126,10 @@ impl EventLoop {
     /// # Errors
     ///
     /// As [`new`](Self::new).
-    pub fn with_clock(clock: Clock) -> io::Result<EventLoop> {
+    pub fn with_clock(clock: Clock) -> Result<EventLoop, Error> {
+        let inner = Inner::new(clock).map_err(|e| Error::syscall_failed(e, "epoll_create"))?;
         Ok(EventLoop {
-            inner: Rc::new(Inner::new(clock)?),
+            inner: Rc::new(inner),
         })
     }
 

@@ -8,6 +8,7 @@
 use std::cell::{RefCell, RefMut};
 use std::fmt;
 use std::os::fd::RawFd;
+use std::rc::Rc;
 
 use nodestream_emitter::{names, Event};
 
@@ -105,6 +106,8 @@ type ErrorHook = Box<dyn FnOnce(&Error)>;
 struct HookLists {
     error: Vec<ErrorHook>,
     closed: Vec<Box<dyn FnOnce()>>,
+    /// Describes the stream for an error it leaves unhandled (see [`Error::origin`]).
+    origin: Option<Rc<dyn Fn() -> String>>,
 }
 
 impl Hooks {
@@ -125,6 +128,26 @@ impl Hooks {
     /// the same call, before `'close'` is emitted on a later tick.
     pub(crate) fn on_closed(&self, f: impl FnOnce() + 'static) {
         self.lists().closed.push(Box::new(f));
+    }
+
+    /// Names the stream (`"net.Socket fd 7 127.0.0.1:80"`) in an error it leaves
+    /// unhandled; a later call replaces the name (a socket names the stream that the fd
+    /// stream under it named first). Made only when an error goes unhandled.
+    pub(crate) fn set_origin(&self, describe: impl Fn() -> String + 'static) {
+        self.lists().origin = Some(Rc::new(describe));
+    }
+
+    /// `err` goes to the loop as uncaught from this stream: records the stream's name in
+    /// it ([`Error::origin`]), or `kind` for a stream that has no name of its own. Off the
+    /// emit path: called only for an error nobody listened to.
+    #[cold]
+    pub(crate) fn mark_unhandled(&self, err: &Error, kind: &'static str) {
+        let describe = self.0.borrow().as_ref().and_then(|l| l.origin.clone());
+        // No borrow held while the description is made.
+        err.set_origin(|| match describe {
+            Some(describe) => describe(),
+            None => kind.to_owned(),
+        });
     }
 
     /// The stream is emitting `'error'` with `err`: runs the error hooks (once).
