@@ -88,7 +88,7 @@ pub mod fs;
 pub mod net;
 pub mod process;
 
-pub use error::{Error, ErrorCode, FdError};
+pub use error::{Error, ErrorCode, FdError, Result};
 pub use events::EventEmitter;
 pub use reactor::{
     Clock, EventLoop, ImmediateId, KeepAlive, LoopHandle, ManualClock, PostAction, Readiness,
