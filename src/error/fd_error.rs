@@ -21,10 +21,11 @@ use super::Error;
 /// use nodestream::{EventLoop, WritableOptions};
 ///
 /// let lp = EventLoop::new()?;
-/// // A regular file cannot be polled: the stream refuses it and hands it back.
+/// // A regular file cannot be polled (epoll refuses it): the stream hands it back.
 /// let file: std::os::fd::OwnedFd = std::fs::File::open("Cargo.toml")?.into();
 /// let refused = FdWritable::new(&lp.handle(), file, WritableOptions::new()).unwrap_err();
-/// assert_eq!(refused.error.kind(), std::io::ErrorKind::Unsupported);
+/// assert_eq!(refused.error.code().as_str(), "EPERM");
+/// assert_eq!(refused.error.syscall(), Some("epoll_ctl"));
 /// let file = std::fs::File::from(refused.fd); // still open, still ours
 /// # drop(file);
 /// # Ok::<(), nodestream::Error>(())
