@@ -125,7 +125,7 @@ impl Socket {
         if class.unix {
             // The receiving reader's `recvmsg` waits unless the fd is nonblocking.
             if let Err(e) = set_nonblocking(&fd, true) {
-                return Err(FdError::new(e, fd));
+                return Err(FdError::new(Error::syscall_failed(e, "fcntl"), fd));
             }
         }
         // For display only, in an error this socket leaves unhandled.

@@ -127,9 +127,8 @@ impl EventLoop {
     ///
     /// As [`new`](Self::new).
     pub fn with_clock(clock: Clock) -> Result<EventLoop, Error> {
-        let inner = Inner::new(clock).map_err(|e| Error::syscall_failed(e, "epoll_create"))?;
         Ok(EventLoop {
-            inner: Rc::new(inner),
+            inner: Rc::new(Inner::new(clock)?),
         })
     }
 
@@ -151,9 +150,12 @@ impl EventLoop {
     ///
     /// # Errors
     ///
-    /// - the first uncaught error reported with [`LoopHandle::report_error`];
+    /// - the first uncaught error: an `'error'` event nobody listened to, which names the
+    ///   stream that emitted it ([`Error::origin`]: `"net.Socket fd 7 127.0.0.1:80"`), or
+    ///   one reported with [`LoopHandle::report_error`];
     /// - `ERR_LOOP_REENTERED` when called from inside one of this loop's callbacks;
-    /// - an error of the poll itself (other than `EINTR`, which is retried).
+    /// - an error of the poll itself (other than `EINTR`, which is retried; syscall
+    ///   `"epoll_wait"`).
     ///
     /// After an error the loop is usable: unrun work stays queued for the next run.
     ///

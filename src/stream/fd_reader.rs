@@ -435,7 +435,7 @@ impl Readable {
                 ));
             }
             if let Err(error) = set_nonblocking(&fd, true) {
-                return Err(FdError::new(error, fd));
+                return Err(FdError::new(Error::syscall_failed(error, "fcntl"), fd));
             }
         }
         // For display only, in an error this stream leaves unhandled.

@@ -282,7 +282,7 @@ impl FdWritable {
             }
             if !setup.keep_mode {
                 if let Err(error) = set_nonblocking(&fd, true) {
-                    return Err(FdError::new(error, fd));
+                    return Err(FdError::new(Error::syscall_failed(error, "fcntl"), fd));
                 }
             }
         }
