@@ -378,3 +378,28 @@ fn a_refused_fd_comes_back_and_is_closed_when_converted() {
     drop(e);
     assert_eq!(fd_count(), before);
 }
+
+#[test]
+fn unhandled_errors_of_fd_readables_and_sockets_name_kind_and_fd() {
+    let lp = EventLoop::new().unwrap();
+    let (r, _w) = support::pipe();
+    let number = std::os::fd::AsRawFd::as_raw_fd(&r);
+    let readable = Readable::from_fd(&lp.handle(), r, ReadableOptions::default()).unwrap();
+    readable.destroy(Some(Error::custom("EMINE", "mine")));
+    let err = lp.run().unwrap_err();
+    assert_eq!(err.origin(), Some(format!("Readable fd {number}").as_str()));
+
+    let (a, b) = nodestream::net::unix_pair(&lp.handle()).unwrap();
+    let number = a
+        .writable
+        .with_fd(|fd| std::os::fd::AsRawFd::as_raw_fd(&fd))
+        .unwrap();
+    // Either side of a socket names the socket.
+    a.readable.destroy(Some(Error::custom("EMINE", "mine")));
+    let err = lp.run().unwrap_err();
+    assert_eq!(
+        err.origin(),
+        Some(format!("net.Socket fd {number}").as_str())
+    );
+    drop(b);
+}

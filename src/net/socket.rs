@@ -11,6 +11,7 @@ use crate::error::{Error, FdError, Result};
 use crate::reactor::LoopHandle;
 use crate::stream::fd_reader::socket_reader;
 use crate::stream::fd_writable::FdWritable;
+use crate::stream::lifecycle::StreamKind;
 use crate::stream::readable::{Readable, END};
 use crate::stream::shared_fd::SharedFd;
 use crate::stream::writable::WritableOptions;
@@ -172,25 +173,29 @@ impl Socket {
             readable,
             recv,
         };
-        socket.name(move || format!("net.Socket fd {number}"));
+        for hooks in [
+            socket.writable.as_writable().hooks(),
+            socket.readable.hooks(),
+        ] {
+            hooks.name(StreamKind::Socket, number);
+        }
         Ok(socket)
     }
 
-    /// Names both sides in an error they leave unhandled (see [`Error::origin`]).
-    fn name(&self, describe: impl Fn() -> String + 'static) {
-        let describe = Rc::new(describe);
-        let d = describe.clone();
-        self.writable.as_writable().hooks().set_origin(move || d());
-        self.readable.hooks().set_origin(move || describe());
-    }
-
-    /// Names both sides after the fd and the address they connect to.
+    /// Names both sides, in an error they leave unhandled, after the fd and the address
+    /// they connect to (see [`Error::origin`]).
     fn name_peer(&self, peer: String) {
         let number = self
             .writable
             .with_fd(|fd| std::os::fd::AsRawFd::as_raw_fd(&fd));
         let fd = number.map_or(String::new(), |n| format!(" fd {n}"));
-        self.name(move || format!("net.Socket{fd} {peer}"));
+        let describe: Rc<str> = format!("net.Socket{fd} {peer}").into();
+        let d = describe.clone();
+        let writable = self.writable.as_writable();
+        writable.hooks().set_origin(move || d.to_string());
+        self.readable
+            .hooks()
+            .set_origin(move || describe.to_string());
     }
 
     /// The oldest received descriptor nobody took, with the stream offset of the chunk

@@ -443,7 +443,7 @@ impl Readable {
         let fd = SharedFd::reading(lp, fd).map_err(|(error, fd)| FdError::new(error, fd))?;
         let r = FdReader::readable(lp, options, fd, PlainRead { kind });
         r.hooks()
-            .set_origin(move || format!("Readable fd {number}"));
+            .name(crate::stream::lifecycle::StreamKind::FdReadable, number);
         Ok(r)
     }
 }

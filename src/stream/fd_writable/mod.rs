@@ -294,7 +294,7 @@ impl FdWritable {
         let w = FdWritable::on_share(lp, share, class, opts, setup.connecting);
         w.as_writable()
             .hooks()
-            .set_origin(move || format!("FdWritable fd {number}"));
+            .name(crate::stream::lifecycle::StreamKind::FdWritable, number);
         Ok(w)
     }
 
