@@ -403,3 +403,20 @@ fn unhandled_errors_of_fd_readables_and_sockets_name_kind_and_fd() {
     );
     drop(b);
 }
+
+#[test]
+fn an_unhandled_error_of_a_childs_stdin_names_the_child() {
+    let lp = EventLoop::new().unwrap();
+    // `true` exits at once without reading: writing to its stdin fails with EPIPE.
+    let child = nodestream::child_process::spawn(&lp.handle(), &mut Command::new("true")).unwrap();
+    let fd = child
+        .stdin
+        .with_fd(|fd| std::os::fd::AsRawFd::as_raw_fd(&fd))
+        .unwrap();
+    child.wait().unwrap();
+    child.stdin.write("nobody reads this");
+    let err = lp.run().unwrap_err();
+    assert_eq!(err.message(), "write EPIPE");
+    let origin = format!("child_process stdin fd {fd} (pid {})", child.pid());
+    assert_eq!(err.origin(), Some(origin.as_str()));
+}

@@ -128,6 +128,8 @@ pub fn spawn(lp: &LoopHandle, command: &mut Command) -> Result<ChildProcess> {
         Ok(w) => w,
         Err(e) => return Err(fail(&mut child, e.error)),
     };
+    // For display only, in an error the stream leaves unhandled.
+    let out_fd = std::os::fd::AsRawFd::as_raw_fd(&stdout);
     let stdout = match Readable::from_fd(lp, stdout, ReadableOptions::default()) {
         Ok(r) => r,
         Err(e) => {
@@ -146,7 +148,7 @@ pub fn spawn(lp: &LoopHandle, command: &mut Command) -> Result<ChildProcess> {
         .as_writable()
         .hooks()
         .set_origin(named("stdin", in_fd));
-    stdout.hooks().set_origin(named("stdout", None));
+    stdout.hooks().set_origin(named("stdout", Some(out_fd)));
     Ok(ChildProcess {
         stdin,
         stdout,
