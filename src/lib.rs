@@ -13,9 +13,45 @@
 //! | [`reactor`] | (Node's event loop, libuv) | [`EventLoop`], its handles, timers, immediates, ticks |
 //! | [`fdpass`] | (none) | SCM_RIGHTS send and receive, without a loop |
 //!
-//! Every stream reports errors as [`Error`], with Node's [`ErrorCode`]s (`EPIPE`,
-//! `ERR_STREAM_WRITE_AFTER_END`, ...). The root re-exports the types nearly every program
-//! names. How the crate is built, in layers, is in `docs/architecture.md`.
+//! The root re-exports the types nearly every program names. How the crate is built, in
+//! layers, is in `docs/architecture.md`.
+//!
+//! # Errors
+//!
+//! One type, [`Error`], with Node's [`ErrorCode`]s (`EPIPE`, `ERR_STREAM_WRITE_AFTER_END`,
+//! ...) and Node's fields ([`syscall`](Error::syscall), [`errno`](Error::errno),
+//! [`path`](Error::path), [`address`](Error::address), [`port`](Error::port)): every
+//! fallible call returns [`Result<T>`](Result) (constructors, `listen`, `connect`, `spawn`,
+//! [`EventLoop::run`], ...) and every `'error'` event carries one. A failed system call
+//! reads as Node's (`connect ECONNREFUSED 127.0.0.1:39503`,
+//! `ENOENT: no such file or directory, open '/x'`), and an error that ends
+//! [`EventLoop::run`] names the stream that emitted it ([`Error::origin`]). A constructor
+//! that takes an fd hands it back inside [`FdError`] when it refuses it.
+//!
+//! `?` works from any of these in a function returning `nodestream::Result`, `io::Result`
+//! (`From<Error> for io::Error` keeps the kind and the message; [`Error::from_io`] gives
+//! the whole error back) or `Box<dyn std::error::Error>`, and from an `io::Result` in a
+//! function returning `nodestream::Result`. Converting an [`FdError`] closes its fd.
+//! `docs/errors.md` has the table of messages.
+//!
+//! ```
+//! use nodestream::net::listen_tcp;
+//! use nodestream::EventLoop;
+//!
+//! fn serve() -> std::io::Result<()> {
+//!     let lp = EventLoop::new()?;
+//!     let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
+//!     let addr = taken.local_addr()?;
+//!     let err = listen_tcp(&lp.handle(), addr, |_| {}).unwrap_err();
+//!     assert_eq!(
+//!         err.message(),
+//!         format!("listen EADDRINUSE: address already in use {addr}")
+//!     );
+//!     assert_eq!((err.syscall(), err.port()), (Some("listen"), Some(addr.port())));
+//!     Ok(())
+//! }
+//! serve().unwrap();
+//! ```
 //!
 //! # Example
 //!
@@ -88,7 +124,7 @@ pub mod fs;
 pub mod net;
 pub mod process;
 
-pub use error::{Error, ErrorCode, FdError};
+pub use error::{Error, ErrorCode, FdError, Result};
 pub use events::EventEmitter;
 pub use reactor::{
     Clock, EventLoop, ImmediateId, KeepAlive, LoopHandle, ManualClock, PostAction, Readiness,

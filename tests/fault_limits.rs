@@ -182,7 +182,7 @@ fn emfile_while_accepting_keeps_the_loop_serving() {
 const FREE: usize = 64;
 
 /// Makes one or more sockets (a pair, a connection).
-type MakeSockets<'a> = Box<dyn Fn() -> std::io::Result<Vec<Socket>> + 'a>;
+type MakeSockets<'a> = Box<dyn Fn() -> nodestream::Result<Vec<Socket>> + 'a>;
 
 /// Makes sockets with `make` until the limit refuses one with `EMFILE`; returns them.
 fn until_emfile(make: MakeSockets<'_>) -> Vec<Socket> {

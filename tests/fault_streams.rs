@@ -154,15 +154,18 @@ fn sockets_that_keep_message_boundaries_are_refused_with_err_invalid_fd_type() {
         ("UDP", "SOCK_DGRAM", Box::new(udp)),
     ];
     for (name, ty, make) in &rows {
-        let expect = |err: &std::io::Error| {
-            let copy = Error::from_io(clone_io(err));
-            assert_eq!(copy.code().as_str(), "ERR_INVALID_FD_TYPE", "{name}: {err}");
+        let expect = |copy: &Error| {
+            assert_eq!(
+                copy.code().as_str(),
+                "ERR_INVALID_FD_TYPE",
+                "{name}: {copy}"
+            );
             assert!(
                 copy.message()
                     .starts_with(&format!("Unsupported fd type: {ty} ")),
                 "{name}: {copy}"
             );
-            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{name}");
+            assert_eq!(copy.kind(), std::io::ErrorKind::InvalidInput, "{name}");
         };
         // The peer sends a message first: it must still be there once the fd is back.
         let (fd, peer) = make();
@@ -186,21 +189,17 @@ fn sockets_that_keep_message_boundaries_are_refused_with_err_invalid_fd_type() {
             .0;
         assert_eq!(&buf[..n], b"msg", "{name}: the fd came back harmed");
         let err = nodestream::net::Socket::from_fd(&lp, e.fd).unwrap_err();
-        expect(&err);
+        expect(&err.error);
+        // Given back here too, and closed with the error.
+        assert_eq!(
+            rustix::net::sockopt::socket_type(&err.fd).unwrap(),
+            rustix::net::sockopt::socket_type(&peer).unwrap(),
+            "{name}"
+        );
         drop(peer);
     }
     drop((lp, el));
     check.assert_same();
-}
-
-/// An `io::Error` made by the crate, again (its inner `Error` is shared).
-fn clone_io(err: &std::io::Error) -> std::io::Error {
-    let inner = err
-        .get_ref()
-        .and_then(|e| e.downcast_ref::<Error>())
-        .expect("the crate's error inside")
-        .clone();
-    std::io::Error::new(err.kind(), inner)
 }
 
 /// A `'data'` listener that panics: the panic unwinds out of `run()`, the loop and the

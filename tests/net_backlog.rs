@@ -22,7 +22,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use nodestream::net::{self, Server, Socket, CONNECTION, DEFAULT_BACKLOG, LISTENING};
-use nodestream::{Error, EventLoop, LoopHandle};
+use nodestream::{EventLoop, LoopHandle};
 use support::{fd_count, fd_list, pipe, same_file, TempPath};
 
 /// Answers every connection with `hi` and ends it; counts them.
@@ -389,7 +389,7 @@ fn a_server_refuses_what_cannot_listen_and_gives_the_fd_back() {
                     same_file(err.fd.as_fd(), &witness),
                     "{name}: another fd came back"
                 );
-                let e = Error::from_io(err.error);
+                let e = err.error;
                 let code = if message.contains("ENOTSOCK") {
                     "ENOTSOCK"
                 } else {

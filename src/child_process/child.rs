@@ -2,10 +2,10 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::io;
 use std::process::{Command, ExitStatus};
 use std::rc::Rc;
 
+use crate::error::{Error, Result};
 use crate::reactor::LoopHandle;
 use crate::stream::readable::{Readable, ReadableOptions};
 use crate::stream::writable::WritableOptions;
@@ -43,18 +43,20 @@ impl ChildProcess {
     ///
     /// # Errors
     ///
-    /// What `waitpid` reports.
-    pub fn try_wait(&self) -> io::Result<Option<ExitStatus>> {
-        self.child.borrow_mut().try_wait()
+    /// What `waitpid` reports (syscall `"waitpid"`).
+    pub fn try_wait(&self) -> Result<Option<ExitStatus>> {
+        let status = self.child.borrow_mut().try_wait();
+        status.map_err(|e| Error::syscall_failed(e, "waitpid"))
     }
 
     /// Waits for the child to exit. Blocks the thread: call it after the loop has run.
     ///
     /// # Errors
     ///
-    /// What `waitpid` reports.
-    pub fn wait(&self) -> io::Result<ExitStatus> {
-        self.child.borrow_mut().wait()
+    /// What `waitpid` reports (syscall `"waitpid"`).
+    pub fn wait(&self) -> Result<ExitStatus> {
+        let status = self.child.borrow_mut().wait();
+        status.map_err(|e| Error::syscall_failed(e, "waitpid"))
     }
 
     /// Sends `SIGTERM` (Node's `subprocess.kill()`); `false` if the child was already
@@ -62,9 +64,10 @@ impl ChildProcess {
     ///
     /// # Errors
     ///
-    /// What `kill` reports.
-    pub fn kill(&self) -> io::Result<bool> {
-        self.child.borrow_mut().kill(rustix::process::Signal::TERM)
+    /// What `kill` reports, as Node's `kill ESRCH` (syscall `"kill"`).
+    pub fn kill(&self) -> Result<bool> {
+        let sent = self.child.borrow_mut().kill(rustix::process::Signal::TERM);
+        sent.map_err(|e| Error::syscall_failed(e, "kill"))
     }
 }
 
@@ -73,8 +76,16 @@ impl ChildProcess {
 ///
 /// # Errors
 ///
-/// `ENOENT` for a program that does not exist, and what making the pipes or registering
-/// them reports. No fd is left open and no child left running on failure.
+/// `ENOENT` for a program that does not exist, as Node reports it: message
+/// `spawn no-such-program ENOENT`, [`syscall`](Error::syscall) `"spawn no-such-program"`,
+/// [`path`](Error::path) the program; and what making the pipes or registering them
+/// reports. No fd is left open and no child left running on failure.
+///
+/// # Node compatibility
+///
+/// Node's `spawn` returns a child object at once and emits the failure as its `'error'`
+/// event; here the call fails. Node also sets `err.spawnargs`; here the arguments are
+/// still in the caller's `Command`.
 ///
 /// # Examples
 ///
@@ -96,9 +107,10 @@ impl ChildProcess {
 /// assert!(child.wait()?.success());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn spawn(lp: &LoopHandle, command: &mut Command) -> io::Result<ChildProcess> {
-    let mut child = spawn::spawn(command)?;
-    let fail = |child: &mut Child, err: io::Error| {
+pub fn spawn(lp: &LoopHandle, command: &mut Command) -> Result<ChildProcess> {
+    let mut child = spawn::spawn(command)
+        .map_err(|e| Error::spawn_failed(e, std::path::Path::new(command.get_program())))?;
+    let fail = |child: &mut Child, err: Error| {
         let _ = child.kill(rustix::process::Signal::KILL);
         let _ = child.wait();
         err
@@ -106,13 +118,18 @@ pub fn spawn(lp: &LoopHandle, command: &mut Command) -> io::Result<ChildProcess>
     let (Some(stdin), Some(stdout)) = (child.take_stdin(), child.take_stdout()) else {
         return Err(fail(
             &mut child,
-            io::Error::other("the child has no piped stdio"),
+            Error::new(
+                crate::ErrorCode::InvalidArgValue,
+                "the child has no piped stdio",
+            ),
         ));
     };
     let stdin = match FdWritable::new(lp, stdin, WritableOptions::new()) {
         Ok(w) => w,
         Err(e) => return Err(fail(&mut child, e.error)),
     };
+    // For display only, in an error the stream leaves unhandled.
+    let out_fd = std::os::fd::AsRawFd::as_raw_fd(&stdout);
     let stdout = match Readable::from_fd(lp, stdout, ReadableOptions::default()) {
         Ok(r) => r,
         Err(e) => {
@@ -120,6 +137,18 @@ pub fn spawn(lp: &LoopHandle, command: &mut Command) -> io::Result<ChildProcess>
             return Err(fail(&mut child, e.error));
         }
     };
+    let pid = child.pid();
+    let named = |side: &'static str, fd: Option<i32>| {
+        let fd = fd.map_or(String::new(), |n| format!(" fd {n}"));
+        move || format!("child_process {side}{fd} (pid {pid})")
+    };
+    let fd_of = |fd: std::os::fd::BorrowedFd<'_>| std::os::fd::AsRawFd::as_raw_fd(&fd);
+    let in_fd = stdin.with_fd(fd_of);
+    stdin
+        .as_writable()
+        .hooks()
+        .set_origin(named("stdin", in_fd));
+    stdout.hooks().set_origin(named("stdout", Some(out_fd)));
     Ok(ChildProcess {
         stdin,
         stdout,

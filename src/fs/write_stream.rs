@@ -185,7 +185,7 @@ impl FileCore {
                     }
                     Err(err) => {
                         if let Some(cb) = cb {
-                            cb.error(Error::from(err));
+                            cb.error(Error::path_failed(err, "open", Some(&self.path)));
                         }
                     }
                 }
@@ -213,7 +213,7 @@ impl FileCore {
                 } else if let Some(cb) = cb {
                     match w.result {
                         Ok(()) => cb.ok(),
-                        Err(e) => cb.error(Error::from(e)),
+                        Err(e) => cb.error(Error::path_failed(e, "write", None)),
                     }
                 }
             }
@@ -225,7 +225,7 @@ impl FileCore {
                 } else if let Some(cb) = cb {
                     match result {
                         Ok(()) => cb.ok(),
-                        Err(e) => cb.error(Error::from(e)),
+                        Err(e) => cb.error(Error::path_failed(e, "fsync", None)),
                     }
                 }
             }
@@ -235,7 +235,7 @@ impl FileCore {
                 if let Some((err, cb)) = pending {
                     let err = match (err, result) {
                         (Some(err), _) => Some(err),
-                        (None, Err(e)) => Some(Error::from(e)),
+                        (None, Err(e)) => Some(Error::path_failed(e, "close", None)),
                         (None, Ok(())) => None,
                     };
                     // The stream is done with the pool: stop listening for it.
@@ -488,6 +488,10 @@ pub fn create_write_stream(
         Writable::new(lp, sink, options.writable)
     };
     writable.emitter().declare_events(&EVENTS);
+    let named = path.as_ref().display().to_string();
+    writable
+        .hooks()
+        .set_origin(move || format!("fs.WriteStream '{named}'"));
     *core.emitter.borrow_mut() = Some(writable.emitter().downgrade());
     Ok(FileWriteStream { writable, core })
 }

@@ -2,7 +2,6 @@
 //! over either kind of address.
 
 use std::fmt;
-use std::io;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -10,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::fd_receive::ReceiveOptions;
 use super::server::{listen_fd_with, listen_tcp_with, listen_unix_with, Server, DEFAULT_BACKLOG};
 use super::socket::{connect_tcp, connect_unix, Socket};
-use crate::error::FdError;
+use crate::error::{FdError, Result};
 use crate::reactor::LoopHandle;
 
 /// Where to connect or listen: a TCP address, or the path of a Unix socket (Node's
@@ -51,7 +50,7 @@ impl From<&Path> for Endpoint {
 /// Errors found at once (`ENETUNREACH`, `EMFILE`; for a Unix socket also `ENOENT` and
 /// `ECONNREFUSED`, since a Unix connect is decided at once). A refused TCP connection is an
 /// `'error'` event (`ECONNREFUSED`) instead.
-pub fn connect(lp: &LoopHandle, to: impl Into<Endpoint>) -> io::Result<Socket> {
+pub fn connect(lp: &LoopHandle, to: impl Into<Endpoint>) -> Result<Socket> {
     match to.into() {
         Endpoint::Tcp(addr) => connect_tcp(lp, addr),
         Endpoint::Unix(path) => connect_unix(lp, path, ReceiveOptions::default()),
@@ -116,8 +115,9 @@ impl NewServer {
     ///
     /// # Errors
     ///
-    /// `EADDRINUSE` (also when a Unix socket's path exists), `EACCES`, ...
-    pub fn listen(self, on: impl Into<Endpoint>) -> io::Result<Server> {
+    /// `EADDRINUSE` (also when a Unix socket's path exists), `EACCES`, ... worded as
+    /// Node's: `listen EADDRINUSE: address already in use 127.0.0.1:32967`.
+    pub fn listen(self, on: impl Into<Endpoint>) -> Result<Server> {
         match on.into() {
             Endpoint::Tcp(addr) => {
                 listen_tcp_with(&self.lp, addr, self.backlog, self.on_connection)

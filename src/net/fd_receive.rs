@@ -129,7 +129,7 @@ impl FdPump for Rc<RecvState> {
                 Step::Data(bytes, Received { offset, fds })
             }
             Err(RecvError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => Step::WouldBlock,
-            Err(RecvError::Io(e)) => Step::Failed(Error::from(e)),
+            Err(RecvError::Io(e)) => Step::Failed(Error::syscall_failed(e, "read")),
             Err(RecvError::Truncated(t)) => Step::Failed(Error::new(
                 ErrorCode::FdTruncated,
                 format!("file descriptors were lost in transit (MSG_CTRUNC): {t}"),

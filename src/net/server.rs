@@ -15,7 +15,7 @@ use nodestream_emitter::{Event, EventEmitter, IntoEvent, ListenerId};
 
 use super::fd_receive::ReceiveOptions;
 use super::socket::Socket;
-use crate::error::{Error, ErrorCode, FdError};
+use crate::error::{Error, FdError, Result};
 use crate::reactor::{LoopHandle, PostAction, SourceId};
 use crate::sys::socket::Listening;
 
@@ -89,14 +89,7 @@ fn is_fd_limit(err: &io::Error) -> bool {
 
 /// Node's `errnoException(err, 'accept')`: code `EMFILE`, message `accept EMFILE`.
 fn accept_error(err: io::Error) -> Error {
-    match err.raw_os_error() {
-        Some(errno) => {
-            let code = ErrorCode::Os(errno);
-            let message = format!("accept {}", code.as_str());
-            Error::new(code, message)
-        }
-        None => Error::from(err),
-    }
+    Error::syscall_failed(err, "accept")
 }
 
 /// A listening TCP or Unix socket, with Node's `net.Server` events.
@@ -198,10 +191,25 @@ impl ServerState {
                     PostAction::Again
                 };
                 if let Err(unhandled) = st.emitter.emit_error(accept_error(err)) {
-                    st.lp.report_error(unhandled.into_inner());
+                    let err = unhandled.into_inner();
+                    err.set_origin(|| st.describe());
+                    st.lp.report_error(err);
                 }
                 then
             }
+        }
+    }
+
+    /// The server as an unhandled error names it: `net.Server 127.0.0.1:8000`.
+    #[cold]
+    fn describe(&self) -> String {
+        match self.listener.borrow().as_ref() {
+            Some(Listener::Tcp(t)) => match t.local_addr() {
+                Ok(addr) => format!("net.Server {addr}"),
+                Err(_) => "net.Server".to_owned(),
+            },
+            Some(Listener::Unix(_, Some(path))) => format!("net.Server {}", path.display()),
+            _ => "net.Server".to_owned(),
         }
     }
 
@@ -353,7 +361,7 @@ impl Server {
         lp: &LoopHandle,
         listener: Listener,
         on_connection: impl Fn(Socket) + 'static,
-    ) -> Result<Server, (io::Error, Listener)> {
+    ) -> Result<Server, (Error, Listener)> {
         let state = Rc::new(ServerState {
             lp: lp.clone(),
             emitter: {
@@ -450,14 +458,15 @@ impl Server {
     /// # Errors
     ///
     /// `EBADF` after [`close`](Server::close); `Unsupported` for a Unix server.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match self.state.listener.borrow().as_ref() {
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        let addr = match self.state.listener.borrow().as_ref() {
             Some(Listener::Tcp(t)) => t.local_addr(),
             Some(Listener::Unix(..)) => Err(io::ErrorKind::Unsupported.into()),
             None => Err(io::Error::from_raw_os_error(
                 rustix::io::Errno::BADF.raw_os_error(),
             )),
-        }
+        };
+        addr.map_err(|e| Error::syscall_failed(e, "getsockname"))
     }
 
     /// Stops listening and closes the listening socket (a Unix socket's path is removed).
@@ -479,12 +488,15 @@ impl Server {
 ///
 /// # Errors
 ///
-/// `EADDRINUSE`, `EACCES`, ...
+/// `EADDRINUSE`, `EACCES`, ... as Node words them:
+/// `listen EADDRINUSE: address already in use 127.0.0.1:32967`, with
+/// [`syscall`](Error::syscall) `"listen"`, [`address`](Error::address) and
+/// [`port`](Error::port) set.
 pub fn listen_tcp(
     lp: &LoopHandle,
     addr: SocketAddr,
     on_connection: impl Fn(Socket) + 'static,
-) -> io::Result<Server> {
+) -> Result<Server> {
     listen_tcp_with(lp, addr, DEFAULT_BACKLOG, on_connection)
 }
 
@@ -493,8 +505,10 @@ pub(super) fn listen_tcp_with(
     addr: SocketAddr,
     backlog: u32,
     on_connection: impl Fn(Socket) + 'static,
-) -> io::Result<Server> {
-    let listener = crate::sys::socket::tcp_listen(addr, backlog)?;
+) -> Result<Server> {
+    // Node reports a failed bind as `listen` too (libuv defers bind errors to it).
+    let listener = crate::sys::socket::tcp_listen(addr, backlog)
+        .map_err(|e| Error::listen_failed(e, "listen", addr.ip().to_string(), Some(addr.port())))?;
     Server::start(lp, Listener::Tcp(listener), on_connection).map_err(|(err, _)| err)
 }
 
@@ -504,12 +518,14 @@ pub(super) fn listen_tcp_with(
 ///
 /// # Errors
 ///
-/// `EADDRINUSE` when `path` exists, ...
+/// `EADDRINUSE` when `path` exists, ... as Node words them:
+/// `listen EADDRINUSE: address already in use /tmp/my.sock`, with
+/// [`address`](Error::address) the path.
 pub fn listen_unix(
     lp: &LoopHandle,
     path: impl AsRef<Path>,
     on_connection: impl Fn(Socket) + 'static,
-) -> io::Result<Server> {
+) -> Result<Server> {
     listen_unix_with(lp, path.as_ref(), DEFAULT_BACKLOG, on_connection)
 }
 
@@ -518,8 +534,9 @@ pub(super) fn listen_unix_with(
     path: &Path,
     backlog: u32,
     on_connection: impl Fn(Socket) + 'static,
-) -> io::Result<Server> {
-    let listener = crate::sys::socket::unix_listen(path, backlog)?;
+) -> Result<Server> {
+    let listener = crate::sys::socket::unix_listen(path, backlog)
+        .map_err(|e| Error::listen_failed(e, "listen", path.display().to_string(), None))?;
     let path = path.to_path_buf();
     Server::start(
         lp,
@@ -544,8 +561,7 @@ impl Server {
     /// # Errors
     ///
     /// The fd comes back inside [`FdError`], with Node's error for `listen` (code the errno,
-    /// message `listen EINVAL: invalid argument` and the reason; [`Error::from_io`] on the
-    /// `io::Error` gives both): `ENOTSOCK` for an fd that is no socket (a pipe, a file),
+    /// message `listen EINVAL: invalid argument` and the reason): `ENOTSOCK` for an fd that is no socket (a pipe, a file),
     /// `EINVAL` for a socket that cannot listen (datagram or seqpacket, of another family,
     /// or connected), `NotConnected` when the loop is gone.
     ///
@@ -590,14 +606,14 @@ pub(super) fn listen_fd_with(
     let listener = match crate::sys::socket::listen_on(fd, backlog) {
         Ok(Listening::Tcp(t)) => Listener::Tcp(t),
         Ok(Listening::Unix(u)) => Listener::Unix(u, None),
-        Err((error, fd)) => return Err(FdError { error, fd }),
+        Err((error, fd)) => return Err(FdError::new(error, fd)),
     };
-    Server::start(lp, listener, on_connection).map_err(|(error, listener)| FdError {
-        error,
-        fd: match listener {
+    Server::start(lp, listener, on_connection).map_err(|(error, listener)| {
+        let fd = match listener {
             Listener::Tcp(t) => t.into(),
             Listener::Unix(u, _) => u.into(),
-        },
+        };
+        FdError::new(error, fd)
     })
 }
 

@@ -7,9 +7,11 @@ use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::rc::Rc;
 
+use crate::error::{Error, FdError, Result};
 use crate::reactor::LoopHandle;
 use crate::stream::fd_reader::socket_reader;
 use crate::stream::fd_writable::FdWritable;
+use crate::stream::lifecycle::StreamKind;
 use crate::stream::readable::{Readable, END};
 use crate::stream::shared_fd::SharedFd;
 use crate::stream::writable::WritableOptions;
@@ -82,8 +84,9 @@ impl Socket {
     ///
     /// `ENOTSOCK` for an fd that is no socket, `ERR_INVALID_FD_TYPE` for a socket that
     /// keeps message boundaries (`SOCK_SEQPACKET`, `SOCK_DGRAM`; see
-    /// [`FdWritable::new`]), and what registering reports; the fd is closed then.
-    pub fn from_fd(lp: &LoopHandle, fd: impl Into<OwnedFd>) -> io::Result<Socket> {
+    /// [`FdWritable::new`]), and what registering reports; the fd comes back inside
+    /// [`FdError`].
+    pub fn from_fd(lp: &LoopHandle, fd: impl Into<OwnedFd>) -> Result<Socket, FdError> {
         Socket::make(lp, fd.into(), false, ReceiveOptions::default())
     }
 
@@ -96,7 +99,7 @@ impl Socket {
         lp: &LoopHandle,
         fd: impl Into<OwnedFd>,
         options: ReceiveOptions,
-    ) -> io::Result<Socket> {
+    ) -> Result<Socket, FdError> {
         Socket::make(lp, fd.into(), false, options)
     }
 
@@ -105,20 +108,31 @@ impl Socket {
         fd: OwnedFd,
         connecting: bool,
         options: ReceiveOptions,
-    ) -> io::Result<Socket> {
-        if FdKind::of(&fd)? != FdKind::Socket {
-            return Err(io::Error::from_raw_os_error(
-                rustix::io::Errno::NOTSOCK.raw_os_error(),
-            ));
+    ) -> Result<Socket, FdError> {
+        match FdKind::of(&fd) {
+            Ok(FdKind::Socket) => {}
+            Ok(_) => {
+                let notsock =
+                    io::Error::from_raw_os_error(rustix::io::Errno::NOTSOCK.raw_os_error());
+                return Err(FdError::new(notsock, fd));
+            }
+            Err(e) => return Err(FdError::new(e, fd)),
         }
         // Refuses a socket that keeps message boundaries; tells a Unix one.
-        let class = StreamFd::of(&fd)?;
+        let class = match StreamFd::of(&fd) {
+            Ok(class) => class,
+            Err(e) => return Err(FdError::new(e, fd)),
+        };
         if class.unix {
             // The receiving reader's `recvmsg` waits unless the fd is nonblocking.
-            set_nonblocking(&fd, true)?;
+            if let Err(e) = set_nonblocking(&fd, true) {
+                return Err(FdError::new(Error::syscall_failed(e, "fcntl"), fd));
+            }
         }
+        // For display only, in an error this socket leaves unhandled.
+        let number = std::os::fd::AsRawFd::as_raw_fd(&fd);
         // One fd, registered once for both sides; closed when both are destroyed.
-        let (read, write) = SharedFd::both(lp, fd).map_err(|(error, _fd)| error)?;
+        let (read, write) = SharedFd::both(lp, fd).map_err(|(e, fd)| FdError::new(e, fd))?;
         let writable = FdWritable::on_share(lp, write, class, WritableOptions::new(), connecting);
         // While connecting, the reading side reads nothing (Node's `_read` waits for
         // 'connect'): a failed connect is the writing side's to report.
@@ -154,11 +168,34 @@ impl Socket {
                 w.end();
             }
         });
-        Ok(Socket {
+        let socket = Socket {
             writable,
             readable,
             recv,
-        })
+        };
+        for hooks in [
+            socket.writable.as_writable().hooks(),
+            socket.readable.hooks(),
+        ] {
+            hooks.name(StreamKind::Socket, number);
+        }
+        Ok(socket)
+    }
+
+    /// Names both sides, in an error they leave unhandled, after the fd and the address
+    /// they connect to (see [`Error::origin`]).
+    fn name_peer(&self, peer: String) {
+        let number = self
+            .writable
+            .with_fd(|fd| std::os::fd::AsRawFd::as_raw_fd(&fd));
+        let fd = number.map_or(String::new(), |n| format!(" fd {n}"));
+        let describe: Rc<str> = format!("net.Socket{fd} {peer}").into();
+        let d = describe.clone();
+        let writable = self.writable.as_writable();
+        writable.hooks().set_origin(move || d.to_string());
+        self.readable
+            .hooks()
+            .set_origin(move || describe.to_string());
     }
 
     /// The oldest received descriptor nobody took, with the stream offset of the chunk
@@ -178,7 +215,7 @@ impl Socket {
     /// # Errors
     ///
     /// `EBADF` once the writable side is destroyed; `EOPNOTSUPP` on a TCP socket.
-    pub fn peer_credentials(&self) -> io::Result<crate::fdpass::Credentials> {
+    pub fn peer_credentials(&self) -> Result<crate::fdpass::Credentials> {
         self.writable.peer_credentials()
     }
 
@@ -234,11 +271,13 @@ impl Socket {
 ///
 /// # Errors
 ///
-/// Errors found at once (`ENETUNREACH`, `EMFILE`).
-pub fn connect_tcp(lp: &LoopHandle, addr: SocketAddr) -> io::Result<Socket> {
-    let stream = crate::sys::socket::tcp_connect(addr)?;
+/// Errors found at once (`ENETUNREACH`, `EMFILE`), worded as the refused connection is.
+pub fn connect_tcp(lp: &LoopHandle, addr: SocketAddr) -> Result<Socket> {
+    let stream =
+        crate::sys::socket::tcp_connect(addr).map_err(|e| Error::connect_failed(e, addr))?;
     let socket = Socket::make(lp, OwnedFd::from(stream), true, ReceiveOptions::default())?;
     socket.writable.core().connecting_to(addr);
+    socket.name_peer(addr.to_string());
     Ok(socket)
 }
 
@@ -247,14 +286,19 @@ pub fn connect_tcp(lp: &LoopHandle, addr: SocketAddr) -> io::Result<Socket> {
 ///
 /// # Errors
 ///
-/// `ENOENT`, `ECONNREFUSED`, ... (a Unix connect is decided at once).
+/// `ENOENT`, `ECONNREFUSED`, ... (a Unix connect is decided at once), as Node words them:
+/// `connect ENOENT /tmp/no.sock`, with [`address`](Error::address) the path.
 pub fn connect_unix(
     lp: &LoopHandle,
     path: impl AsRef<Path>,
     options: ReceiveOptions,
-) -> io::Result<Socket> {
-    let stream = crate::sys::socket::unix_connect(path)?;
-    Socket::make(lp, OwnedFd::from(stream), true, options)
+) -> Result<Socket> {
+    let path = path.as_ref();
+    let stream = crate::sys::socket::unix_connect(path)
+        .map_err(|e| Error::host_port_failed(e, "connect", path.display().to_string(), None))?;
+    let socket = Socket::make(lp, OwnedFd::from(stream), true, options)?;
+    socket.name_peer(path.display().to_string());
+    Ok(socket)
 }
 
 /// A connected pair of Unix stream sockets, both as streams on `lp`.
@@ -262,7 +306,8 @@ pub fn connect_unix(
 /// # Errors
 ///
 /// `EMFILE`, `ENFILE`.
-pub fn unix_pair(lp: &LoopHandle) -> io::Result<(Socket, Socket)> {
-    let (a, b) = crate::sys::socket::unix_pair()?;
+pub fn unix_pair(lp: &LoopHandle) -> Result<(Socket, Socket)> {
+    let (a, b) =
+        crate::sys::socket::unix_pair().map_err(|e| Error::syscall_failed(e, "socketpair"))?;
     Ok((Socket::from_fd(lp, a)?, Socket::from_fd(lp, b)?))
 }

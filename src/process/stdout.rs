@@ -1,9 +1,8 @@
 //! `process.stdout` and `process.stderr`.
 
-use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::reactor::LoopHandle;
 use crate::stream::writable::{
     Chunk, DestroyCallback, Sink, Writable, WritableOptions, WriteCallback,
@@ -29,7 +28,7 @@ impl SyncSink {
         let bufs: Vec<_> = chunks.iter().map(Chunk::to_bytes).collect();
         match write_blocking(fd.as_fd(), self.kind, &bufs) {
             Ok(()) => cb.ok(),
-            Err(e) => cb.error(Error::from(e)),
+            Err(e) => cb.error(Error::syscall_failed(e, "write")),
         }
     }
 }
@@ -50,7 +49,7 @@ impl Sink for SyncSink {
     }
 }
 
-fn std_writable(lp: &LoopHandle, fd: BorrowedFd<'_>) -> io::Result<Writable> {
+fn std_writable(lp: &LoopHandle, fd: BorrowedFd<'_>) -> Result<Writable> {
     match writer(fd)? {
         Writer::Sync { fd, kind } => Ok(Writable::new(
             lp,
@@ -63,7 +62,7 @@ fn std_writable(lp: &LoopHandle, fd: BorrowedFd<'_>) -> io::Result<Writable> {
 }
 
 /// An [`FdWritable`] on a standard stream's fd of our own, in the mode it is in.
-fn fd_writable(lp: &LoopHandle, fd: OwnedFd, file: bool) -> io::Result<Writable> {
+fn fd_writable(lp: &LoopHandle, fd: OwnedFd, file: bool) -> Result<Writable> {
     let w = FdWritable::with_setup(
         lp,
         fd,
@@ -102,8 +101,10 @@ fn fd_writable(lp: &LoopHandle, fd: OwnedFd, file: bool) -> io::Result<Writable>
 /// returns; here the last writes of a tick reach the file at the end of the tick, as on a
 /// pipe (their callbacks come on the ticks Node runs them on). A reader of the pipe that goes away gives `'error'` `EPIPE`, never
 /// `SIGPIPE`.
-pub fn stdout(lp: &LoopHandle) -> io::Result<Writable> {
-    std_writable(lp, std::io::stdout().as_fd())
+pub fn stdout(lp: &LoopHandle) -> Result<Writable> {
+    let w = std_writable(lp, std::io::stdout().as_fd())?;
+    w.hooks().set_origin(|| "process.stdout".to_owned());
+    Ok(w)
 }
 
 /// A Writable on the process's standard error (Node's `process.stderr`); as [`stdout`].
@@ -111,8 +112,10 @@ pub fn stdout(lp: &LoopHandle) -> io::Result<Writable> {
 /// # Errors
 ///
 /// As [`stdout`].
-pub fn stderr(lp: &LoopHandle) -> io::Result<Writable> {
-    std_writable(lp, std::io::stderr().as_fd())
+pub fn stderr(lp: &LoopHandle) -> Result<Writable> {
+    let w = std_writable(lp, std::io::stderr().as_fd())?;
+    w.hooks().set_origin(|| "process.stderr".to_owned());
+    Ok(w)
 }
 
 #[cfg(test)]

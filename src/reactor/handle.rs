@@ -12,7 +12,7 @@ use super::phases::Inner;
 use super::remote::{KeepAlive, RemoteHandle};
 use super::sources::{PostAction, Readiness, SourceId};
 use super::timers::{delay_ms, TimerCallback, TimerId};
-use crate::Error;
+use crate::{Error, ErrorCode};
 
 /// A cloneable handle to an [`EventLoop`](crate::EventLoop), for scheduling work on it.
 ///
@@ -228,7 +228,7 @@ impl LoopHandle {
         source: &mut S,
         interest: mio::Interest,
         callback: impl FnMut(Readiness) -> PostAction + 'static,
-    ) -> io::Result<SourceId>
+    ) -> Result<SourceId, Error>
     where
         S: mio::event::Source + ?Sized,
     {
@@ -241,12 +241,12 @@ impl LoopHandle {
             .sources
             .borrow_mut()
             .insert(Box::new(callback))
-            .ok_or_else(|| io::Error::other("too many registered sources"))?;
+            .ok_or_else(|| Error::new(ErrorCode::OutOfRange, "too many registered sources"))?;
         // mio may call the source's own `register`: no borrow is held across it.
         if let Err(err) = self.inner.registry.register(source, id.token(), interest) {
             let callback = self.inner.sources.borrow_mut().remove(id);
             drop(callback);
-            return Err(err);
+            return Err(Error::syscall_failed(err, "epoll_ctl"));
         }
         log::trace!("nodestream: registered source {:?}", id.token());
         Ok(id)
@@ -262,14 +262,16 @@ impl LoopHandle {
         id: SourceId,
         source: &mut S,
         interest: mio::Interest,
-    ) -> io::Result<()>
+    ) -> Result<(), Error>
     where
         S: mio::event::Source + ?Sized,
     {
         if !self.inner.sources.borrow().contains(id) {
-            return Err(io::Error::new(io::ErrorKind::NotFound, "unknown source id"));
+            let stale = io::Error::new(io::ErrorKind::NotFound, "unknown source id");
+            return Err(stale.into());
         }
-        self.inner.registry.reregister(source, id.token(), interest)
+        let done = self.inner.registry.reregister(source, id.token(), interest);
+        done.map_err(|e| Error::syscall_failed(e, "epoll_ctl"))
     }
 
     /// Deregisters a source and drops its callback (a pending readiness is forgotten).
@@ -279,14 +281,15 @@ impl LoopHandle {
     /// # Errors
     ///
     /// What mio's `deregister` returns.
-    pub fn deregister<S>(&self, id: SourceId, source: &mut S) -> io::Result<()>
+    pub fn deregister<S>(&self, id: SourceId, source: &mut S) -> Result<(), Error>
     where
         S: mio::event::Source + ?Sized,
     {
         let callback = self.inner.sources.borrow_mut().remove(id);
         drop(callback);
         log::trace!("nodestream: deregistered source {:?}", id.token());
-        self.inner.registry.deregister(source)
+        let done = self.inner.registry.deregister(source);
+        done.map_err(|e| Error::syscall_failed(e, "epoll_ctl"))
     }
 
     /// Makes a source keep the loop alive (`handle.ref()`) or not (`handle.unref()`).
@@ -369,8 +372,8 @@ impl LoopHandle {
 }
 
 /// What [`LoopHandle::register`] gives once the loop is gone.
-fn loop_gone() -> io::Error {
-    io::Error::new(io::ErrorKind::NotConnected, "the event loop was dropped")
+fn loop_gone() -> Error {
+    io::Error::new(io::ErrorKind::NotConnected, "the event loop was dropped").into()
 }
 
 impl fmt::Debug for LoopHandle {

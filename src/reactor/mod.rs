@@ -27,7 +27,6 @@ mod ticks;
 mod timers;
 
 use std::fmt;
-use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -118,7 +117,7 @@ impl EventLoop {
     /// # Errors
     ///
     /// If the epoll instance or the waker's eventfd cannot be made (`EMFILE`, ...).
-    pub fn new() -> io::Result<EventLoop> {
+    pub fn new() -> Result<EventLoop, Error> {
         EventLoop::with_clock(Clock::real())
     }
 
@@ -127,7 +126,7 @@ impl EventLoop {
     /// # Errors
     ///
     /// As [`new`](Self::new).
-    pub fn with_clock(clock: Clock) -> io::Result<EventLoop> {
+    pub fn with_clock(clock: Clock) -> Result<EventLoop, Error> {
         Ok(EventLoop {
             inner: Rc::new(Inner::new(clock)?),
         })
@@ -151,9 +150,12 @@ impl EventLoop {
     ///
     /// # Errors
     ///
-    /// - the first uncaught error reported with [`LoopHandle::report_error`];
+    /// - the first uncaught error: an `'error'` event nobody listened to, which names the
+    ///   stream that emitted it ([`Error::origin`]: `"net.Socket fd 7 127.0.0.1:80"`), or
+    ///   one reported with [`LoopHandle::report_error`];
     /// - `ERR_LOOP_REENTERED` when called from inside one of this loop's callbacks;
-    /// - an error of the poll itself (other than `EINTR`, which is retried).
+    /// - an error of the poll itself (other than `EINTR`, which is retried; syscall
+    ///   `"epoll_wait"`).
     ///
     /// After an error the loop is usable: unrun work stays queued for the next run.
     ///

@@ -306,7 +306,7 @@ impl Inner {
             match poll.poll(&mut events, timeout) {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => events.clear(),
-                Err(err) => return Err(err.into()),
+                Err(err) => return Err(Error::syscall_failed(err, "epoll_wait")),
             }
             drop(poll);
             let mut sources = self.sources.borrow_mut();

@@ -362,7 +362,7 @@ impl FdPump for PlainRead {
                 (Some(chunk), _) => Step::Data(chunk, ()),
                 (None, ReadStop::Budget | ReadStop::WouldBlock) => Step::WouldBlock,
                 (None, ReadStop::Eof) => Step::Eof,
-                (None, ReadStop::Error(err)) => Step::Failed(Error::from(err)),
+                (None, ReadStop::Error(err)) => Step::Failed(Error::syscall_failed(err, "read")),
             }
         })
     }
@@ -422,24 +422,29 @@ impl Readable {
         let fd = fd.into();
         let kind = match StreamFd::of(&fd) {
             Ok(class) => class.kind,
-            Err(error) => return Err(FdError { error, fd }),
+            Err(error) => return Err(FdError::new(error, fd)),
         };
         if kind != FdKind::Socket {
             if rustix::termios::isatty(&fd) {
-                return Err(FdError {
-                    error: io::Error::new(
+                return Err(FdError::new(
+                    io::Error::new(
                         io::ErrorKind::Unsupported,
                         "a terminal's nonblocking flag is shared with other processes",
                     ),
                     fd,
-                });
+                ));
             }
             if let Err(error) = set_nonblocking(&fd, true) {
-                return Err(FdError { error, fd });
+                return Err(FdError::new(Error::syscall_failed(error, "fcntl"), fd));
             }
         }
-        let fd = SharedFd::reading(lp, fd).map_err(|(error, fd)| FdError { error, fd })?;
-        Ok(FdReader::readable(lp, options, fd, PlainRead { kind }))
+        // For display only, in an error this stream leaves unhandled.
+        let number = std::os::fd::AsRawFd::as_raw_fd(&fd);
+        let fd = SharedFd::reading(lp, fd).map_err(|(error, fd)| FdError::new(error, fd))?;
+        let r = FdReader::readable(lp, options, fd, PlainRead { kind });
+        r.hooks()
+            .name(crate::stream::lifecycle::StreamKind::FdReadable, number);
+        Ok(r)
     }
 }
 

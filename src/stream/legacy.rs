@@ -61,6 +61,7 @@ impl LegacySource for Readable {
     }
 
     fn uncaught(&self, err: Error) {
+        self.hooks().mark_unhandled(&err, "Readable");
         self.loop_handle().report_error(err);
     }
 }

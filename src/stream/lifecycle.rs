@@ -5,9 +5,10 @@
 //! payload type is fixed. They are gathered with the other streams' keys in
 //! [`events`](crate::events).
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 use std::fmt;
 use std::os::fd::RawFd;
+use std::rc::Rc;
 
 use nodestream_emitter::{names, Event};
 
@@ -96,7 +97,33 @@ impl fmt::Display for FdNumber {
 /// listeners (whose `'error'` listener hands the error on when it is the only one, as
 /// Node's does).
 #[derive(Default)]
-pub(crate) struct Hooks(RefCell<Option<Box<HookLists>>>);
+pub(crate) struct Hooks {
+    lists: RefCell<Option<Box<HookLists>>>,
+    /// The stream's kind and fd, for an error it leaves unhandled: inline (8 bytes), so
+    /// naming an fd stream costs no allocation; richer names go in `HookLists::origin`.
+    named: Cell<Option<(StreamKind, RawFd)>>,
+}
+
+/// The kinds of stream the crate makes over an fd, as an unhandled error names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StreamKind {
+    /// [`FdWritable`](crate::stream::FdWritable).
+    FdWritable,
+    /// [`Readable::from_fd`](crate::stream::readable::Readable::from_fd).
+    FdReadable,
+    /// Either side of a [`net::Socket`](crate::net::Socket).
+    Socket,
+}
+
+impl StreamKind {
+    fn name(self) -> &'static str {
+        match self {
+            StreamKind::FdWritable => "FdWritable",
+            StreamKind::FdReadable => "Readable",
+            StreamKind::Socket => "net.Socket",
+        }
+    }
+}
 
 /// A hook on a stream's error.
 type ErrorHook = Box<dyn FnOnce(&Error)>;
@@ -105,11 +132,13 @@ type ErrorHook = Box<dyn FnOnce(&Error)>;
 struct HookLists {
     error: Vec<ErrorHook>,
     closed: Vec<Box<dyn FnOnce()>>,
+    /// Describes the stream for an error it leaves unhandled (see [`Error::origin`]).
+    origin: Option<Rc<dyn Fn() -> String>>,
 }
 
 impl Hooks {
     fn lists(&self) -> RefMut<'_, HookLists> {
-        RefMut::map(self.0.borrow_mut(), |l| {
+        RefMut::map(self.lists.borrow_mut(), |l| {
             &mut **l.get_or_insert_with(Box::default)
         })
     }
@@ -127,9 +156,38 @@ impl Hooks {
         self.lists().closed.push(Box::new(f));
     }
 
+    /// Names the stream by kind and fd (`"net.Socket fd 7"`) in an error it leaves
+    /// unhandled; a later call replaces the name (a socket renames the fd streams it is
+    /// made of). The number is for display only.
+    pub(crate) fn name(&self, kind: StreamKind, fd: RawFd) {
+        self.named.set(Some((kind, fd)));
+    }
+
+    /// Names the stream with a description made when an error goes unhandled
+    /// (`"net.Socket fd 7 127.0.0.1:80"`, `"fs.WriteStream '/tmp/x'"`); it comes before
+    /// [`name`](Self::name). For streams that hold a path or an address, which are few.
+    pub(crate) fn set_origin(&self, describe: impl Fn() -> String + 'static) {
+        self.lists().origin = Some(Rc::new(describe));
+    }
+
+    /// `err` goes to the loop as uncaught from this stream: records the stream's name in
+    /// it ([`Error::origin`]), or `kind` for a stream that has no name of its own. Off the
+    /// emit path: called only for an error nobody listened to.
+    #[cold]
+    pub(crate) fn mark_unhandled(&self, err: &Error, kind: &'static str) {
+        let describe = self.lists.borrow().as_ref().and_then(|l| l.origin.clone());
+        let named = self.named.get();
+        // No borrow held while the description is made.
+        err.set_origin(|| match (describe, named) {
+            (Some(describe), _) => describe(),
+            (None, Some((k, fd))) => format!("{} fd {fd}", k.name()),
+            (None, None) => kind.to_owned(),
+        });
+    }
+
     /// The stream is emitting `'error'` with `err`: runs the error hooks (once).
     pub(crate) fn run_error(&self, err: &Error) {
-        let hooks = match self.0.borrow_mut().as_mut() {
+        let hooks = match self.lists.borrow_mut().as_mut() {
             Some(l) => std::mem::take(&mut l.error),
             None => return,
         };
@@ -142,7 +200,7 @@ impl Hooks {
     /// The stream has closed: runs the closed hooks (once). (The error hooks stay: a
     /// stream destroyed with an error emits it after it closed.)
     pub(crate) fn run_closed(&self) {
-        let hooks = match self.0.borrow_mut().as_mut() {
+        let hooks = match self.lists.borrow_mut().as_mut() {
             Some(l) => std::mem::take(&mut l.closed),
             None => return,
         };

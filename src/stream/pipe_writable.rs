@@ -100,6 +100,7 @@ impl<T: PipeChunk, S: Sink<T>> PipeDestination for Writable<T, S> {
     }
 
     fn uncaught(&self, err: Error) {
+        self.hooks().mark_unhandled(&err, "Writable");
         self.loop_handle().report_error(err);
     }
 }

@@ -104,7 +104,7 @@ impl Inner {
     }
 
     /// Takes the fd out of the poll (once).
-    fn deregister(&self) -> io::Result<()> {
+    fn deregister(&self) -> Result<(), crate::Error> {
         match self.id.take() {
             Some(id) => self.lp.deregister(id, &mut FdSource(self.fd.as_fd())),
             None => Ok(()),
@@ -125,7 +125,10 @@ impl SharedFd {
     /// # Errors
     ///
     /// What registering reports (`NotConnected` once the loop is gone), with the fd.
-    pub(crate) fn reading(lp: &LoopHandle, fd: OwnedFd) -> Result<SharedFd, (io::Error, OwnedFd)> {
+    pub(crate) fn reading(
+        lp: &LoopHandle,
+        fd: OwnedFd,
+    ) -> Result<SharedFd, (crate::Error, OwnedFd)> {
         let inner = register(lp, fd, mio::Interest::READABLE)?;
         Ok(SharedFd {
             inner,
@@ -138,7 +141,10 @@ impl SharedFd {
     /// # Errors
     ///
     /// As [`reading`](SharedFd::reading).
-    pub(crate) fn writing(lp: &LoopHandle, fd: OwnedFd) -> Result<SharedFd, (io::Error, OwnedFd)> {
+    pub(crate) fn writing(
+        lp: &LoopHandle,
+        fd: OwnedFd,
+    ) -> Result<SharedFd, (crate::Error, OwnedFd)> {
         let inner = register(lp, fd, mio::Interest::WRITABLE)?;
         Ok(SharedFd {
             inner,
@@ -155,7 +161,7 @@ impl SharedFd {
     pub(crate) fn both(
         lp: &LoopHandle,
         fd: OwnedFd,
-    ) -> Result<(SharedFd, SharedFd), (io::Error, OwnedFd)> {
+    ) -> Result<(SharedFd, SharedFd), (crate::Error, OwnedFd)> {
         let inner = register(lp, fd, mio::Interest::READABLE | mio::Interest::WRITABLE)?;
         let read = SharedFd {
             inner: inner.clone(),
@@ -260,7 +266,7 @@ fn register(
     lp: &LoopHandle,
     fd: OwnedFd,
     interest: mio::Interest,
-) -> Result<Rc<Inner>, (io::Error, OwnedFd)> {
+) -> Result<Rc<Inner>, (crate::Error, OwnedFd)> {
     let inner = Rc::new(Inner::new(lp, fd));
     let me = Rc::downgrade(&inner);
     let registered = lp.register(&mut FdSource(inner.fd.as_fd()), interest, move |ready| {

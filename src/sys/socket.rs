@@ -21,7 +21,7 @@ use rustix::io::Errno;
 use rustix::net::{AddressFamily, SocketFlags, SocketType};
 
 use super::fd::{socket_type_name, FdKind};
-use crate::error::{Error, ErrorCode};
+use crate::error::Error;
 
 /// How many connections one [`accept_until_blocked`] call takes before yielding.
 pub(crate) const ACCEPT_BUDGET: usize = 32;
@@ -183,24 +183,16 @@ fn classify_listener(fd: &OwnedFd) -> io::Result<bool> {
     }
 }
 
-/// Node's `uvException` for `listen`: code the errno's name, message
+/// Node's `uvExceptionWithHostPort` for `listen`: code the errno's name, message
 /// `listen EINVAL: invalid argument`, and why, when known.
 fn listen_error(errno: Errno, why: Option<&str>) -> io::Error {
-    let raw = errno.raw_os_error();
-    let os = io::Error::from_raw_os_error(raw);
-    let text = os.to_string();
-    let text = text.split(" (os error").next().unwrap_or_default();
-    let mut chars = text.chars();
-    let text: String = match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    let code = ErrorCode::Os(raw);
-    let message = match why {
-        Some(why) => format!("listen {}: {text} ({why})", code.as_str()),
-        None => format!("listen {}: {text}", code.as_str()),
-    };
-    io::Error::new(os.kind(), Error::new(code, message))
+    let os = io::Error::from_raw_os_error(errno.raw_os_error());
+    let err = Error::listen_failed(os, "listen", String::new(), None);
+    match why {
+        Some(why) => err.explained(why),
+        None => err,
+    }
+    .into()
 }
 
 /// A connected pair of Unix stream sockets.

@@ -40,7 +40,7 @@ impl Core {
             Some(err) => {
                 let err = match parked.target {
                     Some(addr) => Error::connect_failed(err, addr),
-                    None => Error::from(err),
+                    None => Error::syscall_failed(err, "connect"),
                 };
                 if let Some((_, cb)) = parked.write {
                     if let Some(cb) = cb.take() {

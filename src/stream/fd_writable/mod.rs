@@ -222,8 +222,7 @@ impl FdWritable {
     /// files), when it is a terminal (its nonblocking flag is shared with every process
     /// on it; use [`stdout`](crate::process::stdout)), when it is a socket that keeps
     /// message boundaries (`SOCK_SEQPACKET`, `SOCK_DGRAM`: `ERR_INVALID_FD_TYPE`, as Node's
-    /// `new net.Socket({ fd })`; [`Error::from_io`](crate::Error::from_io) on the
-    /// `io::Error` gives the code), when the loop is gone (`NotConnected`), or when
+    /// `new net.Socket({ fd })`), when the loop is gone (`NotConnected`), or when
     /// `fstat`/`fcntl`/`getsockopt` fail.
     ///
     /// # Examples
@@ -267,36 +266,36 @@ impl FdWritable {
     ) -> Result<FdWritable, FdError> {
         let class = match StreamFd::of(&fd) {
             Ok(class) => class,
-            Err(error) => return Err(FdError { error, fd }),
+            Err(error) => return Err(FdError::new(error, fd)),
         };
+        // For display only, in an error this stream leaves unhandled.
+        let number = std::os::fd::AsRawFd::as_raw_fd(&fd);
         if class.kind != FdKind::Socket {
             if rustix::termios::isatty(&fd) {
-                return Err(FdError {
-                    error: io::Error::new(
+                return Err(FdError::new(
+                    io::Error::new(
                         io::ErrorKind::Unsupported,
                         "a terminal's nonblocking flag is shared with other processes",
                     ),
                     fd,
-                });
+                ));
             }
             if !setup.keep_mode {
                 if let Err(error) = set_nonblocking(&fd, true) {
-                    return Err(FdError { error, fd });
+                    return Err(FdError::new(Error::syscall_failed(error, "fcntl"), fd));
                 }
             }
         }
         let share = if setup.unpolled {
             SharedFd::unpolled(lp, fd, Side::Write)
         } else {
-            SharedFd::writing(lp, fd).map_err(|(error, fd)| FdError { error, fd })?
+            SharedFd::writing(lp, fd).map_err(|(error, fd)| FdError::new(error, fd))?
         };
-        Ok(FdWritable::on_share(
-            lp,
-            share,
-            class,
-            opts,
-            setup.connecting,
-        ))
+        let w = FdWritable::on_share(lp, share, class, opts, setup.connecting);
+        w.as_writable()
+            .hooks()
+            .name(crate::stream::lifecycle::StreamKind::FdWritable, number);
+        Ok(w)
     }
 
     /// A Writable over the writing side's share of an fd classified as `class` (see
@@ -397,13 +396,15 @@ impl FdWritable {
     ///
     /// `EBADF` once the stream is destroyed; `ENOTSOCK`/`EOPNOTSUPP` on an fd that is no
     /// Unix socket.
-    pub fn peer_credentials(&self) -> io::Result<crate::fdpass::Credentials> {
-        self.core
+    pub fn peer_credentials(&self) -> Result<crate::fdpass::Credentials, crate::Error> {
+        let got = self
+            .core
             .with_fd(|fd| crate::fdpass::peer_credentials(fd))
             .unwrap_or_else(|| {
                 Err(io::Error::from_raw_os_error(
                     rustix::io::Errno::BADF.raw_os_error(),
                 ))
-            })
+            });
+        got.map_err(|e| crate::Error::syscall_failed(e, "getsockopt"))
     }
 }

@@ -151,10 +151,11 @@ impl Core {
             Pump::Failed(err, cb) => {
                 self.clear_queue();
                 match cb {
-                    Some(cb) if settle_later => self
-                        .settled
-                        .set(Some((Kept::new(&self.lp, cb), Some(err.into())))),
-                    Some(cb) => cb.error(Error::from(err)),
+                    Some(cb) if settle_later => self.settled.set(Some((
+                        Kept::new(&self.lp, cb),
+                        Some(Error::syscall_failed(err, "write")),
+                    ))),
+                    Some(cb) => cb.error(Error::syscall_failed(err, "write")),
                     None => {}
                 }
                 PostAction::Continue

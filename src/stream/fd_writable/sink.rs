@@ -50,7 +50,7 @@ impl Sink for FdSink {
             None => None,
         };
         match closed {
-            Err(e) if err.is_none() => cb.call(Some(Error::from(e))),
+            Err(e) if err.is_none() => cb.call(Some(Error::syscall_failed(e, "close"))),
             _ => cb.call(err),
         }
         let core = self.core.clone();
@@ -109,7 +109,7 @@ impl Core {
             Some(Err(e)) if e.raw_os_error() == Some(rustix::io::Errno::NOTCONN.raw_os_error()) => {
                 cb.ok()
             }
-            Some(Err(e)) => cb.error(Error::from(e)),
+            Some(Err(e)) => cb.error(Error::syscall_failed(e, "shutdown")),
             None => cb.error(Error::from_code(ErrorCode::Destroyed)),
         }
     }
@@ -140,7 +140,9 @@ impl Core {
                     let cb = self.queue.borrow_mut().cb.take().and_then(Kept::take);
                     cb.map(|cb| Inflight::Pending(cb, None))
                 }
-                Pump::Failed(err, cb) => cb.map(|cb| Inflight::Done(cb, Some(Error::from(err)))),
+                Pump::Failed(err, cb) => {
+                    cb.map(|cb| Inflight::Done(cb, Some(Error::syscall_failed(err, "write"))))
+                }
             }
         } else {
             let cb = self.queue.borrow_mut().cb.take().and_then(Kept::take);

@@ -91,7 +91,9 @@ impl Readable {
         // The library's hooks first; they never count as a handler.
         self.inner.hooks.run_error(&err);
         if let Err(unhandled) = self.inner.emitter.emit_error(err) {
-            self.inner.lp.report_error(unhandled.into_inner());
+            let err = unhandled.into_inner();
+            self.inner.hooks.mark_unhandled(&err, "Readable");
+            self.inner.lp.report_error(err);
         }
     }
 

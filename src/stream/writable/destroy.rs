@@ -141,7 +141,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         match this.emitter.emit_error(err) {
             Ok(()) => true,
             Err(unhandled) => {
-                this.lp.report_error(unhandled.into_inner());
+                let err = unhandled.into_inner();
+                this.hooks.mark_unhandled(&err, "Writable");
+                this.lp.report_error(err);
                 false
             }
         }
