@@ -11,6 +11,7 @@
 //! | [`child_process`] | `child_process` | child processes with their stdio as streams |
 //! | [`process`] | `process` | `stdout` and `stderr` |
 //! | [`reactor`] | (Node's event loop, libuv) | [`EventLoop`], its handles, timers, immediates, ticks |
+//! | [`embed`] | (none) | the loop driven from tokio, calloop or a `poll(2)` loop of the host's |
 //! | [`fdpass`] | (none) | SCM_RIGHTS send and receive, without a loop |
 //!
 //! Every stream reports errors as [`Error`], with Node's [`ErrorCode`]s (`EPIPE`,
@@ -79,6 +80,7 @@ mod error;
 mod sys;
 
 pub mod reactor;
+pub use reactor::embed;
 
 pub mod stream;
 

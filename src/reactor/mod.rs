@@ -16,6 +16,7 @@
 //! embedding the loop in a host's own loop.
 
 mod clock;
+pub mod embed;
 mod handle;
 mod holds;
 mod immediates;
