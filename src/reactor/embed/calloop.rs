@@ -88,6 +88,9 @@ pub struct EventLoopSource {
     wake: Option<Token>,
     /// The next `reregister` only moves the timer: the fd's registration is unchanged.
     timer_only: bool,
+    /// A turn ran in this dispatch of calloop's: one turn serves every event of ours that
+    /// one poll found (the fd, the timer, the made-up one).
+    turned: bool,
 }
 
 impl EventLoopSource {
@@ -101,12 +104,22 @@ impl EventLoopSource {
             armed: None,
             wake: None,
             timer_only: false,
+            turned: false,
         }
     }
 
     /// The loop, to make handles from.
     pub fn event_loop(&self) -> &EventLoop {
         &self.lp
+    }
+
+    /// `Reregister` (to move the timer only) if the loop's next deadline is not the timer's.
+    fn sync_timer(&mut self) -> PostAction {
+        if self.lp.next_deadline() == self.armed {
+            return PostAction::Continue;
+        }
+        self.timer_only = true;
+        PostAction::Reregister
     }
 
     /// Sets the timer to the loop's next deadline.
@@ -154,8 +167,8 @@ impl EventSource for EventLoopSource {
                 TimeoutAction::Drop
             })?;
         }
-        if !ours {
-            return Ok(PostAction::Continue);
+        if !ours || std::mem::replace(&mut self.turned, true) {
+            return Ok(self.sync_timer());
         }
         let stopped = self.lp.host_turn()?;
         if stopped {
@@ -163,11 +176,7 @@ impl EventSource for EventLoopSource {
         } else if !self.lp.is_alive() {
             callback(LoopEvent::Idle, &mut self.lp);
         }
-        if self.lp.next_deadline() != self.armed {
-            self.timer_only = true;
-            return Ok(PostAction::Reregister);
-        }
-        Ok(PostAction::Continue)
+        Ok(self.sync_timer())
     }
 
     fn register(&mut self, poll: &mut Poll, tokens: &mut TokenFactory) -> ::calloop::Result<()> {
@@ -218,6 +227,10 @@ impl EventSource for EventLoopSource {
             return Ok(Some((readiness, token)));
         }
         Ok(None)
+    }
+
+    fn before_handle_events(&mut self, _events: ::calloop::EventIterator<'_>) {
+        self.turned = false;
     }
 }
 
