@@ -216,3 +216,27 @@ fn a_stop_reaches_the_callback() {
     host.dispatch(Some(ms(50)), &mut data).unwrap();
     assert_trace(&data.log, &["host: nodestream Stopped"]);
 }
+
+#[allow(dead_code)]
+#[path = "../examples/embed_calloop.rs"]
+mod example;
+
+#[test]
+fn the_example_tells_its_story_in_order() {
+    let _fds = FdCheck::start();
+    assert_eq!(
+        example::run().unwrap(),
+        [
+            "calloop: writing chunk 1",
+            "loop: read \"chunk 1\"",
+            "calloop: writing chunk 2",
+            "loop: read \"chunk 2\"",
+            "loop: 50 ms timer",
+            "calloop: writing chunk 3",
+            "loop: read \"chunk 3\"",
+            "loop: the pipe ended",
+            "loop: reader closed",
+            "host: the loop has nothing left to do",
+        ]
+    );
+}

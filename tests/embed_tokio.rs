@@ -239,3 +239,27 @@ fn events_past_one_polls_worth_are_not_lost() {
     drop(lp);
     drop(receivers);
 }
+
+#[allow(dead_code)]
+#[path = "../examples/embed_tokio.rs"]
+mod example;
+
+#[test]
+fn the_example_tells_its_story_in_order() {
+    let _fds = FdCheck::start();
+    assert_eq!(
+        example::run().unwrap(),
+        [
+            "tokio: writing chunk 1",
+            "loop: read \"chunk 1\"",
+            "tokio: writing chunk 2",
+            "loop: read \"chunk 2\"",
+            "loop: 50 ms timer",
+            "tokio: writing chunk 3",
+            "loop: read \"chunk 3\"",
+            "loop: the pipe ended",
+            "loop: reader closed",
+            "host: the loop has nothing left to do",
+        ]
+    );
+}
