@@ -72,6 +72,8 @@ fn count_ref(count: &mut usize, was: bool, now: bool) {
 ///    `Some(Duration::ZERO)`;
 /// 3. from other threads, through a [`RemoteHandle`].
 ///
+/// tokio and calloop hosts use way 2 ready-made: see [`embed`].
+///
 /// ```compile_fail
 /// fn assert_send<T: Send>() {}
 /// assert_send::<nodestream::EventLoop>();

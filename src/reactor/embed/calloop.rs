@@ -152,7 +152,7 @@ impl EventSource for EventLoopSource {
         mut callback: F,
     ) -> Result<PostAction, Error>
     where
-        F: FnMut(LoopEvent, &mut EventLoop) -> (),
+        F: FnMut(LoopEvent, &mut EventLoop),
     {
         let mut ours = self.wake == Some(token);
         self.fd.process_events(readiness, token, |_, _| {
