@@ -170,7 +170,7 @@ impl EventSource for EventLoopSource {
         if !ours || std::mem::replace(&mut self.turned, true) {
             return Ok(self.sync_timer());
         }
-        let stopped = self.lp.host_turn()?;
+        let stopped = self.lp.host_turns()?;
         if stopped {
             callback(LoopEvent::Stopped, &mut self.lp);
         } else if !self.lp.is_alive() {

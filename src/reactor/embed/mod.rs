@@ -58,21 +58,33 @@ use super::phases::Inner;
 #[cfg(any(feature = "tokio", feature = "calloop"))]
 use crate::{Error, EventLoop};
 
+/// How many turns in a row a host driver runs while the loop has work that needs no wait,
+/// before it lets the host's own work have a turn (the loop's own I/O is polled every turn).
+#[cfg(any(feature = "tokio", feature = "calloop"))]
+const TURNS_IN_A_ROW: usize = 32;
+
 #[cfg(any(feature = "tokio", feature = "calloop"))]
 impl EventLoop {
-    /// One non-blocking turn for a host (none if a stop is already asked for). Returns
-    /// whether [`LoopHandle::stop`](crate::LoopHandle::stop) was asked for; a callback's panic
-    /// comes back as an `ERR_PANIC` error instead of unwinding through the host's loop.
-    pub(crate) fn host_turn(&self) -> Result<bool, Error> {
-        let turn = || -> Result<bool, Error> {
+    /// Non-blocking turns for a host: one, and more while work that needs no wait is
+    /// queued, up to [`TURNS_IN_A_ROW`]; none if a stop is already asked for. Returns whether
+    /// [`LoopHandle::stop`](crate::LoopHandle::stop) was asked for. A callback's panic comes
+    /// back as an `ERR_PANIC` error instead of unwinding through the host's loop.
+    pub(crate) fn host_turns(&self) -> Result<bool, Error> {
+        let turns = || -> Result<bool, Error> {
             let _running = self.inner.enter()?;
             self.inner.drain_ticks()?;
-            if !self.inner.stopping() {
+            for _ in 0..TURNS_IN_A_ROW {
+                if self.inner.stopping() {
+                    break;
+                }
                 self.inner.turn(Some(Duration::ZERO))?;
+                if !self.inner.has_pending() {
+                    break;
+                }
             }
             Ok(self.inner.take_stop())
         };
-        panic::catch_unwind(AssertUnwindSafe(turn))
+        panic::catch_unwind(AssertUnwindSafe(turns))
             .unwrap_or_else(|payload| Err(Error::from_panic("a loop callback", &*payload)))
     }
 }

@@ -127,7 +127,7 @@ async fn host(lp: &EventLoop, until_idle: bool) -> Result<(), Error> {
         sleep_at: None,
     };
     loop {
-        let stopped = lp.host_turn()?;
+        let stopped = lp.host_turns()?;
         if stopped || (until_idle && !lp.is_alive()) {
             return Ok(());
         }
