@@ -182,7 +182,12 @@ fn main() {
         ("tokio run_until_idle", by_tokio),
         ("calloop source", by_calloop),
     ];
-    let workloads: [(&str, fn(&EventLoop) -> Box<dyn std::any::Any>, u64, Option<f64>); 2] = [
+    let workloads: [(
+        &str,
+        fn(&EventLoop) -> Box<dyn std::any::Any>,
+        u64,
+        Option<f64>,
+    ); 2] = [
         (
             "immediates chain",
             immediates,

@@ -18,8 +18,8 @@ mod streams;
 mod warnings;
 
 pub use child::{in_child, isolated, run_child, sigpipe_default, CHILD_ENV};
-pub use embed::logged_pipe;
 pub use data::{cases, data, fnv, heavy, pattern, rss_kib, TempPath, FNV_START};
+pub use embed::logged_pipe;
 pub use fds::{
     at_the_limit, dev_null, fd_count, fd_list, fd_lock, is_cloexec, is_nonblocking, lift, pipe,
     read_all, room_for, same_file, socketpair, FdCheck,
