@@ -2,19 +2,21 @@
 //!
 //! Three ways, from least glue to most (`docs/embedding.md` compares what each costs):
 //!
-//! - **tokio** (feature `tokio`): [`tokio::drive`] and [`tokio::run_until_idle`] are futures
-//!   that run the loop inside a current-thread runtime (a `LocalSet`), beside tokio's tasks;
-//! - **calloop** (feature `calloop`): [`calloop::EventLoopSource`] is the loop as a calloop
-//!   event source, for `LoopHandle::insert_source`;
+//! - **tokio** (feature `tokio`): `embed::tokio::drive` and `embed::tokio::run_until_idle`
+//!   are futures that run the loop inside a current-thread runtime (a `LocalSet`), beside
+//!   tokio's tasks;
+//! - **calloop** (feature `calloop`): `embed::calloop::EventLoopSource` is the loop as a
+//!   calloop event source, for calloop's `LoopHandle::insert_source`;
 //! - **any other host** (`poll(2)`, epoll, glib): the loop is [`AsFd`](std::os::fd::AsFd)
 //!   (readable when I/O or a post waits); the host does not wait past
-//!   [`EventLoop::next_deadline`], nor at all while [`EventLoop::has_pending`], and runs turns
-//!   with [`EventLoop::dispatch`]`(Some(Duration::ZERO))`.
+//!   [`EventLoop::next_deadline`](crate::EventLoop::next_deadline), nor at all while
+//!   [`EventLoop::has_pending`](crate::EventLoop::has_pending), and runs turns
+//!   with [`EventLoop::dispatch`](crate::EventLoop::dispatch)`(Some(Duration::ZERO))`.
 //!
 //! Work given to the loop through a [`LoopHandle`](crate::LoopHandle) while the host waits
 //! (a timer armed, an immediate queued, a stream written from a tokio task or a calloop
 //! callback) is picked up: the tokio driver is woken, the calloop source is asked before
-//! calloop sleeps. A callback's panic reaches the host as an `ERR_PANIC` [`Error`] from these
+//! calloop sleeps. A callback's panic reaches the host as an `ERR_PANIC` [`Error`](crate::Error) from these
 //! two, rather than unwinding through the host's loop; the loop stays usable.
 //!
 //! # Examples

@@ -74,6 +74,9 @@ use crate::{Error, EventLoop};
 ///
 /// The loop stays usable after an error: drive it again to go on.
 ///
+/// One driver per loop at a time: a second one polled beside it would not be woken by work
+/// given through a handle (only the driver that parked last is).
+///
 /// # Panics
 ///
 /// Outside a tokio runtime with its I/O and time drivers enabled (`enable_all`).
