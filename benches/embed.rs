@@ -84,6 +84,9 @@ fn ping_pong(lp: &EventLoop) -> Box<dyn std::any::Any> {
 
 type Host = fn(EventLoop);
 
+/// Sets a workload up on a loop; what it returns is kept until the host is done.
+type Workload = fn(&EventLoop) -> Box<dyn std::any::Any>;
+
 fn by_run(lp: EventLoop) {
     lp.run().unwrap();
 }
@@ -127,7 +130,7 @@ fn by_calloop(lp: EventLoop) {
 }
 
 /// Runs `work` under `host`, best of three: units per second.
-fn rate(work: fn(&EventLoop) -> Box<dyn std::any::Any>, units: u64, host: Host) -> f64 {
+fn rate(work: Workload, units: u64, host: Host) -> f64 {
     (0..3)
         .map(|_| {
             let lp = EventLoop::new().unwrap();
@@ -182,12 +185,7 @@ fn main() {
         ("tokio run_until_idle", by_tokio),
         ("calloop source", by_calloop),
     ];
-    let workloads: [(
-        &str,
-        fn(&EventLoop) -> Box<dyn std::any::Any>,
-        u64,
-        Option<f64>,
-    ); 2] = [
+    let workloads: [(&str, Workload, u64, Option<f64>); 2] = [
         (
             "immediates chain",
             immediates,
