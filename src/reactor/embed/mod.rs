@@ -16,8 +16,9 @@
 //! Work given to the loop through a [`LoopHandle`](crate::LoopHandle) while the host waits
 //! (a timer armed, an immediate queued, a stream written from a tokio task or a calloop
 //! callback) is picked up: the tokio driver is woken, the calloop source is asked before
-//! calloop sleeps. A callback's panic reaches the host as an `ERR_PANIC` [`Error`](crate::Error) from these
-//! two, rather than unwinding through the host's loop; the loop stays usable.
+//! calloop sleeps. A callback's panic reaches the host from these two as an `ERR_PANIC`
+//! [`nodestream::Error`](crate::Error), rather than unwinding through the host's loop; the
+//! loop stays usable.
 //!
 //! # Examples
 //!
