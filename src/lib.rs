@@ -11,6 +11,7 @@
 //! | [`child_process`] | `child_process` | child processes with their stdio as streams |
 //! | [`process`] | `process` | `stdout` and `stderr` |
 //! | [`reactor`] | (Node's event loop, libuv) | [`EventLoop`], its handles, timers, immediates, ticks |
+//! | [`embed`] | (none) | the loop driven from tokio, calloop or a `poll(2)` loop of the host's |
 //! | [`fdpass`] | (none) | SCM_RIGHTS send and receive, without a loop |
 //!
 //! The root re-exports the types nearly every program names. How the crate is built, in
@@ -115,6 +116,7 @@ mod error;
 mod sys;
 
 pub mod reactor;
+pub use reactor::embed;
 
 pub mod stream;
 

@@ -1,16 +1,15 @@
-//! Embedding the loop in a host's loop: plain `poll(2)` on the epoll fd, and tokio's
-//! `AsyncFd`. The host learns when to wake from the fd, `next_deadline()` and
-//! `has_pending()`, and runs turns with `dispatch(Some(Duration::ZERO))`.
+//! Embedding the loop in a host's loop: plain `poll(2)` on the epoll fd (the host learns
+//! when to wake from the fd, `next_deadline()` and `has_pending()`, and runs turns with
+//! `dispatch(Some(Duration::ZERO))`), and the same work under `nodestream::embed::tokio`.
 
 mod support;
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, BorrowedFd};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use nodestream::{Error, EventLoop, PostAction};
+use nodestream::{EventLoop, PostAction};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use support::{event_loop, Log};
 
@@ -30,7 +29,7 @@ fn schedule(lp: &EventLoop) -> (Log, std::thread::JoinHandle<()>) {
         l.push("immediate");
         h2.next_tick(l.rec("tick"));
     });
-    h.set_timeout(Duration::from_millis(60), log.rec("timer 60ms"));
+    h.set_timeout(Duration::from_millis(150), log.rec("timer 150ms"));
 
     let (mut tx, rx) = mio::unix::pipe::new().unwrap();
     let rx = Rc::new(RefCell::new(rx));
@@ -61,7 +60,7 @@ fn schedule(lp: &EventLoop) -> (Log, std::thread::JoinHandle<()>) {
     (log, worker)
 }
 
-const EXPECTED: [&str; 4] = ["immediate", "tick", "pipe readable", "timer 60ms"];
+const EXPECTED: [&str; 4] = ["immediate", "tick", "pipe readable", "timer 150ms"];
 
 #[test]
 fn the_epoll_fd_alone_does_not_show_timers_or_queued_work() {
@@ -109,47 +108,19 @@ fn a_plain_poll_host_drives_the_loop() {
     }
     worker.join().unwrap();
     assert_eq!(log.get(), EXPECTED);
-    // Millisecond clock, as libuv's: a 60 ms timer fires once 60 whole ms have ticked,
+    // Millisecond clock, as libuv's: a 150 ms timer fires once 150 whole ms have ticked,
     // which can be up to 1 ms early in real time (node: setTimeout(5) measured 4.19 ms).
-    assert!(t0.elapsed() >= Duration::from_millis(59));
+    assert!(t0.elapsed() >= Duration::from_millis(149));
     // It slept in poll(2) rather than spinning: a handful of wake-ups (immediate, pipe,
     // post, keep-alive drop, timer; a timeout rounded to the ms may add one or two).
     assert!(wakeups <= 12, "{wakeups} wake-ups");
 }
 
-/// See `examples/embed_tokio.rs`: tokio 1.54 deprecated the safe constructor in favour of
-/// an `unsafe` one whose contract a `BorrowedFd`'s lifetime already guarantees.
-#[allow(deprecated)]
-fn watch(lp: &EventLoop) -> std::io::Result<tokio::io::unix::AsyncFd<BorrowedFd<'_>>> {
-    tokio::io::unix::AsyncFd::with_interest(lp.as_fd(), tokio::io::Interest::READABLE)
-}
-
-async fn drive(lp: &EventLoop, wakeups: &mut usize) -> Result<(), Error> {
-    let fd = watch(lp)?;
-    lp.dispatch(Some(Duration::ZERO))?;
-    while lp.is_alive() {
-        if lp.has_pending() {
-            tokio::task::yield_now().await;
-        } else {
-            let deadline = lp.next_deadline().map(tokio::time::Instant::from_std);
-            tokio::select! {
-                guard = fd.readable() => guard?.clear_ready(),
-                _ = async {
-                    match deadline {
-                        Some(t) => tokio::time::sleep_until(t).await,
-                        None => std::future::pending().await,
-                    }
-                } => {}
-            }
-        }
-        lp.dispatch(Some(Duration::ZERO))?;
-        *wakeups += 1;
-    }
-    Ok(())
-}
-
+/// The same work under `nodestream::embed::tokio` (feature `tokio`), with a tokio task
+/// posting into the loop beside the worker thread.
+#[cfg(feature = "tokio")]
 #[test]
-fn a_tokio_host_drives_the_loop_with_async_fd() {
+fn a_tokio_host_drives_the_loop() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -157,10 +128,8 @@ fn a_tokio_host_drives_the_loop_with_async_fd() {
     let lp = EventLoop::new().unwrap();
     let t0 = Instant::now();
     let (log, worker) = schedule(&lp);
-    // A tokio task runs alongside the loop and posts into it.
     let remote = lp.remote();
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut wakeups = 0;
     rt.block_on(async {
         let task = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -169,7 +138,8 @@ fn a_tokio_host_drives_the_loop_with_async_fd() {
                 .ok()
                 .unwrap();
         });
-        tokio::time::timeout(Duration::from_secs(10), drive(&lp, &mut wakeups))
+        let driven = nodestream::embed::tokio::run_until_idle(&lp);
+        tokio::time::timeout(Duration::from_secs(10), driven)
             .await
             .expect("host loop hung")
             .unwrap();
@@ -178,8 +148,7 @@ fn a_tokio_host_drives_the_loop_with_async_fd() {
     worker.join().unwrap();
     assert_eq!(log.get(), EXPECTED);
     assert_eq!(rx.try_iter().collect::<Vec<_>>(), ["from tokio"]);
-    // Millisecond clock, as libuv's: a 60 ms timer fires once 60 whole ms have ticked,
+    // Millisecond clock, as libuv's: a 150 ms timer fires once 150 whole ms have ticked,
     // which can be up to 1 ms early in real time (node: setTimeout(5) measured 4.19 ms).
-    assert!(t0.elapsed() >= Duration::from_millis(59));
-    assert!(wakeups <= 14, "{wakeups} wake-ups");
+    assert!(t0.elapsed() >= Duration::from_millis(149));
 }

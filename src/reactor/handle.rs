@@ -103,7 +103,7 @@ impl LoopHandle {
     /// after every callback the loop runs (each timer, immediate, I/O callback, posted
     /// closure and close callback) and at the start of every `run`/`run_once`/`dispatch`.
     pub fn next_tick(&self, f: impl FnOnce() + 'static) {
-        if self.inner.closed.get() {
+        if self.inner.refuses_work() {
             return drop(f);
         }
         self.inner.ticks.borrow_mut().push(Box::new(f));
@@ -116,7 +116,7 @@ impl LoopHandle {
     /// As in Node, an immediate queued during the check phase runs at the next turn, and
     /// inside an I/O callback an immediate runs before a 0 ms timeout.
     pub fn set_immediate(&self, f: impl FnOnce() + 'static) -> ImmediateId {
-        if self.inner.closed.get() {
+        if self.inner.refuses_work() {
             drop(f);
             return self.inner.immediates.borrow_mut().spent_id();
         }
@@ -141,7 +141,7 @@ impl LoopHandle {
     /// fire in the order they were armed. The delay counts from the loop's time, read
     /// fresh at this call, as Node's `getLibuvNow()` does.
     pub fn set_timeout(&self, delay: Duration, f: impl FnOnce() + 'static) -> TimerId {
-        if self.inner.closed.get() {
+        if self.inner.refuses_work() {
             drop(f);
             return self.inner.timers.borrow_mut().spent_id();
         }
@@ -162,7 +162,7 @@ impl LoopHandle {
     /// As [`set_timeout`](Self::set_timeout) for the period; each next run is armed from
     /// the loop's time after the callback returns, as in Node.
     pub fn set_interval(&self, every: Duration, f: impl FnMut() + 'static) -> TimerId {
-        if self.inner.closed.get() {
+        if self.inner.refuses_work() {
             drop(f);
             return self.inner.timers.borrow_mut().spent_id();
         }
@@ -232,7 +232,7 @@ impl LoopHandle {
     where
         S: mio::event::Source + ?Sized,
     {
-        if self.inner.closed.get() {
+        if self.inner.refuses_work() {
             drop(callback);
             return Err(loop_gone());
         }
@@ -307,7 +307,7 @@ impl LoopHandle {
     /// Queues `f` for the close-callbacks phase, the last of the turn (as libuv runs a
     /// handle's close callback). A queued close callback keeps the loop alive.
     pub fn on_close(&self, f: impl FnOnce() + 'static) {
-        if self.inner.closed.get() {
+        if self.inner.refuses_work() {
             return drop(f);
         }
         self.inner.closes.borrow_mut().push(Box::new(f));

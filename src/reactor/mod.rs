@@ -16,6 +16,7 @@
 //! embedding the loop in a host's own loop.
 
 mod clock;
+pub mod embed;
 mod handle;
 mod holds;
 mod immediates;
@@ -69,6 +70,8 @@ fn count_ref(count: &mut usize, was: bool, now: bool) {
 ///    [`has_pending`](Self::has_pending), and call [`dispatch`](Self::dispatch) with
 ///    `Some(Duration::ZERO)`;
 /// 3. from other threads, through a [`RemoteHandle`].
+///
+/// tokio and calloop hosts use way 2 ready-made: see [`embed`].
 ///
 /// ```compile_fail
 /// fn assert_send<T: Send>() {}

@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use super::clock::Clock;
@@ -54,6 +55,13 @@ pub(crate) struct Inner {
     /// The `EventLoop` was dropped: nothing will run again, so nothing is queued any more
     /// (a handle that outlives the loop drops the work it is given at once).
     pub(crate) closed: Cell<bool>,
+    /// Work given through a handle needs more than queueing: the loop is closed (the work
+    /// is dropped) or a host waits for work (`host_waker` is woken). One flag, so the paths
+    /// that queue work test one `Cell` as they did for `closed` alone.
+    pub(crate) notice: Cell<bool>,
+    /// A host driving the loop from an async runtime, parked until the loop has work
+    /// (`embed`). Woken once, by the first work given after it parked.
+    pub(crate) host_waker: Cell<Option<Waker>>,
 }
 
 /// Clears the running flag when a run ends, by return or by unwinding. Holds the fd
@@ -94,6 +102,8 @@ impl Inner {
             reserve_fd: RefCell::new(None),
             holds: RefCell::new(Holds::new()),
             closed: Cell::new(false),
+            notice: Cell::new(false),
+            host_waker: Cell::new(None),
         })
     }
 
@@ -128,7 +138,7 @@ impl Inner {
     // Errors, stop, entry.
 
     pub(crate) fn report_error(&self, err: Error) {
-        if self.closed.get() {
+        if self.refuses_work() {
             // Nothing will run again to return it.
             return;
         }
@@ -170,6 +180,25 @@ impl Inner {
         let guard = Running(&self.running, crate::sys::reuse_sigpipe_answer());
         self.take_error()?;
         Ok(guard)
+    }
+
+    /// Called by every path that queues work from a handle: whether the work must be
+    /// dropped (the loop is closed). Wakes a parked host on the way.
+    #[inline(always)]
+    pub(crate) fn refuses_work(&self) -> bool {
+        self.notice.get() && self.notice_work()
+    }
+
+    #[cold]
+    fn notice_work(&self) -> bool {
+        if self.closed.get() {
+            return true;
+        }
+        self.notice.set(false);
+        if let Some(waker) = self.host_waker.take() {
+            waker.wake();
+        }
+        false
     }
 
     // Liveness.
@@ -406,6 +435,8 @@ impl Inner {
     /// any borrow. A callback dropped here cannot queue more: the loop is closed first.
     pub(crate) fn close(&self) {
         self.closed.set(true);
+        self.notice.set(true);
+        drop(self.host_waker.take());
         self.errors.borrow_mut().clear();
         self.error_flag.set(false);
         loop {

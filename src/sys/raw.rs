@@ -11,6 +11,8 @@
 //!   ([`SigpipeAnswerReuse`]), and forgotten at every loop turn.
 //! - [`close`]: `close(2)` that reports its error, which dropping an [`OwnedFd`] throws away
 //!   (a file on NFS may report a failed write only at close).
+//! - [`tokio_readable`] (feature `tokio`): an owned fd registered with tokio's reactor, whose
+//!   constructor tokio marks `unsafe`.
 //!
 //! Everything else the crate asks of the OS goes through rustix's safe wrappers.
 #![allow(unsafe_code)]
@@ -235,6 +237,27 @@ impl Drop for SigpipeGuard {
             unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, ptr::null_mut()) };
         }
     }
+}
+
+/// Registers `fd` with the current tokio runtime's reactor for readability.
+///
+/// # Errors
+///
+/// The registration's error (`epoll_ctl`), the fd being closed with it.
+///
+/// # Panics
+///
+/// Outside a tokio runtime (tokio's rule).
+#[cfg(feature = "tokio")]
+pub(crate) fn tokio_readable(fd: OwnedFd) -> io::Result<tokio::io::unix::AsyncFd<OwnedFd>> {
+    // SAFETY: tokio asks that the fd stay open, and be the one `as_raw_fd` returns, for as
+    // long as the `AsyncFd` lives. The `AsyncFd` owns `fd`: an `OwnedFd` is open until it is
+    // dropped (by the `AsyncFd`, after it deregisters) and its number never changes. Leaking
+    // the `AsyncFd` leaks the fd with it, so the number is never reused under tokio.
+    let registered = unsafe {
+        tokio::io::unix::AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE)
+    };
+    registered.map_err(io::Error::from)
 }
 
 /// Test support: signal state a test needs to set up and check.

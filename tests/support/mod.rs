@@ -8,6 +8,7 @@
 
 mod child;
 mod data;
+mod embed;
 mod fds;
 mod log;
 mod procs;
@@ -18,6 +19,7 @@ mod warnings;
 
 pub use child::{in_child, isolated, run_child, sigpipe_default, CHILD_ENV};
 pub use data::{cases, data, fnv, heavy, pattern, rss_kib, TempPath, FNV_START};
+pub use embed::logged_pipe;
 pub use fds::{
     at_the_limit, dev_null, fd_count, fd_list, fd_lock, is_cloexec, is_nonblocking, lift, pipe,
     read_all, room_for, same_file, socketpair, FdCheck,
