@@ -7,6 +7,8 @@
 //!
 //! The expected messages are Node's own: where `node` is installed, each test also runs
 //! the same failure under node v20 and compares the two messages byte for byte.
+//!
+//! Every test takes the fd lock: they all open fds, and one of them counts them.
 
 mod support;
 
@@ -61,6 +63,7 @@ fn first_error() -> (Rc<RefCell<Option<Error>>>, impl Fn(&Error) + 'static) {
 
 #[test]
 fn open_enoent_reads_as_nodes_with_its_path() {
+    let _fds = fd_lock();
     let lp = EventLoop::new().unwrap();
     let file = "/nonexistent/dir/file";
     let ws = create_write_stream(&lp.handle(), file, WriteStreamOptions::new()).unwrap();
@@ -87,6 +90,7 @@ fn open_enoent_reads_as_nodes_with_its_path() {
 
 #[test]
 fn listen_eaddrinuse_reads_as_nodes_with_its_address_and_port() {
+    let _fds = fd_lock();
     let lp = EventLoop::new().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
@@ -117,6 +121,7 @@ fn listen_eaddrinuse_reads_as_nodes_with_its_address_and_port() {
 
 #[test]
 fn listen_on_a_unix_path_names_the_path() {
+    let _fds = fd_lock();
     let lp = EventLoop::new().unwrap();
     let path = "/nonexistent/dir/sock";
     let err = nodestream::net::listen_unix(&lp.handle(), path, |_| {}).unwrap_err();
@@ -160,6 +165,7 @@ fn spawn_enoent_reads_as_nodes_with_its_path() {
 
 #[test]
 fn connect_econnrefused_reads_as_nodes_and_an_unhandled_one_names_the_socket() {
+    let _fds = fd_lock();
     let addr = closed_port();
     let port = addr.port();
     let expected = format!("connect ECONNREFUSED 127.0.0.1:{port}");
@@ -202,6 +208,7 @@ fn connect_econnrefused_reads_as_nodes_and_an_unhandled_one_names_the_socket() {
 
 #[test]
 fn a_unix_connect_names_the_path() {
+    let _fds = fd_lock();
     let lp = EventLoop::new().unwrap();
     let err = connect_unix(&lp.handle(), "/nonexistent/sock", Default::default()).unwrap_err();
     assert_eq!(err.message(), "connect ENOENT /nonexistent/sock");
@@ -218,6 +225,7 @@ fn a_unix_connect_names_the_path() {
 
 #[test]
 fn an_unhandled_write_error_ends_run_naming_the_fd_stream() {
+    let _fds = fd_lock();
     let lp = EventLoop::new().unwrap();
     let (r, w) = support::pipe();
     drop(r);
@@ -237,6 +245,7 @@ fn an_unhandled_write_error_ends_run_naming_the_fd_stream() {
 
 #[test]
 fn an_unhandled_open_error_names_the_file_stream() {
+    let _fds = fd_lock();
     let lp = EventLoop::new().unwrap();
     let _ws = create_write_stream(&lp.handle(), "/nonexistent/x", WriteStreamOptions::new());
     let err = lp.run().unwrap_err();
@@ -254,6 +263,7 @@ impl nodestream::Sink for Failing {
 
 #[test]
 fn an_unhandled_error_of_a_plain_stream_names_its_kind() {
+    let _fds = fd_lock();
     let lp = EventLoop::new().unwrap();
     let w = nodestream::Writable::new(&lp.handle(), Failing, WritableOptions::new());
     w.write("x");
@@ -289,6 +299,7 @@ fn in_boxed_result(addr: SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
 
 #[test]
 fn question_mark_works_in_each_shape_and_keeps_the_message() {
+    let _fds = fd_lock();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
     let expected = format!(
@@ -381,6 +392,7 @@ fn a_refused_fd_comes_back_and_is_closed_when_converted() {
 
 #[test]
 fn unhandled_errors_of_fd_readables_and_sockets_name_kind_and_fd() {
+    let _fds = fd_lock();
     let lp = EventLoop::new().unwrap();
     let (r, _w) = support::pipe();
     let number = std::os::fd::AsRawFd::as_raw_fd(&r);
@@ -406,6 +418,7 @@ fn unhandled_errors_of_fd_readables_and_sockets_name_kind_and_fd() {
 
 #[test]
 fn an_unhandled_error_of_a_childs_stdin_names_the_child() {
+    let _fds = fd_lock();
     let lp = EventLoop::new().unwrap();
     // `true` exits at once without reading: writing to its stdin fails with EPIPE.
     let child = nodestream::child_process::spawn(&lp.handle(), &mut Command::new("true")).unwrap();
