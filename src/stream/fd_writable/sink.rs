@@ -54,6 +54,14 @@ impl Sink for FdSink {
             _ => cb.call(err),
         }
         let core = self.core.clone();
+        // The stream lives until its 'close', as a Node stream lives while its handle is
+        // open: whoever dropped every handle after `end()` still hears 'close'.
+        let keep = self
+            .core
+            .writable
+            .borrow()
+            .as_ref()
+            .and_then(crate::stream::writable::WeakWritable::upgrade);
         self.core.lp.on_close(move || {
             // The callbacks are user code: if one panics, 'close' is owed, on the next tick.
             if let Some((cb, outcome)) = inflight {
@@ -61,11 +69,16 @@ impl Sink for FdSink {
                     || cb.call(outcome),
                     || {
                         let core = core.clone();
-                        move || core.emit_close()
+                        let keep = keep.clone();
+                        move || {
+                            core.emit_close();
+                            drop(keep);
+                        }
                     },
                 );
             }
             core.emit_close();
+            drop(keep);
         });
     }
 }
