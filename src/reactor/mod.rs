@@ -16,6 +16,8 @@
 //! embedding the loop in a host's own loop.
 
 mod clock;
+#[cfg(feature = "futures")]
+mod executor;
 mod handle;
 mod holds;
 mod immediates;
@@ -33,6 +35,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 pub use clock::{Clock, ManualClock};
+#[cfg(feature = "futures")]
+pub use executor::JoinHandle;
 pub use handle::{LoopHandle, WeakLoopHandle};
 pub use immediates::ImmediateId;
 pub(crate) use owed::{catch_as_error, on_unwind};

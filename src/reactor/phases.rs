@@ -54,6 +54,9 @@ pub(crate) struct Inner {
     /// The `EventLoop` was dropped: nothing will run again, so nothing is queued any more
     /// (a handle that outlives the loop drops the work it is given at once).
     pub(crate) closed: Cell<bool>,
+    /// The tasks of `LoopHandle::spawn_local` (see `executor.rs`).
+    #[cfg(feature = "futures")]
+    pub(crate) executor: super::executor::ExecutorSlot,
 }
 
 /// Clears the running flag when a run ends, by return or by unwinding. Holds the fd
@@ -94,6 +97,8 @@ impl Inner {
             reserve_fd: RefCell::new(None),
             holds: RefCell::new(Holds::new()),
             closed: Cell::new(false),
+            #[cfg(feature = "futures")]
+            executor: Default::default(),
         })
     }
 
@@ -185,6 +190,16 @@ impl Inner {
             || !self.posted.borrow().is_empty()
             || self.shared.keep_alive_count() > 0
             || self.shared.has_posted()
+            || self.has_tasks()
+    }
+
+    /// Whether a spawned future has not completed: it keeps the loop alive.
+    #[inline]
+    fn has_tasks(&self) -> bool {
+        #[cfg(feature = "futures")]
+        return self.executor.has_tasks();
+        #[cfg(not(feature = "futures"))]
+        false
     }
 
     /// Work that needs a dispatch without waiting for any fd.
@@ -416,7 +431,12 @@ impl Inner {
             let sources = self.sources.borrow_mut().take_all();
             let posted = std::mem::take(&mut *self.posted.borrow_mut());
             let holds = self.holds.borrow_mut().take_all();
-            let empty = ticks.0.is_empty()
+            #[cfg(feature = "futures")]
+            let tasks = self.executor.take_tasks();
+            #[cfg(not(feature = "futures"))]
+            let tasks: Vec<()> = Vec::new();
+            let empty = tasks.is_empty()
+                && ticks.0.is_empty()
                 && ticks.1.is_empty()
                 && closes.0.is_empty()
                 && closes.1.is_empty()
@@ -425,7 +445,7 @@ impl Inner {
                 && sources.is_empty()
                 && posted.is_empty()
                 && holds.is_empty();
-            drop((ticks, closes, immediates, timers, sources, posted, holds));
+            drop((ticks, closes, immediates, timers, sources, posted, holds, tasks));
             if empty {
                 break;
             }
