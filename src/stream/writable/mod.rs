@@ -46,6 +46,8 @@ mod callbacks;
 mod chunk;
 mod clear_buffer;
 mod destroy;
+#[cfg(feature = "futures")]
+mod eos_state;
 mod finish;
 mod machine;
 mod options;
