@@ -205,3 +205,11 @@ impl Eos {
         }
     }
 }
+
+impl std::fmt::Debug for Eos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Eos")
+            .field("answer", &self.watch.answer())
+            .finish_non_exhaustive()
+    }
+}
