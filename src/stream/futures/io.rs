@@ -144,13 +144,15 @@ impl fmt::Debug for ReadableReader {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct WritableWriter<S: Sink<WriteChunk> = Box<dyn Sink<WriteChunk>>> {
-    sink: WritableSink<WriteChunk, S>,
+    sink: WritableSink<WriteChunk, S, Bytes>,
 }
 
 impl<S: Sink<WriteChunk>> Writable<WriteChunk, S> {
     /// The stream as an [`AsyncWrite`]; see [`WritableWriter`].
     pub fn writer(&self) -> WritableWriter<S> {
-        WritableWriter { sink: self.sink() }
+        WritableWriter {
+            sink: self.sink_for(),
+        }
     }
 }
 
@@ -168,7 +170,7 @@ impl<S: Sink<WriteChunk>> AsyncWrite for WritableWriter<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let mut sink = Pin::new(&mut self.get_mut().sink);
-        match FuturesSink::<Bytes>::poll_ready(sink.as_mut(), cx) {
+        match FuturesSink::poll_ready(sink.as_mut(), cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(err)) => return Poll::Ready(Err(err.into())),
             Poll::Pending => return Poll::Pending,
@@ -184,12 +186,12 @@ impl<S: Sink<WriteChunk>> AsyncWrite for WritableWriter<S> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let sink = Pin::new(&mut self.get_mut().sink);
-        FuturesSink::<Bytes>::poll_flush(sink, cx).map_err(io::Error::from)
+        FuturesSink::poll_flush(sink, cx).map_err(io::Error::from)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let sink = Pin::new(&mut self.get_mut().sink);
-        FuturesSink::<Bytes>::poll_close(sink, cx).map_err(io::Error::from)
+        FuturesSink::poll_close(sink, cx).map_err(io::Error::from)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -15,9 +16,10 @@ use crate::stream::lifecycle::ERROR;
 use crate::stream::writable::{Sink, Writable, WriteInput};
 use crate::{Error, ErrorCode};
 
-/// A [`Writable`] as a [`futures_sink::Sink`] of anything it can write (`&str`, `Vec<u8>`,
-/// `Bytes`, [`Chunk`](crate::stream::writable::Chunk), or `T` for an object stream).
-/// Made by [`Writable::sink`].
+/// A [`Writable`] as a [`futures_sink::Sink`] of `I`: its chunk type `T` (made by
+/// [`Writable::sink`]), or anything it can write (`&str`, `Vec<u8>`, `Bytes`: made by
+/// [`Writable::sink_for`]). The item type is one per sink so that `close()` and
+/// `flush()` need no annotation.
 ///
 /// - `poll_ready` is pending while the stream needs a `'drain'` (a write returned
 ///   `false`: its buffered length reached the high-water mark) and ready again at
@@ -54,7 +56,7 @@ use crate::{Error, ErrorCode};
 /// let got = Rc::new(RefCell::new(Vec::new()));
 /// let w = Writable::new(&lp.handle(), Collect(got.clone()), WritableOptions::new());
 /// let done = lp.spawn_local(async move {
-///     let mut sink = w.sink();
+///     let mut sink = w.sink_for::<&str>();
 ///     sink.send("hello ").await?;
 ///     sink.send("sink").await?;
 ///     sink.close().await
@@ -64,8 +66,9 @@ use crate::{Error, ErrorCode};
 /// assert_eq!(got.borrow().as_slice(), b"hello sink");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct WritableSink<T: 'static, S: Sink<T>> {
+pub struct WritableSink<T: 'static, S: Sink<T>, I = T> {
     stream: Writable<T, S>,
+    item: PhantomData<fn(I)>,
     shared: Rc<Shared>,
     error_listener: ListenerId,
     closing: Option<Eos>,
@@ -107,8 +110,14 @@ impl Shared {
 }
 
 impl<T: 'static, S: Sink<T>> Writable<T, S> {
-    /// The stream as a [`futures_sink::Sink`]; see [`WritableSink`].
+    /// The stream as a [`futures_sink::Sink`] of its chunk type; see [`WritableSink`].
     pub fn sink(&self) -> WritableSink<T, S> {
+        self.sink_for()
+    }
+
+    /// The stream as a [`futures_sink::Sink`] of `I` (`&str`, `Vec<u8>`, `Bytes`, ...,
+    /// whatever [`write`](Writable::write) takes); see [`WritableSink`].
+    pub fn sink_for<I: WriteInput<T>>(&self) -> WritableSink<T, S, I> {
         let shared = Rc::new(Shared::default());
         let s = shared.clone();
         let error_listener = self.on(ERROR, move |err: &Error| s.fail(err));
@@ -121,6 +130,7 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         });
         WritableSink {
             stream: self.clone(),
+            item: PhantomData,
             shared,
             error_listener,
             closing: None,
@@ -128,7 +138,7 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
     }
 }
 
-impl<T: 'static, S: Sink<T>> WritableSink<T, S> {
+impl<T: 'static, S: Sink<T>, I> WritableSink<T, S, I> {
     /// The stream written to.
     pub fn writable(&self) -> &Writable<T, S> {
         &self.stream
@@ -150,7 +160,7 @@ impl<T: 'static, S: Sink<T>> WritableSink<T, S> {
     }
 }
 
-impl<T: 'static, S: Sink<T>, I: WriteInput<T>> FuturesSink<I> for WritableSink<T, S> {
+impl<T: 'static, S: Sink<T>, I: WriteInput<T>> FuturesSink<I> for WritableSink<T, S, I> {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -226,7 +236,7 @@ impl<T: 'static, S: Sink<T>, I: WriteInput<T>> FuturesSink<I> for WritableSink<T
     }
 }
 
-impl<T: 'static, S: Sink<T>> Drop for WritableSink<T, S> {
+impl<T: 'static, S: Sink<T>, I> Drop for WritableSink<T, S, I> {
     fn drop(&mut self) {
         self.stream.off(self.error_listener);
         if let Some(eos) = self.closing.take() {
@@ -235,7 +245,7 @@ impl<T: 'static, S: Sink<T>> Drop for WritableSink<T, S> {
     }
 }
 
-impl<T: 'static, S: Sink<T>> fmt::Debug for WritableSink<T, S> {
+impl<T: 'static, S: Sink<T>, I> fmt::Debug for WritableSink<T, S, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WritableSink")
             .field("outstanding", &self.shared.outstanding.get())
