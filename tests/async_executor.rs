@@ -68,6 +68,8 @@ impl Future for Once {
 
 #[test]
 fn a_wake_from_another_thread_runs_the_task_on_the_loop_thread_and_keeps_the_loop_alive() {
+    // Other tests here count descriptors: none is opened while they do.
+    let _fds = support::fd_lock();
     let (el, _lp) = event_loop();
     let slot = Slot::default();
     let polls = Rc::new(Cell::new(0));
@@ -100,6 +102,8 @@ fn a_wake_from_another_thread_runs_the_task_on_the_loop_thread_and_keeps_the_loo
 
 #[test]
 fn a_wake_on_the_loop_thread_polls_right_after_the_waking_callback() {
+    // Other tests here count descriptors: none is opened while they do.
+    let _fds = support::fd_lock();
     let (el, lp) = event_loop();
     let log = Log::default();
     let waker = Rc::new(Cell::new(None::<Waker>));
@@ -138,6 +142,8 @@ fn a_wake_on_the_loop_thread_polls_right_after_the_waking_callback() {
 
 #[test]
 fn a_waker_woken_twice_polls_once() {
+    // Other tests here count descriptors: none is opened while they do.
+    let _fds = support::fd_lock();
     let (el, lp) = event_loop();
     let polls = Rc::new(Cell::new(0));
     let waker = Rc::new(RefCell::new(None::<Waker>));
@@ -164,6 +170,8 @@ fn a_waker_woken_twice_polls_once() {
 
 #[test]
 fn a_panicking_task_reaches_run_once_and_the_others_go_on() {
+    // Other tests here count descriptors: none is opened while they do.
+    let _fds = support::fd_lock();
     let (el, lp) = event_loop();
     let log = Log::default();
     let l = log.clone();
@@ -235,6 +243,8 @@ fn dropping_the_loop_drops_pending_tasks_and_their_fds() {
 
 #[test]
 fn a_task_woken_by_a_thread_after_the_loop_is_dropped_is_not_run() {
+    // Other tests here count descriptors: none is opened while they do.
+    let _fds = support::fd_lock();
     let (el, _lp) = event_loop();
     let slot = Slot::default();
     let polls = Rc::new(Cell::new(0));

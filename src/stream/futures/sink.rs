@@ -238,7 +238,12 @@ impl<T: 'static, S: Sink<T>, I: WriteInput<T>> FuturesSink<I> for WritableSink<T
 
 impl<T: 'static, S: Sink<T>, I> Drop for WritableSink<T, S, I> {
     fn drop(&mut self) {
-        self.stream.off(self.error_listener);
+        // An error the sink gave (or will give) is handled: when its `'error'` is still
+        // to come (a tick after the failed write's callback), the listener stays for it.
+        let error_to_come = self.stream.errored().is_some() && !self.stream.error_emitted();
+        if !error_to_come {
+            self.stream.off(self.error_listener);
+        }
         if let Some(eos) = self.closing.take() {
             eos.cleanup();
         }
