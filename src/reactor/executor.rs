@@ -170,7 +170,8 @@ impl Executor {
         executor
     }
 
-    fn spawn(self: &Rc<Self>, future: LocalFuture) {
+    /// Adds a task; polls it now when `now` is set (else on the next tick).
+    fn spawn(self: &Rc<Self>, future: LocalFuture, now: bool) {
         let serial = self.next_serial.get();
         self.next_serial.set(serial + 1);
         let mut tasks = self.tasks.borrow_mut();
@@ -182,7 +183,7 @@ impl Executor {
         let wake = Arc::new(TaskWake {
             executor: self.id,
             task,
-            queued: AtomicBool::new(true),
+            queued: AtomicBool::new(!now),
             remote: self.remote.clone(),
         });
         entry.insert(Slot {
@@ -192,7 +193,11 @@ impl Executor {
             wake,
         });
         drop(tasks);
-        self.schedule(task);
+        if now {
+            self.poll_task(task);
+        } else {
+            self.schedule(task);
+        }
     }
 
     /// Puts a task on the ready list, and queues a drain if none is queued.
@@ -350,6 +355,26 @@ impl LoopHandle {
         F: Future + 'static,
         F::Output: 'static,
     {
+        self.spawn_inner(future, false)
+    }
+
+    /// [`spawn_local`](Self::spawn_local), polling the future at once, in this call, as
+    /// an `async` function runs in Node up to its first `await` (for the library's own
+    /// tasks that stand for one: `Readable::from_stream`'s pull). A panic of the first
+    /// poll unwinds out of this call.
+    pub(crate) fn spawn_local_now<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.spawn_inner(future, true)
+    }
+
+    fn spawn_inner<F>(&self, future: F, now: bool) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
         let state = Rc::new(JoinState {
             output: RefCell::new(None),
             waker: RefCell::new(None),
@@ -367,7 +392,7 @@ impl LoopHandle {
             self.inner
                 .executor
                 .get_or_make(self)
-                .spawn(Box::pin(task));
+                .spawn(Box::pin(task), now);
         }
         JoinHandle { state }
     }

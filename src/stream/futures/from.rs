@@ -4,6 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::task::Poll;
 
 use bytes::Bytes;
 use futures_core::Stream;
@@ -78,6 +79,9 @@ impl<T: FromStreamItem> Source for StreamSource<T> {
         let task = async move {
             loop {
                 let item = poll_fn(|cx| stream.as_mut().poll_next(cx)).await;
+                // Node awaits `iterator.next()`: the item is pushed a microtask later,
+                // even when the iterable had it at once.
+                microtask().await;
                 if r.destroyed() {
                     // Destroyed while waiting: the stream is dropped (Node's
                     // `iterator.return()`).
@@ -102,7 +106,8 @@ impl<T: FromStreamItem> Source for StreamSource<T> {
             *parked.borrow_mut() = Some(stream);
             reading.set(false);
         };
-        drop(readable.loop_handle().spawn_local(task));
+        // The pull runs now up to its first wait, as Node's async `next()` does.
+        drop(readable.loop_handle().spawn_local_now(task));
     }
 
     /// Node's `_destroy`: a parked stream is dropped now; one being pulled when the pull
@@ -112,6 +117,21 @@ impl<T: FromStreamItem> Source for StreamSource<T> {
         drop(stream);
         done.done(err);
     }
+}
+
+/// Lets the task be polled again on the next-tick queue: one `await` of an already
+/// resolved promise.
+async fn microtask() {
+    let mut yielded = false;
+    poll_fn(|cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
 }
 
 impl Readable {
