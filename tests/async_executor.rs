@@ -1,5 +1,6 @@
 //! The loop's executor: where and when a task runs, wakes from the loop's thread and from
 //! others, panics, and what a dropped loop does with pending tasks.
+#![cfg(feature = "futures")]
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! `stream/promises.finished`, `events.once` and `Readable.from(asyncIterable)` as
 //! futures, against Node's resolutions, rejections and orders (Node's output in each
 //! case's comment).
+#![cfg(feature = "futures")]
 
 mod support;
 
@@ -12,7 +13,9 @@ use futures_util::{stream, FutureExt, StreamExt};
 use nodestream::events::{once, Event, EventEmitter, CLOSE, END, FINISH};
 use nodestream::stream::promises::finished;
 use nodestream::stream::readable::{Chunk, Readable};
-use nodestream::stream::writable::{Chunk as WChunk, Sink, Writable, WritableOptions, WriteCallback};
+use nodestream::stream::writable::{
+    Chunk as WChunk, Sink, Writable, WritableOptions, WriteCallback,
+};
 use nodestream::{Error, EventLoop};
 use support::{event_loop, Log};
 
@@ -112,12 +115,20 @@ fn dropping_an_unanswered_finished_removes_its_listeners() {
     let w = Writable::new(&lp, Never, WritableOptions::new());
     let done = finished(&w);
     assert_eq!(
-        (w.listener_count("error"), w.listener_count("close"), w.listener_count("finish")),
+        (
+            w.listener_count("error"),
+            w.listener_count("close"),
+            w.listener_count("finish")
+        ),
         (1, 1, 1)
     );
     drop(done);
     assert_eq!(
-        (w.listener_count("error"), w.listener_count("close"), w.listener_count("finish")),
+        (
+            w.listener_count("error"),
+            w.listener_count("close"),
+            w.listener_count("finish")
+        ),
         (0, 0, 0)
     );
 }
@@ -184,12 +195,23 @@ fn from_stream_pulls_one_item_ahead_as_node() {
     block_on(&el, async move {
         let mut it = r.iter();
         while let Some(c) = it.next().await {
-            l.push(format!("chunk {}", c.unwrap().downcast_ref::<&str>().unwrap()));
+            l.push(format!(
+                "chunk {}",
+                c.unwrap().downcast_ref::<&str>().unwrap()
+            ));
         }
     });
     assert_eq!(
         log.get(),
-        ["objectMode=true hwm=1", "gen a", "gen b", "chunk a", "gen c", "chunk b", "chunk c"]
+        [
+            "objectMode=true hwm=1",
+            "gen a",
+            "gen b",
+            "chunk a",
+            "gen c",
+            "chunk b",
+            "chunk c"
+        ]
     );
 }
 
@@ -219,7 +241,10 @@ fn from_stream_bytes_make_a_byte_stream_and_an_error_item_destroys_it() {
         let mut it = r.iter();
         while let Some(c) = it.next().await {
             match c {
-                Ok(c) => l.push(format!("chunk {}", String::from_utf8_lossy(c.as_bytes().unwrap()))),
+                Ok(c) => l.push(format!(
+                    "chunk {}",
+                    String::from_utf8_lossy(c.as_bytes().unwrap())
+                )),
                 Err(e) => l.push(format!("err {}", e.code())),
             }
         }
@@ -245,5 +270,8 @@ fn breaking_out_of_a_from_stream_drops_the_source_stream() {
     });
     assert_eq!(got, "0");
     assert!(r.destroyed());
-    assert!(dropped.get(), "the endless source was dropped with the stream");
+    assert!(
+        dropped.get(),
+        "the endless source was dropped with the stream"
+    );
 }

@@ -1,6 +1,7 @@
 //! A Readable as a `Stream`: Node v20's `for await (const chunk of readable)` rules, with
 //! the exact chunks, events and listener counts Node gives (each case's Node output is in
 //! its comment).
+#![cfg(feature = "futures")]
 
 mod support;
 
@@ -70,7 +71,10 @@ fn iteration_listens_to_readable_and_eos_and_pulls_in_paused_mode() {
     let (el, lp) = event_loop();
     let r = idle(&lp);
     r.push("a");
-    assert_eq!(counts(&r), "readable=0 error=0 end=0 close=0 finish=0 flowing=None");
+    assert_eq!(
+        counts(&r),
+        "readable=0 error=0 end=0 close=0 finish=0 flowing=None"
+    );
     let log = Log::default();
     let (l, r2) = (log.clone(), r.clone());
     block_on(&el, async move {
@@ -92,7 +96,10 @@ fn iteration_listens_to_readable_and_eos_and_pulls_in_paused_mode() {
             "after readable=1 error=1 end=1 close=1 finish=1 flowing=Some(false)"
         ]
     );
-    assert!(r.destroyed(), "dropping the iterator early destroyed the stream");
+    assert!(
+        r.destroyed(),
+        "dropping the iterator early destroyed the stream"
+    );
 }
 
 #[test]
@@ -126,7 +133,13 @@ fn break_destroys_and_close_comes_after_the_code_after_the_loop() {
     });
     assert_eq!(
         log.get(),
-        ["chunk ab", "chunk c", "after loop destroyed=true", "close", "tick"]
+        [
+            "chunk ab",
+            "chunk c",
+            "after loop destroyed=true",
+            "close",
+            "tick"
+        ]
     );
 }
 
@@ -161,7 +174,16 @@ fn a_pull_source_is_read_once_per_chunk() {
     });
     assert_eq!(
         log.get(),
-        ["read1", "chunk ab1", "read2", "chunk ab2", "read3", "chunk ab3", "read4", "done"]
+        [
+            "read1",
+            "chunk ab1",
+            "read2",
+            "chunk ab2",
+            "read3",
+            "chunk ab3",
+            "read4",
+            "done"
+        ]
     );
 }
 
@@ -198,7 +220,16 @@ fn an_async_source_is_read_as_node_reads_it_and_the_end_waits_for_close() {
     });
     assert_eq!(
         log.get(),
-        ["read1", "read2", "chunk x1y1", "read3", "chunk x2y2", "end", "close", "done"]
+        [
+            "read1",
+            "read2",
+            "chunk x1y1",
+            "read3",
+            "chunk x2y2",
+            "end",
+            "close",
+            "done"
+        ]
     );
 }
 
@@ -254,7 +285,10 @@ fn an_error_without_auto_destroy_comes_after_close() {
         }
         l.push(format!("destroyed={}", r2.destroyed()));
     });
-    assert_eq!(log.get(), ["chunk a", "close", "err boom", "destroyed=true"]);
+    assert_eq!(
+        log.get(),
+        ["chunk a", "close", "err boom", "destroyed=true"]
+    );
 }
 
 #[test]
@@ -365,7 +399,10 @@ fn destroy_on_return_off_leaves_the_stream_and_removes_the_listeners() {
     });
     assert_eq!(
         log.get(),
-        ["chunk ab", "destroyed=false readable=0 error=0 flowing=Some(false)"]
+        [
+            "chunk ab",
+            "destroyed=false readable=0 error=0 flowing=Some(false)"
+        ]
     );
     // Node's `updateReadableListening`, a tick later: no consumer is left.
     assert_eq!(r.readable_flowing(), None);

@@ -1,5 +1,6 @@
 //! A Writable as a `Sink`: backpressure by the high-water mark, close by end and finish,
 //! errors; and `AsyncRead`/`AsyncWrite` over fd streams, with fd counts.
+#![cfg(feature = "futures")]
 
 mod support;
 
@@ -75,7 +76,10 @@ fn poll_ready_is_pending_from_the_write_that_reaches_the_high_water_mark_until_d
             }
         })
         .await;
-        l.push(format!("pending after {sent} writes, length {}", w.writable_length()));
+        l.push(format!(
+            "pending after {sent} writes, length {}",
+            w.writable_length()
+        ));
         std::future::poll_fn(|cx| Pin::new(&mut sink).poll_ready(cx))
             .await
             .unwrap();
@@ -118,7 +122,10 @@ fn a_failed_write_is_the_error_of_the_next_call_and_not_uncaught() {
     let l = log.clone();
     block_on(&el, async move {
         let mut sink = w.sink_for::<&str>();
-        sink.send("bad").await.map_err(|e| e.code().to_string()).unwrap_err();
+        sink.send("bad")
+            .await
+            .map_err(|e| e.code().to_string())
+            .unwrap_err();
         l.push("send failed");
         let err = sink.send("more").await.unwrap_err();
         l.push(format!("then {}", err.code()));
@@ -127,7 +134,13 @@ fn a_failed_write_is_the_error_of_the_next_call_and_not_uncaught() {
     });
     assert_eq!(
         log.get(),
-        ["sink wrote bad", "send failed", "then EBAD", "close EBAD", "close"]
+        [
+            "sink wrote bad",
+            "send failed",
+            "then EBAD",
+            "close EBAD",
+            "close"
+        ]
     );
 }
 
@@ -167,7 +180,9 @@ fn a_unix_socket_pair_carries_a_codec_through_async_read_and_write() {
             let mut w = a.writable.writer();
             // Length-prefixed frames, as a codec writes them.
             for frame in payload.chunks(30_000) {
-                w.write_all(&(frame.len() as u32).to_be_bytes()).await.unwrap();
+                w.write_all(&(frame.len() as u32).to_be_bytes())
+                    .await
+                    .unwrap();
                 w.write_all(frame).await.unwrap();
             }
             w.close().await.unwrap();

@@ -445,7 +445,9 @@ impl Inner {
                 && sources.is_empty()
                 && posted.is_empty()
                 && holds.is_empty();
-            drop((ticks, closes, immediates, timers, sources, posted, holds, tasks));
+            drop((
+                ticks, closes, immediates, timers, sources, posted, holds, tasks,
+            ));
             if empty {
                 break;
             }

@@ -182,7 +182,11 @@ impl Readable {
 
     /// [`from_stream`](Readable::from_stream) with options (the object mode is the
     /// item type's).
-    pub fn from_stream_with<T, St>(lp: &LoopHandle, stream: St, options: ReadableOptions) -> Readable
+    pub fn from_stream_with<T, St>(
+        lp: &LoopHandle,
+        stream: St,
+        options: ReadableOptions,
+    ) -> Readable
     where
         T: FromStreamItem,
         St: Stream<Item = Result<T, Error>> + 'static,
@@ -195,4 +199,3 @@ impl Readable {
         Readable::new(lp, options.object_mode(T::OBJECT_MODE), source)
     }
 }
-

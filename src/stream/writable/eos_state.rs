@@ -12,8 +12,8 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         let st = &self.inner.state;
         let errored = st.errored();
         // Node's isWritableFinished(stream, false): `writableFinished` wins over an error.
-        let finished_loose = st.has(FINISHED)
-            || (errored.is_none() && st.has(ENDING) && st.length() == 0);
+        let finished_loose =
+            st.has(FINISHED) || (errored.is_none() && st.has(ENDING) && st.length() == 0);
         EosState {
             will_emit_close: st.has(AUTO_DESTROY) && st.has(EMIT_CLOSE) && !st.has(CLOSED),
             closed: st.has(CLOSED),
