@@ -350,6 +350,36 @@ impl LoopHandle {
     ///
     /// Once the [`EventLoop`](crate::EventLoop) is dropped, the future is dropped unrun
     /// and the handle gives `ABORT_ERR`.
+    ///
+    /// # Examples
+    ///
+    /// A task waiting on another thread keeps the loop alive until it is woken:
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::task::Poll;
+    /// use nodestream::EventLoop;
+    ///
+    /// let lp = EventLoop::new()?;
+    /// let (tx, rx) = mpsc::channel::<(u32, std::task::Waker)>();
+    /// let (done_tx, done_rx) = mpsc::channel();
+    /// let worker = std::thread::spawn(move || {
+    ///     let (n, waker) = rx.recv().unwrap();
+    ///     done_tx.send(n * 2).unwrap();
+    ///     waker.wake();
+    /// });
+    /// let doubled = lp.handle().spawn_local(std::future::poll_fn(move |cx| {
+    ///     if let Ok(n) = done_rx.try_recv() {
+    ///         return Poll::Ready(n);
+    ///     }
+    ///     tx.send((21, cx.waker().clone())).ok();
+    ///     Poll::Pending
+    /// }));
+    /// lp.run()?; // returns once the task has completed
+    /// worker.join().unwrap();
+    /// assert_eq!(futures_util::FutureExt::now_or_never(doubled).unwrap()?, 42);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
