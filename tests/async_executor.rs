@@ -257,3 +257,51 @@ fn a_task_woken_by_a_thread_after_the_loop_is_dropped_is_not_run() {
     assert_eq!(polls.get(), 1);
     assert!(join.now_or_never().unwrap().is_err());
 }
+
+fn fd_is_readable(el: &EventLoop) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(el, PollFlags::IN)];
+    poll(&mut fds, Some(&Timespec::default())).unwrap() == 1
+}
+
+#[test]
+fn a_wake_on_the_loop_thread_queues_without_waking_the_poll_and_one_from_another_does() {
+    let _fds = support::fd_lock();
+    let (el, _lp) = event_loop();
+    let waker = Rc::new(RefCell::new(None::<Waker>));
+    let polls = Rc::new(Cell::new(0));
+    let (w, p) = (waker.clone(), polls.clone());
+    el.spawn_local(std::future::poll_fn(move |cx| {
+        p.set(p.get() + 1);
+        *w.borrow_mut() = Some(cx.waker().clone());
+        if p.get() == 3 {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }));
+    el.dispatch(Some(ms(0))).unwrap();
+    assert_eq!(polls.get(), 1);
+    assert!(!el.has_pending() && !fd_is_readable(&el));
+
+    // On the loop's thread: queued for the next dispatch; the eventfd is not written.
+    waker.borrow().as_ref().unwrap().wake_by_ref();
+    assert!(el.has_pending(), "a host must dispatch without waiting");
+    assert!(
+        !fd_is_readable(&el),
+        "a local wake made a syscall on the waker"
+    );
+    el.dispatch(Some(ms(0))).unwrap();
+    assert_eq!(polls.get(), 2);
+
+    // From another thread: through the remote, which wakes the poll.
+    let remote_waker = waker.borrow().clone().unwrap();
+    thread::spawn(move || remote_waker.wake()).join().unwrap();
+    assert!(
+        fd_is_readable(&el),
+        "a wake from another thread must wake the poll"
+    );
+    el.dispatch(Some(ms(0))).unwrap();
+    assert_eq!(polls.get(), 3);
+    assert!(!el.is_alive());
+}
