@@ -169,6 +169,7 @@ fn close_on_a_destroyed_stream_is_an_error() {
 #[test]
 fn a_unix_socket_pair_carries_a_codec_through_async_read_and_write() {
     let fds = FdCheck::start();
+    support::capture_warnings();
     {
         let (el, lp) = event_loop();
         let (a, b) = unix_pair(&lp).unwrap();
@@ -216,6 +217,11 @@ fn a_unix_socket_pair_carries_a_codec_through_async_read_and_write() {
         );
         assert_eq!(expect.len(), 200_000);
     }
+    assert_eq!(
+        support::warnings(),
+        Vec::<String>::new(),
+        "the watches listen to declared events"
+    );
     fds.assert_same();
 }
 

@@ -66,7 +66,6 @@ pub(crate) struct Watch {
     will_emit_close: Cell<bool>,
     /// `readableFinished` / `writableFinished` of Node's `eos`.
     side_finished: Cell<bool>,
-    readable: bool,
     state: Rc<dyn Fn() -> Option<EosState>>,
 }
 
@@ -139,7 +138,7 @@ impl Watch {
 pub struct Eos {
     pub(crate) watch: Rc<Watch>,
     emitter: EventEmitter,
-    ids: [ListenerId; 4],
+    ids: [ListenerId; 3],
 }
 
 impl Eos {
@@ -152,23 +151,19 @@ impl Eos {
             answered: Cell::new(false),
             will_emit_close: Cell::new(state.will_emit_close),
             side_finished: Cell::new(state.finished_loose),
-            readable: S::READABLE,
             state: stream.eos_state_weak(),
         });
         let emitter = stream.eos_emitter();
-        let (w_end, w_finish, w_error, w_close) =
-            (watch.clone(), watch.clone(), watch.clone(), watch.clone());
+        let (w_side, w_error, w_close) = (watch.clone(), watch.clone(), watch.clone());
+        // Node adds both `'end'` and `'finish'` listeners; here only the watched side's,
+        // since a stream warns about a listener for an event it never emits (a Readable
+        // has no `'finish'`, a Writable no `'end'`).
+        let side = match S::READABLE {
+            true => emitter.on(END, move |_: &()| w_side.on_side_done()),
+            false => emitter.on(FINISH, move |_: &()| w_side.on_side_done()),
+        };
         let ids = [
-            emitter.on(END, move |_: &()| {
-                if w_end.readable {
-                    w_end.on_side_done();
-                }
-            }),
-            emitter.on(FINISH, move |_: &()| {
-                if !w_finish.readable {
-                    w_finish.on_side_done();
-                }
-            }),
+            side,
             emitter.on(ERROR, move |err: &Error| w_error.callback(Err(err.clone()))),
             emitter.on(CLOSE, move |_: &()| w_close.on_close()),
         ];
