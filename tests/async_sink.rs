@@ -249,3 +249,46 @@ fn an_fd_writable_writer_fills_a_pipe_and_closes_it() {
     drop((el, lp));
     fds.assert_same();
 }
+
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_traits_read_and_write_the_same_streams() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt as _};
+    let fds = FdCheck::start();
+    let (el, lp) = event_loop();
+    let (a, b) = unix_pair(&lp).unwrap();
+    el.spawn_local(async move {
+        // The whole socket moves in (a closure would take the one field it names, and
+        // leave the readable side to this function).
+        let a = a;
+        let mut w = a.writable.writer();
+        for i in 0..3 {
+            tokio::io::AsyncWriteExt::write_all(&mut w, format!("line {i}\n").as_bytes())
+                .await
+                .unwrap();
+        }
+        w.shutdown().await.unwrap();
+    });
+    let lines = el.spawn_local(async move {
+        let b = b;
+        let mut lines = tokio::io::BufReader::new(b.readable.reader()).lines();
+        let mut got = Vec::new();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            got.push(line);
+        }
+        b.writable.end();
+        got
+    });
+    el.run().unwrap();
+    assert_eq!(
+        lines.now_or_never().unwrap().unwrap(),
+        ["line 0", "line 1", "line 2"]
+    );
+    let weak = lp.downgrade();
+    drop((el, lp));
+    assert!(
+        weak.upgrade().is_none(),
+        "the loop's state outlived every handle"
+    );
+    fds.assert_same();
+}

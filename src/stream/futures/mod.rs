@@ -52,3 +52,5 @@ pub(crate) mod iter;
 pub(crate) mod once;
 pub(crate) mod promises;
 pub(crate) mod sink;
+#[cfg(feature = "tokio")]
+mod tokio_io;
