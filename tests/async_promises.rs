@@ -275,3 +275,35 @@ fn breaking_out_of_a_from_stream_drops_the_source_stream() {
         "the endless source was dropped with the stream"
     );
 }
+
+#[test]
+fn a_panicking_source_stream_destroys_the_readable_with_err_panic() {
+    let (el, lp) = event_loop();
+    let items = stream::iter(0..3u32).map(|i| {
+        assert!(i < 2, "no item {i}");
+        Ok(format!("{i}"))
+    });
+    let r = Readable::from_stream(&lp, items);
+    let log = Log::default();
+    let l = log.clone();
+    block_on(&el, async move {
+        let mut it = r.iter();
+        while let Some(c) = it.next().await {
+            match c {
+                Ok(c) => l.push(format!(
+                    "chunk {}",
+                    String::from_utf8_lossy(c.as_bytes().unwrap())
+                )),
+                Err(e) => l.push(format!("err {} {}", e.code(), e.message())),
+            }
+        }
+    });
+    assert_eq!(
+        log.get(),
+        [
+            "chunk 0",
+            "chunk 1",
+            "err ERR_PANIC the stream's poll_next panicked: no item 2"
+        ]
+    );
+}

@@ -9,7 +9,7 @@ use std::task::Poll;
 use bytes::Bytes;
 use futures_core::Stream;
 
-use crate::reactor::LoopHandle;
+use crate::reactor::{catch_as_error, LoopHandle};
 use crate::stream::readable::{Chunk, DestroyDone, Readable, ReadableOptions, Source};
 use crate::Error;
 
@@ -78,7 +78,13 @@ impl<T: FromStreamItem> Source for StreamSource<T> {
         // Node's `next()`: pull items until `push` says the buffer is full.
         let task = async move {
             loop {
-                let item = poll_fn(|cx| stream.as_mut().poll_next(cx)).await;
+                // A panicking stream is a throwing iterator: Node destroys the Readable
+                // with the error.
+                let item = poll_fn(|cx| {
+                    catch_as_error("the stream's poll_next", || stream.as_mut().poll_next(cx))
+                        .unwrap_or_else(|err| Poll::Ready(Some(Err(err))))
+                })
+                .await;
                 // Node awaits `iterator.next()`: the item is pushed a microtask later,
                 // even when the iterable had it at once.
                 microtask().await;
@@ -137,7 +143,9 @@ async fn microtask() {
 impl Readable {
     /// A Readable that pulls its chunks from `stream`: Node's `Readable.from(iterable)`
     /// with an async iterable. Byte and text items make a byte stream, [`Chunk`] items
-    /// an object-mode one. An `Err` item destroys the Readable with that error.
+    /// an object-mode one. An `Err` item destroys the Readable with that error, and so does
+    /// a panic of the stream's `poll_next` (`ERR_PANIC`), as a throwing iterator destroys
+    /// Node's.
     ///
     /// As Node's, the high-water mark is 1: an item is pulled when the Readable is read
     /// and its buffer is empty, not ahead.
