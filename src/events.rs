@@ -40,6 +40,8 @@
 pub use nodestream_emitter::*;
 
 pub use crate::net::{CONNECTION, FD, LISTENING};
+#[cfg(feature = "futures")]
+pub use crate::stream::futures::once::{once, Once};
 pub use crate::stream::lifecycle::{FdNumber, CLOSE, ERROR, OPEN, READY};
 pub use crate::stream::readable::{DATA, END, PAUSE, PIPE, READABLE, RESUME, UNPIPE};
 pub use crate::stream::writable::{DRAIN, FINISH, PREFINISH};

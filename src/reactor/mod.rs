@@ -17,6 +17,8 @@
 
 mod clock;
 pub mod embed;
+#[cfg(feature = "futures")]
+mod executor;
 mod handle;
 mod holds;
 mod immediates;
@@ -33,6 +35,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 pub use clock::{Clock, ManualClock};
+#[cfg(feature = "futures")]
+pub use executor::JoinHandle;
 pub use handle::{LoopHandle, WeakLoopHandle};
 pub use immediates::ImmediateId;
 pub(crate) use owed::{catch_as_error, on_unwind};

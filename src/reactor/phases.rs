@@ -62,6 +62,9 @@ pub(crate) struct Inner {
     /// A host driving the loop from an async runtime, parked until the loop has work
     /// (`embed`). Woken once, by the first work given after it parked.
     pub(crate) host_waker: Cell<Option<Waker>>,
+    /// The tasks of `LoopHandle::spawn_local` (see `executor.rs`).
+    #[cfg(feature = "futures")]
+    pub(crate) executor: super::executor::ExecutorSlot,
 }
 
 /// Clears the running flag when a run ends, by return or by unwinding. Holds the fd
@@ -104,6 +107,8 @@ impl Inner {
             closed: Cell::new(false),
             notice: Cell::new(false),
             host_waker: Cell::new(None),
+            #[cfg(feature = "futures")]
+            executor: Default::default(),
         })
     }
 
@@ -214,6 +219,16 @@ impl Inner {
             || !self.posted.borrow().is_empty()
             || self.shared.keep_alive_count() > 0
             || self.shared.has_posted()
+            || self.has_tasks()
+    }
+
+    /// Whether a spawned future has not completed: it keeps the loop alive.
+    #[inline]
+    fn has_tasks(&self) -> bool {
+        #[cfg(feature = "futures")]
+        return self.executor.has_tasks();
+        #[cfg(not(feature = "futures"))]
+        false
     }
 
     /// Work that needs a dispatch without waiting for any fd.
@@ -447,7 +462,12 @@ impl Inner {
             let sources = self.sources.borrow_mut().take_all();
             let posted = std::mem::take(&mut *self.posted.borrow_mut());
             let holds = self.holds.borrow_mut().take_all();
-            let empty = ticks.0.is_empty()
+            #[cfg(feature = "futures")]
+            let tasks = self.executor.take_tasks();
+            #[cfg(not(feature = "futures"))]
+            let tasks: Vec<()> = Vec::new();
+            let empty = tasks.is_empty()
+                && ticks.0.is_empty()
                 && ticks.1.is_empty()
                 && closes.0.is_empty()
                 && closes.1.is_empty()
@@ -456,7 +476,9 @@ impl Inner {
                 && sources.is_empty()
                 && posted.is_empty()
                 && holds.is_empty();
-            drop((ticks, closes, immediates, timers, sources, posted, holds));
+            drop((
+                ticks, closes, immediates, timers, sources, posted, holds, tasks,
+            ));
             if empty {
                 break;
             }

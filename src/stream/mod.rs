@@ -53,6 +53,8 @@
 pub(crate) mod encoding;
 pub(crate) mod fd_reader;
 pub(crate) mod fd_writable;
+#[cfg(feature = "futures")]
+pub mod futures;
 pub mod legacy;
 pub(crate) mod lifecycle;
 pub(crate) mod pipe_writable;
@@ -65,3 +67,17 @@ pub use fd_writable::FdWritable;
 pub use pipe_writable::PipeChunk;
 pub use readable::{PipeDestination, PipeOptions, Readable, ReadableOptions, Source};
 pub use writable::{Sink, Writable, WritableOptions};
+
+#[cfg(feature = "futures")]
+pub use self::futures::{
+    from::FromStreamItem,
+    io::{ReadableReader, WritableWriter},
+    iter::{IteratorOptions, ReadableIter},
+    sink::WritableSink,
+};
+
+/// Node's `stream/promises` (the `futures` feature).
+#[cfg(feature = "futures")]
+pub mod promises {
+    pub use super::futures::promises::{finished, Finishable, Finished};
+}

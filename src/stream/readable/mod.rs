@@ -52,6 +52,8 @@
 mod chunk;
 mod decoder;
 mod destroy;
+#[cfg(feature = "futures")]
+mod eos_state;
 mod flow;
 mod source;
 mod state;
