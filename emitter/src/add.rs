@@ -147,6 +147,7 @@ impl EventEmitter {
             table = inner.table.borrow_mut();
         }
         let count = table.insert(slot, entry, prepend);
+        let uncached = inner.hot.invalidate();
         let max = inner.max_listeners.get();
         let s = &mut table.slots[slot];
         let warning = if max != 0 && count > max && !s.warned {
@@ -156,6 +157,8 @@ impl EventEmitter {
             None
         };
         drop(table);
+        // Still registered, so this drops no closure; but never under the borrow.
+        drop(uncached);
         if let Some((name, count, max)) = warning {
             log::warn!(
                 "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. \

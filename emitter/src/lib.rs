@@ -57,6 +57,7 @@ mod declared;
 mod entry;
 mod event;
 mod fxhash;
+mod hot;
 mod listeners;
 mod mirror;
 pub mod names;

@@ -21,7 +21,7 @@ use std::fmt;
 use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
-use crate::entry::{List, ListenerRc, NewEntry};
+use crate::entry::{List, Listed, NewEntry};
 use crate::fxhash::FxHasher;
 use crate::mirror::{take, MirrorRef, Typed};
 
@@ -264,7 +264,7 @@ impl Table {
     ///
     /// The caller drops the returned entry after it lets go of the table, since dropping a
     /// closure runs user code (its captures' destructors).
-    pub(crate) fn remove(&mut self, i: usize, serial: u64) -> Option<ListenerRc> {
+    pub(crate) fn remove(&mut self, i: usize, serial: u64) -> Option<Listed> {
         let slot = self.slots.get_mut(i)?;
         let pos = slot.list.iter().rposition(|e| e.serial == serial)?;
         let removed = take(Rc::make_mut(&mut slot.list), pos);
@@ -332,7 +332,9 @@ mod tests {
         t.insert(x, noop(1), false);
         t.insert(x, noop(2), true);
         assert_eq!(typed_len::<u32>(&t, x), Some(2));
-        let typed: Vec<u64> = t.slots[x]
+        // The mirror holds the same entries as the list, in the same order.
+        let addr = |rc: *const ()| rc as usize;
+        let typed: Vec<usize> = t.slots[x]
             .typed
             .as_ref()
             .unwrap()
@@ -341,9 +343,16 @@ mod tests {
             .list
             .borrow()
             .iter()
-            .map(|e| e.serial)
+            .map(|e| addr(Rc::as_ptr(e) as *const ()))
             .collect();
-        assert_eq!(typed, vec![2, 1]);
+        let listed: Vec<usize> = t.slots[x]
+            .list
+            .iter()
+            .map(|e| addr(Rc::as_ptr(&e.entry) as *const ()))
+            .collect();
+        assert_eq!(typed, listed);
+        let serials: Vec<u64> = t.slots[x].list.iter().map(|e| e.serial).collect();
+        assert_eq!(serials, vec![2, 1]);
         assert!(t.remove(x, 2).is_some());
         assert_eq!(typed_len::<u32>(&t, x), Some(1));
         // Another payload type: the mirror goes.

@@ -8,14 +8,14 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crate::entry::{List, TypedListener};
+use crate::entry::{List, Listener, TypedRc};
 
 /// One event's listeners through their common payload type `T`: a mirror of the slot's
 /// list, copy-on-write like it. Shared with the [`EventKey`](crate::EventKey)s of the
 /// event, which emit through it without touching the table. `live` turns false when the
 /// slot stops using it (its listeners took different types, or the emitter went away).
 pub(crate) struct Typed<T: 'static> {
-    pub(crate) list: RefCell<Rc<Vec<Rc<TypedListener<T>>>>>,
+    pub(crate) list: RefCell<Rc<Vec<TypedRc<T>>>>,
     pub(crate) live: Cell<bool>,
 }
 
@@ -47,10 +47,14 @@ impl<T: 'static> Mirror for Typed<T> {
 }
 
 /// What an emit walks: one listener (no list shared, so a `once` removal does not copy the
-/// list) or the whole list; typed (every listener takes the payload's type) or erased.
+/// list) or the whole list; typed (every listener takes the payload's type) or erased (the
+/// listener checks the payload's type itself).
 pub(crate) enum Snapshot<T: 'static> {
-    One(Rc<TypedListener<T>>),
-    Many(Rc<Vec<Rc<TypedListener<T>>>>),
+    One(TypedRc<T>),
+    Many(Rc<Vec<TypedRc<T>>>),
+    /// The only listener of an event emitted by name: one type check inside the call
+    /// costs less than finding the typed mirror.
+    AnyOne(Rc<dyn Listener>),
     Erased(List),
 }
 

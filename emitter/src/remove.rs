@@ -96,9 +96,13 @@ impl EventEmitter {
 
     /// Removes one registration; emits `removeListener` if it was there and anyone listens.
     pub(crate) fn remove_serial(&self, slot: usize, serial: u64) -> bool {
-        let (removed, announce) = {
+        let (removed, announce, uncached) = {
             let mut table = self.inner.table.borrow_mut();
             let removed = table.remove(slot, serial);
+            let uncached = match removed {
+                Some(_) => self.inner.hot.invalidate(),
+                None => None,
+            };
             let rl = table.well_known.remove_listener;
             let announce = match (&removed, rl) {
                 (Some(_), Some(rl)) if table.has_listeners(Some(rl)) => {
@@ -106,13 +110,13 @@ impl EventEmitter {
                 }
                 _ => None,
             };
-            (removed, announce)
+            (removed, announce, uncached)
         };
         if removed.is_none() {
             return false;
         }
         // Dropped outside the borrow: a closure's captures may run code when dropped.
-        drop(removed);
+        drop((removed, uncached));
         if let Some((rl, name)) = announce {
             let id = ListenerId::new(self.inner.id, slot, serial);
             self.emit_at(rl, &ListenerEvent { event: name, id });
@@ -131,8 +135,9 @@ impl EventEmitter {
             };
             dropped.extend(slots.into_iter().filter_map(|i| table.clear(i)));
         }
+        let uncached = self.inner.hot.invalidate();
         // Dropped outside the borrow: a closure's captures may run code when dropped.
-        drop(dropped);
+        drop((dropped, uncached));
     }
 }
 
