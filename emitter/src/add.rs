@@ -147,7 +147,6 @@ impl EventEmitter {
             table = inner.table.borrow_mut();
         }
         let count = table.insert(slot, entry, prepend);
-        let uncached = inner.hot.invalidate();
         let max = inner.max_listeners.get();
         let s = &mut table.slots[slot];
         let warning = if max != 0 && count > max && !s.warned {
@@ -157,8 +156,8 @@ impl EventEmitter {
             None
         };
         drop(table);
-        // Still registered, so this drops no closure; but never under the borrow.
-        drop(uncached);
+        // Before any user code (the warning's logger) runs.
+        inner.hot.changed(slot);
         if let Some((name, count, max)) = warning {
             log::warn!(
                 "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. \

@@ -55,6 +55,11 @@ impl<T: 'static, F: Fn(&T)> Entry<T, F> {
     }
 
     #[inline(never)]
+    fn fire_once_any(&self, em: &EventEmitter, slot: usize, payload: &dyn Any) -> Option<bool> {
+        Some(self.fire_once(em, slot, payload.downcast_ref::<T>()?))
+    }
+
+    #[inline(never)]
     fn fire_once(&self, em: &EventEmitter, slot: usize, payload: &T) -> bool {
         if self.fired.replace(true) {
             return false;
@@ -71,7 +76,12 @@ impl<T: 'static, F: Fn(&T)> Listener for Entry<T, F> {
     }
 
     fn fire_any(&self, em: &EventEmitter, slot: usize, payload: &dyn Any) -> Option<bool> {
-        Some(self.fire_typed(em, slot, payload.downcast_ref::<T>()?))
+        if self.once {
+            return self.fire_once_any(em, slot, payload);
+        }
+        // Only the entry and the payload live across the type check's call.
+        (self.f)(payload.downcast_ref::<T>()?);
+        Some(true)
     }
 }
 

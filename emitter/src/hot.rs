@@ -37,6 +37,9 @@ pub(crate) fn pack(name: &str) -> Option<Packed> {
     Some((u128::from_le_bytes(word), bytes.len()))
 }
 
+/// The `slot` of an empty cache.
+const NO_SLOT: usize = usize::MAX;
+
 /// The one-entry cache of an emitter (see the module docs).
 pub(crate) struct Hot {
     /// Moves at every change of a listener list and at every fill.
@@ -45,7 +48,7 @@ pub(crate) struct Hot {
     filled: Cell<u64>,
     /// The name last missed or cached.
     name: Cell<Packed>,
-    /// Its slot, while cached.
+    /// Its slot while cached (or while an emit through the cache runs), else [`NO_SLOT`].
     slot: Cell<usize>,
     /// Its only listener; out while an emit through the cache runs it.
     entry: Cell<Option<Rc<dyn Listener>>>,
@@ -66,7 +69,7 @@ impl Hot {
             filled: Cell::new(0),
             // No name is this long: nothing matches until a miss records one.
             name: Cell::new((0, usize::MAX)),
-            slot: Cell::new(0),
+            slot: Cell::new(NO_SLOT),
             entry: Cell::new(None),
         }
     }
@@ -90,16 +93,37 @@ impl Hot {
     #[inline(always)]
     pub(crate) fn put_back(&self, taken: Taken) {
         if self.epoch.get() == taken.epoch {
-            // Nothing filled the cache since `take` (a fill moves the epoch): it is empty.
-            self.entry.set(Some(taken.entry));
+            // Nothing filled the cache since `take` (a fill moves the epoch), so it is
+            // empty: there is nothing to drop.
+            let empty = self.entry.replace(Some(taken.entry));
+            debug_assert!(empty.is_none());
+            std::mem::forget(empty);
         }
     }
 
-    /// A change to a listener list: the cache no longer answers. Hands back the cached
-    /// listener, for the caller to drop outside the table borrow.
+    /// A change to the listeners of slot `slot`: if the cache holds that slot, it no longer
+    /// answers and lets its listener go. A change to another slot leaves the cached listener
+    /// the only one of its event. Called outside the table borrow: the listener let go may
+    /// be the last handle on a removed closure.
+    #[inline]
+    pub(crate) fn changed(&self, slot: usize) {
+        if self.slot.get() == slot {
+            self.drop_entry();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn drop_entry(&self) {
+        drop(self.invalidate());
+    }
+
+    /// The cache no longer answers; hands back its listener, for the caller to drop outside
+    /// the table borrow.
     #[inline]
     pub(crate) fn invalidate(&self) -> Option<Rc<dyn Listener>> {
         self.epoch.set(self.epoch.get().wrapping_add(1));
+        self.slot.set(NO_SLOT);
         self.entry.take()
     }
 

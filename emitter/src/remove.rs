@@ -96,27 +96,18 @@ impl EventEmitter {
 
     /// Removes one registration; emits `removeListener` if it was there and anyone listens.
     pub(crate) fn remove_serial(&self, slot: usize, serial: u64) -> bool {
-        let (removed, announce, uncached) = {
-            let mut table = self.inner.table.borrow_mut();
-            let removed = table.remove(slot, serial);
-            let uncached = match removed {
-                Some(_) => self.inner.hot.invalidate(),
-                None => None,
-            };
-            let rl = table.well_known.remove_listener;
-            let announce = match (&removed, rl) {
-                (Some(_), Some(rl)) if table.has_listeners(Some(rl)) => {
-                    Some((rl, table.slots[slot].name.clone()))
-                }
-                _ => None,
-            };
-            (removed, announce, uncached)
-        };
-        if removed.is_none() {
+        let mut table = self.inner.table.borrow_mut();
+        let Some(removed) = table.remove(slot, serial) else {
             return false;
-        }
+        };
+        let announce = match table.well_known.remove_listener {
+            Some(rl) if table.has_listeners(Some(rl)) => Some((rl, table.slots[slot].name.clone())),
+            _ => None,
+        };
+        drop(table);
+        self.inner.hot.changed(slot);
         // Dropped outside the borrow: a closure's captures may run code when dropped.
-        drop((removed, uncached));
+        drop(removed);
         if let Some((rl, name)) = announce {
             let id = ListenerId::new(self.inner.id, slot, serial);
             self.emit_at(rl, &ListenerEvent { event: name, id });
