@@ -146,6 +146,7 @@ impl EventEmitter {
             self.emit_at(nl, &ListenerEvent { event: name, id });
             table = inner.table.borrow_mut();
         }
+        inner.hot.changing(slot);
         let count = table.insert(slot, entry, prepend);
         let max = inner.max_listeners.get();
         let s = &mut table.slots[slot];
@@ -156,8 +157,6 @@ impl EventEmitter {
             None
         };
         drop(table);
-        // Before any user code (the warning's logger) runs.
-        inner.hot.changed(slot);
         if let Some((name, count, max)) = warning {
             log::warn!(
                 "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. \

@@ -61,7 +61,10 @@ impl EventEmitter {
         if let Some(name) = packed {
             // The hot cache: this name's only listener, with no lookup (see `hot.rs`).
             if let Some(taken) = self.inner.hot.take(name) {
-                let ran = self.fire_any(taken.slot, &*taken.entry, payload);
+                let ran = match taken.list.first() {
+                    Some(listed) => self.fire_any(taken.slot, &*listed.entry, payload),
+                    None => false,
+                };
                 self.inner.hot.put_back(taken);
                 return ran;
             }
@@ -79,19 +82,18 @@ impl EventEmitter {
                 drop(table);
                 return self.emit_error_slot(payload);
             }
-            match snapshot::<T>(&table, slot) {
-                Some(Snapshot::AnyOne(entry)) => {
-                    let uncached = match packed {
-                        Some(name) => self.inner.hot.missed(name, slot, &entry),
-                        None => None,
-                    };
-                    (slot, Snapshot::AnyOne(entry), uncached)
+            let uncached = match packed {
+                Some(name) if table.slots[slot].list.len() == 1 => {
+                    self.inner.hot.missed(name, slot, &table.slots[slot].list)
                 }
-                Some(s) => (slot, s, None),
+                _ => None,
+            };
+            match snapshot::<T>(&table, slot) {
+                Some(s) => (slot, s, uncached),
                 None => return false,
             }
         };
-        // Still registered (a removal empties the cache), so this drops no closure.
+        // Another slot's list, which that slot still holds: this drops no closure.
         drop(uncached);
         self.run(slot, snapshot, payload)
     }

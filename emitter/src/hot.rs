@@ -2,25 +2,26 @@
 //!
 //! An emit by name (a typed [`Event`](crate::Event) or a `&str`) otherwise borrows the
 //! table, finds the slot and clones the listener out of it. Most emitters emit one event
-//! over and over (`'data'`, `'drain'`), to one listener, so the emitter keeps that listener
-//! beside its name, outside the table: an emit that matches takes it out of the cache, calls
-//! it and puts it back. No borrow flag and no reference count moves on that path.
+//! over and over (`'data'`, `'drain'`), to one listener, so the emitter keeps that event's
+//! list (one shared handle, the slot's own) beside its name, outside the table: an emit
+//! that matches takes the list out of the cache, calls its listener and puts it back. No
+//! borrow flag and no reference count moves on that path, and the cache is one thin
+//! pointer wide, so that taking it out and putting it back are single-word stores.
 //!
 //! Names are compared packed: up to 16 bytes into a `u128`, with the length, so that a
 //! name known at compile time (every typed `Event`, every literal) is compared as one
 //! constant. Longer names are not cached.
 //!
-//! The cache is kept honest by an epoch: every change to any listener list and every fill
-//! moves it, and takes the cached listener out (to be dropped by the caller, outside the
-//! table borrow: dropping a closure runs user code). An emit in flight whose epoch moved
-//! while its listener ran drops what it took instead of putting it back. A recursive emit
-//! of the cached name finds the cache empty (the outer emit holds the listener) and takes
-//! the lookup path, whose snapshot rule is Node's.
+//! The cache is kept honest by an epoch: every fill moves it, and so does every change to
+//! the cached slot's listeners, which also lets the cached list go *before* the change, so
+//! that the slot's list is not shared when it is changed (a shared list would be copied).
+//! An emit in flight whose epoch moved while its listener ran drops what it took instead of
+//! putting it back. A recursive emit of the cached name finds the cache empty (the outer
+//! emit holds the list) and takes the lookup path, whose snapshot rule is Node's.
 
 use std::cell::Cell;
-use std::rc::Rc;
 
-use crate::entry::Listener;
+use crate::entry::List;
 
 /// A name packed for the cache: its bytes and its length.
 pub(crate) type Packed = (u128, usize);
@@ -50,14 +51,14 @@ pub(crate) struct Hot {
     name: Cell<Packed>,
     /// Its slot while cached (or while an emit through the cache runs), else [`NO_SLOT`].
     slot: Cell<usize>,
-    /// Its only listener; out while an emit through the cache runs it.
-    entry: Cell<Option<Rc<dyn Listener>>>,
+    /// Its list, of one listener; out while an emit through the cache runs it.
+    list: Cell<Option<List>>,
 }
 
-/// What an emit took out of the cache: the listener, its slot, and the epoch to put it
-/// back at.
+/// What an emit took out of the cache: the list, its slot, and the epoch to put it back
+/// at.
 pub(crate) struct Taken {
-    pub(crate) entry: Rc<dyn Listener>,
+    pub(crate) list: List,
     pub(crate) slot: usize,
     epoch: u64,
 }
@@ -70,7 +71,7 @@ impl Hot {
             // No name is this long: nothing matches until a miss records one.
             name: Cell::new((0, usize::MAX)),
             slot: Cell::new(NO_SLOT),
-            entry: Cell::new(None),
+            list: Cell::new(None),
         }
     }
 
@@ -81,9 +82,9 @@ impl Hot {
         if self.name.get() != name || self.filled.get() != epoch {
             return None;
         }
-        let entry = self.entry.take()?;
+        let list = self.list.take()?;
         Some(Taken {
-            entry,
+            list,
             slot: self.slot.get(),
             epoch,
         })
@@ -95,49 +96,45 @@ impl Hot {
         if self.epoch.get() == taken.epoch {
             // Nothing filled the cache since `take` (a fill moves the epoch), so it is
             // empty: there is nothing to drop.
-            let empty = self.entry.replace(Some(taken.entry));
+            let empty = self.list.replace(Some(taken.list));
             debug_assert!(empty.is_none());
             std::mem::forget(empty);
         }
     }
 
-    /// A change to the listeners of slot `slot`: if the cache holds that slot, it no longer
-    /// answers and lets its listener go. A change to another slot leaves the cached listener
-    /// the only one of its event. Called outside the table borrow: the listener let go may
-    /// be the last handle on a removed closure.
+    /// The listeners of slot `slot` are about to change: if the cache holds that slot, it
+    /// no longer answers and lets its list go, so that the slot's list is not shared when
+    /// it changes. The slot still holds that list, so letting it go drops no listener:
+    /// this may run under the table borrow. A change to another slot leaves the cached
+    /// listener the only one of its event.
     #[inline]
-    pub(crate) fn changed(&self, slot: usize) {
+    pub(crate) fn changing(&self, slot: usize) {
         if self.slot.get() == slot {
-            self.drop_entry();
+            self.let_go();
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn drop_entry(&self) {
+    fn let_go(&self) {
         drop(self.invalidate());
     }
 
-    /// The cache no longer answers; hands back its listener, for the caller to drop outside
-    /// the table borrow.
+    /// The cache no longer answers; hands back its list, for the caller to drop outside the
+    /// table borrow (after `remove_all_listeners` it may hold the last handle on closures).
     #[inline]
-    pub(crate) fn invalidate(&self) -> Option<Rc<dyn Listener>> {
+    pub(crate) fn invalidate(&self) -> Option<List> {
         self.epoch.set(self.epoch.get().wrapping_add(1));
         self.slot.set(NO_SLOT);
-        self.entry.take()
+        self.list.take()
     }
 
-    /// An emit of `name` (slot `slot`, whose only listener is `entry`) missed the cache.
-    /// The second miss in a row of one name caches it; a first one only records the name,
-    /// so that an emitter alternating between names does not refill at every emit. Hands
-    /// back the listener the cache held, for the caller to drop outside the table borrow.
+    /// An emit of `name` (slot `slot`, whose list `list` holds one listener) missed the
+    /// cache. The second miss in a row of one name caches it; a first one only records the
+    /// name, so that an emitter alternating between names does not refill at every emit.
+    /// Hands back the list the cache held (another slot's, which that slot still holds).
     #[inline(never)]
-    pub(crate) fn missed(
-        &self,
-        name: Packed,
-        slot: usize,
-        entry: &Rc<dyn Listener>,
-    ) -> Option<Rc<dyn Listener>> {
+    pub(crate) fn missed(&self, name: Packed, slot: usize, list: &List) -> Option<List> {
         let old = self.invalidate();
         if self.name.get() != name {
             self.name.set(name);
@@ -145,7 +142,7 @@ impl Hot {
         }
         self.filled.set(self.epoch.get());
         self.slot.set(slot);
-        self.entry.set(Some(entry.clone()));
+        self.list.set(Some(list.clone()));
         old
     }
 }
@@ -157,6 +154,7 @@ mod tests {
     use crate::event::Event;
     use crate::testing::{logger, taken, Log};
     use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::rc::Rc;
 
     const X: Event<()> = Event::new("x");
 

@@ -97,6 +97,7 @@ impl EventEmitter {
     /// Removes one registration; emits `removeListener` if it was there and anyone listens.
     pub(crate) fn remove_serial(&self, slot: usize, serial: u64) -> bool {
         let mut table = self.inner.table.borrow_mut();
+        self.inner.hot.changing(slot);
         let Some(removed) = table.remove(slot, serial) else {
             return false;
         };
@@ -105,7 +106,6 @@ impl EventEmitter {
             _ => None,
         };
         drop(table);
-        self.inner.hot.changed(slot);
         // Dropped outside the borrow: a closure's captures may run code when dropped.
         drop(removed);
         if let Some((rl, name)) = announce {
