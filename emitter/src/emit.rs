@@ -1,5 +1,6 @@
-//! Emitting: the fast path through a key's cached typed list, the lookup by name, and the
-//! walk over a snapshot of the listeners taken when the emit started (Node's rule).
+//! Emitting: the fast path through a key's cached typed list, the emitter's one-entry cache
+//! of the event last emitted by name (`hot.rs`), the lookup by name, and the walk over a
+//! snapshot of the listeners taken when the emit started (Node's rule).
 
 use crate::emitter::EventEmitter;
 use crate::entry::{Listed, Listener};
@@ -12,8 +13,9 @@ impl EventEmitter {
     /// Calls `event`'s listeners with `payload`, in order; returns whether any ran.
     ///
     /// Only listeners whose payload type is `T` run; others are skipped (logged at
-    /// `debug`). Emitting through an [`EventKey`] made on this emitter does no hashing and
-    /// no allocation.
+    /// `debug`). No emit allocates. Emitting through an [`EventKey`] made on this emitter
+    /// does no lookup; nor does emitting, by name, the event last emitted by name while it
+    /// has one listener.
     ///
     /// # Events
     ///

@@ -166,14 +166,32 @@ mod tests {
         }
     }
 
+    /// Whether the cache holds `name`'s listener.
+    fn holds(em: &EventEmitter, name: &str) -> bool {
+        let hot = &em.inner.hot;
+        match hot.take(pack(name).unwrap()) {
+            Some(taken) => {
+                hot.put_back(taken);
+                true
+            }
+            None => false,
+        }
+    }
+
     #[test]
     fn the_cache_follows_every_change_of_the_listeners() {
         let log: Log = Rc::default();
         let em = EventEmitter::new();
         let a = em.on(X, logger(&log, "a"));
+        assert!(!holds(&em, "x"));
         warm(&em);
+        assert!(holds(&em, "x"));
+        assert!(!holds(&em, "y"));
+        em.on("y", logger(&log, "y"));
+        assert!(holds(&em, "x"), "a change to another event keeps the cache");
         assert_eq!(taken(&log), ["a"; 4]);
         let b = em.on("x", logger(&log, "b"));
+        assert!(!holds(&em, "x"));
         assert!(em.emit(X, &()));
         assert_eq!(taken(&log), ["a", "b"]);
         assert!(em.off(a));

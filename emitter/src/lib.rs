@@ -47,7 +47,7 @@ mod emitter;
 mod add;
 // `off`, `remove_all_listeners`; `removeListener`.
 mod remove;
-// `emit`: the key fast path, the name lookup, the snapshot walk.
+// `emit`: the key fast path, the name cache, the name lookup, the snapshot walk.
 mod emit;
 // `'error'`: `errorMonitor` first, `Unhandled` when no listener ran.
 mod error;

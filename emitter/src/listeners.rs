@@ -5,13 +5,15 @@
 //! what lets an [`EventKey`](crate::EventKey) skip the name lookup.
 //!
 //! Each slot holds its listeners as a copy-on-write `Rc<Vec<..>>`. An emit clones the `Rc`
-//! (a reference-count bump, no allocation), drops the table borrow and walks its snapshot;
-//! a change made while a snapshot is out goes through [`Rc::make_mut`], so the running emit
-//! keeps the list it started with (Node's snapshot rule).
+//! (a reference-count bump, no allocation), or the one listener's own handle when there is
+//! one, drops the table borrow and walks its snapshot; a change made while a snapshot is
+//! out goes through [`Rc::make_mut`], so the running emit keeps the list it started with
+//! (Node's snapshot rule).
 //!
 //! Each listener is one allocation ([`Entry`](crate::entry::Entry)). The slot holds it twice
-//! over: type-erased in `list` (the authoritative order, used for ids, removal, and for
-//! events whose listeners take different payload types), and, while every listener of the
+//! over: type-erased in `list` (the authoritative order, used for ids, removal, for events
+//! whose listeners take different payload types and for one listener emitted by name), and,
+//! while every listener of the
 //! slot takes the same payload type `T`, typed in a mirror list ([`Typed<T>`]) kept in
 //! lockstep with `list` (see [`mirror`](crate::mirror)).
 
@@ -333,7 +335,6 @@ mod tests {
         t.insert(x, noop(2), true);
         assert_eq!(typed_len::<u32>(&t, x), Some(2));
         // The mirror holds the same entries as the list, in the same order.
-        let addr = |rc: *const ()| rc as usize;
         let typed: Vec<usize> = t.slots[x]
             .typed
             .as_ref()
@@ -343,12 +344,12 @@ mod tests {
             .list
             .borrow()
             .iter()
-            .map(|e| addr(Rc::as_ptr(e) as *const ()))
+            .map(|e| Rc::as_ptr(e) as *const () as usize)
             .collect();
         let listed: Vec<usize> = t.slots[x]
             .list
             .iter()
-            .map(|e| addr(Rc::as_ptr(&e.entry) as *const ()))
+            .map(|e| Rc::as_ptr(&e.entry) as *const () as usize)
             .collect();
         assert_eq!(typed, listed);
         let serials: Vec<u64> = t.slots[x].list.iter().map(|e| e.serial).collect();

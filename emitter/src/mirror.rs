@@ -1,8 +1,11 @@
 //! The typed mirror of a slot's listener list, and the snapshot an emit walks.
 //!
 //! While every listener of a slot takes the same payload type `T`, the slot keeps a typed
-//! mirror list ([`Typed<T>`]) in lockstep with its type-erased list. An emit downcasts the
-//! mirror once, then calls each listener directly as `&T`, with no per-listener type check.
+//! mirror list ([`Typed<T>`]) in lockstep with its type-erased list. An emit through a key
+//! uses the mirror the key cached; an emit by name of an event with several listeners
+//! downcasts the mirror once. Either then calls each listener directly as `&T`, with no
+//! per-listener type check. (An emit by name of an event with one listener skips the
+//! mirror: that listener checks the payload's type itself.)
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
