@@ -17,7 +17,7 @@
 //! slot takes the same payload type `T`, typed in a mirror list ([`Typed<T>`]) kept in
 //! lockstep with `list` (see [`mirror`](crate::mirror)).
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::BuildHasherDefault;
@@ -224,23 +224,14 @@ impl Table {
             Some(t) => {
                 // An emptied mirror of the same type is reused, so that steady once/emit
                 // cycles do not allocate for it.
-                let mut list = t.list.borrow_mut();
-                let typed = Rc::make_mut(&mut list);
-                if prepend {
-                    typed.insert(0, entry.typed);
-                } else {
-                    typed.push(entry.typed);
-                }
+                t.add(entry.typed, prepend);
             }
             // An empty slot takes the payload type of its first listener.
             None if was_empty => {
                 if let Some(old) = slot.typed.take() {
                     old.ops.kill();
                 }
-                let mirror = Rc::new(Typed::<T> {
-                    list: RefCell::new(Rc::new(vec![entry.typed])),
-                    live: Cell::new(true),
-                });
+                let mirror = Rc::new(Typed::<T>::new(vec![entry.typed]));
                 slot.typed = Some(MirrorRef {
                     any: mirror.clone(),
                     ops: mirror,
@@ -324,7 +315,7 @@ mod tests {
 
     fn typed_len<T: 'static>(t: &Table, i: usize) -> Option<usize> {
         let typed = t.slots[i].typed.as_ref()?.get::<T>()?;
-        Some(typed.list.borrow().len())
+        typed.with_list(|l| l.len())
     }
 
     #[test]
@@ -341,11 +332,12 @@ mod tests {
             .unwrap()
             .get::<u32>()
             .unwrap()
-            .list
-            .borrow()
-            .iter()
-            .map(|e| Rc::as_ptr(e) as *const () as usize)
-            .collect();
+            .with_list(|l| {
+                l.iter()
+                    .map(|e| Rc::as_ptr(e) as *const () as usize)
+                    .collect()
+            })
+            .unwrap();
         let listed: Vec<usize> = t.slots[x]
             .list
             .iter()

@@ -8,7 +8,7 @@
 //! mirror: that listener checks the payload's type itself.)
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::entry::{List, Listener, TypedRc};
@@ -18,9 +18,15 @@ use crate::entry::{List, Listener, TypedRc};
 /// event, which emit through it without touching the table. `live` turns false when the
 /// slot stops using it (its listeners took different types, or the emitter went away).
 pub(crate) struct Typed<T: 'static> {
-    pub(crate) list: RefCell<Rc<Vec<TypedRc<T>>>>,
+    /// The list; always there, except inside [`with_list`](Typed::with_list) and
+    /// [`snapshot`](Typed::snapshot), which run no user code. (A `Cell` taken and put
+    /// back costs an emit two plain stores, where a `RefCell` borrow moves a flag.)
+    list: Cell<Option<TypedList<T>>>,
     pub(crate) live: Cell<bool>,
 }
+
+/// A mirror's list.
+type TypedList<T> = Rc<Vec<TypedRc<T>>>;
 
 /// What a slot does with its mirror without knowing its `T`.
 pub(crate) trait Mirror {
@@ -34,13 +40,13 @@ pub(crate) trait Mirror {
 
 impl<T: 'static> Mirror for Typed<T> {
     fn remove(&self, pos: usize) {
-        take(Rc::make_mut(&mut self.list.borrow_mut()), pos);
+        // The slot's own list still holds the entry, so dropping it drops no closure.
+        self.with_list(|list| drop(take(Rc::make_mut(list), pos)));
     }
 
     fn clear(&self) {
-        let old = std::mem::replace(&mut *self.list.borrow_mut(), Rc::new(Vec::new()));
         // The slot's own list still holds every entry, so this drops no closure.
-        drop(old);
+        drop(self.list.replace(Some(Rc::new(Vec::new()))));
     }
 
     fn kill(&self) {
@@ -62,15 +68,57 @@ pub(crate) enum Snapshot<T: 'static> {
 }
 
 impl<T: 'static> Typed<T> {
+    /// A live mirror of `list`.
+    pub(crate) fn new(list: Vec<TypedRc<T>>) -> Self {
+        Typed {
+            list: Cell::new(Some(Rc::new(list))),
+            live: Cell::new(true),
+        }
+    }
+
+    /// Runs `f` on the list. `f` must run no user code (nor drop the last handle on a
+    /// closure): the list is out of its cell meanwhile.
+    #[inline]
+    pub(crate) fn with_list<R>(&self, f: impl FnOnce(&mut TypedList<T>) -> R) -> Option<R> {
+        let mut list = self.list.take()?;
+        let r = f(&mut list);
+        // Taken just above, and `f` ran no user code: the cell is empty, nothing to drop.
+        let empty = self.list.replace(Some(list));
+        debug_assert!(empty.is_none());
+        std::mem::forget(empty);
+        Some(r)
+    }
+
+    /// Adds `entry` at the front or the end (the slot did the same to its list).
+    #[inline]
+    pub(crate) fn add(&self, entry: TypedRc<T>, front: bool) {
+        let Some(mut list) = self.list.take() else {
+            return;
+        };
+        let typed = Rc::make_mut(&mut list);
+        if front {
+            typed.insert(0, entry);
+        } else {
+            typed.push(entry);
+        }
+        // Taken just above, with no user code run since: nothing to drop.
+        std::mem::forget(self.list.replace(Some(list)));
+    }
+
     /// The snapshot an emit walks, or `None` if there are no listeners.
     #[inline(always)]
     pub(crate) fn snapshot(&self) -> Option<Snapshot<T>> {
-        let list = self.list.borrow();
-        match list.len() {
+        let list = self.list.take()?;
+        let snapshot = match list.len() {
             0 => None,
             1 => Some(Snapshot::One(list[0].clone())),
             _ => Some(Snapshot::Many(list.clone())),
-        }
+        };
+        // Taken just above, with nothing run since: the cell is empty, nothing to drop.
+        let empty = self.list.replace(Some(list));
+        debug_assert!(empty.is_none());
+        std::mem::forget(empty);
+        snapshot
     }
 }
 
