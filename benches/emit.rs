@@ -5,14 +5,21 @@
 //! - `ten_listeners`: ten listeners, a one-number payload;
 //! - `once_emit_pairs`: `once()` then `emit()`, repeated.
 //!
-//! The Rust side emits through a resolved `EventKey` (and, for the first shape, also
-//! through a typed `Event`, found through the emitter's static-name cache, and a plain
-//! `&str`, which is hashed). The Node side is `benches/node/emit.js`, spawned here; it is
-//! skipped with a message if `node` is absent. Each figure is the best of five timed runs
-//! after a warm-up, over three alternating Rust/Node rounds. The listener adds the payload
-//! into a sum on both sides (`sum = (sum + v) | 0` in JS, so V8 keeps it a small integer).
+//! The Rust side emits through a resolved `EventKey`, and for the first shape also through
+//! a typed `Event` (found through the emitter's static-name cache) and a plain `&str`
+//! (looked up by name); Node has one path, `emit('x', i)`, which each of the three is
+//! compared with. The Node side is `benches/node/emit.js`, spawned here; it is skipped with
+//! a message if `node` is absent.
 //!
-//! `cargo bench --bench emit -- <filter>` runs only the matching Rust shapes;
+//! Each side runs `ROUNDS` rounds, alternating, so that a busy machine slows both alike;
+//! in a round each shape runs once to warm up, then `RUNS` timed runs of a whole loop of
+//! emits. Every timed run is one sample: a shape's figure is the median of its samples over
+//! all rounds, printed with their minimum and maximum, and the ratio is of the two medians.
+//! The listener adds the payload into a sum on both sides (`sum = (sum + v) | 0` in JS, so
+//! V8 keeps it a small integer).
+//!
+//! `cargo bench --bench emit -- <id>[,<id>..]` runs only those Rust shapes (`key`, `event`,
+//! `str`, `ten`, `once`) once, with no Node side: handy under a profiler.
 //! `EMIT_BENCH_DIV=<k>` divides every count by `k` (quick runs, profilers).
 
 use std::cell::Cell;
@@ -29,23 +36,66 @@ const X: Event<u64> = Event::new("x");
 /// Rust/Node rounds, alternating.
 const ROUNDS: usize = 3;
 
-fn best_rate(n: u64, mut body: impl FnMut(u64)) -> f64 {
-    // EMIT_BENCH_DIV=<k> divides every count by k (quick runs, runs under valgrind).
+/// Timed runs per shape in a round (after one warm-up run).
+const RUNS: usize = 5;
+
+/// One Rust shape: a short id for the filter, the printed name, and the Node shape it is
+/// compared with.
+struct Shape {
+    id: &'static str,
+    name: &'static str,
+    node: &'static str,
+}
+
+const SHAPES: [Shape; 5] = [
+    Shape {
+        id: "key",
+        name: "one_listener (EventKey)",
+        node: "one_listener",
+    },
+    Shape {
+        id: "event",
+        name: "one_listener (typed Event)",
+        node: "one_listener",
+    },
+    Shape {
+        id: "str",
+        name: "one_listener (&str)",
+        node: "one_listener",
+    },
+    Shape {
+        id: "ten",
+        name: "ten_listeners",
+        node: "ten_listeners",
+    },
+    Shape {
+        id: "once",
+        name: "once_emit_pairs",
+        node: "once_emit_pairs",
+    },
+];
+
+/// The emit count of a run, divided by `EMIT_BENCH_DIV` if set.
+fn count(n: u64) -> u64 {
     let div = std::env::var("EMIT_BENCH_DIV")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(1)
         .max(1);
-    let n = (n / div).max(1);
+    (n / div).max(1)
+}
+
+/// One warm-up run, then `runs` timed runs of `body(n)`; the rate (ops/s) of each.
+fn rates(n: u64, runs: usize, mut body: impl FnMut(u64)) -> Vec<f64> {
+    let n = count(n);
     body(n.min(200_000));
-    let mut best = 0f64;
-    for _ in 0..5 {
-        let t0 = Instant::now();
-        body(n);
-        let secs = t0.elapsed().as_secs_f64();
-        best = best.max(n as f64 / secs);
-    }
-    best
+    (0..runs)
+        .map(|_| {
+            let t0 = Instant::now();
+            body(n);
+            n as f64 / t0.elapsed().as_secs_f64()
+        })
+        .collect()
 }
 
 fn counter(em: &EventEmitter, sum: &Rc<Cell<u64>>) {
@@ -53,73 +103,55 @@ fn counter(em: &EventEmitter, sum: &Rc<Cell<u64>>) {
     em.on(X, move |v: &u64| s.set(s.get().wrapping_add(*v)));
 }
 
-fn rust_side(sum: &Rc<Cell<u64>>, filter: &str) -> Vec<(&'static str, f64)> {
-    let mut out = Vec::new();
-    let mut push = |name: &'static str, run: &mut dyn FnMut() -> f64| {
-        if name.contains(filter) {
-            out.push((name, run()));
-        }
-    };
-    shapes(sum, &mut push);
-    out
-}
-
-/// Runs every Rust shape through `push(name, measure)`.
-fn shapes(sum: &Rc<Cell<u64>>, push: &mut dyn FnMut(&'static str, &mut dyn FnMut() -> f64)) {
+/// Runs the shape `id` (`runs` timed runs); its rates.
+fn run_shape(id: &str, runs: usize, sum: &Rc<Cell<u64>>) -> Vec<f64> {
     let em = EventEmitter::new();
-    counter(&em, sum);
+    match id {
+        "key" | "event" | "str" => counter(&em, sum),
+        "ten" => (0..10).for_each(|_| counter(&em, sum)),
+        _ => {}
+    }
     let key = em.key(X);
-    push("one_listener", &mut || {
-        best_rate(50_000_000, |n| {
+    match id {
+        "key" => rates(50_000_000, runs, |n| {
             for i in 0..n {
                 em.emit(&key, black_box(&i));
             }
-        })
-    });
-    push("one_listener (typed Event)", &mut || {
-        best_rate(20_000_000, |n| {
+        }),
+        "event" => rates(50_000_000, runs, |n| {
             for i in 0..n {
                 em.emit(X, black_box(&i));
             }
-        })
-    });
-    push("one_listener (&str, hashed)", &mut || {
-        best_rate(20_000_000, |n| {
+        }),
+        "str" => rates(50_000_000, runs, |n| {
             for i in 0..n {
                 em.emit("x", black_box(&i));
             }
-        })
-    });
-
-    let em = EventEmitter::new();
-    for _ in 0..10 {
-        counter(&em, sum);
-    }
-    let key = em.key(X);
-    push("ten_listeners", &mut || {
-        best_rate(10_000_000, |n| {
+        }),
+        "ten" => rates(10_000_000, runs, |n| {
             for i in 0..n {
                 em.emit(&key, black_box(&i));
             }
-        })
-    });
-
-    let em = EventEmitter::new();
-    let key = em.key(X);
-    push("once_emit_pairs", &mut || {
-        best_rate(10_000_000, |n| {
+        }),
+        "once" => rates(10_000_000, runs, |n| {
             for i in 0..n {
                 let s = sum.clone();
                 em.once(&key, move |v: &u64| s.set(s.get().wrapping_add(*v)));
                 em.emit(&key, black_box(&i));
             }
-        })
-    });
+        }),
+        other => panic!("unknown shape {other:?}; known: key, event, str, ten, once"),
+    }
 }
 
-fn node_side() -> Option<HashMap<String, f64>> {
+/// One run of the Node side: every timed run's rate, by shape.
+fn node_side() -> Option<HashMap<String, Vec<f64>>> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/node/emit.js");
-    let output = match Command::new("node").arg(script).output() {
+    let output = match Command::new("node")
+        .arg(script)
+        .env("EMIT_BENCH_RUNS", RUNS.to_string())
+        .output()
+    {
         Ok(o) if o.status.success() => o,
         Ok(o) => {
             eprintln!(
@@ -137,56 +169,81 @@ fn node_side() -> Option<HashMap<String, f64>> {
     Some(
         text.lines()
             .filter_map(|l| {
-                let (name, rate) = l.split_once(' ')?;
-                Some((name.to_string(), rate.trim().parse().ok()?))
+                let mut words = l.split_whitespace();
+                let name = words.next()?.to_string();
+                let rates: Vec<f64> = words.filter_map(|w| w.parse().ok()).collect();
+                Some((name, rates))
             })
             .collect(),
     )
 }
 
+/// Median, minimum and maximum of `v` (non-empty).
+fn stats(v: &[f64]) -> (f64, f64, f64) {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let mid = s.len() / 2;
+    let median = if s.len() % 2 == 0 {
+        (s[mid - 1] + s[mid]) / 2.0
+    } else {
+        s[mid]
+    };
+    (median, s[0], s[s.len() - 1])
+}
+
+/// `median (min-max)` in millions per second.
+fn show(v: &[f64]) -> String {
+    let (med, lo, hi) = stats(v);
+    format!("{:.1} ({:.1}-{:.1})", med / 1e6, lo / 1e6, hi / 1e6)
+}
+
 fn main() {
-    // `cargo bench --bench emit -- <filter>` runs only the Rust shapes whose name contains
-    // the filter (and no Node side): handy under a profiler.
-    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let sum = Rc::new(Cell::new(0u64));
-    if let Some(f) = filter {
-        for (name, r) in rust_side(&sum, &f) {
-            println!("{name:<36} {r:>14.0}");
+    // `cargo bench --bench emit -- key,event` runs those shapes once, Rust only.
+    if let Some(filter) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+        for id in filter.split(',') {
+            let name = SHAPES.iter().find(|s| s.id == id).map_or(id, |s| s.name);
+            println!("{name:<28} {} M/s", show(&run_shape(id, RUNS, &sum)));
         }
+        black_box(sum.get());
         return;
     }
-    // Rounds alternate the two sides so that a busy machine slows both alike; each side
-    // keeps its best figure per shape.
-    let mut rust: Vec<(&'static str, f64)> = Vec::new();
-    let mut node: Option<HashMap<String, f64>> = None;
-    for round in 0..ROUNDS {
-        for (i, (name, r)) in rust_side(&sum, "").into_iter().enumerate() {
-            match rust.get_mut(i) {
-                Some(best) => best.1 = best.1.max(r),
-                None => rust.push((name, r)),
-            }
+    let mut rust: Vec<Vec<f64>> = vec![Vec::new(); SHAPES.len()];
+    let mut node: HashMap<String, Vec<f64>> = HashMap::new();
+    let mut node_ok = true;
+    for _ in 0..ROUNDS {
+        for (i, shape) in SHAPES.iter().enumerate() {
+            rust[i].extend(run_shape(shape.id, RUNS, &sum));
         }
-        match (node_side(), &mut node) {
-            (Some(new), Some(best)) => {
-                for (k, v) in new {
-                    let e = best.entry(k).or_insert(0.0);
-                    *e = e.max(v);
+        if node_ok {
+            match node_side() {
+                Some(runs) => {
+                    for (k, v) in runs {
+                        node.entry(k).or_default().extend(v);
+                    }
                 }
+                None => node_ok = false,
             }
-            (Some(new), None) if round == 0 => node = Some(new),
-            _ => break,
         }
     }
     black_box(sum.get());
     println!(
-        "{:<36} {:>14} {:>14} {:>16}",
-        "shape", "rust ops/s", "node ops/s", "ratio rust/node"
+        "{ROUNDS} rounds x {RUNS} runs per side; median (min-max) in M emits/s; ratio of medians"
     );
-    for (name, r) in rust {
-        let base = name.split(' ').next().unwrap_or(name);
-        match node.as_ref().and_then(|m| m.get(base)) {
-            Some(n) => println!("{name:<36} {r:>14.0} {n:>14.0} {:>16.2}", r / n),
-            None => println!("{name:<36} {r:>14.0} {:>14} {:>16}", "-", "-"),
+    println!(
+        "{:<28} {:>22} {:>22} {:>10}",
+        "shape", "rust", "node", "rust/node"
+    );
+    for (shape, r) in SHAPES.iter().zip(&rust) {
+        match node.get(shape.node).filter(|v| !v.is_empty()) {
+            Some(n) => println!(
+                "{:<28} {:>22} {:>22} {:>10.2}",
+                shape.name,
+                show(r),
+                show(n),
+                stats(r).0 / stats(n).0
+            ),
+            None => println!("{:<28} {:>22} {:>22} {:>10}", shape.name, show(r), "-", "-"),
         }
     }
 }

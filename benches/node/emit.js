@@ -1,19 +1,26 @@
 'use strict';
 // Node side of benches/emit.rs: the same three shapes, printed as
-// "<shape> <ops per second>" lines. Run by the Rust bench; also runnable alone:
+// "<shape> <ops per second of each timed run>" lines. Run by the Rust bench, which takes
+// the median of the runs; also runnable alone:
 //   node benches/node/emit.js
+// EMIT_BENCH_RUNS sets the timed runs per shape (default 5), EMIT_BENCH_DIV divides the
+// counts, as on the Rust side.
 const { EventEmitter } = require('events');
 
+const RUNS = Math.max(1, Number(process.env.EMIT_BENCH_RUNS) || 5);
+const DIV = Math.max(1, Number(process.env.EMIT_BENCH_DIV) || 1);
+
 function bench(name, n, body) {
+  n = Math.max(1, Math.floor(n / DIV));
   body(Math.min(n, 200000)); // warm up (JIT)
-  let best = 0;
-  for (let run = 0; run < 3; run++) {
+  const rates = [];
+  for (let run = 0; run < RUNS; run++) {
     const t0 = process.hrtime.bigint();
     body(n);
     const ns = Number(process.hrtime.bigint() - t0);
-    best = Math.max(best, n / (ns / 1e9));
+    rates.push((n / (ns / 1e9)).toFixed(0));
   }
-  console.log(`${name} ${best.toFixed(0)}`);
+  console.log(`${name} ${rates.join(' ')}`);
 }
 
 let sum = 0;

@@ -146,6 +146,7 @@ impl EventEmitter {
             self.emit_at(nl, &ListenerEvent { event: name, id });
             table = inner.table.borrow_mut();
         }
+        inner.hot.changing(slot);
         let count = table.insert(slot, entry, prepend);
         let max = inner.max_listeners.get();
         let s = &mut table.slots[slot];

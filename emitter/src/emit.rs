@@ -1,11 +1,11 @@
-//! Emitting: the fast path through a key's cached typed list, the lookup by name, and the
-//! walk over a snapshot of the listeners taken when the emit started (Node's rule).
-
-use std::any::TypeId;
+//! Emitting: the fast path through a key's cached typed list, the emitter's one-entry cache
+//! of the event last emitted by name (`hot.rs`), the lookup by name, and the walk over a
+//! snapshot of the listeners taken when the emit started (Node's rule).
 
 use crate::emitter::EventEmitter;
-use crate::entry::{Listener, ListenerRc, TypedListener};
+use crate::entry::{Listed, Listener};
 use crate::event::{EventKey, IntoEvent};
+use crate::hot::pack;
 use crate::listeners::Table;
 use crate::mirror::{MirrorRef, Snapshot};
 
@@ -13,8 +13,9 @@ impl EventEmitter {
     /// Calls `event`'s listeners with `payload`, in order; returns whether any ran.
     ///
     /// Only listeners whose payload type is `T` run; others are skipped (logged at
-    /// `debug`). Emitting through an [`EventKey`] made on this emitter does no hashing and
-    /// no allocation.
+    /// `debug`). No emit allocates. Emitting through an [`EventKey`] made on this emitter
+    /// does no lookup; nor does emitting, by name, the event last emitted by name while it
+    /// has one listener.
     ///
     /// # Events
     ///
@@ -55,7 +56,22 @@ impl EventEmitter {
                 }
             }
         }
-        let (slot, snapshot) = {
+        let packed = match event.as_key() {
+            Some(_) => None,
+            None => pack(event.resolved().name()),
+        };
+        if let Some(name) = packed {
+            // The hot cache: this name's only listener, with no lookup (see `hot.rs`).
+            if let Some(taken) = self.inner.hot.take(name) {
+                let ran = match taken.list.first() {
+                    Some(listed) => self.fire_any(taken.slot, &*listed.entry, payload),
+                    None => false,
+                };
+                self.inner.hot.put_back(taken);
+                return ran;
+            }
+        }
+        let (slot, snapshot, uncached) = {
             let table = self.inner.table.borrow();
             let slot = match self.slot_of(&table, event.resolved()) {
                 Some(slot) => slot,
@@ -68,11 +84,19 @@ impl EventEmitter {
                 drop(table);
                 return self.emit_error_slot(payload);
             }
+            let uncached = match packed {
+                Some(name) if table.slots[slot].list.len() == 1 => {
+                    self.inner.hot.missed(name, slot, &table.slots[slot].list)
+                }
+                _ => None,
+            };
             match snapshot::<T>(&table, slot) {
-                Some(s) => (slot, s),
+                Some(s) => (slot, s, uncached),
                 None => return false,
             }
         };
+        // Another slot's list, which that slot still holds: this drops no closure.
+        drop(uncached);
         self.run(slot, snapshot, payload)
     }
 
@@ -88,58 +112,48 @@ impl EventEmitter {
     #[inline(always)]
     fn run<T: 'static>(&self, slot: usize, snapshot: Snapshot<T>, payload: &T) -> bool {
         match snapshot {
-            Snapshot::One(entry) => self.fire(slot, &entry, payload),
+            Snapshot::One(entry) => entry.fire(self, slot, payload),
             Snapshot::Many(list) => {
                 let mut ran = false;
                 for entry in list.iter() {
-                    ran |= self.fire(slot, entry, payload);
+                    ran |= entry.fire(self, slot, payload);
                 }
                 ran
             }
+            Snapshot::AnyOne(entry) => self.fire_any(slot, &*entry, payload),
             Snapshot::Erased(list) => self.run_erased(slot, &list, payload),
         }
     }
 
-    /// Calls a listener known to take a `T`.
+    /// Calls a listener that checks the payload's type itself.
     #[inline(always)]
-    fn fire<T: 'static>(&self, slot: usize, entry: &TypedListener<T>, payload: &T) -> bool {
-        if entry.once {
-            if entry.fired.replace(true) {
-                return false;
+    fn fire_any<T: 'static>(&self, slot: usize, entry: &dyn Listener, payload: &T) -> bool {
+        match entry.fire_any(self, slot, payload) {
+            Some(ran) => ran,
+            None => {
+                self.mismatch::<T>(slot, entry);
+                false
             }
-            // Node's order: removed (and `removeListener` emitted) before it runs.
-            self.remove_serial(slot, entry.serial);
         }
-        entry.call.call(payload);
-        true
     }
 
     /// The listeners of an event whose listeners take different payload types.
     #[inline(never)]
-    fn run_erased<T: 'static>(&self, slot: usize, list: &[ListenerRc], payload: &T) -> bool {
+    fn run_erased<T: 'static>(&self, slot: usize, list: &[Listed], payload: &T) -> bool {
         let mut ran = false;
-        for entry in list {
-            if entry.type_id != TypeId::of::<T>() {
-                self.mismatch::<T>(slot, entry);
-                continue;
-            }
-            if entry.once {
-                if entry.fired.replace(true) {
-                    continue;
-                }
-                self.remove_serial(slot, entry.serial);
-            }
-            ran |= entry.call.call_any(payload);
+        for listed in list {
+            ran |= self.fire_any(slot, &*listed.entry, payload);
         }
         ran
     }
 
     #[cold]
-    fn mismatch<T: 'static>(&self, slot: usize, entry: &Listener) {
+    #[inline(never)]
+    fn mismatch<T: 'static>(&self, slot: usize, entry: &dyn Listener) {
         log::debug!(
             "emitter {}: skipped a listener of event slot {slot}: it takes &{}, the payload is {}",
             self.inner.id,
-            entry.type_name,
+            entry.type_name(),
             std::any::type_name::<T>()
         );
     }
@@ -156,14 +170,15 @@ pub(crate) fn refresh_cache<T: 'static>(table: &Table, key: &EventKey<T>) {
 #[inline(always)]
 fn snapshot<T: 'static>(table: &Table, slot: usize) -> Option<Snapshot<T>> {
     let slot = table.slots.get(slot)?;
-    // One type check per emit; the listeners are then called as `&T` directly.
-    if let Some(typed) = slot.typed.as_ref().and_then(MirrorRef::get::<T>) {
-        return typed.snapshot();
-    }
-    if slot.list.is_empty() {
-        None
-    } else {
-        Some(Snapshot::Erased(slot.list.clone()))
+    match slot.list.len() {
+        0 => None,
+        // One listener: its own type check is cheaper than finding the typed mirror.
+        1 => Some(Snapshot::AnyOne(slot.list[0].entry.clone())),
+        // One type check per emit; the listeners are then called as `&T` directly.
+        _ => match slot.typed.as_ref().and_then(MirrorRef::get::<T>) {
+            Some(typed) => typed.snapshot(),
+            None => Some(Snapshot::Erased(slot.list.clone())),
+        },
     }
 }
 

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::emit::refresh_cache;
 use crate::event::__private::Resolved;
 use crate::event::{EventKey, EventName, IntoEvent};
+use crate::hot::Hot;
 use crate::listeners::{ListenerId, Table};
 
 /// Node's `EventEmitter.defaultMaxListeners`.
@@ -109,6 +110,8 @@ pub(crate) struct Inner {
     pub(crate) max_listeners: Cell<usize>,
     /// The events the emitter declared it emits (see `declared.rs`).
     pub(crate) declared: Cell<&'static [&'static [crate::EventDecl]]>,
+    /// The event last emitted by name, with its only listener (see `hot.rs`).
+    pub(crate) hot: Hot,
 }
 
 impl EventEmitter {
@@ -122,6 +125,7 @@ impl EventEmitter {
                 next_serial: Cell::new(1),
                 max_listeners: Cell::new(DEFAULT_MAX_LISTENERS),
                 declared: Cell::new(&[]),
+                hot: Hot::new(),
             }),
         }
     }

@@ -26,9 +26,10 @@ use crate::names;
 /// assert!(!em.emit(DRAIN, &()));
 /// ```
 ///
-/// Emitting through an `Event` looks its name up in the emitter (a hash of the name, no
-/// allocation). For the hottest paths, resolve it once with
-/// [`EventEmitter::key`](crate::EventEmitter::key).
+/// Emitting through an `Event` looks its name up in the emitter (no allocation); an
+/// emitter that emits one event over and over to one listener finds it in a one-entry
+/// cache, with no lookup. For the hottest paths with several listeners, resolve it once
+/// with [`EventEmitter::key`](crate::EventEmitter::key).
 pub struct Event<T: 'static> {
     name: &'static str,
     payload: PhantomData<fn(&T)>,

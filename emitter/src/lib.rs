@@ -47,7 +47,7 @@ mod emitter;
 mod add;
 // `off`, `remove_all_listeners`; `removeListener`.
 mod remove;
-// `emit`: the key fast path, the name lookup, the snapshot walk.
+// `emit`: the key fast path, the name cache, the name lookup, the snapshot walk.
 mod emit;
 // `'error'`: `errorMonitor` first, `Unhandled` when no listener ran.
 mod error;
@@ -57,6 +57,7 @@ mod declared;
 mod entry;
 mod event;
 mod fxhash;
+mod hot;
 mod listeners;
 mod mirror;
 pub mod names;

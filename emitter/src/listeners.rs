@@ -5,23 +5,25 @@
 //! what lets an [`EventKey`](crate::EventKey) skip the name lookup.
 //!
 //! Each slot holds its listeners as a copy-on-write `Rc<Vec<..>>`. An emit clones the `Rc`
-//! (a reference-count bump, no allocation), drops the table borrow and walks its snapshot;
-//! a change made while a snapshot is out goes through [`Rc::make_mut`], so the running emit
-//! keeps the list it started with (Node's snapshot rule).
+//! (a reference-count bump, no allocation), or the one listener's own handle when there is
+//! one, drops the table borrow and walks its snapshot; a change made while a snapshot is
+//! out goes through [`Rc::make_mut`], so the running emit keeps the list it started with
+//! (Node's snapshot rule).
 //!
 //! Each listener is one allocation ([`Entry`](crate::entry::Entry)). The slot holds it twice
-//! over: type-erased in `list` (the authoritative order, used for ids, removal, and for
-//! events whose listeners take different payload types), and, while every listener of the
+//! over: type-erased in `list` (the authoritative order, used for ids, removal, for events
+//! whose listeners take different payload types and for one listener emitted by name), and,
+//! while every listener of the
 //! slot takes the same payload type `T`, typed in a mirror list ([`Typed<T>`]) kept in
 //! lockstep with `list` (see [`mirror`](crate::mirror)).
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
-use crate::entry::{List, ListenerRc, NewEntry};
+use crate::entry::{List, Listed, NewEntry};
 use crate::fxhash::FxHasher;
 use crate::mirror::{take, MirrorRef, Typed};
 
@@ -222,23 +224,14 @@ impl Table {
             Some(t) => {
                 // An emptied mirror of the same type is reused, so that steady once/emit
                 // cycles do not allocate for it.
-                let mut list = t.list.borrow_mut();
-                let typed = Rc::make_mut(&mut list);
-                if prepend {
-                    typed.insert(0, entry.typed);
-                } else {
-                    typed.push(entry.typed);
-                }
+                t.add(entry.typed, prepend);
             }
             // An empty slot takes the payload type of its first listener.
             None if was_empty => {
                 if let Some(old) = slot.typed.take() {
                     old.ops.kill();
                 }
-                let mirror = Rc::new(Typed::<T> {
-                    list: RefCell::new(Rc::new(vec![entry.typed])),
-                    live: Cell::new(true),
-                });
+                let mirror = Rc::new(Typed::<T>::new(vec![entry.typed]));
                 slot.typed = Some(MirrorRef {
                     any: mirror.clone(),
                     ops: mirror,
@@ -264,7 +257,7 @@ impl Table {
     ///
     /// The caller drops the returned entry after it lets go of the table, since dropping a
     /// closure runs user code (its captures' destructors).
-    pub(crate) fn remove(&mut self, i: usize, serial: u64) -> Option<ListenerRc> {
+    pub(crate) fn remove(&mut self, i: usize, serial: u64) -> Option<Listed> {
         let slot = self.slots.get_mut(i)?;
         let pos = slot.list.iter().rposition(|e| e.serial == serial)?;
         let removed = take(Rc::make_mut(&mut slot.list), pos);
@@ -322,7 +315,7 @@ mod tests {
 
     fn typed_len<T: 'static>(t: &Table, i: usize) -> Option<usize> {
         let typed = t.slots[i].typed.as_ref()?.get::<T>()?;
-        Some(typed.list.borrow().len())
+        typed.with_list(|l| l.len())
     }
 
     #[test]
@@ -332,18 +325,27 @@ mod tests {
         t.insert(x, noop(1), false);
         t.insert(x, noop(2), true);
         assert_eq!(typed_len::<u32>(&t, x), Some(2));
-        let typed: Vec<u64> = t.slots[x]
+        // The mirror holds the same entries as the list, in the same order.
+        let typed: Vec<usize> = t.slots[x]
             .typed
             .as_ref()
             .unwrap()
             .get::<u32>()
             .unwrap()
+            .with_list(|l| {
+                l.iter()
+                    .map(|e| Rc::as_ptr(e) as *const () as usize)
+                    .collect()
+            })
+            .unwrap();
+        let listed: Vec<usize> = t.slots[x]
             .list
-            .borrow()
             .iter()
-            .map(|e| e.serial)
+            .map(|e| Rc::as_ptr(&e.entry) as *const () as usize)
             .collect();
-        assert_eq!(typed, vec![2, 1]);
+        assert_eq!(typed, listed);
+        let serials: Vec<u64> = t.slots[x].list.iter().map(|e| e.serial).collect();
+        assert_eq!(serials, vec![2, 1]);
         assert!(t.remove(x, 2).is_some());
         assert_eq!(typed_len::<u32>(&t, x), Some(1));
         // Another payload type: the mirror goes.

@@ -96,21 +96,16 @@ impl EventEmitter {
 
     /// Removes one registration; emits `removeListener` if it was there and anyone listens.
     pub(crate) fn remove_serial(&self, slot: usize, serial: u64) -> bool {
-        let (removed, announce) = {
-            let mut table = self.inner.table.borrow_mut();
-            let removed = table.remove(slot, serial);
-            let rl = table.well_known.remove_listener;
-            let announce = match (&removed, rl) {
-                (Some(_), Some(rl)) if table.has_listeners(Some(rl)) => {
-                    Some((rl, table.slots[slot].name.clone()))
-                }
-                _ => None,
-            };
-            (removed, announce)
-        };
-        if removed.is_none() {
+        let mut table = self.inner.table.borrow_mut();
+        self.inner.hot.changing(slot);
+        let Some(removed) = table.remove(slot, serial) else {
             return false;
-        }
+        };
+        let announce = match table.well_known.remove_listener {
+            Some(rl) if table.has_listeners(Some(rl)) => Some((rl, table.slots[slot].name.clone())),
+            _ => None,
+        };
+        drop(table);
         // Dropped outside the borrow: a closure's captures may run code when dropped.
         drop(removed);
         if let Some((rl, name)) = announce {
@@ -131,8 +126,9 @@ impl EventEmitter {
             };
             dropped.extend(slots.into_iter().filter_map(|i| table.clear(i)));
         }
+        let uncached = self.inner.hot.invalidate();
         // Dropped outside the borrow: a closure's captures may run code when dropped.
-        drop(dropped);
+        drop((dropped, uncached));
     }
 }
 
