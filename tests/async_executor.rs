@@ -305,3 +305,35 @@ fn a_wake_on_the_loop_thread_queues_without_waking_the_poll_and_one_from_another
     assert_eq!(polls.get(), 3);
     assert!(!el.is_alive());
 }
+
+#[test]
+fn block_on_returns_the_output_after_the_loop_has_done_everything_else() {
+    let lp = EventLoop::new().unwrap();
+    let log = Log::default();
+    let (l, h) = (log.clone(), lp.handle());
+    let out = lp
+        .block_on(async move {
+            let l2 = l.clone();
+            // Work the future leaves behind runs before block_on returns, as Node's loop
+            // goes on after the main module's top-level await.
+            h.set_timeout(ms(5), move || l2.push("timer after the future"));
+            l.push("future done");
+            7
+        })
+        .unwrap();
+    assert_eq!(out, 7);
+    assert_eq!(log.get(), ["future done", "timer after the future"]);
+}
+
+#[test]
+fn block_on_of_a_future_the_stopped_loop_never_completed_is_err_unsettled_main() {
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let err = lp
+        .block_on(async move {
+            h.stop();
+            std::future::pending::<()>().await
+        })
+        .unwrap_err();
+    assert_eq!(err.code().as_str(), "ERR_UNSETTLED_MAIN");
+}

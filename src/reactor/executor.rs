@@ -437,6 +437,61 @@ impl crate::EventLoop {
     {
         self.handle().spawn_local(future)
     }
+
+    /// Runs `future` as the program's main task: spawns it on this loop, [`run`]s the loop
+    /// until it has nothing left to do, and returns the future's output.
+    ///
+    /// As a Node program whose main module awaits at top level: the loop goes on after the
+    /// future completes while other work is left (writes to flush, streams to close), and
+    /// returns when everything is done, as [`run`] does.
+    ///
+    /// # Errors
+    ///
+    /// What [`run`] returns (an `'error'` nobody listened to, a failure of the loop), or
+    /// `ERR_UNSETTLED_MAIN` if the loop was stopped ([`LoopHandle::stop`]) before the
+    /// future completed (Node exits with code 13 for a top-level await that never
+    /// settles).
+    ///
+    /// # Panics
+    ///
+    /// A panic of the future (or of any callback) unwinds out of this call, as out of
+    /// [`run`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nodestream::events::{once, FINISH};
+    /// use nodestream::stream::FdWritable;
+    /// use nodestream::{EventLoop, WritableOptions};
+    ///
+    /// let lp = EventLoop::new()?;
+    /// let (_read_end, write_end) = rustix::pipe::pipe()?;
+    /// let out = FdWritable::new(&lp.handle(), write_end, WritableOptions::new())?;
+    /// let n = lp.block_on(async move {
+    ///     out.end_with("bye");
+    ///     once(&out.emitter(), FINISH).await?;
+    ///     Ok::<_, nodestream::Error>(3)
+    /// })??;
+    /// assert_eq!(n, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// [`run`]: crate::EventLoop::run
+    pub fn block_on<F>(&self, future: F) -> Result<F::Output, Error>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let task = self.spawn_local(future);
+        self.run()?;
+        let output = task.state.output.borrow_mut().take();
+        output.unwrap_or_else(|| {
+            Err(Error::custom(
+                "ERR_UNSETTLED_MAIN",
+                "the loop was stopped before the main future completed",
+            ))
+        })
+    }
 }
 
 struct JoinState<T> {

@@ -25,7 +25,7 @@ pub use fds::{
     read_all, room_for, same_file, socketpair, FdCheck,
 };
 pub use log::{assert_trace, Log};
-pub use procs::{assert_success, cat, example, run_example};
+pub use procs::{assert_success, cat, example, example_with, run_example};
 pub use reactor::{event_loop, manual_loop, ms, panic_message, run_through_panics, Ran};
 pub use readable::{passive, show, watch};
 pub use streams::{pipe_writer, watch_writer};

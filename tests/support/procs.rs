@@ -11,6 +11,11 @@ use std::time::Duration;
 /// The path of the example binary `name`, built (or brought up to date) with the profile
 /// and target directory of this test binary.
 pub fn example(name: &str) -> PathBuf {
+    example_with(name, &[])
+}
+
+/// [`example`] for an example that needs cargo features (its `required-features`).
+pub fn example_with(name: &str, features: &[&str]) -> PathBuf {
     static BUILD: Mutex<()> = Mutex::new(());
     let _one_build_at_a_time = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     // This binary is <target>/<profile>/deps/<name>-<hash>.
@@ -22,6 +27,9 @@ pub fn example(name: &str) -> PathBuf {
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .arg("--target-dir")
         .arg(&target_dir);
+    if !features.is_empty() {
+        cmd.arg("--features").arg(features.join(","));
+    }
     match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") => {}
         Some("release") => {
