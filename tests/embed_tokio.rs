@@ -293,3 +293,66 @@ fn the_example_tells_its_story_in_order() {
         ]
     );
 }
+
+/// The loop's own futures run while tokio drives the loop: a nodestream task reads a pipe
+/// chunk by chunk through `iter()` (woken by the loop's I/O), another waits on a waker that
+/// a tokio task wakes from the same thread while the loop is parked, and tokio awaits both
+/// tasks' handles.
+#[cfg(feature = "futures")]
+#[test]
+fn the_loops_own_futures_run_when_tokio_drives_it() {
+    use futures_util::StreamExt;
+    use nodestream::{Readable, ReadableOptions};
+    use std::task::{Poll, Waker};
+
+    let fds = FdCheck::start();
+    let lp = EventLoop::new().unwrap();
+    let (r, w) = support::pipe();
+    let input = Readable::from_fd(&lp.handle(), r, ReadableOptions::default()).unwrap();
+    let reader = lp.spawn_local(async move {
+        let mut got = Vec::new();
+        let mut chunks = input.iter();
+        while let Some(c) = chunks.next().await {
+            got.extend_from_slice(c.unwrap().as_bytes().unwrap());
+        }
+        got
+    });
+    let slot: Rc<RefCell<(bool, Option<Waker>)>> = Rc::default();
+    let s = slot.clone();
+    let waiter = lp.spawn_local(std::future::poll_fn(move |cx| {
+        let mut s = s.borrow_mut();
+        if s.0 {
+            Poll::Ready("woken")
+        } else {
+            s.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }));
+    let (rt, local) = (runtime(), LocalSet::new());
+    let (got, woken) = local.block_on(&rt, async {
+        spawn_local(async move {
+            let mut w = std::fs::File::from(w);
+            for chunk in ["one ", "two"] {
+                sleep(ms(10)).await;
+                w.write_all(chunk.as_bytes()).unwrap();
+            }
+            drop(w);
+            sleep(ms(10)).await;
+            let waker = {
+                let mut s = slot.borrow_mut();
+                s.0 = true;
+                s.1.take()
+            };
+            waker.expect("the task waits").wake();
+        });
+        within(async {
+            run_until_idle(&lp).await.unwrap();
+            (reader.await.unwrap(), waiter.await.unwrap())
+        })
+        .await
+    });
+    assert_eq!(got, b"one two");
+    assert_eq!(woken, "woken");
+    drop((local, rt, lp));
+    fds.assert_same();
+}
