@@ -3,8 +3,8 @@
 //! `for await (const c of child.stdout)`.
 //!
 //! Run: `cargo bench --bench async_stream`. Each side reads 1 GiB from
-//! `head -c 1073741824 /dev/zero`, best of 3 runs (wall clock, spawn included). Prints both
-//! times, and the speed-up of Rust over Node (Node's time / Rust's; the goal is 1.5 or
+//! `head -c 1073741824 /dev/zero`, 5 runs (wall clock, spawn included). Prints each side's
+//! median with the min-max beside it, and the speed-up of Rust over Node (Node's time / Rust's; the goal is 1.5 or
 //! more), on the wall clock and on the CPU time the reading process spent (this thread
 //! for Rust, `process.cpuUsage()` for Node), which a busy neighbour on a shared machine
 //! does not inflate. A blocking `read(2)` loop on the same pipe is the ceiling: `head`'s
@@ -21,7 +21,7 @@ use futures_util::{FutureExt, StreamExt};
 use nodestream::stream::readable::{Readable, ReadableOptions};
 use nodestream::EventLoop;
 
-const REPS: usize = 3;
+const REPS: usize = 5;
 
 fn bytes() -> usize {
     let mib: usize = std::env::var("ASYNC_STREAM_MIB")
@@ -38,17 +38,43 @@ struct Times {
     cpu: f64,
 }
 
-fn best(runs: impl Iterator<Item = Times>) -> Times {
-    runs.fold(
-        Times {
-            wall: f64::MAX,
-            cpu: f64::MAX,
-        },
-        |a, b| Times {
-            wall: a.wall.min(b.wall),
-            cpu: a.cpu.min(b.cpu),
-        },
-    )
+/// The median of some seconds, with the fastest and the slowest run.
+#[derive(Clone, Copy)]
+struct Stat {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Stat {
+    fn of(mut xs: Vec<f64>) -> Stat {
+        xs.sort_by(f64::total_cmp);
+        Stat {
+            median: xs[xs.len() / 2],
+            min: xs[0],
+            max: xs[xs.len() - 1],
+        }
+    }
+}
+
+impl std::fmt::Display for Stat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.4} s ({:.4}-{:.4})", self.median, self.min, self.max)
+    }
+}
+
+/// Wall and CPU statistics of a side's runs.
+struct Summary {
+    wall: Stat,
+    cpu: Stat,
+}
+
+fn summary(runs: impl Iterator<Item = Times>) -> Summary {
+    let runs: Vec<Times> = runs.collect();
+    Summary {
+        wall: Stat::of(runs.iter().map(|t| t.wall).collect()),
+        cpu: Stat::of(runs.iter().map(|t| t.cpu).collect()),
+    }
 }
 
 fn rust_for_await(n: usize) -> Times {
@@ -106,8 +132,8 @@ fn raw_read(n: usize) -> f64 {
     secs
 }
 
-/// Node's best times, or `None` without node.
-fn node(n: usize) -> Option<Times> {
+/// Node's runs, or `None` without node.
+fn node(n: usize) -> Option<Summary> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/node/async_stream.js");
     let out = Command::new("node")
         .arg(script)
@@ -130,7 +156,7 @@ fn node(n: usize) -> Option<Times> {
             })
         })
         .collect();
-    (!runs.is_empty()).then(|| best(runs.into_iter()))
+    (!runs.is_empty()).then(|| summary(runs.into_iter()))
 }
 
 fn main() {
@@ -138,36 +164,36 @@ fn main() {
     let mib = (n / (1024 * 1024)) as f64;
     if std::env::var("ASYNC_STREAM_ONLY").as_deref() == Ok("rust") {
         // For a profiler: the Rust side alone.
-        let t = best((0..REPS).map(|_| rust_for_await(n)));
-        println!("rust {:.4} s, cpu {:.4} s", t.wall, t.cpu);
+        let t = summary((0..REPS).map(|_| rust_for_await(n)));
+        println!("rust {}, cpu {}", t.wall, t.cpu);
         return;
     }
-    let raw = (0..REPS).map(|_| raw_read(n)).fold(f64::MAX, f64::min);
-    let rust = best((0..REPS).map(|_| rust_for_await(n)));
-    println!("async_stream: {mib} MiB from `head -c {n} /dev/zero`, best of {REPS}");
+    let raw = Stat::of((0..REPS).map(|_| raw_read(n)).collect());
+    let rust = summary((0..REPS).map(|_| rust_for_await(n)));
+    println!("async_stream: {mib} MiB from `head -c {n} /dev/zero`, {REPS} runs a side: median (min-max)");
     println!(
-        "raw   read(2) loop, 64 KiB (the ceiling)      {raw:.4} s  {:.0} MiB/s",
-        mib / raw
+        "raw   read(2) loop, 64 KiB (the ceiling)      {raw}  {:.0} MiB/s",
+        mib / raw.median
     );
     println!(
-        "rust  while let Some(c) = stream.next().await  {:.4} s  {:.0} MiB/s  cpu {:.4} s",
+        "rust  while let Some(c) = stream.next().await  {}  {:.0} MiB/s  cpu {}",
         rust.wall,
-        mib / rust.wall,
+        mib / rust.wall.median,
         rust.cpu
     );
     match node(n) {
         None => println!("node: not found or failed; Node side skipped"),
         Some(node) => {
             println!(
-                "node  for await (const c of stream)           {:.4} s  {:.0} MiB/s  cpu {:.4} s",
+                "node  for await (const c of stream)           {}  {:.0} MiB/s  cpu {}",
                 node.wall,
-                mib / node.wall,
+                mib / node.wall.median,
                 node.cpu
             );
             println!(
-                "speed-up rust over node (node/rust): wall {:.2}x, cpu {:.2}x",
-                node.wall / rust.wall,
-                node.cpu / rust.cpu
+                "speed-up rust over node (ratio of medians, node/rust): wall {:.2}x, cpu {:.2}x",
+                node.wall.median / rust.wall.median,
+                node.cpu.median / rust.cpu.median
             );
         }
     }
