@@ -93,13 +93,9 @@ impl Error {
         address: String,
         port: Option<u16>,
     ) -> Error {
-        let details = host_port(&address, port);
-        let sys = SysInfo {
-            address: Some(address),
-            port,
-            ..SysInfo::new(syscall)
-        };
-        Error::system(err, sys, |code, _| format!("{syscall} {code}{details}"))
+        Error::at_host_port(err, syscall, address, port, |code, _, details| {
+            format!("{syscall} {code}{details}")
+        })
     }
 
     /// Node's `uvExceptionWithHostPort`, as `listen` reports:
@@ -111,15 +107,27 @@ impl Error {
         address: String,
         port: Option<u16>,
     ) -> Error {
+        Error::at_host_port(err, syscall, address, port, |code, what, details| {
+            format!("{syscall} {code}: {what}{details}")
+        })
+    }
+
+    /// A failure at an address (and port): `message` gets the code, the description and
+    /// the `" <address>[:<port>]"` tail, in the shape of Node's function it stands for.
+    fn at_host_port(
+        err: io::Error,
+        syscall: &'static str,
+        address: String,
+        port: Option<u16>,
+        message: impl FnOnce(&str, &str, &str) -> String,
+    ) -> Error {
         let details = host_port(&address, port);
         let sys = SysInfo {
             address: Some(address),
             port,
             ..SysInfo::new(syscall)
         };
-        Error::system(err, sys, |code, what| {
-            format!("{syscall} {code}: {what}{details}")
-        })
+        Error::system(err, sys, |code, what| message(code, what, &details))
     }
 
     /// Node's `uvException`, as the file system reports:
