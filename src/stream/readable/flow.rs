@@ -5,20 +5,21 @@
 //! dropped before any listener, source method or destroy runs.
 
 use super::chunk::Chunk;
+use super::item::{from_chunk, into_chunk};
 use super::state::Want;
 use super::{Readable, END, READABLE, RESUME};
 use crate::reactor::{catch_as_error, on_unwind};
 use crate::{Error, ErrorCode};
 
-impl Readable {
+impl<T: 'static> Readable<T> {
     /// Runs `f` on the next tick with a handle of this stream.
-    pub(super) fn tick(&self, f: impl FnOnce(&Readable) + 'static) {
+    pub(super) fn tick(&self, f: impl FnOnce(&Readable<T>) + 'static) {
         self.inner.lp.next_tick(self.later(f));
     }
 
     /// `f` with a handle of this stream, as a task for the loop: what a panic in user code
     /// leaves owed (see [`LoopHandle::owing`](crate::LoopHandle)).
-    pub(super) fn later(&self, f: impl FnOnce(&Readable) + 'static) -> impl FnOnce() + 'static {
+    pub(super) fn later(&self, f: impl FnOnce(&Readable<T>) + 'static) -> impl FnOnce() + 'static {
         let me = self.clone();
         move || f(&me)
     }
@@ -29,7 +30,7 @@ impl Readable {
     }
 
     /// Node's `readableAddChunk{Push,Unshift}{ByteMode,ObjectMode}`.
-    pub(super) fn add_chunk_push(&self, chunk: Option<Chunk>, add_to_front: bool) -> bool {
+    pub(super) fn add_chunk_push(&self, chunk: Option<T>, add_to_front: bool) -> bool {
         let Some(chunk) = chunk else {
             self.inner.state.borrow_mut().reading = false;
             self.on_eof_chunk();
@@ -39,6 +40,10 @@ impl Readable {
         let chunk = if s.object_mode {
             chunk
         } else {
+            // Only a stream of `Chunk` is ever in byte mode.
+            let Ok(chunk) = into_chunk(chunk) else {
+                unreachable!("byte mode is only possible on a stream of Chunk")
+            };
             let chunk = match chunk {
                 Chunk::Object(_) => {
                     drop(s);
@@ -70,7 +75,7 @@ impl Readable {
                 }
                 return s.can_push_more();
             }
-            chunk
+            from_chunk(chunk)
         };
 
         if add_to_front {
@@ -105,17 +110,22 @@ impl Readable {
             return false;
         }
         s.reading = false;
-        let chunk = match (chunk, s.decoder.as_mut()) {
-            (Chunk::Bytes(b), Some(decoder)) => {
-                let text = decoder.write(&b);
-                if text.is_empty() && !s.object_mode {
-                    drop(s);
-                    self.maybe_read_more();
-                    return self.inner.state.borrow().can_push_more();
+        // Only a stream of `Chunk` has a decoder.
+        let chunk = match s.decoder.as_mut() {
+            None => chunk,
+            Some(decoder) => match into_chunk(chunk) {
+                Ok(Chunk::Bytes(b)) => {
+                    let text = decoder.write(&b);
+                    if text.is_empty() && !s.object_mode {
+                        drop(s);
+                        self.maybe_read_more();
+                        return self.inner.state.borrow().can_push_more();
+                    }
+                    from_chunk(Chunk::Text(text))
                 }
-                Chunk::Text(text)
-            }
-            (chunk, _) => chunk,
+                Ok(other) => from_chunk(other),
+                Err(chunk) => chunk,
+            },
         };
         drop(s);
         self.add_chunk(chunk, false);
@@ -123,7 +133,7 @@ impl Readable {
     }
 
     /// Node's `addChunk`.
-    fn add_chunk(&self, chunk: Chunk, add_to_front: bool) {
+    fn add_chunk(&self, chunk: T, add_to_front: bool) {
         let emit_now = {
             let s = self.inner.state.borrow();
             s.is_flowing() && !s.sync && s.length == 0
@@ -166,7 +176,7 @@ impl Readable {
                 let tail = decoder.end();
                 if !tail.is_empty() {
                     let len = if s.object_mode { 1 } else { tail.len() };
-                    s.buffer.push_back(Chunk::Text(tail));
+                    s.buffer.push_back(from_chunk(Chunk::Text(tail)));
                     s.length += len;
                 }
             }
@@ -187,7 +197,7 @@ impl Readable {
     }
 
     /// Node's `Readable.prototype.read`, after the high-water mark check.
-    pub(super) fn read_want(&self, n_orig: Want) -> Option<Chunk> {
+    pub(super) fn read_want(&self, n_orig: Want) -> Option<T> {
         let mut s = self.inner.state.borrow_mut();
         if n_orig != Want::N(0) {
             s.emitted_readable = false;
@@ -310,7 +320,7 @@ impl Readable {
             schedule
         };
         if schedule {
-            self.tick(Readable::emit_readable_now);
+            self.tick(Readable::<T>::emit_readable_now);
         }
     }
 
@@ -352,7 +362,7 @@ impl Readable {
             schedule
         };
         if schedule {
-            self.tick(Readable::maybe_read_more_now);
+            self.tick(Readable::<T>::maybe_read_more_now);
         }
     }
 
@@ -386,7 +396,7 @@ impl Readable {
                 {
                 }
             },
-            || self.later(Readable::flow),
+            || self.later(Readable::<T>::flow),
         );
     }
 
@@ -402,7 +412,7 @@ impl Readable {
             }
         };
         if schedule {
-            self.tick(Readable::end_readable_nt);
+            self.tick(Readable::<T>::end_readable_nt);
         }
     }
 
@@ -440,7 +450,7 @@ impl Readable {
             schedule
         };
         if schedule {
-            self.tick(Readable::resume_now);
+            self.tick(Readable::<T>::resume_now);
         }
     }
 
@@ -452,7 +462,7 @@ impl Readable {
         self.inner.state.borrow_mut().resume_scheduled = false;
         self.inner.lp.owing(
             || self.inner.emitter.emit(RESUME, &()),
-            || self.later(Readable::after_resume),
+            || self.later(Readable::<T>::after_resume),
         );
         self.after_resume();
     }
@@ -461,7 +471,7 @@ impl Readable {
     fn after_resume(&self) {
         self.inner.lp.owing(
             || self.flow(),
-            || self.later(Readable::read_more_if_flowing),
+            || self.later(Readable::<T>::read_more_if_flowing),
         );
         self.read_more_if_flowing();
     }
