@@ -5,7 +5,7 @@
 //! dropped before any listener, source method or destroy runs.
 
 use super::chunk::Chunk;
-use super::item::{from_chunk, into_chunk};
+use super::item::{chunk_ref, from_chunk, into_chunk};
 use super::state::Want;
 use super::{Readable, END, READABLE, RESUME};
 use crate::reactor::{catch_as_error, on_unwind};
@@ -37,14 +37,13 @@ impl<T: 'static> Readable<T> {
             return false;
         };
         let mut s = self.inner.state.borrow_mut();
-        let chunk = if s.object_mode {
-            chunk
-        } else {
-            // Only a stream of `Chunk` is ever in byte mode.
-            let Ok(chunk) = into_chunk(chunk) else {
+        if !s.object_mode {
+            // Only a stream of `Chunk` is ever in byte mode. The chunk is looked at in
+            // place, so that the common case (bytes, no encoding) goes on as it came.
+            let Some(c) = chunk_ref(&chunk) else {
                 unreachable!("byte mode is only possible on a stream of Chunk")
             };
-            let chunk = match chunk {
+            match c {
                 Chunk::Object(_) => {
                     drop(s);
                     self.error_or_destroy(
@@ -57,26 +56,32 @@ impl<T: 'static> Readable<T> {
                     );
                     return false;
                 }
-                // Text on a stream without an encoding becomes its bytes.
-                Chunk::Text(t) if s.decoder.is_none() => Chunk::Bytes(t.into_bytes().into()),
-                // Unshifted bytes on a text stream are decoded on their own.
-                Chunk::Bytes(b) if add_to_front && s.decoder.is_some() => {
-                    let enc = s.decoder.as_ref().map(|d| d.encoding()).unwrap_or_default();
-                    Chunk::Text(enc.decode(&b))
-                }
-                other => other,
-            };
-            if chunk.is_empty() {
-                if !add_to_front {
-                    s.reading = false;
+                // Text on a stream without an encoding becomes its bytes; unshifted bytes on
+                // a text stream are decoded on their own. The converted chunk goes through
+                // here again (and needs no second conversion).
+                Chunk::Text(_) if s.decoder.is_none() => {
                     drop(s);
-                    self.maybe_read_more();
-                    return self.inner.state.borrow().can_push_more();
+                    return self
+                        .add_chunk_push(Some(from_chunk(text_to_bytes(chunk))), add_to_front);
                 }
-                return s.can_push_more();
+                Chunk::Bytes(_) if add_to_front && s.decoder.is_some() => {
+                    let enc = s.decoder.as_ref().map(|d| d.encoding()).unwrap_or_default();
+                    drop(s);
+                    let text = bytes_to_text(chunk, enc);
+                    return self.add_chunk_push(Some(from_chunk(text)), add_to_front);
+                }
+                c if c.is_empty() => {
+                    if !add_to_front {
+                        s.reading = false;
+                        drop(s);
+                        self.maybe_read_more();
+                        return self.inner.state.borrow().can_push_more();
+                    }
+                    return s.can_push_more();
+                }
+                _ => {}
             }
-            from_chunk(chunk)
-        };
+        }
 
         if add_to_front {
             if s.end_emitted {
@@ -111,22 +116,19 @@ impl<T: 'static> Readable<T> {
         }
         s.reading = false;
         // Only a stream of `Chunk` has a decoder.
-        let chunk = match s.decoder.as_mut() {
-            None => chunk,
-            Some(decoder) => match into_chunk(chunk) {
-                Ok(Chunk::Bytes(b)) => {
-                    let text = decoder.write(&b);
-                    if text.is_empty() && !s.object_mode {
-                        drop(s);
-                        self.maybe_read_more();
-                        return self.inner.state.borrow().can_push_more();
-                    }
-                    from_chunk(Chunk::Text(text))
+        if let Some(decoder) = s.decoder.as_mut() {
+            if let Some(Chunk::Bytes(b)) = chunk_ref(&chunk) {
+                let text = decoder.write(b);
+                if text.is_empty() && !s.object_mode {
+                    drop(s);
+                    self.maybe_read_more();
+                    return self.inner.state.borrow().can_push_more();
                 }
-                Ok(other) => from_chunk(other),
-                Err(chunk) => chunk,
-            },
-        };
+                drop(s);
+                self.add_chunk(from_chunk(Chunk::Text(text)), false);
+                return self.inner.state.borrow().can_push_more();
+            }
+        }
         drop(s);
         self.add_chunk(chunk, false);
         self.inner.state.borrow().can_push_more()
@@ -560,5 +562,25 @@ impl<T: 'static> Readable<T> {
                 r.resume();
             }
         });
+    }
+}
+
+/// A text chunk of a byte stream as its UTF-8 bytes.
+#[cold]
+fn text_to_bytes<T: 'static>(chunk: T) -> Chunk {
+    match into_chunk(chunk) {
+        Ok(Chunk::Text(t)) => Chunk::Bytes(t.into_bytes().into()),
+        Ok(other) => other,
+        Err(_) => unreachable!("a stream of Chunk"),
+    }
+}
+
+/// A byte chunk of a text stream, decoded on its own.
+#[cold]
+fn bytes_to_text<T: 'static>(chunk: T, enc: crate::stream::encoding::Encoding) -> Chunk {
+    match into_chunk(chunk) {
+        Ok(Chunk::Bytes(b)) => Chunk::Text(enc.decode(&b)),
+        Ok(other) => other,
+        Err(_) => unreachable!("a stream of Chunk"),
     }
 }

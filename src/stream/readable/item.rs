@@ -40,6 +40,17 @@ pub(crate) fn from_chunk<T: 'static>(chunk: Chunk) -> T {
         .expect("byte mode is only possible on a stream of Chunk")
 }
 
+/// Runs `f` with the place of an `Option<T>` as an `Option<Chunk>` and returns it: a
+/// byte-mode result is made in place, with no move from one type to the other.
+#[inline(always)]
+pub(crate) fn make_as_chunk<T: 'static>(f: impl FnOnce() -> Option<Chunk>) -> Option<T> {
+    let mut out: Option<T> = None;
+    *(&mut out as &mut dyn Any)
+        .downcast_mut::<Option<Chunk>>()
+        .expect("byte mode is only possible on a stream of Chunk") = f();
+    out
+}
+
 /// The buffer as a buffer of chunks, when the stream carries [`Chunk`]s.
 #[inline(always)]
 pub(crate) fn chunk_buffer<T: 'static>(buffer: &mut VecDeque<T>) -> Option<&mut VecDeque<Chunk>> {

@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::chunk::Chunk;
 use super::decoder::StringDecoder;
-use super::item::{chunk_buffer, chunk_ref, from_chunk};
+use super::item::{chunk_buffer, chunk_ref, make_as_chunk};
 use crate::Error;
 
 /// Node's default high-water mark for byte streams (v20).
@@ -155,11 +155,12 @@ impl<T: 'static> State<T> {
         let length = self.length;
         let buffer = chunk_buffer(&mut self.buffer)
             .expect("byte mode is only possible on a stream of Chunk");
-        take_bytes(buffer, length, n).map(from_chunk)
+        make_as_chunk(|| take_bytes(buffer, length, n))
     }
 }
 
 /// [`State::take_from_list`] on a byte or text buffer holding `length` bytes.
+#[inline]
 fn take_bytes(buffer: &mut VecDeque<Chunk>, length: usize, n: usize) -> Option<Chunk> {
     if n >= length {
         // Everything, joined.
