@@ -11,7 +11,7 @@
 //!
 //! | event | payload | when |
 //! |---|---|---|
-//! | `'data'` | [`Chunk`] | a chunk leaves the buffer (flowing mode, or [`Readable::read`]) |
+//! | `'data'` | [`Chunk`] (`T` on a [`Readable<T>`]) | a chunk leaves the buffer (flowing mode, or [`Readable::read`]) |
 //! | `'readable'` | `()` | data (or the end) is ready to [`read`](Readable::read) |
 //! | `'end'` | `()` | at most once, after the last `'data'`, when the buffer is empty |
 //! | `'close'` | `()` | once, after `'end'` or `'error'`, when the stream is destroyed |
@@ -48,6 +48,43 @@
 //! event_loop.run().unwrap();
 //! assert_eq!(&got.borrow()[..], b"hello world");
 //! ```
+
+//!
+//! # Typed object mode
+//!
+//! A `Readable<T>` carries `T` values: Node's `objectMode: true` with the values' type in
+//! the stream's (`Readable`, of [`Chunk`], is the byte stream). Its source pushes `T`s,
+//! [`read`](Readable::read) returns them, `'data'` listeners take `&T` (the type of
+//! [`DATA`]'s payload is inferred from the stream), [`iter`](Readable::iter) yields them
+//! and [`pipe`](Readable::pipe) writes them to a `Writable<T, S>`. As in Node's object
+//! mode, the high-water mark is 16 values and lengths count values.
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use std::rc::Rc;
+//! use nodestream::stream::readable::{Readable, ReadableOptions, DATA, END};
+//! use nodestream::EventLoop;
+//!
+//! #[derive(Debug, PartialEq)]
+//! struct Point { x: i32, y: i32 }
+//!
+//! let event_loop = EventLoop::new().unwrap();
+//! let lp = event_loop.handle();
+//! let src: Readable<Point> = Readable::new(&lp, ReadableOptions::new(), |_: &Readable<Point>, _| {});
+//! assert_eq!(src.readable_high_water_mark(), 16);
+//! let sum = Rc::new(RefCell::new(0));
+//! let s = sum.clone();
+//! src.on(DATA, move |p| *s.borrow_mut() += p.x * p.y); // p: &Point
+//! src.on(END, |_: &()| println!("end"));
+//! src.push(Point { x: 2, y: 3 });
+//! src.push(Point { x: 4, y: 5 });
+//! src.push(None);
+//! event_loop.run().unwrap();
+//! assert_eq!(*sum.borrow(), 26);
+//! ```
+//!
+//! The untyped form stays for what mixes kinds or predates it: a `Readable` with
+//! [`ReadableOptions::object_mode`] carries [`Chunk::Object`] values to downcast.
 
 mod chunk;
 mod decoder;

@@ -10,6 +10,39 @@ use nodestream_emitter::{Event, IntoEvent};
 /// is inferred from the stream: `r.on(DATA, |c| c.len())` on a byte stream takes
 /// `&Chunk`. For the emitter itself (no stream to infer from), name the type:
 /// [`DataEvent::of`].
+///
+/// A listener of another type than the stream's items does not compile:
+///
+/// ```compile_fail
+/// use nodestream::stream::readable::{Readable, DATA};
+/// struct Point(i32);
+/// fn listen(r: &Readable<Point>) {
+///     r.on(DATA, |s: &String| println!("{s}"));
+/// }
+/// ```
+///
+/// (by name, as `r.on("data", |s: &String| ..)`, it compiles and is refused when added:
+/// the stream declares its `'data'` payload type). Nor can a typed stream be decoded or
+/// piped into a Writable of another type:
+///
+/// ```compile_fail
+/// use nodestream::stream::readable::Readable;
+/// use nodestream::stream::Encoding;
+/// struct Point(i32);
+/// fn decode(r: &Readable<Point>) {
+///     r.set_encoding(Encoding::Utf8);
+/// }
+/// ```
+///
+/// ```compile_fail
+/// use nodestream::stream::readable::Readable;
+/// use nodestream::stream::Writable;
+/// #[derive(Clone)]
+/// struct Point(i32);
+/// fn into_bytes(r: &Readable<Point>, w: &Writable) {
+///     r.pipe(w);
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DataEvent;
 
