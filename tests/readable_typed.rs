@@ -152,6 +152,12 @@ fn iter_yields_the_values() {
 }
 
 /// `from_objects` makes a `Readable<T>` of an async stream of `T`; an `Err` item fails it.
+///
+/// ```js
+/// async function* gen() { yield { x: 1 }; yield { x: 2 }; throw boom; } // boom.code 'EBOOM'
+/// const r = Readable.from(gen()); // 'data', 'error', 'close' logged
+/// ```
+/// Node prints: hwm 1 | data 1 | data 2 | error EBOOM | close
 #[test]
 fn from_objects_carries_the_values_and_the_error() {
     use futures_util::stream;

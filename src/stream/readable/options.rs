@@ -1,6 +1,8 @@
 //! [`ReadableOptions`]: Node's `new Readable(options)`.
 
 use super::Encoding;
+#[cfg(doc)]
+use super::{Chunk, Readable};
 
 /// How to make a [`Readable`]: Node's `new Readable(options)`.
 #[derive(Clone, Debug)]
@@ -8,7 +10,8 @@ pub struct ReadableOptions {
     /// Buffer level past which `push` returns `false` and the source is not asked for more:
     /// 16384 bytes, or 16 objects in object mode, by default.
     pub high_water_mark: Option<usize>,
-    /// Carry any value ([`Chunk::Object`]); lengths count chunks, not bytes.
+    /// Carry any value ([`Chunk::Object`]); lengths count chunks, not bytes. A typed
+    /// `Readable<T>` is in object mode whatever this says.
     pub object_mode: bool,
     /// Decode bytes into text ([`Chunk::Text`]) with this encoding.
     pub encoding: Option<Encoding>,
