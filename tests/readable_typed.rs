@@ -301,3 +301,70 @@ fn unpipe_stops_the_values() {
     assert_eq!(r.read(), Some(p(2, 2)));
     assert!(!w.writable_ended());
 }
+
+/// Paused mode: a `'readable'` listener drains with `read()`, and `unshift` puts a value
+/// back at the front.
+///
+/// ```js
+/// let n = 0;
+/// const r = new Readable({ objectMode: true, highWaterMark: 2, read() {
+///   n++; log('_read ' + n); this.push(n <= 3 ? { x: n } : null); } });
+/// r.on('readable', () => {
+///   log('readable len ' + r.readableLength);
+///   let p;
+///   while ((p = r.read()) !== null) {
+///     log('got ' + p.x);
+///     if (p.x === 2) { r.unshift({ x: 20 }); log('unshift len ' + r.readableLength);
+///                      p = r.read(); log('got again ' + p.x); }
+///   }
+/// });
+/// r.on('end', ...); r.on('close', ...);
+/// ```
+/// Node prints: _read 1 | readable len 1 | _read 2 | got 1 | _read 3 | got 2 |
+/// unshift len 2 | _read 4 | got again 20 | got 3 | readable len 0 | readable len 0 | end |
+/// close
+#[test]
+fn readable_and_read_loop_with_unshift_follow_node() {
+    let el = EventLoop::new().unwrap();
+    let log: Log = Rc::default();
+    let (l, count) = (log.clone(), Rc::new(Cell::new(0)));
+    let r: Readable<Point> = Readable::new(
+        &el.handle(),
+        ReadableOptions::new().high_water_mark(2),
+        move |r: &Readable<Point>, _| {
+            count.set(count.get() + 1);
+            let n = count.get();
+            l.borrow_mut().push(format!("_read {n}"));
+            if n <= 3 {
+                r.push(p(n, 0));
+            } else {
+                r.push(None);
+            }
+        },
+    );
+    let (l, weak) = (log.clone(), r.downgrade());
+    r.on("readable", move |_: &()| {
+        let r = weak.upgrade().unwrap();
+        l.borrow_mut()
+            .push(format!("readable len {}", r.readable_length()));
+        while let Some(pt) = r.read() {
+            l.borrow_mut().push(format!("got {}", pt.x));
+            if pt.x == 2 {
+                r.unshift(p(20, 0));
+                l.borrow_mut()
+                    .push(format!("unshift len {}", r.readable_length()));
+                let again = r.read().unwrap();
+                l.borrow_mut().push(format!("got again {}", again.x));
+            }
+        }
+    });
+    let l = log.clone();
+    r.on(END, move |_: &()| l.borrow_mut().push("end".into()));
+    let l = log.clone();
+    r.on("close", move |_: &()| l.borrow_mut().push("close".into()));
+    el.run().unwrap();
+    let expected = "_read 1 | readable len 1 | _read 2 | got 1 | _read 3 | got 2 | \
+                    unshift len 2 | _read 4 | got again 20 | got 3 | readable len 0 | \
+                    readable len 0 | end | close";
+    assert_eq!(log.borrow().join(" | "), expected);
+}
