@@ -15,7 +15,7 @@ impl<T: 'static> Readable<T> {
     /// A `'data'` listener switches the stream into flowing mode (on the next tick) unless
     /// it was paused explicitly; a `'readable'` listener switches it into paused mode.
     ///
-    /// The payload type of [`DATA`] is the stream's item type, so an unannotated
+    /// The payload type of [`DATA`](super::DATA) is the stream's item type, so an unannotated
     /// `|c| c.len()` takes a `&Chunk` on a byte stream. A listener of another payload type
     /// than the stream emits for a Readable event panics here (it could never run).
     pub fn on<P, E, F>(&self, event: E, listener: F) -> ListenerId
