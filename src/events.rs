@@ -13,7 +13,7 @@
 //! | key | Node event | payload | emitted by |
 //! |---|---|---|---|
 //! | [`DRAIN`], [`PREFINISH`], [`FINISH`] | `'drain'`, `'prefinish'`, `'finish'` | `()` | Writables |
-//! | [`DATA`] | `'data'` | [`readable::Chunk`](crate::stream::readable::Chunk) | Readables |
+//! | [`DATA`] | `'data'` | [`readable::Chunk`](crate::stream::readable::Chunk) (`T` on a `Readable<T>`) | Readables |
 //! | [`END`], [`READABLE`], [`PAUSE`], [`RESUME`] | `'end'`, `'readable'`, `'pause'`, `'resume'` | `()` | Readables |
 //! | [`PIPE`], [`UNPIPE`] | `'pipe'`, `'unpipe'` | the source [`Readable`](crate::stream::Readable) | a pipe's destination |
 //! | [`OPEN`] | `'open'` | [`FdNumber`] | file streams |

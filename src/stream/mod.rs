@@ -64,7 +64,6 @@ pub mod writable;
 
 pub use encoding::Encoding;
 pub use fd_writable::FdWritable;
-pub use pipe_writable::PipeChunk;
 pub use readable::{PipeDestination, PipeOptions, Readable, ReadableOptions, Source};
 pub use writable::{Sink, Writable, WritableOptions};
 

@@ -1,78 +1,121 @@
 //! The crate's [`Writable`] as a [`PipeDestination`]: how each chunk type of a Writable takes
-//! a Readable's chunks, so `readable.pipe(&writable)` works for byte streams and object-mode
-//! streams alike.
+//! a Readable's chunks, so `readable.pipe(&writable)` works for byte streams, typed
+//! object-mode streams and untyped ones alike.
 //!
 //! It lives beside both streams, not in either, so the Readable and the Writable know nothing
 //! of each other.
 
 use super::readable::{Chunk, PipeDestination};
 use super::writable::{Chunk as WChunk, Sink, Writable};
-use crate::Error;
+use crate::{Error, ErrorCode};
 use nodestream_emitter::EventEmitter;
 
-/// The chunk types of a [`Writable`] that a [`Readable`](super::Readable) can pipe into.
+/// A Writable of `T` takes a [`Readable<T>`](super::Readable)'s values: every value is
+/// written as it is, cloned (Node writes the same object to every destination; here each
+/// destination gets its own clone, so piping needs `T: Clone`). This covers a typed
+/// object-mode pipe (`Readable<Point>` into `Writable<Point, S>`) and the untyped one
+/// (`Readable` into a Writable of [`Chunk`], objects, bytes and text alike).
 ///
-/// - [`writable::Chunk`](WChunk), a byte stream: text chunks are written as strings in the
-///   Writable's default encoding, as Node's `dest.write(string)`, and bytes as bytes.
-/// - [`Chunk`], an object-mode Writable of Readable chunks: every chunk is written as it is
-///   (objects, bytes and text alike); the destination for an object-mode Readable.
+/// # Examples
 ///
-/// Sealed: the crate implements it for these two types only.
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use nodestream::stream::readable::{Readable, ReadableOptions};
+/// use nodestream::stream::writable::{Sink, Writable, WritableOptions, WriteCallback};
+/// use nodestream::EventLoop;
+///
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct Point(i32, i32);
+///
+/// /// Keeps every point written.
+/// struct Points(Rc<RefCell<Vec<Point>>>);
+///
+/// impl Sink<Point> for Points {
+///     fn write(&mut self, p: Point, cb: WriteCallback) {
+///         self.0.borrow_mut().push(p);
+///         cb.ok();
+///     }
+/// }
+///
+/// let event_loop = EventLoop::new().unwrap();
+/// let lp = event_loop.handle();
+/// let src: Readable<Point> =
+///     Readable::new(&lp, ReadableOptions::new(), |_: &Readable<Point>, _| {});
+/// let got = Rc::new(RefCell::new(Vec::new()));
+/// let dest = Writable::new_object(&lp, Points(got.clone()), WritableOptions::new());
+/// src.pipe(&dest);
+/// src.push(Point(1, 2));
+/// src.push(None);
+/// event_loop.run().unwrap();
+/// assert_eq!(*got.borrow(), [Point(1, 2)]);
+/// ```
+impl<T: Clone + 'static, S: Sink<T>> PipeDestination<T> for Writable<T, S> {
+    fn emitter(&self) -> EventEmitter {
+        Writable::emitter(self)
+    }
+
+    fn write(&self, chunk: &T) -> bool {
+        Writable::write(self, chunk.clone())
+    }
+
+    fn end(&self) {
+        Writable::end(self);
+    }
+
+    fn need_drain(&self) -> bool {
+        self.writable_need_drain()
+    }
+
+    fn writable(&self) -> bool {
+        Writable::writable(self)
+    }
+
+    fn error_emitted(&self) -> bool {
+        Writable::error_emitted(self)
+    }
+
+    fn error_or_destroy(&self, err: Error) {
+        Writable::error_or_destroy(self, err);
+    }
+
+    fn destroy(&self, err: Option<Error>) {
+        Writable::destroy(self, err);
+    }
+
+    fn uncaught(&self, err: Error) {
+        self.hooks().mark_unhandled(&err, "Writable");
+        self.loop_handle().report_error(err);
+    }
+}
+
+/// A byte Writable ([`writable::Chunk`](WChunk)) takes a byte Readable's chunks: text
+/// chunks are written as strings in the Writable's default encoding, as Node's
+/// `dest.write(string)`, and bytes as bytes.
 ///
 /// # Node compatibility
 ///
 /// An object chunk cannot be written to a byte stream: Node's `write` throws
 /// `ERR_INVALID_ARG_TYPE` inside the `'data'` listener, an uncaught exception; here that
 /// error is reported to the loop (`run()` returns it) and the chunk is dropped.
-pub trait PipeChunk: sealed::Sealed {}
-
-impl PipeChunk for WChunk {}
-impl PipeChunk for Chunk {}
-
-mod sealed {
-    use super::{Chunk, WChunk};
-    use crate::stream::writable::{Sink, Writable};
-    use crate::{Error, ErrorCode};
-
-    /// How a Readable chunk is written to a Writable of `Self`.
-    pub trait Sealed: Sized + 'static {
-        fn write_to<S: Sink<Self>>(dest: &Writable<Self, S>, chunk: &Chunk) -> bool;
-    }
-
-    impl Sealed for WChunk {
-        fn write_to<S: Sink<WChunk>>(dest: &Writable<WChunk, S>, chunk: &Chunk) -> bool {
-            match chunk {
-                Chunk::Bytes(b) => dest.write(b.clone()),
-                Chunk::Text(s) => dest.write(s.as_str()),
-                Chunk::Object(_) => {
-                    dest.loop_handle().report_error(Error::new(
-                        ErrorCode::InvalidArgType,
-                        "The \"chunk\" argument must be of type string or an instance of \
-                         Buffer, TypedArray, or DataView. Received an object",
-                    ));
-                    true
-                }
-            }
-        }
-    }
-
-    impl Sealed for Chunk {
-        fn write_to<S: Sink<Chunk>>(dest: &Writable<Chunk, S>, chunk: &Chunk) -> bool {
-            dest.write(chunk.clone())
-        }
-    }
-}
-
-/// The crate's Writable as a pipe destination, over any sink type (so a stream made with
-/// [`Writable::new_typed`] pipes too); see [`PipeChunk`] for how each chunk type is
-/// written.
-impl<T: PipeChunk, S: Sink<T>> PipeDestination for Writable<T, S> {
+impl<S: Sink<WChunk>> PipeDestination for Writable<WChunk, S> {
     fn emitter(&self) -> EventEmitter {
         Writable::emitter(self)
     }
 
     fn write(&self, chunk: &Chunk) -> bool {
-        T::write_to(self, chunk)
+        match chunk {
+            Chunk::Bytes(b) => Writable::write(self, b.clone()),
+            Chunk::Text(s) => Writable::write(self, s.as_str()),
+            Chunk::Object(_) => {
+                self.loop_handle().report_error(Error::new(
+                    ErrorCode::InvalidArgType,
+                    "The \"chunk\" argument must be of type string or an instance of \
+                     Buffer, TypedArray, or DataView. Received an object",
+                ));
+                true
+            }
+        }
     }
 
     fn end(&self) {
@@ -112,31 +155,31 @@ macro_rules! pipe_into_its_writable {
     ($($ty:ty),* $(,)?) => {$(
         impl $crate::stream::readable::PipeDestination for $ty {
             fn emitter(&self) -> ::nodestream_emitter::EventEmitter {
-                $crate::stream::readable::PipeDestination::emitter(self.as_writable())
+                <_ as $crate::stream::readable::PipeDestination>::emitter(self.as_writable())
             }
             fn write(&self, chunk: &$crate::stream::readable::Chunk) -> bool {
-                $crate::stream::readable::PipeDestination::write(self.as_writable(), chunk)
+                <_ as $crate::stream::readable::PipeDestination>::write(self.as_writable(), chunk)
             }
             fn end(&self) {
-                $crate::stream::readable::PipeDestination::end(self.as_writable())
+                <_ as $crate::stream::readable::PipeDestination>::end(self.as_writable())
             }
             fn need_drain(&self) -> bool {
-                $crate::stream::readable::PipeDestination::need_drain(self.as_writable())
+                <_ as $crate::stream::readable::PipeDestination>::need_drain(self.as_writable())
             }
             fn writable(&self) -> bool {
-                $crate::stream::readable::PipeDestination::writable(self.as_writable())
+                <_ as $crate::stream::readable::PipeDestination>::writable(self.as_writable())
             }
             fn error_emitted(&self) -> bool {
-                $crate::stream::readable::PipeDestination::error_emitted(self.as_writable())
+                <_ as $crate::stream::readable::PipeDestination>::error_emitted(self.as_writable())
             }
             fn error_or_destroy(&self, err: $crate::Error) {
-                $crate::stream::readable::PipeDestination::error_or_destroy(self.as_writable(), err)
+                <_ as $crate::stream::readable::PipeDestination>::error_or_destroy(self.as_writable(), err)
             }
             fn destroy(&self, err: Option<$crate::Error>) {
-                $crate::stream::readable::PipeDestination::destroy(self.as_writable(), err)
+                <_ as $crate::stream::readable::PipeDestination>::destroy(self.as_writable(), err)
             }
             fn uncaught(&self, err: $crate::Error) {
-                $crate::stream::readable::PipeDestination::uncaught(self.as_writable(), err)
+                <_ as $crate::stream::readable::PipeDestination>::uncaught(self.as_writable(), err)
             }
         }
     )*};

@@ -59,15 +59,17 @@ impl FromStreamItem for Chunk {
 
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>>>>;
 
-/// The source: the user's stream, parked here between pulls (a pull takes it out).
-struct StreamSource<T> {
-    stream: Rc<RefCell<Option<BoxStream<T>>>>,
+/// The source: the user's stream of `I`, parked here between pulls (a pull takes it out),
+/// and how an item becomes what the Readable carries.
+struct StreamSource<I, T> {
+    stream: Rc<RefCell<Option<BoxStream<I>>>>,
     reading: Rc<Cell<bool>>,
+    convert: fn(I) -> T,
 }
 
-impl<T: FromStreamItem> Source for StreamSource<T> {
+impl<I: 'static, T: 'static> Source<T> for StreamSource<I, T> {
     /// Node's `_read`: start a pull unless one is running.
-    fn read(&self, readable: &Readable, _size: usize) {
+    fn read(&self, readable: &Readable<T>, _size: usize) {
         if self.reading.replace(true) {
             return;
         }
@@ -75,6 +77,7 @@ impl<T: FromStreamItem> Source for StreamSource<T> {
             return;
         };
         let (parked, reading, r) = (self.stream.clone(), self.reading.clone(), readable.clone());
+        let convert = self.convert;
         // Node's `next()`: pull items until `push` says the buffer is full.
         let task = async move {
             loop {
@@ -103,7 +106,7 @@ impl<T: FromStreamItem> Source for StreamSource<T> {
                         return;
                     }
                     Some(Ok(item)) => {
-                        if !r.push(item.into_chunk()) {
+                        if !r.push(Some(convert(item))) {
                             break;
                         }
                     }
@@ -118,7 +121,7 @@ impl<T: FromStreamItem> Source for StreamSource<T> {
 
     /// Node's `_destroy`: a parked stream is dropped now; one being pulled when the pull
     /// returns.
-    fn destroy(&self, _readable: &Readable, err: Option<Error>, done: DestroyDone) {
+    fn destroy(&self, _readable: &Readable<T>, err: Option<Error>, done: DestroyDone<T>) {
         let stream = self.stream.borrow_mut().take();
         drop(stream);
         done.done(err);
@@ -203,7 +206,71 @@ impl Readable {
         let source = StreamSource {
             stream: Rc::new(RefCell::new(Some(boxed))),
             reading: Rc::new(Cell::new(false)),
+            convert: T::into_chunk,
         };
         Readable::new(lp, options.object_mode(T::OBJECT_MODE), source)
+    }
+}
+
+impl<T: 'static> Readable<T> {
+    /// A typed object-mode Readable that pulls its values from `stream`: Node's
+    /// `Readable.from(iterable)` with an async iterable of objects, as a [`Readable<T>`].
+    /// Everything else is as for [`from_stream`](Readable::from_stream): an `Err` item or a
+    /// panic destroys the Readable with that error, and the high-water mark is 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_util::{stream, StreamExt};
+    /// use nodestream::{EventLoop, Readable};
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// struct Point(i32, i32);
+    ///
+    /// let lp = EventLoop::new()?;
+    /// let points = stream::iter([Point(1, 2), Point(3, 4)]).map(Ok);
+    /// let r: Readable<Point> = Readable::from_objects(&lp.handle(), points);
+    /// let all = lp.spawn_local(async move {
+    ///     let mut out = Vec::new();
+    ///     let mut items = r.iter();
+    ///     while let Some(p) = items.next().await {
+    ///         out.push(p.unwrap());
+    ///     }
+    ///     out
+    /// });
+    /// lp.run()?;
+    /// let all = futures_util::FutureExt::now_or_never(all).unwrap()?;
+    /// assert_eq!(all, [Point(1, 2), Point(3, 4)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Node compatibility
+    ///
+    /// Node has one `Readable.from`; here [`from_stream`](Readable::from_stream) makes a
+    /// byte stream of bytes and text (an item type alone cannot say which a caller wants),
+    /// and this makes a stream of the items as they are.
+    pub fn from_objects<St>(lp: &LoopHandle, stream: St) -> Readable<T>
+    where
+        St: Stream<Item = Result<T, Error>> + 'static,
+    {
+        Readable::from_objects_with(lp, stream, ReadableOptions::new().high_water_mark(1))
+    }
+
+    /// [`from_objects`](Readable::from_objects) with options (always in object mode).
+    pub fn from_objects_with<St>(
+        lp: &LoopHandle,
+        stream: St,
+        options: ReadableOptions,
+    ) -> Readable<T>
+    where
+        St: Stream<Item = Result<T, Error>> + 'static,
+    {
+        let boxed: BoxStream<T> = Box::pin(stream);
+        let source = StreamSource {
+            stream: Rc::new(RefCell::new(Some(boxed))),
+            reading: Rc::new(Cell::new(false)),
+            convert: std::convert::identity,
+        };
+        Readable::new(lp, options.object_mode(true), source)
     }
 }

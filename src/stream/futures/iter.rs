@@ -29,7 +29,8 @@ impl Default for IteratorOptions {
     }
 }
 
-/// The chunks of a [`Readable`], as a [`Stream`] of `Result<Chunk, Error>`: what Node's
+/// The chunks of a [`Readable`], as a [`Stream`] of `Result<Chunk, Error>` (of
+/// `Result<T, Error>` for a typed [`Readable<T>`]): what Node's
 /// `for await (const chunk of readable)` iterates. Made by [`Readable::iter`].
 ///
 /// It pulls as Node's iterator does: at the first poll it listens to `'readable'` (which
@@ -75,8 +76,8 @@ impl Default for IteratorOptions {
 /// poll, which is the same moment. Node's `break` calls the generator's `return()`; here
 /// that is dropping the iterator (a `while let` loop that breaks drops it at the end of
 /// its scope, or drop it at once).
-pub struct ReadableIter {
-    stream: Readable,
+pub struct ReadableIter<T: 'static = Chunk> {
+    stream: Readable<T>,
     options: IteratorOptions,
     started: Option<Started>,
     /// The iteration is over (ended, failed, or its error was given).
@@ -88,15 +89,15 @@ struct Started {
     eos: Eos,
 }
 
-impl Readable {
+impl<T: 'static> Readable<T> {
     /// The stream's chunks as a [`Stream`]: Node's `readable[Symbol.asyncIterator]()`.
     /// See [`ReadableIter`].
-    pub fn iter(&self) -> ReadableIter {
+    pub fn iter(&self) -> ReadableIter<T> {
         self.iterator(IteratorOptions::default())
     }
 
     /// [`iter`](Readable::iter) with options: Node's `readable.iterator(options)`.
-    pub fn iterator(&self, options: IteratorOptions) -> ReadableIter {
+    pub fn iterator(&self, options: IteratorOptions) -> ReadableIter<T> {
         ReadableIter {
             stream: self.clone(),
             options,
@@ -106,9 +107,9 @@ impl Readable {
     }
 }
 
-impl ReadableIter {
+impl<T: 'static> ReadableIter<T> {
     /// The stream being iterated.
-    pub fn readable(&self) -> &Readable {
+    pub fn readable(&self) -> &Readable<T> {
         &self.stream
     }
 
@@ -146,8 +147,8 @@ impl ReadableIter {
     }
 }
 
-impl Stream for ReadableIter {
-    type Item = Result<Chunk, Error>;
+impl<T: 'static> Stream for ReadableIter<T> {
+    type Item = Result<T, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -183,13 +184,13 @@ impl Stream for ReadableIter {
     }
 }
 
-impl FusedStream for ReadableIter {
+impl<T: 'static> FusedStream for ReadableIter<T> {
     fn is_terminated(&self) -> bool {
         self.done
     }
 }
 
-impl Drop for ReadableIter {
+impl<T: 'static> Drop for ReadableIter<T> {
     fn drop(&mut self) {
         if !self.done {
             self.finish(None, false);
@@ -197,7 +198,7 @@ impl Drop for ReadableIter {
     }
 }
 
-impl fmt::Debug for ReadableIter {
+impl<T: 'static> fmt::Debug for ReadableIter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadableIter")
             .field("started", &self.started.is_some())

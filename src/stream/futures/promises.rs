@@ -22,12 +22,12 @@ mod sealed {
 /// the sides of a [`Socket`](crate::net::Socket)).
 pub trait Finishable: sealed::Sealed {}
 
-impl sealed::Sealed for Readable {
+impl<T: 'static> sealed::Sealed for Readable<T> {
     fn watch(&self) -> Eos {
         Eos::new(self)
     }
 }
-impl Finishable for Readable {}
+impl<T: 'static> Finishable for Readable<T> {}
 
 impl<T: 'static, S: Sink<T>> sealed::Sealed for Writable<T, S> {
     fn watch(&self) -> Eos {

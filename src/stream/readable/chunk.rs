@@ -164,21 +164,46 @@ impl From<String> for Chunk {
     }
 }
 
-/// What [`Readable::push`](super::Readable::push) accepts: a chunk (anything that converts
-/// into a [`Chunk`]) or `None`, which is Node's `push(null)`: the end of the data.
-pub trait PushChunk {
-    /// The chunk, or `None` for the end of the data.
-    fn into_push(self) -> Option<Chunk>;
+/// What [`Readable::push`](super::Readable::push) accepts on a stream of `T`: a `T`, or
+/// `None`, which is Node's `push(null)`: the end of the data. A byte stream (a stream of
+/// [`Chunk`]) also takes what converts into a chunk: [`Bytes`], `Vec<u8>`, `&[u8]`,
+/// `&[u8; N]`, `&str` and `String`.
+pub trait PushChunk<T = Chunk> {
+    /// The item, or `None` for the end of the data.
+    fn into_push(self) -> Option<T>;
 }
 
-impl<T: Into<Chunk>> PushChunk for T {
-    fn into_push(self) -> Option<Chunk> {
-        Some(self.into())
+impl<T: 'static> PushChunk<T> for T {
+    #[inline(always)]
+    fn into_push(self) -> Option<T> {
+        Some(self)
     }
 }
 
-impl PushChunk for Option<Chunk> {
-    fn into_push(self) -> Option<Chunk> {
+impl<T: 'static> PushChunk<T> for Option<T> {
+    #[inline(always)]
+    fn into_push(self) -> Option<T> {
         self
     }
+}
+
+/// A byte stream's pushes of what converts into a [`Chunk`].
+macro_rules! push_into_chunk {
+    ($($(#[$m:meta])* [$($g:tt)*] $ty:ty),* $(,)?) => {$(
+        impl<$($g)*> PushChunk<Chunk> for $ty {
+            #[inline(always)]
+            fn into_push(self) -> Option<Chunk> {
+                Some(self.into())
+            }
+        }
+    )*};
+}
+
+push_into_chunk! {
+    [] Bytes,
+    [] Vec<u8>,
+    ['a] &'a [u8],
+    ['a, const N: usize] &'a [u8; N],
+    ['a] &'a str,
+    [] String,
 }

@@ -7,7 +7,7 @@ use super::source::DestroyDone;
 use super::{Readable, CLOSE};
 use crate::Error;
 
-impl Readable {
+impl<T: 'static> Readable<T> {
     /// Node's `destroy(err)`: flags now, then the source's `_destroy`.
     pub(super) fn destroy_impl(&self, err: Option<Error>) {
         {
@@ -56,12 +56,13 @@ impl Readable {
         match err {
             Some(err) => self.tick(move |r| {
                 // A panicking `'error'` listener leaves `'close'` to the next tick.
-                r.inner
-                    .lp
-                    .owing(|| r.emit_error_nt(err), || r.later(Readable::emit_close_nt));
+                r.inner.lp.owing(
+                    || r.emit_error_nt(err),
+                    || r.later(Readable::<T>::emit_close_nt),
+                );
                 r.emit_close_nt();
             }),
-            None => self.tick(Readable::emit_close_nt),
+            None => self.tick(Readable::<T>::emit_close_nt),
         }
         self.inner.hooks.run_closed();
     }

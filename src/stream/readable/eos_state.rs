@@ -6,7 +6,7 @@ use super::Readable;
 use crate::reactor::LoopHandle;
 use crate::stream::futures::eos::{EosState, EosStream};
 
-impl Readable {
+impl<T: 'static> Readable<T> {
     /// The stream's `autoDestroy` option.
     pub(crate) fn inner_auto_destroy(&self) -> bool {
         self.inner.state.borrow().auto_destroy
@@ -29,7 +29,7 @@ impl Readable {
     }
 }
 
-impl EosStream for Readable {
+impl<T: 'static> EosStream for Readable<T> {
     const READABLE: bool = true;
 
     fn eos_emitter(&self) -> nodestream_emitter::EventEmitter {

@@ -5,20 +5,21 @@
 //! dropped before any listener, source method or destroy runs.
 
 use super::chunk::Chunk;
+use super::item::{chunk_ref, from_chunk, into_chunk};
 use super::state::Want;
 use super::{Readable, END, READABLE, RESUME};
 use crate::reactor::{catch_as_error, on_unwind};
 use crate::{Error, ErrorCode};
 
-impl Readable {
+impl<T: 'static> Readable<T> {
     /// Runs `f` on the next tick with a handle of this stream.
-    pub(super) fn tick(&self, f: impl FnOnce(&Readable) + 'static) {
+    pub(super) fn tick(&self, f: impl FnOnce(&Readable<T>) + 'static) {
         self.inner.lp.next_tick(self.later(f));
     }
 
     /// `f` with a handle of this stream, as a task for the loop: what a panic in user code
     /// leaves owed (see [`LoopHandle::owing`](crate::LoopHandle)).
-    pub(super) fn later(&self, f: impl FnOnce(&Readable) + 'static) -> impl FnOnce() + 'static {
+    pub(super) fn later(&self, f: impl FnOnce(&Readable<T>) + 'static) -> impl FnOnce() + 'static {
         let me = self.clone();
         move || f(&me)
     }
@@ -29,17 +30,20 @@ impl Readable {
     }
 
     /// Node's `readableAddChunk{Push,Unshift}{ByteMode,ObjectMode}`.
-    pub(super) fn add_chunk_push(&self, chunk: Option<Chunk>, add_to_front: bool) -> bool {
+    pub(super) fn add_chunk_push(&self, chunk: Option<T>, add_to_front: bool) -> bool {
         let Some(chunk) = chunk else {
             self.inner.state.borrow_mut().reading = false;
             self.on_eof_chunk();
             return false;
         };
         let mut s = self.inner.state.borrow_mut();
-        let chunk = if s.object_mode {
-            chunk
-        } else {
-            let chunk = match chunk {
+        if !s.object_mode {
+            // Only a stream of `Chunk` is ever in byte mode. The chunk is looked at in
+            // place, so that the common case (bytes, no encoding) goes on as it came.
+            let Some(c) = chunk_ref(&chunk) else {
+                unreachable!("byte mode is only possible on a stream of Chunk")
+            };
+            match c {
                 Chunk::Object(_) => {
                     drop(s);
                     self.error_or_destroy(
@@ -52,26 +56,32 @@ impl Readable {
                     );
                     return false;
                 }
-                // Text on a stream without an encoding becomes its bytes.
-                Chunk::Text(t) if s.decoder.is_none() => Chunk::Bytes(t.into_bytes().into()),
-                // Unshifted bytes on a text stream are decoded on their own.
-                Chunk::Bytes(b) if add_to_front && s.decoder.is_some() => {
-                    let enc = s.decoder.as_ref().map(|d| d.encoding()).unwrap_or_default();
-                    Chunk::Text(enc.decode(&b))
-                }
-                other => other,
-            };
-            if chunk.is_empty() {
-                if !add_to_front {
-                    s.reading = false;
+                // Text on a stream without an encoding becomes its bytes; unshifted bytes on
+                // a text stream are decoded on their own. The converted chunk goes through
+                // here again (and needs no second conversion).
+                Chunk::Text(_) if s.decoder.is_none() => {
                     drop(s);
-                    self.maybe_read_more();
-                    return self.inner.state.borrow().can_push_more();
+                    return self
+                        .add_chunk_push(Some(from_chunk(text_to_bytes(chunk))), add_to_front);
                 }
-                return s.can_push_more();
+                Chunk::Bytes(_) if add_to_front && s.decoder.is_some() => {
+                    let enc = s.decoder.as_ref().map(|d| d.encoding()).unwrap_or_default();
+                    drop(s);
+                    let text = bytes_to_text(chunk, enc);
+                    return self.add_chunk_push(Some(from_chunk(text)), add_to_front);
+                }
+                c if c.is_empty() => {
+                    if !add_to_front {
+                        s.reading = false;
+                        drop(s);
+                        self.maybe_read_more();
+                        return self.inner.state.borrow().can_push_more();
+                    }
+                    return s.can_push_more();
+                }
+                _ => {}
             }
-            chunk
-        };
+        }
 
         if add_to_front {
             if s.end_emitted {
@@ -105,25 +115,27 @@ impl Readable {
             return false;
         }
         s.reading = false;
-        let chunk = match (chunk, s.decoder.as_mut()) {
-            (Chunk::Bytes(b), Some(decoder)) => {
-                let text = decoder.write(&b);
+        // Only a stream of `Chunk` has a decoder.
+        if let Some(decoder) = s.decoder.as_mut() {
+            if let Some(Chunk::Bytes(b)) = chunk_ref(&chunk) {
+                let text = decoder.write(b);
                 if text.is_empty() && !s.object_mode {
                     drop(s);
                     self.maybe_read_more();
                     return self.inner.state.borrow().can_push_more();
                 }
-                Chunk::Text(text)
+                drop(s);
+                self.add_chunk(from_chunk(Chunk::Text(text)), false);
+                return self.inner.state.borrow().can_push_more();
             }
-            (chunk, _) => chunk,
-        };
+        }
         drop(s);
         self.add_chunk(chunk, false);
         self.inner.state.borrow().can_push_more()
     }
 
     /// Node's `addChunk`.
-    fn add_chunk(&self, chunk: Chunk, add_to_front: bool) {
+    fn add_chunk(&self, chunk: T, add_to_front: bool) {
         let emit_now = {
             let s = self.inner.state.borrow();
             s.is_flowing() && !s.sync && s.length == 0
@@ -166,7 +178,7 @@ impl Readable {
                 let tail = decoder.end();
                 if !tail.is_empty() {
                     let len = if s.object_mode { 1 } else { tail.len() };
-                    s.buffer.push_back(Chunk::Text(tail));
+                    s.buffer.push_back(from_chunk(Chunk::Text(tail)));
                     s.length += len;
                 }
             }
@@ -187,7 +199,7 @@ impl Readable {
     }
 
     /// Node's `Readable.prototype.read`, after the high-water mark check.
-    pub(super) fn read_want(&self, n_orig: Want) -> Option<Chunk> {
+    pub(super) fn read_want(&self, n_orig: Want) -> Option<T> {
         let mut s = self.inner.state.borrow_mut();
         if n_orig != Want::N(0) {
             s.emitted_readable = false;
@@ -310,7 +322,7 @@ impl Readable {
             schedule
         };
         if schedule {
-            self.tick(Readable::emit_readable_now);
+            self.tick(Readable::<T>::emit_readable_now);
         }
     }
 
@@ -352,7 +364,7 @@ impl Readable {
             schedule
         };
         if schedule {
-            self.tick(Readable::maybe_read_more_now);
+            self.tick(Readable::<T>::maybe_read_more_now);
         }
     }
 
@@ -386,7 +398,7 @@ impl Readable {
                 {
                 }
             },
-            || self.later(Readable::flow),
+            || self.later(Readable::<T>::flow),
         );
     }
 
@@ -402,7 +414,7 @@ impl Readable {
             }
         };
         if schedule {
-            self.tick(Readable::end_readable_nt);
+            self.tick(Readable::<T>::end_readable_nt);
         }
     }
 
@@ -440,7 +452,7 @@ impl Readable {
             schedule
         };
         if schedule {
-            self.tick(Readable::resume_now);
+            self.tick(Readable::<T>::resume_now);
         }
     }
 
@@ -452,7 +464,7 @@ impl Readable {
         self.inner.state.borrow_mut().resume_scheduled = false;
         self.inner.lp.owing(
             || self.inner.emitter.emit(RESUME, &()),
-            || self.later(Readable::after_resume),
+            || self.later(Readable::<T>::after_resume),
         );
         self.after_resume();
     }
@@ -461,7 +473,7 @@ impl Readable {
     fn after_resume(&self) {
         self.inner.lp.owing(
             || self.flow(),
-            || self.later(Readable::read_more_if_flowing),
+            || self.later(Readable::<T>::read_more_if_flowing),
         );
         self.read_more_if_flowing();
     }
@@ -550,5 +562,25 @@ impl Readable {
                 r.resume();
             }
         });
+    }
+}
+
+/// A text chunk of a byte stream as its UTF-8 bytes.
+#[cold]
+fn text_to_bytes<T: 'static>(chunk: T) -> Chunk {
+    match into_chunk(chunk) {
+        Ok(Chunk::Text(t)) => Chunk::Bytes(t.into_bytes().into()),
+        Ok(other) => other,
+        Err(_) => unreachable!("a stream of Chunk"),
+    }
+}
+
+/// A byte chunk of a text stream, decoded on its own.
+#[cold]
+fn bytes_to_text<T: 'static>(chunk: T, enc: crate::stream::encoding::Encoding) -> Chunk {
+    match into_chunk(chunk) {
+        Ok(Chunk::Bytes(b)) => Chunk::Text(enc.decode(&b)),
+        Ok(other) => other,
+        Err(_) => unreachable!("a stream of Chunk"),
     }
 }

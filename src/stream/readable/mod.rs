@@ -11,7 +11,7 @@
 //!
 //! | event | payload | when |
 //! |---|---|---|
-//! | `'data'` | [`Chunk`] | a chunk leaves the buffer (flowing mode, or [`Readable::read`]) |
+//! | `'data'` | [`Chunk`] (`T` on a [`Readable<T>`]) | a chunk leaves the buffer (flowing mode, or [`Readable::read`]) |
 //! | `'readable'` | `()` | data (or the end) is ready to [`read`](Readable::read) |
 //! | `'end'` | `()` | at most once, after the last `'data'`, when the buffer is empty |
 //! | `'close'` | `()` | once, after `'end'` or `'error'`, when the stream is destroyed |
@@ -49,152 +49,141 @@
 //! assert_eq!(&got.borrow()[..], b"hello world");
 //! ```
 
+//!
+//! # Typed object mode
+//!
+//! A `Readable<T>` carries `T` values: Node's `objectMode: true` with the values' type in
+//! the stream's (`Readable`, of [`Chunk`], is the byte stream). Its source pushes `T`s,
+//! [`read`](Readable::read) returns them, `'data'` listeners take `&T` (the type of
+//! [`DATA`]'s payload is inferred from the stream), [`iter`](Readable::iter) yields them
+//! and [`pipe`](Readable::pipe) writes them to a `Writable<T, S>`. As in Node's object
+//! mode, the high-water mark is 16 values and lengths count values.
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use std::rc::Rc;
+//! use nodestream::stream::readable::{Readable, ReadableOptions, DATA, END};
+//! use nodestream::EventLoop;
+//!
+//! #[derive(Debug, PartialEq)]
+//! struct Point { x: i32, y: i32 }
+//!
+//! let event_loop = EventLoop::new().unwrap();
+//! let lp = event_loop.handle();
+//! let src: Readable<Point> = Readable::new(&lp, ReadableOptions::new(), |_: &Readable<Point>, _| {});
+//! assert_eq!(src.readable_high_water_mark(), 16);
+//! let sum = Rc::new(RefCell::new(0));
+//! let s = sum.clone();
+//! src.on(DATA, move |p| *s.borrow_mut() += p.x * p.y); // p: &Point
+//! src.on(END, |_: &()| println!("end"));
+//! src.push(Point { x: 2, y: 3 });
+//! src.push(Point { x: 4, y: 5 });
+//! src.push(None);
+//! event_loop.run().unwrap();
+//! assert_eq!(*sum.borrow(), 26);
+//! ```
+//!
+//! The untyped form stays for what mixes kinds or predates it: a `Readable` with
+//! [`ReadableOptions::object_mode`] carries [`Chunk::Object`] values to downcast.
+
 mod chunk;
 mod decoder;
 mod destroy;
 #[cfg(feature = "futures")]
 mod eos_state;
 mod flow;
+mod item;
+mod listeners;
+mod options;
 mod source;
 mod state;
+mod typed_event;
 
 mod pipe;
 
-use std::cell::{Cell, OnceCell, RefCell, RefMut};
+use std::cell::{OnceCell, RefCell, RefMut};
 use std::fmt;
+use std::marker::PhantomData;
 use std::rc::{Rc, Weak};
 
 use crate::reactor::LoopHandle;
 pub use crate::stream::encoding::Encoding;
 use crate::stream::lifecycle::Hooks;
 use crate::Error;
-use nodestream_emitter::{Event, EventDecl, EventEmitter, EventKey, IntoEvent, ListenerId};
+use nodestream_emitter::{Event, EventDecl, EventEmitter, EventKey};
 
 pub use chunk::{Chunk, PushChunk};
+pub use options::ReadableOptions;
 pub use pipe::{PipeDestination, PipeOptions};
 pub use source::{DestroyDone, Source};
+pub use typed_event::{DataEvent, StreamEvent};
 
 use decoder::StringDecoder;
 use state::{State, Want};
 
-/// `'data'`: a chunk, in flowing mode or from [`Readable::read`].
-pub const DATA: Event<Chunk> = Event::new("data");
+/// `'data'`: an item (a [`Chunk`] on a byte stream, a `T` on a [`Readable<T>`]), in
+/// flowing mode or from [`Readable::read`]. Its payload type is the stream's item type
+/// (see [`DataEvent`]).
+pub const DATA: DataEvent = DataEvent;
 /// `'end'`: no more data will come.
 pub const END: Event<()> = Event::new("end");
 /// `'readable'`: data or the end is ready to be read.
 pub const READABLE: Event<()> = Event::new("readable");
 pub use super::lifecycle::{CLOSE, ERROR};
-pub use pipe::{PIPE, UNPIPE};
+pub use pipe::{pipe_event, unpipe_event, PIPE, UNPIPE};
 /// `'pause'`: flowing mode was switched off.
 pub const PAUSE: Event<()> = Event::new("pause");
 /// `'resume'`: flowing mode was switched on.
 pub const RESUME: Event<()> = Event::new("resume");
 
-/// The events a Readable emits, with their payload types: a listener of another type for
-/// one of them is refused when it is added (see
+/// The events a Readable of `T` emits, with their payload types: a listener of another
+/// type for one of them is refused when it is added (see
 /// [`EventEmitter::declare_events`](crate::events::EventEmitter::declare_events)).
-pub(crate) const EVENTS: [EventDecl; 7] = [
-    DATA.declared(),
-    END.declared(),
-    READABLE.declared(),
-    PAUSE.declared(),
-    RESUME.declared(),
-    CLOSE.declared(),
-    ERROR.declared(),
-];
+pub(crate) struct Declared<T>(PhantomData<T>);
 
-/// How to make a [`Readable`]: Node's `new Readable(options)`.
-#[derive(Clone, Debug)]
-pub struct ReadableOptions {
-    /// Buffer level past which `push` returns `false` and the source is not asked for more:
-    /// 16384 bytes, or 16 objects in object mode, by default.
-    pub high_water_mark: Option<usize>,
-    /// Carry any value ([`Chunk::Object`]); lengths count chunks, not bytes.
-    pub object_mode: bool,
-    /// Decode bytes into text ([`Chunk::Text`]) with this encoding.
-    pub encoding: Option<Encoding>,
-    /// Emit `'close'` after destruction (default `true`).
-    pub emit_close: bool,
-    /// Destroy the stream after `'end'` and on error (default `true`).
-    pub auto_destroy: bool,
+impl<T: 'static> Declared<T> {
+    pub(crate) const EVENTS: [EventDecl; 7] = [
+        DATA.of::<T>().declared(),
+        END.declared(),
+        READABLE.declared(),
+        PAUSE.declared(),
+        RESUME.declared(),
+        CLOSE.declared(),
+        ERROR.declared(),
+    ];
+    const TABLES: &'static [&'static [EventDecl]] = &[&Self::EVENTS];
 }
 
-impl Default for ReadableOptions {
-    fn default() -> Self {
-        ReadableOptions {
-            high_water_mark: None,
-            object_mode: false,
-            encoding: None,
-            emit_close: true,
-            auto_destroy: true,
-        }
-    }
-}
+/// The events a byte Readable emits (see [`Declared`]).
+pub(crate) const EVENTS: [EventDecl; 7] = Declared::<Chunk>::EVENTS;
 
-impl ReadableOptions {
-    /// Node's defaults (the same as [`Default`]), to chain the setters on.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Options with this high-water mark.
-    pub fn high_water_mark(mut self, hwm: usize) -> Self {
-        self.high_water_mark = Some(hwm);
-        self
-    }
-
-    /// Options for an object-mode stream.
-    pub fn object_mode(mut self, on: bool) -> Self {
-        self.object_mode = on;
-        self
-    }
-
-    /// Options with an encoding.
-    pub fn encoding(mut self, encoding: Encoding) -> Self {
-        self.encoding = Some(encoding);
-        self
-    }
-
-    /// Options with `emitClose` set.
-    pub fn emit_close(mut self, on: bool) -> Self {
-        self.emit_close = on;
-        self
-    }
-
-    /// Options with `autoDestroy` set.
-    pub fn auto_destroy(mut self, on: bool) -> Self {
-        self.auto_destroy = on;
-        self
-    }
-}
-
-pub(crate) struct Inner {
+pub(crate) struct Inner<T: 'static = Chunk> {
     pub(crate) emitter: EventEmitter,
     /// `'data'` and `'readable'` resolved once, on first use (an idle stream has no event
     /// slots): emitting and counting their listeners then skip the name lookup.
-    keys: OnceCell<Box<Keys>>,
+    keys: OnceCell<Box<Keys<T>>>,
     pub(crate) lp: LoopHandle,
-    pub(crate) state: RefCell<State>,
-    pub(crate) source: Rc<dyn Source>,
+    pub(crate) state: RefCell<State<T>>,
+    pub(crate) source: Rc<dyn Source<T>>,
     /// Made by the first `pipe()`: most streams are never piped.
-    pub(crate) pipes: RefCell<Option<Box<pipe::Pipes>>>,
+    pub(crate) pipes: RefCell<Option<Box<pipe::Pipes<T>>>>,
     /// The library's own reactions to this stream's error and closing (never listeners).
     pub(crate) hooks: Hooks,
 }
 
 /// The events the stream counts and emits on its own paths, resolved.
-pub(crate) struct Keys {
-    pub(crate) data: EventKey<Chunk>,
+pub(crate) struct Keys<T: 'static> {
+    pub(crate) data: EventKey<T>,
     pub(crate) readable: EventKey<()>,
 }
 
-impl Inner {
+impl<T: 'static> Inner<T> {
     /// The resolved keys (made on first use).
     #[inline]
-    pub(crate) fn keys(&self) -> &Keys {
+    pub(crate) fn keys(&self) -> &Keys<T> {
         self.keys.get_or_init(|| {
             Box::new(Keys {
-                data: self.emitter.key(DATA),
+                data: self.emitter.key(DATA.of::<T>()),
                 readable: self.emitter.key(READABLE),
             })
         })
@@ -205,12 +194,12 @@ impl Inner {
     pub(crate) fn data_listener_count(&self) -> usize {
         match self.keys.get() {
             Some(keys) => self.emitter.listener_count(&keys.data),
-            None => self.emitter.listener_count(DATA),
+            None => self.emitter.listener_count(DATA.of::<T>()),
         }
     }
 
     /// The piping state, made if the stream has none yet.
-    pub(crate) fn pipes_mut(&self) -> RefMut<'_, pipe::Pipes> {
+    pub(crate) fn pipes_mut(&self) -> RefMut<'_, pipe::Pipes<T>> {
         RefMut::map(self.pipes.borrow_mut(), |p| {
             &mut **p.get_or_insert_with(Default::default)
         })
@@ -225,7 +214,11 @@ impl Inner {
     }
 }
 
-/// A Readable stream: a cloneable, single-threaded handle (`Rc` inside).
+/// A Readable stream of `T`: a cloneable, single-threaded handle (`Rc` inside).
+///
+/// `Readable` (of [`Chunk`]) is a byte stream, or an object-mode stream of untyped
+/// [`Chunk::Object`]s; `Readable<T>` for any other `T` is an object-mode stream of `T`
+/// values (see [typed object mode](self#typed-object-mode)).
 ///
 /// Clones are the same stream (`==` compares identity). See the [module
 /// documentation](self) for the events.
@@ -234,39 +227,53 @@ impl Inner {
 /// fn send<T: Send>(_: T) {}
 /// fn check(r: nodestream::stream::readable::Readable) { send(r) }
 /// ```
-#[derive(Clone)]
-pub struct Readable {
-    inner: Rc<Inner>,
+pub struct Readable<T: 'static = Chunk> {
+    inner: Rc<Inner<T>>,
+}
+
+impl<T: 'static> Clone for Readable<T> {
+    fn clone(&self) -> Self {
+        Readable {
+            inner: self.inner.clone(),
+        }
+    }
 }
 
 /// A handle that does not keep its [`Readable`] alive.
-#[derive(Clone)]
-pub struct WeakReadable {
-    inner: Weak<Inner>,
+pub struct WeakReadable<T: 'static = Chunk> {
+    inner: Weak<Inner<T>>,
 }
 
-impl WeakReadable {
+impl<T: 'static> Clone for WeakReadable<T> {
+    fn clone(&self) -> Self {
+        WeakReadable {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T: 'static> WeakReadable<T> {
     /// The stream, if it is still alive.
-    pub fn upgrade(&self) -> Option<Readable> {
+    pub fn upgrade(&self) -> Option<Readable<T>> {
         self.inner.upgrade().map(|inner| Readable { inner })
     }
 }
 
-impl fmt::Debug for WeakReadable {
+impl<T: 'static> fmt::Debug for WeakReadable<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WeakReadable").finish_non_exhaustive()
     }
 }
 
-impl PartialEq for Readable {
-    fn eq(&self, other: &Readable) -> bool {
+impl<T: 'static> PartialEq for Readable<T> {
+    fn eq(&self, other: &Readable<T>) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)
     }
 }
 
-impl Eq for Readable {}
+impl<T: 'static> Eq for Readable<T> {}
 
-impl fmt::Debug for Readable {
+impl<T: 'static> fmt::Debug for Readable<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.inner.state.borrow();
         f.debug_struct("Readable")
@@ -279,8 +286,9 @@ impl fmt::Debug for Readable {
     }
 }
 
-impl Readable {
-    /// A Readable fed by `source`, scheduling its deferred work on `lp`.
+impl<T: 'static> Readable<T> {
+    /// A Readable fed by `source`, scheduling its deferred work on `lp`. A stream of any
+    /// `T` but [`Chunk`] is in object mode whatever `options.object_mode` says.
     ///
     /// # Examples
     ///
@@ -291,7 +299,7 @@ impl Readable {
     /// let r = Readable::new(&lp, ReadableOptions::default().object_mode(true), |_: &Readable, _: usize| {});
     /// assert_eq!(r.readable_high_water_mark(), 16);
     /// ```
-    pub fn new(lp: &LoopHandle, options: ReadableOptions, source: impl Source) -> Readable {
+    pub fn new(lp: &LoopHandle, options: ReadableOptions, source: impl Source<T>) -> Readable<T> {
         Readable::with_source(lp, options, Rc::new(source))
     }
 
@@ -300,16 +308,19 @@ impl Readable {
     pub(crate) fn with_source(
         lp: &LoopHandle,
         options: ReadableOptions,
-        source: Rc<dyn Source>,
-    ) -> Readable {
-        let mut state = State::new(options.object_mode, options.high_water_mark);
+        source: Rc<dyn Source<T>>,
+    ) -> Readable<T> {
+        let bytes_possible = item::carries_chunks::<T>();
+        let object_mode = options.object_mode || !bytes_possible;
+        let mut state = State::new(object_mode, options.high_water_mark);
         state.emit_close = options.emit_close;
         state.auto_destroy = options.auto_destroy;
-        if let Some(enc) = options.encoding {
+        // A typed stream carries its values as they are: nothing to decode.
+        if let Some(enc) = options.encoding.filter(|_| bytes_possible) {
             state.decoder = Some(Box::new(StringDecoder::new(enc)));
         }
         let emitter = EventEmitter::new();
-        emitter.declare_events(&[&EVENTS]);
+        emitter.declare_events(Declared::<T>::TABLES);
         Readable {
             inner: Rc::new(Inner {
                 emitter,
@@ -351,103 +362,10 @@ impl Readable {
     }
 
     /// A handle that does not keep the stream alive.
-    pub fn downgrade(&self) -> WeakReadable {
+    pub fn downgrade(&self) -> WeakReadable<T> {
         WeakReadable {
             inner: Rc::downgrade(&self.inner),
         }
-    }
-
-    /// Adds a listener; Node's `readable.on(event, fn)`.
-    ///
-    /// A `'data'` listener switches the stream into flowing mode (on the next tick) unless
-    /// it was paused explicitly; a `'readable'` listener switches it into paused mode.
-    pub fn on<T, E, F>(&self, event: E, listener: F) -> ListenerId
-    where
-        T: 'static,
-        E: IntoEvent<T>,
-        F: Fn(&T) + 'static,
-    {
-        self.add_listener_with(|em| em.on(event, listener))
-    }
-
-    /// Adds a listener that runs at most once; Node's `readable.once(event, fn)`.
-    pub fn once<T, E, F>(&self, event: E, listener: F) -> ListenerId
-    where
-        T: 'static,
-        E: IntoEvent<T>,
-        F: Fn(&T) + 'static,
-    {
-        let weak = self.downgrade();
-        let is_readable = Rc::new(Cell::new(false));
-        let flag = is_readable.clone();
-        let wrapped = move |payload: &T| {
-            // Node's once wrapper goes through the Readable's removeListener first.
-            if flag.get() {
-                if let Some(r) = weak.upgrade() {
-                    r.schedule_update_readable_listening();
-                }
-            }
-            listener(payload);
-        };
-        let before = self.inner.emitter.listener_count("readable");
-        let id = self.add_listener_with(|em| em.once(event, wrapped));
-        is_readable.set(self.inner.emitter.listener_count("readable") > before);
-        id
-    }
-
-    /// Adds a listener at the front; Node's `readable.prependListener(event, fn)`.
-    pub fn prepend_listener<T, E, F>(&self, event: E, listener: F) -> ListenerId
-    where
-        T: 'static,
-        E: IntoEvent<T>,
-        F: Fn(&T) + 'static,
-    {
-        self.add_listener_with(|em| em.prepend_listener(event, listener))
-    }
-
-    /// Removes a listener; Node's `readable.removeListener(event, fn)`.
-    pub fn off(&self, id: ListenerId) -> bool {
-        let readable_before = self.inner.emitter.listener_count("readable");
-        let removed = self.inner.emitter.off(id);
-        if removed && self.inner.emitter.listener_count("readable") != readable_before {
-            self.schedule_update_readable_listening();
-        }
-        removed
-    }
-
-    /// Removes every listener of `event`, or of every event; Node's
-    /// `readable.removeAllListeners([event])`.
-    pub fn remove_all_listeners(&self, event: Option<&str>) {
-        self.inner.emitter.remove_all_listeners(event);
-        if event.is_none() || event == Some("readable") {
-            self.schedule_update_readable_listening();
-        }
-    }
-
-    /// The number of listeners of `event`: Node's `listenerCount(event)`.
-    pub fn listener_count(&self, event: &str) -> usize {
-        self.inner.emitter.listener_count(event)
-    }
-
-    /// Emits an event on the stream's emitter: Node's `emit`.
-    pub fn emit<P: 'static, E: IntoEvent<P>>(&self, event: E, payload: &P) -> bool {
-        self.inner.emitter.emit(event, payload)
-    }
-
-    fn add_listener_with(&self, add: impl FnOnce(&EventEmitter) -> ListenerId) -> ListenerId {
-        let em = &self.inner.emitter;
-        let keys = self.inner.keys();
-        let (data, readable) = (&keys.data, &keys.readable);
-        let data_before = em.listener_count(data);
-        let readable_before = em.listener_count(readable);
-        let id = add(em);
-        if em.listener_count(data) > data_before {
-            self.on_data_listener_added();
-        }
-        if em.listener_count(readable) > readable_before {
-            self.on_readable_listener_added();
-        }
-        id
     }
 
     /// Pushes a chunk into the buffer, or `None` for the end of the data; Node's
@@ -468,7 +386,7 @@ impl Readable {
     /// stream with an encoding, bytes go through the decoder and text is stored as is
     /// (Node re-encodes a string pushed with an encoding other than the stream's; Rust
     /// strings have one encoding).
-    pub fn push(&self, chunk: impl PushChunk) -> bool {
+    pub fn push(&self, chunk: impl PushChunk<T>) -> bool {
         self.add_chunk_push(chunk.into_push(), false)
     }
 
@@ -477,7 +395,7 @@ impl Readable {
     /// # Events
     ///
     /// After `'end'`: `'error'` with `ERR_STREAM_UNSHIFT_AFTER_END_EVENT`.
-    pub fn unshift(&self, chunk: impl PushChunk) -> bool {
+    pub fn unshift(&self, chunk: impl PushChunk<T>) -> bool {
         self.add_chunk_push(chunk.into_push(), true)
     }
 
@@ -488,7 +406,7 @@ impl Readable {
     ///
     /// `'data'` with the returned chunk; may ask the source for more; `'end'` on a later
     /// tick once the buffer is empty after the end.
-    pub fn read(&self) -> Option<Chunk> {
+    pub fn read(&self) -> Option<T> {
         self.read_want(Want::Any)
     }
 
@@ -504,7 +422,7 @@ impl Readable {
     ///
     /// On a text stream `n` counts UTF-8 bytes and the cut moves forward to the next
     /// character boundary.
-    pub fn read_size(&self, n: usize) -> Result<Option<Chunk>, Error> {
+    pub fn read_size(&self, n: usize) -> Result<Option<T>, Error> {
         let hwm = self.inner.state.borrow().high_water_mark;
         if n > hwm {
             let new = state::compute_new_high_water_mark(n)?;
@@ -518,7 +436,7 @@ impl Readable {
     /// # Events
     ///
     /// `'pause'`, synchronously, unless already paused.
-    pub fn pause(&self) -> &Readable {
+    pub fn pause(&self) -> &Readable<T> {
         let emit = {
             let mut s = self.inner.state.borrow_mut();
             let emit = s.flowing != Some(false);
@@ -540,7 +458,7 @@ impl Readable {
     /// # Events
     ///
     /// `'resume'` on the next tick, then `'data'` for what is buffered.
-    pub fn resume(&self) -> &Readable {
+    pub fn resume(&self) -> &Readable<T> {
         let schedule = {
             let mut s = self.inner.state.borrow_mut();
             let schedule = !s.is_flowing();
@@ -563,34 +481,13 @@ impl Readable {
         s.paused == Some(true) || (s.paused.is_none() && s.flowing == Some(false))
     }
 
-    /// Decodes the stream's bytes as text from now on; Node's `readable.setEncoding(enc)`.
-    /// What is already buffered is decoded at once.
-    pub fn set_encoding(&self, encoding: Encoding) -> &Readable {
-        let mut s = self.inner.state.borrow_mut();
-        let mut decoder = StringDecoder::new(encoding);
-        let mut content = String::new();
-        for chunk in s.buffer.drain(..) {
-            match chunk {
-                Chunk::Bytes(b) => content.push_str(&decoder.write(&b)),
-                Chunk::Text(t) => content.push_str(&t),
-                Chunk::Object(_) => {}
-            }
-        }
-        s.length = content.len();
-        if !content.is_empty() {
-            s.buffer.push_back(Chunk::Text(content));
-        }
-        s.decoder = Some(Box::new(decoder));
-        self
-    }
-
     /// Destroys the stream; Node's `readable.destroy([err])`. Later calls do nothing.
     ///
     /// # Events
     ///
     /// After [`Source::destroy`] completes, on the next tick: `'error'` (if `err`), then
     /// `'close'`. No `'end'`.
-    pub fn destroy(&self, err: Option<Error>) -> &Readable {
+    pub fn destroy(&self, err: Option<Error>) -> &Readable<T> {
         self.destroy_impl(err);
         self
     }
@@ -660,5 +557,32 @@ impl Readable {
     /// Node's `errored`: the error the stream failed with, if any.
     pub fn errored(&self) -> Option<Error> {
         self.inner.state.borrow().errored.clone()
+    }
+}
+
+/// What only a byte stream does.
+impl Readable {
+    /// Decodes the stream's bytes as text from now on; Node's `readable.setEncoding(enc)`.
+    /// What is already buffered is decoded at once.
+    ///
+    /// Only a byte stream (a `Readable` of [`Chunk`]) has it: a typed stream's values are
+    /// not bytes.
+    pub fn set_encoding(&self, encoding: Encoding) -> &Readable {
+        let mut s = self.inner.state.borrow_mut();
+        let mut decoder = StringDecoder::new(encoding);
+        let mut content = String::new();
+        for chunk in s.buffer.drain(..) {
+            match chunk {
+                Chunk::Bytes(b) => content.push_str(&decoder.write(&b)),
+                Chunk::Text(t) => content.push_str(&t),
+                Chunk::Object(_) => {}
+            }
+        }
+        s.length = content.len();
+        if !content.is_empty() {
+            s.buffer.push_back(Chunk::Text(content));
+        }
+        s.decoder = Some(Box::new(decoder));
+        self
     }
 }

@@ -21,18 +21,23 @@ pub const PIPE: Event<Readable> = Event::new(names::PIPE);
 /// payload is the source.
 pub const UNPIPE: Event<Readable> = Event::new(names::UNPIPE);
 
-/// A stream a [`Readable`] can pipe into: what `pipe()` needs of Node's Writable.
+/// A stream a [`Readable`] of `T` can pipe into: what `pipe()` needs of Node's Writable.
 ///
-/// Implemented by the crate's Writable; implement it for your own sink to pipe into it.
+/// Implemented by the crate's Writable (a `Writable<T, S>` takes a `Readable<T>`'s
+/// values; a byte Writable also takes a byte `Readable`'s chunks); implement it for your
+/// own sink to pipe into it.
 /// The destination's emitter must emit `'drain'`, `'finish'` and `'close'` with `()` and
 /// `'error'` with [`Error`]; `pipe()` emits `'pipe'` and `'unpipe'` on it with the source.
-pub trait PipeDestination: 'static {
+pub trait PipeDestination<T: 'static = Chunk>: 'static {
     /// The destination's emitter; it also names the destination (two destinations are the
     /// same if their emitters are).
     fn emitter(&self) -> EventEmitter;
 
     /// Node's `dest.write(chunk)`: `false` asks the source to wait for `'drain'`.
-    fn write(&self, chunk: &Chunk) -> bool;
+    ///
+    /// The chunk is lent: Node writes the same object to every destination, so a
+    /// destination that keeps it clones it (a byte chunk's clone shares its buffer).
+    fn write(&self, chunk: &T) -> bool;
 
     /// Node's `dest.end()`.
     fn end(&self);
@@ -85,23 +90,33 @@ enum AwaitDrain {
 
 /// A Readable's piping state: Node's `state.pipes`, `awaitDrainWriters` and
 /// `multiAwaitDrain`.
-#[derive(Default)]
-pub(crate) struct Pipes {
-    entries: Vec<Entry>,
+pub(crate) struct Pipes<T: 'static> {
+    entries: Vec<Entry<T>>,
     await_drain: AwaitDrain,
     multi: bool,
     next_id: u64,
 }
 
-struct Entry {
+impl<T: 'static> Default for Pipes<T> {
+    fn default() -> Self {
+        Pipes {
+            entries: Vec::new(),
+            await_drain: AwaitDrain::None,
+            multi: false,
+            next_id: 0,
+        }
+    }
+}
+
+struct Entry<T: 'static> {
     id: u64,
     /// Node's `state.pipes` holds the destination: piping keeps it alive.
     #[allow(dead_code)]
-    dest: Rc<dyn PipeDestination>,
+    dest: Rc<dyn PipeDestination<T>>,
     dest_em: EventEmitter,
 }
 
-impl Pipes {
+impl<T: 'static> Pipes<T> {
     /// What reading a chunk does to `awaitDrainWriters`.
     pub(crate) fn clear_await_drain(&mut self) {
         if self.multi {
@@ -133,10 +148,10 @@ impl Pipes {
 /// owning itself through its own listeners, the listeners reach this context weakly, and
 /// the loop holds the context, and with it both streams, until the pipe is cleaned up
 /// (unpiped, or the destination finished, closed or failed), or until the loop is dropped.
-struct PipeCtx {
+struct PipeCtx<T: 'static> {
     id: u64,
-    src: Readable,
-    dest: Rc<dyn PipeDestination>,
+    src: Readable<T>,
+    dest: Rc<dyn PipeDestination<T>>,
     dest_em: EventEmitter,
     end_listener: Cell<Option<ListenerId>>,
     data: Cell<Option<ListenerId>>,
@@ -152,13 +167,13 @@ struct PipeCtx {
 
 /// Runs `f` on the pipe's context if it is still alive (it is while the pipe is, unless
 /// the loop was dropped).
-fn with_ctx(weak: &Weak<PipeCtx>, f: impl FnOnce(&Rc<PipeCtx>)) {
+fn with_ctx<T: 'static>(weak: &Weak<PipeCtx<T>>, f: impl FnOnce(&Rc<PipeCtx<T>>)) {
     if let Some(ctx) = weak.upgrade() {
         f(&ctx);
     }
 }
 
-impl PipeCtx {
+impl<T: 'static> PipeCtx<T> {
     fn dest_emitter(&self) -> &EventEmitter {
         &self.dest_em
     }
@@ -287,7 +302,7 @@ impl PipeCtx {
     }
 }
 
-impl Pipes {
+impl<T: 'static> Pipes<T> {
     /// Node's `if (state.awaitDrainWriters)`: an empty set is still truthy.
     fn await_drain_truthy(&self) -> bool {
         !matches!(self.await_drain, AwaitDrain::None)
@@ -299,7 +314,18 @@ const FINISH: nodestream_emitter::Event<()> = nodestream_emitter::Event::new("fi
 const DEST_CLOSE: nodestream_emitter::Event<()> = nodestream_emitter::Event::new("close");
 const DEST_ERROR: nodestream_emitter::Event<Error> = nodestream_emitter::Event::new("error");
 
-impl Readable {
+/// `'pipe'` as emitted by a [`Readable<T>`]: its payload is the source ([`PIPE`] for a
+/// byte stream).
+pub const fn pipe_event<T: 'static>() -> Event<Readable<T>> {
+    Event::new(names::PIPE)
+}
+
+/// `'unpipe'` as emitted by a [`Readable<T>`] ([`UNPIPE`] for a byte stream).
+pub const fn unpipe_event<T: 'static>() -> Event<Readable<T>> {
+    Event::new(names::UNPIPE)
+}
+
+impl<T: 'static> Readable<T> {
     /// Pipes this stream into `dest`, ending it when this stream ends; Node's
     /// `readable.pipe(dest)`. Returns `dest` (another handle to it), as Node's returns the
     /// destination. Every writable stream of the crate is a destination as it is:
@@ -327,18 +353,23 @@ impl Readable {
     /// Node adds them: a listener added before `pipe()` that panics skips them for that
     /// event, as a throwing one does in Node.
     ///
+    /// A typed stream pipes into a destination of the same type, such as a
+    /// [`Writable<T, S>`](crate::stream::Writable) in object mode: each value is lent to
+    /// every destination, and the crate's Writable clones it to write it (so it needs
+    /// `T: Clone`; wrap a value that is costly to clone in an `Rc`).
+    ///
     /// [`unpipe`]: Readable::unpipe
-    pub fn pipe<D: PipeDestination + Clone>(&self, dest: &D) -> D {
+    pub fn pipe<D: PipeDestination<T> + Clone>(&self, dest: &D) -> D {
         self.pipe_with(dest, PipeOptions::default())
     }
 
     /// [`pipe`](Readable::pipe) with options: Node's `readable.pipe(dest, { end })`.
-    pub fn pipe_with<D: PipeDestination + Clone>(&self, dest: &D, options: PipeOptions) -> D {
+    pub fn pipe_with<D: PipeDestination<T> + Clone>(&self, dest: &D, options: PipeOptions) -> D {
         self.pipe_dyn(Rc::new(dest.clone()), options);
         dest.clone()
     }
 
-    fn pipe_dyn(&self, dest: Rc<dyn PipeDestination>, options: PipeOptions) {
+    fn pipe_dyn(&self, dest: Rc<dyn PipeDestination<T>>, options: PipeOptions) {
         let dest_em = dest.emitter();
         let id = {
             let mut pipes = self.inner.pipes_mut();
@@ -392,7 +423,7 @@ impl Readable {
         }
 
         let c = weak.clone();
-        let id = dest_em.on(UNPIPE, move |readable: &Readable| {
+        let id = dest_em.on(unpipe_event::<T>(), move |readable: &Readable<T>| {
             with_ctx(&c, |c| {
                 // Only the 'unpipe' that removed this pipe's entry cleans it up.
                 if *readable == c.src
@@ -406,7 +437,7 @@ impl Readable {
         ctx.unpipe.set(Some(id));
 
         let c = weak.clone();
-        let id = self.on(DATA, move |chunk: &Chunk| {
+        let id = self.on(DATA, move |chunk: &T| {
             with_ctx(&c, |c| {
                 if !c.dest.write(chunk) {
                     c.pause();
@@ -458,7 +489,7 @@ impl Readable {
 
         // A panicking `'pipe'` listener still leaves the data flowing, from the next tick.
         self.inner.lp.owing(
-            || dest_em.emit(PIPE, self),
+            || dest_em.emit(pipe_event::<T>(), self),
             || {
                 let ctx = ctx.clone();
                 move || ctx.start()
@@ -483,7 +514,7 @@ impl Readable {
     /// src.unpipe(None); // all of them
     /// # }
     /// ```
-    pub fn unpipe(&self, dest: Option<&dyn PipeDestination>) -> &Readable {
+    pub fn unpipe(&self, dest: Option<&dyn PipeDestination<T>>) -> &Readable<T> {
         match dest {
             None => {
                 let entries = {
@@ -515,7 +546,7 @@ impl Readable {
     /// The end of Node's `unpipe`: `'pause'` (with `pause`), then `'unpipe'` on each
     /// destination. Each pipe cleans up in its `'unpipe'` listener: if a listener panics,
     /// the destinations after it still get theirs on the next tick.
-    fn emit_unpipes(&self, entries: Vec<Entry>, pause: bool) {
+    fn emit_unpipes(&self, entries: Vec<Entry<T>>, pause: bool) {
         let mut left = entries.into_iter();
         self.inner.lp.owing_with(
             &mut left,
@@ -524,11 +555,11 @@ impl Readable {
                     self.pause();
                 }
                 for entry in left {
-                    entry.dest_em.emit(UNPIPE, self);
+                    entry.dest_em.emit(unpipe_event::<T>(), self);
                 }
             },
             |left| {
-                let rest: Vec<Entry> = left.collect();
+                let rest: Vec<Entry<T>> = left.collect();
                 self.later(move |r| r.emit_unpipes(rest, false))
             },
         );
@@ -544,7 +575,7 @@ impl Readable {
     }
 }
 
-impl fmt::Debug for dyn PipeDestination {
+impl<T: 'static> fmt::Debug for dyn PipeDestination<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PipeDestination").finish_non_exhaustive()
     }

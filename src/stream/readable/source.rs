@@ -2,15 +2,16 @@
 
 use std::fmt;
 
-use super::Readable;
+use super::{Chunk, Readable};
 use crate::Error;
 
-/// Where a [`Readable`]'s data comes from: Node's `_read` and `_destroy`.
+/// Where a [`Readable`]'s data comes from: Node's `_read` and `_destroy`. A source of a
+/// typed object stream is a `Source<T>` and pushes `T` values.
 ///
 /// The stream calls [`read`](Source::read) when it wants more data; the source answers,
 /// now or later, with [`Readable::push`] (a chunk, or `None` for the end of the data). It is
-/// not called again until it has pushed something. A closure `Fn(&Readable, usize)` is a
-/// source with the default `destroy`.
+/// not called again until it has pushed something. A closure `Fn(&Readable<T>, usize)` is
+/// a source with the default `destroy`.
 ///
 /// Methods take `&self` and may call back into the stream (push, destroy, emit); keep any
 /// `RefCell` borrow of your own short and never hold it across such a call.
@@ -45,33 +46,33 @@ use crate::Error;
 /// }
 /// # let _ = Counter(Cell::new(0));
 /// ```
-pub trait Source: 'static {
+pub trait Source<T: 'static = Chunk>: 'static {
     /// Node's `_read(size)`: produce up to about `size` units (bytes, or objects in object
     /// mode) and push them, synchronously or later.
-    fn read(&self, stream: &Readable, size: usize);
+    fn read(&self, stream: &Readable<T>, size: usize);
 
     /// Node's `_destroy(err, cb)`: release resources, then call [`DestroyDone::done`] with
     /// the error to report (usually `err` itself). The default reports `err` at once. Dropping
     /// `done` without calling it leaves the stream destroyed but never closed, as in Node.
-    fn destroy(&self, stream: &Readable, err: Option<Error>, done: DestroyDone) {
+    fn destroy(&self, stream: &Readable<T>, err: Option<Error>, done: DestroyDone<T>) {
         let _ = stream;
         done.done(err);
     }
 }
 
-impl<F: Fn(&Readable, usize) + 'static> Source for F {
-    fn read(&self, stream: &Readable, size: usize) {
+impl<T: 'static, F: Fn(&Readable<T>, usize) + 'static> Source<T> for F {
+    fn read(&self, stream: &Readable<T>, size: usize) {
         self(stream, size)
     }
 }
 
 /// The completion of [`Source::destroy`] (Node's `_destroy` callback). Calling
 /// [`done`](DestroyDone::done) lets the stream emit `'error'` (if any) and `'close'`.
-pub struct DestroyDone {
-    pub(super) stream: Readable,
+pub struct DestroyDone<T: 'static = Chunk> {
+    pub(super) stream: Readable<T>,
 }
 
-impl DestroyDone {
+impl<T: 'static> DestroyDone<T> {
     /// Reports the end of the destruction, with the error to emit (if any).
     ///
     /// # Events
@@ -82,7 +83,7 @@ impl DestroyDone {
     }
 }
 
-impl fmt::Debug for DestroyDone {
+impl<T: 'static> fmt::Debug for DestroyDone<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DestroyDone").finish_non_exhaustive()
     }

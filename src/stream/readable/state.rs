@@ -7,6 +7,7 @@ use bytes::Bytes;
 
 use super::chunk::Chunk;
 use super::decoder::StringDecoder;
+use super::item::{chunk_buffer, chunk_ref, make_as_chunk};
 use crate::Error;
 
 /// Node's default high-water mark for byte streams (v20).
@@ -26,11 +27,10 @@ pub(crate) enum Want {
 }
 
 /// Node's `ReadableState`. Every flag keeps Node's name; see `readable.js`.
-#[derive(Debug)]
-pub(crate) struct State {
+pub(crate) struct State<T = Chunk> {
     pub object_mode: bool,
     pub high_water_mark: usize,
-    pub buffer: VecDeque<Chunk>,
+    pub buffer: VecDeque<T>,
     pub length: usize,
     pub ended: bool,
     pub end_emitted: bool,
@@ -57,8 +57,8 @@ pub(crate) struct State {
     pub decoder: Option<Box<StringDecoder>>,
 }
 
-impl State {
-    pub(crate) fn new(object_mode: bool, high_water_mark: Option<usize>) -> State {
+impl<T: 'static> State<T> {
+    pub(crate) fn new(object_mode: bool, high_water_mark: Option<usize>) -> State<T> {
         let hwm = high_water_mark.unwrap_or(if object_mode {
             DEFAULT_HWM_OBJECTS
         } else {
@@ -98,11 +98,12 @@ impl State {
     }
 
     /// The length one chunk adds to `length`.
-    pub(crate) fn chunk_len(&self, chunk: &Chunk) -> usize {
+    #[inline(always)]
+    pub(crate) fn chunk_len(&self, chunk: &T) -> usize {
         if self.object_mode {
             1
         } else {
-            chunk.len()
+            chunk_ref(chunk).map_or(1, Chunk::len)
         }
     }
 
@@ -123,7 +124,10 @@ impl State {
             Want::Any => {
                 // Only flow one buffer at a time.
                 if self.is_flowing() && self.length > 0 {
-                    self.buffer.front().map_or(0, Chunk::len)
+                    self.buffer
+                        .front()
+                        .and_then(chunk_ref)
+                        .map_or(0, Chunk::len)
                 } else {
                     self.length
                 }
@@ -141,46 +145,55 @@ impl State {
 
     /// Node's `fromList`: takes `n` units off the front of the buffer (the caller lowers
     /// `length`). Text is cut on a character boundary at or after `n` bytes.
-    pub(crate) fn take_from_list(&mut self, n: usize) -> Option<Chunk> {
+    pub(crate) fn take_from_list(&mut self, n: usize) -> Option<T> {
         if self.length == 0 {
             return None;
         }
         if self.object_mode {
             return self.buffer.pop_front();
         }
-        if n >= self.length {
-            // Everything, joined.
-            return match self.buffer.len() {
-                0 => Some(Chunk::Bytes(Bytes::new())),
-                1 => self.buffer.pop_front(),
-                _ => Some(join(self.buffer.drain(..), self.length)),
-            };
-        }
-        let front_len = self.buffer.front().map_or(0, Chunk::len);
-        if n < front_len {
-            let front = self.buffer.front_mut().expect("length > 0");
-            return Some(split_front(front, n));
-        }
-        if n == front_len {
-            return self.buffer.pop_front();
-        }
-        // Spans several chunks.
-        let mut parts = Vec::new();
-        let mut left = n;
-        while left > 0 {
-            let Some(front) = self.buffer.front_mut() else {
-                break;
-            };
-            if left >= front.len() {
-                left -= front.len();
-                parts.push(self.buffer.pop_front().expect("front exists"));
-            } else {
-                parts.push(split_front(front, left));
-                left = 0;
-            }
-        }
-        Some(join(parts.into_iter(), n))
+        let length = self.length;
+        let buffer = chunk_buffer(&mut self.buffer)
+            .expect("byte mode is only possible on a stream of Chunk");
+        make_as_chunk(|| take_bytes(buffer, length, n))
     }
+}
+
+/// [`State::take_from_list`] on a byte or text buffer holding `length` bytes.
+#[inline]
+fn take_bytes(buffer: &mut VecDeque<Chunk>, length: usize, n: usize) -> Option<Chunk> {
+    if n >= length {
+        // Everything, joined.
+        return match buffer.len() {
+            0 => Some(Chunk::Bytes(Bytes::new())),
+            1 => buffer.pop_front(),
+            _ => Some(join(buffer.drain(..), length)),
+        };
+    }
+    let front_len = buffer.front().map_or(0, Chunk::len);
+    if n < front_len {
+        let front = buffer.front_mut().expect("length > 0");
+        return Some(split_front(front, n));
+    }
+    if n == front_len {
+        return buffer.pop_front();
+    }
+    // Spans several chunks.
+    let mut parts = Vec::new();
+    let mut left = n;
+    while left > 0 {
+        let Some(front) = buffer.front_mut() else {
+            break;
+        };
+        if left >= front.len() {
+            left -= front.len();
+            parts.push(buffer.pop_front().expect("front exists"));
+        } else {
+            parts.push(split_front(front, left));
+            left = 0;
+        }
+    }
+    Some(join(parts.into_iter(), n))
 }
 
 /// Cuts the first `n` bytes off `chunk` and returns them; text is cut at the next
@@ -242,7 +255,7 @@ mod tests {
     use super::*;
 
     fn bytes_state(chunks: &[&str]) -> State {
-        let mut s = State::new(false, None);
+        let mut s: State = State::new(false, None);
         for c in chunks {
             s.buffer.push_back(Chunk::from(*c));
             s.length += c.len();
@@ -290,7 +303,7 @@ mod tests {
 
     #[test]
     fn text_is_cut_on_a_char_boundary() {
-        let mut s = State::new(false, None);
+        let mut s: State = State::new(false, None);
         s.buffer.push_back(Chunk::Text("é€x".into()));
         s.length = "é€x".len();
         assert_eq!(s.take_from_list(1), Some(Chunk::Text("é".into())));
@@ -298,7 +311,7 @@ mod tests {
 
     #[test]
     fn object_mode_reads_one_object() {
-        let mut s = State::new(true, None);
+        let mut s: State = State::new(true, None);
         assert_eq!(s.high_water_mark, 16);
         s.buffer.push_back(Chunk::object(1u32));
         s.buffer.push_back(Chunk::object(2u32));
@@ -323,7 +336,7 @@ mod tests {
 
     #[test]
     fn can_push_more_follows_hwm_and_empty_rule() {
-        let mut s = State::new(false, Some(0));
+        let mut s: State = State::new(false, Some(0));
         assert!(s.can_push_more());
         s.length = 1;
         assert!(!s.can_push_more());

@@ -132,7 +132,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         let decode_strings = state.has(DECODE_STRINGS);
         let has_construct = construct.is_some();
         let emitter = EventEmitter::new();
-        emitter.declare_events(&[&super::EVENTS]);
+        emitter.declare_events(super::Declared::<T>::TABLES);
         let this = Rc::new(Inner {
             state,
             deferred: RefCell::new(VecDeque::new()),

@@ -107,6 +107,18 @@ pub(crate) const EVENTS: [EventDecl; 8] = [
     EventDecl::new::<crate::stream::legacy::LegacyStream>(names::PIPE),
 ];
 
+/// The events a Writable of `T` emits beside [`EVENTS`]: `'pipe'` and `'unpipe'` from a
+/// typed Readable of `T` piping into it.
+pub(crate) struct Declared<T>(std::marker::PhantomData<T>);
+
+impl<T: 'static> Declared<T> {
+    const TYPED_PIPE: [EventDecl; 2] = [
+        crate::stream::readable::pipe_event::<T>().declared(),
+        crate::stream::readable::unpipe_event::<T>().declared(),
+    ];
+    pub(crate) const TABLES: &'static [&'static [EventDecl]] = &[&EVENTS, &Self::TYPED_PIPE];
+}
+
 /// A writable stream with Node v20's behaviour: a cloneable, `!Send` handle.
 ///
 /// `T` is the chunk type: [`Chunk`] for byte streams (made with [`Writable::new`]), or
