@@ -308,6 +308,7 @@ fn a_wake_on_the_loop_thread_queues_without_waking_the_poll_and_one_from_another
 
 #[test]
 fn block_on_returns_the_output_after_the_loop_has_done_everything_else() {
+    let _fds = support::fd_lock();
     let lp = EventLoop::new().unwrap();
     let log = Log::default();
     let (l, h) = (log.clone(), lp.handle());
@@ -327,6 +328,7 @@ fn block_on_returns_the_output_after_the_loop_has_done_everything_else() {
 
 #[test]
 fn block_on_of_a_future_the_stopped_loop_never_completed_is_err_unsettled_main() {
+    let _fds = support::fd_lock();
     let lp = EventLoop::new().unwrap();
     let h = lp.handle();
     let err = lp
