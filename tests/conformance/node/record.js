@@ -1,29 +1,57 @@
 'use strict';
-// Records the expected traces of the conformance suite from the local node.
+// Records the expected traces of the conformance suite from a node.
 //
 //   node tests/conformance/node/record.js            re-record every scenario
 //   node tests/conformance/node/record.js NAME...    re-record the named scenarios only
 //   node tests/conformance/node/record.js --check    compare with the committed files, write nothing
 //   node tests/conformance/node/record.js --print NAME...   print traces, write nothing
 //
+// Which node runs the scenarios, and where its traces go:
+//   --node PATH     the node binary at PATH
+//   --node MAJOR    node MAJOR from the cache that fetch-node.js fills (fetched when missing)
+//   (neither)       $CONFORMANCE_NODE (a path or a major) if set, else the node running this file
+//   --out DIR       the trace directory, relative to tests/conformance/; by default `expected`
+//                   for node v20 (the recorded baseline) and `expected-v<major>` for any other
+//
 // Each scenario runs in its own process (harness.js). Its trace goes to
-// ../expected/<name>.trace: one trace line per line, UTF-8, each line ending in "\n".
-// A full re-record also deletes traces of scenarios that no longer exist and adds a
-// `pending` line to ../status.txt for every new scenario.
-const { execFile } = require('child_process');
+// ../<out>/<name>.trace: one trace line per line, UTF-8, each line ending in "\n".
+// A full re-record also deletes traces of scenarios that no longer exist; recording into
+// `expected` also adds a `pending` line to ../status.txt for every new scenario.
+const { execFile, execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { scenarios } = require('./scenarios');
+const { ensureNode, FetchError } = require('./fetch-node');
 
+const BASELINE_MAJOR = 20;
 const root = path.join(__dirname, '..');
-const expectedDir = path.join(root, 'expected');
 const statusFile = path.join(root, 'status.txt');
 
+const usage = () => {
+  console.error('usage: record.js [--check | --print] [--node PATH|MAJOR] [--out DIR] [NAME...]');
+  process.exit(2);
+};
 const args = process.argv.slice(2);
-const check = args.includes('--check');
-const print = args.includes('--print');
-const names = args.filter((a) => !a.startsWith('--'));
+const flags = new Set();
+const opts = {};
+const names = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--node' || a === '--out') {
+    if (i + 1 >= args.length) usage();
+    opts[a.slice(2)] = args[++i];
+  } else if (a === '--check' || a === '--print') {
+    flags.add(a);
+  } else if (a.startsWith('--')) {
+    console.error(`unknown option ${a}`);
+    usage();
+  } else {
+    names.push(a);
+  }
+}
+const check = flags.has('--check');
+const print = flags.has('--print');
 for (const n of names) {
   if (!scenarios.some((s) => s.name === n)) {
     console.error(`unknown scenario ${n}`);
@@ -32,9 +60,39 @@ for (const n of names) {
 }
 const selected = names.length ? scenarios.filter((s) => names.includes(s.name)) : scenarios;
 
+// The node that runs the scenarios: a path, or a major fetched into the cache.
+function resolveNode(spec) {
+  if (!spec) return process.execPath;
+  if (/^[1-9][0-9]*$/.test(spec)) {
+    try {
+      return ensureNode(spec);
+    } catch (e) {
+      if (!(e instanceof FetchError)) throw e;
+      console.error(`record: cannot get node ${spec}: ${e.message}`);
+      process.exit(3);
+    }
+  }
+  if (!fs.existsSync(spec)) {
+    console.error(`record: no node binary at ${spec}`);
+    process.exit(2);
+  }
+  return path.resolve(spec);
+}
+const nodePath = resolveNode(opts.node || process.env.CONFORMANCE_NODE);
+const nodeVersion = nodePath === process.execPath ? process.version
+  : execFileSync(nodePath, ['--version'], { encoding: 'utf8' }).trim();
+const major = Number(nodeVersion.slice(1).split('.')[0]);
+const outName = opts.out || (major === BASELINE_MAJOR ? 'expected' : `expected-v${major}`);
+const expectedDir = path.resolve(root, outName);
+const isBaseline = expectedDir === path.join(root, 'expected');
+if (isBaseline && major !== BASELINE_MAJOR) {
+  console.error(`record: expected/ holds node v${BASELINE_MAJOR}'s traces; node ${nodeVersion} records into expected-v${major}/ (or pass --out)`);
+  process.exit(2);
+}
+
 function runOne(name) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--no-warnings', path.join(__dirname, 'harness.js'), name],
+    execFile(nodePath, ['--no-warnings', path.join(__dirname, 'harness.js'), name],
       { encoding: 'utf8', timeout: 60000, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`${name}: ${err.message}\n${stderr}`));
@@ -93,12 +151,12 @@ async function main() {
         const w = want === null ? [] : want.split('\n');
         const g = got.split('\n');
         for (let j = 0; j < Math.max(w.length, g.length); j++) {
-          if (w[j] !== g[j]) { console.log(`  line ${j + 1}\n    recorded: ${JSON.stringify(w[j])}\n    node now: ${JSON.stringify(g[j])}`); break; }
+          if (w[j] !== g[j]) { console.log(`  line ${j + 1}\n    recorded: ${JSON.stringify(w[j])}\n    node ${nodeVersion}: ${JSON.stringify(g[j])}`); break; }
         }
       }
     });
     for (const n of stale) { bad++; console.log(`STALE ${n}.trace: no such scenario`); }
-    console.log(bad ? `${bad} problem(s)` : `all ${selected.length} traces match`);
+    console.log(bad ? `${bad} problem(s) against ${outName}/ with node ${nodeVersion}` : `all ${selected.length} traces in ${outName}/ match node ${nodeVersion}`);
     return bad ? 1 : 0;
   }
 
@@ -114,14 +172,14 @@ async function main() {
     }
   });
   for (const n of stale) { fs.unlinkSync(fileOf(n)); console.log(`removed stale ${n}.trace`); }
-  const listed = statusNames();
+  const listed = isBaseline ? statusNames() : new Set(selected.map((s) => s.name));
   const added = selected.filter((s) => !listed.has(s.name)).map((s) => s.name);
   if (added.length) {
     fs.appendFileSync(statusFile, added.map((n) => `${n}  pending\n`).join(''));
     console.log(`added ${added.length} pending line(s) to status.txt`);
   }
-  console.log(`${selected.length} scenarios recorded with node ${process.version}, ${changed} changed`);
-  if (stale.length) console.log('remove the stale names from status.txt too');
+  console.log(`${selected.length} scenarios recorded with node ${nodeVersion} into ${path.relative(process.cwd(), expectedDir) || '.'}, ${changed} changed`);
+  if (stale.length && isBaseline) console.log('remove the stale names from status.txt too');
   return 0;
 }
 
