@@ -17,6 +17,8 @@ mod scenarios;
 mod status;
 #[path = "conformance/trace.rs"]
 mod trace;
+#[path = "conformance/versions.rs"]
+mod versions;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -54,5 +56,14 @@ fn docs_table_lists_every_scenario_with_its_status() {
     let table = status::parse(&read("tests/conformance/status.txt"))
         .unwrap_or_else(|problems| panic!("{}", problems.join("\n")));
     let problems = runner::check_docs_table(&read("docs/conformance.md"), &table);
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn newer_node_traces_are_well_formed_and_their_differences_documented() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/conformance.md"))
+        .unwrap_or_else(|e| panic!("docs/conformance.md: {e}"));
+    let problems = versions::check(&root.join("tests/conformance"), &doc);
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
