@@ -54,6 +54,14 @@
 //! serve().unwrap();
 //! ```
 //!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `futures` | on | the loop's executor (`EventLoop::spawn_local`, `EventLoop::block_on`), `Readable::iter` as a `Stream`, `Writable::sink` as a `Sink`, `AsyncRead`/`AsyncWrite` adapters, `finished` and `once` as futures (`docs/async.md`) |
+//! | `tokio` | off | `embed::tokio`: the loop driven from a current-thread tokio runtime; tokio's `AsyncRead`/`AsyncWrite` on the adapters |
+//! | `calloop` | off | `embed::calloop`: the loop as a calloop event source |
+//!
 //! # Example
 //!
 //! A pipe: an [`FdWritable`](stream::FdWritable) writes into one end, a
