@@ -127,6 +127,7 @@ fn a_data_listener_of_the_wrong_type_is_refused() {
 
 /// The async iterator yields the values, then ends: Node's `for await` over an
 /// object-mode Readable (`[{x:1,y:2},{x:3,y:4}]`, then the loop ends).
+#[cfg(feature = "futures")]
 #[test]
 fn iter_yields_the_values() {
     use futures_util::StreamExt;
@@ -158,6 +159,7 @@ fn iter_yields_the_values() {
 /// const r = Readable.from(gen()); // 'data', 'error', 'close' logged
 /// ```
 /// Node prints: hwm 1 | data 1 | data 2 | error EBOOM | close
+#[cfg(feature = "futures")]
 #[test]
 fn from_objects_carries_the_values_and_the_error() {
     use futures_util::stream;
