@@ -312,7 +312,7 @@ impl<T: 'static> Readable<T> {
     ) -> Readable<T> {
         let bytes_possible = item::carries_chunks::<T>();
         let object_mode = options.object_mode || !bytes_possible;
-        let mut state = State::new(object_mode, options.high_water_mark);
+        let mut state = State::new(object_mode, options.high_water_mark, lp.compat());
         state.emit_close = options.emit_close;
         state.auto_destroy = options.auto_destroy;
         // A typed stream carries its values as they are: nothing to decode.
