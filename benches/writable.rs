@@ -29,9 +29,9 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use nodestream::compat::NodeCompat;
 use nodestream::events::DRAIN;
 use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
-use nodestream::compat::NodeCompat;
 use nodestream::EventLoop;
 
 mod support;
@@ -216,7 +216,12 @@ fn main() {
     // Warm-up (`WARMUP=0` skips it).
     let warmup = env_num("WARMUP", n / 10);
     run(warmup, Bytes::from_static(&[b'x'; SIZE]), Kind::Dyn, compat);
-    run(warmup, Bytes::from_static(&[b'x'; SIZE]), Kind::Typed, compat);
+    run(
+        warmup,
+        Bytes::from_static(&[b'x'; SIZE]),
+        Kind::Typed,
+        compat,
+    );
 
     // The chunk a caller shares without copying: a reference-counted buffer (every write
     // clones the handle: one atomic increment, and a decrement when the sink drops it).
@@ -236,7 +241,11 @@ fn main() {
         .iter()
         .filter(|v| v.0.contains(only.as_str()))
         .map(|&(label, kind, chunk)| {
-            let (wall, cpu) = report(&format!("rust({label})"), n, &best(n, reps, chunk, kind, compat));
+            let (wall, cpu) = report(
+                &format!("rust({label})"),
+                n,
+                &best(n, reps, chunk, kind, compat),
+            );
             (label, wall, cpu)
         })
         .collect();

@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use nodestream::child_process::spawn;
-use nodestream::events::DRAIN;
 use nodestream::compat::NodeCompat;
+use nodestream::events::DRAIN;
 use nodestream::{EventLoop, Writable};
 
 /// What one run did.

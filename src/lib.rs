@@ -132,7 +132,7 @@ pub use compat::NodeCompat;
 pub use error::{Error, ErrorCode, FdError, Result};
 pub use events::EventEmitter;
 pub use reactor::{
-    Clock, EventLoop, EventLoopBuilder, ImmediateId, KeepAlive, LoopHandle, ManualClock, PostAction, Readiness,
-    RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,
+    Clock, EventLoop, EventLoopBuilder, ImmediateId, KeepAlive, LoopHandle, ManualClock,
+    PostAction, Readiness, RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,
 };
 pub use stream::{Encoding, Readable, ReadableOptions, Sink, Writable, WritableOptions};

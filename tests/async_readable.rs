@@ -11,10 +11,10 @@ use std::future::Future;
 use std::rc::Rc;
 
 use futures_util::{FutureExt, StreamExt};
+use nodestream::compat::NodeCompat;
 use nodestream::events::{CLOSE, END};
 use nodestream::stream::readable::{Chunk, Readable, ReadableOptions};
 use nodestream::stream::IteratorOptions;
-use nodestream::compat::NodeCompat;
 use nodestream::{Error, EventLoop, LoopHandle};
 use support::{event_loop, ms, Log};
 
@@ -119,15 +119,31 @@ fn iteration_listens_to_readable_and_eos_and_pulls_in_paused_mode() {
 fn break_destroys_and_close_comes_after_the_code_after_the_loop() {
     break_destroys_and_close_comes_after_the_code_after_the_loop_as(
         NodeCompat::V26,
-        &["chunk a", "chunk b", "chunk c", "after loop destroyed=true", "close", "tick"],
+        &[
+            "chunk a",
+            "chunk b",
+            "chunk c",
+            "after loop destroyed=true",
+            "close",
+            "tick",
+        ],
     );
     break_destroys_and_close_comes_after_the_code_after_the_loop_as(
         NodeCompat::V20,
-        &["chunk ab", "chunk c", "after loop destroyed=true", "close", "tick"],
+        &[
+            "chunk ab",
+            "chunk c",
+            "after loop destroyed=true",
+            "close",
+            "tick",
+        ],
     );
 }
 
-fn break_destroys_and_close_comes_after_the_code_after_the_loop_as(compat: NodeCompat, want: &[&str]) {
+fn break_destroys_and_close_comes_after_the_code_after_the_loop_as(
+    compat: NodeCompat,
+    want: &[&str],
+) {
     // Node v26 hands out a chunk at a time; v20 joins what is buffered.
     let (el, lp) = event_loop_as(compat);
     let r = idle(&lp);
@@ -155,7 +171,7 @@ fn break_destroys_and_close_comes_after_the_code_after_the_loop_as(compat: NodeC
         let l2 = l.clone();
         lp2.next_tick(move || l2.push("tick"));
     });
-assert_eq!(log.get(), want);
+    assert_eq!(log.get(), want);
 }
 
 #[test]
@@ -214,12 +230,22 @@ fn an_async_source_is_read_as_node_reads_it_and_the_end_waits_for_close() {
     an_async_source_is_read_as_node_reads_it_and_the_end_waits_for_close_as(
         NodeCompat::V20,
         &[
-            "read1", "read2", "chunk x1y1", "read3", "chunk x2y2", "end", "close", "done",
+            "read1",
+            "read2",
+            "chunk x1y1",
+            "read3",
+            "chunk x2y2",
+            "end",
+            "close",
+            "done",
         ],
     );
 }
 
-fn an_async_source_is_read_as_node_reads_it_and_the_end_waits_for_close_as(compat: NodeCompat, want: &[&str]) {
+fn an_async_source_is_read_as_node_reads_it_and_the_end_waits_for_close_as(
+    compat: NodeCompat,
+    want: &[&str],
+) {
     // Node v26 hands out a chunk at a time; v20 joins what is buffered.
     let (el, lp) = event_loop_as(compat);
     let log = Log::default();
@@ -249,7 +275,7 @@ fn an_async_source_is_read_as_node_reads_it_and_the_end_waits_for_close_as(compa
         }
         l.push("done");
     });
-assert_eq!(log.get(), want);
+    assert_eq!(log.get(), want);
 }
 
 #[test]
@@ -395,15 +421,24 @@ fn a_stream_that_ended_iterates_to_nothing() {
 fn destroy_on_return_off_leaves_the_stream_and_removes_the_listeners() {
     destroy_on_return_off_leaves_the_stream_and_removes_the_listeners_as(
         NodeCompat::V26,
-        &["chunk a", "destroyed=false readable=0 error=0 flowing=Some(false)"],
+        &[
+            "chunk a",
+            "destroyed=false readable=0 error=0 flowing=Some(false)",
+        ],
     );
     destroy_on_return_off_leaves_the_stream_and_removes_the_listeners_as(
         NodeCompat::V20,
-        &["chunk ab", "destroyed=false readable=0 error=0 flowing=Some(false)"],
+        &[
+            "chunk ab",
+            "destroyed=false readable=0 error=0 flowing=Some(false)",
+        ],
     );
 }
 
-fn destroy_on_return_off_leaves_the_stream_and_removes_the_listeners_as(compat: NodeCompat, want: &[&str]) {
+fn destroy_on_return_off_leaves_the_stream_and_removes_the_listeners_as(
+    compat: NodeCompat,
+    want: &[&str],
+) {
     // Node v26 hands out a chunk at a time; v20 joins what is buffered.
     let (el, lp) = event_loop_as(compat);
     let r = idle(&lp);
@@ -427,7 +462,7 @@ fn destroy_on_return_off_leaves_the_stream_and_removes_the_listeners_as(compat: 
             r2.readable_flowing()
         ));
     });
-assert_eq!(log.get(), want);
+    assert_eq!(log.get(), want);
     // Node's `updateReadableListening`, a tick later: no consumer is left.
     assert_eq!(r.readable_flowing(), None);
 }

@@ -45,11 +45,7 @@ fn marks(compat: NodeCompat) -> Vec<(&'static str, usize)> {
 
     let w = Writable::new(&lp, Later(lp.clone()), WritableOptions::new());
     out.push(("Writable", w.writable_high_water_mark()));
-    let o: Writable<u32> = Writable::new_object(
-        &lp,
-        Objects,
-        WritableOptions::new(),
-    );
+    let o: Writable<u32> = Writable::new_object(&lp, Objects, WritableOptions::new());
     out.push(("object Writable", o.writable_high_water_mark()));
     let r = Readable::new(&lp, ReadableOptions::default(), |_: &Readable, _| {});
     out.push(("Readable", r.readable_high_water_mark()));
@@ -68,7 +64,10 @@ fn marks(compat: NodeCompat) -> Vec<(&'static str, usize)> {
 
     let path = TempPath::new("compat-defaults");
     let file = create_write_stream(&lp, &path.0, WriteStreamOptions::default()).unwrap();
-    out.push(("fs write stream", file.as_writable().writable_high_water_mark()));
+    out.push((
+        "fs write stream",
+        file.as_writable().writable_high_water_mark(),
+    ));
 
     let (a, b) = unix_pair(&lp).unwrap();
     out.push(("socket writable", a.writable.writable_high_water_mark()));
@@ -81,7 +80,11 @@ fn marks(compat: NodeCompat) -> Vec<(&'static str, usize)> {
     let stdout = nodestream::process::stdout(&lp).unwrap();
     out.push(("process.stdout", stdout.writable_high_water_mark()));
 
-    for s in [&fw.as_writable().clone(), file.as_writable(), a.writable.as_writable()] {
+    for s in [
+        &fw.as_writable().clone(),
+        file.as_writable(),
+        a.writable.as_writable(),
+    ] {
         s.destroy(None);
     }
     for s in [&fr, &b.readable, &a.readable, &child.stdout] {
@@ -141,7 +144,10 @@ fn write_returns_false_at_the_default_mark_of_each_release() {
         got
     };
     let sizes = [16_383, 16_384, 65_535, 65_536];
-    assert_eq!(results(NodeCompat::V20, &sizes), [true, false, false, false]);
+    assert_eq!(
+        results(NodeCompat::V20, &sizes),
+        [true, false, false, false]
+    );
     assert_eq!(results(NodeCompat::V26, &sizes), [true, true, true, false]);
 }
 
@@ -152,7 +158,11 @@ fn an_explicit_mark_is_kept_under_both_settings() {
     for compat in [NodeCompat::V26, NodeCompat::V20] {
         let el = EventLoop::builder().compat(compat).build().unwrap();
         let lp = el.handle();
-        let w = Writable::new(&lp, Later(lp.clone()), WritableOptions::new().high_water_mark(5));
+        let w = Writable::new(
+            &lp,
+            Later(lp.clone()),
+            WritableOptions::new().high_water_mark(5),
+        );
         let r = Readable::new(
             &lp,
             ReadableOptions::default().high_water_mark(7),

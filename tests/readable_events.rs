@@ -6,8 +6,8 @@ mod support;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use nodestream::stream::readable::{Chunk, Encoding, Readable, ReadableOptions};
 use nodestream::compat::NodeCompat;
+use nodestream::stream::readable::{Chunk, Encoding, Readable, ReadableOptions};
 use nodestream::{Error, EventLoop};
 use support::{assert_trace, event_loop, passive, watch, Log};
 

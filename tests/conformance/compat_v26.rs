@@ -50,7 +50,10 @@ pub fn run(dir: &Path, registry: &[Scenario], filter: Option<&str>) -> Report {
     let rust_v20 = read_traces(&dir.join("expected-rust"), problems);
     let rust_v26 = read_traces(&dir.join("expected-rust-v26"), problems);
     if node.is_empty() {
-        problems.push(format!("no traces in {}", dir.join("expected-v26").display()));
+        problems.push(format!(
+            "no traces in {}",
+            dir.join("expected-v26").display()
+        ));
     }
     let base = read_status(&dir.join("status.txt"), true, problems);
     let overrides = read_status(&dir.join("status-v26.txt"), false, problems);
@@ -183,7 +186,14 @@ mod tests {
         assert!(r.summary().starts_with("conformance (node v26): 1 ported"));
         // The v20 run of the same scenario sees V20.
         let mut v20 = Report::default();
-        run_one("s1", &S1, NodeCompat::V20, &["V20".into()], "expected", &mut v20);
+        run_one(
+            "s1",
+            &S1,
+            NodeCompat::V20,
+            &["V20".into()],
+            "expected",
+            &mut v20,
+        );
         assert_eq!(v20.passed, 1, "{:?}", v20.problems);
     }
 
@@ -229,9 +239,21 @@ mod tests {
         ]);
         let r = run(&s.0, &[], None);
         let has = |needle: &str| r.problems.iter().any(|p| p.contains(needle));
-        assert!(has("s1 cannot be pending under v26 alone"), "{:?}", r.problems);
-        assert!(has("status-v26.txt:2: s2 says what status.txt says"), "{:?}", r.problems);
-        assert!(has("status-v26.txt:3: nope has no line in status.txt"), "{:?}", r.problems);
+        assert!(
+            has("s1 cannot be pending under v26 alone"),
+            "{:?}",
+            r.problems
+        );
+        assert!(
+            has("status-v26.txt:2: s2 says what status.txt says"),
+            "{:?}",
+            r.problems
+        );
+        assert!(
+            has("status-v26.txt:3: nope has no line in status.txt"),
+            "{:?}",
+            r.problems
+        );
         assert!(
             has("expected-rust-v26/s1.trace exists but s1 does not differ under v26"),
             "{:?}",
