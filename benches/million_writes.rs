@@ -101,11 +101,8 @@ fn main() {
     if !node_ok {
         println!("node not found: the Node side is skipped");
     }
-    let (compat, node_version) = support::node_compat();
-    println!(
-        "rust side: {compat:?}, default high-water mark {} bytes (node {node_version})",
-        compat.default_high_water_mark(false)
-    );
+    let compat = support::node_compat().0;
+    println!("{}", support::compat_line());
     let c_bin = build_c(root);
     println!(
         "million_writes: {count} writes per run, {reps} runs per side and size, machine {} cores {}",

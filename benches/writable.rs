@@ -207,11 +207,8 @@ fn main() {
         "writable: {n} writes of {SIZE} bytes, drain loop, sink completes synchronously; \
          best of {reps}"
     );
-    let (compat, node_version) = support::node_compat();
-    println!(
-        "rust side: {compat:?}, default high-water mark {} bytes (node {node_version})",
-        compat.default_high_water_mark(false)
-    );
+    let compat = support::node_compat().0;
+    println!("{}", support::compat_line());
 
     // Warm-up (`WARMUP=0` skips it).
     let warmup = env_num("WARMUP", n / 10);
