@@ -19,7 +19,6 @@ use std::time::Instant;
 
 use futures_util::{FutureExt, StreamExt};
 use nodestream::stream::readable::{Readable, ReadableOptions};
-use nodestream::EventLoop;
 
 const REPS: usize = 5;
 
@@ -86,7 +85,7 @@ fn rust_for_await(n: usize) -> Times {
         .spawn()
         .expect("spawn head");
     let out = OwnedFd::from(child.stdout.take().unwrap());
-    let el = EventLoop::new().unwrap();
+    let el = support::node_loop();
     let r = Readable::from_fd(&el.handle(), out, ReadableOptions::default()).unwrap();
     let total = el.spawn_local(async move {
         let mut stream = r.iter();
@@ -160,6 +159,8 @@ fn node(n: usize) -> Option<Summary> {
 }
 
 fn main() {
+    // First: asks node its version once, outside the timed runs.
+    println!("{}", support::compat_line());
     let n = bytes();
     let mib = (n / (1024 * 1024)) as f64;
     if std::env::var("ASYNC_STREAM_ONLY").as_deref() == Ok("rust") {

@@ -14,11 +14,17 @@
 //! `REPS` (5) times per chunk size, interleaved, and the median is compared. Prints every
 //! run, then the medians, `ratio node/rust` (the speed-up) and `ratio rust/c`.
 //!
+//! The Rust side follows the release of the `node` it is compared with
+//! (`NodeCompat::V20` for node v20, whose default high-water mark is 16 KiB; `V26`, 64 KiB,
+//! for v22 and later, or with no node), so both sides wait for `'drain'` at the same mark;
+//! the first line printed says which.
+//!
 //! Run with `cargo bench --bench million_writes` (`COUNT=n`, `REPS=n` change the counts).
 
 #[allow(dead_code)]
 #[path = "../examples/million_writes.rs"]
 mod example;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -95,6 +101,8 @@ fn main() {
     if !node_ok {
         println!("node not found: the Node side is skipped");
     }
+    let compat = support::node_compat().0;
+    println!("{}", support::compat_line());
     let c_bin = build_c(root);
     println!(
         "million_writes: {count} writes per run, {reps} runs per side and size, machine {} cores {}",
@@ -106,7 +114,7 @@ fn main() {
         let (mut rust, mut node, mut c, mut c16k) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..reps {
-            match example::run(count, size) {
+            match example::run_as(compat, count, size) {
                 Ok(r) => {
                     let s = r.elapsed.as_secs_f64();
                     println!(

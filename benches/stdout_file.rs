@@ -13,6 +13,9 @@
 //! write's callback, or the last `write(2)`), and each run's file is checked to hold exactly
 //! the bytes written. Each side runs `REPS` (5) times, interleaved; the medians are compared.
 //!
+//! The Rust child follows the release of the `node` it is compared with (`NodeCompat`:
+//! stdout's default high-water mark), printed first.
+//!
 //! Run with `cargo bench --bench stdout_file` (`COUNT=n`, `REPS=n`, `SIZE=n` change it).
 
 #[allow(dead_code)]
@@ -24,10 +27,17 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use bytes::Bytes;
+use nodestream::compat::NodeCompat;
 use nodestream::EventLoop;
+
+mod support;
 
 /// The variable that makes this binary the writing child: `rust` or `raw`.
 const CHILD: &str = "NODESTREAM_STDOUT_FILE_CHILD";
+
+/// The variable that gives the child the `NodeCompat` of the node it is compared with
+/// (`V20` or `V26`).
+const COMPAT: &str = "NODESTREAM_STDOUT_FILE_COMPAT";
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -37,7 +47,12 @@ fn env_u64(name: &str, default: u64) -> u64 {
 }
 
 /// The child: writes `count` chunks of `size` bytes to its stdout, then reports on stderr.
-fn child(side: &str, count: u64, size: usize) -> Result<(), Box<dyn std::error::Error>> {
+fn child(
+    side: &str,
+    count: u64,
+    size: usize,
+    compat: NodeCompat,
+) -> Result<(), Box<dyn std::error::Error>> {
     let chunk = vec![b'x'; size];
     let start = Instant::now();
     if side == "raw" {
@@ -60,7 +75,7 @@ fn child(side: &str, count: u64, size: usize) -> Result<(), Box<dyn std::error::
         }
         flush(&mut buf)?;
     } else {
-        let lp = EventLoop::new()?;
+        let lp = EventLoop::builder().compat(compat).build()?;
         let out = nodestream::process::stdout(&lp.handle())?;
         let ender = out.clone();
         example::write_many(&out, count, Bytes::from(chunk), move || ender.end());
@@ -108,8 +123,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count = env_u64("COUNT", 1_000_000);
     let size = env_u64("SIZE", 100).max(1);
     if let Ok(which) = std::env::var(CHILD) {
-        return child(&which, count, size as usize);
+        let compat = match std::env::var(COMPAT).as_deref() {
+            Ok("V20") => NodeCompat::V20,
+            _ => NodeCompat::V26,
+        };
+        return child(&which, count, size as usize, compat);
     }
+    let compat = support::node_compat().0;
+    println!("{}", support::compat_line());
     let reps = env_u64("REPS", 5).max(1);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let me = std::env::current_exe()?;
@@ -129,6 +150,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let env = |side: &str| {
             let mut c = Command::new(&me);
             c.env(CHILD, side)
+                .env(COMPAT, format!("{compat:?}"))
                 .env("COUNT", count.to_string())
                 .env("SIZE", size.to_string());
             c

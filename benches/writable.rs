@@ -17,6 +17,11 @@
 //! `ONLY=typed` or another part of a label runs only the matching Rust variants, and
 //! `NO_NODE=1` skips the Node side and `WARMUP=n` sets the warm-up's writes, for
 //! profiling one variant under callgrind).
+//!
+//! The Rust side follows the release of the `node` it is compared with (`NodeCompat::V20`
+//! for node v20: a 16 KiB default high-water mark; `V26`, 64 KiB, otherwise); the sink
+//! completes synchronously, so `write()` never returns `false` under either and the mark
+//! changes no figure. The first line printed says which.
 
 use std::cell::Cell;
 use std::process::Command;
@@ -24,9 +29,12 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use nodestream::compat::NodeCompat;
 use nodestream::events::DRAIN;
 use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, WriteCallback};
 use nodestream::EventLoop;
+
+mod support;
 
 const SIZE: usize = 100;
 
@@ -68,8 +76,11 @@ enum Kind {
 }
 
 /// The drain-pattern loop of the Node script, writing clones of `chunk`.
-fn run(n: u64, chunk: Bytes, kind: Kind) -> Outcome {
-    let lp = EventLoop::new().expect("event loop");
+fn run(n: u64, chunk: Bytes, kind: Kind, compat: NodeCompat) -> Outcome {
+    let lp = EventLoop::builder()
+        .compat(compat)
+        .build()
+        .expect("event loop");
     let bytes = Rc::new(Cell::new(0));
     let drains = Rc::new(Cell::new(0u64));
     let left = Rc::new(Cell::new(n));
@@ -132,9 +143,9 @@ fn run(n: u64, chunk: Bytes, kind: Kind) -> Outcome {
 }
 
 /// The best of `reps` runs (least CPU time).
-fn best(n: u64, reps: u32, chunk: &Bytes, kind: Kind) -> Outcome {
+fn best(n: u64, reps: u32, chunk: &Bytes, kind: Kind, compat: NodeCompat) -> Outcome {
     (0..reps)
-        .map(|_| run(n, chunk.clone(), kind))
+        .map(|_| run(n, chunk.clone(), kind, compat))
         .min_by(|a, b| a.cpu_ns.total_cmp(&b.cpu_ns))
         .expect("at least one run")
 }
@@ -196,11 +207,18 @@ fn main() {
         "writable: {n} writes of {SIZE} bytes, drain loop, sink completes synchronously; \
          best of {reps}"
     );
+    let compat = support::node_compat().0;
+    println!("{}", support::compat_line());
 
     // Warm-up (`WARMUP=0` skips it).
     let warmup = env_num("WARMUP", n / 10);
-    run(warmup, Bytes::from_static(&[b'x'; SIZE]), Kind::Dyn);
-    run(warmup, Bytes::from_static(&[b'x'; SIZE]), Kind::Typed);
+    run(warmup, Bytes::from_static(&[b'x'; SIZE]), Kind::Dyn, compat);
+    run(
+        warmup,
+        Bytes::from_static(&[b'x'; SIZE]),
+        Kind::Typed,
+        compat,
+    );
 
     // The chunk a caller shares without copying: a reference-counted buffer (every write
     // clones the handle: one atomic increment, and a decrement when the sink drops it).
@@ -220,7 +238,11 @@ fn main() {
         .iter()
         .filter(|v| v.0.contains(only.as_str()))
         .map(|&(label, kind, chunk)| {
-            let (wall, cpu) = report(&format!("rust({label})"), n, &best(n, reps, chunk, kind));
+            let (wall, cpu) = report(
+                &format!("rust({label})"),
+                n,
+                &best(n, reps, chunk, kind, compat),
+            );
             (label, wall, cpu)
         })
         .collect();

@@ -9,7 +9,9 @@
 //!
 //! What it shows: the Writable buffers what the kernel cannot take yet, the fd funnel
 //! coalesces the buffered chunks into few `writev` calls, `'drain'` comes once the pipe has
-//! taken everything, and `end()` closes the pipe, which is `cat`'s end of file.
+//! taken everything, and `end()` closes the pipe, which is `cat`'s end of file. The stdin
+//! stream has the default high-water mark, 64 KiB (node v26's; `run_as` takes another
+//! `NodeCompat`).
 
 use std::cell::Cell;
 use std::process::Command;
@@ -18,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use nodestream::child_process::spawn;
+use nodestream::compat::NodeCompat;
 use nodestream::events::DRAIN;
 use nodestream::{EventLoop, Writable};
 
@@ -98,7 +101,22 @@ pub fn write_many(
 /// Spawning the child, running the loop (an `'error'` on the pipe, such as `EPIPE` if the
 /// child dies early), or a child that exits with a failure.
 pub fn run(count: u64, size: usize) -> Result<Report, Box<dyn std::error::Error>> {
-    let lp = EventLoop::new()?;
+    run_as(NodeCompat::default(), count, size)
+}
+
+/// [`run`] on a loop following `compat`: the child's stdin has that release's default
+/// high-water mark (64 KiB for v26, 16 KiB for v20), so that a comparison with a given
+/// node compares like with like.
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn run_as(
+    compat: NodeCompat,
+    count: u64,
+    size: usize,
+) -> Result<Report, Box<dyn std::error::Error>> {
+    let lp = EventLoop::builder().compat(compat).build()?;
     let child = spawn(
         &lp.handle(),
         Command::new("sh").args(["-c", "cat > /dev/null"]),

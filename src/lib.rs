@@ -11,6 +11,7 @@
 //! | [`child_process`] | `child_process` | child processes with their stdio as streams |
 //! | [`process`] | `process` | `stdout` and `stderr` |
 //! | [`reactor`] | (Node's event loop, libuv) | [`EventLoop`], its handles, timers, immediates, ticks |
+//! | [`compat`] | (Node's release) | [`NodeCompat`]: Node v26's behaviour (default) or v20's, per loop |
 //! | [`embed`] | (none) | the loop driven from tokio, calloop or a `poll(2)` loop of the host's |
 //! | [`fdpass`] | (none) | SCM_RIGHTS send and receive, without a loop |
 //!
@@ -123,6 +124,7 @@ pub use nodestream_fdpass as fdpass;
 mod error;
 mod sys;
 
+pub mod compat;
 pub mod reactor;
 pub use reactor::embed;
 
@@ -134,10 +136,11 @@ pub mod fs;
 pub mod net;
 pub mod process;
 
+pub use compat::NodeCompat;
 pub use error::{Error, ErrorCode, FdError, Result};
 pub use events::EventEmitter;
 pub use reactor::{
-    Clock, EventLoop, ImmediateId, KeepAlive, LoopHandle, ManualClock, PostAction, Readiness,
-    RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,
+    Clock, EventLoop, EventLoopBuilder, ImmediateId, KeepAlive, LoopHandle, ManualClock,
+    PostAction, Readiness, RemoteHandle, SourceId, TimerId, WeakLoopHandle, IO_BUDGET,
 };
 pub use stream::{Encoding, Readable, ReadableOptions, Sink, Writable, WritableOptions};

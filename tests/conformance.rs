@@ -6,9 +6,15 @@
 //! (with a reason; the Rust trace then lives in `expected-rust/`). See
 //! `docs/conformance.md`. This test never runs node.
 //!
+//! Every scenario runs twice: on loops following `NodeCompat::V20` against `expected/`, and
+//! on loops following `NodeCompat::V26` (the default) against `expected-v26/`, with
+//! `status-v26.txt` for the scenarios whose status differs under v26.
+//!
 //! `CONFORMANCE_FILTER=w0 cargo test --test conformance` runs only the scenarios whose
 //! names contain `w0` (the table is still checked in full).
 
+#[path = "conformance/compat_v26.rs"]
+mod compat_v26;
 #[path = "conformance/runner.rs"]
 mod runner;
 #[path = "conformance/scenarios/mod.rs"]
@@ -40,6 +46,22 @@ fn every_scenario_matches_its_recorded_trace() {
         );
     }
     drop(err);
+    assert!(
+        report.problems.is_empty(),
+        "\n{}\n\n{}",
+        report.problems.join("\n\n"),
+        report.summary()
+    );
+}
+
+/// The same scenarios on loops following `NodeCompat::V26` (the default), against node
+/// v26's traces: `status-v26.txt` names the scenarios whose status differs under v26.
+#[test]
+fn every_scenario_matches_node_v26_under_the_default_compat() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let filter = std::env::var("CONFORMANCE_FILTER").ok();
+    let report = compat_v26::run(&dir, &scenarios::all(), filter.as_deref());
+    let _ = writeln!(std::io::stderr().lock(), "\n{}", report.summary());
     assert!(
         report.problems.is_empty(),
         "\n{}\n\n{}",

@@ -45,7 +45,8 @@ fn the_writer_delivers_every_chunk_in_order_and_waits_for_drain() {
             got.chunks(chunk.len()).all(|c| c == &chunk[..]),
             "a chunk was torn or reordered"
         );
-        // 1.85 MB into two full 64 KiB pipes with a 16 KiB high-water mark: the writer stops.
+        // 1.85 MB into two full 64 KiB pipes with the default 64 KiB high-water mark: the
+        // writer stops.
         assert!(drains.get() > 0, "never waited for 'drain'");
         assert_eq!(events.get(), ["last write done", "finish", "close"]);
     }

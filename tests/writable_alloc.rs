@@ -177,7 +177,9 @@ fn sixteen_kib_of_writes_into_a_pipe_allocate_two_blocks() {
         }
         total
     });
-    let out = FdWritable::new(&lp.handle(), w, WritableOptions::new()).unwrap();
+    // The batches counted are 16 KiB: the mark is given (the default is 64 KiB).
+    let opts = WritableOptions::new().high_water_mark(16 * 1024);
+    let out = FdWritable::new(&lp.handle(), w, opts).unwrap();
     let chunk = Bytes::from(vec![b'x'; 1024]);
     // Chunks written so far, and the allocation count when the warm-up ended.
     let sent = Rc::new(Cell::new(0u64));

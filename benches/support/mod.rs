@@ -1,5 +1,8 @@
 //! What several benchmarks share (each includes this module with `mod support;`).
 
+// Each benchmark uses only some of these.
+#![allow(dead_code)]
+
 use std::time::Duration;
 
 /// The CPU time this thread has used: a benchmark's measure that a busy neighbour on a
@@ -7,4 +10,51 @@ use std::time::Duration;
 pub fn thread_cpu() -> Duration {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
     Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// The Node release the `node` on the path follows, for a Rust side that must follow the
+/// same one (its default high-water mark, above all), and the version node printed.
+/// Node v20 and v21 give `NodeCompat::V20`; later releases and no node at all give
+/// `NodeCompat::V26`. Asked once per process (it runs `node --version`).
+pub fn node_compat() -> (nodestream::compat::NodeCompat, String) {
+    use nodestream::compat::NodeCompat;
+    static FOUND: std::sync::OnceLock<(NodeCompat, String)> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let version = std::process::Command::new("node")
+                .arg("--version")
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default();
+            let major: Option<u32> = version
+                .strip_prefix('v')
+                .and_then(|v| v.split('.').next())
+                .and_then(|m| m.parse().ok());
+            let compat = match major {
+                Some(m) if m < 22 => NodeCompat::V20,
+                _ => NodeCompat::V26,
+            };
+            (compat, version)
+        })
+        .clone()
+}
+
+/// A loop following the release of the `node` on the path ([`node_compat`]).
+pub fn node_loop() -> nodestream::EventLoop {
+    nodestream::EventLoop::builder()
+        .compat(node_compat().0)
+        .build()
+        .expect("event loop")
+}
+
+/// The line a benchmark prints first: the setting its Rust side runs with.
+pub fn compat_line() -> String {
+    let (compat, version) = node_compat();
+    let version = if version.is_empty() { "none" } else { &version };
+    format!(
+        "rust side: {compat:?}, default high-water mark {} bytes (node on the path: {version})",
+        compat.default_high_water_mark(false)
+    )
 }

@@ -144,8 +144,10 @@ mod tests {
                 let lp = EventLoop::new().unwrap();
                 let out = std_writable(&lp.handle(), file.as_fd()).unwrap();
                 let log = Rc::new(RefCell::new(Vec::new()));
+                // About 100 KB: past the default high-water mark of 64 KiB (Node v26).
+                const LINES: usize = 11_000;
                 let mut expected = Vec::new();
-                for i in 0..2000 {
+                for i in 0..LINES {
                     let line = format!("line {i}\n");
                     expected.extend_from_slice(line.as_bytes());
                     let log = log.clone();
@@ -155,16 +157,16 @@ mod tests {
                     }));
                 }
                 // Inside the tick, only what the high-water mark let go has reached the
-                // file (whole batches of 16 KiB or more); the tail waits for the tick's end.
+                // file (whole batches of 64 KiB or more); the tail waits for the tick's end.
                 let inside = std::fs::metadata(&path).unwrap().len() as usize;
-                assert!(inside >= 16 * 1024 && inside < expected.len(), "{inside}");
+                assert!(inside >= 64 * 1024 && inside < expected.len(), "{inside}");
                 for (key, name) in [(FINISH, "finish"), (CLOSE, "close")] {
                     let log = log.clone();
                     out.on(key, move |_| log.borrow_mut().push(name.into()));
                 }
                 out.end();
                 lp.run().unwrap();
-                let want: Vec<String> = (0..2000)
+                let want: Vec<String> = (0..LINES)
                     .map(|i| i.to_string())
                     .chain(["finish".into(), "close".into()])
                     .collect();

@@ -92,6 +92,13 @@ impl LoopHandle {
         }
     }
 
+    /// The Node release the streams made on this loop follow, as chosen with
+    /// [`EventLoopBuilder::compat`](super::EventLoopBuilder::compat) (see
+    /// [`crate::compat`]). Streams read it when they are made, for their defaults.
+    pub fn compat(&self) -> crate::compat::NodeCompat {
+        self.inner.compat
+    }
+
     /// Whether both handles reach the same loop.
     pub fn same_loop(&self, other: &LoopHandle) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)

@@ -15,6 +15,7 @@
 //! loop moves on. See `docs/reactor.md` for the rules, checked against Node, and for
 //! embedding the loop in a host's own loop.
 
+mod builder;
 mod clock;
 pub mod embed;
 #[cfg(feature = "futures")]
@@ -34,6 +35,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+pub use builder::EventLoopBuilder;
 pub use clock::{Clock, ManualClock};
 #[cfg(feature = "futures")]
 pub use executor::JoinHandle;
@@ -134,9 +136,27 @@ impl EventLoop {
     ///
     /// As [`new`](Self::new).
     pub fn with_clock(clock: Clock) -> Result<EventLoop, Error> {
-        Ok(EventLoop {
-            inner: Rc::new(Inner::new(clock)?),
-        })
+        EventLoop::builder().clock(clock).build()
+    }
+
+    /// A builder, for a loop with other settings than [`new`](Self::new)'s: its clock and
+    /// the Node release its streams follow ([`NodeCompat`](crate::compat::NodeCompat)).
+    ///
+    /// ```
+    /// use nodestream::compat::NodeCompat;
+    /// use nodestream::EventLoop;
+    ///
+    /// let lp = EventLoop::builder().compat(NodeCompat::V20).build()?;
+    /// assert_eq!(lp.compat(), NodeCompat::V20);
+    /// # Ok::<(), nodestream::Error>(())
+    /// ```
+    pub fn builder() -> EventLoopBuilder {
+        EventLoopBuilder::new()
+    }
+
+    /// The Node release the streams made on this loop follow (see [`crate::compat`]).
+    pub fn compat(&self) -> crate::compat::NodeCompat {
+        self.inner.compat
     }
 
     /// A handle for scheduling work on this loop.

@@ -20,6 +20,7 @@ use super::remote::{SendTask, Shared};
 use super::sources::{PostAction, Readiness, Sources, WAKER_TOKEN};
 use super::ticks::{Task, TaskQueue};
 use super::timers::{TimerCallback, Timers};
+use crate::compat::NodeCompat;
 use crate::{Error, ErrorCode};
 
 /// How many events one poll takes at most; more wait for the next turn.
@@ -32,6 +33,8 @@ pub(crate) struct Inner {
     /// borrows the poll, and the loop has an fd to lend hosts.
     pub(crate) registry: mio::Registry,
     pub(crate) clock: Clock,
+    /// The Node release the streams made on this loop follow (`EventLoopBuilder::compat`).
+    pub(crate) compat: NodeCompat,
     epoch: Instant,
     now: Cell<Instant>,
     now_ms: Cell<u64>,
@@ -78,7 +81,7 @@ impl Drop for Running<'_> {
 }
 
 impl Inner {
-    pub(crate) fn new(clock: Clock) -> io::Result<Inner> {
+    pub(crate) fn new(clock: Clock, compat: NodeCompat) -> io::Result<Inner> {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
@@ -88,6 +91,7 @@ impl Inner {
             events: RefCell::new(mio::Events::with_capacity(EVENTS_CAPACITY)),
             registry,
             clock,
+            compat,
             epoch,
             now: Cell::new(epoch),
             now_ms: Cell::new(0),

@@ -7,7 +7,9 @@ use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
-use crate::scenarios::Scenario;
+use nodestream::compat::NodeCompat;
+
+use crate::scenarios::{with_compat, Scenario};
 use crate::status::{self, Entry, Status};
 use crate::trace::parse_trace_file;
 
@@ -26,13 +28,16 @@ pub struct Report {
     pub passed: usize,
     /// Everything wrong, one message each; the suite passes when this is empty.
     pub problems: Vec<String>,
+    /// The Node release the scenarios ran as, when not v20 (`"node v26"`), for the summary.
+    pub release: Option<&'static str>,
 }
 
 impl Report {
     /// The one-line count printed after every run.
     pub fn summary(&self) -> String {
+        let release = self.release.map(|r| format!(" ({r})")).unwrap_or_default();
         format!(
-            "conformance: {} ported, {} differs, {} pending; ran {}, passed {}, {} problem(s)",
+            "conformance{release}: {} ported, {} differs, {} pending; ran {}, passed {}, {} problem(s)",
             self.ported,
             self.differs,
             self.pending,
@@ -44,7 +49,7 @@ impl Report {
 }
 
 /// Reads the `*.trace` files of `dir` (none if it does not exist), by scenario name.
-fn read_traces(dir: &Path, problems: &mut Vec<String>) -> BTreeMap<String, Vec<String>> {
+pub fn read_traces(dir: &Path, problems: &mut Vec<String>) -> BTreeMap<String, Vec<String>> {
     let mut traces = BTreeMap::new();
     let Ok(entries) = fs::read_dir(dir) else {
         return traces;
@@ -163,7 +168,7 @@ pub fn run(dir: &Path, registry: &[Scenario], filter: Option<&str>) -> Report {
         }
     }
 
-    // Run.
+    // Run, as node v20.
     for (name, sc) in &registered {
         if filter.is_some_and(|f| !name.contains(f)) {
             continue;
@@ -174,24 +179,39 @@ pub fn run(dir: &Path, registry: &[Scenario], filter: Option<&str>) -> Report {
             _ => continue, // already reported above
         };
         let Some(expected) = expected else { continue };
-        report.ran += 1;
-        match panic::catch_unwind(AssertUnwindSafe(sc.run)) {
-            Err(payload) => {
-                let msg = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                problems.push(format!("{name}: the Rust scenario panicked: {msg}"));
-            }
-            Ok(actual) if actual == *expected => report.passed += 1,
-            Ok(actual) => problems.push(format!(
-                "{name}: trace differs from {source}/{name}.trace\n{}",
-                side_by_side(expected, &actual)
-            )),
-        }
+        run_one(name, sc, NodeCompat::V20, expected, source, &mut report);
     }
     report
+}
+
+/// Runs one scenario on loops following `compat` and compares its trace with `expected`
+/// (read from `source/<name>.trace`), counting it in `report`.
+pub fn run_one(
+    name: &str,
+    sc: &Scenario,
+    compat: NodeCompat,
+    expected: &[String],
+    source: &str,
+    report: &mut Report,
+) {
+    report.ran += 1;
+    match panic::catch_unwind(AssertUnwindSafe(|| with_compat(compat, sc.run))) {
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            report
+                .problems
+                .push(format!("{name}: the Rust scenario panicked: {msg}"));
+        }
+        Ok(actual) if actual == expected => report.passed += 1,
+        Ok(actual) => report.problems.push(format!(
+            "{name}: trace differs from {source}/{name}.trace\n{}",
+            side_by_side(expected, &actual)
+        )),
+    }
 }
 
 /// Checks the scenario table of `docs/conformance.md` against the status table: one row per

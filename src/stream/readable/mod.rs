@@ -5,7 +5,10 @@
 //! The state machine is a port of Node v20's `lib/internal/streams/readable.js`: the same
 //! flags, the same deferred steps on the loop's next-tick queue, and so the same order of
 //! events. Where Rust forces a difference, it is written down under
-//! "Node compatibility" on the item.
+//! "Node compatibility" on the item. Two things follow the loop's
+//! [`NodeCompat`](crate::compat::NodeCompat) (v26 by default): the default high-water mark
+//! (64 KiB, or v20's 16 KiB) and what [`Readable::read`] without a size returns (one
+//! buffered chunk, or v20's whole buffer joined).
 //!
 //! # Events
 //!
@@ -312,7 +315,7 @@ impl<T: 'static> Readable<T> {
     ) -> Readable<T> {
         let bytes_possible = item::carries_chunks::<T>();
         let object_mode = options.object_mode || !bytes_possible;
-        let mut state = State::new(object_mode, options.high_water_mark);
+        let mut state = State::new(object_mode, options.high_water_mark, lp.compat());
         state.emit_close = options.emit_close;
         state.auto_destroy = options.auto_destroy;
         // A typed stream carries its values as they are: nothing to decode.
@@ -399,8 +402,13 @@ impl<T: 'static> Readable<T> {
         self.add_chunk_push(chunk.into_push(), true)
     }
 
-    /// Takes everything buffered (one chunk while flowing); Node's `readable.read()`.
-    /// Returns `None` when nothing is buffered.
+    /// Takes what is buffered; Node's `readable.read()`. Returns `None` when nothing is
+    /// buffered.
+    ///
+    /// How much it takes follows the loop's [`NodeCompat`](crate::compat::NodeCompat): under
+    /// `V26` (the default) the first buffered chunk, unless an encoding is set (then the
+    /// whole buffer, joined); under `V20` the whole buffer, joined. While flowing, one chunk
+    /// under both.
     ///
     /// # Events
     ///

@@ -7,8 +7,10 @@ use super::{Chunk, Readable};
 /// How to make a [`Readable`]: Node's `new Readable(options)`.
 #[derive(Clone, Debug)]
 pub struct ReadableOptions {
-    /// Buffer level past which `push` returns `false` and the source is not asked for more:
-    /// 16384 bytes, or 16 objects in object mode, by default.
+    /// Buffer level past which `push` returns `false` and the source is not asked for more.
+    /// `None` is Node's default, which the loop's
+    /// [`NodeCompat`](crate::compat::NodeCompat) decides: 65536 bytes (v26, the default) or
+    /// 16384 (v20), and 16 objects in object mode under both.
     pub high_water_mark: Option<usize>,
     /// Carry any value ([`Chunk::Object`]); lengths count chunks, not bytes. A typed
     /// `Readable<T>` is in object mode whatever this says.

@@ -8,12 +8,9 @@ use bytes::Bytes;
 use super::chunk::Chunk;
 use super::decoder::StringDecoder;
 use super::item::{chunk_buffer, chunk_ref, make_as_chunk};
+use crate::compat::NodeCompat;
 use crate::Error;
 
-/// Node's default high-water mark for byte streams (v20).
-pub(crate) const DEFAULT_HWM_BYTES: usize = 16 * 1024;
-/// Node's default high-water mark for object streams.
-pub(crate) const DEFAULT_HWM_OBJECTS: usize = 16;
 /// `read(n)` never raises the high-water mark past 1 GiB.
 pub(crate) const MAX_HWM: usize = 0x4000_0000;
 
@@ -29,6 +26,9 @@ pub(crate) enum Want {
 /// Node's `ReadableState`. Every flag keeps Node's name; see `readable.js`.
 pub(crate) struct State<T = Chunk> {
     pub object_mode: bool,
+    /// `read()` without a size takes one chunk even while paused, when nothing decodes
+    /// (Node v26's `howMuchToRead`; v20 joins the whole buffer).
+    pub reads_one_chunk: bool,
     pub high_water_mark: usize,
     pub buffer: VecDeque<T>,
     pub length: usize,
@@ -58,14 +58,15 @@ pub(crate) struct State<T = Chunk> {
 }
 
 impl<T: 'static> State<T> {
-    pub(crate) fn new(object_mode: bool, high_water_mark: Option<usize>) -> State<T> {
-        let hwm = high_water_mark.unwrap_or(if object_mode {
-            DEFAULT_HWM_OBJECTS
-        } else {
-            DEFAULT_HWM_BYTES
-        });
+    pub(crate) fn new(
+        object_mode: bool,
+        high_water_mark: Option<usize>,
+        compat: NodeCompat,
+    ) -> State<T> {
+        let hwm = high_water_mark.unwrap_or(compat.default_high_water_mark(object_mode));
         State {
             object_mode,
+            reads_one_chunk: compat.reads_one_chunk(),
             high_water_mark: hwm,
             buffer: VecDeque::new(),
             length: 0,
@@ -122,8 +123,11 @@ impl<T: 'static> State<T> {
         }
         match n {
             Want::Any => {
-                // Only flow one buffer at a time.
-                if self.is_flowing() && self.length > 0 {
+                // Only flow one buffer at a time; from v26, hand out one buffer at a time
+                // whenever no decoder joins text.
+                if self.length > 0
+                    && (self.is_flowing() || (self.reads_one_chunk && self.decoder.is_none()))
+                {
                     self.buffer
                         .front()
                         .and_then(chunk_ref)
@@ -255,12 +259,42 @@ mod tests {
     use super::*;
 
     fn bytes_state(chunks: &[&str]) -> State {
-        let mut s: State = State::new(false, None);
+        bytes_state_as(NodeCompat::V20, chunks)
+    }
+
+    fn bytes_state_as(compat: NodeCompat, chunks: &[&str]) -> State {
+        let mut s: State = State::new(false, None, compat);
         for c in chunks {
             s.buffer.push_back(Chunk::from(*c));
             s.length += c.len();
         }
         s
+    }
+
+    #[test]
+    fn default_high_water_mark_follows_the_compat_setting() {
+        let s: State = State::new(false, None, NodeCompat::V26);
+        assert_eq!(s.high_water_mark, 65536);
+        let s: State = State::new(false, None, NodeCompat::V20);
+        assert_eq!(s.high_water_mark, 16384);
+        let s: State = State::new(false, Some(7), NodeCompat::V26);
+        assert_eq!(s.high_water_mark, 7);
+    }
+
+    #[test]
+    fn read_any_while_paused_takes_one_chunk_from_v26() {
+        let mut s = bytes_state_as(NodeCompat::V26, &["ab", "cd", "e"]);
+        let n = s.how_much_to_read(Want::Any);
+        assert_eq!(n, 2);
+        assert_eq!(s.take_from_list(n), Some(Chunk::from("ab")));
+        assert_eq!(s.buffer.len(), 2);
+    }
+
+    #[test]
+    fn read_any_with_a_decoder_joins_everything_under_v26_too() {
+        let mut s = bytes_state_as(NodeCompat::V26, &["ab", "cd", "e"]);
+        s.decoder = Some(Box::new(StringDecoder::new(crate::Encoding::Utf8)));
+        assert_eq!(s.how_much_to_read(Want::Any), 5);
     }
 
     #[test]
@@ -303,7 +337,7 @@ mod tests {
 
     #[test]
     fn text_is_cut_on_a_char_boundary() {
-        let mut s: State = State::new(false, None);
+        let mut s: State = State::new(false, None, NodeCompat::V20);
         s.buffer.push_back(Chunk::Text("é€x".into()));
         s.length = "é€x".len();
         assert_eq!(s.take_from_list(1), Some(Chunk::Text("é".into())));
@@ -311,7 +345,7 @@ mod tests {
 
     #[test]
     fn object_mode_reads_one_object() {
-        let mut s: State = State::new(true, None);
+        let mut s: State = State::new(true, None, NodeCompat::V26);
         assert_eq!(s.high_water_mark, 16);
         s.buffer.push_back(Chunk::object(1u32));
         s.buffer.push_back(Chunk::object(2u32));
@@ -336,7 +370,7 @@ mod tests {
 
     #[test]
     fn can_push_more_follows_hwm_and_empty_rule() {
-        let mut s: State = State::new(false, Some(0));
+        let mut s: State = State::new(false, Some(0), NodeCompat::V26);
         assert!(s.can_push_more());
         s.length = 1;
         assert!(!s.can_push_more());

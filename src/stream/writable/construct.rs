@@ -55,7 +55,7 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
     ) -> Self {
         let state = State::new(
             initial_flags(&opts, opts.object_mode),
-            opts.effective_high_water_mark(),
+            opts.effective_high_water_mark(lp.compat()),
         );
         Writable {
             inner: Inner::new(lp.clone(), sink, state, default_encoding(&opts), construct),

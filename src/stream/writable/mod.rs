@@ -119,7 +119,8 @@ impl<T: 'static> Declared<T> {
     pub(crate) const TABLES: &'static [&'static [EventDecl]] = &[&EVENTS, &Self::TYPED_PIPE];
 }
 
-/// A writable stream with Node v20's behaviour: a cloneable, `!Send` handle.
+/// A writable stream with Node's behaviour (v26's by default, v20's on a loop built with
+/// [`NodeCompat::V20`](crate::compat::NodeCompat::V20)): a cloneable, `!Send` handle.
 ///
 /// `T` is the chunk type: [`Chunk`] for byte streams (made with [`Writable::new`]), or
 /// any type for object streams (made with [`Writable::new_object`]).

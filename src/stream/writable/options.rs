@@ -1,12 +1,9 @@
 //! The options of a Writable (Node's `new Writable(options)`).
 
+use crate::compat::NodeCompat;
 use crate::stream::encoding::Encoding;
 
-/// Node's default high-water mark for byte streams: 16 KiB.
-pub const DEFAULT_HIGH_WATER_MARK: usize = 16 * 1024;
-
-/// Node's default high-water mark for object streams: 16 chunks.
-pub const DEFAULT_OBJECT_HIGH_WATER_MARK: usize = 16;
+pub use crate::compat::{DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK};
 
 /// How a Writable behaves; Node's constructor options, with Node's defaults.
 ///
@@ -22,7 +19,8 @@ pub const DEFAULT_OBJECT_HIGH_WATER_MARK: usize = 16;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WritableOptions {
     /// The `writable_length` at which `write` starts returning `false`. `None` is Node's
-    /// default: 16 KiB, or 16 chunks in object mode. Zero is allowed (every non-empty
+    /// default, which the loop's [`NodeCompat`] decides: 64 KiB (v26, the default) or
+    /// 16 KiB (v20), and 16 chunks in object mode under both. Zero is allowed (every non-empty
     /// write returns `false`).
     pub high_water_mark: Option<usize>,
     /// Encode string chunks to bytes before the sink sees them (default `true`).
@@ -95,12 +93,20 @@ impl WritableOptions {
         self
     }
 
-    /// The high-water mark in force: the one given, or Node's default for the mode.
-    pub fn effective_high_water_mark(&self) -> usize {
-        match self.high_water_mark {
-            Some(hwm) => hwm,
-            None if self.object_mode => DEFAULT_OBJECT_HIGH_WATER_MARK,
-            None => DEFAULT_HIGH_WATER_MARK,
-        }
+    /// The high-water mark in force on a loop following `compat`: the one given, or
+    /// that release's default for the mode.
+    ///
+    /// ```
+    /// use nodestream::compat::NodeCompat;
+    /// use nodestream::WritableOptions;
+    ///
+    /// let opts = WritableOptions::new();
+    /// assert_eq!(opts.effective_high_water_mark(NodeCompat::V26), 65536);
+    /// assert_eq!(opts.effective_high_water_mark(NodeCompat::V20), 16384);
+    /// assert_eq!(opts.high_water_mark(10).effective_high_water_mark(NodeCompat::V20), 10);
+    /// ```
+    pub fn effective_high_water_mark(&self, compat: NodeCompat) -> usize {
+        self.high_water_mark
+            .unwrap_or_else(|| compat.default_high_water_mark(self.object_mode))
     }
 }

@@ -70,7 +70,7 @@ fn run(lp: &EventLoop, t: &Trace) {
 /// `'ready'` precede the first write's callback; then finish, close.
 fn f01_fs_writestream_order() -> Vec<String> {
     let t = Trace::new();
-    let lp = EventLoop::new().unwrap();
+    let lp = crate::scenarios::event_loop();
     let p = TempPath::new("f01");
     let ws = create_write_stream(&lp.handle(), &p.0, WriteStreamOptions::new()).unwrap();
     tlog!(
@@ -122,7 +122,7 @@ fn f01_fs_writestream_order() -> Vec<String> {
 /// Made from an fd: no `'open'`/`'ready'`; the fd is closed by the time of `'close'`.
 fn f02_fs_writestream_with_fd() -> Vec<String> {
     let t = Trace::new();
-    let lp = EventLoop::new().unwrap();
+    let lp = crate::scenarios::event_loop();
     let p = TempPath::new("f02");
     let file = std::fs::File::create(&p.0).unwrap();
     let number = std::os::fd::AsRawFd::as_raw_fd(&file);
@@ -153,7 +153,7 @@ fn f02_fs_writestream_with_fd() -> Vec<String> {
 /// `'close'`; no `'open'`.
 fn f03_fs_writestream_open_error() -> Vec<String> {
     let t = Trace::new();
-    let lp = EventLoop::new().unwrap();
+    let lp = crate::scenarios::event_loop();
     let ws = create_write_stream(
         &lp.handle(),
         "/nonexistent-dir-xyz/file",

@@ -28,6 +28,39 @@ mod writable_state;
 mod writable_util;
 mod writable_write;
 
+use std::cell::Cell;
+
+use nodestream::compat::NodeCompat;
+use nodestream::EventLoop;
+
+thread_local! {
+    /// The Node release the scenario running on this thread follows (see [`with_compat`]).
+    static COMPAT: Cell<NodeCompat> = const { Cell::new(NodeCompat::V20) };
+}
+
+/// Runs `f` with every loop made by [`event_loop`] following `compat`.
+pub fn with_compat<R>(compat: NodeCompat, f: impl FnOnce() -> R) -> R {
+    let before = COMPAT.with(|c| c.replace(compat));
+    // Restored even when the scenario panics: the runner goes on to the next one.
+    struct Restore(NodeCompat);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            COMPAT.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(before);
+    f()
+}
+
+/// The loop of a scenario: every scenario makes its loops here, so that the runner can run
+/// it under each [`NodeCompat`] setting.
+pub fn event_loop() -> EventLoop {
+    EventLoop::builder()
+        .compat(COMPAT.with(Cell::get))
+        .build()
+        .expect("event loop")
+}
+
 /// One Rust scenario.
 #[derive(Clone, Copy, Debug)]
 pub struct Scenario {

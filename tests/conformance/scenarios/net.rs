@@ -99,7 +99,7 @@ fn run(lp: &EventLoop, t: &Trace) {
 /// from the automatic `end()` of `allowHalfOpen: false`, close).
 fn n01_net_unix_pair_write_end() -> Vec<String> {
     let t = Trace::new();
-    let lp = EventLoop::new().unwrap();
+    let lp = crate::scenarios::event_loop();
     let h = lp.handle();
     let sock = TempPath::new("n01.sock");
     let (c, s) = (Parts::default(), Parts::default());
@@ -192,7 +192,7 @@ fn n01_net_unix_pair_write_end() -> Vec<String> {
 /// the write's callback) once the peer resumes reading.
 fn n03_net_backpressure_drain() -> Vec<String> {
     let t = Trace::new();
-    let lp = EventLoop::new().unwrap();
+    let lp = crate::scenarios::event_loop();
     let h = lp.handle();
     let sock = TempPath::new("n03.sock");
     let conns: Rc<RefCell<Vec<Socket>>> = Rc::default();
@@ -254,7 +254,7 @@ fn n03_net_backpressure_drain() -> Vec<String> {
 /// `destroySoon()`: `end()` while writable, then destroy once `'finish'` has been emitted.
 fn n02_net_destroy_soon() -> Vec<String> {
     let t = Trace::new();
-    let lp = EventLoop::new().unwrap();
+    let lp = crate::scenarios::event_loop();
     let h = lp.handle();
     let sock = TempPath::new("n02.sock");
     let c = Parts::default();

@@ -80,7 +80,7 @@ fn run(el: &EventLoop, t: &Trace) {
 
 fn p01_readable_pipe_events() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let src = passive(&lp, ReadableOptions::default());
     let dst = sink(&t, &lp, true, WritableOptions::default());
@@ -107,7 +107,7 @@ fn p01_readable_pipe_events() -> Vec<String> {
 
 fn p02_unpipe_explicit() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let src = passive(&lp, ReadableOptions::default());
     let dst = sink(&t, &lp, true, WritableOptions::default());
@@ -132,7 +132,7 @@ fn p02_unpipe_explicit() -> Vec<String> {
 /// node's run of the same scenario with event listeners instead of wrappers).
 fn p03_pipe_backpressure() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let src = passive(&lp, ReadableOptions::default().high_water_mark(100));
     let dst = sink(&t, &lp, true, WritableOptions::new().high_water_mark(2));
@@ -152,7 +152,7 @@ fn p03_pipe_backpressure() -> Vec<String> {
 
 fn p04_legacy_pipe_basic() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let t2 = t.clone();
     let t3 = t.clone();
@@ -224,7 +224,7 @@ fn watch_legacy_dest(t: &Trace, w: &Writable, name: &str, events: &[&str]) {
 
 fn p05_legacy_pipe_close_before_end() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let src = LegacyStream::new();
     let dst = sink(&t, &lp, true, WritableOptions::default());
@@ -240,7 +240,7 @@ fn p05_legacy_pipe_close_before_end() -> Vec<String> {
 
 fn p06_legacy_pipe_end_false() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let src = LegacyStream::new();
     let dst = sink(&t, &lp, true, WritableOptions::default());
@@ -263,7 +263,7 @@ fn p06_legacy_pipe_end_false() -> Vec<String> {
 /// legacy stream's `emit_error` hands the unhandled error back.
 fn p07_legacy_pipe_error_rethrow() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let src = LegacyStream::new();
     let dst = sink(&t, &lp, true, WritableOptions::default());
@@ -300,7 +300,7 @@ fn p07_legacy_pipe_error_rethrow() -> Vec<String> {
 
 fn p08_legacy_pipe_dest_not_writable() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let src = LegacyStream::new();
     let dst = sink(&t, &lp, false, WritableOptions::default());
@@ -318,7 +318,7 @@ fn p08_legacy_pipe_dest_not_writable() -> Vec<String> {
 /// not compile, so the rest of the scenario runs with nothing destroyed.
 fn p09_writable_pipe_error() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let w = sink(&t, &lp, false, WritableOptions::default());
     let t2 = t.clone();
@@ -334,7 +334,7 @@ fn p09_writable_pipe_error() -> Vec<String> {
 
 fn p10_readable_pipe_end_false() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let src = passive(&lp, ReadableOptions::default());
     let dst = sink(&t, &lp, true, WritableOptions::default());
@@ -360,7 +360,7 @@ fn p10_readable_pipe_end_false() -> Vec<String> {
 
 fn p11_readable_pipe_dest_error() -> Vec<String> {
     let t = Trace::new();
-    let el = EventLoop::new().unwrap();
+    let el = crate::scenarios::event_loop();
     let lp = el.handle();
     let src = passive(&lp, ReadableOptions::default());
     let dst = sink(&t, &lp, true, WritableOptions::default());

@@ -24,7 +24,7 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
-        let lp = EventLoop::new().expect("event loop");
+        let lp = crate::scenarios::event_loop();
         let h = lp.handle();
         Env {
             lp,
