@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use futures_util::{FutureExt, StreamExt};
 use nodestream::stream::readable::{Readable, ReadableOptions};
+use support::Stat;
 
 const REPS: usize = 5;
 
@@ -35,31 +36,6 @@ fn bytes() -> usize {
 struct Times {
     wall: f64,
     cpu: f64,
-}
-
-/// The median of some seconds, with the fastest and the slowest run.
-#[derive(Clone, Copy)]
-struct Stat {
-    median: f64,
-    min: f64,
-    max: f64,
-}
-
-impl Stat {
-    fn of(mut xs: Vec<f64>) -> Stat {
-        xs.sort_by(f64::total_cmp);
-        Stat {
-            median: xs[xs.len() / 2],
-            min: xs[0],
-            max: xs[xs.len() - 1],
-        }
-    }
-}
-
-impl std::fmt::Display for Stat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.4} s ({:.4}-{:.4})", self.median, self.min, self.max)
-    }
 }
 
 /// Wall and CPU statistics of a side's runs.

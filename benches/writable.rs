@@ -8,7 +8,8 @@
 //! `Box<dyn Sink>`, from `Writable::new`), each writing a shared (reference-counted) or a
 //! static `Bytes`; the headline is the typed sink with a static chunk.
 //!
-//! Each side runs a warm-up and then `REPS` (3) measured runs and keeps its best. Rates are
+//! Each side runs a warm-up and then `REPS` (5) measured runs; each reports the median with
+//! the min-max beside it, and the ratio is of the medians. Rates are
 //! given by wall-clock time and by on-CPU time of the running thread (the first field of
 //! `/proc/thread-self/schedstat`, read the same way on both sides), since on a shared,
 //! busy machine the wall clock mostly measures the other processes.
@@ -35,6 +36,8 @@ use nodestream::stream::writable::{Chunk, Sink, Writable, WritableOptions, Write
 use nodestream::EventLoop;
 
 mod support;
+
+use support::Stat;
 
 const SIZE: usize = 100;
 
@@ -142,31 +145,42 @@ fn run(n: u64, chunk: Bytes, kind: Kind, compat: NodeCompat) -> Outcome {
     }
 }
 
-/// The best of `reps` runs (least CPU time).
-fn best(n: u64, reps: u32, chunk: &Bytes, kind: Kind, compat: NodeCompat) -> Outcome {
+/// `reps` runs, each checked to have delivered every byte.
+fn runs(n: u64, reps: u32, chunk: &Bytes, kind: Kind, compat: NodeCompat) -> Vec<Outcome> {
     (0..reps)
         .map(|_| run(n, chunk.clone(), kind, compat))
-        .min_by(|a, b| a.cpu_ns.total_cmp(&b.cpu_ns))
-        .expect("at least one run")
+        .inspect(|o| assert_eq!(o.bytes, n * SIZE as u64, "every byte reached the sink"))
+        .collect()
 }
 
-/// Prints one side's line; returns (wall rate, cpu rate).
-fn report(label: &str, n: u64, o: &Outcome) -> (f64, f64) {
-    let rate = n as f64 / (o.ns / 1e9);
-    let cpu_rate = n as f64 / (o.cpu_ns / 1e9);
-    println!(
-        "{label} writes_per_sec={rate:.0} cpu_writes_per_sec={cpu_rate:.0} ns_per_write={:.2} \
-         cpu_ns_per_write={:.2} drains={} bytes={}",
-        o.ns / n as f64,
-        o.cpu_ns / n as f64,
-        o.drains,
-        o.bytes
-    );
-    assert_eq!(o.bytes, n * SIZE as u64, "every byte reached the sink");
-    (rate, cpu_rate)
+/// Wall and on-CPU nanoseconds per write over one side's runs.
+struct PerWrite {
+    wall: Stat,
+    cpu: Stat,
 }
 
-fn node_rates(n: u64, reps: u32) -> Option<(f64, f64)> {
+impl PerWrite {
+    fn of(n: u64, ns: impl Iterator<Item = (f64, f64)>) -> PerWrite {
+        let (wall, cpu): (Vec<f64>, Vec<f64>) =
+            ns.map(|(w, c)| (w / n as f64, c / n as f64)).unzip();
+        PerWrite {
+            wall: Stat::of(wall),
+            cpu: Stat::of(cpu),
+        }
+    }
+
+    fn print(&self, label: &str) {
+        let s = |x: &Stat| format!("{:.2} ({:.2}-{:.2})", x.median, x.min, x.max);
+        println!(
+            "{label} ns_per_write: on-CPU {}, wall {}",
+            s(&self.cpu),
+            s(&self.wall)
+        );
+    }
+}
+
+/// Node's runs, one line each: `node ns=<wall> cpu=<on-CPU> drains=<n> bytes=<n>`.
+fn node_runs(n: u64, reps: u32) -> Option<PerWrite> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/node/writable.js");
     let out = match Command::new("node")
         .arg(script)
@@ -184,14 +198,17 @@ fn node_rates(n: u64, reps: u32) -> Option<(f64, f64)> {
             return None;
         }
     };
-    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    println!("{line}");
-    let field = |name: &str| -> Option<f64> {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = |line: &str, name: &str| -> Option<f64> {
         line.split_whitespace()
             .find_map(|f| f.strip_prefix(name))
             .and_then(|v| v.parse().ok())
     };
-    Some((field("writes_per_sec=")?, field("cpu_writes_per_sec=")?))
+    let runs: Vec<(f64, f64)> = text
+        .lines()
+        .filter_map(|l| Some((field(l, "ns=")?, field(l, "cpu=")?)))
+        .collect();
+    (!runs.is_empty()).then(|| PerWrite::of(n, runs.into_iter()))
 }
 
 fn main() {
@@ -202,10 +219,10 @@ fn main() {
             .unwrap_or(d)
     };
     let n = env_num("WRITES", 10_000_000);
-    let reps = env_num("REPS", 3) as u32;
+    let reps = env_num("REPS", 5) as u32;
     println!(
         "writable: {n} writes of {SIZE} bytes, drain loop, sink completes synchronously; \
-         best of {reps}"
+         {reps} runs a side: median (min-max)"
     );
     let compat = support::node_compat().0;
     println!("{}", support::compat_line());
@@ -234,34 +251,33 @@ fn main() {
     ];
     // `ONLY=<text>` keeps the variants whose label contains it (for profiling one).
     let only = std::env::var("ONLY").unwrap_or_default();
-    let rates: Vec<(&str, f64, f64)> = variants
+    let rust: Vec<(&str, PerWrite)> = variants
         .iter()
         .filter(|v| v.0.contains(only.as_str()))
         .map(|&(label, kind, chunk)| {
-            let (wall, cpu) = report(
-                &format!("rust({label})"),
-                n,
-                &best(n, reps, chunk, kind, compat),
-            );
-            (label, wall, cpu)
+            let outcomes = runs(n, reps, chunk, kind, compat);
+            let per = PerWrite::of(n, outcomes.iter().map(|o| (o.ns, o.cpu_ns)));
+            per.print(&format!("rust({label}) drains={}", outcomes[0].drains));
+            (label, per)
         })
         .collect();
 
     let node = if std::env::var_os("NO_NODE").is_some() {
         None
     } else {
-        node_rates(n, reps)
+        node_runs(n, reps)
     };
     match node {
-        Some((node_wall, node_cpu)) => {
-            for (label, wall, cpu) in rates {
+        Some(node) => {
+            node.print("node");
+            for (label, per) in rust {
                 println!(
-                    "ratio rust/node ({label}) = {:.2} on-CPU, {:.2} wall",
-                    cpu / node_cpu,
-                    wall / node_wall
+                    "ratio node/rust ns per write, medians ({label}) = {:.2} on-CPU, {:.2} wall",
+                    node.cpu.median / per.cpu.median,
+                    node.wall.median / per.wall.median
                 );
             }
         }
-        None => println!("ratio rust/node: no node side"),
+        None => println!("ratio: no node side"),
     }
 }

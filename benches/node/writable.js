@@ -1,9 +1,8 @@
 'use strict';
 // Node side of benches/writable.rs: N writes of a 100-byte Buffer into a Writable whose
 // _write completes synchronously, with the "write until false, wait for 'drain'" loop.
-// Runs a warm-up, then REPS measured runs, and prints the best one:
-//   node writes_per_sec=<wall rate> cpu_writes_per_sec=<on-CPU rate> ns_per_write=<wall>
-//        cpu_ns_per_write=<cpu> drains=<n> bytes=<n>
+// Runs a warm-up, then REPS measured runs, and prints one line per run:
+//   node ns=<wall ns> cpu=<on-CPU ns> drains=<n> bytes=<n>
 // On-CPU time is this thread's, from /proc/thread-self/schedstat, as on the Rust side, so
 // the two compare fairly on a busy machine.
 const fs = require('fs');
@@ -46,15 +45,10 @@ function run(n, done) {
   pump();
 }
 
-let best = null;
 function rep(k) {
-  if (k === 0) {
-    const b = best;
-    console.log(`node writes_per_sec=${(N / (b.ns / 1e9)).toFixed(0)} cpu_writes_per_sec=${(N / (b.cpu / 1e9)).toFixed(0)} ns_per_write=${(b.ns / N).toFixed(2)} cpu_ns_per_write=${(b.cpu / N).toFixed(2)} drains=${b.drains} bytes=${b.bytes}`);
-    return;
-  }
+  if (k === 0) return;
   run(N, (r) => {
-    if (!best || r.cpu < best.cpu) best = r;
+    console.log(`node ns=${r.ns} cpu=${r.cpu} drains=${r.drains} bytes=${r.bytes}`);
     setImmediate(() => rep(k - 1));
   });
 }

@@ -58,3 +58,30 @@ pub fn compat_line() -> String {
         compat.default_high_water_mark(false)
     )
 }
+
+/// The median of some runs' figures, with the lowest and the highest beside it (shown as
+/// seconds by `Display`).
+#[derive(Clone, Copy, Debug)]
+pub struct Stat {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Stat {
+    /// The statistics of `xs` (at least one value).
+    pub fn of(mut xs: Vec<f64>) -> Stat {
+        xs.sort_by(f64::total_cmp);
+        Stat {
+            median: xs[xs.len() / 2],
+            min: xs[0],
+            max: xs[xs.len() - 1],
+        }
+    }
+}
+
+impl std::fmt::Display for Stat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.4} s ({:.4}-{:.4})", self.median, self.min, self.max)
+    }
+}
