@@ -13,11 +13,14 @@
 //! Unix socket by a `net` server), run by this binary (skipped when `node` is absent).
 //! Prints the rate under each host, its ratio to `run()`, and Node's rate with rust/node.
 
+mod support;
+
 use std::cell::{Cell, RefCell};
 use std::io::{Read, Write};
 use std::process::Command;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
+use support::Stat;
 
 use nodestream::embed::calloop::{EventLoopSource, LoopEvent};
 use nodestream::{EventLoop, LoopHandle, PostAction};
@@ -129,30 +132,36 @@ fn by_calloop(lp: EventLoop) {
     host.run(None, &mut signal, |_| {}).unwrap();
 }
 
-/// Runs `work` under `host`, best of three: units per second.
-fn rate(work: Workload, units: u64, host: Host) -> f64 {
-    (0..3)
-        .map(|_| {
-            let lp = EventLoop::new().unwrap();
-            let keep = work(&lp);
-            let t0 = Instant::now();
-            host(lp);
-            let s = t0.elapsed().as_secs_f64();
-            drop(keep);
-            units as f64 / s
-        })
-        .fold(0.0, f64::max)
+/// Runs of each workload on each side.
+const RUNS: usize = 5;
+
+/// Runs `work` under `host` [`RUNS`] times: units per second, median with min-max.
+fn rate(work: Workload, units: u64, host: Host) -> Stat {
+    Stat::of(
+        (0..RUNS)
+            .map(|_| {
+                let lp = EventLoop::new().unwrap();
+                let keep = work(&lp);
+                let t0 = Instant::now();
+                host(lp);
+                let s = t0.elapsed().as_secs_f64();
+                drop(keep);
+                units as f64 / s
+            })
+            .collect(),
+    )
 }
 
-/// Reads `"key":number` out of the Node side's one JSON line.
-fn field(line: &str, key: &str) -> Option<f64> {
-    let start = line.find(&format!("\"{key}\":"))? + key.len() + 3;
+/// Reads `"key":[numbers]` out of the Node side's one JSON line.
+fn field(line: &str, key: &str) -> Option<Stat> {
+    let start = line.find(&format!("\"{key}\":["))? + key.len() + 4;
     let rest = &line[start..];
-    let end = rest.find([',', '}']).unwrap_or(rest.len());
-    rest[..end].trim().parse().ok()
+    let list = &rest[..rest.find(']')?];
+    let xs: Option<Vec<f64>> = list.split(',').map(|x| x.trim().parse().ok()).collect();
+    xs.filter(|xs| !xs.is_empty()).map(Stat::of)
 }
 
-fn node_side() -> Option<(f64, f64)> {
+fn node_side() -> Option<(Stat, Stat)> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/node/embed.js");
     let out = match Command::new("node").arg(script).output() {
         Ok(out) if out.status.success() => out,
@@ -175,9 +184,19 @@ fn node_side() -> Option<(f64, f64)> {
     ))
 }
 
+/// A rate in M/s, median with min-max.
+fn mps(s: &Stat) -> String {
+    format!(
+        "{:.3} ({:.3}-{:.3}) M/s",
+        s.median / 1e6,
+        s.min / 1e6,
+        s.max / 1e6
+    )
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is accepted and ignored.
-    println!("embed benchmark");
+    println!("embed benchmark: {RUNS} runs a side, median (min-max); ratios of medians");
     let node = node_side();
     let hosts: [(&str, Host); 4] = [
         ("run()", by_run),
@@ -185,7 +204,7 @@ fn main() {
         ("tokio run_until_idle", by_tokio),
         ("calloop source", by_calloop),
     ];
-    let workloads: [(&str, Workload, u64, Option<f64>); 2] = [
+    let workloads: [(&str, Workload, u64, Option<Stat>); 2] = [
         (
             "immediates chain",
             immediates,
@@ -201,18 +220,20 @@ fn main() {
     ];
     for (name, work, units, node_rate) in workloads {
         println!("{name} ({units}):");
+        if let Some(n) = &node_rate {
+            println!("  {:<22} {}", "node", mps(n));
+        }
         let mut base = None;
         for (host_name, host) in hosts {
             let r = rate(work, units, host);
-            let base = *base.get_or_insert(r);
+            let base = *base.get_or_insert(r.median);
             println!(
-                "  {host_name:<22} {:>7.3} M/s  x{:.2} of run(){}",
-                r / 1e6,
-                r / base,
+                "  {host_name:<22} {}  x{:.2} of run(){}",
+                mps(&r),
+                r.median / base,
                 node_rate.map_or(String::new(), |n| format!(
-                    ", node {:.3} M/s, ratio rust/node {:.2}",
-                    n / 1e6,
-                    r / n
+                    ", ratio rust/node {:.2}",
+                    r.median / n.median
                 ))
             );
         }

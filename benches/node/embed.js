@@ -1,5 +1,6 @@
 // The Node side of `cargo bench --bench embed --all-features`: Node's own loop on the two
-// workloads the Rust side runs under each host. Prints one JSON line.
+// workloads the Rust side runs under each host, RUNS times each. Prints one JSON line of
+// the rates of every run.
 'use strict';
 const net = require('net');
 const os = require('os');
@@ -8,6 +9,7 @@ const fs = require('fs');
 
 const N_IMMEDIATES = 200000;
 const N_ROUNDS = 50000;
+const RUNS = 5;
 
 function immediates() {
   return new Promise((resolve) => {
@@ -44,7 +46,9 @@ function pingPong() {
 }
 
 (async () => {
-  const immediates_per_s = await immediates();
-  const rounds_per_s = await pingPong();
+  const immediates_per_s = [];
+  const rounds_per_s = [];
+  for (let i = 0; i < RUNS; i++) immediates_per_s.push(await immediates());
+  for (let i = 0; i < RUNS; i++) rounds_per_s.push(await pingPong());
   console.log(JSON.stringify({ immediates_per_s, rounds_per_s }));
 })();
