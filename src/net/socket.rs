@@ -109,18 +109,15 @@ impl Socket {
         connecting: bool,
         options: ReceiveOptions,
     ) -> Result<Socket, FdError> {
-        match FdKind::of(&fd) {
-            Ok(FdKind::Socket) => {}
+        // One classification (one `fstat`): refuses what is not a socket, and a socket that
+        // keeps message boundaries; tells a Unix one.
+        let class = match StreamFd::of(&fd) {
+            Ok(class) if class.kind == FdKind::Socket => class,
             Ok(_) => {
                 let notsock =
                     io::Error::from_raw_os_error(rustix::io::Errno::NOTSOCK.raw_os_error());
                 return Err(FdError::new(notsock, fd));
             }
-            Err(e) => return Err(FdError::new(e, fd)),
-        }
-        // Refuses a socket that keeps message boundaries; tells a Unix one.
-        let class = match StreamFd::of(&fd) {
-            Ok(class) => class,
             Err(e) => return Err(FdError::new(e, fd)),
         };
         if class.unix {
