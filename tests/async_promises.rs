@@ -307,3 +307,34 @@ fn a_panicking_source_stream_destroys_the_readable_with_err_panic() {
         ]
     );
 }
+
+/// A Readable over a stream that never yields, destroyed while its pull waits: the pull
+/// ends and drops the stream, so the loop has nothing left and `run()` returns.
+#[test]
+fn destroying_a_from_stream_readable_ends_a_pull_that_waits_forever() {
+    let (el, lp) = event_loop();
+    let dropped = Rc::new(Cell::new(false));
+    struct Flag(Rc<Cell<bool>>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    let flag = Flag(dropped.clone());
+    let never = stream::pending::<Result<&'static str, Error>>().map(move |x| {
+        let _ = &flag;
+        x
+    });
+    let r = Readable::from_stream(&lp, never);
+    let log = Log::default();
+    r.on(CLOSE, log.event("close"));
+    // Start the pull (flowing mode), then destroy on a later tick.
+    r.on(nodestream::events::DATA, |_: &Chunk| {});
+    let r2 = r.clone();
+    lp.set_immediate(move || {
+        r2.destroy(None);
+    });
+    el.run().unwrap();
+    assert!(dropped.get(), "the stream was dropped");
+    assert_eq!(log.get(), ["close"]);
+}

@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Poll;
+use std::task::{Poll, Waker};
 
 use bytes::Bytes;
 use futures_core::Stream;
@@ -64,7 +64,17 @@ type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>>>>;
 struct StreamSource<I, T> {
     stream: Rc<RefCell<Option<BoxStream<I>>>>,
     reading: Rc<Cell<bool>>,
+    /// Set by `_destroy` to end a pull that is waiting on the stream.
+    cancel: Rc<Cancel>,
     convert: fn(I) -> T,
+}
+
+/// How `_destroy` ends a pull in flight: the flag, and the pull's waker to wake so that it
+/// sees it. (A pull left waiting on a stream that never wakes would keep the loop alive.)
+#[derive(Default)]
+struct Cancel {
+    cancelled: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
 }
 
 impl<I: 'static, T: 'static> Source<T> for StreamSource<I, T> {
@@ -77,6 +87,7 @@ impl<I: 'static, T: 'static> Source<T> for StreamSource<I, T> {
             return;
         };
         let (parked, reading, r) = (self.stream.clone(), self.reading.clone(), readable.clone());
+        let cancel = self.cancel.clone();
         let convert = self.convert;
         // Node's `next()`: pull items until `push` says the buffer is full.
         let task = async move {
@@ -84,8 +95,17 @@ impl<I: 'static, T: 'static> Source<T> for StreamSource<I, T> {
                 // A panicking stream is a throwing iterator: Node destroys the Readable
                 // with the error.
                 let item = poll_fn(|cx| {
-                    catch_as_error("the stream's poll_next", || stream.as_mut().poll_next(cx))
-                        .unwrap_or_else(|err| Poll::Ready(Some(Err(err))))
+                    if cancel.cancelled.get() {
+                        return Poll::Ready(None);
+                    }
+                    let item =
+                        catch_as_error("the stream's poll_next", || stream.as_mut().poll_next(cx))
+                            .unwrap_or_else(|err| Poll::Ready(Some(Err(err))));
+                    if item.is_pending() {
+                        let old = cancel.waker.replace(Some(cx.waker().clone()));
+                        drop(old);
+                    }
+                    item
                 })
                 .await;
                 // Node awaits `iterator.next()`: the item is pushed a microtask later,
@@ -124,6 +144,12 @@ impl<I: 'static, T: 'static> Source<T> for StreamSource<I, T> {
     fn destroy(&self, _readable: &Readable<T>, err: Option<Error>, done: DestroyDone<T>) {
         let stream = self.stream.borrow_mut().take();
         drop(stream);
+        // A pull waiting on the stream ends, and drops it, when next polled.
+        self.cancel.cancelled.set(true);
+        let waker = self.cancel.waker.take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
         done.done(err);
     }
 }
@@ -206,6 +232,7 @@ impl Readable {
         let source = StreamSource {
             stream: Rc::new(RefCell::new(Some(boxed))),
             reading: Rc::new(Cell::new(false)),
+            cancel: Rc::default(),
             convert: T::into_chunk,
         };
         Readable::new(lp, options.object_mode(T::OBJECT_MODE), source)
@@ -269,6 +296,7 @@ impl<T: 'static> Readable<T> {
         let source = StreamSource {
             stream: Rc::new(RefCell::new(Some(boxed))),
             reading: Rc::new(Cell::new(false)),
+            cancel: Rc::default(),
             convert: std::convert::identity,
         };
         Readable::new(lp, options.object_mode(true), source)
