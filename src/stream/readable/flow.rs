@@ -7,7 +7,7 @@
 use super::chunk::Chunk;
 use super::item::{chunk_ref, from_chunk, into_chunk};
 use super::state::Want;
-use super::{Readable, END, READABLE, RESUME};
+use super::{Readable, END, RESUME};
 use crate::reactor::{catch_as_error, on_unwind};
 use crate::{Error, ErrorCode};
 
@@ -334,7 +334,7 @@ impl<T: 'static> Readable<T> {
         };
         if emit {
             self.inner.lp.owing(
-                || self.inner.emitter.emit(READABLE, &()),
+                || self.inner.emitter.emit(&self.inner.keys().readable, &()),
                 || self.later(|r| r.after_readable(true)),
             );
         }

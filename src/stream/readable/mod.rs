@@ -211,9 +211,11 @@ impl<T: 'static> Inner<T> {
     /// Node's "a chunk was read": clears `awaitDrainWriters` (nothing to do unpiped).
     #[inline]
     pub(crate) fn clear_await_drain(&self) {
-        if let Some(pipes) = self.pipes.borrow_mut().as_mut() {
-            pipes.clear_await_drain();
-        }
+        let let_go = match self.pipes.borrow_mut().as_mut() {
+            Some(pipes) => pipes.clear_await_drain(),
+            None => return,
+        };
+        drop(let_go);
     }
 }
 

@@ -81,7 +81,7 @@ impl Default for PipeOptions {
 
 /// Node's `state.awaitDrainWriters`: `null`, one destination, or a set.
 #[derive(Default)]
-enum AwaitDrain {
+pub(super) enum AwaitDrain {
     #[default]
     None,
     One(EventEmitter),
@@ -117,14 +117,20 @@ struct Entry<T: 'static> {
 }
 
 impl<T: 'static> Pipes<T> {
-    /// What reading a chunk does to `awaitDrainWriters`.
-    pub(crate) fn clear_await_drain(&mut self) {
-        if self.multi {
-            if let AwaitDrain::Set(set) = &mut self.await_drain {
-                set.clear();
+    /// What reading a chunk does to `awaitDrainWriters`. Returns the destinations' handles
+    /// it let go, for the caller to drop once its borrow of the pipes has ended (the last
+    /// handle of an unpiped destination drops its listeners, which are user code).
+    pub(super) fn clear_await_drain(&mut self) -> AwaitDrain {
+        match &mut self.await_drain {
+            AwaitDrain::Set(set) if self.multi => {
+                if set.is_empty() {
+                    AwaitDrain::None
+                } else {
+                    AwaitDrain::Set(std::mem::take(set))
+                }
             }
-        } else {
-            self.await_drain = AwaitDrain::None;
+            _ if self.multi => AwaitDrain::None,
+            _ => std::mem::take(&mut self.await_drain),
         }
     }
 
