@@ -5,10 +5,11 @@
 //! payload type is fixed. They are gathered with the other streams' keys in
 //! [`events`](crate::events).
 
+use std::any::Any;
 use std::cell::{Cell, RefCell, RefMut};
 use std::fmt;
 use std::os::fd::RawFd;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use nodestream_emitter::{names, Event};
 
@@ -132,6 +133,8 @@ type ErrorHook = Box<dyn FnOnce(&Error)>;
 struct HookLists {
     error: Vec<ErrorHook>,
     closed: Vec<Box<dyn FnOnce()>>,
+    /// Closed hooks that matter while their target lives: whether it does, and the hook.
+    closed_while: Vec<(Weak<dyn Any>, Box<dyn FnOnce()>)>,
     /// Describes the stream for an error it leaves unhandled (see [`Error::origin`]).
     origin: Option<Rc<dyn Fn() -> String>>,
 }
@@ -154,6 +157,25 @@ impl Hooks {
     /// the same call, before `'close'` is emitted on a later tick.
     pub(crate) fn on_closed(&self, f: impl FnOnce() + 'static) {
         self.lists().closed.push(Box::new(f));
+    }
+
+    /// [`on_closed`](Self::on_closed) for a hook that matters only while `target` lives
+    /// (a handle made and dropped many times over one stream's life): `f` gets the target
+    /// if it is still alive, and the hooks of targets already gone are let go as new ones
+    /// come, so the list does not grow with every handle ever made.
+    pub(crate) fn on_closed_while<W: 'static>(&self, target: &Rc<W>, f: fn(&W)) {
+        let target = Rc::downgrade(target);
+        let alive: Weak<dyn Any> = target.clone();
+        let run = Box::new(move || {
+            if let Some(t) = target.upgrade() {
+                f(&t);
+            }
+        });
+        let mut lists = self.lists();
+        lists
+            .closed_while
+            .retain(|(alive, _)| alive.strong_count() > 0);
+        lists.closed_while.push((alive, run));
     }
 
     /// Names the stream by kind and fd (`"net.Socket fd 7"`) in an error it leaves
@@ -200,11 +222,17 @@ impl Hooks {
     /// The stream has closed: runs the closed hooks (once). (The error hooks stay: a
     /// stream destroyed with an error emits it after it closed.)
     pub(crate) fn run_closed(&self) {
-        let hooks = match self.lists.borrow_mut().as_mut() {
-            Some(l) => std::mem::take(&mut l.closed),
+        let (hooks, while_alive) = match self.lists.borrow_mut().as_mut() {
+            Some(l) => (
+                std::mem::take(&mut l.closed),
+                std::mem::take(&mut l.closed_while),
+            ),
             None => return,
         };
         for hook in hooks {
+            hook();
+        }
+        for (_, hook) in while_alive {
             hook();
         }
     }
@@ -213,5 +241,30 @@ impl Hooks {
 impl fmt::Debug for Hooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Hooks").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use super::Hooks;
+
+    #[test]
+    fn hooks_of_targets_gone_are_let_go_and_the_live_ones_run_at_close() {
+        let hooks = Hooks::default();
+        let ran = Rc::new(Cell::new(0));
+        for _ in 0..1000 {
+            // Made and dropped, as a sink made for one send.
+            let gone = Rc::new(ran.clone());
+            hooks.on_closed_while(&gone, |r| r.set(r.get() + 100));
+        }
+        let live = Rc::new(ran.clone());
+        hooks.on_closed_while(&live, |r| r.set(r.get() + 1));
+        assert_eq!(hooks.lists().closed_while.len(), 1);
+        hooks.run_closed();
+        assert_eq!(ran.get(), 1);
+        assert!(hooks.lists().closed_while.is_empty());
     }
 }

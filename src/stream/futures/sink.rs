@@ -121,13 +121,8 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         let shared = Rc::new(Shared::default());
         let s = shared.clone();
         let error_listener = self.on(ERROR, move |err: &Error| s.fail(err));
-        let s = Rc::downgrade(&shared);
         // A destroy with no error completes no write callback: wake a waiting sink.
-        self.hooks().on_closed(move || {
-            if let Some(s) = s.upgrade() {
-                s.wake();
-            }
-        });
+        self.hooks().on_closed_while(&shared, Shared::wake);
         WritableSink {
             stream: self.clone(),
             item: PhantomData,
