@@ -129,12 +129,15 @@ impl StreamKind {
 /// A hook on a stream's error.
 type ErrorHook = Box<dyn FnOnce(&Error)>;
 
+/// A closed hook that matters only while its target lives: the target, and the hook.
+type ClosedWhile = (Weak<dyn Any>, Box<dyn FnOnce()>);
+
 #[derive(Default)]
 struct HookLists {
     error: Vec<ErrorHook>,
     closed: Vec<Box<dyn FnOnce()>>,
     /// Closed hooks that matter while their target lives: whether it does, and the hook.
-    closed_while: Vec<(Weak<dyn Any>, Box<dyn FnOnce()>)>,
+    closed_while: Vec<ClosedWhile>,
     /// Describes the stream for an error it leaves unhandled (see [`Error::origin`]).
     origin: Option<Rc<dyn Fn() -> String>>,
 }
