@@ -166,6 +166,8 @@ impl Hooks {
     /// (a handle made and dropped many times over one stream's life): `f` gets the target
     /// if it is still alive, and the hooks of targets already gone are let go as new ones
     /// come, so the list does not grow with every handle ever made.
+    // Only the futures adapters make handles of that kind so far.
+    #[cfg(feature = "futures")]
     pub(crate) fn on_closed_while<W: 'static>(&self, target: &Rc<W>, f: fn(&W)) {
         let target = Rc::downgrade(target);
         let alive: Weak<dyn Any> = target.clone();
@@ -247,7 +249,7 @@ impl fmt::Debug for Hooks {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "futures"))]
 mod tests {
     use std::cell::Cell;
     use std::rc::Rc;
