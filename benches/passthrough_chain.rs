@@ -95,7 +95,10 @@ fn rust_chain(n: usize) -> Times {
 }
 
 fn node(n: usize) -> Option<Summary> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/node/passthrough_chain.js");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/node/passthrough_chain.js"
+    );
     let out = Command::new("node")
         .arg(script)
         .arg(n.to_string())
