@@ -6,8 +6,14 @@
 //! Ownership runs one way, so that no cycle keeps a dropped Duplex alive: the readable side
 //! holds its writable partner strongly, the writable side holds its readable partner weakly
 //! (a writable side whose readable one is gone behaves as a plain Writable). None of the
-//! calls runs user code except [`WritablePart::destroy`] and [`WritablePart::end`], which
-//! the readable machine makes with no borrow held.
+//! calls runs user code except [`WritablePart::destroy`], [`WritablePart::end_writable`]
+//! and [`ReadablePart::destroy_source`], which the machines make with no borrow held.
+//!
+//! Node's Duplex has one `_destroy`. Here each side has its own (the sink's and the
+//! source's `destroy`), so that each releases what it holds (a socket's reading and
+//! writing shares of one fd): the Duplex's destroy runs the sink's, then the source's, and
+//! closes when both have called back. With the source's default, which calls back at once,
+//! that is Node's one `_destroy`.
 
 use crate::Error;
 
@@ -46,6 +52,10 @@ pub(crate) trait ReadablePart {
     /// `destroy()`'s marks on the readable state: `r.destroyed = true`, and `err` recorded
     /// (Node's `checkError`).
     fn mark_destroyed(&self, err: Option<&Error>);
+    /// The second half of the Duplex's `_destroy`, once the sink's `destroy` has called
+    /// back: the source's `destroy` (its default reports `err` at once), then `then` with
+    /// the error it reports. The first call only; a later one goes straight to `then`.
+    fn destroy_source(&self, err: Option<Error>, then: Box<dyn FnOnce(Option<Error>)>);
     /// `onDestroy`'s marks: `r.closed = true`, and `err` recorded; then the readable
     /// side's own closed hooks.
     fn mark_closed(&self, err: Option<&Error>);

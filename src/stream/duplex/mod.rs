@@ -10,9 +10,11 @@
 //! one emitter: `d.on(DATA, ..)` and `d.on(FINISH, ..)` are on the same stream, as in
 //! Node.
 //!
-//! Node's one `_destroy` is the sink's [`destroy`](Sink::destroy): the source's `destroy`
-//! is not called for a Duplex (release what the source holds there). Node's
-//! `_construct` for a Duplex is not offered yet.
+//! Node's one `_destroy` is here the sink's [`destroy`](Sink::destroy) followed by the
+//! source's [`destroy`](Source::destroy), so that each side releases what it holds; the
+//! stream closes once both have called back. With the source's default `destroy`, which
+//! calls back at once, that is Node's one `_destroy`. Node's `_construct` for a Duplex is
+//! not offered yet.
 //!
 //! # Events
 //!

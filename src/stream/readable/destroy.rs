@@ -30,6 +30,7 @@ impl<T: 'static> Readable<T> {
         let source = self.inner.source.clone();
         let done = DestroyDone {
             stream: self.clone(),
+            then: None,
         };
         // Node's `_destroy`: a throw completes the destroy with that error, unless it
         // completed already (Node then ignores the throw; here the panic goes on, since

@@ -1,8 +1,11 @@
 //! The readable side of a Duplex: what its writable side asks of it (see
 //! [`ReadablePart`]), and how the two are joined.
 
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
+use super::source::DestroyDone;
 use super::{Readable, WeakReadable};
 use crate::stream::duplex::link::{ReadablePart, WritablePart};
 use crate::Error;
@@ -18,7 +21,10 @@ impl<T: 'static> Readable<T> {
 
     /// The side as its partner holds it: weakly (see `duplex::link`).
     pub(crate) fn as_part(&self) -> Box<dyn ReadablePart> {
-        Box::new(self.downgrade())
+        Box::new(Side {
+            readable: self.downgrade(),
+            source_destroyed: Cell::new(false),
+        })
     }
 
     /// Node's `readable: false` option of a Duplex: no readable side (already ended).
@@ -54,9 +60,50 @@ impl<T: 'static> Readable<T> {
     }
 }
 
-/// Each call reads or marks the state; none runs user code but the hooks of
-/// `mark_closed` and `set_error_emitted`, which run with no borrow held.
-impl<T: 'static> ReadablePart for WeakReadable<T> {
+/// A readable side held by its writable side.
+struct Side<T: 'static> {
+    readable: WeakReadable<T>,
+    /// The source's `destroy` has been called.
+    source_destroyed: Cell<bool>,
+}
+
+impl<T: 'static> Side<T> {
+    fn upgrade(&self) -> Option<Readable<T>> {
+        self.readable.upgrade()
+    }
+}
+
+/// Each call reads or marks the state; none runs user code but the source's `destroy` and
+/// the hooks of `mark_closed` and `set_error_emitted`, which run with no borrow held.
+impl<T: 'static> ReadablePart for Side<T> {
+    fn destroy_source(&self, err: Option<Error>, then: Box<dyn FnOnce(Option<Error>)>) {
+        let r = match self.upgrade() {
+            Some(r) if !self.source_destroyed.replace(true) => r,
+            _ => return then(err),
+        };
+        let source = r.inner.source.clone();
+        // `then` must outlive a panicking `destroy`, which drops `done` as it unwinds.
+        let slot = Rc::new(Cell::new(Some(then)));
+        let kept = slot.clone();
+        let done = DestroyDone {
+            stream: r.clone(),
+            then: Some(Box::new(move |err| {
+                if let Some(then) = kept.take() {
+                    then(err);
+                }
+            })),
+        };
+        // As a plain Readable's `_destroy`: a panic completes the destroy with that error,
+        // unless it completed already, when the panic goes on (see `destroy_impl`).
+        let result = panic::catch_unwind(AssertUnwindSafe(|| source.destroy(&r, err, done)));
+        if let Err(payload) = result {
+            match slot.take() {
+                Some(then) => then(Some(Error::from_panic("_destroy", &*payload))),
+                None => panic::resume_unwind(payload),
+            }
+        }
+    }
+
     fn destroyed(&self) -> bool {
         self.upgrade()
             .is_some_and(|r| r.inner.state.borrow().destroyed)

@@ -77,6 +77,17 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
 
     /// `onDestroy`: the sink's `_destroy` called back (first time only).
     pub(super) fn on_destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
+        // A Duplex's destroy goes on to its source's `destroy` (see `duplex::link`), and
+        // closes once that has called back too.
+        if let Some(r) = this.partner.get() {
+            let t = this.clone();
+            return r.destroy_source(err, Box::new(move |err| Self::closed(&t, err, cb)));
+        }
+        Self::closed(this, err, cb);
+    }
+
+    /// The rest of `onDestroy`, once the stream's `_destroy` has called back.
+    fn closed(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
         let st = &this.state;
         if let Some(err) = &err {
             st.record_error(err);
