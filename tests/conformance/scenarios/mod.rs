@@ -19,6 +19,9 @@ mod emitter;
 mod fs_stream;
 mod net;
 mod pipe;
+mod widen_emitter;
+mod widen_readable;
+mod widen_writable;
 mod writable_construct;
 mod writable_cork;
 mod writable_destroy;
@@ -84,6 +87,9 @@ pub fn all() -> Vec<Scenario> {
         pipe::SCENARIOS,
         fs_stream::SCENARIOS,
         net::SCENARIOS,
+        widen_writable::SCENARIOS,
+        widen_readable::SCENARIOS,
+        widen_emitter::SCENARIOS,
     ]
     .concat()
 }
