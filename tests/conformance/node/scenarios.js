@@ -2916,4 +2916,130 @@ S('we13-once-emit-inside-itself',
     log('third emit ->', ee.emit('x'));
   });
 
+// ---- Readable.from (rf): Node's test-readable-from*.js for synchronous iterables ----------
+
+S('rf01-from-array-flowing',
+  "Readable.from([1, 2, 3]) with a 'data' listener: values, 'end', 'close' among ticks.",
+  () => {
+    const r = Readable.from([1, 2, 3]);
+    log('hwm', r.readableHighWaterMark, 'objectMode', r.readableObjectMode);
+    r.on('data', (d) => { log('data', d); tick(`tick after ${d}`); });
+    watch(r, 'r', ['end', 'close']);
+    tick('tick0');
+    imm('imm');
+  });
+
+S('rf02-from-array-paused',
+  "Readable.from(array) read in 'readable' (paused mode): one value per read.",
+  () => {
+    const r = Readable.from(['a', 'b', 'c']);
+    r.on('readable', () => {
+      let v;
+      while ((v = r.read()) !== null) log('read', v);
+      log('readable done, len', r.readableLength);
+    });
+    watch(r, 'r', ['end', 'close']);
+  });
+
+S('rf03-from-generator-lazy',
+  'A generator is pulled only as the stream is read, one value ahead (high-water mark 1).',
+  () => {
+    let pulled = 0;
+    function* gen() { for (let i = 0; i < 5; i++) { pulled++; yield i; } }
+    const r = Readable.from(gen());
+    log('pulled at start', pulled);
+    imm('imm1');
+    setImmediate(() => {
+      log('read', r.read(), 'pulled', pulled);
+      setImmediate(() => {
+        log('read', r.read(), 'pulled', pulled, 'len', r.readableLength);
+      });
+    });
+  });
+
+S('rf04-from-with-options',
+  'Readable.from(iterable, { highWaterMark: 3 }): the options replace the defaults.',
+  () => {
+    let pulled = 0;
+    function* gen() { for (let i = 0; i < 10; i++) { pulled++; yield i; } }
+    const r = Readable.from(gen(), { highWaterMark: 3 });
+    log('hwm', r.readableHighWaterMark, 'objectMode', r.readableObjectMode);
+    r.read(0);
+    setImmediate(() => log('pulled', pulled, 'len', r.readableLength));
+  });
+
+S('rf05-from-destroy-returns-iterator',
+  "Destroying mid-way lets the iterator go (its finally runs), then 'close'.",
+  () => {
+    function* gen() {
+      try { for (let i = 0; ; i++) yield i; } finally { log('iterator finally'); }
+    }
+    const r = Readable.from(gen());
+    r.on('data', (d) => {
+      log('data', d);
+      if (d === 1) { r.destroy(); log('destroyed', r.destroyed); }
+    });
+    watch(r, 'r', ['end', 'close', 'error']);
+  });
+
+S('rf06-from-empty',
+  "Readable.from([]): 'end' then 'close', no data.",
+  () => {
+    const r = Readable.from([]);
+    watch(r, 'r', ['data', 'end', 'close']);
+    r.resume();
+  });
+
+S('rf07-from-pipe-into-object-writable',
+  'Readable.from(array) piped into an object-mode Writable that completes on setImmediate.',
+  () => {
+    const r = Readable.from(['x', 'y', 'z']);
+    const w = new Writable({
+      objectMode: true,
+      write(c, e, cb) { log('_write', c); setImmediate(cb); },
+    });
+    watch(w, 'w', ['finish', 'close']);
+    watch(r, 'r', ['end', 'close']);
+    r.pipe(w);
+  });
+
+S('rf08-from-pause-resume',
+  "pause() in the first 'data' and resume() on setImmediate: the values keep their order.",
+  () => {
+    const r = Readable.from([1, 2, 3, 4]);
+    r.on('data', (d) => {
+      log('data', d, 'flowing', r.readableFlowing);
+      if (d === 1) { r.pause(); setImmediate(() => { log('resume'); r.resume(); }); }
+    });
+    watch(r, 'r', ['pause', 'resume', 'end', 'close']);
+  });
+
+S('rf09-from-destroy-with-error',
+  "destroy(err) from the first 'data': 'error' with err, then 'close'; the iterator goes.",
+  () => {
+    function* gen() {
+      try { yield 'a'; yield 'b'; yield 'c'; } finally { log('iterator finally'); }
+    }
+    const r = Readable.from(gen());
+    r.on('data', (d) => {
+      log('data', d);
+      if (d === 'a') r.destroy(Object.assign(new Error('stop'), { code: 'E_STOP' }));
+    });
+    watch(r, 'r', ['end', 'error', 'close']);
+  });
+
+S('rf10-from-async-iterator-break',
+  "for-await over Readable.from(array), breaking out after the second value: 'close', no 'end'.",
+  () => {
+    const r = Readable.from([1, 2, 3, 4]);
+    watch(r, 'r', ['end', 'close']);
+    (async () => {
+      for await (const v of r) {
+        log('got', v);
+        if (v === 2) break;
+      }
+      log('after loop, destroyed', r.destroyed);
+    })();
+  });
+
 module.exports = { scenarios, slowSink, syncSink };

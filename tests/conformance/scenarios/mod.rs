@@ -19,6 +19,7 @@ mod emitter;
 mod fs_stream;
 mod net;
 mod pipe;
+mod readable_from;
 mod widen_emitter;
 mod widen_readable;
 mod widen_writable;
@@ -89,6 +90,7 @@ pub fn all() -> Vec<Scenario> {
         net::SCENARIOS,
         widen_writable::SCENARIOS,
         widen_readable::SCENARIOS,
+        readable_from::SCENARIOS,
         widen_emitter::SCENARIOS,
     ]
     .concat()
