@@ -15,10 +15,12 @@
 //! pub const SCENARIOS: &[Scenario] = &[Scenario { name: "w03-hwm-zero", run: w03_hwm_zero }];
 //! ```
 
+mod duplex;
 mod emitter;
 mod fs_stream;
 mod net;
 mod pipe;
+mod transform;
 mod writable_construct;
 mod writable_cork;
 mod writable_destroy;
@@ -84,6 +86,8 @@ pub fn all() -> Vec<Scenario> {
         pipe::SCENARIOS,
         fs_stream::SCENARIOS,
         net::SCENARIOS,
+        duplex::SCENARIOS,
+        transform::SCENARIOS,
     ]
     .concat()
 }
