@@ -141,7 +141,7 @@ impl<R: 'static> This<R> {
 }
 
 /// A passive `_read`.
-fn passive<R: 'static>(_: &Readable<R>, _: usize) {}
+pub fn passive<R: 'static>(_: &Readable<R>, _: usize) {}
 
 /// scenarios.js `dxLogged(opts, slow)`: a Duplex whose `_write` logs `_write <chunk>`
 /// and completes at once (slow: on an immediate).
@@ -165,7 +165,7 @@ fn quiet(env: &Env, opts: DuplexOptions) -> Duplex {
     Duplex::new(&env.h, opts, passive, sink)
 }
 
-fn cb_logger(t: &Trace, label: &'static str) -> impl FnOnce(Option<Error>) + 'static {
+pub fn cb_logger(t: &Trace, label: &'static str) -> impl FnOnce(Option<Error>) + 'static {
     let t = t.clone();
     move |e: Option<Error>| tlog!(t, label, errc(e.as_ref()))
 }
