@@ -66,9 +66,9 @@ pub mod writable;
 
 pub use duplex::{Duplex, DuplexOptions};
 pub use encoding::Encoding;
-pub use transform::{PassThrough, Transform};
 pub use fd_writable::FdWritable;
 pub use readable::{PipeDestination, PipeOptions, Readable, ReadableOptions, Source};
+pub use transform::{PassThrough, Transform};
 pub use writable::{Sink, Writable, WritableOptions};
 
 #[cfg(feature = "futures")]

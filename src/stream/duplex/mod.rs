@@ -88,7 +88,7 @@ use crate::reactor::LoopHandle;
 use crate::stream::readable::{
     self, Chunk, PipeDestination, PipeOptions, PushChunk, Readable, Source, StreamEvent,
 };
-use crate::stream::writable::{self, Sink, WriteInput, Writable};
+use crate::stream::writable::{self, Sink, Writable, WriteInput};
 use crate::Error;
 
 pub use options::DuplexOptions;
@@ -112,8 +112,7 @@ impl<R: 'static, W: 'static> Declared<R, W> {
 /// that type. `S` is the sink's type, boxed by default (see [`Writable`]).
 ///
 /// See the [module documentation](self) for the events and an example.
-pub struct Duplex<R: 'static = Chunk, W: 'static = writable::Chunk, S: Sink<W> = Box<dyn Sink<W>>>
-{
+pub struct Duplex<R: 'static = Chunk, W: 'static = writable::Chunk, S: Sink<W> = Box<dyn Sink<W>>> {
     readable: Readable<R>,
     writable: Writable<W, S>,
 }

@@ -37,7 +37,10 @@ impl<T: 'static> Readable<T> {
 
     /// The Duplex's `allowHalfOpen` (`true` for a plain Readable, which has no other side).
     pub(crate) fn duplex_allows_half_open(&self) -> bool {
-        self.inner.partner.get().map_or(true, |w| w.allow_half_open())
+        self.inner
+            .partner
+            .get()
+            .map_or(true, |w| w.allow_half_open())
     }
 
     /// Whether the writable side of this Duplex has ended (`false` for a plain Readable).
@@ -55,7 +58,8 @@ impl<T: 'static> Readable<T> {
 /// `mark_closed` and `set_error_emitted`, which run with no borrow held.
 impl<T: 'static> ReadablePart for WeakReadable<T> {
     fn destroyed(&self) -> bool {
-        self.upgrade().is_some_and(|r| r.inner.state.borrow().destroyed)
+        self.upgrade()
+            .is_some_and(|r| r.inner.state.borrow().destroyed)
     }
 
     fn mark_destroyed(&self, err: Option<&Error>) {

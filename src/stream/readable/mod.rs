@@ -111,8 +111,8 @@ use std::marker::PhantomData;
 use std::rc::{Rc, Weak};
 
 use crate::reactor::LoopHandle;
-pub use crate::stream::encoding::Encoding;
 use crate::stream::duplex::link::WritablePart;
+pub use crate::stream::encoding::Encoding;
 use crate::stream::lifecycle::Hooks;
 use crate::Error;
 use nodestream_emitter::{Event, EventDecl, EventEmitter, EventKey};

@@ -53,8 +53,8 @@ use std::rc::Rc;
 use crate::reactor::LoopHandle;
 use crate::stream::duplex::{Duplex, DuplexOptions};
 use crate::stream::readable::{self, PipeDestination, Readable, Source, WeakReadable};
-use crate::stream::writable::{self, DestroyCallback, FinalCallback, Sink, WriteCallback};
 use crate::stream::writable::PREFINISH;
+use crate::stream::writable::{self, DestroyCallback, FinalCallback, Sink, WriteCallback};
 use crate::Error;
 
 pub use passthrough::PassThrough;

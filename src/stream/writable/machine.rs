@@ -30,8 +30,8 @@ use std::rc::Rc;
 
 use crate::error::{Error, ErrorCode};
 use crate::reactor::{catch_as_error, on_unwind, LoopHandle};
-use crate::stream::encoding::Encoding;
 use crate::stream::duplex::link::ReadablePart;
+use crate::stream::encoding::Encoding;
 use crate::stream::lifecycle::Hooks;
 use nodestream_emitter::EventEmitter;
 

@@ -2930,4 +2930,208 @@ S('tf38-readable-hwm-zero-bytes',
     setImmediate(() => watch(t, 't', ['data', 'end']));
   });
 
+S('dx40-writable-false-end-cb',
+  "writable:false: end(cb) finds the side finished: cb(ERR_STREAM_ALREADY_FINISHED) on the next tick, no 'error'.",
+  () => {
+    const d = new Duplex({ writable: false, read() {} });
+    watch(d, 'd', ['finish', 'error', 'close']);
+    d.end((e) => log('end-cb', errc(e)));
+    dxSnap(d, 'after end');
+  });
+
+S('dx41-destroy-in-end-no-halfopen',
+  "allowHalfOpen:false, destroy() inside 'end': the scheduled end() of the writable side finds it destroyed; no 'finish'.",
+  () => {
+    const d = dxLogged({ allowHalfOpen: false });
+    watch(d, 'd', ['end', 'prefinish', 'finish', 'error', 'close']);
+    d.on('end', () => d.destroy());
+    d.write('a', (e) => log('write-cb', errc(e)));
+    d.resume();
+    d.push(null);
+  });
+
+S('dx42-destroy-in-finish-buffered-readable',
+  "destroy() inside 'finish' while the readable side still holds data: no 'data', no 'end', one 'close'.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['finish', 'end', 'close']);
+    d.push('x');
+    d.push(null);
+    d.on('finish', () => { log('rlen', d.readableLength); d.destroy(); log('read ->', d.read()); });
+    d.end();
+  });
+
+S('dx43-error-after-readable-ended',
+  "The readable side has emitted 'end' (half-open) when _write fails: one 'error', one 'close'.",
+  () => {
+    const d = new Duplex({ read() {}, write(c, e, cb) { setImmediate(() => cb(new Error('W'))); } });
+    watch(d, 'd', ['end', 'finish', 'error', 'close']);
+    d.resume();
+    d.push(null);
+    d.on('end', () => d.write('a', (e) => log('write-cb', errc(e))));
+  });
+
+S('dx44-push-after-eof-pending-writes',
+  "push() after push(null) on a Duplex with writes in flight: ERR_STREAM_PUSH_AFTER_EOF destroys both sides; the buffered write's callback gets that error.",
+  () => {
+    const d = dxLogged({}, true);
+    watch(d, 'd', ['error', 'close']);
+    d.write('a', (e) => log('cb a', errc(e)));
+    d.write('b', (e) => log('cb b', errc(e)));
+    d.push(null);
+    d.push('late');
+    dxSnap(d, 'after push');
+  });
+
+S('dx45-autoDestroy-false-readable-error',
+  "autoDestroy:false and a push after EOF: 'error' once, errored on both sides, no 'close'; a write then fails.",
+  () => {
+    const d = dxLogged({ autoDestroy: false });
+    watch(d, 'd', ['error', 'close']);
+    d.push(null);
+    d.push('late');
+    dxSnap(d, 'after push');
+    setImmediate(() => {
+      dxSnap(d, 'later');
+      log('write ->', d.write('x', (e) => log('write-cb', errc(e))));
+    });
+  });
+
+S('dx46-pipe-into-duplex-end-false',
+  "src.pipe(d, { end: false }): no 'finish' at the source's end; d.end() later finishes it.",
+  () => {
+    const src = new Readable({ read() {} });
+    const d = dxLogged();
+    watch(d, 'd', ['finish', 'end', 'close']);
+    src.pipe(d, { end: false });
+    src.push('a');
+    src.push(null);
+    src.on('end', () => setImmediate(() => { dxSnap(d, 'after src end'); d.end(); d.push(null); d.resume(); }));
+  });
+
+S('dx47-pause-resume-flowing',
+  "pause() in 'data' stops the flow (readableFlowing false), resume() on an immediate restarts it; 'end' after all.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['pause', 'resume', 'end']);
+    d.on('data', (c) => {
+      log('data', c, 'flowing', d.readableFlowing);
+      if (c.toString() === 'a') { d.pause(); setImmediate(() => { log('resume now', d.isPaused()); d.resume(); }); }
+    });
+    d.push('a');
+    d.push('b');
+    d.push(null);
+  });
+
+S('tf39-pipe-into-transform-that-ends',
+  "A Transform pushing null on its first chunk, piped from a busy Readable: 'end' comes early and the source is left paused.",
+  () => {
+    let loops = 5;
+    const src = new Readable({
+      highWaterMark: 16 * 1024,
+      read() { if (loops--) { log('src _read', loops); this.push(Buffer.alloc(20000)); } },
+    });
+    const t = new Transform({
+      highWaterMark: 16 * 1024,
+      transform(chunk, enc, cb) { log('_transform', chunk.length); this.push(null); cb(); },
+    });
+    src.pipe(t);
+    t.on('data', () => log('NOT expected data'));
+    t.on('end', () => log('t:end', 'loops', loops, 'src paused', src.isPaused()));
+  });
+
+S('tf40-destroy-during-async-flush',
+  "destroy() while _flush is pending: its late callback pushes nothing; no 'prefinish', 'finish' or 'end'; the end callback is never called.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { cb(null, c); },
+      flush(cb) {
+        log('_flush');
+        process.nextTick(() => { t.destroy(); dxSnap(t, 'after destroy'); });
+        setImmediate(() => { log('flush done'); cb(null, 'late'); });
+      },
+    });
+    watch(t, 't', ['data', 'prefinish', 'finish', 'end', 'error', 'close']);
+    t.end('a', (e) => log('end-cb', errc(e)));
+  });
+
+S('tf41-destroy-with-held-callback',
+  "destroy() while a transform callback is held (readable side full): the held write never completes, so the buffered writes' callbacks are never called either; one 'close'.",
+  () => {
+    const t = new Transform({
+      highWaterMark: 1,
+      transform(c, e, cb) { log('_transform', c.toString()); cb(null, c); },
+    });
+    watch(t, 't', ['error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    t.write('b', (e) => log('cb b', errc(e)));
+    t.write('c', (e) => log('cb c', errc(e)));
+    setImmediate(() => {
+      log('wlen', t.writableLength, 'rlen', t.readableLength);
+      t.destroy();
+      dxSnap(t, 'after destroy');
+    });
+  });
+
+S('tf42-end-releases-held-callbacks',
+  "After end(), a chunk transformed while the readable side is full completes at once (wState.ended): one read lets every chunk through, and the end callback runs before anyone reads them.",
+  () => {
+    const t = new Transform({
+      highWaterMark: 2,
+      transform(c, e, cb) { log('_transform', c.toString()); cb(null, c); },
+    });
+    for (const c of ['ab', 'cd', 'ef', 'gh']) t.write(c, () => log('cb', c));
+    t.end(() => log('end-cb'));
+    setImmediate(() => {
+      log('before read', 'wlen', t.writableLength, 'rlen', t.readableLength);
+      log('read(2)', t.read(2));
+      log('after read', 'wlen', t.writableLength, 'rlen', t.readableLength);
+      setImmediate(() => {
+        t.on('data', (c) => log('data', c));
+        t.on('end', () => log('end'));
+      });
+    });
+  });
+
+S('tf43-passthrough-end-before-pipe',
+  "PassThrough ended before anyone reads, then piped: the buffered data flows and the destination finishes.",
+  () => {
+    const pt = new PassThrough();
+    watch(pt, 'pt', ['finish', 'end', 'close']);
+    pt.write('a');
+    pt.end('b');
+    setImmediate(() => {
+      dxSnap(pt, 'before pipe');
+      const dst = new Writable({ write(c, e, cb) { log('dst _write', c.toString()); cb(); } });
+      watch(dst, 'dst', ['finish', 'close']);
+      pt.pipe(dst);
+    });
+  });
+
+S('tf44-flush-pushes-many-object-hwm1',
+  "objectMode highWaterMark 1, _flush pushing three values with nobody reading: all buffered; 'end' only after a consumer comes.",
+  () => {
+    const t = new Transform({
+      objectMode: true, highWaterMark: 1,
+      transform(n, e, cb) { cb(); },
+      flush(cb) { log('push ->', this.push(1), this.push(2), this.push(3)); cb(); },
+    });
+    watch(t, 't', ['finish', 'end', 'close']);
+    t.end(0);
+    setImmediate(() => {
+      log('rlen', t.readableLength, 'ended', t.readableEnded);
+      t.on('data', (v) => log('data', v));
+    });
+  });
+
+S('tf45-transform-error-after-push-null',
+  "_transform pushing null then calling back with an error: 'end' is not emitted; 'error' then 'close'.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { this.push(c); this.push(null); cb(new Error('T')); },
+    });
+    watch(t, 't', ['data', 'end', 'finish', 'error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+  });
+
 module.exports = { scenarios, slowSink, syncSink };

@@ -5,7 +5,9 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use nodestream::stream::readable::{self, Readable, ReadableOptions, WeakReadable, DATA};
+use nodestream::stream::readable::{
+    self, PipeOptions, Readable, ReadableOptions, WeakReadable, DATA,
+};
 use nodestream::stream::writable::{self, Sink, WriteCallback};
 use nodestream::stream::{Duplex, DuplexOptions};
 use nodestream::{Encoding, Error, Writable, WritableOptions};
@@ -136,7 +138,10 @@ impl<R: 'static> This<R> {
     }
 
     pub fn get(&self) -> Readable<R> {
-        self.0.get().and_then(WeakReadable::upgrade).expect("stream alive")
+        self.0
+            .get()
+            .and_then(WeakReadable::upgrade)
+            .expect("stream alive")
     }
 }
 
@@ -173,7 +178,12 @@ pub fn cb_logger(t: &Trace, label: &'static str) -> impl FnOnce(Option<Error>) +
 fn dx01_halfopen_both_sides_end() -> Vec<String> {
     let env = Env::new();
     let d = logged(&env, DuplexOptions::new(), false);
-    watch(&env.t, &d, "d", &["data", "prefinish", "finish", "end", "close"]);
+    watch(
+        &env.t,
+        &d,
+        "d",
+        &["data", "prefinish", "finish", "end", "close"],
+    );
     d.write("a");
     d.push("x");
     d.end_with("b");
@@ -698,7 +708,10 @@ fn dx30_hwm_options() -> Vec<String> {
             "r5 w7",
             o().readable_high_water_mark(5).writable_high_water_mark(7),
         ),
-        ("hwm3 r5", o().high_water_mark(3).readable_high_water_mark(5)),
+        (
+            "hwm3 r5",
+            o().high_water_mark(3).readable_high_water_mark(5),
+        ),
         ("obj", o().object_mode(true)),
         (
             "wobj r100",
@@ -899,6 +912,151 @@ fn dx39_destroy_error_no_listener() -> Vec<String> {
     env.finish()
 }
 
+fn dx40_writable_false_end_cb() -> Vec<String> {
+    let env = Env::new();
+    let d: Duplex = Duplex::new(
+        &env.h,
+        DuplexOptions::new().writable(false),
+        passive,
+        FnSink::<writable::Chunk>::new(),
+    );
+    watch(&env.t, &d, "d", &["finish", "error", "close"]);
+    d.end_cb(cb_logger(&env.t, "end-cb"));
+    snap(&env.t, &d, "after end");
+    env.finish()
+}
+
+fn dx41_destroy_in_end_no_halfopen() -> Vec<String> {
+    let env = Env::new();
+    let d = logged(&env, DuplexOptions::new().allow_half_open(false), false);
+    watch(
+        &env.t,
+        &d,
+        "d",
+        &["end", "prefinish", "finish", "error", "close"],
+    );
+    let d2 = d.clone();
+    d.on("end", move |_: &()| d2.destroy(None));
+    d.write_cb("a", cb_logger(&env.t, "write-cb"));
+    d.resume();
+    d.push(None);
+    env.finish()
+}
+
+fn dx42_destroy_in_finish_buffered_readable() -> Vec<String> {
+    let env = Env::new();
+    let d = logged(&env, DuplexOptions::new(), false);
+    watch(&env.t, &d, "d", &["finish", "end", "close"]);
+    d.push("x");
+    d.push(None);
+    let (t, d2) = (env.t.clone(), d.clone());
+    d.on("finish", move |_: &()| {
+        tlog!(t, "rlen", d2.readable_length());
+        d2.destroy(None);
+        tlog!(t, "read ->", shown_or_null(d2.read()));
+    });
+    d.end();
+    env.finish()
+}
+
+fn dx43_error_after_readable_ended() -> Vec<String> {
+    let env = Env::new();
+    let h = env.h.clone();
+    let d: Duplex = Duplex::new(
+        &env.h,
+        DuplexOptions::new(),
+        passive,
+        FnSink::new().write(move |_: writable::Chunk, cb: WriteCallback| {
+            h.set_immediate(move || cb.error(err("W")));
+        }),
+    );
+    watch(&env.t, &d, "d", &["end", "finish", "error", "close"]);
+    d.resume();
+    d.push(None);
+    let (t, d2) = (env.t.clone(), d.clone());
+    d.on("end", move |_: &()| {
+        d2.write_cb("a", cb_logger(&t, "write-cb"));
+    });
+    env.finish()
+}
+
+fn dx44_push_after_eof_pending_writes() -> Vec<String> {
+    let env = Env::new();
+    let d = logged(&env, DuplexOptions::new(), true);
+    watch(&env.t, &d, "d", &["error", "close"]);
+    d.write_cb("a", cb_logger(&env.t, "cb a"));
+    d.write_cb("b", cb_logger(&env.t, "cb b"));
+    d.push(None);
+    d.push("late");
+    snap(&env.t, &d, "after push");
+    env.finish()
+}
+
+fn dx45_auto_destroy_false_readable_error() -> Vec<String> {
+    let env = Env::new();
+    let d = logged(&env, DuplexOptions::new().auto_destroy(false), false);
+    watch(&env.t, &d, "d", &["error", "close"]);
+    d.push(None);
+    d.push("late");
+    snap(&env.t, &d, "after push");
+    let (t, d2) = (env.t.clone(), d.clone());
+    env.h.set_immediate(move || {
+        snap(&t, &d2, "later");
+        tlog!(t, "write ->", d2.write_cb("x", cb_logger(&t, "write-cb")));
+    });
+    env.finish()
+}
+
+fn dx46_pipe_into_duplex_end_false() -> Vec<String> {
+    let env = Env::new();
+    let src: Readable = Readable::new(&env.h, ReadableOptions::new(), passive);
+    let d = logged(&env, DuplexOptions::new(), false);
+    watch(&env.t, &d, "d", &["finish", "end", "close"]);
+    src.pipe_with(&d, PipeOptions { end: false });
+    src.push("a");
+    src.push(None);
+    let (t, h, d2) = (env.t.clone(), env.h.clone(), d.clone());
+    src.on("end", move |_: &()| {
+        let (t, d2) = (t.clone(), d2.clone());
+        h.set_immediate(move || {
+            snap(&t, &d2, "after src end");
+            d2.end();
+            d2.push(None);
+            d2.resume();
+        });
+    });
+    env.finish()
+}
+
+fn dx47_pause_resume_flowing() -> Vec<String> {
+    let env = Env::new();
+    let d = logged(&env, DuplexOptions::new(), false);
+    watch(&env.t, &d, "d", &["pause", "resume", "end"]);
+    let (t, h, d2) = (env.t.clone(), env.h.clone(), d.clone());
+    d.on(DATA, move |c: &readable::Chunk| {
+        let flowing = d2.readable_side().readable_flowing();
+        tlog!(
+            t,
+            "data",
+            c.shown(),
+            "flowing",
+            flowing.map_or(Value::Null, Value::from)
+        );
+        if c.as_bytes() == Some(&b"a"[..]) {
+            d2.pause();
+            let (t, d3) = (t.clone(), d2.clone());
+            h.set_immediate(move || {
+                tlog!(t, "resume now", d3.readable_side().is_paused());
+                d3.resume();
+            });
+        }
+    });
+    d.push("a");
+    d.push("b");
+    d.push(None);
+    env.finish()
+}
+
 macro_rules! scenarios {
     ($($name:literal => $f:ident),* $(,)?) => {
         /// The ported scenarios of this group.
@@ -946,4 +1104,12 @@ scenarios! {
     "dx37-setEncoding" => dx37_set_encoding,
     "dx38-writable-false-no-halfopen" => dx38_writable_false_no_halfopen,
     "dx39-destroy-error-no-listener" => dx39_destroy_error_no_listener,
+    "dx40-writable-false-end-cb" => dx40_writable_false_end_cb,
+    "dx41-destroy-in-end-no-halfopen" => dx41_destroy_in_end_no_halfopen,
+    "dx42-destroy-in-finish-buffered-readable" => dx42_destroy_in_finish_buffered_readable,
+    "dx43-error-after-readable-ended" => dx43_error_after_readable_ended,
+    "dx44-push-after-eof-pending-writes" => dx44_push_after_eof_pending_writes,
+    "dx45-autoDestroy-false-readable-error" => dx45_auto_destroy_false_readable_error,
+    "dx46-pipe-into-duplex-end-false" => dx46_pipe_into_duplex_end_false,
+    "dx47-pause-resume-flowing" => dx47_pause_resume_flowing,
 }

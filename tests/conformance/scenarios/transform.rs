@@ -2,10 +2,10 @@
 //! chunk, `_flush`, errors, object mode on either side, high-water marks, backpressure,
 //! destroy mid-way, push(null) inside `_transform`, PassThrough, pipe chains).
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
 
-use nodestream::stream::readable::{self, Readable, ReadableOptions};
+use nodestream::stream::readable::{self, Readable, ReadableOptions, DATA};
 use nodestream::stream::transform::{PassThrough, Transform, TransformCallback, Transformer};
 use nodestream::stream::writable::{self, DestroyCallback, WriteCallback};
 use nodestream::stream::DuplexOptions;
@@ -94,7 +94,12 @@ fn upper(env: &Env, opts: DuplexOptions, slow: bool) -> Transform {
 fn tf01_sync_transform() -> Vec<String> {
     let env = Env::new();
     let tf = upper(&env, DuplexOptions::new(), false);
-    watch(&env.t, &tf, "t", &["data", "prefinish", "finish", "end", "close"]);
+    watch(
+        &env.t,
+        &tf,
+        "t",
+        &["data", "prefinish", "finish", "end", "close"],
+    );
     tlog!(env.t, "write ->", tf.write("ab"));
     tf.end_with("cd");
     tlog!(env.t, "sync-end");
@@ -170,7 +175,12 @@ fn tf05_flush_pushes_data() -> Vec<String> {
             done.done("F2");
         }),
     );
-    watch(&env.t, &tf, "t", &["data", "prefinish", "finish", "end", "close"]);
+    watch(
+        &env.t,
+        &tf,
+        "t",
+        &["data", "prefinish", "finish", "end", "close"],
+    );
     tf.writable_side()
         .end_with_cb("a", cb_logger(&env.t, "end-cb"));
     env.finish()
@@ -191,7 +201,12 @@ fn tf06_flush_async() -> Vec<String> {
             });
         }),
     );
-    watch(&env.t, &tf, "t", &["data", "prefinish", "finish", "end", "close"]);
+    watch(
+        &env.t,
+        &tf,
+        "t",
+        &["data", "prefinish", "finish", "end", "close"],
+    );
     tf.end_with("a");
     env.imm("imm");
     env.finish()
@@ -222,7 +237,12 @@ fn tf08_transform_error_sync() -> Vec<String> {
         DuplexOptions::new(),
         |_: writable::Chunk, _: &Readable, done: Bytes2| done.error(err("T")),
     );
-    watch(&env.t, &tf, "t", &["data", "finish", "end", "error", "close"]);
+    watch(
+        &env.t,
+        &tf,
+        "t",
+        &["data", "finish", "end", "error", "close"],
+    );
     tlog!(
         env.t,
         "write ->",
@@ -451,10 +471,7 @@ fn tf15_readable_hwm_zero_sets_writable() -> Vec<String> {
             o().readable_high_water_mark(666)
                 .writable_high_water_mark(777),
         ),
-        (
-            "obj r0",
-            o().object_mode(true).readable_high_water_mark(0),
-        ),
+        ("obj r0", o().object_mode(true).readable_high_water_mark(0)),
     ];
     for (label, opts) in cases {
         let tf = Transform::new(&env.h, opts, same);
@@ -565,11 +582,17 @@ fn tf19_nexttick_callbacks_order() -> Vec<String> {
             });
         }),
     );
-    watch(&env.t, &tf, "t", &["data", "prefinish", "finish", "end", "close"]);
+    watch(
+        &env.t,
+        &tf,
+        "t",
+        &["data", "prefinish", "finish", "end", "close"],
+    );
     tf.write(1);
     tf.write(4);
     let t = env.t.clone();
-    tf.writable_side().end_with_cb(7, move |_| tlog!(t, "end-cb"));
+    tf.writable_side()
+        .end_with_cb(7, move |_| tlog!(t, "end-cb"));
     env.finish()
 }
 
@@ -797,7 +820,12 @@ fn tf32_end_chunk_flush_order() -> Vec<String> {
             done.ok();
         }),
     );
-    watch(&env.t, &tf, "t", &["data", "prefinish", "finish", "end", "close"]);
+    watch(
+        &env.t,
+        &tf,
+        "t",
+        &["data", "prefinish", "finish", "end", "close"],
+    );
     tf.writable_side()
         .end_with_cb("z", cb_logger(&env.t, "end-cb"));
     tlog!(env.t, "sync-end");
@@ -954,6 +982,229 @@ fn tf38_readable_hwm_zero_bytes() -> Vec<String> {
     env.finish()
 }
 
+fn tf39_pipe_into_transform_that_ends() -> Vec<String> {
+    let env = Env::new();
+    let loops = Rc::new(Cell::new(5i64));
+    let (t, l) = (env.t.clone(), loops.clone());
+    let src: Readable = Readable::new(
+        &env.h,
+        ReadableOptions::new().high_water_mark(16 * 1024),
+        move |r: &Readable, _: usize| {
+            let cur = l.get();
+            l.set(cur - 1);
+            if cur != 0 {
+                tlog!(t, "src _read", cur - 1);
+                r.push(vec![0u8; 20000]);
+            }
+        },
+    );
+    let t = env.t.clone();
+    let tf = Transform::new(
+        &env.h,
+        DuplexOptions::new().high_water_mark(16 * 1024),
+        move |c: writable::Chunk, r: &Readable, done: Bytes2| {
+            tlog!(t, "_transform", c.len());
+            r.push(None);
+            done.ok();
+        },
+    );
+    src.pipe(&tf);
+    let t = env.t.clone();
+    tf.on(DATA, move |_: &readable::Chunk| {
+        tlog!(t, "NOT expected data")
+    });
+    let (t, s2) = (env.t.clone(), src.clone());
+    tf.on("end", move |_: &()| {
+        tlog!(
+            t,
+            "t:end",
+            "loops",
+            loops.get(),
+            "src paused",
+            s2.is_paused()
+        );
+    });
+    env.finish()
+}
+
+fn tf40_destroy_during_async_flush() -> Vec<String> {
+    let env = Env::new();
+    let me: Rc<OnceCell<Transform>> = Rc::new(OnceCell::new());
+    let (t, h, me2) = (env.t.clone(), env.h.clone(), me.clone());
+    let tf = Transform::new(
+        &env.h,
+        DuplexOptions::new(),
+        FnTransformer::new(same).flush(move |_: &Readable, done: Bytes2| {
+            tlog!(t, "_flush");
+            let (t2, me3) = (t.clone(), me2.clone());
+            h.next_tick(move || {
+                let d = me3.get().expect("set");
+                d.destroy(None);
+                snap(&t2, d, "after destroy");
+            });
+            let t = t.clone();
+            h.set_immediate(move || {
+                tlog!(t, "flush done");
+                done.done("late");
+            });
+        }),
+    );
+    let _ = me.set(tf.clone());
+    watch(
+        &env.t,
+        &tf,
+        "t",
+        &["data", "prefinish", "finish", "end", "error", "close"],
+    );
+    tf.writable_side()
+        .end_with_cb("a", cb_logger(&env.t, "end-cb"));
+    let out = env.finish();
+    // The stream holds itself through its flush; let it go.
+    drop(me.get().cloned());
+    out
+}
+
+fn tf41_destroy_with_held_callback() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let tf = Transform::new(
+        &env.h,
+        DuplexOptions::new().high_water_mark(1),
+        move |c: writable::Chunk, _: &Readable, done: Bytes2| {
+            tlog!(t, "_transform", text(&c));
+            done.done(c.into_bytes());
+        },
+    );
+    watch(&env.t, &tf, "t", &["error", "close"]);
+    tf.write_cb("a", cb_logger(&env.t, "cb a"));
+    tf.write_cb("b", cb_logger(&env.t, "cb b"));
+    tf.write_cb("c", cb_logger(&env.t, "cb c"));
+    let (t, d) = (env.t.clone(), tf.clone());
+    env.h.set_immediate(move || {
+        tlog!(t, "wlen", d.writable_length(), "rlen", d.readable_length());
+        d.destroy(None);
+        snap(&t, &d, "after destroy");
+    });
+    env.finish()
+}
+
+fn tf42_end_releases_held_callbacks() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let tf = Transform::new(
+        &env.h,
+        DuplexOptions::new().high_water_mark(2),
+        move |c: writable::Chunk, _: &Readable, done: Bytes2| {
+            tlog!(t, "_transform", text(&c));
+            done.done(c.into_bytes());
+        },
+    );
+    for c in ["ab", "cd", "ef", "gh"] {
+        let t = env.t.clone();
+        tf.write_cb(c, move |_| tlog!(t, "cb", c));
+    }
+    let t = env.t.clone();
+    tf.end_cb(move |_| tlog!(t, "end-cb"));
+    let (t, d) = (env.t.clone(), tf.clone());
+    env.h.set_immediate(move || {
+        tlog!(
+            t,
+            "before read",
+            "wlen",
+            d.writable_length(),
+            "rlen",
+            d.readable_length()
+        );
+        tlog!(t, "read(2)", read_n(d.readable_side(), 2));
+        tlog!(
+            t,
+            "after read",
+            "wlen",
+            d.writable_length(),
+            "rlen",
+            d.readable_length()
+        );
+        let (h, t) = (d.loop_handle().clone(), t.clone());
+        h.set_immediate(move || {
+            let t2 = t.clone();
+            d.on(DATA, move |c: &readable::Chunk| {
+                tlog!(t2, "data", c.shown())
+            });
+            d.on("end", move |_: &()| tlog!(t, "end"));
+        });
+    });
+    env.finish()
+}
+
+fn tf43_passthrough_end_before_pipe() -> Vec<String> {
+    let env = Env::new();
+    let pt = PassThrough::new(&env.h, DuplexOptions::new());
+    watch(&env.t, &pt, "pt", &["finish", "end", "close"]);
+    pt.write("a");
+    pt.end_with("b");
+    let (t, h, p) = (env.t.clone(), env.h.clone(), pt.clone());
+    env.h.set_immediate(move || {
+        snap(&t, &p, "before pipe");
+        let t2 = t.clone();
+        let dst = Writable::new(
+            &h,
+            FnSink::new().write(move |c: writable::Chunk, cb: WriteCallback| {
+                tlog!(t2, "dst _write", text(&c));
+                cb.ok();
+            }),
+            WritableOptions::new(),
+        );
+        watch_writable(&t, &dst, "dst", &["finish", "close"]);
+        p.pipe(&dst);
+    });
+    env.finish()
+}
+
+fn tf44_flush_pushes_many_object_hwm1() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let tf: Transform<i64, i64> = Transform::new(
+        &env.h,
+        DuplexOptions::new().object_mode(true).high_water_mark(1),
+        FnTransformer::new(|_: i64, _: &Readable<i64>, done: TransformCallback<i64>| done.ok())
+            .flush(move |r: &Readable<i64>, done: TransformCallback<i64>| {
+                let (a, b, c) = (r.push(1), r.push(2), r.push(3));
+                tlog!(t, "push ->", a, b, c);
+                done.ok();
+            }),
+    );
+    watch(&env.t, &tf, "t", &["finish", "end", "close"]);
+    tf.end_with(0);
+    let (t, d) = (env.t.clone(), tf.clone());
+    env.h.set_immediate(move || {
+        tlog!(t, "rlen", d.readable_length(), "ended", d.readable_ended());
+        let t = t.clone();
+        d.on(DATA, move |v: &i64| tlog!(t, "data", *v));
+    });
+    env.finish()
+}
+
+fn tf45_transform_error_after_push_null() -> Vec<String> {
+    let env = Env::new();
+    let tf = Transform::new(
+        &env.h,
+        DuplexOptions::new(),
+        |c: writable::Chunk, r: &Readable, done: Bytes2| {
+            r.push(c.into_bytes());
+            r.push(None);
+            done.error(err("T"));
+        },
+    );
+    watch(
+        &env.t,
+        &tf,
+        "t",
+        &["data", "end", "finish", "error", "close"],
+    );
+    tf.write_cb("a", cb_logger(&env.t, "cb a"));
+    env.finish()
+}
+
 macro_rules! scenarios {
     ($($name:literal => $f:ident),* $(,)?) => {
         /// The ported scenarios of this group.
@@ -1000,4 +1251,11 @@ scenarios! {
     "tf36-errored-flags" => tf36_errored_flags,
     "tf37-passthrough-objects-into-writable" => tf37_passthrough_objects_into_writable,
     "tf38-readable-hwm-zero-bytes" => tf38_readable_hwm_zero_bytes,
+    "tf39-pipe-into-transform-that-ends" => tf39_pipe_into_transform_that_ends,
+    "tf40-destroy-during-async-flush" => tf40_destroy_during_async_flush,
+    "tf41-destroy-with-held-callback" => tf41_destroy_with_held_callback,
+    "tf42-end-releases-held-callbacks" => tf42_end_releases_held_callbacks,
+    "tf43-passthrough-end-before-pipe" => tf43_passthrough_end_before_pipe,
+    "tf44-flush-pushes-many-object-hwm1" => tf44_flush_pushes_many_object_hwm1,
+    "tf45-transform-error-after-push-null" => tf45_transform_error_after_push_null,
 }
