@@ -3134,4 +3134,127 @@ S('tf45-transform-error-after-push-null',
     t.write('a', (e) => log('cb a', errc(e)));
   });
 
+S('dx48-read-size-argument',
+  "_read is called with the readable high-water mark; each push of a flowing Duplex calls it again until push(null).",
+  () => {
+    let n = 0;
+    const d = new Duplex({
+      readableHighWaterMark: 10,
+      read(size) { log('_read', size); if (++n <= 2) this.push('x'.repeat(4)); else this.push(null); },
+      write(c, e, cb) { cb(); },
+    });
+    watch(d, 'd', ['data', 'end', 'finish', 'close']);
+    d.end();
+  });
+
+S('dx49-unshift',
+  'unshift() on a Duplex puts a chunk back in front of what was pushed.',
+  () => {
+    const d = dxLogged();
+    d.push('cd');
+    log('unshift ->', d.unshift('ab'), 'len', d.readableLength);
+    watch(d, 'd', ['data', 'end']);
+    d.push(null);
+  });
+
+S('dx50-destroy-with-callback',
+  "destroy(err, cb): cb(err) runs when _destroy completes, before 'error' and 'close'.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['error', 'close']);
+    d.destroy(new Error('E'), (e) => log('destroy-cb', errc(e)));
+    log('sync-end');
+  });
+
+S('dx51-object-duplex-echo-pipe',
+  'An objectMode Duplex echoing values (doubled) into an object Writable, ending its readable side in _final.',
+  () => {
+    const d = new Duplex({
+      objectMode: true,
+      read() {},
+      write(v, e, cb) { this.push(v * 2); cb(); },
+      final(cb) { this.push(null); cb(); },
+    });
+    const dst = new Writable({ objectMode: true, write(v, e, cb) { log('dst _write', v); cb(); } });
+    watch(d, 'd', ['finish', 'end', 'close']);
+    watch(dst, 'dst', ['finish', 'close']);
+    d.pipe(dst);
+    d.write(1);
+    d.write(2);
+    d.end(3);
+  });
+
+S('tf46-no-halfopen-push-null-buffered-writes',
+  "allowHalfOpen:false Transform pushing null on the second of three chunks: 'end' ends the writable side, and the third chunk's push is a push after EOF.",
+  () => {
+    const t = new Transform({
+      allowHalfOpen: false,
+      transform(c, e, cb) {
+        log('_transform', c.toString());
+        if (c.toString() === 'b') this.push(null); else this.push(c);
+        cb();
+      },
+    });
+    watch(t, 't', ['data', 'end', 'prefinish', 'finish', 'error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    t.write('b', (e) => log('cb b', errc(e)));
+    t.write('c', (e) => log('cb c', errc(e)));
+  });
+
+S('tf47-passthrough-base64-encoding',
+  'PassThrough with setEncoding(base64): text comes out in whole 3-byte groups; the rest at the end.',
+  () => {
+    const pt = new PassThrough();
+    pt.setEncoding('base64');
+    watch(pt, 'pt', ['data', 'end']);
+    pt.write('a');
+    pt.write('bc');
+    pt.write('defg');
+    pt.end();
+  });
+
+S('tf48-cork-transform',
+  'cork() on a Transform: the writes wait; uncork() hands them to _transform one at a time (a Transform has no _writev).',
+  () => {
+    const t = tfUpper();
+    watch(t, 't', ['data']);
+    t.cork();
+    t.write('a', () => log('cb a'));
+    t.write('b', () => log('cb b'));
+    log('corked', t.writableCorked, 'len', t.writableLength);
+    t.uncork();
+    log('after uncork');
+  });
+
+S('tf49-destroy-error-with-held-callback-and-end',
+  "destroy(err) with a held transform callback, a buffered write and a pending end(cb): 'error' and 'close', and none of the callbacks runs.",
+  () => {
+    const t = new Transform({
+      highWaterMark: 1,
+      transform(c, e, cb) { log('_transform', c.toString()); cb(null, c); },
+    });
+    watch(t, 't', ['error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    t.write('b', (e) => log('cb b', errc(e)));
+    t.end((e) => log('end-cb', errc(e)));
+    setImmediate(() => t.destroy(new Error('E')));
+  });
+
+S('tf50-readable-event-object-split',
+  "objectMode Transform pushing one value per character, read through 'readable' and read(): every value, then 'end'.",
+  () => {
+    const t = new Transform({
+      objectMode: true,
+      transform(s, e, cb) { for (const ch of s) this.push(ch); cb(); },
+    });
+    t.on('readable', () => {
+      let v;
+      while ((v = t.read()) !== null) log('read', v);
+    });
+    t.on('end', () => log('end'));
+    t.write('ab');
+    t.write('cde');
+    t.end();
+  });
+
 module.exports = { scenarios, slowSink, syncSink };

@@ -1057,6 +1057,92 @@ fn dx47_pause_resume_flowing() -> Vec<String> {
     env.finish()
 }
 
+fn dx48_read_size_argument() -> Vec<String> {
+    let env = Env::new();
+    let (t, n) = (env.t.clone(), Rc::new(std::cell::Cell::new(0)));
+    let d: Duplex = Duplex::new(
+        &env.h,
+        DuplexOptions::new().readable_high_water_mark(10),
+        move |r: &Readable, size: usize| {
+            tlog!(t, "_read", size);
+            n.set(n.get() + 1);
+            if n.get() <= 2 {
+                r.push("x".repeat(4));
+            } else {
+                r.push(None);
+            }
+        },
+        FnSink::new().write(|_: writable::Chunk, cb: WriteCallback| cb.ok()),
+    );
+    watch(&env.t, &d, "d", &["data", "end", "finish", "close"]);
+    d.end();
+    env.finish()
+}
+
+fn dx49_unshift() -> Vec<String> {
+    let env = Env::new();
+    let d = logged(&env, DuplexOptions::new(), false);
+    d.push("cd");
+    tlog!(
+        env.t,
+        "unshift ->",
+        d.unshift("ab"),
+        "len",
+        d.readable_length()
+    );
+    watch(&env.t, &d, "d", &["data", "end"]);
+    d.push(None);
+    env.finish()
+}
+
+fn dx50_destroy_with_callback() -> Vec<String> {
+    let env = Env::new();
+    let d = logged(&env, DuplexOptions::new(), false);
+    watch(&env.t, &d, "d", &["error", "close"]);
+    d.writable_side()
+        .destroy_cb(Some(err("E")), cb_logger(&env.t, "destroy-cb"));
+    tlog!(env.t, "sync-end");
+    env.finish()
+}
+
+fn dx51_object_duplex_echo_pipe() -> Vec<String> {
+    let env = Env::new();
+    let this = This::<i64>::new();
+    let (w1, w2) = (this.clone(), this.clone());
+    let sink = FnSink::new()
+        .write(move |v: i64, cb: WriteCallback| {
+            w1.get().push(v * 2);
+            cb.ok();
+        })
+        .final_(move |cb| {
+            w2.get().push(None);
+            cb.ok();
+        });
+    let d: Duplex<i64, i64> = Duplex::new(
+        &env.h,
+        DuplexOptions::new().object_mode(true),
+        passive,
+        sink,
+    );
+    this.set(&d);
+    let t = env.t.clone();
+    let dst: Writable<i64> = Writable::new_object(
+        &env.h,
+        FnSink::new().write(move |v: i64, cb: WriteCallback| {
+            tlog!(t, "dst _write", v);
+            cb.ok();
+        }),
+        WritableOptions::new().object_mode(true),
+    );
+    watch(&env.t, &d, "d", &["finish", "end", "close"]);
+    watch_writable(&env.t, &dst, "dst", &["finish", "close"]);
+    d.pipe(&dst);
+    d.write(1);
+    d.write(2);
+    d.end_with(3);
+    env.finish()
+}
+
 macro_rules! scenarios {
     ($($name:literal => $f:ident),* $(,)?) => {
         /// The ported scenarios of this group.
@@ -1112,4 +1198,8 @@ scenarios! {
     "dx45-autoDestroy-false-readable-error" => dx45_auto_destroy_false_readable_error,
     "dx46-pipe-into-duplex-end-false" => dx46_pipe_into_duplex_end_false,
     "dx47-pause-resume-flowing" => dx47_pause_resume_flowing,
+    "dx48-read-size-argument" => dx48_read_size_argument,
+    "dx49-unshift" => dx49_unshift,
+    "dx50-destroy-with-callback" => dx50_destroy_with_callback,
+    "dx51-object-duplex-echo-pipe" => dx51_object_duplex_echo_pipe,
 }

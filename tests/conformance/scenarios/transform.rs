@@ -1205,6 +1205,113 @@ fn tf45_transform_error_after_push_null() -> Vec<String> {
     env.finish()
 }
 
+fn tf46_no_halfopen_push_null_buffered_writes() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let tf = Transform::new(
+        &env.h,
+        DuplexOptions::new().allow_half_open(false),
+        move |c: writable::Chunk, r: &Readable, done: Bytes2| {
+            tlog!(t, "_transform", text(&c));
+            if text(&c) == "b" {
+                r.push(None);
+            } else {
+                r.push(c.into_bytes());
+            }
+            done.ok();
+        },
+    );
+    watch(
+        &env.t,
+        &tf,
+        "t",
+        &["data", "end", "prefinish", "finish", "error", "close"],
+    );
+    tf.write_cb("a", cb_logger(&env.t, "cb a"));
+    tf.write_cb("b", cb_logger(&env.t, "cb b"));
+    tf.write_cb("c", cb_logger(&env.t, "cb c"));
+    env.finish()
+}
+
+fn tf47_passthrough_base64_encoding() -> Vec<String> {
+    let env = Env::new();
+    let pt = PassThrough::new(&env.h, DuplexOptions::new());
+    pt.set_encoding(Encoding::Base64);
+    watch(&env.t, &pt, "pt", &["data", "end"]);
+    pt.write("a");
+    pt.write("bc");
+    pt.write("defg");
+    pt.end();
+    env.finish()
+}
+
+fn tf48_cork_transform() -> Vec<String> {
+    let env = Env::new();
+    let tf = upper(&env, DuplexOptions::new(), false);
+    watch(&env.t, &tf, "t", &["data"]);
+    tf.cork();
+    let t = env.t.clone();
+    tf.write_cb("a", move |_| tlog!(t, "cb a"));
+    let t = env.t.clone();
+    tf.write_cb("b", move |_| tlog!(t, "cb b"));
+    tlog!(
+        env.t,
+        "corked",
+        tf.writable_side().writable_corked(),
+        "len",
+        tf.writable_length()
+    );
+    tf.uncork();
+    tlog!(env.t, "after uncork");
+    env.finish()
+}
+
+fn tf49_destroy_error_with_held_callback_and_end() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let tf = Transform::new(
+        &env.h,
+        DuplexOptions::new().high_water_mark(1),
+        move |c: writable::Chunk, _: &Readable, done: Bytes2| {
+            tlog!(t, "_transform", text(&c));
+            done.done(c.into_bytes());
+        },
+    );
+    watch(&env.t, &tf, "t", &["error", "close"]);
+    tf.write_cb("a", cb_logger(&env.t, "cb a"));
+    tf.write_cb("b", cb_logger(&env.t, "cb b"));
+    tf.end_cb(cb_logger(&env.t, "end-cb"));
+    let d = tf.clone();
+    env.h.set_immediate(move || d.destroy(Some(err("E"))));
+    env.finish()
+}
+
+fn tf50_readable_event_object_split() -> Vec<String> {
+    let env = Env::new();
+    let tf: Transform<String, String> = Transform::new(
+        &env.h,
+        DuplexOptions::new().object_mode(true),
+        |s: String, r: &Readable<String>, done: TransformCallback<String>| {
+            for ch in s.chars() {
+                r.push(ch.to_string());
+            }
+            done.ok();
+        },
+    );
+    let (t, d) = (env.t.clone(), tf.clone());
+    tf.on("readable", move |_: &()| {
+        while let Some(v) = d.read() {
+            tlog!(t, "read", v);
+        }
+    });
+    let t = env.t.clone();
+    tf.on("end", move |_: &()| tlog!(t, "end"));
+    tf.write("ab".to_owned());
+    tf.write("cde".to_owned());
+    tf.end();
+    env.finish()
+}
+
 macro_rules! scenarios {
     ($($name:literal => $f:ident),* $(,)?) => {
         /// The ported scenarios of this group.
@@ -1258,4 +1365,9 @@ scenarios! {
     "tf43-passthrough-end-before-pipe" => tf43_passthrough_end_before_pipe,
     "tf44-flush-pushes-many-object-hwm1" => tf44_flush_pushes_many_object_hwm1,
     "tf45-transform-error-after-push-null" => tf45_transform_error_after_push_null,
+    "tf46-no-halfopen-push-null-buffered-writes" => tf46_no_halfopen_push_null_buffered_writes,
+    "tf47-passthrough-base64-encoding" => tf47_passthrough_base64_encoding,
+    "tf48-cork-transform" => tf48_cork_transform,
+    "tf49-destroy-error-with-held-callback-and-end" => tf49_destroy_error_with_held_callback_and_end,
+    "tf50-readable-event-object-split" => tf50_readable_event_object_split,
 }
