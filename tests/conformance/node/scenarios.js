@@ -7,6 +7,8 @@
 // Groups: w* Writable, e* EventEmitter, p* pipe, f* fs.WriteStream, n* net.Socket (the
 // original 80), x* further Writable scenarios (boundaries, batching, destroy from inside
 // callbacks, _construct, encodings, option combinations, property snapshots).
+// dx* Duplex and tf* Transform/PassThrough (ported from node's test-stream-duplex-*,
+// test-stream-transform-*, test-stream-passthrough-* and test-stream2-transform).
 //
 // Helpers available inside every scenario body:
 //   log(...)            append one line to the trace
