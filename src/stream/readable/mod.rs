@@ -605,6 +605,10 @@ impl Readable {
                 Chunk::Object(_) => {}
             }
         }
+        if s.ended && s.ends_late_decoder {
+            // No more bytes will come: what the decoder holds is all there is (v26).
+            content.push_str(&decoder.end());
+        }
         s.length = content.len();
         if !content.is_empty() {
             s.buffer.push_back(Chunk::Text(content));

@@ -2693,6 +2693,54 @@ S('wr27-push-invalid-chunk',
     log('push({}) ->', r.push({}), 'errored', errc(r.errored));
   });
 
+// Node v24 and v26 skip the 'readable' of an end pushed inside a synchronous _read while
+// nobody observes the stream; v20 schedules it (and its flow) on the next tick.
+S('wr28-eof-in-sync-read-unobserved',
+  "A push(null) inside a synchronous _read with nobody watching, then a 'data' listener: when the data flows against ticks queued around it.",
+  () => {
+    let go = false;
+    const r = new Readable({
+      highWaterMark: 2,
+      read() {
+        if (!go) return;
+        log('_read pushes cd, ef, null');
+        this.push('cd'); this.push('ef'); this.push(null);
+      },
+    });
+    r.push('ab');
+    setImmediate(() => {
+      go = true;
+      log('rlen', r.readableLength);
+      log('read(2)', r.read(2).toString());
+      tick('tick A');
+      r.on('data', (c) => log('data', c.toString()));
+      r.on('end', () => log('end'));
+      tick('tick B');
+    });
+  });
+
+S('wr29-eof-readable-redeemed-by-listener',
+  "read(2) of two buffered bytes calls a _read that pushes only the end, with nobody watching; a 'readable' listener added a turn later: whether it gets a 'readable' for the end.",
+  () => {
+    let go = false;
+    const r = new Readable({
+      highWaterMark: 2,
+      read() { if (!go) return; log('_read pushes null'); this.push(null); },
+    });
+    r.push('ab');
+    setImmediate(() => {
+      go = true;
+      log('read(2)', r.read(2).toString(), 'len', r.readableLength);
+      setImmediate(() => {
+        r.on('readable', () => {
+          log('readable, read ->', r.read(), 'len', r.readableLength);
+        });
+        r.on('end', () => log('end'));
+        tick('tick after on(readable)');
+      });
+    });
+  });
+
 // ───────────────────────────── we: EventEmitter, from node's test-event-emitter-*.js ────
 
 // test-event-emitter-max-listeners-warning.js.

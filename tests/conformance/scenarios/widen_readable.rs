@@ -1,7 +1,8 @@
 //! Readable, ported from node's `test/parallel/test-stream-readable-*.js`: `setEncoding`
 //! with bytes buffered, `unshift`, push after EOF, `read(n)`, `'readable'` batching,
 //! pause/resume and `readableFlowing`, destroy and `'end'`, `emitClose`/`autoDestroy`, and
-//! the error texts: wr01-wr27.
+//! the error texts: wr01-wr27; and v26's end-of-stream `'readable'` that nobody observes:
+//! wr28, wr29.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -872,6 +873,103 @@ fn wr27() -> Vec<String> {
     env.finish()
 }
 
+/// A byte Readable, high-water mark 2, whose `_read` does nothing until `go` is set, then
+/// pushes `chunks` (logging `what`), and `'ab'` already buffered.
+fn gated(
+    env: &Env,
+    go: &Rc<Cell<bool>>,
+    what: &'static str,
+    chunks: &'static [&'static str],
+) -> Readable {
+    let (t, go) = (env.t.clone(), go.clone());
+    let r = Readable::new(
+        &env.h,
+        ReadableOptions::new().high_water_mark(2),
+        move |r: &Readable, _| {
+            if !go.get() {
+                return;
+            }
+            tlog!(t, what);
+            for c in chunks {
+                r.push(*c);
+            }
+            r.push(None);
+        },
+    );
+    r.push("ab");
+    r
+}
+
+fn wr28() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let go = Rc::new(Cell::new(false));
+    let r = gated(&env, &go, "_read pushes cd, ef, null", &["cd", "ef"]);
+    let h = env.h.clone();
+    env.h.set_immediate(move || {
+        go.set(true);
+        tlog!(t, "rlen", r.readable_length());
+        let got = r.read_size(2).expect("read(2)");
+        tlog!(
+            t,
+            "read(2)",
+            got.as_ref()
+                .and_then(Chunk::as_bytes)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        );
+        let t2 = t.clone();
+        h.next_tick(move || tlog!(t2, "tick A"));
+        let t2 = t.clone();
+        r.on(DATA, move |c: &Chunk| {
+            tlog!(
+                t2,
+                "data",
+                String::from_utf8_lossy(c.as_bytes().unwrap()).into_owned()
+            )
+        });
+        let t2 = t.clone();
+        r.on(END, move |_| tlog!(t2, "end"));
+        let t2 = t.clone();
+        h.next_tick(move || tlog!(t2, "tick B"));
+    });
+    env.finish()
+}
+
+fn wr29() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let go = Rc::new(Cell::new(false));
+    let r = gated(&env, &go, "_read pushes null", &[]);
+    let h = env.h.clone();
+    env.h.set_immediate(move || {
+        go.set(true);
+        let got = r.read_size(2).expect("read(2)");
+        tlog!(
+            t,
+            "read(2)",
+            got.as_ref()
+                .and_then(Chunk::as_bytes)
+                .map(|b| String::from_utf8_lossy(b).into_owned()),
+            "len",
+            r.readable_length()
+        );
+        let h2 = h.clone();
+        h.set_immediate(move || {
+            let (t2, w) = (t.clone(), r.downgrade());
+            r.on(READABLE, move |_| {
+                let r = alive(&w);
+                let got = rread(r.read());
+                tlog!(t2, "readable, read ->", got, "len", r.readable_length());
+            });
+            let t2 = t.clone();
+            r.on(END, move |_| tlog!(t2, "end"));
+            let t2 = t.clone();
+            h2.next_tick(move || tlog!(t2, "tick after on(readable)"));
+        });
+    });
+    env.finish()
+}
+
 /// The ported scenarios of this group.
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -981,5 +1079,13 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "wr27-push-invalid-chunk",
         run: wr27,
+    },
+    Scenario {
+        name: "wr28-eof-in-sync-read-unobserved",
+        run: wr28,
+    },
+    Scenario {
+        name: "wr29-eof-readable-redeemed-by-listener",
+        run: wr29,
     },
 ];
