@@ -407,7 +407,9 @@ impl<T: 'static> Readable<T> {
     /// A text chunk on a stream without an encoding is stored as its UTF-8 bytes; on a
     /// stream with an encoding, bytes go through the decoder and text is stored as is
     /// (Node re-encodes a string pushed with an encoding other than the stream's; Rust
-    /// strings have one encoding).
+    /// strings have one encoding). An object chunk on a byte stream fails it with
+    /// `ERR_INVALID_ARG_TYPE` as in Node, whose message ends `Received an object` where
+    /// Node names the value's JS type (`Received an instance of Object`).
     pub fn push(&self, chunk: impl PushChunk<T>) -> bool {
         self.add_chunk_push(chunk.into_push(), false)
     }

@@ -539,6 +539,13 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
 
     /// How many writes wait in the buffer (not counting the one in flight): the length
     /// of Node's `writableBuffer`.
+    ///
+    /// # Node compatibility
+    ///
+    /// Inside a `_write`/`_writev` that the buffer's clearing dispatched, Node's
+    /// `writableBuffer` still holds the chunks being written until the clearing returns;
+    /// this count has already let them go, so it reads that many less there (conformance
+    /// scenarios `ww02`, `ww04`). Everywhere else the two agree.
     pub fn writable_buffer_len(&self) -> usize {
         self.inner.state.buffered.borrow().len()
     }
