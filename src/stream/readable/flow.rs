@@ -255,8 +255,9 @@ impl<T: 'static> Readable<T> {
         if s.length == 0 || s.length.saturating_sub(n) < s.high_water_mark {
             do_read = true;
         }
-        // Not while a read is pending, after the end, or once destroyed or errored.
-        if s.reading || s.ended || s.destroyed || s.errored.is_some() {
+        // Not while a read is pending, after the end, before `_construct` has called back,
+        // or once destroyed or errored.
+        if s.reading || s.ended || s.destroyed || s.errored.is_some() || !s.constructed {
             do_read = false;
         }
         if do_read {
@@ -375,8 +376,10 @@ impl<T: 'static> Readable<T> {
     pub(super) fn maybe_read_more(&self) {
         let schedule = {
             let mut s = self.inner.state.borrow_mut();
-            let schedule = !s.reading_more;
-            s.reading_more = true;
+            let schedule = !s.reading_more && s.constructed;
+            if schedule {
+                s.reading_more = true;
+            }
             schedule
         };
         if schedule {

@@ -53,6 +53,9 @@ pub(crate) struct State<T = Chunk> {
     pub auto_destroy: bool,
     /// `readable = false`: the readable side of a Duplex made without one.
     pub readable_off: bool,
+    /// Node's `constructed`: `false` while a Duplex's `_construct` has not called back
+    /// (no `_read` until then).
+    pub constructed: bool,
     pub destroyed: bool,
     pub closed: bool,
     pub close_emitted: bool,
@@ -96,6 +99,7 @@ impl<T: 'static> State<T> {
             emit_close: true,
             auto_destroy: true,
             readable_off: false,
+            constructed: true,
             destroyed: false,
             closed: false,
             close_emitted: false,

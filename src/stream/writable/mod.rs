@@ -78,6 +78,8 @@ pub use callbacks::{
     ConstructCallback, DestroyCallback, FinalCallback, UserCallback, WriteCallback,
 };
 pub use chunk::{Chunk, WriteInput};
+pub(crate) use construct::boxed_with_construct;
+pub(crate) use machine::ConstructStep;
 pub use options::{WritableOptions, DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK};
 pub use sink::Sink;
 

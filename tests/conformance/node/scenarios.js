@@ -2967,6 +2967,64 @@ S('we13-once-emit-inside-itself',
     log('third emit ->', ee.emit('x'));
   });
 
+// ---- Duplex with construct (node's test-stream-construct.js, the Duplex cases) -----------
+
+S('dx52-construct-sync',
+  "Duplex with construct calling back at once: a write and a read() made before it wait; the write goes first, the read ahead a tick later.",
+  () => {
+    const d = new Duplex({
+      construct(cb) { log('construct'); cb(); },
+      read() { log('_read'); this.push('r'); this.push(null); },
+      write(c, e, cb) { log('_write', c.toString()); cb(); },
+    });
+    d.write('w');
+    log('read() ->', d.read());
+    tick('tick');
+    watch(d, 'd', ['data', 'end', 'finish', 'close']);
+    d.end();
+  });
+
+S('dx53-construct-error',
+  "construct fails: 'error' then 'close'; neither _read nor _write runs; the write callback gets the error.",
+  () => {
+    const d = new Duplex({
+      construct(cb) { log('construct'); setImmediate(() => cb(Object.assign(new Error('c'), { code: 'E_CONSTRUCT' }))); },
+      read() { log('_read'); },
+      write(c, e, cb) { log('_write'); cb(); },
+    });
+    d.write('w', (err) => log('write cb', errc(err)));
+    d.resume();
+    watch(d, 'd', ['error', 'close', 'end', 'finish']);
+  });
+
+S('dx54-destroy-before-construct-done',
+  "destroy() while construct is pending: _destroy waits for construct, then 'close'; no _read.",
+  () => {
+    const d = new Duplex({
+      construct(cb) { log('construct'); setImmediate(() => { log('construct cb'); cb(); }); },
+      read() { log('_read'); },
+      write(c, e, cb) { log('_write'); cb(); },
+      destroy(err, cb) { log('_destroy', errc(err)); cb(err); },
+    });
+    watch(d, 'd', ['error', 'close']);
+    d.resume();
+    d.destroy();
+    log('destroyed', d.destroyed);
+  });
+
+S('dx55-construct-async-then-flow',
+  "construct calls back on setImmediate; a 'data' listener added before it: the flow starts after construct.",
+  () => {
+    let n = 0;
+    const d = new Duplex({
+      construct(cb) { log('construct'); setImmediate(() => { log('construct cb'); cb(); }); },
+      read() { n++; log('_read', n); this.push(n < 3 ? `c${n}` : null); },
+      write(c, e, cb) { cb(); },
+    });
+    watch(d, 'd', ['data', 'end']);
+    imm('imm');
+  });
+
 // ---- Readable.from (rf): Node's test-readable-from*.js for synchronous iterables ----------
 
 S('rf01-from-array-flowing',

@@ -1,4 +1,4 @@
-//! Duplex: dx01-dx39 (one emitter, allowHalfOpen, readable/writable false, one 'error'
+//! Duplex: dx01-dx55 (dx52-dx55: `_construct`) (one emitter, allowHalfOpen, readable/writable false, one 'error'
 //! and one 'close', autoDestroy/emitClose, properties, pipes into and out of a Duplex),
 //! and the helpers the Transform scenarios share.
 
@@ -1143,6 +1143,130 @@ fn dx51_object_duplex_echo_pipe() -> Vec<String> {
     env.finish()
 }
 
+/// A logging Duplex with `construct`, built from closures.
+fn constructed(
+    env: &Env,
+    read: impl Fn(&Readable, usize) + 'static,
+    sink: FnSink<writable::Chunk>,
+    construct: impl FnOnce(&mut FnSink<writable::Chunk>, nodestream::stream::writable::ConstructCallback)
+        + 'static,
+) -> Duplex {
+    Duplex::new_with_construct(&env.h, DuplexOptions::new(), read, sink, construct)
+}
+
+fn dx52_construct_sync() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let (t1, t2, t3) = (t.clone(), t.clone(), t.clone());
+    let d = constructed(
+        &env,
+        move |r: &Readable, _| {
+            tlog!(t1, "_read");
+            r.push("r");
+            r.push(None);
+        },
+        FnSink::new().write(move |c: writable::Chunk, cb: WriteCallback| {
+            tlog!(t2, "_write", text(&c));
+            cb.ok();
+        }),
+        move |_, cb| {
+            tlog!(t3, "construct");
+            cb.ok();
+        },
+    );
+    d.write("w");
+    tlog!(t, "read() ->", shown_or_null(d.read()));
+    env.tick("tick");
+    watch(&t, &d, "d", &["data", "end", "finish", "close"]);
+    d.end();
+    env.finish()
+}
+
+fn dx53_construct_error() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let (t1, t2, t3, h) = (t.clone(), t.clone(), t.clone(), env.h.clone());
+    let d = constructed(
+        &env,
+        move |_: &Readable, _| tlog!(t1, "_read"),
+        FnSink::new().write(move |_c: writable::Chunk, cb: WriteCallback| {
+            tlog!(t2, "_write");
+            cb.ok();
+        }),
+        move |_, cb| {
+            tlog!(t3, "construct");
+            h.set_immediate(move || cb.error(Error::custom("E_CONSTRUCT", "c")));
+        },
+    );
+    d.write_cb("w", cb_logger(&t, "write cb"));
+    d.resume();
+    watch(&t, &d, "d", &["error", "close", "end", "finish"]);
+    env.finish()
+}
+
+fn dx54_destroy_before_construct_done() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let (t1, t2, t3, t4, h) = (t.clone(), t.clone(), t.clone(), t.clone(), env.h.clone());
+    let d = constructed(
+        &env,
+        move |_: &Readable, _| tlog!(t1, "_read"),
+        FnSink::new()
+            .write(move |_c: writable::Chunk, cb: WriteCallback| {
+                tlog!(t2, "_write");
+                cb.ok();
+            })
+            .destroy(move |e, cb| {
+                tlog!(t4, "_destroy", errc(e.as_ref()));
+                cb.call(e);
+            }),
+        move |_, cb| {
+            tlog!(t3, "construct");
+            let t = t3.clone();
+            h.set_immediate(move || {
+                tlog!(t, "construct cb");
+                cb.ok();
+            });
+        },
+    );
+    watch(&t, &d, "d", &["error", "close"]);
+    d.resume();
+    d.destroy(None);
+    tlog!(t, "destroyed", d.destroyed());
+    env.finish()
+}
+
+fn dx55_construct_async_then_flow() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let (t1, t3, h) = (t.clone(), t.clone(), env.h.clone());
+    let n = std::cell::Cell::new(0);
+    let d = constructed(
+        &env,
+        move |r: &Readable, _| {
+            n.set(n.get() + 1);
+            tlog!(t1, "_read", n.get());
+            if n.get() < 3 {
+                r.push(format!("c{}", n.get()));
+            } else {
+                r.push(None);
+            }
+        },
+        FnSink::new().write(|_c: writable::Chunk, cb: WriteCallback| cb.ok()),
+        move |_, cb| {
+            tlog!(t3, "construct");
+            let t = t3.clone();
+            h.set_immediate(move || {
+                tlog!(t, "construct cb");
+                cb.ok();
+            });
+        },
+    );
+    watch(&t, &d, "d", &["data", "end"]);
+    env.imm("imm");
+    env.finish()
+}
+
 macro_rules! scenarios {
     ($($name:literal => $f:ident),* $(,)?) => {
         /// The ported scenarios of this group.
@@ -1202,4 +1326,8 @@ scenarios! {
     "dx49-unshift" => dx49_unshift,
     "dx50-destroy-with-callback" => dx50_destroy_with_callback,
     "dx51-object-duplex-echo-pipe" => dx51_object_duplex_echo_pipe,
+    "dx52-construct-sync" => dx52_construct_sync,
+    "dx53-construct-error" => dx53_construct_error,
+    "dx54-destroy-before-construct-done" => dx54_destroy_before_construct_done,
+    "dx55-construct-async-then-flow" => dx55_construct_async_then_flow,
 }
