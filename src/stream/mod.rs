@@ -51,19 +51,24 @@
 //! ```
 
 pub(crate) mod encoding;
+pub(crate) mod eos;
 pub(crate) mod fd_reader;
 pub(crate) mod fd_writable;
+pub mod finished;
 #[cfg(feature = "futures")]
 pub mod futures;
 pub mod legacy;
 pub(crate) mod lifecycle;
 pub(crate) mod pipe_writable;
+pub mod pipeline;
 pub mod readable;
 pub(crate) mod shared_fd;
 pub mod writable;
 
 pub use encoding::Encoding;
 pub use fd_writable::FdWritable;
+pub use finished::{finished, Cleanup, Finishable, FinishedOptions};
+pub use pipeline::{pipeline, Pipeline, PipelineError, PipelineSource, Through};
 pub use readable::{PipeDestination, PipeOptions, Readable, ReadableOptions, Source};
 pub use writable::{Sink, Writable, WritableOptions};
 
@@ -78,5 +83,6 @@ pub use self::futures::{
 /// Node's `stream/promises` (the `futures` feature).
 #[cfg(feature = "futures")]
 pub mod promises {
-    pub use super::futures::promises::{finished, Finishable, Finished};
+    pub use super::finished::Finishable;
+    pub use super::futures::promises::{finished, finished_with, Finished};
 }

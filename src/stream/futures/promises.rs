@@ -1,4 +1,4 @@
-//! Node's `stream/promises`: [`finished`].
+//! Node's `stream/promises`: [`finished`] and [`pipeline`](super::super::pipeline::Pipeline::promise).
 
 use std::fmt;
 use std::future::Future;
@@ -6,42 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::eos::Eos;
-use crate::stream::readable::Readable;
-use crate::stream::writable::{Sink, Writable};
-use crate::stream::FdWritable;
+use crate::stream::finished::{Finishable, FinishedOptions};
 use crate::Error;
-
-mod sealed {
-    /// Only the crate's streams can be watched: the watch reads their state.
-    pub trait Sealed {
-        fn watch(&self) -> super::Eos;
-    }
-}
-
-/// A stream [`finished`] can wait for: [`Readable`], [`Writable`], [`FdWritable`] (and
-/// the sides of a [`Socket`](crate::net::Socket)).
-pub trait Finishable: sealed::Sealed {}
-
-impl<T: 'static> sealed::Sealed for Readable<T> {
-    fn watch(&self) -> Eos {
-        Eos::new(self)
-    }
-}
-impl<T: 'static> Finishable for Readable<T> {}
-
-impl<T: 'static, S: Sink<T>> sealed::Sealed for Writable<T, S> {
-    fn watch(&self) -> Eos {
-        Eos::new(self)
-    }
-}
-impl<T: 'static, S: Sink<T>> Finishable for Writable<T, S> {}
-
-impl sealed::Sealed for FdWritable {
-    fn watch(&self) -> Eos {
-        Eos::new(self.as_writable())
-    }
-}
-impl Finishable for FdWritable {}
 
 /// Waits until `stream` is done: Node's `stream/promises.finished(stream)`.
 ///
@@ -50,7 +16,9 @@ impl Finishable for FdWritable {}
 /// `Err` with the stream's error at `'error'`, or with `ERR_STREAM_PREMATURE_CLOSE` at a
 /// `'close'` before the end. A stream already done answers on the next tick. The watch
 /// starts at this call (its listeners are added now, as Node's are, and stay after the
-/// answer, as Node's do); dropping the future unanswered removes them.
+/// answer, as Node's do); dropping the future unanswered removes them. The rules are those
+/// of [`stream::finished`](crate::stream::finished()), whose `# Node compatibility` says
+/// how they follow the loop's `NodeCompat`.
 ///
 /// # Examples
 ///
@@ -68,9 +36,19 @@ impl Finishable for FdWritable {}
 /// assert_eq!(err.code().as_str(), "ERR_STREAM_PREMATURE_CLOSE");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn finished(stream: &impl Finishable) -> Finished {
+pub fn finished<S: Finishable>(stream: &S) -> Finished {
+    finished_with(stream, FinishedOptions::new())
+}
+
+/// [`finished`] with options: Node's `stream/promises.finished(stream, options)`. With
+/// [`FinishedOptions::cleanup`] on, the watch's listeners are removed once it answered.
+pub fn finished_with<S: Finishable>(stream: &S, options: FinishedOptions) -> Finished {
     Finished {
-        eos: Some(stream.watch()),
+        eos: Some(Eos::with_options(
+            stream,
+            options.eos(),
+            options.auto_cleanup(),
+        )),
     }
 }
 
@@ -89,7 +67,8 @@ impl Future for Finished {
         };
         match eos.watch.answer() {
             Some(answer) => {
-                // Answered: Node leaves the listeners in place.
+                // Answered: Node leaves the listeners in place (unless asked not to, and
+                // then they went with the answer).
                 self.eos = None;
                 Poll::Ready(answer)
             }

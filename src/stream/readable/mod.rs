@@ -92,7 +92,6 @@
 mod chunk;
 mod decoder;
 mod destroy;
-#[cfg(feature = "futures")]
 mod eos_state;
 mod flow;
 mod item;

@@ -48,7 +48,6 @@ mod chunk;
 mod clear_buffer;
 mod construct;
 mod destroy;
-#[cfg(feature = "futures")]
 mod eos_state;
 mod finish;
 mod machine;
