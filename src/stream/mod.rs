@@ -84,5 +84,7 @@ pub use self::futures::{
 #[cfg(feature = "futures")]
 pub mod promises {
     pub use super::finished::Finishable;
-    pub use super::futures::promises::{finished, finished_with, Finished};
+    pub use super::futures::promises::{
+        finished, finished_with, pipeline, Finished, PipelineFuture, PromisePipeline,
+    };
 }

@@ -161,6 +161,11 @@ pub struct PipelineError {
 }
 
 impl PipelineError {
+    /// An error with no other cause.
+    pub(crate) fn new(error: Error) -> PipelineError {
+        PipelineError { error, root: None }
+    }
+
     /// The error Node reports.
     pub fn error(&self) -> &Error {
         &self.error

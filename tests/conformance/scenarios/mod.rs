@@ -16,9 +16,11 @@
 //! ```
 
 mod emitter;
+mod finished;
 mod fs_stream;
 mod net;
 mod pipe;
+mod pipeline;
 mod writable_construct;
 mod writable_cork;
 mod writable_destroy;
@@ -84,6 +86,8 @@ pub fn all() -> Vec<Scenario> {
         pipe::SCENARIOS,
         fs_stream::SCENARIOS,
         net::SCENARIOS,
+        finished::SCENARIOS,
+        pipeline::SCENARIOS,
     ]
     .concat()
 }
