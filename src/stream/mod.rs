@@ -50,6 +50,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod duplex;
 pub(crate) mod encoding;
 pub(crate) mod eos;
 pub(crate) mod fd_reader;
@@ -63,13 +64,16 @@ pub(crate) mod pipe_writable;
 pub mod pipeline;
 pub mod readable;
 pub(crate) mod shared_fd;
+pub mod transform;
 pub mod writable;
 
+pub use duplex::{Duplex, DuplexOptions};
 pub use encoding::Encoding;
 pub use fd_writable::FdWritable;
 pub use finished::{finished, Cleanup, Finishable, FinishedOptions};
 pub use pipeline::{pipeline, Pipeline, PipelineError, PipelineSource, Through};
 pub use readable::{PipeDestination, PipeOptions, Readable, ReadableOptions, Source};
+pub use transform::{PassThrough, Transform};
 pub use writable::{Sink, Writable, WritableOptions};
 
 #[cfg(feature = "futures")]
