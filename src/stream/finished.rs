@@ -58,17 +58,20 @@ use nodestream_emitter::EventEmitter;
 
 use crate::fs::FileWriteStream;
 use crate::reactor::LoopHandle;
+use crate::stream::duplex::Duplex;
 use crate::stream::eos::{
     self, EosCleanup, EosOptions, EosStream, ReadableEos, WeakStream, WritableEos,
 };
 use crate::stream::readable::Readable;
 use crate::stream::writable::{Sink, Writable};
+use crate::stream::transform::Transform;
 use crate::stream::FdWritable;
 use crate::Error;
 
 /// A stream [`finished`] can watch and [`pipeline`](crate::stream::pipeline()) can
 /// destroy: [`Readable`], [`Writable`], [`FdWritable`] (the writable side of a socket or
-/// a child's stdin), [`FileWriteStream`].
+/// a child's stdin), [`FileWriteStream`], and with both sides on one emitter [`Duplex`]
+/// and [`Transform`] (a PassThrough is a Transform).
 ///
 /// Sealed: the watch reads the stream's internal state.
 pub trait Finishable: EosStream {}
@@ -299,6 +302,67 @@ macro_rules! finishable_as_its_writable {
 }
 
 finishable_as_its_writable!(FdWritable, FileWriteStream);
+
+/// A Duplex is watched on both sides at once, on its one emitter.
+impl<R: 'static, W: 'static, S: Sink<W>> EosStream for Duplex<R, W, S> {
+    fn eos_emitter(&self) -> EventEmitter {
+        self.emitter().clone()
+    }
+
+    fn eos_loop(&self) -> LoopHandle {
+        self.loop_handle().clone()
+    }
+
+    fn eos_readable(&self) -> Option<ReadableEos> {
+        Some(self.readable_side().eos_readable())
+    }
+
+    fn eos_writable(&self) -> Option<WritableEos> {
+        Some(self.writable_side().eos_writable())
+    }
+
+    fn eos_destroy(&self, err: Option<Error>) {
+        self.destroy(err);
+    }
+
+    fn eos_weak(&self) -> WeakStream {
+        let r = self.readable_side().downgrade();
+        let w = self.writable_side().downgrade();
+        std::rc::Rc::new(move || {
+            let d = Duplex::from_sides(r.upgrade()?, w.upgrade()?);
+            Some(Box::new(d) as Box<dyn EosStream>)
+        })
+    }
+}
+impl<R: 'static, W: 'static, S: Sink<W>> Finishable for Duplex<R, W, S> {}
+
+/// A Transform is watched as the Duplex it is.
+impl<In: 'static, Out: 'static> EosStream for Transform<In, Out> {
+    fn eos_emitter(&self) -> EventEmitter {
+        self.as_duplex().eos_emitter()
+    }
+
+    fn eos_loop(&self) -> LoopHandle {
+        self.as_duplex().eos_loop()
+    }
+
+    fn eos_readable(&self) -> Option<ReadableEos> {
+        self.as_duplex().eos_readable()
+    }
+
+    fn eos_writable(&self) -> Option<WritableEos> {
+        EosStream::eos_writable(self.as_duplex())
+    }
+
+    fn eos_destroy(&self, err: Option<Error>) {
+        self.as_duplex().eos_destroy(err);
+    }
+
+    fn eos_weak(&self) -> WeakStream {
+        self.as_duplex().eos_weak()
+    }
+}
+impl<In: 'static, Out: 'static> Finishable for Transform<In, Out> {}
 
 impl fmt::Debug for dyn EosStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

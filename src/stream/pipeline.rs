@@ -99,7 +99,10 @@ use crate::reactor::LoopHandle;
 use crate::stream::eos::{self, EosCleanup, EosOptions, EosStream, Snapshot, WeakStream};
 use crate::stream::finished::Finishable;
 use crate::stream::lifecycle::{CLOSE, ERROR};
+use crate::stream::duplex::Duplex;
 use crate::stream::readable::{Chunk, PipeDestination, PipeOptions, Readable, END};
+use crate::stream::transform::Transform;
+use crate::stream::writable::{Sink, Writable};
 use crate::{Error, ErrorCode};
 
 /// A stream a pipeline can start from: a stream with a readable side (a [`Readable`], a
@@ -112,6 +115,18 @@ pub trait PipelineSource<T: 'static>: Finishable + Clone {
 impl<T: 'static> PipelineSource<T> for Readable<T> {
     fn readable_side(&self) -> &Readable<T> {
         self
+    }
+}
+
+impl<R: 'static, W: 'static, S: Sink<W>> PipelineSource<R> for Duplex<R, W, S> {
+    fn readable_side(&self) -> &Readable<R> {
+        Duplex::readable_side(self)
+    }
+}
+
+impl<In: 'static, Out: 'static> PipelineSource<Out> for Transform<In, Out> {
+    fn readable_side(&self) -> &Readable<Out> {
+        self.as_duplex().readable_side()
     }
 }
 
@@ -131,6 +146,32 @@ pub trait Through<In: 'static, Out: 'static>: PipelineSource<Out> {
     /// The writable side, which the stage before is piped into (its emitter is the
     /// stage's).
     fn destination(&self) -> &Self::Destination;
+}
+
+/// A Duplex of `R` out and `W` in is a stage from the items its writable side takes
+/// (`T`: `W` itself, or a byte Readable's chunks for a byte Duplex) to `R`.
+impl<T: 'static, R: 'static, W: 'static, S: Sink<W>> Through<T, R> for Duplex<R, W, S>
+where
+    Writable<W, S>: PipeDestination<T>,
+{
+    type Destination = Writable<W, S>;
+
+    fn destination(&self) -> &Writable<W, S> {
+        self.writable_side()
+    }
+}
+
+/// A Transform of `In` to `Out` (a PassThrough among them) is a stage from what its
+/// writable side takes to `Out`.
+impl<T: 'static, In: 'static, Out: 'static> Through<T, Out> for Transform<In, Out>
+where
+    Writable<In>: PipeDestination<T>,
+{
+    type Destination = Writable<In>;
+
+    fn destination(&self) -> &Writable<In> {
+        self.as_duplex().writable_side()
+    }
 }
 
 /// The error a pipeline reports: Node's error ([`error`](PipelineError::error), also

@@ -14,8 +14,8 @@ impl<T: 'static> Readable<T> {
     pub(crate) fn eos_readable(&self) -> ReadableEos {
         let s = self.inner.state.borrow();
         ReadableEos {
-            enabled: true,
-            readable: !s.destroyed && !s.error_emitted && !s.end_emitted,
+            enabled: !s.readable_off,
+            readable: !s.readable_off && !s.destroyed && !s.error_emitted && !s.end_emitted,
             errored: s.errored.clone(),
             error_emitted: s.error_emitted,
             ended: s.ended,

@@ -2483,4 +2483,181 @@ S('pl21-source-error-after-the-end',
     r.push(null);
   });
 
+// ───────────────────── finished / pipeline with Duplex stages ────────────
+
+const { Duplex: SDuplex, Transform: STransform, PassThrough: SPassThrough } = require('stream');
+
+S('fi25-transform-both-sides',
+  "finished(transform) waits for both sides: 'finish', 'end', then 'close'.",
+  () => {
+    const tr = new STransform({ transform(data, enc, cb) { cb(); } });
+    watch(tr, 'tr', ['finish', 'end', 'close']);
+    streamFinished(tr, fin('finished'));
+    tr.end();
+    tr.resume();
+  });
+
+S('fi26-duplex-readable-side-only',
+  "{ readable: true, writable: false } on a Duplex whose _final never calls back: answered at 'end'.",
+  () => {
+    const d = new SDuplex({ final(cb) {}, read() { this.push(null); } });
+    watch(d, 'd', ['end', 'finish', 'close']);
+    streamFinished(d, { readable: true, writable: false }, fin('finished'));
+    d.end();
+    d.resume();
+    setImmediate(() => log('later: d.writableFinished', d.writableFinished, 'd.destroyed', d.destroyed));
+  });
+
+S('fi27-passthrough-ended-never-read',
+  'A PassThrough ended but never read: finished() does not answer.',
+  () => {
+    const p = new SPassThrough();
+    watch(p, 'p', ['finish', 'end', 'close']);
+    streamFinished(p, fin('finished (never)'));
+    p.end();
+    setImmediate(() => log('later: finished', p.writableFinished, 'ended', p.readableEnded));
+  });
+
+S('fi28-duplex-destroyed',
+  'A Duplex destroyed before either side is done: one premature close, at its one close.',
+  () => {
+    const d = new SDuplex({ read() {}, write(c, e, cb) { cb(); } });
+    watch(d, 'd', ['close']);
+    streamFinished(d, fin('finished'));
+    d.destroy();
+  });
+
+S('fi29-duplex-writable-done-readable-open',
+  "A Duplex whose writable side finished but whose readable side never ends: no answer until its destroy.",
+  () => {
+    const d = new SDuplex({ read() {}, write(c, e, cb) { cb(); } });
+    watch(d, 'd', ['finish', 'close']);
+    streamFinished(d, fin('finished'));
+    d.end('x');
+    setImmediate(() => {
+      log('finished', d.writableFinished, 'destroyed', d.destroyed);
+      d.destroy();
+    });
+  });
+
+S('pl22-through-passthrough',
+  'pipeline(r, passthrough, w): data through the middle stage, every stream closed, then the callback.',
+  () => {
+    const r = quiet();
+    const pt = new SPassThrough();
+    const w = syncSink();
+    watch(r, 'r', ['end', 'close']);
+    watch(pt, 'pt', ['finish', 'end', 'close']);
+    watch(w, 'w', ['finish', 'close']);
+    streamPipeline(r, pt, w, fin('pipeline'));
+    r.push('a'); r.push('b'); r.push(null);
+  });
+
+S('pl23-through-failing-transform',
+  "A middle Transform that fails: every stream gets its error ('error' then 'close'), then the callback.",
+  () => {
+    const r = quiet();
+    const tr = new STransform({ transform(data, enc, cb) { cb(new Error('kaboom')); } });
+    const w = syncSink();
+    watch(r, 'r', ['error', 'close']);
+    watch(tr, 'tr', ['error', 'close']);
+    watch(w, 'w', ['error', 'close']);
+    streamPipeline(r, tr, w, fin('pipeline'));
+    r.push('hello');
+  });
+
+S('pl24-end-false-into-passthrough',
+  '{ end: false } into a PassThrough (promises): the middle stage is ended and destroyed, the last is not.',
+  () => {
+    const r = quiet();
+    const t = new SPassThrough();
+    const d = new SPassThrough();
+    r.push(null);
+    require('stream/promises').pipeline(r, t, d, { end: false }).then(() => {
+      log('resolved', 't.destroyed', t.destroyed, 't.writableEnded', t.writableEnded,
+        'd.destroyed', d.destroyed, 'd.writableEnded', d.writableEnded);
+    }, (e) => log('rejected', errc(e)));
+  });
+
+S('pl25-readable-last-stream',
+  'A PassThrough as the last stream: not destroyed at the end, and its pipeline listeners are removed.',
+  () => {
+    const src = new SPassThrough();
+    const dst = new SPassThrough();
+    streamPipeline(src, dst, (err) => {
+      log('pipeline', errc(err), 'dst.destroyed', dst.destroyed,
+        'dst error listeners', dst.listenerCount('error'), 'close', dst.listenerCount('close'));
+    });
+    src.end();
+  });
+
+S('pl26-middle-stage-already-destroyed',
+  'A middle stage destroyed before pipeline(): v26 throws ERR_STREAM_UNABLE_TO_PIPE, v20 fails with a premature close.',
+  () => {
+    const r = quiet();
+    const pt = new SPassThrough();
+    pt.destroy();
+    const w = syncSink();
+    watch(w, 'w', ['error', 'close']);
+    try {
+      streamPipeline(r, pt, w, fin('pipeline'));
+      log('no throw');
+    } catch (e) {
+      log('threw', errc(e));
+    }
+  });
+
+S('pl27-destination-destroyed-with-middle-stage',
+  'The destination destroyed mid-way through a PassThrough: the other streams are destroyed with the premature close.',
+  () => {
+    const r = quiet();
+    const pt = new SPassThrough();
+    const w = slowSink();
+    watch(r, 'r', ['error', 'close']);
+    watch(pt, 'pt', ['error', 'close']);
+    watch(w, 'w', ['error', 'close']);
+    streamPipeline(r, pt, w, fin('pipeline'));
+    r.push('a');
+    setImmediate(() => w.destroy());
+  });
+
+S('pl28-transform-flush-last',
+  "A Transform as the last stream: the callback waits for its _flush; the Transform is not destroyed.",
+  () => {
+    const input = quiet();
+    input.push(null);
+    const tr = new STransform({
+      transform(chunk, enc, cb) { cb(null, chunk); },
+      flush(cb) { setImmediate(() => { log('flushed'); cb(null); }); },
+    });
+    watch(tr, 'tr', ['finish', 'end', 'close']);
+    streamPipeline(input, tr, (err) => log('pipeline', errc(err), 'tr.destroyed', tr.destroyed));
+  });
+
+S('pl29-duplex-source',
+  'A PassThrough as the source: its writable side stays usable; the callback once its readable side ended.',
+  () => {
+    const src = new SPassThrough();
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close']);
+    streamPipeline(src, w, (err) => {
+      log('pipeline', errc(err), 'src.writable', src.writable, 'src.destroyed', src.destroyed);
+    });
+    src.push('a');
+    src.push(null);
+  });
+
+S('pl30-many-stages-write-error',
+  'r -> 3 PassThroughs -> w whose _write fails: every stage closed, the error reported.',
+  () => {
+    const r = quiet();
+    const stages = [new SPassThrough(), new SPassThrough(), new SPassThrough()];
+    stages.forEach((s, i) => s.on('close', () => log(`pt${i}:close`)));
+    const w = new Writable({ write(c, e, cb) { log('_write', c.toString()); cb(new Error('wfail')); } });
+    r.on('close', () => log('r:close'));
+    w.on('close', () => log('w:close'));
+    streamPipeline(r, ...stages, w, fin('pipeline'));
+    r.push('x');
+  });
+
 module.exports = { scenarios, slowSink, syncSink };

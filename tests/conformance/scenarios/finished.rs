@@ -1,8 +1,12 @@
-//! `stream.finished` (Node's end-of-stream) on Readables and Writables: fi01-fi24.
+//! `stream.finished` (Node's end-of-stream) on Readables and Writables (fi01-fi24) and on
+//! streams with both sides, Duplex and Transform (fi25-fi29).
 
 use nodestream::events::{CLOSE, END, ERROR, FINISH};
 use nodestream::stream::finished::{finished, FinishedOptions};
+use nodestream::stream::duplex::{Duplex, DuplexOptions};
 use nodestream::stream::readable::{DestroyDone, Readable, ReadableOptions, Source};
+use nodestream::stream::transform::{PassThrough, Transform, TransformCallback};
+use nodestream::stream::writable::Sink;
 use nodestream::stream::writable::{Chunk, WriteCallback};
 use nodestream::{Error, LoopHandle, Writable, WritableOptions};
 
@@ -417,6 +421,132 @@ fn fi24() -> Vec<String> {
     env.finish()
 }
 
+/// lib.js `watch(d, name, events)` for a Duplex (or the Duplex a Transform is).
+pub fn watch_d<R: 'static, W: 'static, S: Sink<W>>(
+    t: &Trace,
+    d: &Duplex<R, W, S>,
+    name: &str,
+    events: &[&str],
+) {
+    for &ev in events {
+        let t = t.clone();
+        let label = format!("{name}:{ev}");
+        if ev == "error" {
+            d.on(ERROR, move |e: &Error| tlog!(t, label.clone(), errc(e)));
+        } else {
+            d.on(ev, move |_: &()| tlog!(t, label.clone()));
+        }
+    }
+}
+
+fn fi25() -> Vec<String> {
+    let env = Env::new();
+    let t = &env.t;
+    let tr: Transform = Transform::new(
+        &env.h,
+        DuplexOptions::new(),
+        |_: Chunk, _: &Readable, done: TransformCallback<nodestream::stream::readable::Chunk>| {
+            done.ok()
+        },
+    );
+    watch_d(t, &tr, "tr", &["finish", "end", "close"]);
+    finished(&tr, fo(), fin(t, "finished"));
+    tr.end();
+    tr.resume();
+    env.finish()
+}
+
+fn fi26() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let d: Duplex = Duplex::new(
+        &env.h,
+        DuplexOptions::new(),
+        |r: &Readable, _: usize| {
+            r.push(None);
+        },
+        // `_final` never calls back: the writable side never finishes.
+        FnSink::new()
+            .write(|_: Chunk, cb: WriteCallback| cb.ok())
+            .final_(drop),
+    );
+    watch_d(&t, &d, "d", &["end", "finish", "close"]);
+    finished(&d, fo().readable(true).writable(false), fin(&t, "finished"));
+    d.end();
+    d.resume();
+    let d2 = d.clone();
+    env.h.set_immediate(move || {
+        tlog!(
+            t,
+            "later: d.writableFinished",
+            d2.writable_finished(),
+            "d.destroyed",
+            d2.destroyed()
+        )
+    });
+    env.finish()
+}
+
+fn fi27() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let p = PassThrough::new(&env.h, DuplexOptions::new());
+    watch_d(&t, &p, "p", &["finish", "end", "close"]);
+    finished(&p, fo(), fin(&t, "finished (never)"));
+    p.end();
+    let p2 = p.clone();
+    env.h.set_immediate(move || {
+        tlog!(
+            t,
+            "later: finished",
+            p2.writable_finished(),
+            "ended",
+            p2.readable_ended()
+        )
+    });
+    env.finish()
+}
+
+fn open_duplex(env: &Env) -> Duplex {
+    Duplex::new(
+        &env.h,
+        DuplexOptions::new(),
+        |_: &Readable, _: usize| {},
+        FnSink::new().write(|_: Chunk, cb: WriteCallback| cb.ok()),
+    )
+}
+
+fn fi28() -> Vec<String> {
+    let env = Env::new();
+    let t = &env.t;
+    let d = open_duplex(&env);
+    watch_d(t, &d, "d", &["close"]);
+    finished(&d, fo(), fin(t, "finished"));
+    d.destroy(None);
+    env.finish()
+}
+
+fn fi29() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let d = open_duplex(&env);
+    watch_d(&t, &d, "d", &["finish", "close"]);
+    finished(&d, fo(), fin(&t, "finished"));
+    d.end_with("x");
+    let d2 = d.clone();
+    env.h.set_immediate(move || {
+        tlog!(
+            t,
+            "finished",
+            d2.writable_finished(),
+            "destroyed",
+            d2.destroyed()
+        );
+        d2.destroy(None);
+    });
+    env.finish()
+}
+
 pub const SCENARIOS: &[Scenario] = &[
     Scenario { name: "fi01-readable-end", run: fi01 },
     Scenario { name: "fi02-writable-finish", run: fi02 },
@@ -442,4 +572,9 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario { name: "fi22-two-watches", run: fi22 },
     Scenario { name: "fi23-writable-pending-callbacks", run: fi23 },
     Scenario { name: "fi24-writable-destroyed-error-no-autodestroy", run: fi24 },
+    Scenario { name: "fi25-transform-both-sides", run: fi25 },
+    Scenario { name: "fi26-duplex-readable-side-only", run: fi26 },
+    Scenario { name: "fi27-passthrough-ended-never-read", run: fi27 },
+    Scenario { name: "fi28-duplex-destroyed", run: fi28 },
+    Scenario { name: "fi29-duplex-writable-done-readable-open", run: fi29 },
 ];

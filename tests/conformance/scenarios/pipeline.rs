@@ -1,5 +1,5 @@
-//! `stream.pipeline` and `stream/promises.pipeline` from a Readable into a Writable:
-//! pl01-pl21.
+//! `stream.pipeline` and `stream/promises.pipeline` from a Readable into a Writable
+//! (pl01-pl21), and through Duplex, Transform and PassThrough stages (pl22-pl30).
 
 use nodestream::events::{END, ERROR};
 use nodestream::stream::pipeline;
@@ -8,7 +8,11 @@ use nodestream::stream::readable::{Readable, ReadableOptions, PIPE, UNPIPE};
 use nodestream::stream::writable::{Chunk, WriteCallback};
 use nodestream::{Error, Writable, WritableOptions};
 
-use super::finished::{fin, quiet, watch_r};
+use nodestream::stream::duplex::DuplexOptions;
+use nodestream::stream::readable::Chunk as RChunk;
+use nodestream::stream::transform::{PassThrough, Transform, TransformCallback, Transformer};
+
+use super::finished::{fin, quiet, watch_d, watch_r};
 use super::writable_util::{err, slow_sink, sync_sink, watch, Env, FnSink};
 use super::Scenario;
 use crate::trace::{errc, tlog, Trace, Value};
@@ -473,6 +477,234 @@ fn pl21() -> Vec<String> {
     env.finish()
 }
 
+fn pt(env: &Env) -> Transform {
+    PassThrough::new(&env.h, DuplexOptions::new())
+}
+
+fn pl22() -> Vec<String> {
+    let env = Env::new();
+    let t = &env.t;
+    let r = quiet(&env.h, ropts());
+    let p = pt(&env);
+    let w = sync_sink(&env, opts());
+    watch_r(t, &r, "r", &["end", "close"]);
+    watch_d(t, &p, "pt", &["finish", "end", "close"]);
+    watch(t, &w, "w", &["finish", "close"]);
+    pipeline(&r)
+        .through(&p)
+        .to(&w, done(t, "pipeline"))
+        .unwrap();
+    r.push("a");
+    r.push("b");
+    r.push(None);
+    env.finish()
+}
+
+fn pl23() -> Vec<String> {
+    let env = Env::new();
+    let t = &env.t;
+    let r = quiet(&env.h, ropts());
+    let tr: Transform = Transform::new(
+        &env.h,
+        DuplexOptions::new(),
+        |_: Chunk, _: &Readable, done: TransformCallback<RChunk>| done.error(err("kaboom")),
+    );
+    let w = sync_sink(&env, opts());
+    watch_r(t, &r, "r", &["error", "close"]);
+    watch_d(t, &tr, "tr", &["error", "close"]);
+    watch(t, &w, "w", &["error", "close"]);
+    pipeline(&r)
+        .through(&tr)
+        .to(&w, done(t, "pipeline"))
+        .unwrap();
+    r.push("hello");
+    env.finish()
+}
+
+fn pl24() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let r = quiet(&env.h, ropts());
+    let (a, d) = (pt(&env), pt(&env));
+    r.push(None);
+    let fut = promises::pipeline(&r).through(&a).end(false).to(&d);
+    let _ = env.lp.spawn_local(async move {
+        match fut.await {
+            Ok(()) => tlog!(
+                t,
+                "resolved",
+                "t.destroyed",
+                a.destroyed(),
+                "t.writableEnded",
+                a.writable_ended(),
+                "d.destroyed",
+                d.destroyed(),
+                "d.writableEnded",
+                d.writable_ended()
+            ),
+            Err(e) => tlog!(t, "rejected", errc(e.error())),
+        }
+    });
+    env.finish()
+}
+
+fn pl25() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let (src, dst) = (pt(&env), pt(&env));
+    let d2 = dst.clone();
+    pipeline(&src)
+        .to(&dst, move |e| {
+            tlog!(
+                t,
+                "pipeline",
+                errc(e.as_deref()),
+                "dst.destroyed",
+                d2.destroyed(),
+                "dst error listeners",
+                d2.listener_count("error"),
+                "close",
+                d2.listener_count("close")
+            )
+        })
+        .unwrap();
+    src.end();
+    env.finish()
+}
+
+fn pl26() -> Vec<String> {
+    let env = Env::new();
+    let t = &env.t;
+    let r = quiet(&env.h, ropts());
+    let p = pt(&env);
+    p.destroy(None);
+    let w = sync_sink(&env, opts());
+    watch(t, &w, "w", &["error", "close"]);
+    match pipeline(&r).through(&p).to(&w, done(t, "pipeline")) {
+        Ok(()) => tlog!(t, "no throw"),
+        Err(e) => tlog!(t, "threw", errc(&e)),
+    }
+    env.finish()
+}
+
+fn pl27() -> Vec<String> {
+    let env = Env::new();
+    let t = &env.t;
+    let r = quiet(&env.h, ropts());
+    let p = pt(&env);
+    let w = slow_sink(&env, opts());
+    watch_r(t, &r, "r", &["error", "close"]);
+    watch_d(t, &p, "pt", &["error", "close"]);
+    watch(t, &w, "w", &["error", "close"]);
+    pipeline(&r)
+        .through(&p)
+        .to(&w, done(t, "pipeline"))
+        .unwrap();
+    r.push("a");
+    env.h.set_immediate(move || w.destroy(None));
+    env.finish()
+}
+
+/// pl28's Transform: hands chunks on, flushes on an immediate.
+struct FlushLater {
+    t: Trace,
+    lp: nodestream::LoopHandle,
+}
+
+impl Transformer<Chunk, RChunk> for FlushLater {
+    fn transform(&mut self, chunk: Chunk, _: &Readable, done: TransformCallback<RChunk>) {
+        done.done(chunk.into_bytes());
+    }
+
+    fn flush(&mut self, _: &Readable, done: TransformCallback<RChunk>) {
+        let t = self.t.clone();
+        self.lp.set_immediate(move || {
+            tlog!(t, "flushed");
+            done.ok();
+        });
+    }
+}
+
+fn pl28() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let input = quiet(&env.h, ropts());
+    input.push(None);
+    let tr = Transform::new(
+        &env.h,
+        DuplexOptions::new(),
+        FlushLater {
+            t: t.clone(),
+            lp: env.h.clone(),
+        },
+    );
+    watch_d(&t, &tr, "tr", &["finish", "end", "close"]);
+    let tr2 = tr.clone();
+    pipeline(&input)
+        .to(&tr, move |e| {
+            tlog!(t, "pipeline", errc(e.as_deref()), "tr.destroyed", tr2.destroyed())
+        })
+        .unwrap();
+    env.finish()
+}
+
+fn pl29() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let src = pt(&env);
+    let w = sync_sink(&env, opts());
+    watch(&t, &w, "w", &["finish", "close"]);
+    let s2 = src.clone();
+    pipeline(&src)
+        .to(&w, move |e| {
+            tlog!(
+                t,
+                "pipeline",
+                errc(e.as_deref()),
+                "src.writable",
+                s2.writable(),
+                "src.destroyed",
+                s2.destroyed()
+            )
+        })
+        .unwrap();
+    src.push("a");
+    src.push(None);
+    env.finish()
+}
+
+fn pl30() -> Vec<String> {
+    let env = Env::new();
+    let t = &env.t;
+    let r = quiet(&env.h, ropts());
+    let stages = [pt(&env), pt(&env), pt(&env)];
+    for (i, s) in stages.iter().enumerate() {
+        let t = t.clone();
+        s.on("close", move |_: &()| tlog!(t, format!("pt{i}:close")));
+    }
+    let t2 = t.clone();
+    let w = Writable::new(
+        &env.h,
+        FnSink::new().write(move |c: Chunk, cb: WriteCallback| {
+            tlog!(t2, "_write", String::from_utf8_lossy(c.as_bytes()).into_owned());
+            cb.error(err("wfail"));
+        }),
+        opts(),
+    );
+    let t2 = t.clone();
+    r.on("close", move |_: &()| tlog!(t2, "r:close"));
+    let t2 = t.clone();
+    w.on("close", move |_: &()| tlog!(t2, "w:close"));
+    pipeline(&r)
+        .through(&stages[0])
+        .through(&stages[1])
+        .through(&stages[2])
+        .to(&w, done(t, "pipeline"))
+        .unwrap();
+    r.push("x");
+    env.finish()
+}
+
 pub const SCENARIOS: &[Scenario] = &[
     Scenario { name: "pl01-readable-to-writable", run: pl01 },
     Scenario { name: "pl02-source-destroyed-premature", run: pl02 },
@@ -495,4 +727,13 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario { name: "pl19-object-mode", run: pl19 },
     Scenario { name: "pl20-promise-success-and-failure", run: pl20 },
     Scenario { name: "pl21-source-error-after-the-end", run: pl21 },
+    Scenario { name: "pl22-through-passthrough", run: pl22 },
+    Scenario { name: "pl23-through-failing-transform", run: pl23 },
+    Scenario { name: "pl24-end-false-into-passthrough", run: pl24 },
+    Scenario { name: "pl25-readable-last-stream", run: pl25 },
+    Scenario { name: "pl26-middle-stage-already-destroyed", run: pl26 },
+    Scenario { name: "pl27-destination-destroyed-with-middle-stage", run: pl27 },
+    Scenario { name: "pl28-transform-flush-last", run: pl28 },
+    Scenario { name: "pl29-duplex-source", run: pl29 },
+    Scenario { name: "pl30-many-stages-write-error", run: pl30 },
 ];
