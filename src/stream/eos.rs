@@ -444,19 +444,17 @@ pub(crate) fn eos(
         Some(AtOnce::Close)
     } else if snap.error_emitted() {
         (!will_emit_close).then_some(AtOnce::Closed)
-    } else if !readable
-        && (!will_emit_close || snap.is_readable() == Some(true))
-        && (writable_finished == Some(true) || snap.is_writable() == Some(false))
-        && snap.w.as_ref().map_or(true, |w| w.pending_cb == 0)
-    {
-        Some(AtOnce::Closed)
-    } else if !writable
-        && (!will_emit_close || snap.is_writable() == Some(true))
-        && (readable_finished == Some(true) || snap.is_readable() == Some(false))
-    {
-        Some(AtOnce::Closed)
     } else {
-        None
+        // Node's two branches: only the writable side watched and it is done (with no
+        // callback pending), or only the readable side and it is done.
+        let writable_done = !readable
+            && (!will_emit_close || snap.is_readable() == Some(true))
+            && (writable_finished == Some(true) || snap.is_writable() == Some(false))
+            && snap.w.as_ref().map_or(true, |w| w.pending_cb == 0);
+        let readable_done = !writable
+            && (!will_emit_close || snap.is_writable() == Some(true))
+            && (readable_finished == Some(true) || snap.is_readable() == Some(false));
+        (writable_done || readable_done).then_some(AtOnce::Closed)
     };
 
     let emitter = stream.eos_emitter();

@@ -63,8 +63,8 @@ use crate::stream::eos::{
     self, EosCleanup, EosOptions, EosStream, ReadableEos, WeakStream, WritableEos,
 };
 use crate::stream::readable::Readable;
-use crate::stream::writable::{Sink, Writable};
 use crate::stream::transform::Transform;
+use crate::stream::writable::{Sink, Writable};
 use crate::stream::FdWritable;
 use crate::Error;
 

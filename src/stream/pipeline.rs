@@ -96,10 +96,10 @@ use std::rc::Rc;
 
 use crate::compat::NodeCompat;
 use crate::reactor::LoopHandle;
+use crate::stream::duplex::Duplex;
 use crate::stream::eos::{self, EosCleanup, EosOptions, EosStream, Snapshot, WeakStream};
 use crate::stream::finished::Finishable;
 use crate::stream::lifecycle::{CLOSE, ERROR};
-use crate::stream::duplex::Duplex;
 use crate::stream::readable::{Chunk, PipeDestination, PipeOptions, Readable, END};
 use crate::stream::transform::Transform;
 use crate::stream::writable::{Sink, Writable};
@@ -203,6 +203,7 @@ pub struct PipelineError {
 
 impl PipelineError {
     /// An error with no other cause.
+    #[cfg(feature = "futures")]
     pub(crate) fn new(error: Error) -> PipelineError {
         PipelineError { error, root: None }
     }

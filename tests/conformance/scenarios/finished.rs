@@ -2,8 +2,8 @@
 //! streams with both sides, Duplex and Transform (fi25-fi29).
 
 use nodestream::events::{CLOSE, END, ERROR, FINISH};
-use nodestream::stream::finished::{finished, FinishedOptions};
 use nodestream::stream::duplex::{Duplex, DuplexOptions};
+use nodestream::stream::finished::{finished, FinishedOptions};
 use nodestream::stream::readable::{DestroyDone, Readable, ReadableOptions, Source};
 use nodestream::stream::transform::{PassThrough, Transform, TransformCallback};
 use nodestream::stream::writable::Sink;
@@ -174,7 +174,13 @@ fn fi08() -> Vec<String> {
     let r2 = r.downgrade();
     r.on(CLOSE, move |_: &()| {
         let r = r2.upgrade().unwrap();
-        tlog!(t, "closed", r.closed(), "errored", errc(r.errored().as_ref()));
+        tlog!(
+            t,
+            "closed",
+            r.closed(),
+            "errored",
+            errc(r.errored().as_ref())
+        );
         finished(&r, fo(), fin(&t, "finished"));
     });
     env.finish()
@@ -337,11 +343,7 @@ impl Source for WatchInDestroy {
 fn fi19() -> Vec<String> {
     let env = Env::new();
     let t = &env.t;
-    let r = Readable::new(
-        &env.h,
-        ropts().emit_close(false),
-        WatchInDestroy(t.clone()),
-    );
+    let r = Readable::new(&env.h, ropts().emit_close(false), WatchInDestroy(t.clone()));
     r.destroy(None);
     tlog!(t, "sync-end");
     env.finish()
@@ -548,33 +550,120 @@ fn fi29() -> Vec<String> {
 }
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario { name: "fi01-readable-end", run: fi01 },
-    Scenario { name: "fi02-writable-finish", run: fi02 },
-    Scenario { name: "fi03-writable-write-error", run: fi03 },
-    Scenario { name: "fi04-readable-destroyed-premature", run: fi04 },
-    Scenario { name: "fi05-readable-destroyed-with-error", run: fi05 },
-    Scenario { name: "fi06-cleanup-removes-listeners", run: fi06 },
-    Scenario { name: "fi07-already-closed-writable", run: fi07 },
-    Scenario { name: "fi08-already-errored-readable", run: fi08 },
-    Scenario { name: "fi09-autoDestroy-false-ended", run: fi09 },
-    Scenario { name: "fi10-autoDestroy-false-error-inside-error", run: fi10 },
-    Scenario { name: "fi11-readable-autoDestroy-false-at-end", run: fi11 },
-    Scenario { name: "fi12-error-option-false", run: fi12 },
-    Scenario { name: "fi13-readable-false-on-readable", run: fi13 },
-    Scenario { name: "fi14-writable-true-on-readable", run: fi14 },
-    Scenario { name: "fi15-readable-true-on-writable", run: fi15 },
-    Scenario { name: "fi16-end-then-destroy", run: fi16 },
-    Scenario { name: "fi17-readable-ended-unread-destroyed", run: fi17 },
-    Scenario { name: "fi18-destroy-async-and-cancel", run: fi18 },
-    Scenario { name: "fi19-emitClose-false-inside-destroy", run: fi19 },
-    Scenario { name: "fi20-close-emitted-before-end", run: fi20 },
-    Scenario { name: "fi21-closed-stream-error-before-tick", run: fi21 },
-    Scenario { name: "fi22-two-watches", run: fi22 },
-    Scenario { name: "fi23-writable-pending-callbacks", run: fi23 },
-    Scenario { name: "fi24-writable-destroyed-error-no-autodestroy", run: fi24 },
-    Scenario { name: "fi25-transform-both-sides", run: fi25 },
-    Scenario { name: "fi26-duplex-readable-side-only", run: fi26 },
-    Scenario { name: "fi27-passthrough-ended-never-read", run: fi27 },
-    Scenario { name: "fi28-duplex-destroyed", run: fi28 },
-    Scenario { name: "fi29-duplex-writable-done-readable-open", run: fi29 },
+    Scenario {
+        name: "fi01-readable-end",
+        run: fi01,
+    },
+    Scenario {
+        name: "fi02-writable-finish",
+        run: fi02,
+    },
+    Scenario {
+        name: "fi03-writable-write-error",
+        run: fi03,
+    },
+    Scenario {
+        name: "fi04-readable-destroyed-premature",
+        run: fi04,
+    },
+    Scenario {
+        name: "fi05-readable-destroyed-with-error",
+        run: fi05,
+    },
+    Scenario {
+        name: "fi06-cleanup-removes-listeners",
+        run: fi06,
+    },
+    Scenario {
+        name: "fi07-already-closed-writable",
+        run: fi07,
+    },
+    Scenario {
+        name: "fi08-already-errored-readable",
+        run: fi08,
+    },
+    Scenario {
+        name: "fi09-autoDestroy-false-ended",
+        run: fi09,
+    },
+    Scenario {
+        name: "fi10-autoDestroy-false-error-inside-error",
+        run: fi10,
+    },
+    Scenario {
+        name: "fi11-readable-autoDestroy-false-at-end",
+        run: fi11,
+    },
+    Scenario {
+        name: "fi12-error-option-false",
+        run: fi12,
+    },
+    Scenario {
+        name: "fi13-readable-false-on-readable",
+        run: fi13,
+    },
+    Scenario {
+        name: "fi14-writable-true-on-readable",
+        run: fi14,
+    },
+    Scenario {
+        name: "fi15-readable-true-on-writable",
+        run: fi15,
+    },
+    Scenario {
+        name: "fi16-end-then-destroy",
+        run: fi16,
+    },
+    Scenario {
+        name: "fi17-readable-ended-unread-destroyed",
+        run: fi17,
+    },
+    Scenario {
+        name: "fi18-destroy-async-and-cancel",
+        run: fi18,
+    },
+    Scenario {
+        name: "fi19-emitClose-false-inside-destroy",
+        run: fi19,
+    },
+    Scenario {
+        name: "fi20-close-emitted-before-end",
+        run: fi20,
+    },
+    Scenario {
+        name: "fi21-closed-stream-error-before-tick",
+        run: fi21,
+    },
+    Scenario {
+        name: "fi22-two-watches",
+        run: fi22,
+    },
+    Scenario {
+        name: "fi23-writable-pending-callbacks",
+        run: fi23,
+    },
+    Scenario {
+        name: "fi24-writable-destroyed-error-no-autodestroy",
+        run: fi24,
+    },
+    Scenario {
+        name: "fi25-transform-both-sides",
+        run: fi25,
+    },
+    Scenario {
+        name: "fi26-duplex-readable-side-only",
+        run: fi26,
+    },
+    Scenario {
+        name: "fi27-passthrough-ended-never-read",
+        run: fi27,
+    },
+    Scenario {
+        name: "fi28-duplex-destroyed",
+        run: fi28,
+    },
+    Scenario {
+        name: "fi29-duplex-writable-done-readable-open",
+        run: fi29,
+    },
 ];

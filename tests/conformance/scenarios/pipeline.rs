@@ -3,6 +3,7 @@
 
 use nodestream::events::{END, ERROR};
 use nodestream::stream::pipeline;
+#[cfg(feature = "futures")]
 use nodestream::stream::promises;
 use nodestream::stream::readable::{Readable, ReadableOptions, PIPE, UNPIPE};
 use nodestream::stream::writable::{Chunk, WriteCallback};
@@ -16,6 +17,9 @@ use super::finished::{fin, quiet, watch_d, watch_r};
 use super::writable_util::{err, slow_sink, sync_sink, watch, Env, FnSink};
 use super::Scenario;
 use crate::trace::{errc, tlog, Trace, Value};
+
+/// What `stream/promises.pipeline` settles with.
+type Answer = Result<(), pipeline::PipelineError>;
 
 fn opts() -> WritableOptions {
     WritableOptions::new()
@@ -38,6 +42,27 @@ fn watch_pipe(t: &Trace, w: &Writable, name: &str, events: &[&str]) {
         let key = if ev == "pipe" { PIPE } else { UNPIPE };
         w.on(key, move |_: &Readable| tlog!(t, label.clone(), "<stream>"));
     }
+}
+
+/// `stream/promises.pipeline(src, ...stages, dest, opts).then(..)`: the pipeline's future on
+/// the loop's executor, whose answer goes to `then`. Without the `futures` feature, the
+/// callback form, which logs the same lines.
+macro_rules! promise {
+    ($h:expr, $src:expr, [$($step:tt)*], $dest:expr, $then:expr) => {{
+        let then = $then;
+        #[cfg(feature = "futures")]
+        {
+            let fut = promises::pipeline($src)$($step)*.to($dest);
+            drop($h.spawn_local(async move { then(fut.await) }));
+        }
+        #[cfg(not(feature = "futures"))]
+        {
+            let _ = &$h;
+            pipeline($src)$($step)*
+                .to($dest, move |e| then(e.map_or(Ok(()), Err)))
+                .unwrap();
+        }
+    }};
 }
 
 fn pl01() -> Vec<String> {
@@ -94,7 +119,11 @@ fn pl04() -> Vec<String> {
     let w = Writable::new(
         &env.h,
         FnSink::new().write(move |c: Chunk, cb: WriteCallback| {
-            tlog!(t2, "_write", String::from_utf8_lossy(c.as_bytes()).into_owned());
+            tlog!(
+                t2,
+                "_write",
+                String::from_utf8_lossy(c.as_bytes()).into_owned()
+            );
             cb.error(err("wfail"));
         }),
         opts(),
@@ -130,21 +159,19 @@ fn pl06() -> Vec<String> {
     watch_pipe(&t, &w, "w", &["unpipe"]);
     r.push("a");
     r.push(None);
-    let fut = promises::pipeline(&r).end(false).to(&w);
-    let _ = env.lp.spawn_local(async move {
-        match fut.await {
-            Ok(()) => tlog!(
-                t,
-                "resolved",
-                "w.writable",
-                w.writable(),
-                "w.destroyed",
-                w.destroyed(),
-                "r.destroyed",
-                r.destroyed()
-            ),
-            Err(e) => tlog!(t, "rejected", errc(e.error())),
-        }
+    let (r2, w2) = (r.clone(), w.clone());
+    promise!(env.h, &r, [.end(false)], &w, move |res: Answer| match res {
+        Ok(()) => tlog!(
+            t,
+            "resolved",
+            "w.writable",
+            w2.writable(),
+            "w.destroyed",
+            w2.destroyed(),
+            "r.destroyed",
+            r2.destroyed()
+        ),
+        Err(e) => tlog!(t, "rejected", errc(e.error())),
     });
     env.finish()
 }
@@ -358,20 +385,18 @@ fn pl17() -> Vec<String> {
     let r = quiet(&env.h, ropts());
     let w = sync_sink(&env, opts());
     watch(&t, &w, "w", &["error", "close"]);
-    let fut = promises::pipeline(&r).end(false).to(&w);
-    let _ = env.lp.spawn_local(async move {
-        match fut.await {
-            Ok(()) => tlog!(t, "resolved"),
-            Err(e) => tlog!(
-                t,
-                "rejected",
-                errc(e.error()),
-                "w.destroyed",
-                w.destroyed(),
-                "w.writable",
-                w.writable()
-            ),
-        }
+    let w2 = w.clone();
+    promise!(env.h, &r, [.end(false)], &w, move |res: Answer| match res {
+        Ok(()) => tlog!(t, "resolved"),
+        Err(e) => tlog!(
+            t,
+            "rejected",
+            errc(e.error()),
+            "w.destroyed",
+            w2.destroyed(),
+            "w.writable",
+            w2.writable()
+        ),
     });
     r.destroy(Some(err("src")));
     env.finish()
@@ -424,40 +449,39 @@ fn pl20() -> Vec<String> {
     let r = quiet(&env.h, ropts());
     let w = sync_sink(&env, opts());
     watch(&t, &w, "w", &["finish", "close"]);
-    let fut = promises::pipeline(&r).to(&w);
-    let (h, t_slow) = (env.h.clone(), t.clone());
-    let slow = move || {
-        let (t, h2) = (t_slow.clone(), h.clone());
-        Writable::new(
-            &h,
-            FnSink::new().write(move |c: Chunk, cb: WriteCallback| {
-                tlog!(
-                    t,
-                    "_write",
-                    String::from_utf8_lossy(c.as_bytes()).into_owned(),
-                    c.encoding().name()
-                );
-                h2.set_immediate(move || cb.ok());
-            }),
-            opts(),
-        )
-    };
     let h = env.h.clone();
-    let _ = env.lp.spawn_local(async move {
-        let _ = fut.await;
+    promise!(env.h, &r, [], &w, move |_: Answer| {
         tlog!(t, "resolved");
         let r2 = quiet(&h, ropts());
-        let w2 = slow();
-        let fut2 = promises::pipeline(&r2).to(&w2);
+        let w2 = slow_sink_on(&h, &t);
+        let t2 = t.clone();
+        promise!(h, &r2, [], &w2, move |res: Answer| match res {
+            Ok(()) => tlog!(t2, "resolved 2"),
+            Err(e) => tlog!(t2, "rejected 2", errc(e.error())),
+        });
         r2.destroy(Some(err("broken")));
-        match fut2.await {
-            Ok(()) => tlog!(t, "resolved 2"),
-            Err(e) => tlog!(t, "rejected 2", errc(e.error())),
-        }
     });
     r.push("a");
     r.push(None);
     env.finish()
+}
+
+/// scenarios.js `slowSink()` made inside a callback (no `Env` at hand).
+fn slow_sink_on(h: &nodestream::LoopHandle, t: &Trace) -> Writable {
+    let (t, h2) = (t.clone(), h.clone());
+    Writable::new(
+        h,
+        FnSink::new().write(move |c: Chunk, cb: WriteCallback| {
+            tlog!(
+                t,
+                "_write",
+                String::from_utf8_lossy(c.as_bytes()).into_owned(),
+                c.encoding().name()
+            );
+            h2.set_immediate(move || cb.ok());
+        }),
+        opts(),
+    )
 }
 
 fn pl21() -> Vec<String> {
@@ -527,23 +551,21 @@ fn pl24() -> Vec<String> {
     let r = quiet(&env.h, ropts());
     let (a, d) = (pt(&env), pt(&env));
     r.push(None);
-    let fut = promises::pipeline(&r).through(&a).end(false).to(&d);
-    let _ = env.lp.spawn_local(async move {
-        match fut.await {
-            Ok(()) => tlog!(
-                t,
-                "resolved",
-                "t.destroyed",
-                a.destroyed(),
-                "t.writableEnded",
-                a.writable_ended(),
-                "d.destroyed",
-                d.destroyed(),
-                "d.writableEnded",
-                d.writable_ended()
-            ),
-            Err(e) => tlog!(t, "rejected", errc(e.error())),
-        }
+    let (a2, d2) = (a.clone(), d.clone());
+    promise!(env.h, &r, [.through(&a).end(false)], &d, move |res: Answer| match res {
+        Ok(()) => tlog!(
+            t,
+            "resolved",
+            "t.destroyed",
+            a2.destroyed(),
+            "t.writableEnded",
+            a2.writable_ended(),
+            "d.destroyed",
+            d2.destroyed(),
+            "d.writableEnded",
+            d2.writable_ended()
+        ),
+        Err(e) => tlog!(t, "rejected", errc(e.error())),
     });
     env.finish()
 }
@@ -642,7 +664,13 @@ fn pl28() -> Vec<String> {
     let tr2 = tr.clone();
     pipeline(&input)
         .to(&tr, move |e| {
-            tlog!(t, "pipeline", errc(e.as_deref()), "tr.destroyed", tr2.destroyed())
+            tlog!(
+                t,
+                "pipeline",
+                errc(e.as_deref()),
+                "tr.destroyed",
+                tr2.destroyed()
+            )
         })
         .unwrap();
     env.finish()
@@ -686,7 +714,11 @@ fn pl30() -> Vec<String> {
     let w = Writable::new(
         &env.h,
         FnSink::new().write(move |c: Chunk, cb: WriteCallback| {
-            tlog!(t2, "_write", String::from_utf8_lossy(c.as_bytes()).into_owned());
+            tlog!(
+                t2,
+                "_write",
+                String::from_utf8_lossy(c.as_bytes()).into_owned()
+            );
             cb.error(err("wfail"));
         }),
         opts(),
@@ -706,34 +738,124 @@ fn pl30() -> Vec<String> {
 }
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario { name: "pl01-readable-to-writable", run: pl01 },
-    Scenario { name: "pl02-source-destroyed-premature", run: pl02 },
-    Scenario { name: "pl03-source-destroyed-with-error", run: pl03 },
-    Scenario { name: "pl04-destination-write-error", run: pl04 },
-    Scenario { name: "pl05-destination-destroyed", run: pl05 },
-    Scenario { name: "pl06-end-false", run: pl06 },
-    Scenario { name: "pl07-close-before-end-after-eof", run: pl07 },
-    Scenario { name: "pl08-listener-counts", run: pl08 },
-    Scenario { name: "pl09-destination-already-destroyed", run: pl09 },
-    Scenario { name: "pl10-autoDestroy-false", run: pl10 },
-    Scenario { name: "pl11-error-after-the-end", run: pl11 },
-    Scenario { name: "pl12-source-already-destroyed", run: pl12 },
-    Scenario { name: "pl13-backpressure", run: pl13 },
-    Scenario { name: "pl14-destination-destroyed-then-source-error", run: pl14 },
-    Scenario { name: "pl15-read-destroys", run: pl15 },
-    Scenario { name: "pl16-source-already-ended", run: pl16 },
-    Scenario { name: "pl17-end-false-source-error", run: pl17 },
-    Scenario { name: "pl18-emitClose-false-destination", run: pl18 },
-    Scenario { name: "pl19-object-mode", run: pl19 },
-    Scenario { name: "pl20-promise-success-and-failure", run: pl20 },
-    Scenario { name: "pl21-source-error-after-the-end", run: pl21 },
-    Scenario { name: "pl22-through-passthrough", run: pl22 },
-    Scenario { name: "pl23-through-failing-transform", run: pl23 },
-    Scenario { name: "pl24-end-false-into-passthrough", run: pl24 },
-    Scenario { name: "pl25-readable-last-stream", run: pl25 },
-    Scenario { name: "pl26-middle-stage-already-destroyed", run: pl26 },
-    Scenario { name: "pl27-destination-destroyed-with-middle-stage", run: pl27 },
-    Scenario { name: "pl28-transform-flush-last", run: pl28 },
-    Scenario { name: "pl29-duplex-source", run: pl29 },
-    Scenario { name: "pl30-many-stages-write-error", run: pl30 },
+    Scenario {
+        name: "pl01-readable-to-writable",
+        run: pl01,
+    },
+    Scenario {
+        name: "pl02-source-destroyed-premature",
+        run: pl02,
+    },
+    Scenario {
+        name: "pl03-source-destroyed-with-error",
+        run: pl03,
+    },
+    Scenario {
+        name: "pl04-destination-write-error",
+        run: pl04,
+    },
+    Scenario {
+        name: "pl05-destination-destroyed",
+        run: pl05,
+    },
+    Scenario {
+        name: "pl06-end-false",
+        run: pl06,
+    },
+    Scenario {
+        name: "pl07-close-before-end-after-eof",
+        run: pl07,
+    },
+    Scenario {
+        name: "pl08-listener-counts",
+        run: pl08,
+    },
+    Scenario {
+        name: "pl09-destination-already-destroyed",
+        run: pl09,
+    },
+    Scenario {
+        name: "pl10-autoDestroy-false",
+        run: pl10,
+    },
+    Scenario {
+        name: "pl11-error-after-the-end",
+        run: pl11,
+    },
+    Scenario {
+        name: "pl12-source-already-destroyed",
+        run: pl12,
+    },
+    Scenario {
+        name: "pl13-backpressure",
+        run: pl13,
+    },
+    Scenario {
+        name: "pl14-destination-destroyed-then-source-error",
+        run: pl14,
+    },
+    Scenario {
+        name: "pl15-read-destroys",
+        run: pl15,
+    },
+    Scenario {
+        name: "pl16-source-already-ended",
+        run: pl16,
+    },
+    Scenario {
+        name: "pl17-end-false-source-error",
+        run: pl17,
+    },
+    Scenario {
+        name: "pl18-emitClose-false-destination",
+        run: pl18,
+    },
+    Scenario {
+        name: "pl19-object-mode",
+        run: pl19,
+    },
+    Scenario {
+        name: "pl20-promise-success-and-failure",
+        run: pl20,
+    },
+    Scenario {
+        name: "pl21-source-error-after-the-end",
+        run: pl21,
+    },
+    Scenario {
+        name: "pl22-through-passthrough",
+        run: pl22,
+    },
+    Scenario {
+        name: "pl23-through-failing-transform",
+        run: pl23,
+    },
+    Scenario {
+        name: "pl24-end-false-into-passthrough",
+        run: pl24,
+    },
+    Scenario {
+        name: "pl25-readable-last-stream",
+        run: pl25,
+    },
+    Scenario {
+        name: "pl26-middle-stage-already-destroyed",
+        run: pl26,
+    },
+    Scenario {
+        name: "pl27-destination-destroyed-with-middle-stage",
+        run: pl27,
+    },
+    Scenario {
+        name: "pl28-transform-flush-last",
+        run: pl28,
+    },
+    Scenario {
+        name: "pl29-duplex-source",
+        run: pl29,
+    },
+    Scenario {
+        name: "pl30-many-stages-write-error",
+        run: pl30,
+    },
 ];
