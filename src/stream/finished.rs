@@ -136,7 +136,7 @@ impl FinishedOptions {
 
     /// Node's `cleanup` option of `stream/promises.finished`: remove the watch's
     /// listeners once it has answered. Read by
-    /// [`promises::finished_with`](crate::stream::promises::finished_with) only; the
+    /// `promises::finished_with` (the `futures` feature) only; the
     /// callback form returns its [`Cleanup`] instead. Default `false`.
     pub fn cleanup(mut self, remove_after_answer: bool) -> FinishedOptions {
         self.cleanup = remove_after_answer;

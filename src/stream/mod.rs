@@ -9,6 +9,10 @@
 //! - [`FdWritable`] and [`Readable::from_fd`]: a Writable and a Readable over any pollable
 //!   fd (pipe, socket, tty, character device), driven by the loop through one nonblocking
 //!   funnel;
+//! - [`finished()`] and [`pipeline()`]: Node's `stream.finished` (be told once a stream is
+//!   done) and `stream.pipeline` (pipe streams into each other, destroy them all on an
+//!   error, be told once it is over), with their futures in `promises` (the
+//!   `futures` feature);
 //! - [`legacy`]: Node's old-style `Stream` and its `pipe`;
 //! - [`Encoding`]: Node's string encodings, for both directions.
 //!

@@ -6,8 +6,8 @@
 //! [`PipelineSource`]), [`through(&stage)`](Pipeline::through) adds a middle stage (a
 //! [`Through<T, U>`]: a Duplex or Transform that takes `T` and gives `U`), and
 //! [`to(&destination, callback)`](Pipeline::to) ends it with a destination — a
-//! [`Writable`](crate::stream::Writable), an [`FdWritable`](crate::stream::FdWritable), a
-//! [`FileWriteStream`](crate::fs::FileWriteStream) — and starts it.
+//! [`Writable`], an [`FdWritable`](crate::stream::FdWritable), a
+//! [`FileWriteStream`](crate::fs::FileWriteStream), a Duplex or Transform — and starts it.
 //!
 //! Node's rules, each stream watched with [`finished`](crate::stream::finished()):
 //!
@@ -351,11 +351,12 @@ impl<T: 'static> Pipeline<T> {
     ///
     /// Node's other sources and stages (iterables, async generator functions, web
     /// streams) and its `signal` option are not offered: a Rust source is a
-    /// [`Readable`] ([`Readable::from_stream`] makes one of a `Stream`). Between v20 and
-    /// v26 Node changed two rules, and the loop's [`NodeCompat`] picks the release: from
-    /// v26, an `'error'` after the pipeline is under way, or a destination that closes
-    /// before the end, records the error without counting as a stream done (v20 counts
-    /// it, so the callback may come before the other streams are done), and the
+    /// [`Readable`] (`Readable::from_stream` makes one of a `Stream`,
+    /// [`Readable::from_iterable`] one of an iterator). Node changed two rules after
+    /// v20, and the loop's [`NodeCompat`] picks the release: in v26, an `'error'` after
+    /// the pipeline is under way, or a destination that closes before the end, records
+    /// the error without counting as a stream done (v20 counts it, so the callback may
+    /// come before the other streams are done), and there is the
     /// `ERR_STREAM_UNABLE_TO_PIPE` above.
     pub fn to<D>(
         mut self,
