@@ -5,7 +5,8 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::stream::readable::{PushChunk, Readable};
+use crate::stream::readable::{Chunk, PushChunk, Readable};
+use crate::stream::writable::Chunk as WChunk;
 use crate::stream::writable::{DestroyCallback, FinalCallback, WriteCallback};
 use crate::Error;
 
@@ -44,7 +45,7 @@ use crate::Error;
 /// }
 /// # let _ = Count(0);
 /// ```
-pub trait Transformer<In: 'static, Out: 'static>: 'static {
+pub trait Transformer<In: 'static = WChunk, Out: 'static = Chunk>: 'static {
     /// Node's `_transform(chunk, encoding, callback)` (a byte chunk carries its encoding).
     fn transform(&mut self, chunk: In, stream: &Readable<Out>, done: TransformCallback<Out>);
 
@@ -94,7 +95,7 @@ enum Step {
 /// Completes a [`Transformer`] call: Node's `callback(err, value)` of `_transform` and
 /// `_flush`. Dropping it unanswered leaves the stream waiting, as a callback never called
 /// does in Node.
-pub struct TransformCallback<Out: 'static> {
+pub struct TransformCallback<Out: 'static = Chunk> {
     step: Step,
     readable: Readable<Out>,
 }

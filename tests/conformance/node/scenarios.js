@@ -6,7 +6,9 @@
 //
 // Groups: w* Writable, e* EventEmitter, p* pipe, f* fs.WriteStream, n* net.Socket (the
 // original 80), x* further Writable scenarios (boundaries, batching, destroy from inside
-// callbacks, _construct, encodings, option combinations, property snapshots).
+// callbacks, _construct, encodings, option combinations, property snapshots); ww*, wr*
+// and we* port node's own test/parallel/test-stream-writable-*.js,
+// test-stream-readable-*.js and test-event-emitter-*.js (each names the test it comes from).
 //
 // Helpers available inside every scenario body:
 //   log(...)            append one line to the trace
@@ -2658,6 +2660,1116 @@ S('pl30-many-stages-write-error',
     w.on('close', () => log('w:close'));
     streamPipeline(r, ...stages, w, fin('pipeline'));
     r.push('x');
+  });
+
+// ───────────────────────────── ww: Writable, from node's test-stream-writable-*.js ────
+// Each ww scenario is a port of the node test named in its comment, turned into a trace.
+
+// errc(e) and the message: 'ERR_X: text' ('null' for no error).
+function etext(e) { return e == null ? 'null' : `${errc(e)}: ${e.message}`; }
+
+// test-stream-writable-needdrain-state.js (on a Writable instead of a Transform).
+S('ww01-needDrain-inside-_write',
+  'HWM 1, a 6-byte chunk to a synchronous _write: inside it writableLength is 6 but writableNeedDrain still false (write() sets it after _write returns); the chunk is done by then, so write() returns true.',
+  () => {
+    const w = new Writable({
+      highWaterMark: 1,
+      write(c, e, cb) { log('_write needDrain', w.writableNeedDrain, 'len', w.writableLength); cb(); },
+    });
+    log('before needDrain', w.writableNeedDrain);
+    const r = w.write('asdasd', (e) => log('write-cb', errc(e), 'needDrain', w.writableNeedDrain, 'len', w.writableLength));
+    log('write ->', r, 'needDrain', w.writableNeedDrain, 'len', w.writableLength);
+  });
+
+// test-stream-writable-clear-buffer.js, the counts seen from _write.
+S('ww02-length-and-buffer-inside-_write',
+  'Async sink, HWM 4: writableLength, writableBuffer.length and writableNeedDrain inside each _write, after each write() and in each callback; a _write dispatched from the buffer still sees its own chunk in writableBuffer.',
+  () => {
+    const w = new Writable({
+      highWaterMark: 4,
+      write(c, e, cb) {
+        log('_write', c.toString(), 'len', w.writableLength, 'buffered', w.writableBuffer.length, 'needDrain', w.writableNeedDrain);
+        setImmediate(cb);
+      },
+    });
+    for (const s of ['a', 'bb', 'ccc']) {
+      const r = w.write(s, () => log('cb', s, 'len', w.writableLength, 'buffered', w.writableBuffer.length));
+      log('write', s, '->', r, 'len', w.writableLength, 'buffered', w.writableBuffer.length);
+    }
+    w.on('drain', () => log('drain', 'len', w.writableLength, 'buffered', w.writableBuffer.length));
+  });
+
+// test-stream-writable-clear-buffer.js.
+S('ww03-buffer-count-in-callbacks-corked',
+  'objectMode, corked, five writes then end(): each write callback sees the buffered count shrink by one (no _writev).',
+  () => {
+    const w = new Writable({ objectMode: true, write(c, e, cb) { setImmediate(cb); } });
+    w.cork();
+    for (let i = 1; i <= 5; i++) {
+      w.write(i, () => log('cb', i, 'buffered', w.writableBuffer.length, 'len', w.writableLength));
+    }
+    log('corked: buffered', w.writableBuffer.length, 'len', w.writableLength);
+    w.end();
+    log('after end: buffered', w.writableBuffer.length, 'len', w.writableLength, 'corked', w.writableCorked);
+    w.on('finish', () => log('finish'));
+  });
+
+// test-stream-writable-properties.js and test-stream-writev.js: the counts seen from _writev.
+S('ww04-counts-inside-_writev',
+  'uncork() flushes through _writev: inside it writableCorked is 0, writableLength counts the batch and writableBuffer still holds it; a lone corked chunk goes to _write.',
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write', c.toString(), 'corked', w.writableCorked, 'len', w.writableLength, 'buffered', w.writableBuffer.length); cb(); },
+      writev(chunks, cb) {
+        log('_writev', chunks.length, 'corked', w.writableCorked, 'len', w.writableLength, 'buffered', w.writableBuffer.length);
+        cb();
+      },
+    });
+    w.cork();
+    w.write('a'); w.write('bc');
+    log('corked', w.writableCorked, 'len', w.writableLength, 'buffered', w.writableBuffer.length);
+    w.uncork();
+    log('after uncork', 'corked', w.writableCorked, 'len', w.writableLength, 'buffered', w.writableBuffer.length);
+    w.cork(); w.write('d'); w.uncork();
+    log('one chunk flushed', 'len', w.writableLength);
+  });
+
+// test-stream-writable-properties.js and the cork idiom from inside a sink.
+S('ww05-cork-inside-_write',
+  '_write corks the stream before completing later: later writes stay buffered after the completion until uncork().',
+  () => {
+    let first = true;
+    const w = new Writable({
+      write(c, e, cb) {
+        log('_write', c.toString(), 'corked', w.writableCorked);
+        if (first) { first = false; w.cork(); }
+        setImmediate(cb);
+      },
+    });
+    w.write('a', () => log('cb a', 'corked', w.writableCorked, 'buffered', w.writableBuffer.length));
+    w.write('b', () => log('cb b'));
+    w.write('c', () => log('cb c'));
+    setImmediate(() => setImmediate(() => {
+      log('later: buffered', w.writableBuffer.length, 'len', w.writableLength);
+      w.uncork();
+      log('after uncork: buffered', w.writableBuffer.length, 'corked', w.writableCorked);
+    }));
+  });
+
+// test-stream-writable-properties.js.
+S('ww06-writableCorked-counts',
+  'writableCorked counts cork() calls; uncork() at 0 stays at 0; end() resets it to 0.',
+  () => {
+    const w = new Writable({ write(c, e, cb) { cb(); } });
+    const seen = [w.writableCorked];
+    w.uncork(); seen.push(w.writableCorked);
+    w.cork(); seen.push(w.writableCorked);
+    w.cork(); seen.push(w.writableCorked);
+    w.uncork(); seen.push(w.writableCorked);
+    w.uncork(); seen.push(w.writableCorked);
+    w.uncork(); seen.push(w.writableCorked);
+    log('corked', seen.join(','));
+    w.cork(); w.cork(); w.cork();
+    w.end();
+    log('after end', w.writableCorked);
+  });
+
+// test-stream-writable-ended-state.js.
+S('ww07-ended-state-inside-_write',
+  'end(chunk, cb): inside _write writable is still true and writableEnded false; after end() both flip; the end callback sees them flipped.',
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write', 'writable', w.writable, 'ended', w.writableEnded); cb(); },
+    });
+    log('before', 'writable', w.writable, 'ended', w.writableEnded);
+    w.end('testing ended state', (e) => log('end-cb', errc(e), 'writable', w.writable, 'ended', w.writableEnded));
+    log('after end', 'writable', w.writable, 'ended', w.writableEnded);
+  });
+
+// test-stream-writable-finished-state.js and test-stream-writable-finished.js.
+S('ww08-finished-state',
+  "writableFinished is false inside _write, true at 'finish' and in the end callback; 'finish' is asynchronous even for a synchronous sink.",
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { log('_write finished', w.writableFinished); cb(); },
+    });
+    w.on('finish', () => log('finish', w.writableFinished));
+    w.end('testing finished state', (e) => log('end-cb', errc(e), w.writableFinished));
+    log('after end finished', w.writableFinished);
+    const w2 = new Writable({ write(c, e, cb) { cb(); } });
+    w2.end();
+    log('w2 after end finished', w2.writableFinished);
+    w2.on('finish', () => log('w2 finish (listener added after end)'));
+  });
+
+// test-stream-writable-write-error.js, write after end.
+S('ww09-write-after-end-texts',
+  "write after end(), autoDestroy false and true: the callback gets ERR_STREAM_WRITE_AFTER_END ('write after end') after a tick, before 'error'.",
+  () => {
+    for (const autoDestroy of [false, true]) {
+      const w = new Writable({ autoDestroy, write(c, e, cb) { cb(); } });
+      w.end();
+      let ticked = false;
+      const r = w.write('asd', (e) => log(`ad=${autoDestroy} cb`, etext(e), 'ticked', ticked));
+      ticked = true;
+      log(`ad=${autoDestroy} write ->`, r, 'destroyed', w.destroyed, 'errored', errc(w.errored));
+      w.on('error', (e) => log(`ad=${autoDestroy} error`, etext(e), 'destroyed', w.destroyed));
+      w.on('close', () => log(`ad=${autoDestroy} close`));
+    }
+  });
+
+// test-stream-writable-write-error.js, write after destroy.
+S('ww10-write-after-destroy-texts',
+  "write after destroy(), autoDestroy false and true: the callback gets ERR_STREAM_DESTROYED ('Cannot call write after a stream was destroyed'); no 'error'.",
+  () => {
+    for (const autoDestroy of [false, true]) {
+      const w = new Writable({ autoDestroy, write(c, e, cb) { cb(); } });
+      w.destroy();
+      let ticked = false;
+      const r = w.write('asd', (e) => log(`ad=${autoDestroy} cb`, etext(e), 'ticked', ticked));
+      ticked = true;
+      log(`ad=${autoDestroy} write ->`, r);
+      w.on('error', (e) => log(`ad=${autoDestroy} error`, etext(e)));
+      w.on('close', () => log(`ad=${autoDestroy} close`));
+    }
+  });
+
+// test-stream-writable-null.js and test-stream-writable-invalid-chunk.js.
+S('ww11-null-and-invalid-chunk-texts',
+  'write(null) throws ERR_STREAM_NULL_VALUES in both modes; write({}) on a byte stream throws ERR_INVALID_ARG_TYPE; the stream stays usable.',
+  () => {
+    for (const objectMode of [false, true]) {
+      const w = new Writable({ objectMode, write(c, e, cb) { log(`om=${objectMode} _write`, typeof c); cb(); } });
+      try { w.write(null); } catch (e) { log(`om=${objectMode} write(null) threw`, etext(e)); }
+      if (!objectMode) {
+        try { w.write({}); } catch (e) { log(`om=${objectMode} write({}) threw`, etext(e)); }
+      }
+      log(`om=${objectMode} writable`, w.writable, 'len', w.writableLength);
+      w.write(objectMode ? {} : 'ok');
+    }
+  });
+
+// test-stream-writable-write-cb-twice.js.
+S('ww12-multiple-callback-variants',
+  "_write calling back twice (sync+sync, sync+async, async+async): ERR_MULTIPLE_CALLBACK ('Callback called multiple times') through 'error', then 'close'.",
+  () => {
+    const kinds = {
+      'sync+sync': (cb) => { cb(); cb(); },
+      'sync+async': (cb) => { cb(); process.nextTick(() => cb()); },
+      'async+async': (cb) => { process.nextTick(cb); process.nextTick(() => cb()); },
+    };
+    for (const [kind, f] of Object.entries(kinds)) {
+      const w = new Writable({ write(c, e, cb) { f(cb); } });
+      w.write('hi', (e) => log(kind, 'write-cb', etext(e)));
+      w.on('error', (e) => log(kind, 'error', etext(e)));
+      w.on('close', () => log(kind, 'close'));
+    }
+  });
+
+// test-stream-writable-write-cb-error.js.
+S('ww13-write-cb-before-error-event',
+  "A failing _write (sync, or on the next tick): the write callback always runs before 'error'; a write-until-false loop stops at the first write.",
+  () => {
+    const a = new Writable({ write(c, e, cb) { cb(new Error('sync')); } });
+    a.on('error', (e) => log('a error', errc(e)));
+    a.write('hi', (e) => log('a cb', errc(e)));
+    const b = new Writable({ write(c, e, cb) { process.nextTick(cb, new Error('async')); } });
+    b.on('error', (e) => log('b error', errc(e)));
+    b.write('hi', (e) => log('b cb', errc(e)));
+    const c = new Writable({ write(x, e, cb) { cb(new Error('loop')); } });
+    c.on('error', (e) => log('c error', errc(e)));
+    let cnt = 0;
+    while (c.write('a')) cnt++;
+    log('c loop count', cnt);
+  });
+
+// test-stream-writable-writable.js.
+S('ww14-writable-flag-transitions',
+  'writable turns false at destroy(), right after a synchronous _write error, inside an async error completion, and at end().',
+  () => {
+    const a = new Writable({ write() {} });
+    log('a', a.writable); a.destroy(); log('a after destroy', a.writable);
+    const b = new Writable({ write(c, e, cb) { cb(new Error('b')); } });
+    log('b', b.writable); b.write('asd'); log('b after failing write', b.writable);
+    b.on('error', () => log('b error', b.writable));
+    const c = new Writable({
+      write(x, e, cb) { process.nextTick(() => { cb(new Error('c')); log('c after async cb(err)', c.writable); }); },
+    });
+    c.write('asd');
+    c.on('error', () => log('c error'));
+    const d = new Writable({ write() { log('d _write (never)'); } });
+    log('d', d.writable); d.end(); log('d after end', d.writable);
+  });
+
+// test-stream-writable-aborted.js.
+S('ww15-writableAborted',
+  'writableAborted: false at first, true after destroy(), true after end() then destroy() before finish, false after finish.',
+  () => {
+    const a = new Writable({ write() {} });
+    log('a', a.writableAborted); a.destroy(); log('a after destroy', a.writableAborted);
+    const b = new Writable({ write() {} });
+    b.end(); b.destroy(); log('b after end+destroy', b.writableAborted);
+    const c = new Writable({ write(x, e, cb) { cb(); } });
+    c.end('x');
+    c.on('finish', () => log('c at finish', c.writableAborted));
+    c.on('close', () => log('c at close', c.writableAborted));
+  });
+
+// test-stream-writable-end-cb-error.js, first case.
+S('ww16-end-cb-after-async-error',
+  "An async write error with two end(cb) pending: the write callback, then both end callbacks get the write's error, then 'error' and 'close'.",
+  () => {
+    const w = new Writable({ write(c, e, cb) { process.nextTick(cb, new Error('kaboom')); } });
+    w.on('error', (e) => log('error', etext(e)));
+    w.on('close', () => log('close'));
+    w.write('asd', (e) => log('write-cb', errc(e)));
+    w.end((e) => log('end-cb 1', etext(e)));
+    w.end((e) => log('end-cb 2', etext(e)));
+  });
+
+// test-stream-writable-end-cb-error.js, third case.
+S('ww17-end-chunk-after-end',
+  "end(chunk, cb); end(cb); end('end', cb): the third is a write after end and destroys the stream at once; 'error' and 'close', then all three end callbacks get ERR_STREAM_WRITE_AFTER_END.",
+  () => {
+    const w = new Writable({ write(c, e, cb) { setImmediate(cb); } });
+    w.end('testing ended state', (e) => log('end-cb 1', errc(e)));
+    log('after end 1', 'destroyed', w.destroyed, 'ended', w.writableEnded);
+    w.end((e) => log('end-cb 2', errc(e)));
+    log('after end 2', 'destroyed', w.destroyed, 'ended', w.writableEnded);
+    w.end('end', (e) => log('end-cb 3', etext(e)));
+    log('after end 3', 'destroyed', w.destroyed);
+    w.on('error', (e) => log('error', errc(e)));
+    w.on('finish', () => log('finish (never)'));
+    w.on('close', () => log('close'));
+  });
+
+// test-stream-writable-end-cb-error.js, second case.
+S('ww18-error-emitted-in-finish',
+  "The end callback runs once, before 'finish'; an 'error' emitted by hand inside 'finish' reaches the listener and nothing more happens.",
+  () => {
+    const w = new Writable({ write(c, e, cb) { process.nextTick(cb); } });
+    w.end('asd', (e) => log('end-cb', errc(e)));
+    w.on('error', (e) => log('error', etext(e), 'destroyed', w.destroyed));
+    w.on('finish', () => { log('finish'); w.emit('error', new Error('kaboom')); });
+    w.on('close', () => log('close'));
+  });
+
+// test-stream-writable-end-multiple.js.
+S('ww19-end-multiple',
+  "end(chunk, cb); end(cb): both callbacks null at finish; end(cb) inside 'finish' gets ERR_STREAM_ALREADY_FINISHED ('Cannot call end after a stream was finished').",
+  () => {
+    const w = new Writable({ write(c, e, cb) { setImmediate(cb); } });
+    w.end('testing ended state', (e) => log('end-cb 1', errc(e)));
+    w.end((e) => log('end-cb 2', errc(e)));
+    w.on('finish', () => {
+      log('finish');
+      w.end((e) => log('end-cb 3', etext(e)));
+    });
+    w.on('close', () => log('close'));
+  });
+
+// test-stream-writable-finish-destroyed.js.
+S('ww20-finish-destroyed',
+  "A write completing inside 'close' after destroy(): no 'finish', whether end() came before destroy() or from inside 'close'.",
+  () => {
+    const a = new Writable({
+      write(c, e, cb) { a.on('close', () => { log('a close: completing'); cb(); }); },
+    });
+    a.end('asd');
+    a.destroy();
+    a.on('finish', () => log('a finish (never)'));
+    const b = new Writable({
+      write(c, e, cb) { b.on('close', () => { log('b close: completing, then end()'); cb(); b.end(); }); },
+    });
+    b.write('asd', (e) => log('b write-cb', errc(e)));
+    b.destroy();
+    b.on('finish', () => log('b finish (never)'));
+    setImmediate(() => log('a.writableFinished', a.writableFinished, 'b.writableFinished', b.writableFinished));
+  });
+
+// ───────────────────────────── wr: Readable, from node's test-stream-readable-*.js ────
+
+// Logs every event of a readable with the chunk (for 'data') or the error code.
+function rwatch(r, name, events) {
+  for (const ev of events) {
+    r.on(ev, (arg) => {
+      if (ev === 'error') log(`${name}:error`, etext(arg));
+      else if (ev === 'data') log(`${name}:data`, arg);
+      else log(`${name}:${ev}`);
+    });
+  }
+}
+
+// test-stream-readable-setEncoding-existing-buffers.js, first two cases.
+S('wr01-setEncoding-existing-buffers',
+  "setEncoding('utf8') with bytes already buffered: they are decoded at once, joined (a 4-byte character split over four pushes too).",
+  () => {
+    const a = new Readable({ read() {} });
+    a.push(Buffer.from('a')); a.push(Buffer.from('b'));
+    log('a len before', a.readableLength);
+    a.setEncoding('utf8');
+    log('a len after', a.readableLength, 'encoding', a.readableEncoding);
+    rwatch(a, 'a', ['data']);
+    const b = new Readable({ read() {} });
+    for (const x of [0xf0, 0x9f, 0x8e, 0x89]) b.push(Buffer.from([x]));
+    b.setEncoding('utf8');
+    b.on('data', (c) => log('b:data', c));
+  });
+
+// test-stream-readable-setEncoding-existing-buffers.js, third and fourth cases.
+S('wr02-setEncoding-split-char',
+  'A character split across the setEncoding() call, or across two source reads after read(0): one data event with the whole character.',
+  () => {
+    const a = new Readable({ read() {} });
+    a.push(Buffer.from([0xf0])); a.push(Buffer.from([0x9f]));
+    a.setEncoding('utf8');
+    log('a len after setEncoding', a.readableLength);
+    a.push(Buffer.from([0x8e])); a.push(Buffer.from([0x89]));
+    a.on('data', (c) => log('a:data', c));
+    const chunks = [Buffer.from([0xf0, 0x9f]), Buffer.from([0x8e, 0x89]), null];
+    const b = new Readable({ read() { log('b _read'); this.push(chunks.shift()); } });
+    b.read(0);
+    log('b after read(0): flowing', b.readableFlowing, 'len', b.readableLength);
+    b.setEncoding('utf8');
+    b.on('data', (c) => log('b:data', c));
+    b.on('end', () => log('b:end'));
+  });
+
+// test-stream-readable-setEncoding-existing-buffers.js, last case.
+S('wr03-setEncoding-incomplete-at-eof',
+  "setEncoding() after EOF with half a character buffered: node v20 drops it ('end' only); v24 and v26 end the new decoder and emit U+FFFD first.",
+  () => {
+    const r = new Readable({ read() {} });
+    r.push(Buffer.from([0xf0])); r.push(Buffer.from([0x9f])); r.push(null);
+    r.setEncoding('utf8');
+    r.on('data', (c) => log('data', JSON.stringify(c)));
+    r.on('end', () => log('end'));
+  });
+
+// test-stream-readable-unshift.js, first two cases.
+S('wr04-unshift-order-and-strings',
+  'unshift(string) stores bytes (a Buffer comes out); unshift() after push() puts its chunk first.',
+  () => {
+    const a = new Readable({ read() {} });
+    a.on('data', (c) => log('a:data', c, 'isBuffer', Buffer.isBuffer(c)));
+    log('a unshift ->', a.unshift('abc'), 'len', a.readableLength);
+    const b = new Readable({ read() {} });
+    b.on('data', (c) => log('b:data', c));
+    b.push('back');
+    b.unshift('front');
+    log('b len', b.readableLength);
+  });
+
+// test-stream-readable-unshift.js, the push/unshift with an encoding case.
+S('wr05-unshift-with-encoding',
+  "With an encoding (setEncoding or the option), push() and unshift() of the same string give the same decoded chunk; unshift goes first.",
+  () => {
+    const r1 = new Readable({ read() {} });
+    r1.setEncoding('base64');
+    const r2 = new Readable({ read() {}, encoding: 'base64' });
+    for (const [name, r] of [['r1', r1], ['r2', r2]]) {
+      r.on('data', (c) => log(`${name}:data`, c, typeof c));
+      r.push('abc');
+      r.unshift('xyz');
+      log(name, 'len', r.readableLength);
+    }
+  });
+
+// test-stream-readable-unshift.js, the objectMode case.
+S('wr06-unshift-objectMode',
+  'objectMode: each unshift() goes to the front, so the values come out in reverse; readableLength counts values.',
+  () => {
+    const r = new Readable({ objectMode: true, read() {} });
+    for (const v of ['a', 'b', 'c', 'd']) log('unshift', v, '->', r.unshift(v), 'len', r.readableLength);
+    r.on('data', (v) => log('data', v));
+  });
+
+// test-stream-readable-unshift.js (the error path) and errors.js's message.
+S('wr07-unshift-after-end-event',
+  "unshift() after 'end': with autoDestroy:false, 'error' ERR_STREAM_UNSHIFT_AFTER_END_EVENT ('stream.unshift() after end event') at once; auto-destroyed, nothing.",
+  () => {
+    for (const autoDestroy of [false, true]) {
+      const name = `ad=${autoDestroy}`;
+      const r = new Readable({ autoDestroy, read() {} });
+      rwatch(r, name, ['data', 'end', 'error', 'close']);
+      r.push('a'); r.push(null);
+      r.on('end', () => {
+        process.nextTick(() => {
+          log(name, 'unshift after end ->', r.unshift('b'), 'destroyed', r.destroyed, 'errored', errc(r.errored));
+        });
+      });
+    }
+  });
+
+// push() after push(null): the ERR_STREAM_PUSH_AFTER_EOF path of push().
+S('wr08-push-after-eof',
+  "push() after push(null): returns false, 'error' ERR_STREAM_PUSH_AFTER_EOF ('stream.push() after EOF') then 'close'; with autoDestroy:false, 'error' only.",
+  () => {
+    for (const autoDestroy of [true, false]) {
+      const r = new Readable({ autoDestroy, read() {} });
+      rwatch(r, `ad=${autoDestroy}`, ['error', 'close', 'end']);
+      r.push('a');
+      r.push(null);
+      log(`ad=${autoDestroy} push after eof ->`, r.push('b'), 'destroyed', r.destroyed, 'errored', errc(r.errored));
+    }
+  });
+
+// test-stream-readable-ended.js, second case.
+S('wr09-multiple-push-null',
+  "push(null) twice: no error; one 'end'.",
+  () => {
+    const r = new Readable({ read() {} });
+    r.on('readable', () => { let c; while ((c = r.read()) !== null) log('read', c); });
+    rwatch(r, 'r', ['error', 'end', 'close']);
+    r.push('a');
+    log('push null 1 ->', r.push(null));
+    log('push null 2 ->', r.push(null));
+  });
+
+// test-stream-readable-ended.js, first case.
+S('wr10-readableEnded-states',
+  "readableEnded is false inside _read (even after push(null)) and at 'data', true at 'end'.",
+  () => {
+    const r = new Readable({
+      read() {
+        log('_read ended', r.readableEnded);
+        r.push('asd');
+        log('after push ended', r.readableEnded);
+        r.push(null);
+        log('after push(null) ended', r.readableEnded);
+      },
+    });
+    r.on('data', (c) => log('data', c, 'ended', r.readableEnded));
+    r.on('end', () => log('end ended', r.readableEnded));
+    r.on('close', () => log('close ended', r.readableEnded));
+  });
+
+// test-stream-readable-end-destroyed.js.
+S('wr11-no-end-after-destroy',
+  "resume(), destroy(), and push(null) inside 'close': no 'end'.",
+  () => {
+    const r = new Readable({ read() {} });
+    r.on('end', () => log('end (never)'));
+    r.resume();
+    r.destroy();
+    r.on('close', () => { log('close'); log('push(null) ->', r.push(null)); });
+    r.on('resume', () => log('resume'));
+    setImmediate(() => log('later: ended', r.readableEnded, 'destroyed', r.destroyed));
+  });
+
+// test-stream-readable-readable.js.
+S('wr12-readable-flag',
+  "readable: false right after destroy(); still true after push(null) until 'end'; false inside a later destroy(err) and at 'error'.",
+  () => {
+    const a = new Readable({ read() {} });
+    log('a', a.readable); a.destroy(); log('a after destroy', a.readable);
+    const b = new Readable({ read() {} });
+    b.resume(); b.push(null);
+    log('b after push(null)', b.readable);
+    b.on('end', () => log('b end', b.readable));
+    const c = new Readable({
+      read() { process.nextTick(() => { c.destroy(new Error('c')); log('c after destroy(err)', c.readable); }); },
+    });
+    c.resume();
+    c.on('error', (e) => log('c error', errc(e), c.readable));
+  });
+
+// test-stream-readable-destroy.js, the first five cases.
+S('wr13-destroy-variants',
+  "destroy(): 'close' only; destroy(err): 'error' then 'close', no 'end'; a _destroy that drops the error: 'close' only; _destroy sees null without an error.",
+  () => {
+    const a = new Readable({ read() {} });
+    a.resume();
+    rwatch(a, 'a', ['end', 'error', 'close']);
+    a.destroy();
+    log('a destroyed', a.destroyed);
+    const b = new Readable({ read() {} });
+    b.resume();
+    rwatch(b, 'b', ['end', 'error', 'close']);
+    b.destroy(new Error('kaboom'));
+    log('b destroyed', b.destroyed, 'errored', errc(b.errored));
+    const c = new Readable({ read() {}, destroy(err, cb) { log('c _destroy', errc(err)); cb(); } });
+    rwatch(c, 'c', ['end', 'error', 'close']);
+    c.destroy(new Error('kaboom'));
+    const d = new Readable({ read() {}, destroy(err, cb) { log('d _destroy', errc(err)); cb(err); } });
+    rwatch(d, 'd', ['end', 'error', 'close']);
+    d.destroy();
+  });
+
+// test-stream-readable-destroy.js, the _destroy-reports-an-error case.
+S('wr14-destroy-error-from-_destroy',
+  "destroy() whose _destroy calls back with an error: errored at once, 'error' on the next tick, then 'close'; no 'end'.",
+  () => {
+    const r = new Readable({ read() {}, destroy(err, cb) { log('_destroy', errc(err)); cb(new Error('kaboom')); } });
+    rwatch(r, 'r', ['end', 'error', 'close']);
+    r.destroy();
+    log('after destroy', 'destroyed', r.destroyed, 'errored', errc(r.errored));
+    tick('tick');
+  });
+
+// test-stream-readable-destroy.js, the last two cases.
+S('wr15-destroy-then-push-and-read',
+  'After destroy(): push() returns false and no data comes; read() does not call _read and returns null.',
+  () => {
+    const a = new Readable({ read() {} });
+    a.destroy();
+    log('a push ->', a.push('hi'));
+    a.on('data', (c) => log('a:data (never)', c));
+    const b = new Readable({ read() { log('b _read (never)'); } });
+    b.destroy();
+    log('b read() ->', b.read());
+    rwatch(b, 'b', ['close']);
+  });
+
+// readableFlowing through on/off of 'data' and 'readable', pause() and resume().
+S('wr16-readableFlowing-transitions',
+  "readableFlowing: null, true after on('data'), false after pause(), true after resume(), false once a 'readable' listener is added, null when it goes (no data listener).",
+  () => {
+    const r = new Readable({ read() {} });
+    log('new', r.readableFlowing);
+    const f = () => {};
+    r.on('data', f); log("on('data')", r.readableFlowing);
+    r.pause(); log('pause()', r.readableFlowing, 'isPaused', r.isPaused());
+    r.resume(); log('resume()', r.readableFlowing, 'isPaused', r.isPaused());
+    r.removeListener('data', f); log("off('data')", r.readableFlowing);
+    const g = () => {};
+    r.on('readable', g); log("on('readable')", r.readableFlowing);
+    r.removeListener('readable', g); log("off('readable') sync", r.readableFlowing);
+    process.nextTick(() => log("off('readable') next tick", r.readableFlowing));
+    const s = new Readable({ read() {} });
+    s.on('readable', g);
+    s.on('data', (c) => log('s:data', c));
+    log('s readable+data', s.readableFlowing);
+    s.removeListener('readable', g);
+    s.push('x');
+    process.nextTick(() => log('s after readable removed', s.readableFlowing));
+  });
+
+// test-stream-readable-resumeScheduled.js and the 'resume' event.
+S('wr17-resume-then-pause-same-tick',
+  "resume(); pause() in the same tick: 'pause' now, 'resume' still on the next tick, and no data flows.",
+  () => {
+    const r = new Readable({ read() {} });
+    rwatch(r, 'r', ['pause', 'resume']);
+    r.push('a');
+    r.resume();
+    log('after resume', r.readableFlowing);
+    r.pause();
+    log('after pause', r.readableFlowing);
+    r.on('data', (c) => log('data', c));
+    setImmediate(() => log('later: len', r.readableLength, 'flowing', r.readableFlowing));
+  });
+
+// test-stream-readable-pause-and-resume.js (smaller).
+S('wr18-pause-in-data-resume-later',
+  "objectMode: each 'data' listener pauses and a later resume() lets exactly one more value through; _read pushes on the next tick.",
+  () => {
+    let n = 0;
+    const rs = new Readable({
+      objectMode: true,
+      read() {
+        n++;
+        log('_read', n);
+        if (n < 4) process.nextTick(() => rs.push({ n }));
+        else { rs.push({ n }); rs.push(null); }
+      },
+    });
+    rs.on('end', () => log('end'));
+    function readAndPause() {
+      const ondata = (d) => {
+        log('data', d.n);
+        rs.pause();
+        setImmediate(() => {
+          rs.removeListener('data', ondata);
+          readAndPause();
+          rs.resume();
+        });
+      };
+      rs.on('data', ondata);
+    }
+    readAndPause();
+  });
+
+// test-stream-readable-emittedReadable.js, first part.
+S('wr19-readable-event-batching',
+  "One 'readable' per tick of pushes (two pushes, one push, the end): v20's read() takes the whole buffer; v26's takes one chunk, so the reads lag one chunk behind.",
+  () => {
+    const r = new Readable({ read() {} });
+    r.on('readable', () => log('readable', 'read ->', r.read()));
+    r.on('end', () => log('end'));
+    process.nextTick(() => r.push('foo'));
+    process.nextTick(() => r.push('bar'));
+    setImmediate(() => {
+      r.push('quo');
+      process.nextTick(() => r.push(null));
+    });
+  });
+
+// test-stream-readable-event.js.
+S('wr20-readable-listener-added-late',
+  "A 'readable' listener added after data was pushed (not reading, reading, or ended) still gets 'readable'; _read runs only when the buffer is below HWM.",
+  () => {
+    const mk = (name, hwm, chunk, end) => {
+      const r = new Readable({ highWaterMark: hwm, read() { log(`${name} _read`); } });
+      r.push(Buffer.from(chunk));
+      if (end) r.push(null);
+      setImmediate(() => r.on('readable', () => log(`${name} readable len`, r.readableLength)));
+    };
+    mk('first', 3, 'blerg', false);
+    mk('second', 3, 'bl', false);
+    mk('third', 30, 'blerg', true);
+  });
+
+// read(n) edge cases (test-stream-readable-needReadable.js looks at the same states).
+S('wr21-read-n-edge-cases',
+  'read(n): null while fewer than n are buffered (the source is asked), exact slices spanning chunks, the rest after the end, read(0) at the end.',
+  () => {
+    const r = new Readable({ highWaterMark: 8, read() { log('_read'); } });
+    r.push('ab'); r.push('cde');
+    log('read(6) ->', r.read(6), 'len', r.readableLength);
+    log('read(3) ->', r.read(3), 'len', r.readableLength);
+    log('read(1) ->', r.read(1), 'len', r.readableLength);
+    r.push('fgh');
+    r.push(null);
+    log('read(5) after end ->', r.read(5), 'len', r.readableLength);
+    log('read(0) at end ->', r.read(0), 'ended', r.readableEnded);
+    r.on('end', () => log('end'));
+  });
+
+// read(n) above the high-water mark, and above its 1 GiB limit.
+S('wr22-read-n-raises-hwm',
+  'read(n) above the high-water mark raises it to the next power of two; read(2**30 + 1) throws ERR_OUT_OF_RANGE.',
+  () => {
+    const r = new Readable({ highWaterMark: 4, read() {} });
+    log('hwm', r.readableHighWaterMark);
+    log('read(5) ->', r.read(5), 'hwm', r.readableHighWaterMark);
+    log('read(100) ->', r.read(100), 'hwm', r.readableHighWaterMark);
+    log('read(1024) ->', r.read(1024), 'hwm', r.readableHighWaterMark);
+    try { r.read(2 ** 30 + 1); } catch (e) { log('read(2**30+1) threw', errc(e)); }
+    log('hwm after', r.readableHighWaterMark);
+  });
+
+// test-stream-readable-hwm-0.js.
+S('wr23-hwm-0-readable-after-push-null',
+  "HWM 0: adding a 'readable' listener calls _read once; read() returns null until push(null); then 'readable' and 'end'.",
+  () => {
+    const r = new Readable({ highWaterMark: 0, read() { log('_read'); } });
+    r.on('readable', () => log('readable read ->', r.read()));
+    r.on('end', () => log('end'));
+    process.nextTick(() => {
+      log('tick read ->', r.read());
+      r.push(null);
+      log('pushed null');
+    });
+  });
+
+// emitClose:false on a Readable.
+S('wr24-readable-emitClose-false',
+  "emitClose:false: 'end', auto-destroyed (destroyed and closed true) but no 'close'; destroy(err) gives 'error' only.",
+  () => {
+    const a = new Readable({ emitClose: false, read() {} });
+    rwatch(a, 'a', ['data', 'end', 'close']);
+    a.push('x'); a.push(null);
+    setImmediate(() => log('a later', 'destroyed', a.destroyed, 'closed', a.closed));
+    const b = new Readable({ emitClose: false, read() {} });
+    rwatch(b, 'b', ['error', 'close']);
+    b.destroy(new Error('E'));
+    setImmediate(() => log('b later', 'destroyed', b.destroyed, 'closed', b.closed));
+  });
+
+// autoDestroy:false on a Readable.
+S('wr25-readable-autoDestroy-false',
+  "autoDestroy:false: after 'end' the stream is not destroyed and no 'close'; an explicit destroy() then emits 'close'.",
+  () => {
+    const r = new Readable({ autoDestroy: false, read() {} });
+    rwatch(r, 'r', ['data', 'end', 'close']);
+    r.push('x'); r.push(null);
+    setImmediate(() => {
+      log('after end', 'destroyed', r.destroyed, 'closed', r.closed, 'readable', r.readable);
+      r.destroy();
+      log('after destroy', 'destroyed', r.destroyed);
+    });
+  });
+
+// test-stream-readable-didRead.js and test-stream-readable-aborted.js.
+S('wr26-didRead-and-aborted',
+  "readableDidRead turns true only with a 'data' event; readableAborted is true when destroyed before 'end', false after 'end'.",
+  () => {
+    const cases = {
+      'read()': (r) => r.read(),
+      'resume()': (r) => r.resume(),
+      'destroy()': (r) => r.destroy(),
+      'destroy(err)': (r) => { r.on('error', () => {}); r.destroy(new Error()); },
+    };
+    for (const [name, fn] of Object.entries(cases)) {
+      const r = new Readable({ read() { this.push(null); } });
+      fn(r);
+      setImmediate(() => log(name, 'didRead', r.readableDidRead, 'aborted', r.readableAborted, 'ended', r.readableEnded));
+    }
+    const d = new Readable({ read() { this.push('data'); this.push(null); } });
+    d.on('data', () => {});
+    setImmediate(() => log('data', 'didRead', d.readableDidRead, 'aborted', d.readableAborted));
+  });
+
+// test-stream-readable-invalid-chunk.js.
+S('wr27-push-invalid-chunk',
+  "push({}) on a byte stream: 'error' ERR_INVALID_ARG_TYPE, then 'close'; push() returns false.",
+  () => {
+    const r = new Readable({ read() {} });
+    rwatch(r, 'r', ['error', 'close']);
+    log('push({}) ->', r.push({}), 'errored', errc(r.errored));
+  });
+
+// ───────────────────────────── we: EventEmitter, from node's test-event-emitter-*.js ────
+
+// test-event-emitter-max-listeners-warning.js.
+S('we01-max-listeners-warning-text',
+  "setMaxListeners(1): the second listener of one event gives one MaxListenersExceededWarning (count 2, type event-type, its message); the third none; a Writable's emitter warns the same way.",
+  () => {
+    // Node emits the warning on the next tick, nodestream at the add: every step ends with
+    // its adds and the next step starts on a later turn, so both orders are the same.
+    process.on('warning', (w) => log('message', w.message));
+    const e = new EventEmitter();
+    e.setMaxListeners(1);
+    const w = new Writable({ write(c, enc, cb) { cb(); } });
+    w.setMaxListeners(1);
+    series(
+      (next) => {
+        e.on('event-type', () => {});
+        e.on('event-type', () => {});
+        e.on('event-type', () => {});
+        setImmediate(next);
+      },
+      (next) => {
+        log('count', e.listenerCount('event-type'));
+        w.on('drain', () => {});
+        w.on('drain', () => {});
+        setImmediate(next);
+      },
+      () => log('done'));
+  });
+
+// test-event-emitter-get-max-listeners.js and test-event-emitter-check-listener-leaks.js.
+S('we02-get-set-max-listeners',
+  'getMaxListeners(): the default (10, EventEmitter.defaultMaxListeners) until set; 0, 3 and 1 read back.',
+  () => {
+    const e = new EventEmitter();
+    log('default', e.getMaxListeners(), EventEmitter.defaultMaxListeners);
+    e.setMaxListeners(0); log('after set 0', e.getMaxListeners());
+    e.setMaxListeners(3); log('after set 3', e.getMaxListeners());
+    e.setMaxListeners(1); log('after set 1', e.getMaxListeners());
+  });
+
+// test-event-emitter-check-listener-leaks.js.
+S('we03-listener-leak-thresholds',
+  'Warnings come exactly when a count passes the limit: 11th at the default, 6th at 5, 2nd at 1, never at 0; the limit in force at each add decides.',
+  () => {
+    // Each step ends with its adds (see we01).
+    const e = new EventEmitter();
+    const f = new EventEmitter();
+    const add = (em, name, n) => { for (let i = 0; i < n; i++) em.on(name, () => {}); };
+    series(
+      (next) => { add(e, 'default', 10); setImmediate(next); },
+      (next) => { log('10 default'); add(e, 'default', 1); setImmediate(next); },
+      (next) => { log('11 default'); e.setMaxListeners(5); add(e, 'specific', 5); setImmediate(next); },
+      (next) => { log('5 specific'); add(e, 'specific', 1); setImmediate(next); },
+      (next) => { log('6 specific'); e.setMaxListeners(1); add(e, 'only one', 1); setImmediate(next); },
+      (next) => { log('1 only one'); add(e, 'only one', 1); setImmediate(next); },
+      (next) => { log('2 only one'); e.setMaxListeners(0); add(e, 'unlimited', 100); setImmediate(next); },
+      (next) => { log('100 unlimited'); add(f, 'x', 5); f.setMaxListeners(3); setImmediate(next); },
+      (next) => { log('lowered to 3 with 5 listeners'); add(f, 'x', 1); setImmediate(next); },
+      () => log('6th x'));
+  });
+
+// test-event-emitter-check-listener-leaks.js (the warned flag lives on the listener array).
+S('we04-warning-again-after-removeAll',
+  'One warning per event; after removeAllListeners(event), or once removals leave a single listener, the event warns again; removals that leave two do not.',
+  () => {
+    // Each step ends with its adds (see we01).
+    const e = new EventEmitter();
+    e.setMaxListeners(1);
+    const f = () => {};
+    const g = () => {};
+    series(
+      (next) => { e.on('x', () => {}); e.on('x', () => {}); setImmediate(next); },
+      (next) => { log('two x'); e.removeAllListeners('x'); e.on('x', () => {}); e.on('x', () => {}); setImmediate(next); },
+      (next) => { log('two x again'); e.on('y', f); e.on('y', () => {}); setImmediate(next); },
+      (next) => { log('two y'); e.removeListener('y', f); e.on('y', () => {}); setImmediate(next); },
+      (next) => { log('y: one removed, one more'); e.on('z', g); e.on('z', () => {}); e.on('z', () => {}); setImmediate(next); },
+      (next) => { log('three z'); e.removeListener('z', g); e.on('z', () => {}); setImmediate(next); },
+      () => log('z: one removed (two left), one more'));
+  });
+
+// test-event-emitter-check-listener-leaks.js, the process-wide part.
+S('we05-defaultMaxListeners-change',
+  'EventEmitter.defaultMaxListeners = 2 applies to every emitter without its own limit (existing ones too); an own limit wins.',
+  () => {
+    // Each step ends with its adds (see we01).
+    const old = new EventEmitter();
+    EventEmitter.defaultMaxListeners = 2;
+    const e = new EventEmitter();
+    const own = new EventEmitter();
+    own.setMaxListeners(5);
+    log('new', e.getMaxListeners(), 'old', old.getMaxListeners(), 'own', own.getMaxListeners());
+    series(
+      (next) => { e.on('two', () => {}); e.on('two', () => {}); setImmediate(next); },
+      (next) => { log('two listeners'); e.on('two', () => {}); setImmediate(next); },
+      (next) => { log('three listeners'); for (let i = 0; i < 3; i++) own.on('own', () => {}); setImmediate(next); },
+      () => { log('own limit 5, three listeners'); EventEmitter.defaultMaxListeners = 10; });
+  });
+
+// test-event-emitter-error-monitor.js.
+S('we06-errorMonitor-every-emit',
+  "errorMonitor sees every 'error' emit (unhandled, then handled by a once listener) and no other event.",
+  () => {
+    const ee = new EventEmitter();
+    ee.on(EventEmitter.errorMonitor, (e) => log('monitor', errc(e)));
+    try { ee.emit('error', new Error('MyError')); } catch (e) { log('threw', errc(e)); }
+    ee.once('error', (e) => log('once error', errc(e)));
+    log('handled emit ->', ee.emit('error', new Error('MyError')));
+    try { ee.emit('error', new Error('again')); } catch (e) { log('threw again', errc(e)); }
+    ee.on('aEvent', () => log('aEvent'));
+    ee.emit('aEvent');
+    log('monitor count', ee.listenerCount(EventEmitter.errorMonitor), 'error count', ee.listenerCount('error'));
+  });
+
+// test-event-emitter-error-monitor.js on a stream (streams emit through emit()).
+S('we07-stream-errorMonitor',
+  "A Writable's errorMonitor listener sees its 'error' before the 'error' listeners, and before the error goes uncaught when there is none.",
+  () => {
+    const a = new Writable({ write(c, e, cb) { cb(new Error('a-fail')); } });
+    a.on('error', (e) => log('a error', errc(e)));
+    a.on(EventEmitter.errorMonitor, (e) => log('a monitor', errc(e)));
+    a.on('close', () => log('a close'));
+    a.write('x');
+    const b = new Writable({ write(c, e, cb) { cb(); } });
+    b.on(EventEmitter.errorMonitor, (e) => log('b monitor', errc(e)));
+    b.destroy(new Error('b-fail'));
+  });
+
+// test-event-emitter-remove-listeners.js, the nested once('removeListener') case.
+S('we08-removeListener-meta-nested',
+  "once('removeListener') listeners see the listener list after the removal, and may remove the next listener from inside.",
+  () => {
+    const ee = new EventEmitter();
+    function listener1() {} function listener2() {}
+    ee.on('hello', listener1);
+    ee.on('hello', listener2);
+    ee.once('removeListener', (name, cb) => {
+      log('meta 1', name, cb, 'left', ee.listeners('hello').map((f) => f.name));
+      ee.once('removeListener', (name2, cb2) => log('meta 2', name2, cb2, 'left', ee.listeners('hello').map((f) => f.name)));
+      ee.removeListener('hello', listener2);
+      log('inside meta 1 after remove', ee.listeners('hello').map((f) => f.name));
+    });
+    ee.removeListener('hello', listener1);
+    log('after', ee.listeners('hello').map((f) => f.name), 'meta listeners', ee.listenerCount('removeListener'));
+  });
+
+// test-event-emitter-remove-listeners.js, the remove-and-emit-inside-meta case.
+S('we09-remove-and-emit-inside-removeListener',
+  "A 'removeListener' listener that removes another listener and emits: the removed one does not run; the meta listener runs twice.",
+  () => {
+    const ee = new EventEmitter();
+    function remove1() { log('remove1 (never)'); }
+    function remove2() { log('remove2 (never)'); }
+    ee.on('removeListener', function meta(name, cb) {
+      log('meta', name, cb);
+      if (cb !== remove1) return;
+      this.removeListener('quux', remove2);
+      log('emit quux ->', this.emit('quux'));
+    });
+    ee.on('quux', remove1);
+    ee.on('quux', remove2);
+    ee.removeListener('quux', remove1);
+    log('quux count', ee.listenerCount('quux'));
+  });
+
+// test-event-emitter-remove-all-listeners.js.
+S('we10-removeAllListeners-counts',
+  "removeAllListeners(name) removes in LIFO order and each 'removeListener' sees the shrinking list; removeAllListeners() of an event without listeners is a no-op.",
+  () => {
+    const ee = new EventEmitter();
+    ee.on('removeListener', (name) => log('meta', name, 'left', ee.listeners(name).length));
+    function a() {} function b() {} function c() {}
+    ee.on('baz', a); ee.on('baz', b); ee.on('baz', c);
+    ee.on('foo', a);
+    ee.removeAllListeners('baz');
+    log('baz', ee.listenerCount('baz'), 'foo', ee.listenerCount('foo'));
+    ee.removeAllListeners('nothing');
+    log('names', ee.eventNames());
+    ee.removeAllListeners();
+    log('names after all', ee.eventNames());
+  });
+
+// test-event-emitter-special-event-names.js.
+S('we11-special-event-names',
+  "Event names such as '__proto__', '__defineGetter__' and 'toString' are ordinary names.",
+  () => {
+    const ee = new EventEmitter();
+    function handler() {}
+    log('toString count', ee.listenerCount('toString'));
+    ee.on('__proto__', handler);
+    ee.on('__defineGetter__', handler);
+    ee.on('toString', handler);
+    log('names', ee.eventNames());
+    log('counts', ee.listenerCount('__proto__'), ee.listenerCount('__defineGetter__'), ee.listenerCount('toString'));
+    ee.on('__proto__', (v) => log('__proto__ got', v));
+    log('emit ->', ee.emit('__proto__', 1));
+  });
+
+// test-event-emitter-max-listeners.js on a stream.
+S('we12-stream-max-listeners',
+  "A Writable warns for its 11th 'drain' listener like any emitter; setMaxListeners(0) on another stream silences it.",
+  () => {
+    // The adds come last (see we01).
+    const a = new Writable({ write(c, e, cb) { cb(); } });
+    const b = new Writable({ write(c, e, cb) { cb(); } });
+    b.setMaxListeners(0);
+    log('max', a.getMaxListeners(), b.getMaxListeners());
+    for (let i = 0; i < 11; i++) b.on('drain', () => {});
+    for (let i = 0; i < 11; i++) a.on('drain', () => {});
+  });
+
+// test-event-emitter-once.js.
+S('we13-once-emit-inside-itself',
+  'A once() listener that emits its own event: the inner emit does not run it again; a second once() added inside runs on the inner emit.',
+  () => {
+    const ee = new EventEmitter();
+    let depth = 0;
+    ee.once('x', () => {
+      depth++;
+      log('once A depth', depth);
+      ee.once('x', () => log('once B (added inside A)'));
+      log('inner emit ->', ee.emit('x'));
+    });
+    log('outer emit ->', ee.emit('x'));
+    log('third emit ->', ee.emit('x'));
+  });
+
+// ---- Readable.from (rf): Node's test-readable-from*.js for synchronous iterables ----------
+
+S('rf01-from-array-flowing',
+  "Readable.from([1, 2, 3]) with a 'data' listener: values, 'end', 'close' among ticks.",
+  () => {
+    const r = Readable.from([1, 2, 3]);
+    log('hwm', r.readableHighWaterMark, 'objectMode', r.readableObjectMode);
+    r.on('data', (d) => { log('data', d); tick(`tick after ${d}`); });
+    watch(r, 'r', ['end', 'close']);
+    tick('tick0');
+    imm('imm');
+  });
+
+S('rf02-from-array-paused',
+  "Readable.from(array) read in 'readable' (paused mode): one value per read.",
+  () => {
+    const r = Readable.from(['a', 'b', 'c']);
+    r.on('readable', () => {
+      let v;
+      while ((v = r.read()) !== null) log('read', v);
+      log('readable done, len', r.readableLength);
+    });
+    watch(r, 'r', ['end', 'close']);
+  });
+
+S('rf03-from-generator-lazy',
+  'A generator is pulled only as the stream is read, one value ahead (high-water mark 1).',
+  () => {
+    let pulled = 0;
+    function* gen() { for (let i = 0; i < 5; i++) { pulled++; yield i; } }
+    const r = Readable.from(gen());
+    log('pulled at start', pulled);
+    imm('imm1');
+    setImmediate(() => {
+      log('read', r.read(), 'pulled', pulled);
+      setImmediate(() => {
+        log('read', r.read(), 'pulled', pulled, 'len', r.readableLength);
+      });
+    });
+  });
+
+S('rf04-from-with-options',
+  'Readable.from(iterable, { highWaterMark: 3 }): the options replace the defaults.',
+  () => {
+    let pulled = 0;
+    function* gen() { for (let i = 0; i < 10; i++) { pulled++; yield i; } }
+    const r = Readable.from(gen(), { highWaterMark: 3 });
+    log('hwm', r.readableHighWaterMark, 'objectMode', r.readableObjectMode);
+    r.read(0);
+    setImmediate(() => log('pulled', pulled, 'len', r.readableLength));
+  });
+
+S('rf05-from-destroy-returns-iterator',
+  "Destroying mid-way lets the iterator go (its finally runs), then 'close'.",
+  () => {
+    function* gen() {
+      try { for (let i = 0; ; i++) yield i; } finally { log('iterator finally'); }
+    }
+    const r = Readable.from(gen());
+    r.on('data', (d) => {
+      log('data', d);
+      if (d === 1) { r.destroy(); log('destroyed', r.destroyed); }
+    });
+    watch(r, 'r', ['end', 'close', 'error']);
+  });
+
+S('rf06-from-empty',
+  "Readable.from([]): 'end' then 'close', no data.",
+  () => {
+    const r = Readable.from([]);
+    watch(r, 'r', ['data', 'end', 'close']);
+    r.resume();
+  });
+
+S('rf07-from-pipe-into-object-writable',
+  'Readable.from(array) piped into an object-mode Writable that completes on setImmediate.',
+  () => {
+    const r = Readable.from(['x', 'y', 'z']);
+    const w = new Writable({
+      objectMode: true,
+      write(c, e, cb) { log('_write', c); setImmediate(cb); },
+    });
+    watch(w, 'w', ['finish', 'close']);
+    watch(r, 'r', ['end', 'close']);
+    r.pipe(w);
+  });
+
+S('rf08-from-pause-resume',
+  "pause() in the first 'data' and resume() on setImmediate: the values keep their order.",
+  () => {
+    const r = Readable.from([1, 2, 3, 4]);
+    r.on('data', (d) => {
+      log('data', d, 'flowing', r.readableFlowing);
+      if (d === 1) { r.pause(); setImmediate(() => { log('resume'); r.resume(); }); }
+    });
+    watch(r, 'r', ['pause', 'resume', 'end', 'close']);
+  });
+
+S('rf09-from-destroy-with-error',
+  "destroy(err) from the first 'data': 'error' with err, then 'close'; the iterator goes.",
+  () => {
+    function* gen() {
+      try { yield 'a'; yield 'b'; yield 'c'; } finally { log('iterator finally'); }
+    }
+    const r = Readable.from(gen());
+    r.on('data', (d) => {
+      log('data', d);
+      if (d === 'a') r.destroy(Object.assign(new Error('stop'), { code: 'E_STOP' }));
+    });
+    watch(r, 'r', ['end', 'error', 'close']);
+  });
+
+S('rf10-from-async-iterator-break',
+  "for-await over Readable.from(array), breaking out after the second value: 'close', no 'end'.",
+  () => {
+    const r = Readable.from([1, 2, 3, 4]);
+    watch(r, 'r', ['end', 'close']);
+    (async () => {
+      for await (const v of r) {
+        log('got', v);
+        if (v === 2) break;
+      }
+      log('after loop, destroyed', r.destroyed);
+    })();
   });
 
 module.exports = { scenarios, slowSink, syncSink };

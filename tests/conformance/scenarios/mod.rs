@@ -21,6 +21,10 @@ mod fs_stream;
 mod net;
 mod pipe;
 mod pipeline;
+mod readable_from;
+mod widen_emitter;
+mod widen_readable;
+mod widen_writable;
 mod writable_construct;
 mod writable_cork;
 mod writable_destroy;
@@ -86,6 +90,10 @@ pub fn all() -> Vec<Scenario> {
         pipe::SCENARIOS,
         fs_stream::SCENARIOS,
         net::SCENARIOS,
+        widen_writable::SCENARIOS,
+        widen_readable::SCENARIOS,
+        readable_from::SCENARIOS,
+        widen_emitter::SCENARIOS,
         finished::SCENARIOS,
         pipeline::SCENARIOS,
     ]
