@@ -76,6 +76,10 @@ pub struct WritableEos {
 /// A stream `eos` can watch and `pipeline` can destroy: a Readable, a Writable, a
 /// Duplex (both sides on one emitter), or a stream made of one of them.
 ///
+/// Public in name only (this module is crate-private): it seals
+/// [`Finishable`](crate::stream::Finishable), whose implementations are the crate's
+/// streams. A new stream kind implements it and `Finishable` (see `stream/finished.rs`).
+///
 /// The events come from [`eos_emitter`](EosStream::eos_emitter): `'end'` (with `()`) when
 /// the stream has a readable side, `'finish'` (with `()`) when it has a writable side,
 /// `'error'` (with [`Error`]) and `'close'` (with `()`).

@@ -52,8 +52,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::fmt;
-
 use nodestream_emitter::EventEmitter;
 
 use crate::fs::FileWriteStream;
@@ -363,9 +361,3 @@ impl<In: 'static, Out: 'static> EosStream for Transform<In, Out> {
     }
 }
 impl<In: 'static, Out: 'static> Finishable for Transform<In, Out> {}
-
-impl fmt::Debug for dyn EosStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EosStream").finish_non_exhaustive()
-    }
-}
