@@ -21,9 +21,15 @@ use crate::Error;
 ///
 /// # Panics
 ///
-/// A method that panics is a `_transform` that throws: the stream fails with an
-/// `ERR_PANIC` error, as the writable side's sink does (see
-/// [`Sink`](crate::stream::Sink)).
+/// A method that panics is a method that throws in Node, and is treated as Node treats
+/// the throw (see [`Sink`](crate::stream::Sink#panics)):
+///
+/// - [`transform`](Transformer::transform) runs inside the writable side's `_write`,
+///   which Node does not guard: the panic unwinds out of the `write()` (or the loop's
+///   `run()`) that handed the chunk over, and that write stays in flight.
+/// - [`flush`](Transformer::flush) runs inside `_final` and
+///   [`destroy`](Transformer::destroy) is `_destroy`: Node catches their throws, so the
+///   panic becomes the stream's error, code `ERR_PANIC` (`'error'`, then `'close'`).
 ///
 /// # Examples
 ///

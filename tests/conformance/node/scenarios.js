@@ -9,6 +9,9 @@
 // callbacks, _construct, encodings, option combinations, property snapshots); ww*, wr*
 // and we* port node's own test/parallel/test-stream-writable-*.js,
 // test-stream-readable-*.js and test-event-emitter-*.js (each names the test it comes from).
+// dx* Duplex and tf* Transform/PassThrough (ported from node's test-stream-duplex-*,
+// test-stream-transform-*, test-stream-passthrough-* and test-stream2-transform); rf*
+// Readable.from over synchronous iterables (test-readable-from*).
 //
 // Helpers available inside every scenario body:
 //   log(...)            append one line to the trace
@@ -3770,6 +3773,1333 @@ S('rf10-from-async-iterator-break',
       }
       log('after loop, destroyed', r.destroyed);
     })();
+  });
+
+// ───────────────────────────── dx: Duplex ─────────────────────────────────────
+// Ported from node's test/parallel/test-stream-duplex-*.js and the Duplex cases of
+// destroy.js: one emitter, allowHalfOpen, readable:false/writable:false, one 'error' and
+// one 'close', autoDestroy/emitClose, properties at chosen points, pipes into and out of a
+// Duplex.
+
+const { Duplex, Transform, PassThrough } = require('stream');
+
+// Both sides' public flags in one line.
+function dxSnap(d, label) {
+  log(label, 'destroyed', d.destroyed, 'closed', d.closed, 'errored', errc(d.errored),
+    'readable', d.readable, 'writable', d.writable, 'rEnded', d.readableEnded,
+    'wEnded', d.writableEnded, 'wFinished', d.writableFinished);
+}
+
+// A Duplex with a passive _read whose _write logs "_write <chunk>" and completes at once
+// (slow: on setImmediate).
+function dxLogged(opts = {}, slow = false) {
+  return new Duplex({
+    read() {},
+    write(c, e, cb) { log('_write', c.toString()); if (slow) setImmediate(cb); else cb(); },
+    ...opts,
+  });
+}
+
+S('dx01-halfopen-both-sides-end',
+  "allowHalfOpen (default): write, push, end(chunk), push(null): 'prefinish'/'finish' and 'end' each once, then one 'close'.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['data', 'prefinish', 'finish', 'end', 'close']);
+    d.write('a');
+    d.push('x');
+    d.end('b');
+    d.push(null);
+    log('sync-end', 'allowHalfOpen', d.allowHalfOpen);
+  });
+
+S('dx02-halfopen-readable-end-only',
+  "allowHalfOpen: the readable side ending leaves the writable side open (no 'finish', no 'close') until end().",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['end', 'prefinish', 'finish', 'close']);
+    d.resume();
+    d.push(null);
+    setImmediate(() => { dxSnap(d, 'after end'); d.end(); dxSnap(d, 'after end()'); });
+  });
+
+S('dx03-no-halfopen-end-ends-writable',
+  "allowHalfOpen:false: 'end' makes the stream call end() on the next tick; 'finish' then 'close'.",
+  () => {
+    const d = dxLogged({ allowHalfOpen: false });
+    watch(d, 'd', ['end', 'prefinish', 'finish', 'close']);
+    d.on('end', () => { dxSnap(d, 'at end'); tick('tick after end'); });
+    d.write('a');
+    d.resume();
+    d.push(null);
+    log('allowHalfOpen', d.allowHalfOpen);
+  });
+
+S('dx04-no-halfopen-pending-async-write',
+  "allowHalfOpen:false with a write in flight when 'end' comes: 'finish' waits for the write; 'close' after it.",
+  () => {
+    const d = dxLogged({ allowHalfOpen: false }, true);
+    watch(d, 'd', ['end', 'finish', 'close']);
+    d.write('a', (e) => log('write-cb', errc(e)));
+    d.resume();
+    d.push(null);
+  });
+
+S('dx05-no-halfopen-end-called-first',
+  "allowHalfOpen:false after end(cb): 'end' finds the writable side ended and does not end it again.",
+  () => {
+    const d = dxLogged({ allowHalfOpen: false });
+    watch(d, 'd', ['end', 'prefinish', 'finish', 'close', 'error']);
+    d.end('a', (e) => log('end-cb', errc(e)));
+    setImmediate(() => { dxSnap(d, 'after finish'); d.resume(); d.push(null); });
+  });
+
+S('dx06-halfopen-finish-first-close-waits',
+  "allowHalfOpen: 'finish' first; the stream is not destroyed until the readable side emits 'end'.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['finish', 'end', 'close']);
+    d.end('a');
+    setImmediate(() => {
+      dxSnap(d, 'after finish');
+      d.push('x');
+      d.push(null);
+      d.on('data', (c) => log('data', c));
+    });
+  });
+
+S('dx07-readable-false',
+  "readable:false: the readable side starts ended (readable false, readableEnded true); 'finish' then 'close'.",
+  () => {
+    const d = dxLogged({ readable: false });
+    watch(d, 'd', ['end', 'finish', 'close']);
+    dxSnap(d, 'created');
+    d.write('a');
+    d.end();
+  });
+
+S('dx08-readable-false-push',
+  "readable:false: push() is a push after EOF: 'error' (ERR_STREAM_PUSH_AFTER_EOF) then 'close'.",
+  () => {
+    const d = dxLogged({ readable: false });
+    watch(d, 'd', ['error', 'close']);
+    log('push ->', d.push('x'));
+    dxSnap(d, 'after push');
+  });
+
+S('dx09-writable-false',
+  "writable:false: the writable side starts finished; the readable side's 'end' is followed by 'close'.",
+  () => {
+    const d = new Duplex({ writable: false, read() {} });
+    watch(d, 'd', ['data', 'end', 'finish', 'close']);
+    dxSnap(d, 'created');
+    d.push('x');
+    d.push(null);
+  });
+
+S('dx10-writable-false-write',
+  "writable:false: write() is a write after end: false, cb(ERR_STREAM_WRITE_AFTER_END), 'error', 'close'.",
+  () => {
+    const d = new Duplex({ writable: false, read() {} });
+    watch(d, 'd', ['error', 'close']);
+    log('write ->', d.write('a', (e) => log('write-cb', errc(e))));
+    dxSnap(d, 'after write');
+  });
+
+S('dx11-destroy-no-error',
+  "destroy(): both sides destroyed at once; no 'end', no 'finish', one 'close' on the next tick.",
+  () => {
+    const d = dxLogged();
+    d.resume();
+    watch(d, 'd', ['end', 'finish', 'error', 'close']);
+    d.write('a');
+    d.destroy();
+    dxSnap(d, 'after destroy');
+    d.on('close', () => dxSnap(d, 'at close'));
+  });
+
+S('dx12-destroy-with-error',
+  "destroy(err): errored at once; 'error' then 'close' on the next tick.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['end', 'finish', 'error', 'close']);
+    d.destroy(new Error('E'));
+    dxSnap(d, 'after destroy');
+    d.on('error', () => dxSnap(d, 'at error'));
+    d.on('close', () => dxSnap(d, 'at close'));
+  });
+
+S('dx13-destroy-twice-one-error-one-close',
+  "destroy(e1), destroy(e2), destroy(e3) from 'error': one 'error' (e1), one 'close'.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['error', 'close']);
+    d.destroy(new Error('e1'));
+    d.destroy(new Error('e2'));
+    d.on('error', () => d.destroy(new Error('e3')));
+    log('errored', errc(d.errored));
+  });
+
+S('dx14-destroy-in-_read',
+  "_read destroying the stream with an error: 'error' then 'close'; the writable side is destroyed too.",
+  () => {
+    const d = new Duplex({
+      read() { log('_read'); this.destroy(new Error('R')); },
+      write(c, e, cb) { cb(); },
+    });
+    watch(d, 'd', ['end', 'finish', 'error', 'close']);
+    d.resume();
+    d.on('close', () => dxSnap(d, 'at close'));
+  });
+
+S('dx15-write-error-destroys-both',
+  "_write calling back with an error: write-cb(err), one 'error', one 'close'; the readable side is gone too.",
+  () => {
+    const d = new Duplex({ read() {}, write(c, e, cb) { cb(new Error('W')); } });
+    watch(d, 'd', ['data', 'end', 'error', 'close']);
+    d.push('x');
+    log('write ->', d.write('a', (e) => log('write-cb', errc(e))));
+    d.on('close', () => dxSnap(d, 'at close'));
+  });
+
+S('dx16-final-error',
+  "_final calling back with an error: end-cb(err), 'error', 'close'; no 'finish'.",
+  () => {
+    const d = new Duplex({
+      read() {},
+      write(c, e, cb) { cb(); },
+      final(cb) { log('_final'); setImmediate(() => cb(new Error('F'))); },
+    });
+    watch(d, 'd', ['prefinish', 'finish', 'end', 'error', 'close']);
+    d.end('a', (e) => log('end-cb', errc(e)));
+  });
+
+S('dx17-custom-destroy-swallows',
+  "A _destroy calling back without the error: no 'error', one 'close'.",
+  () => {
+    const d = new Duplex({
+      read() {},
+      write(c, e, cb) { cb(); },
+      destroy(err, cb) { log('_destroy', errc(err)); cb(); },
+    });
+    watch(d, 'd', ['end', 'finish', 'error', 'close']);
+    d.resume();
+    d.destroy(new Error('E'));
+    dxSnap(d, 'after destroy');
+  });
+
+S('dx18-destroy-async-_destroy',
+  "_destroy completing later: closed flips when it calls back; 'error' and 'close' the tick after.",
+  () => {
+    const d = new Duplex({
+      read() {},
+      write(c, e, cb) { cb(); },
+      destroy(err, cb) { log('_destroy', errc(err)); setImmediate(() => { log('_destroy done'); cb(err); }); },
+    });
+    watch(d, 'd', ['error', 'close']);
+    d.destroy(new Error('E'));
+    dxSnap(d, 'after destroy');
+    imm('imm');
+  });
+
+S('dx19-emitClose-false',
+  "emitClose:false: both sides end, the stream is destroyed, no 'close'.",
+  () => {
+    const d = dxLogged({ emitClose: false });
+    watch(d, 'd', ['finish', 'end', 'close']);
+    d.resume();
+    d.end('a');
+    d.push(null);
+    setImmediate(() => dxSnap(d, 'later'));
+  });
+
+S('dx20-autoDestroy-false',
+  "autoDestroy:false: both sides end, nothing destroyed; an explicit destroy() emits 'close'.",
+  () => {
+    const d = dxLogged({ autoDestroy: false });
+    watch(d, 'd', ['finish', 'end', 'close']);
+    d.resume();
+    d.end('a');
+    d.push(null);
+    setImmediate(() => { dxSnap(d, 'after both ends'); d.destroy(); dxSnap(d, 'after destroy'); });
+  });
+
+S('dx21-autoDestroy-false-write-error',
+  "autoDestroy:false and a _write error: 'error' once, no 'close'; errored set, readable and writable false.",
+  () => {
+    const d = new Duplex({ autoDestroy: false, read() {}, write(c, e, cb) { cb(new Error('W')); } });
+    watch(d, 'd', ['error', 'close']);
+    d.write('a', (e) => log('write-cb', errc(e)));
+    setImmediate(() => dxSnap(d, 'later'));
+  });
+
+S('dx22-end-then-push-null',
+  "end() then push(null) in the same tick, flowing: 'prefinish', 'finish', 'end', then 'close'.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['prefinish', 'finish', 'end', 'close']);
+    d.resume();
+    d.end();
+    d.push(null);
+    tick('tick');
+  });
+
+S('dx23-push-null-then-end',
+  "push(null) then end() in the same tick, flowing: the same events as end() first.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['prefinish', 'finish', 'end', 'close']);
+    d.resume();
+    d.push(null);
+    d.end();
+    tick('tick');
+  });
+
+S('dx24-no-halfopen-push-null-then-end',
+  "allowHalfOpen:false, push(null) then end(cb): 'end' finds the writable side ending; one 'finish', one 'close'.",
+  () => {
+    const d = dxLogged({ allowHalfOpen: false });
+    watch(d, 'd', ['prefinish', 'finish', 'end', 'close', 'error']);
+    d.resume();
+    d.push(null);
+    d.end((e) => log('end-cb', errc(e)));
+  });
+
+S('dx25-pipe-into-duplex',
+  "A Readable piped into a Duplex: 'pipe', writes, 'unpipe', 'finish'; no 'close' until the readable side ends.",
+  () => {
+    const src = new Readable({ read() {} });
+    src.__name = 'src';
+    const d = dxLogged();
+    watch(d, 'd', ['pipe', 'unpipe', 'finish', 'end', 'close']);
+    src.pipe(d);
+    src.push('a');
+    src.push('b');
+    src.push(null);
+    setImmediate(() => { dxSnap(d, 'after finish'); d.resume(); d.push(null); });
+  });
+
+S('dx26-pipe-out-of-duplex',
+  "A Duplex piped into a Writable: data written, dest 'finish' at the Duplex's 'end'; the Duplex closes only after end().",
+  () => {
+    const d = dxLogged();
+    d.__name = 'd';
+    const dst = new Writable({ write(c, e, cb) { log('dst _write', c.toString()); cb(); } });
+    watch(dst, 'dst', ['pipe', 'unpipe', 'finish', 'close']);
+    watch(d, 'd', ['end', 'finish', 'close']);
+    d.pipe(dst);
+    d.push('x');
+    d.push('y');
+    d.push(null);
+    setImmediate(() => { dxSnap(d, 'after end'); d.end(); });
+  });
+
+S('dx27-pipe-through-echo-duplex',
+  "src.pipe(echo).pipe(dst): the Duplex pushes what is written (upper-cased) and ends its readable side in _final.",
+  () => {
+    const src = new Readable({ read() {} });
+    const d = new Duplex({
+      read() {},
+      write(c, e, cb) { log('echo _write', c.toString()); this.push(c.toString().toUpperCase()); cb(); },
+      final(cb) { log('echo _final'); this.push(null); cb(); },
+    });
+    const dst = new Writable({ write(c, e, cb) { log('dst _write', c.toString()); setImmediate(cb); } });
+    watch(d, 'echo', ['finish', 'end', 'close']);
+    watch(dst, 'dst', ['finish', 'close']);
+    src.pipe(d).pipe(dst);
+    src.push('ab');
+    src.push('cd');
+    src.push(null);
+  });
+
+S('dx28-props-walkthrough',
+  "Both sides' flags at creation, after write, after end(), at 'finish', after push(null), at 'end' and at 'close'.",
+  () => {
+    const d = dxLogged({}, true);
+    dxSnap(d, 'created');
+    d.write('a');
+    dxSnap(d, 'after write');
+    d.end();
+    dxSnap(d, 'after end()');
+    d.on('finish', () => {
+      dxSnap(d, 'at finish');
+      d.push(null);
+      dxSnap(d, 'after push(null)');
+      d.resume();
+    });
+    d.on('end', () => dxSnap(d, 'at end'));
+    d.on('close', () => dxSnap(d, 'at close'));
+  });
+
+S('dx29-object-mode-one-side',
+  'readableObjectMode only: numbers come out as values, the writable side takes bytes; each side reports its mode.',
+  () => {
+    const d = new Duplex({
+      readableObjectMode: true,
+      read() {},
+      write(c, e, cb) { log('_write', c.toString(), e, c.length); this.push(c.length); cb(); },
+    });
+    log('readableObjectMode', d.readableObjectMode, 'writableObjectMode', d.writableObjectMode);
+    watch(d, 'd', ['data', 'finish']);
+    d.write('abc');
+    d.write('de');
+    d.push(0);
+    d.end();
+  });
+
+S('dx30-hwm-options',
+  'highWaterMark sets both sides and wins over the sides own; readable/writableHighWaterMark set one side; write() false at the writable mark.',
+  () => {
+    const cases = [
+      ['r5 w7', { readableHighWaterMark: 5, writableHighWaterMark: 7 }],
+      ['hwm3 r5', { highWaterMark: 3, readableHighWaterMark: 5 }],
+      ['obj', { objectMode: true }],
+      ['wobj r100', { writableObjectMode: true, readableHighWaterMark: 100 }],
+      ['robj w9', { readableObjectMode: true, writableHighWaterMark: 9 }],
+    ];
+    for (const [label, o] of cases) {
+      const d = new Duplex({ ...o, read() {}, write(c, e, cb) { cb(); } });
+      log(label, 'readableHighWaterMark', d.readableHighWaterMark, 'writableHighWaterMark', d.writableHighWaterMark);
+    }
+    const d = dxLogged({ writableHighWaterMark: 2 }, true);
+    log('write a ->', d.write('a'), 'write b ->', d.write('b'), 'len', d.writableLength, 'needDrain', d.writableNeedDrain);
+    d.on('drain', () => log('drain'));
+  });
+
+S('dx31-write-after-end',
+  "write() after end(): cb(ERR_STREAM_WRITE_AFTER_END), one 'error', one 'close'; the readable side is destroyed too.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['finish', 'error', 'close']);
+    d.end();
+    log('write ->', d.write('x', (e) => log('write-cb', errc(e))));
+    d.on('close', () => dxSnap(d, 'at close'));
+  });
+
+S('dx32-push-after-destroy',
+  "push() on a destroyed Duplex returns false and emits nothing; write() gets ERR_STREAM_DESTROYED.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['data', 'error', 'close']);
+    d.destroy();
+    log('push ->', d.push('x'), 'readableLength', d.readableLength);
+    log('write ->', d.write('y', (e) => log('write-cb', errc(e))));
+  });
+
+S('dx33-destroy-in-data-listener',
+  "destroy() in the first 'data' of two buffered chunks: the second is not emitted; 'close' follows.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['end', 'error', 'close']);
+    d.push('a');
+    d.push('b');
+    d.on('data', (c) => { log('data', c); d.destroy(); });
+  });
+
+S('dx34-no-halfopen-unconsumed-end',
+  "allowHalfOpen:false, push(null) with nothing reading: no 'end' and the writable side stays open until a read().",
+  () => {
+    const d = dxLogged({ allowHalfOpen: false });
+    watch(d, 'd', ['end', 'finish', 'close']);
+    d.push(null);
+    setImmediate(() => {
+      dxSnap(d, 'before read');
+      log('read ->', d.read());
+    });
+  });
+
+S('dx35-cork-writev',
+  'A Duplex with _writev: corked writes go out in one _writev at uncork().',
+  () => {
+    const d = new Duplex({
+      read() {},
+      write(c, e, cb) { log('_write', c.toString()); cb(); },
+      writev(chunks, cb) { log('_writev', chunks.map((x) => x.chunk.toString()).join(',')); cb(); },
+    });
+    d.cork();
+    d.write('a');
+    d.write('b');
+    log('corked', d.writableCorked, 'len', d.writableLength);
+    d.uncork();
+    d.write('c');
+    log('after uncork');
+  });
+
+S('dx36-readable-event-and-read',
+  "'readable' and read() on a Duplex: one chunk per 'readable', then null and 'end'.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['end', 'close']);
+    d.on('readable', () => {
+      let c;
+      log('readable', 'len', d.readableLength);
+      while ((c = d.read()) !== null) log('read', c);
+    });
+    d.push('ab');
+    setImmediate(() => { d.push('cd'); setImmediate(() => { d.push(null); d.end(); }); });
+  });
+
+S('dx37-setEncoding',
+  'setEncoding on a Duplex: a character split across two pushes comes out whole; readableEncoding reports it.',
+  () => {
+    const d = dxLogged();
+    d.setEncoding('utf8');
+    log('readableEncoding', d.readableEncoding);
+    watch(d, 'd', ['data', 'end']);
+    d.push(Buffer.from([0xe2, 0x82]));
+    d.push(Buffer.from([0xac, 0x21]));
+    d.push(null);
+  });
+
+S('dx38-writable-false-no-halfopen',
+  "writable:false with allowHalfOpen:false: 'end' does not try to end the writable side; 'close' follows.",
+  () => {
+    const d = new Duplex({ writable: false, allowHalfOpen: false, read() {} });
+    watch(d, 'd', ['end', 'prefinish', 'finish', 'error', 'close']);
+    d.resume();
+    d.push(null);
+  });
+
+S('dx39-destroy-error-no-listener',
+  "destroy(err) on a Duplex with no 'error' listener: uncaught exception, and no 'close' after it.",
+  () => {
+    const d = dxLogged();
+    d.on('close', () => log('d:close'));
+    d.destroy(new Error('E'));
+    imm('imm');
+  });
+
+// ───────────────────────────── tf: Transform, PassThrough ─────────────────────
+// Ported from node's test/parallel/test-stream-transform-*.js,
+// test-stream-passthrough-*.js and test-stream2-transform.js: sync and async callbacks,
+// several pushes per chunk, callback(null, value), _flush, errors, object mode on either
+// side, the high-water marks (readableHighWaterMark 0 too), backpressure between the two
+// sides, destroy mid-way, push(null) inside _transform, PassThrough with bytes, objects,
+// strings and encodings, and pipe chains.
+
+// A Transform whose _transform logs "_transform <chunk> <enc>" and passes the chunk
+// upper-cased, at once (slow: on setImmediate).
+function tfUpper(opts = {}, slow = false) {
+  return new Transform({
+    transform(c, e, cb) {
+      log('_transform', c.toString(), e);
+      const out = c.toString().toUpperCase();
+      if (slow) setImmediate(() => cb(null, out)); else cb(null, out);
+    },
+    ...opts,
+  });
+}
+
+S('tf01-sync-transform',
+  "Synchronous _transform with callback(null, value): 'data' per chunk, 'prefinish', 'finish', 'end', 'close'.",
+  () => {
+    const t = tfUpper();
+    watch(t, 't', ['data', 'prefinish', 'finish', 'end', 'close']);
+    log('write ->', t.write('ab'));
+    t.end('cd');
+    log('sync-end');
+  });
+
+S('tf02-async-transform',
+  'Asynchronous _transform: the next chunk waits for the callback; write callbacks in order; then finish and end.',
+  () => {
+    const t = tfUpper({}, true);
+    watch(t, 't', ['data', 'finish', 'end', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    t.write('b', (e) => log('cb b', errc(e)));
+    log('len', t.writableLength);
+    t.end('c', (e) => log('end-cb', errc(e)));
+  });
+
+S('tf03-several-pushes-per-chunk',
+  "_transform pushing each character then calling back: one 'data' per push, in order.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { for (const ch of c.toString()) this.push(ch); cb(); },
+    });
+    watch(t, 't', ['data', 'end']);
+    t.write('abc');
+    t.end('de');
+  });
+
+S('tf04-push-and-callback-value',
+  'this.push(x) then callback(null, y): x before y; callback(null, null) pushes nothing.',
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) {
+        this.push(`p${c}`);
+        if (c.toString() === 'n') cb(null, null); else cb(null, `v${c}`);
+      },
+    });
+    watch(t, 't', ['data', 'end']);
+    t.write('1');
+    t.write('n');
+    t.end('2');
+  });
+
+S('tf05-flush-pushes-data',
+  "_flush pushing one chunk and calling back with another: both before 'end'; 'finish' after the flush callback.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { cb(null, c); },
+      flush(cb) { log('_flush'); this.push('F1'); cb(null, 'F2'); },
+    });
+    watch(t, 't', ['data', 'prefinish', 'finish', 'end', 'close']);
+    t.end('a', (e) => log('end-cb', errc(e)));
+  });
+
+S('tf06-flush-async',
+  "_flush calling back later: no 'prefinish'/'finish' until then; the pushed chunk and 'end' after.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { cb(null, c); },
+      flush(cb) { log('_flush'); setImmediate(() => { log('flush done'); cb(null, 'late'); }); },
+    });
+    watch(t, 't', ['data', 'prefinish', 'finish', 'end', 'close']);
+    t.end('a');
+    imm('imm');
+  });
+
+S('tf07-flush-error',
+  "_flush calling back with an error: end-cb(err), 'error', 'close'; no 'finish', no 'end'.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { cb(null, c); },
+      flush(cb) { cb(new Error('FL')); },
+    });
+    watch(t, 't', ['data', 'prefinish', 'finish', 'end', 'error', 'close']);
+    t.end('a', (e) => log('end-cb', errc(e)));
+  });
+
+S('tf08-transform-error-sync',
+  "_transform calling back with an error at once: write() false, write-cb(err), 'error', 'close'.",
+  () => {
+    const t = new Transform({ transform(c, e, cb) { cb(new Error('T')); } });
+    watch(t, 't', ['data', 'finish', 'end', 'error', 'close']);
+    log('write ->', t.write('a', (e) => log('write-cb', errc(e))));
+    t.on('close', () => dxSnap(t, 'at close'));
+  });
+
+S('tf09-transform-error-async-buffered',
+  "_transform failing later with writes buffered: every buffered callback gets the error, then 'error', 'close'.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { log('_transform', c.toString()); setImmediate(() => cb(new Error('T'))); },
+    });
+    watch(t, 't', ['error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    t.write('b', (e) => log('cb b', errc(e)));
+    t.end((e) => log('end-cb', errc(e)));
+  });
+
+S('tf10-object-mode',
+  'objectMode Transform: values in, values out (doubled), 0 included.',
+  () => {
+    const t = new Transform({ objectMode: true, transform(n, e, cb) { cb(null, n * 2); } });
+    watch(t, 't', ['data', 'end']);
+    for (const n of [0, 1, 21]) t.write(n);
+    t.end();
+    log('objectMode', t.readableObjectMode, t.writableObjectMode, 'hwm', t.readableHighWaterMark, t.writableHighWaterMark);
+  });
+
+S('tf11-readable-object-mode',
+  'readableObjectMode only: bytes in, one number (the length) out per chunk; the flush pushes the total.',
+  () => {
+    let total = 0;
+    const t = new Transform({
+      readableObjectMode: true,
+      transform(c, e, cb) { total += c.length; cb(null, c.length); },
+      flush(cb) { cb(null, total); },
+    });
+    watch(t, 't', ['data', 'end']);
+    t.write('abc');
+    t.write(Buffer.from('de'));
+    t.end();
+  });
+
+S('tf12-writable-object-mode',
+  'writableObjectMode only: numbers in, their text out as bytes; the writable side counts objects.',
+  () => {
+    const t = new Transform({
+      writableObjectMode: true,
+      writableHighWaterMark: 2,
+      transform(n, e, cb) { setImmediate(() => cb(null, `<${n}>`)); },
+    });
+    watch(t, 't', ['data', 'drain', 'end']);
+    log('write 1 ->', t.write(1), 'write 2 ->', t.write(2), 'len', t.writableLength);
+    t.end(3);
+  });
+
+S('tf13-backpressure-read-resumes',
+  'Nobody reading: the readable side fills to its mark, the transform callback is held, the writable side buffers; read(n) lets it go.',
+  () => {
+    const t = new Transform({
+      readableHighWaterMark: 4,
+      writableHighWaterMark: 4,
+      transform(c, e, cb) { log('_transform', c.toString()); cb(null, c); },
+    });
+    t.on('drain', () => log('drain'));
+    for (const c of ['ab', 'cd', 'ef', 'gh', 'ij']) {
+      log('write', c, '->', t.write(c), 'wlen', t.writableLength, 'rlen', t.readableLength);
+    }
+    setImmediate(() => {
+      log('later', 'wlen', t.writableLength, 'rlen', t.readableLength);
+      const r = t.read(4);
+      log('read(4)', r, 'wlen', t.writableLength, 'rlen', t.readableLength);
+      setImmediate(() => {
+        log('after read', 'wlen', t.writableLength, 'rlen', t.readableLength);
+        log('read(4)', t.read(4), 'wlen', t.writableLength, 'rlen', t.readableLength);
+      });
+    });
+  });
+
+S('tf14-readable-hwm-zero-object',
+  'objectMode highWaterMark 0 with an async callback: write() false, one value per read, drain after the read.',
+  () => {
+    const t = new Transform({
+      objectMode: true, highWaterMark: 0,
+      transform(c, e, cb) { process.nextTick(() => cb(null, c)); },
+    });
+    log('write 1 ->', t.write(1));
+    t.on('drain', () => { log('drain'); log('write 2 ->', t.write(2)); t.end(); });
+    t.once('readable', () => {
+      log('readable');
+      log('read', t.read());
+      log('read', t.read());
+      t.once('readable', () => { log('readable again'); log('read', t.read()); });
+    });
+    t.on('end', () => log('end'));
+  });
+
+S('tf15-readable-hwm-zero-sets-writable',
+  'readableHighWaterMark 0 makes the writable mark 0 unless given; highWaterMark 0 sets both.',
+  () => {
+    const cases = [
+      ['r0', { readableHighWaterMark: 0 }],
+      ['r0 w5', { readableHighWaterMark: 0, writableHighWaterMark: 5 }],
+      ['hwm0', { highWaterMark: 0 }],
+      ['r666 w777', { readableHighWaterMark: 666, writableHighWaterMark: 777 }],
+      ['obj r0', { objectMode: true, readableHighWaterMark: 0 }],
+    ];
+    for (const [label, o] of cases) {
+      const t = new Transform({ ...o, transform(c, e, cb) { cb(null, c); } });
+      log(label, 'readableHighWaterMark', t.readableHighWaterMark, 'writableHighWaterMark', t.writableHighWaterMark);
+    }
+  });
+
+S('tf16-passthrough-hwm-zero-drain',
+  "PassThrough highWaterMark 0: write() false; read() gives the chunk and 'drain' follows within it; a second read() is null.",
+  () => {
+    const pt = new PassThrough({ highWaterMark: 0 });
+    pt.on('drain', () => log('drain'));
+    log('write ->', pt.write('hello1'));
+    log('read', pt.read());
+    log('read', pt.read());
+  });
+
+S('tf17-destroy-mid-async-transform',
+  "destroy() while a _transform is in flight: 'close'; its late callback pushes nothing; the buffered write's callback gets ERR_STREAM_DESTROYED.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { log('_transform', c.toString()); setImmediate(() => { log('late callback'); cb(null, c); }); },
+    });
+    watch(t, 't', ['data', 'end', 'finish', 'error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    t.write('b', (e) => log('cb b', errc(e)));
+    tick('tick');
+    process.nextTick(() => { t.destroy(); dxSnap(t, 'after destroy'); });
+  });
+
+S('tf18-push-null-inside-transform',
+  "_transform pushing null: 'end' comes without end(); the write callback is deferred a tick; later writes still run _transform.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { log('_transform', c.toString()); this.push(c); this.push(null); cb(); },
+    });
+    watch(t, 't', ['data', 'end', 'finish', 'error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    tick('tick');
+    setImmediate(() => {
+      dxSnap(t, 'after end');
+      t.write('b', (e) => log('cb b', errc(e)));
+      t.end();
+    });
+  });
+
+S('tf19-nexttick-callbacks-order',
+  "objectMode, _transform and _flush calling back on process.nextTick: data, 'finish', end-cb, then the flush completes and 'end'.",
+  () => {
+    const t = new Transform({
+      objectMode: true,
+      transform(n, e, next) { log('_transform', n); this.push(n); process.nextTick(next); },
+      flush(done) { log('_flush'); process.nextTick(() => { log('flush done'); done(); }); },
+    });
+    watch(t, 't', ['data', 'prefinish', 'finish', 'end', 'close']);
+    t.write(1);
+    t.write(4);
+    t.end(7, () => log('end-cb'));
+  });
+
+S('tf20-transform-callback-only-flush-sum',
+  "A _transform that only counts (callback() with no value): no 'data' until _flush pushes the sum.",
+  () => {
+    let sum = 0;
+    const t = new Transform({
+      transform(c, e, cb) { sum += c.length; cb(); },
+      flush(cb) { cb(null, `sum=${sum}`); },
+    });
+    watch(t, 't', ['data', 'finish', 'end']);
+    t.write('abc');
+    t.write('de');
+    t.end();
+  });
+
+S('tf21-destroy-with-error',
+  "Transform destroy(err): 'error' then 'close'; no 'finish', no 'end'; flags at 'close'.",
+  () => {
+    const t = tfUpper();
+    t.resume();
+    watch(t, 't', ['end', 'finish', 'error', 'close']);
+    t.write('a');
+    t.destroy(new Error('E'));
+    t.on('close', () => dxSnap(t, 'at close'));
+  });
+
+S('tf22-custom-destroy',
+  "A Transform's _destroy sees the error; calling back without it: no 'error', one 'close'.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { cb(null, c); },
+      destroy(err, cb) { log('_destroy', errc(err)); cb(); },
+    });
+    watch(t, 't', ['error', 'close']);
+    t.destroy(new Error('E'));
+  });
+
+S('tf23-write-after-end',
+  "write() after end() on a Transform: cb(ERR_STREAM_WRITE_AFTER_END), 'error', 'close'; no 'finish', no 'end'.",
+  () => {
+    const t = tfUpper();
+    watch(t, 't', ['data', 'finish', 'end', 'error', 'close']);
+    t.end('a');
+    log('write ->', t.write('b', (e) => log('write-cb', errc(e))));
+  });
+
+S('tf24-passthrough-bytes',
+  'PassThrough of bytes: strings and Buffers come out as Buffers, in order; read(n) splits them.',
+  () => {
+    const pt = new PassThrough();
+    pt.write('foog');
+    pt.write(Buffer.from('bark'));
+    pt.write('bazy');
+    pt.write('kuel');
+    pt.end();
+    log('read(5)', pt.read(5));
+    log('read(5)', pt.read(5));
+    log('read(5)', pt.read(5));
+    log('read(5)', pt.read(5));
+    pt.on('end', () => log('end'));
+    pt.resume();
+  });
+
+S('tf25-passthrough-objects',
+  'PassThrough in objectMode: each value comes out as it went in.',
+  () => {
+    const pt = new PassThrough({ objectMode: true });
+    watch(pt, 'pt', ['data', 'end', 'close']);
+    pt.write('one');
+    pt.write('');
+    pt.write('three');
+    pt.end('four');
+  });
+
+S('tf26-passthrough-decodeStrings-false',
+  'PassThrough with decodeStrings:false: the string reaches _transform with its encoding and is pushed as utf8 text.',
+  () => {
+    const pt = new PassThrough({ decodeStrings: false });
+    watch(pt, 'pt', ['data', 'end']);
+    pt.write('abc');
+    pt.write('6869', 'hex');
+    pt.end();
+  });
+
+S('tf27-passthrough-setEncoding',
+  "PassThrough with setEncoding: 'utf8' joins a split character; 'hex' gives text of the bytes.",
+  () => {
+    const a = new PassThrough();
+    a.setEncoding('utf8');
+    watch(a, 'utf8', ['data']);
+    a.write(Buffer.from([0xe2, 0x82]));
+    a.write(Buffer.from([0xac]));
+    a.end();
+    const b = new PassThrough();
+    b.setEncoding('hex');
+    watch(b, 'hex', ['data']);
+    b.end('hi');
+  });
+
+S('tf28-passthrough-pipe-chain',
+  "src.pipe(pt1).pipe(pt2).pipe(dst): the data and every stream's 'finish'/'end'/'close' in order.",
+  () => {
+    const src = new Readable({ read() {} });
+    const pt1 = new PassThrough();
+    const pt2 = new PassThrough();
+    const dst = new Writable({ write(c, e, cb) { log('dst _write', c.toString()); cb(); } });
+    watch(src, 'src', ['end', 'close']);
+    watch(pt1, 'pt1', ['finish', 'end', 'close']);
+    watch(pt2, 'pt2', ['finish', 'end', 'close']);
+    watch(dst, 'dst', ['finish', 'close']);
+    src.pipe(pt1).pipe(pt2).pipe(dst);
+    src.push('a');
+    src.push('b');
+    src.push(null);
+  });
+
+S('tf29-pipe-through-slow-transform',
+  'A Readable piped through an async Transform into a slow Writable: chunks are transformed one at a time, in order.',
+  () => {
+    const src = new Readable({ read() {} });
+    const t = tfUpper({ highWaterMark: 2 }, true);
+    const dst = new Writable({ highWaterMark: 2, write(c, e, cb) { log('dst _write', c.toString()); setImmediate(cb); } });
+    watch(t, 't', ['finish', 'end', 'close']);
+    watch(dst, 'dst', ['finish', 'close']);
+    src.pipe(t).pipe(dst);
+    for (const c of ['ab', 'cd', 'ef']) src.push(c);
+    src.push(null);
+  });
+
+S('tf30-objectmode-falsey-values',
+  'objectMode: callback(null, 0) and push(false)-like values come out; callback(null, null) pushes nothing.',
+  () => {
+    const t = new Transform({
+      objectMode: true,
+      transform(n, e, cb) { if (n < 0) cb(null, null); else cb(null, n); },
+    });
+    watch(t, 't', ['data', 'end']);
+    for (const n of [0, -1, 0, 5]) t.write(n);
+    t.end();
+  });
+
+S('tf31-destroy-inside-transform',
+  "_transform destroying the stream and never calling back: the in-flight write's callback never runs; the next gets ERR_STREAM_DESTROYED.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { log('_transform', c.toString()); this.destroy(); },
+    });
+    watch(t, 't', ['data', 'error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    t.write('b', (e) => log('cb b', errc(e)));
+    dxSnap(t, 'after writes');
+  });
+
+S('tf32-end-chunk-flush-order',
+  "end(chunk, cb) with a _flush that pushes: the chunk's data, the flush data, 'prefinish', end-cb, 'finish', 'end', 'close'.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { log('_transform', c.toString()); cb(null, c); },
+      flush(cb) { log('_flush'); this.push('tail'); cb(); },
+    });
+    watch(t, 't', ['data', 'prefinish', 'finish', 'end', 'close']);
+    t.end('z', (e) => log('end-cb', errc(e)));
+    log('sync-end');
+  });
+
+S('tf33-flush-skipped-after-destroy',
+  'destroy() then end(cb): _flush never runs; the end callback is never called; one close.',
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { cb(null, c); },
+      flush(cb) { log('_flush NOT expected'); cb(); },
+    });
+    watch(t, 't', ['finish', 'end', 'error', 'close']);
+    t.destroy();
+    t.end((e) => log('end-cb', errc(e)));
+  });
+
+S('tf34-write-false-and-drain',
+  "writableHighWaterMark 3 with an async _transform: write() false at the mark, 'drain' once the writes complete.",
+  () => {
+    const t = tfUpper({ writableHighWaterMark: 3 }, true);
+    t.resume();
+    watch(t, 't', ['drain', 'finish', 'end']);
+    log('write ab ->', t.write('ab'), 'write cd ->', t.write('cd'), 'len', t.writableLength, 'needDrain', t.writableNeedDrain);
+    t.on('drain', () => t.end());
+  });
+
+S('tf35-backpressure-data-listener-later',
+  "Nobody reading: writes back up behind the full readable side; a 'data' listener added later drains everything.",
+  () => {
+    const t = new Transform({
+      highWaterMark: 2,
+      transform(c, e, cb) { log('_transform', c.toString()); cb(null, c); },
+    });
+    const rets = ['a', 'b', 'c', 'd'].map((c) => t.write(c));
+    log('writes', rets, 'wlen', t.writableLength, 'rlen', t.readableLength);
+    t.end();
+    setImmediate(() => {
+      log('later', 'wlen', t.writableLength, 'rlen', t.readableLength);
+      watch(t, 't', ['data', 'finish', 'end', 'close']);
+    });
+  });
+
+S('tf36-errored-flags',
+  "Flags of a Transform after a _transform error: at 'error' and at 'close'.",
+  () => {
+    const t = new Transform({ transform(c, e, cb) { setImmediate(() => cb(new Error('T'))); } });
+    t.write('a');
+    t.on('error', () => dxSnap(t, 'at error'));
+    t.on('close', () => dxSnap(t, 'at close'));
+  });
+
+S('tf37-passthrough-objects-into-writable',
+  'An object PassThrough piped into an object Writable: values in order, then finish on both.',
+  () => {
+    const pt = new PassThrough({ objectMode: true });
+    const dst = new Writable({ objectMode: true, write(v, e, cb) { log('dst _write', v); setImmediate(cb); } });
+    watch(pt, 'pt', ['end', 'finish', 'close']);
+    watch(dst, 'dst', ['finish', 'close']);
+    pt.pipe(dst);
+    pt.write(1);
+    pt.write(2);
+    pt.end(3);
+  });
+
+S('tf38-readable-hwm-zero-bytes',
+  "A byte Transform with readableHighWaterMark 0: every write() returns false; a 'data' listener takes each chunk and 'drain' follows.",
+  () => {
+    const t = new Transform({
+      readableHighWaterMark: 0,
+      transform(c, e, cb) { log('_transform', c.toString()); cb(null, c); },
+    });
+    log('write a ->', t.write('a'), 'write b ->', t.write('b'), 'wlen', t.writableLength, 'rlen', t.readableLength);
+    t.on('drain', () => { log('drain'); t.end(); });
+    setImmediate(() => watch(t, 't', ['data', 'end']));
+  });
+
+S('dx40-writable-false-end-cb',
+  "writable:false: end(cb) finds the side finished: cb(ERR_STREAM_ALREADY_FINISHED) on the next tick, no 'error'.",
+  () => {
+    const d = new Duplex({ writable: false, read() {} });
+    watch(d, 'd', ['finish', 'error', 'close']);
+    d.end((e) => log('end-cb', errc(e)));
+    dxSnap(d, 'after end');
+  });
+
+S('dx41-destroy-in-end-no-halfopen',
+  "allowHalfOpen:false, destroy() inside 'end': the scheduled end() of the writable side finds it destroyed; no 'finish'.",
+  () => {
+    const d = dxLogged({ allowHalfOpen: false });
+    watch(d, 'd', ['end', 'prefinish', 'finish', 'error', 'close']);
+    d.on('end', () => d.destroy());
+    d.write('a', (e) => log('write-cb', errc(e)));
+    d.resume();
+    d.push(null);
+  });
+
+S('dx42-destroy-in-finish-buffered-readable',
+  "destroy() inside 'finish' while the readable side still holds data: no 'data', no 'end', one 'close'.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['finish', 'end', 'close']);
+    d.push('x');
+    d.push(null);
+    d.on('finish', () => { log('rlen', d.readableLength); d.destroy(); log('read ->', d.read()); });
+    d.end();
+  });
+
+S('dx43-error-after-readable-ended',
+  "The readable side has emitted 'end' (half-open) when _write fails: one 'error', one 'close'.",
+  () => {
+    const d = new Duplex({ read() {}, write(c, e, cb) { setImmediate(() => cb(new Error('W'))); } });
+    watch(d, 'd', ['end', 'finish', 'error', 'close']);
+    d.resume();
+    d.push(null);
+    d.on('end', () => d.write('a', (e) => log('write-cb', errc(e))));
+  });
+
+S('dx44-push-after-eof-pending-writes',
+  "push() after push(null) on a Duplex with writes in flight: ERR_STREAM_PUSH_AFTER_EOF destroys both sides; the buffered write's callback gets that error.",
+  () => {
+    const d = dxLogged({}, true);
+    watch(d, 'd', ['error', 'close']);
+    d.write('a', (e) => log('cb a', errc(e)));
+    d.write('b', (e) => log('cb b', errc(e)));
+    d.push(null);
+    d.push('late');
+    dxSnap(d, 'after push');
+  });
+
+S('dx45-autoDestroy-false-readable-error',
+  "autoDestroy:false and a push after EOF: 'error' once, errored on both sides, no 'close'; a write then fails.",
+  () => {
+    const d = dxLogged({ autoDestroy: false });
+    watch(d, 'd', ['error', 'close']);
+    d.push(null);
+    d.push('late');
+    dxSnap(d, 'after push');
+    setImmediate(() => {
+      dxSnap(d, 'later');
+      log('write ->', d.write('x', (e) => log('write-cb', errc(e))));
+    });
+  });
+
+S('dx46-pipe-into-duplex-end-false',
+  "src.pipe(d, { end: false }): no 'finish' at the source's end; d.end() later finishes it.",
+  () => {
+    const src = new Readable({ read() {} });
+    const d = dxLogged();
+    watch(d, 'd', ['finish', 'end', 'close']);
+    src.pipe(d, { end: false });
+    src.push('a');
+    src.push(null);
+    src.on('end', () => setImmediate(() => { dxSnap(d, 'after src end'); d.end(); d.push(null); d.resume(); }));
+  });
+
+S('dx47-pause-resume-flowing',
+  "pause() in 'data' stops the flow (readableFlowing false), resume() on an immediate restarts it; 'end' after all.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['pause', 'resume', 'end']);
+    d.on('data', (c) => {
+      log('data', c, 'flowing', d.readableFlowing);
+      if (c.toString() === 'a') { d.pause(); setImmediate(() => { log('resume now', d.isPaused()); d.resume(); }); }
+    });
+    d.push('a');
+    d.push('b');
+    d.push(null);
+  });
+
+S('tf39-pipe-into-transform-that-ends',
+  "A Transform pushing null on its first chunk, piped from a busy Readable: 'end' comes early and the source is left paused.",
+  () => {
+    let loops = 5;
+    const src = new Readable({
+      highWaterMark: 16 * 1024,
+      read() { if (loops--) { log('src _read', loops); this.push(Buffer.alloc(20000)); } },
+    });
+    const t = new Transform({
+      highWaterMark: 16 * 1024,
+      transform(chunk, enc, cb) { log('_transform', chunk.length); this.push(null); cb(); },
+    });
+    src.pipe(t);
+    t.on('data', () => log('NOT expected data'));
+    t.on('end', () => log('t:end', 'loops', loops, 'src paused', src.isPaused()));
+  });
+
+S('tf40-destroy-during-async-flush',
+  "destroy() while _flush is pending: its late callback pushes nothing; no 'prefinish', 'finish' or 'end'; the end callback is never called.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { cb(null, c); },
+      flush(cb) {
+        log('_flush');
+        process.nextTick(() => { t.destroy(); dxSnap(t, 'after destroy'); });
+        setImmediate(() => { log('flush done'); cb(null, 'late'); });
+      },
+    });
+    watch(t, 't', ['data', 'prefinish', 'finish', 'end', 'error', 'close']);
+    t.end('a', (e) => log('end-cb', errc(e)));
+  });
+
+S('tf41-destroy-with-held-callback',
+  "destroy() while a transform callback is held (readable side full): the held write never completes, so the buffered writes' callbacks are never called either; one 'close'.",
+  () => {
+    const t = new Transform({
+      highWaterMark: 1,
+      transform(c, e, cb) { log('_transform', c.toString()); cb(null, c); },
+    });
+    watch(t, 't', ['error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    t.write('b', (e) => log('cb b', errc(e)));
+    t.write('c', (e) => log('cb c', errc(e)));
+    setImmediate(() => {
+      log('wlen', t.writableLength, 'rlen', t.readableLength);
+      t.destroy();
+      dxSnap(t, 'after destroy');
+    });
+  });
+
+S('tf42-end-releases-held-callbacks',
+  "After end(), a chunk transformed while the readable side is full completes at once (wState.ended): one read lets every chunk through, and the end callback runs before anyone reads them.",
+  () => {
+    const t = new Transform({
+      highWaterMark: 2,
+      transform(c, e, cb) { log('_transform', c.toString()); cb(null, c); },
+    });
+    for (const c of ['ab', 'cd', 'ef', 'gh']) t.write(c, () => log('cb', c));
+    t.end(() => log('end-cb'));
+    setImmediate(() => {
+      log('before read', 'wlen', t.writableLength, 'rlen', t.readableLength);
+      log('read(2)', t.read(2));
+      log('after read', 'wlen', t.writableLength, 'rlen', t.readableLength);
+      setImmediate(() => {
+        t.on('data', (c) => log('data', c));
+        t.on('end', () => log('end'));
+      });
+    });
+  });
+
+S('tf43-passthrough-end-before-pipe',
+  "PassThrough ended before anyone reads, then piped: the buffered data flows and the destination finishes.",
+  () => {
+    const pt = new PassThrough();
+    watch(pt, 'pt', ['finish', 'end', 'close']);
+    pt.write('a');
+    pt.end('b');
+    setImmediate(() => {
+      dxSnap(pt, 'before pipe');
+      const dst = new Writable({ write(c, e, cb) { log('dst _write', c.toString()); cb(); } });
+      watch(dst, 'dst', ['finish', 'close']);
+      pt.pipe(dst);
+    });
+  });
+
+S('tf44-flush-pushes-many-object-hwm1',
+  "objectMode highWaterMark 1, _flush pushing three values with nobody reading: all buffered; 'end' only after a consumer comes.",
+  () => {
+    const t = new Transform({
+      objectMode: true, highWaterMark: 1,
+      transform(n, e, cb) { cb(); },
+      flush(cb) { log('push ->', this.push(1), this.push(2), this.push(3)); cb(); },
+    });
+    watch(t, 't', ['finish', 'end', 'close']);
+    t.end(0);
+    setImmediate(() => {
+      log('rlen', t.readableLength, 'ended', t.readableEnded);
+      t.on('data', (v) => log('data', v));
+    });
+  });
+
+S('tf45-transform-error-after-push-null',
+  "_transform pushing null then calling back with an error: 'end' is not emitted; 'error' then 'close'.",
+  () => {
+    const t = new Transform({
+      transform(c, e, cb) { this.push(c); this.push(null); cb(new Error('T')); },
+    });
+    watch(t, 't', ['data', 'end', 'finish', 'error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+  });
+
+S('dx48-read-size-argument',
+  "_read is called with the readable high-water mark; each push of a flowing Duplex calls it again until push(null).",
+  () => {
+    let n = 0;
+    const d = new Duplex({
+      readableHighWaterMark: 10,
+      read(size) { log('_read', size); if (++n <= 2) this.push('x'.repeat(4)); else this.push(null); },
+      write(c, e, cb) { cb(); },
+    });
+    watch(d, 'd', ['data', 'end', 'finish', 'close']);
+    d.end();
+  });
+
+S('dx49-unshift',
+  'unshift() on a Duplex puts a chunk back in front of what was pushed.',
+  () => {
+    const d = dxLogged();
+    d.push('cd');
+    log('unshift ->', d.unshift('ab'), 'len', d.readableLength);
+    watch(d, 'd', ['data', 'end']);
+    d.push(null);
+  });
+
+S('dx50-destroy-with-callback',
+  "destroy(err, cb): cb(err) runs when _destroy completes, before 'error' and 'close'.",
+  () => {
+    const d = dxLogged();
+    watch(d, 'd', ['error', 'close']);
+    d.destroy(new Error('E'), (e) => log('destroy-cb', errc(e)));
+    log('sync-end');
+  });
+
+S('dx51-object-duplex-echo-pipe',
+  'An objectMode Duplex echoing values (doubled) into an object Writable, ending its readable side in _final.',
+  () => {
+    const d = new Duplex({
+      objectMode: true,
+      read() {},
+      write(v, e, cb) { this.push(v * 2); cb(); },
+      final(cb) { this.push(null); cb(); },
+    });
+    const dst = new Writable({ objectMode: true, write(v, e, cb) { log('dst _write', v); cb(); } });
+    watch(d, 'd', ['finish', 'end', 'close']);
+    watch(dst, 'dst', ['finish', 'close']);
+    d.pipe(dst);
+    d.write(1);
+    d.write(2);
+    d.end(3);
+  });
+
+S('tf46-no-halfopen-push-null-buffered-writes',
+  "allowHalfOpen:false Transform pushing null on the second of three chunks: 'end' ends the writable side, and the third chunk's push is a push after EOF.",
+  () => {
+    const t = new Transform({
+      allowHalfOpen: false,
+      transform(c, e, cb) {
+        log('_transform', c.toString());
+        if (c.toString() === 'b') this.push(null); else this.push(c);
+        cb();
+      },
+    });
+    watch(t, 't', ['data', 'end', 'prefinish', 'finish', 'error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    t.write('b', (e) => log('cb b', errc(e)));
+    t.write('c', (e) => log('cb c', errc(e)));
+  });
+
+S('tf47-passthrough-base64-encoding',
+  'PassThrough with setEncoding(base64): text comes out in whole 3-byte groups; the rest at the end.',
+  () => {
+    const pt = new PassThrough();
+    pt.setEncoding('base64');
+    watch(pt, 'pt', ['data', 'end']);
+    pt.write('a');
+    pt.write('bc');
+    pt.write('defg');
+    pt.end();
+  });
+
+S('tf48-cork-transform',
+  'cork() on a Transform: the writes wait; uncork() hands them to _transform one at a time (a Transform has no _writev).',
+  () => {
+    const t = tfUpper();
+    watch(t, 't', ['data']);
+    t.cork();
+    t.write('a', () => log('cb a'));
+    t.write('b', () => log('cb b'));
+    log('corked', t.writableCorked, 'len', t.writableLength);
+    t.uncork();
+    log('after uncork');
+  });
+
+S('tf49-destroy-error-with-held-callback-and-end',
+  "destroy(err) with a held transform callback, a buffered write and a pending end(cb): 'error' and 'close', and none of the callbacks runs.",
+  () => {
+    const t = new Transform({
+      highWaterMark: 1,
+      transform(c, e, cb) { log('_transform', c.toString()); cb(null, c); },
+    });
+    watch(t, 't', ['error', 'close']);
+    t.write('a', (e) => log('cb a', errc(e)));
+    t.write('b', (e) => log('cb b', errc(e)));
+    t.end((e) => log('end-cb', errc(e)));
+    setImmediate(() => t.destroy(new Error('E')));
+  });
+
+S('tf50-readable-event-object-split',
+  "objectMode Transform pushing one value per character, read through 'readable' and read(): every value, then 'end'.",
+  () => {
+    const t = new Transform({
+      objectMode: true,
+      transform(s, e, cb) { for (const ch of s) this.push(ch); cb(); },
+    });
+    t.on('readable', () => {
+      let v;
+      while ((v = t.read()) !== null) log('read', v);
+    });
+    t.on('end', () => log('end'));
+    t.write('ab');
+    t.write('cde');
+    t.end();
   });
 
 module.exports = { scenarios, slowSink, syncSink };

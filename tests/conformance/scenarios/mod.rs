@@ -15,6 +15,7 @@
 //! pub const SCENARIOS: &[Scenario] = &[Scenario { name: "w03-hwm-zero", run: w03_hwm_zero }];
 //! ```
 
+mod duplex;
 mod emitter;
 mod finished;
 mod fs_stream;
@@ -25,6 +26,7 @@ mod readable_from;
 mod widen_emitter;
 mod widen_readable;
 mod widen_writable;
+mod transform;
 mod writable_construct;
 mod writable_cork;
 mod writable_destroy;
@@ -94,6 +96,8 @@ pub fn all() -> Vec<Scenario> {
         widen_readable::SCENARIOS,
         readable_from::SCENARIOS,
         widen_emitter::SCENARIOS,
+        duplex::SCENARIOS,
+        transform::SCENARIOS,
         finished::SCENARIOS,
         pipeline::SCENARIOS,
     ]
