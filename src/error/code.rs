@@ -51,6 +51,11 @@ pub enum ErrorCode {
     /// `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`: a socket was destroyed while connecting;
     /// the writes it held for the connection fail with it.
     SocketClosedBeforeConnection,
+    /// `ERR_STREAM_UNABLE_TO_PIPE`: `pipeline()` into a stream already closed or
+    /// destroyed (from Node v26; see `stream::pipeline`).
+    UnableToPipe,
+    /// `ABORT_ERR`: Node's `AbortError`, an operation given up before its end.
+    Aborted,
     /// An operating-system error, by its `errno` value.
     Os(i32),
     /// Any other code, as a user's own `_write` or `_destroy` might give.
@@ -79,6 +84,8 @@ impl ErrorCode {
             ErrorCode::Panic => "ERR_PANIC",
             ErrorCode::InvalidFdType => "ERR_INVALID_FD_TYPE",
             ErrorCode::SocketClosedBeforeConnection => "ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
+            ErrorCode::UnableToPipe => "ERR_STREAM_UNABLE_TO_PIPE",
+            ErrorCode::Aborted => "ABORT_ERR",
             ErrorCode::Os(errno) => super::errno::name(*errno),
             ErrorCode::Custom(code) => code,
         }

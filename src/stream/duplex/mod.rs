@@ -272,6 +272,12 @@ impl<R: 'static, W: 'static, S: Sink<W>> Duplex<R, W, S> {
         Duplex { readable, writable }
     }
 
+    /// The stream its two sides make (how a handle that does not keep it alive gets it
+    /// back, from the sides' weak handles).
+    pub(crate) fn from_sides(readable: Readable<R>, writable: Writable<W, S>) -> Self {
+        Duplex { readable, writable }
+    }
+
     /// The readable side: everything a [`Readable`] offers, on this stream.
     pub fn readable_side(&self) -> &Readable<R> {
         &self.readable

@@ -93,7 +93,6 @@ mod chunk;
 mod decoder;
 mod destroy;
 mod duplex_side;
-#[cfg(feature = "futures")]
 mod eos_state;
 mod flow;
 mod from_iter;

@@ -49,7 +49,6 @@ mod clear_buffer;
 mod construct;
 mod destroy;
 mod duplex_side;
-#[cfg(feature = "futures")]
 mod eos_state;
 mod finish;
 mod machine;

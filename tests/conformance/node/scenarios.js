@@ -1935,6 +1935,736 @@ S('x67-snapshot-write-error-sync',
     w.on('close', () => snap(w, 'at close'));
   });
 
+// ───────────────────────────── stream.finished ──────────────────────────
+// fi* scenarios: Node's end-of-stream (test-stream-finished*.js cases that apply to a
+// Readable or a Writable). pl* scenarios: stream.pipeline (test-stream-pipeline*.js).
+
+const { finished: streamFinished, pipeline: streamPipeline } = require('stream');
+
+// A finished() callback that logs its answer under `label`.
+function fin(label) {
+  return (err) => log(label, errc(err));
+}
+
+// A Readable whose _read does nothing (data comes from push()).
+function quiet(opts = {}) {
+  return new Readable({ ...opts, read() {} });
+}
+
+S('fi01-readable-end',
+  "finished(readable): with autoDestroy the answer comes at 'close', after 'end'.",
+  () => {
+    const r = quiet();
+    watch(r, 'r', ['end', 'close']);
+    streamFinished(r, fin('finished'));
+    r.push('a'); r.push(null);
+    r.resume();
+    log('sync-end');
+  });
+
+S('fi02-writable-finish',
+  "finished(writable): the answer comes at 'close' after 'finish' (autoDestroy).",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close']);
+    streamFinished(w, fin('finished'));
+    w.end('x');
+    log('sync-end');
+  });
+
+S('fi03-writable-write-error',
+  "A write error answers at 'error', before a later 'error' listener; 'close' follows.",
+  () => {
+    const w = new Writable({ write(c, e, cb) { cb(new Error('wfail')); } });
+    streamFinished(w, fin('finished'));
+    watch(w, 'w', ['error', 'close']);
+    w.write('x');
+  });
+
+S('fi04-readable-destroyed-premature',
+  "A Readable destroyed before its end: ERR_STREAM_PREMATURE_CLOSE at 'close'.",
+  () => {
+    const r = quiet();
+    watch(r, 'r', ['close']);
+    streamFinished(r, fin('finished'));
+    r.push('a');
+    r.destroy();
+    log('sync-end');
+  });
+
+S('fi05-readable-destroyed-with-error',
+  'A Readable destroyed with an error: the error, at its \'error\' event.',
+  () => {
+    const r = quiet();
+    streamFinished(r, fin('finished'));
+    watch(r, 'r', ['error', 'close']);
+    r.destroy(new Error('rfail'));
+  });
+
+S('fi06-cleanup-removes-listeners',
+  'The returned cleanup() removes the listeners; the callback never runs.',
+  () => {
+    const w = syncSink();
+    const counts = (label) => log(label, 'finish', w.listenerCount('finish'),
+      'error', w.listenerCount('error'), 'close', w.listenerCount('close'));
+    counts('before');
+    const cleanup = streamFinished(w, fin('finished (never)'));
+    counts('watching');
+    cleanup();
+    counts('cleaned up');
+    watch(w, 'w', ['finish', 'close']);
+    w.end();
+  });
+
+S('fi07-already-closed-writable',
+  'finished() on a closed stream answers on the next tick; v26 adds only an error listener.',
+  () => {
+    const w = syncSink();
+    w.end();
+    w.on('close', () => {
+      streamFinished(w, fin('finished'));
+      log('listeners finish', w.listenerCount('finish'), 'error', w.listenerCount('error'),
+        'close', w.listenerCount('close'));
+      tick('next tick');
+    });
+  });
+
+S('fi08-already-errored-readable',
+  'finished() on a Readable destroyed with an error, after its close: the error.',
+  () => {
+    const r = quiet();
+    r.on('error', (e) => log('r:error', errc(e)));
+    r.destroy(new Error('gone'));
+    r.on('close', () => {
+      log('closed', r.closed, 'errored', errc(r.errored));
+      streamFinished(r, fin('finished'));
+    });
+  });
+
+S('fi09-autoDestroy-false-ended',
+  'autoDestroy:false, ended and finished: finished() answers on the next tick, no close.',
+  () => {
+    const w = syncSink({ autoDestroy: false });
+    watch(w, 'w', ['finish', 'close']);
+    w.end('asd');
+    process.nextTick(() => {
+      log('finished?', w.writableFinished);
+      streamFinished(w, fin('finished'));
+      tick('tick after finished()');
+    });
+  });
+
+S('fi10-autoDestroy-false-error-inside-error',
+  "autoDestroy:false: finished() called inside the 'error' listener gets the error.",
+  () => {
+    const w = new Writable({ autoDestroy: false, write(c, e, cb) { cb(new Error('wfail')); } });
+    w.on('error', (e) => {
+      log('w:error', errc(e));
+      streamFinished(w, fin('finished'));
+    });
+    w.write('x');
+  });
+
+S('fi11-readable-autoDestroy-false-at-end',
+  "A Readable with autoDestroy:false: finished() inside 'end' answers on the next tick.",
+  () => {
+    const r = quiet({ autoDestroy: false });
+    r.push(null);
+    r.resume();
+    r.on('end', () => {
+      log('r:end');
+      streamFinished(r, fin('finished'));
+      tick('tick');
+    });
+  });
+
+S('fi12-error-option-false',
+  "{ error: false }: an error is not the answer at 'error'; it comes at 'close'.",
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['error', 'close']);
+    streamFinished(w, { error: false }, fin('finished'));
+    w.destroy(new Error('late'));
+  });
+
+S('fi13-readable-false-on-readable',
+  "{ readable: false } on a Readable: nothing to wait for but 'end', answered there, before 'close'.",
+  () => {
+    const r = quiet();
+    watch(r, 'r', ['end', 'close']);
+    streamFinished(r, { readable: false }, fin('finished'));
+    r.push('a'); r.push(null);
+    r.resume();
+  });
+
+S('fi14-writable-true-on-readable',
+  "{ writable: true } on a Readable (no writable state): Node's legacy path takes 'end' as the finish.",
+  () => {
+    const r = quiet();
+    watch(r, 'r', ['end', 'close']);
+    streamFinished(r, { writable: true }, fin('finished'));
+    r.push('a'); r.push(null);
+    r.resume();
+  });
+
+S('fi15-readable-true-on-writable',
+  "{ readable: true } on a Writable: the answer waits for 'close'; a destroy before the finish is premature.",
+  () => {
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close']);
+    streamFinished(w, { readable: true }, fin('ended'));
+    w.end('x');
+    const w2 = slowSink();
+    streamFinished(w2, { readable: true }, fin('destroyed'));
+    w2.write('y');
+    w2.destroy();
+  });
+
+S('fi16-end-then-destroy',
+  'end() with a write in flight, then destroy(): ERR_STREAM_PREMATURE_CLOSE.',
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['finish', 'close']);
+    streamFinished(w, fin('finished'));
+    w.end('asd');
+    w.destroy();
+  });
+
+S('fi17-readable-ended-unread-destroyed',
+  'push(data), push(null), destroy() before anything was read: premature close.',
+  () => {
+    const r = quiet();
+    streamFinished(r, fin('finished'));
+    r.push('asd');
+    r.push(null);
+    r.destroy();
+  });
+
+S('fi18-destroy-async-and-cancel',
+  'After destroy(), finished() waits for the async _destroy; cleanup() in the same tick cancels.',
+  () => {
+    const w = new Writable({
+      write(c, e, cb) { cb(); },
+      destroy(err, cb) { setImmediate(() => { log('_destroy done'); cb(err); }); },
+    });
+    w.destroy();
+    streamFinished(w, fin('finished'));
+    const cancelled = syncSink();
+    cancelled.destroy();
+    const dispose = streamFinished(cancelled, fin('cancelled (never)'));
+    dispose();
+  });
+
+S('fi19-emitClose-false-inside-destroy',
+  "emitClose:false: finished() called inside _destroy after its callback still answers.",
+  () => {
+    const r = new Readable({
+      emitClose: false,
+      read() {},
+      destroy(err, cb) {
+        cb();
+        log('closed', r.closed);
+        streamFinished(r, fin('finished'));
+      },
+    });
+    r.destroy();
+    log('sync-end');
+  });
+
+S('fi20-close-emitted-before-end',
+  "'close' emitted by hand before the end: premature; after push(null) (nothing buffered): no error.",
+  () => {
+    const a = quiet();
+    streamFinished(a, fin('a'));
+    a.emit('close');
+    const b = quiet();
+    streamFinished(b, fin('b'));
+    b.push(null);
+    b.emit('close');
+    log('sync-end');
+  });
+
+S('fi21-closed-stream-error-before-tick',
+  "finished() on a closed stream, then 'error' emitted at once: v20's error listener answers; v26 answered already.",
+  () => {
+    const w = syncSink();
+    w.destroy();
+    w.on('close', () => {
+      streamFinished(w, fin('finished'));
+      w.emit('error', new Error('by hand'));
+      log('after emit');
+    });
+  });
+
+S('fi22-two-watches',
+  'Two finished() watches on one stream answer in the order they were made.',
+  () => {
+    const w = slowSink();
+    streamFinished(w, fin('first'));
+    w.on('finish', () => log('w:finish'));
+    streamFinished(w, fin('second'));
+    w.end('x');
+  });
+
+S('fi23-writable-pending-callbacks',
+  'end() while a write is in flight: the answer waits for the write, the finish and the close.',
+  () => {
+    const w = slowSink();
+    watch(w, 'w', ['finish', 'close']);
+    w.write('a', () => log('cb a'));
+    w.end();
+    streamFinished(w, fin('finished'));
+  });
+
+S('fi24-writable-destroyed-error-no-autodestroy',
+  'autoDestroy:false, errored by its _write: finished() after the error answers with it.',
+  () => {
+    const w = new Writable({ autoDestroy: false, write(c, e, cb) { cb(new Error('x')); } });
+    w.on('error', (e) => log('w:error', errc(e)));
+    w.write('a');
+    setImmediate(() => {
+      log('errored', errc(w.errored), 'destroyed', w.destroyed);
+      streamFinished(w, fin('finished'));
+    });
+  });
+
+// ───────────────────────────── stream.pipeline ──────────────────────────
+
+S('pl01-readable-to-writable',
+  'pipeline(r, w, cb): data flows, w finishes, both close, then the callback (no error).',
+  () => {
+    const r = quiet();
+    const w = syncSink();
+    watch(r, 'r', ['end', 'close']);
+    watch(w, 'w', ['pipe', 'finish', 'close']);
+    r.push('a'); r.push('b'); r.push(null);
+    streamPipeline(r, w, fin('pipeline'));
+    log('sync-end');
+  });
+
+S('pl02-source-destroyed-premature',
+  'The source destroyed without an error mid-way: ERR_STREAM_PREMATURE_CLOSE, the destination destroyed.',
+  () => {
+    const r = quiet();
+    const w = slowSink();
+    watch(r, 'r', ['error', 'close']);
+    watch(w, 'w', ['error', 'close', 'finish']);
+    streamPipeline(r, w, fin('pipeline'));
+    r.push('data');
+    setImmediate(() => r.destroy());
+  });
+
+S('pl03-source-destroyed-with-error',
+  'The source destroyed with an error: every stream gets it, then the callback.',
+  () => {
+    const r = quiet();
+    const w = slowSink();
+    watch(r, 'r', ['error', 'close']);
+    watch(w, 'w', ['error', 'close']);
+    streamPipeline(r, w, fin('pipeline'));
+    r.push('data');
+    setImmediate(() => r.destroy(new Error('kaboom')));
+  });
+
+S('pl04-destination-write-error',
+  "The destination's _write fails: the source is destroyed with that error.",
+  () => {
+    const r = quiet();
+    const w = new Writable({ write(c, e, cb) { log('_write', c.toString()); cb(new Error('wfail')); } });
+    watch(r, 'r', ['error', 'close']);
+    watch(w, 'w', ['error', 'close']);
+    streamPipeline(r, w, fin('pipeline'));
+    r.push('a');
+  });
+
+S('pl05-destination-destroyed',
+  'The destination destroyed without an error: premature close; the source is destroyed with it.',
+  () => {
+    const r = quiet();
+    const w = slowSink();
+    watch(r, 'r', ['error', 'close']);
+    watch(w, 'w', ['error', 'close', 'unpipe']);
+    streamPipeline(r, w, fin('pipeline'));
+    r.push('a');
+    setImmediate(() => w.destroy());
+  });
+
+S('pl06-end-false',
+  '{ end: false } (through stream/promises): the destination is neither ended nor destroyed.',
+  () => {
+    const r = quiet();
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close', 'unpipe']);
+    r.push('a'); r.push(null);
+    require('stream/promises').pipeline(r, w, { end: false }).then(() => {
+      log('resolved', 'w.writable', w.writable, 'w.destroyed', w.destroyed, 'r.destroyed', r.destroyed);
+    }, (e) => log('rejected', errc(e)));
+  });
+
+S('pl07-close-before-end-after-eof',
+  "'close' emitted before 'end' on a source that got EOF: no error (nodejs/node#29699).",
+  () => {
+    const r = quiet();
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close']);
+    streamPipeline(r, w, fin('pipeline'));
+    r.push('asd');
+    r.push(null);
+    r.emit('close');
+    log('sync-end');
+  });
+
+S('pl08-listener-counts',
+  "The listeners pipeline() adds to each stream (the 'end' of w and 'finish' of r left out).",
+  () => {
+    const r = quiet();
+    const w = syncSink();
+    streamPipeline(r, w, fin('pipeline'));
+    log('r end', r.listenerCount('end'), 'error', r.listenerCount('error'),
+      'close', r.listenerCount('close'), 'data', r.listenerCount('data'));
+    log('w finish', w.listenerCount('finish'), 'error', w.listenerCount('error'),
+      'close', w.listenerCount('close'), 'unpipe', w.listenerCount('unpipe'));
+    r.push(null);
+  });
+
+S('pl09-destination-already-destroyed',
+  'A destination destroyed before pipeline(): v26 throws ERR_STREAM_UNABLE_TO_PIPE, v20 reports a premature close.',
+  () => {
+    const r = quiet();
+    const w = syncSink();
+    w.destroy();
+    watch(r, 'r', ['error', 'close']);
+    try {
+      streamPipeline(r, w, fin('pipeline'));
+      log('no throw');
+    } catch (e) {
+      log('threw', errc(e));
+    }
+    setImmediate(() => log('r.destroyed', r.destroyed, 'r listeners error', r.listenerCount('error')));
+  });
+
+S('pl10-autoDestroy-false',
+  'autoDestroy:false on both: the callback comes at the end; neither stream is destroyed.',
+  () => {
+    const r = quiet({ autoDestroy: false });
+    const w = syncSink({ autoDestroy: false });
+    watch(w, 'w', ['finish', 'close']);
+    streamPipeline(r, w, (err) => {
+      log('pipeline', errc(err), 'r.destroyed', r.destroyed, 'w.destroyed', w.destroyed);
+    });
+    r.push('a'); r.push(null);
+  });
+
+S('pl11-error-after-the-end',
+  "An 'error' emitted on the destination after the pipeline is over is handled by its listener.",
+  () => {
+    const r = quiet();
+    const w = syncSink({ autoDestroy: false });
+    streamPipeline(r, w, (err) => {
+      log('pipeline', errc(err));
+      w.emit('error', new Error('late'));
+      log('after late error');
+    });
+    r.push(null);
+  });
+
+S('pl12-source-already-destroyed',
+  'A source destroyed before pipeline(): a premature close, the destination destroyed.',
+  () => {
+    const r = quiet();
+    r.destroy();
+    const w = syncSink();
+    watch(w, 'w', ['error', 'close']);
+    streamPipeline(r, w, fin('pipeline'));
+  });
+
+S('pl13-backpressure',
+  "The pipe's backpressure inside a pipeline: writes, 'drain' and the end.",
+  () => {
+    const r = quiet({ highWaterMark: 100 });
+    const w = slowSink({ highWaterMark: 2 });
+    watch(w, 'w', ['drain', 'finish', 'close']);
+    streamPipeline(r, w, fin('pipeline'));
+    r.push('aa'); r.push('bb'); r.push('cc'); r.push(null);
+  });
+
+S('pl14-destination-destroyed-then-source-error',
+  'The destination closes, then the source fails in the same tick: v20 reports the premature close, v26 the error.',
+  () => {
+    const r = quiet();
+    const w = slowSink();
+    watch(r, 'r', ['error', 'close']);
+    watch(w, 'w', ['close']);
+    streamPipeline(r, w, fin('pipeline'));
+    r.push('a');
+    setImmediate(() => {
+      w.destroy();
+      r.destroy(new Error('root'));
+    });
+  });
+
+S('pl15-read-destroys',
+  'The source destroys itself with an error from _read.',
+  () => {
+    const r = new Readable({ read() { r.destroy(new Error('stop')); } });
+    const w = syncSink();
+    watch(w, 'w', ['error', 'close', 'finish']);
+    streamPipeline(r, w, fin('pipeline'));
+  });
+
+S('pl16-source-already-ended',
+  "A source that emitted 'end' already (autoDestroy:false): the destination is ended on the next tick.",
+  () => {
+    const r = quiet({ autoDestroy: false });
+    r.push(null);
+    r.resume();
+    r.on('end', () => {
+      const w = syncSink();
+      watch(w, 'w', ['finish', 'close']);
+      streamPipeline(r, w, fin('pipeline'));
+      tick('tick');
+    });
+  });
+
+S('pl17-end-false-source-error',
+  '{ end: false } and a failing source: the destination is not destroyed by the pipeline.',
+  () => {
+    const r = quiet();
+    const w = syncSink();
+    watch(w, 'w', ['error', 'close']);
+    require('stream/promises').pipeline(r, w, { end: false }).then(
+      () => log('resolved'),
+      (e) => log('rejected', errc(e), 'w.destroyed', w.destroyed, 'w.writable', w.writable));
+    r.destroy(new Error('src'));
+  });
+
+S('pl18-emitClose-false-destination',
+  "A destination with emitClose:false: the callback comes at its 'finish'.",
+  () => {
+    const r = quiet();
+    const w = syncSink({ emitClose: false });
+    watch(w, 'w', ['finish', 'close']);
+    watch(r, 'r', ['end', 'close']);
+    streamPipeline(r, w, fin('pipeline'));
+    r.push('a'); r.push(null);
+  });
+
+S('pl19-object-mode',
+  'Object-mode values through a pipeline.',
+  () => {
+    const r = quiet({ objectMode: true });
+    const w = syncSink({ objectMode: true });
+    streamPipeline(r, w, fin('pipeline'));
+    r.push({ n: 1 }); r.push({ n: 2 }); r.push(null);
+  });
+
+S('pl20-promise-success-and-failure',
+  'stream/promises.pipeline resolves after the streams are done, and rejects with the error.',
+  () => {
+    const pp = require('stream/promises').pipeline;
+    const r = quiet();
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close']);
+    pp(r, w).then(() => {
+      log('resolved');
+      const r2 = quiet();
+      const w2 = slowSink();
+      pp(r2, w2).then(() => log('resolved 2'), (e) => log('rejected 2', errc(e)));
+      r2.destroy(new Error('broken'));
+    });
+    r.push('a'); r.push(null);
+  });
+
+S('pl21-source-error-after-the-end',
+  "An 'error' emitted on the source after the pipeline is over: handled, nothing more.",
+  () => {
+    const r = quiet({ autoDestroy: false });
+    const w = syncSink();
+    streamPipeline(r, w, (err) => {
+      log('pipeline', errc(err));
+      r.emit('error', new Error('late'));
+      log('after late error');
+    });
+    r.push(null);
+  });
+
+// ───────────────────── finished / pipeline with Duplex stages ────────────
+
+const { Duplex: SDuplex, Transform: STransform, PassThrough: SPassThrough } = require('stream');
+
+S('fi25-transform-both-sides',
+  "finished(transform) waits for both sides: 'finish', 'end', then 'close'.",
+  () => {
+    const tr = new STransform({ transform(data, enc, cb) { cb(); } });
+    watch(tr, 'tr', ['finish', 'end', 'close']);
+    streamFinished(tr, fin('finished'));
+    tr.end();
+    tr.resume();
+  });
+
+S('fi26-duplex-readable-side-only',
+  "{ readable: true, writable: false } on a Duplex whose _final never calls back: answered at 'end'.",
+  () => {
+    const d = new SDuplex({ final(cb) {}, read() { this.push(null); } });
+    watch(d, 'd', ['end', 'finish', 'close']);
+    streamFinished(d, { readable: true, writable: false }, fin('finished'));
+    d.end();
+    d.resume();
+    setImmediate(() => log('later: d.writableFinished', d.writableFinished, 'd.destroyed', d.destroyed));
+  });
+
+S('fi27-passthrough-ended-never-read',
+  'A PassThrough ended but never read: finished() does not answer.',
+  () => {
+    const p = new SPassThrough();
+    watch(p, 'p', ['finish', 'end', 'close']);
+    streamFinished(p, fin('finished (never)'));
+    p.end();
+    setImmediate(() => log('later: finished', p.writableFinished, 'ended', p.readableEnded));
+  });
+
+S('fi28-duplex-destroyed',
+  'A Duplex destroyed before either side is done: one premature close, at its one close.',
+  () => {
+    const d = new SDuplex({ read() {}, write(c, e, cb) { cb(); } });
+    watch(d, 'd', ['close']);
+    streamFinished(d, fin('finished'));
+    d.destroy();
+  });
+
+S('fi29-duplex-writable-done-readable-open',
+  "A Duplex whose writable side finished but whose readable side never ends: no answer until its destroy.",
+  () => {
+    const d = new SDuplex({ read() {}, write(c, e, cb) { cb(); } });
+    watch(d, 'd', ['finish', 'close']);
+    streamFinished(d, fin('finished'));
+    d.end('x');
+    setImmediate(() => {
+      log('finished', d.writableFinished, 'destroyed', d.destroyed);
+      d.destroy();
+    });
+  });
+
+S('pl22-through-passthrough',
+  'pipeline(r, passthrough, w): data through the middle stage, every stream closed, then the callback.',
+  () => {
+    const r = quiet();
+    const pt = new SPassThrough();
+    const w = syncSink();
+    watch(r, 'r', ['end', 'close']);
+    watch(pt, 'pt', ['finish', 'end', 'close']);
+    watch(w, 'w', ['finish', 'close']);
+    streamPipeline(r, pt, w, fin('pipeline'));
+    r.push('a'); r.push('b'); r.push(null);
+  });
+
+S('pl23-through-failing-transform',
+  "A middle Transform that fails: every stream gets its error ('error' then 'close'), then the callback.",
+  () => {
+    const r = quiet();
+    const tr = new STransform({ transform(data, enc, cb) { cb(new Error('kaboom')); } });
+    const w = syncSink();
+    watch(r, 'r', ['error', 'close']);
+    watch(tr, 'tr', ['error', 'close']);
+    watch(w, 'w', ['error', 'close']);
+    streamPipeline(r, tr, w, fin('pipeline'));
+    r.push('hello');
+  });
+
+S('pl24-end-false-into-passthrough',
+  '{ end: false } into a PassThrough (promises): the middle stage is ended and destroyed, the last is not.',
+  () => {
+    const r = quiet();
+    const t = new SPassThrough();
+    const d = new SPassThrough();
+    r.push(null);
+    require('stream/promises').pipeline(r, t, d, { end: false }).then(() => {
+      log('resolved', 't.destroyed', t.destroyed, 't.writableEnded', t.writableEnded,
+        'd.destroyed', d.destroyed, 'd.writableEnded', d.writableEnded);
+    }, (e) => log('rejected', errc(e)));
+  });
+
+S('pl25-readable-last-stream',
+  'A PassThrough as the last stream: not destroyed at the end, and its pipeline listeners are removed.',
+  () => {
+    const src = new SPassThrough();
+    const dst = new SPassThrough();
+    streamPipeline(src, dst, (err) => {
+      log('pipeline', errc(err), 'dst.destroyed', dst.destroyed,
+        'dst error listeners', dst.listenerCount('error'), 'close', dst.listenerCount('close'));
+    });
+    src.end();
+  });
+
+S('pl26-middle-stage-already-destroyed',
+  'A middle stage destroyed before pipeline(): v26 throws ERR_STREAM_UNABLE_TO_PIPE, v20 fails with a premature close.',
+  () => {
+    const r = quiet();
+    const pt = new SPassThrough();
+    pt.destroy();
+    const w = syncSink();
+    watch(w, 'w', ['error', 'close']);
+    try {
+      streamPipeline(r, pt, w, fin('pipeline'));
+      log('no throw');
+    } catch (e) {
+      log('threw', errc(e));
+    }
+  });
+
+S('pl27-destination-destroyed-with-middle-stage',
+  'The destination destroyed mid-way through a PassThrough: the other streams are destroyed with the premature close.',
+  () => {
+    const r = quiet();
+    const pt = new SPassThrough();
+    const w = slowSink();
+    watch(r, 'r', ['error', 'close']);
+    watch(pt, 'pt', ['error', 'close']);
+    watch(w, 'w', ['error', 'close']);
+    streamPipeline(r, pt, w, fin('pipeline'));
+    r.push('a');
+    setImmediate(() => w.destroy());
+  });
+
+S('pl28-transform-flush-last',
+  "A Transform as the last stream: the callback waits for its _flush; the Transform is not destroyed.",
+  () => {
+    const input = quiet();
+    input.push(null);
+    const tr = new STransform({
+      transform(chunk, enc, cb) { cb(null, chunk); },
+      flush(cb) { setImmediate(() => { log('flushed'); cb(null); }); },
+    });
+    watch(tr, 'tr', ['finish', 'end', 'close']);
+    streamPipeline(input, tr, (err) => log('pipeline', errc(err), 'tr.destroyed', tr.destroyed));
+  });
+
+S('pl29-duplex-source',
+  'A PassThrough as the source: its writable side stays usable; the callback once its readable side ended.',
+  () => {
+    const src = new SPassThrough();
+    const w = syncSink();
+    watch(w, 'w', ['finish', 'close']);
+    streamPipeline(src, w, (err) => {
+      log('pipeline', errc(err), 'src.writable', src.writable, 'src.destroyed', src.destroyed);
+    });
+    src.push('a');
+    src.push(null);
+  });
+
+S('pl30-many-stages-write-error',
+  'r -> 3 PassThroughs -> w whose _write fails: every stage closed, the error reported.',
+  () => {
+    const r = quiet();
+    const stages = [new SPassThrough(), new SPassThrough(), new SPassThrough()];
+    stages.forEach((s, i) => s.on('close', () => log(`pt${i}:close`)));
+    const w = new Writable({ write(c, e, cb) { log('_write', c.toString()); cb(new Error('wfail')); } });
+    r.on('close', () => log('r:close'));
+    w.on('close', () => log('w:close'));
+    streamPipeline(r, ...stages, w, fin('pipeline'));
+    r.push('x');
+  });
+
 // ───────────────────────────── ww: Writable, from node's test-stream-writable-*.js ────
 // Each ww scenario is a port of the node test named in its comment, turned into a trace.
 

@@ -17,9 +17,11 @@
 
 mod duplex;
 mod emitter;
+mod finished;
 mod fs_stream;
 mod net;
 mod pipe;
+mod pipeline;
 mod readable_from;
 mod transform;
 mod widen_emitter;
@@ -96,6 +98,8 @@ pub fn all() -> Vec<Scenario> {
         widen_emitter::SCENARIOS,
         duplex::SCENARIOS,
         transform::SCENARIOS,
+        finished::SCENARIOS,
+        pipeline::SCENARIOS,
     ]
     .concat()
 }
