@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use futures_util::{FutureExt, StreamExt};
 use nodestream::stream::readable::{Readable, ReadableOptions};
-use support::Stat;
+use support::{Stat, Summary, Times};
 
 const REPS: usize = 5;
 
@@ -29,27 +29,6 @@ fn bytes() -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024);
     mib * 1024 * 1024
-}
-
-/// Wall and CPU seconds of one run.
-#[derive(Clone, Copy)]
-struct Times {
-    wall: f64,
-    cpu: f64,
-}
-
-/// Wall and CPU statistics of a side's runs.
-struct Summary {
-    wall: Stat,
-    cpu: Stat,
-}
-
-fn summary(runs: impl Iterator<Item = Times>) -> Summary {
-    let runs: Vec<Times> = runs.collect();
-    Summary {
-        wall: Stat::of(runs.iter().map(|t| t.wall).collect()),
-        cpu: Stat::of(runs.iter().map(|t| t.cpu).collect()),
-    }
 }
 
 fn rust_for_await(n: usize) -> Times {
@@ -110,28 +89,7 @@ fn raw_read(n: usize) -> f64 {
 /// Node's runs, or `None` without node.
 fn node(n: usize) -> Option<Summary> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/node/async_stream.js");
-    let out = Command::new("node")
-        .arg(script)
-        .arg(n.to_string())
-        .arg(REPS.to_string())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let runs: Vec<Times> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut p = l.split_whitespace();
-            let bytes: usize = p.next()?.parse().ok()?;
-            assert_eq!(bytes, n, "node read {bytes} bytes");
-            Some(Times {
-                wall: p.next()?.parse().ok()?,
-                cpu: p.next()?.parse().ok()?,
-            })
-        })
-        .collect();
-    (!runs.is_empty()).then(|| summary(runs.into_iter()))
+    support::node_runs(script, &[n.to_string(), REPS.to_string()], n)
 }
 
 fn main() {
@@ -141,12 +99,12 @@ fn main() {
     let mib = (n / (1024 * 1024)) as f64;
     if std::env::var("ASYNC_STREAM_ONLY").as_deref() == Ok("rust") {
         // For a profiler: the Rust side alone.
-        let t = summary((0..REPS).map(|_| rust_for_await(n)));
+        let t = Summary::of((0..REPS).map(|_| rust_for_await(n)));
         println!("rust {}, cpu {}", t.wall, t.cpu);
         return;
     }
     let raw = Stat::of((0..REPS).map(|_| raw_read(n)).collect());
-    let rust = summary((0..REPS).map(|_| rust_for_await(n)));
+    let rust = Summary::of((0..REPS).map(|_| rust_for_await(n)));
     println!("async_stream: {mib} MiB from `head -c {n} /dev/zero`, {REPS} runs a side: median (min-max)");
     println!(
         "raw   read(2) loop, 64 KiB (the ceiling)      {raw}  {:.0} MiB/s",

@@ -13,7 +13,6 @@
 mod support;
 
 use std::cell::Cell;
-use std::process::Command;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -21,7 +20,7 @@ use bytes::Bytes;
 use nodestream::stream::readable::{Readable, ReadableOptions};
 use nodestream::stream::writable::{Chunk, Sink, WriteCallback};
 use nodestream::stream::{DuplexOptions, PassThrough, Writable, WritableOptions};
-use support::Stat;
+use support::{Summary, Times};
 
 const REPS: usize = 9;
 const CHUNK: usize = 64 * 1024;
@@ -32,24 +31,6 @@ fn bytes() -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024);
     mib * 1024 * 1024
-}
-
-#[derive(Clone, Copy)]
-struct Times {
-    wall: f64,
-    cpu: f64,
-}
-
-struct Summary {
-    wall: Stat,
-    cpu: Stat,
-}
-
-fn summary(runs: Vec<Times>) -> Summary {
-    Summary {
-        wall: Stat::of(runs.iter().map(|t| t.wall).collect()),
-        cpu: Stat::of(runs.iter().map(|t| t.cpu).collect()),
-    }
 }
 
 /// Counts the bytes written.
@@ -99,35 +80,14 @@ fn node(n: usize) -> Option<Summary> {
         env!("CARGO_MANIFEST_DIR"),
         "/benches/node/passthrough_chain.js"
     );
-    let out = Command::new("node")
-        .arg(script)
-        .arg(n.to_string())
-        .arg(REPS.to_string())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let runs: Vec<Times> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut p = l.split_whitespace();
-            let bytes: usize = p.next()?.parse().ok()?;
-            assert_eq!(bytes, n, "node moved {bytes} bytes");
-            Some(Times {
-                wall: p.next()?.parse().ok()?,
-                cpu: p.next()?.parse().ok()?,
-            })
-        })
-        .collect();
-    (!runs.is_empty()).then(|| summary(runs))
+    support::node_runs(script, &[n.to_string(), REPS.to_string()], n)
 }
 
 fn main() {
     println!("{}", support::compat_line());
     let n = bytes();
     let mib = (n / (1024 * 1024)) as f64;
-    let rust = summary((0..REPS).map(|_| rust_chain(n)).collect());
+    let rust = Summary::of((0..REPS).map(|_| rust_chain(n)));
     println!(
         "passthrough_chain: {mib} MiB in 64 KiB chunks, Readable -> 3 PassThrough -> Writable, \
          {REPS} runs a side: median (min-max)"

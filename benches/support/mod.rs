@@ -85,3 +85,55 @@ impl std::fmt::Display for Stat {
         write!(f, "{:.4} s ({:.4}-{:.4})", self.median, self.min, self.max)
     }
 }
+
+/// Wall and CPU seconds of one run.
+#[derive(Clone, Copy, Debug)]
+pub struct Times {
+    pub wall: f64,
+    pub cpu: f64,
+}
+
+/// The wall and CPU statistics of one side's runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Summary {
+    pub wall: Stat,
+    pub cpu: Stat,
+}
+
+impl Summary {
+    /// The statistics of `runs` (at least one).
+    pub fn of(runs: impl IntoIterator<Item = Times>) -> Summary {
+        let runs: Vec<Times> = runs.into_iter().collect();
+        Summary {
+            wall: Stat::of(runs.iter().map(|t| t.wall).collect()),
+            cpu: Stat::of(runs.iter().map(|t| t.cpu).collect()),
+        }
+    }
+}
+
+/// Runs a Node side (`node SCRIPT ARGS...`) that prints one line per run,
+/// `<bytes> <wall seconds> <cpu seconds>`, and checks each run moved `bytes`; `None` when
+/// node is not installed or fails.
+pub fn node_runs(script: &str, args: &[String], bytes: usize) -> Option<Summary> {
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .args(args)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let runs: Vec<Times> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut p = l.split_whitespace();
+            let moved: usize = p.next()?.parse().ok()?;
+            assert_eq!(moved, bytes, "node moved {moved} bytes, not {bytes}");
+            Some(Times {
+                wall: p.next()?.parse().ok()?,
+                cpu: p.next()?.parse().ok()?,
+            })
+        })
+        .collect();
+    (!runs.is_empty()).then(|| Summary::of(runs))
+}
