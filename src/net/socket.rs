@@ -12,12 +12,34 @@ use crate::reactor::LoopHandle;
 use crate::stream::fd_reader::socket_reader;
 use crate::stream::fd_writable::FdWritable;
 use crate::stream::lifecycle::StreamKind;
-use crate::stream::readable::{Readable, END};
+use crate::stream::readable::Readable;
 use crate::stream::shared_fd::SharedFd;
 use crate::stream::writable::WritableOptions;
 use crate::sys::{set_nonblocking, FdKind, StreamFd};
 
 use super::fd_receive::{fd_readable, ReceiveOptions, RecvState};
+use super::FD;
+
+use nodestream_emitter::{names, EventDecl, EventEmitter};
+
+/// A socket's events: both sides', `'connect'` and `'ready'`.
+const SOCKET_EVENTS: [EventDecl; 2] = [
+    EventDecl::new::<()>(names::CONNECT),
+    crate::stream::lifecycle::READY.declared(),
+];
+/// The events of a TCP socket.
+static TCP_EVENTS: [&[EventDecl]; 3] = [
+    &crate::stream::readable::EVENTS,
+    &crate::stream::writable::EVENTS,
+    &SOCKET_EVENTS,
+];
+/// The events of a Unix socket: a TCP socket's, and `'fd'`.
+static UNIX_EVENTS: [&[EventDecl]; 4] = [
+    &crate::stream::readable::EVENTS,
+    &crate::stream::writable::EVENTS,
+    &SOCKET_EVENTS,
+    &[FD.declared()],
+];
 
 /// A connected (or connecting) stream socket: its writable side and its readable side.
 ///
@@ -128,43 +150,43 @@ impl Socket {
         }
         // For display only, in an error this socket leaves unhandled.
         let number = std::os::fd::AsRawFd::as_raw_fd(&fd);
-        // One fd, registered once for both sides; closed when both are destroyed.
+        // One fd, registered once for both sides; closed when both have let go of it.
         let (read, write) = SharedFd::both(lp, fd).map_err(|(e, fd)| FdError::new(e, fd))?;
-        let writable = FdWritable::on_share(lp, write, class, WritableOptions::new(), connecting);
+        // One Duplex: both sides on one emitter, one 'error', one 'close' (the writing
+        // side's, from the close phase, as Node's handle close callback).
+        let emitter = EventEmitter::new();
+        let writable = FdWritable::on_share(
+            lp,
+            write,
+            class,
+            WritableOptions::new(),
+            connecting,
+            Some(emitter.clone()),
+        );
         // While connecting, the reading side reads nothing (Node's `_read` waits for
         // 'connect'): a failed connect is the writing side's to report.
+        let mut options = options;
+        options.readable.emit_close = false;
         let (readable, recv, gate) = if class.unix {
-            let (r, st, gate) = fd_readable(lp, read, options, connecting);
+            let (r, st, gate) = fd_readable(lp, read, options, connecting, emitter.clone());
             (r, Some(st), gate)
         } else {
-            let (r, gate) = socket_reader(lp, read, options.readable, connecting);
+            let (r, gate) = socket_reader(lp, read, options.readable, connecting, emitter.clone());
             (r, None, gate)
         };
+        emitter.declare_events(if class.unix {
+            &UNIX_EVENTS
+        } else {
+            &TCP_EVENTS
+        });
         if let Some(gate) = gate {
             writable.core().hold_reader(gate);
         }
-        // One connection, two streams: an error on either side destroys the other, which
-        // emits no second 'error'. Hooks, not listeners: an 'error' nobody listens to must
-        // still reach run() (see `Hooks`).
-        let w = writable.as_writable().downgrade();
-        readable.hooks().on_error(move |_| {
-            if let Some(w) = w.upgrade() {
-                w.destroy(None);
-            }
-        });
-        let r = readable.downgrade();
-        writable.hooks().on_error(move |_| {
-            if let Some(r) = r.upgrade() {
-                r.destroy(None);
-            }
-        });
-        // allowHalfOpen: false. A listener, as in Node (`this.on('end', onReadableStreamEnd)`).
-        let w = writable.clone();
-        readable.once(END, move |_: &()| {
-            if w.writable() {
-                w.end();
-            }
-        });
+        // Node's net.Socket: allowHalfOpen false, so the end of the readable side ends
+        // the writable side (on the next tick), and the socket is destroyed once both
+        // sides are done.
+        readable.join_duplex(writable.as_writable().as_part(false));
+        writable.as_writable().join_duplex(readable.as_part());
         let socket = Socket {
             writable,
             readable,
