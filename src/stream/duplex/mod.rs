@@ -192,6 +192,12 @@ impl<R: 'static, W: 'static, S: Sink<W>> Duplex<R, W, S> {
         Duplex { readable, writable }
     }
 
+    /// The Duplex made of two sides already joined (`join_duplex`) on one emitter: a
+    /// socket's.
+    pub(crate) fn from_joined(readable: Readable<R>, writable: Writable<W, S>) -> Self {
+        Duplex { readable, writable }
+    }
+
     /// The readable side: everything a [`Readable`] offers, on this stream.
     pub fn readable_side(&self) -> &Readable<R> {
         &self.readable
