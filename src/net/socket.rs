@@ -197,6 +197,10 @@ impl Socket {
         // sides are done.
         readable.join_duplex(writable.as_writable().as_part(false));
         writable.as_writable().join_duplex(readable.as_part());
+        // Node's `net.Socket` listens for its own 'end' (`onReadableStreamEnd`, which turns
+        // later writes into EPIPE errors); the end of the writable side that follows is
+        // the Duplex's. Kept so that listener counts match Node's.
+        readable.on(crate::stream::readable::END, |_: &()| {});
         let duplex = Duplex::from_joined(readable.clone(), writable.as_writable().clone());
         let socket = Socket {
             writable,
