@@ -55,12 +55,12 @@ fn serve(sock: Socket, dir: PathBuf) {
         }
         Ok(c) => {
             println!("server: client of uid {} refused", c.uid);
-            sock.destroy();
+            sock.destroy(None);
             return;
         }
         Err(e) => {
             println!("server: no credentials ({e}); refused");
-            sock.destroy();
+            sock.destroy(None);
             return;
         }
     }

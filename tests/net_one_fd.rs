@@ -283,15 +283,15 @@ fn every_way_of_making_a_socket_adds_one_fd() {
         let before = fd_count();
         let (a, b) = net::unix_pair(&el.handle()).unwrap();
         assert_eq!(fd_count(), before + 2, "{:?}", fd_list());
-        a.destroy();
+        a.destroy(None);
         assert_eq!(fd_count(), before + 1);
-        b.destroy();
+        b.destroy(None);
         assert_eq!(fd_count(), before);
         // Each kind asserts its +1 (or +0 for an fd it takes over) as it makes the socket.
         for kind in KINDS {
             let c = (kind.make)(&el);
             assert!(c.fd_open(), "{}", kind.name);
-            c.s.destroy();
+            c.s.destroy(None);
             assert!(!c.fd_open(), "{}", kind.name);
             el.run().unwrap();
             drop(c);
@@ -540,7 +540,7 @@ fn a_destroy_while_connecting_closes_the_fd_with_the_second_side() {
                 let log = c.watch();
                 assert!(c.s.connecting(), "{}", kind.name);
                 c.s.writable.write_cb("parked", log.cb("write"));
-                c.s.destroy();
+                c.s.destroy(None);
                 assert!(!c.fd_open(), "{}", kind.name);
                 el.run().unwrap();
                 c.assert_closed(&log);
@@ -623,7 +623,7 @@ fn a_write_in_flight_keeps_the_loop_alive_whatever_the_readable_side_wants() {
             el.run_for(Duration::from_millis(5)).unwrap();
             assert!(el.is_alive());
             // Destroyed, both sides let go: nothing keeps `run()` from returning.
-            c.s.destroy();
+            c.s.destroy(None);
             el.run().unwrap();
             assert!(!el.is_alive());
         }
@@ -675,7 +675,7 @@ fn a_panicking_data_listener_does_not_cost_the_writable_side_its_readiness() {
             });
             got += c.receive().0.len();
             assert_eq!(got, total);
-            c.s.destroy();
+            c.s.destroy(None);
             let ran = run_through_panics(&el, Duration::from_secs(5));
             assert!(ran.panics.is_empty() && ran.errors.is_empty(), "{ran:?}");
             assert_eq!(fd_count(), c.base);
@@ -708,8 +708,8 @@ fn descriptors_pass_over_sockets_of_one_fd() {
         assert!(same_file(&received.borrow()[0], &w));
         assert!(has(&data, "sent null") && has(&data, "here"));
         received.borrow_mut().clear();
-        a.destroy();
-        b.destroy();
+        a.destroy(None);
+        b.destroy(None);
         el.run().unwrap();
         drop((r, w));
         assert_eq!(fd_count(), before);

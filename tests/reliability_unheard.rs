@@ -136,7 +136,7 @@ fn no_stream_the_library_makes_carries_a_listener_of_its_own_on_error_or_close()
         .iter()
         .chain([&a, &b, &t, &client, &uclient])
     {
-        s.destroy();
+        s.destroy(None);
     }
     accepted.borrow_mut().clear();
     fw.destroy(None);

@@ -245,7 +245,7 @@ fn a_socket_with_unread_bytes_does_not_end_as_in_node() {
     lp.run().unwrap();
     assert_eq!(log.get(), Vec::<String>::new());
     assert_eq!(s.readable.readable_length(), 10);
-    s.destroy();
+    s.destroy(None);
     lp.run().unwrap();
     drop((s, peer, lp));
     check.assert_same();

@@ -199,4 +199,3 @@ pub(crate) fn fd_readable(
     };
     (stream, state, gate)
 }
-

@@ -3,15 +3,15 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::os::fd::OwnedFd;
 use std::path::Path;
-use std::ops::Deref;
 use std::rc::Rc;
 
 use crate::error::{Error, FdError, Result};
 use crate::reactor::LoopHandle;
-use crate::stream::fd_reader::socket_reader;
 use crate::stream::duplex::Duplex;
+use crate::stream::fd_reader::socket_reader;
 use crate::stream::fd_writable::FdWritable;
 use crate::stream::lifecycle::StreamKind;
 use crate::stream::readable::Readable;
@@ -50,9 +50,9 @@ static UNIX_EVENTS: [&[EventDecl]; 4] = [
 /// Both sides are on one emitter, with one `'error'` and one `'close'`, as in Node. The fd
 /// is registered with the loop once for both sides (readable readiness goes to the
 /// readable side, writable readiness to the writable side) and closed when the socket is
-/// destroyed: by [`destroy`](Socket::destroy) on either side, by an error of either side
-/// (`ECONNRESET` on a read, `EPIPE` or a failed connect on a write), or on its own once
-/// both sides are done. As a `net.Socket` with `allowHalfOpen: false`, the end of the
+/// destroyed: by [`destroy`](Duplex::destroy) (of the socket or of either side), by an
+/// error of either side (`ECONNRESET` on a read, `EPIPE` or a failed connect on a write),
+/// or on its own once both sides are done. As a `net.Socket` with `allowHalfOpen: false`, the end of the
 /// readable side (the peer shut down its writing side) ends the writable side on the next
 /// tick, and the socket is destroyed once `'finish'` and `'end'` have both been emitted;
 /// after `end()`, the socket reads on until the peer ends. The readable side ends even
@@ -252,12 +252,6 @@ impl Socket {
     /// `EBADF` once the writable side is destroyed; `EOPNOTSUPP` on a TCP socket.
     pub fn peer_credentials(&self) -> Result<crate::fdpass::Credentials> {
         self.writable.peer_credentials()
-    }
-
-    /// Destroys both sides; the fd is closed with the second (the readable side).
-    pub fn destroy(&self) {
-        self.writable.destroy(None);
-        self.readable.destroy(None);
     }
 
     /// Whether a connect is in progress (Node's `socket.connecting`).

@@ -482,7 +482,10 @@ pub(crate) fn socket_reader(
         let (r, gate) = FdReader::held(lp, options, fd, pump, Some(emitter));
         (r, Some(gate))
     } else {
-        (FdReader::readable_on(lp, options, fd, pump, Some(emitter)), None)
+        (
+            FdReader::readable_on(lp, options, fd, pump, Some(emitter)),
+            None,
+        )
     }
 }
 
