@@ -92,9 +92,12 @@ enum Inflight {
 }
 
 impl Core {
-    /// The stream's `'close'`, which it emits itself (see [`FdSink::destroy`]): unless the
-    /// user turned `emit_close` off, and not after an `'error'` that went uncaught (the
-    /// Writable's rule for its own `'close'`).
+    /// The stream's `'close'`, which it emits itself (see [`FdSink::destroy`]) unless the
+    /// user turned `emit_close` off: once the machine has passed its own `emitCloseNT`,
+    /// or once its `'error'` was emitted, handled or not. Node's `net.Socket` emits
+    /// `'close'` from its handle's close callback, which an uncaught `'error'` does not
+    /// cancel (unlike a plain Writable's `emitErrorCloseNT`): a process that survives it
+    /// (`'uncaughtException'`; here, a caller that runs the loop again) hears `'close'`.
     fn emit_close(&self) {
         if !self.emit_close {
             return;
@@ -105,7 +108,7 @@ impl Core {
             .as_ref()
             .and_then(crate::stream::writable::WeakWritable::upgrade);
         if let Some(w) = writable {
-            if w.close_emitted() {
+            if w.close_emitted() || w.error_emitted() {
                 w.emit(crate::stream::lifecycle::CLOSE, &());
             }
         }
