@@ -62,7 +62,10 @@ fn counts(em: &nodestream::events::EventEmitter) -> [usize; 4] {
 /// Node's counts on a `net.Socket` (client or accepted): `end=1` (Node's
 /// `onReadableStreamEnd`) and nothing else, on the one emitter of both sides.
 fn assert_socket_counts(s: &Socket) {
-    assert!(s.writable.emitter().ptr_eq(s.readable.emitter()), "one emitter");
+    assert!(
+        s.writable.emitter().ptr_eq(s.readable.emitter()),
+        "one emitter"
+    );
     assert_eq!(counts(s.emitter()), [0, 0, 0, 1], "socket");
 }
 
