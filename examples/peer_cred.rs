@@ -84,8 +84,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         sock.readable
             .on("data", |_: &nodestream::stream::readable::Chunk| {});
-        let s = sock.clone();
-        sock.readable.on(FD, move |_: &PassedFd| s.destroy(None));
+        // A weak handle: a listener holding its own socket would keep it alive (a cycle).
+        // Destroying either side destroys the socket.
+        let r = sock.readable.downgrade();
+        sock.on(FD, move |_: &PassedFd| {
+            if let Some(r) = r.upgrade() {
+                r.destroy(None);
+            }
+        });
         c.borrow_mut().push(sock);
     })?;
 
