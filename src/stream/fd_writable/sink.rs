@@ -130,8 +130,8 @@ impl Core {
         }
     }
 
-    /// Lets go of the fd (once): deregistered and closed, unless the other side of a socket
-    /// still holds it. Returns the batch still in flight with what its callback must be
+    /// Lets go of the fd (once): deregistered and closed, unless the socket's reading share
+    /// still holds it (the socket's destroy lets go of that one next). Returns the batch still in flight with what its callback must be
     /// told, for the caller to complete: `None` for a write the kernel was given (all of it
     /// or not: Node tells a destroyed stream's write callback `null`), the error of a write
     /// that failed, and `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` for the write a connecting
@@ -168,7 +168,8 @@ impl Core {
         self.prewritten.set(0);
         self.on_fail.borrow_mut().take();
         // Lets go of the fd: closed (after it is deregistered) unless the socket's reading
-        // side still holds it, which then closes it when it is destroyed.
+        // share still holds it, which the socket's destroy lets go of next (the source's
+        // `destroy`).
         let fd = self.fd.borrow_mut().take();
         let result = fd.map_or(Ok(()), SharedFd::close);
         (inflight, result)
