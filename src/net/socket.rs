@@ -52,14 +52,15 @@ static UNIX_EVENTS: [&[EventDecl]; 4] = [
 /// readable side, writable readiness to the writable side) and closed when the socket is
 /// destroyed: by [`destroy`](Duplex::destroy) (of the socket or of either side), by an
 /// error of either side (`ECONNRESET` on a read, `EPIPE` or a failed connect on a write),
-/// or on its own once both sides are done. As a `net.Socket` with `allowHalfOpen: false`, the end of the
-/// readable side (the peer shut down its writing side) ends the writable side on the next
-/// tick, and the socket is destroyed once `'finish'` and `'end'` have both been emitted;
-/// after `end()`, the socket reads on until the peer ends. The readable side ends even
-/// when nobody reads it (once nothing is left buffered), so a handler that only writes
-/// still sees its connections close. An `'error'` with no listener is uncaught and comes
-/// back from [`run()`](crate::EventLoop::run), as in Node. While a connect is in progress
-/// the readable side reads nothing (Node's `_read` waits for `'connect'`).
+/// or on its own once both sides are done. As a `net.Socket` with `allowHalfOpen: false`,
+/// the end of the readable side (the peer shut down its writing side) ends the writable
+/// side on the next tick, and the socket is destroyed once `'finish'` and `'end'` have both
+/// been emitted; after `end()`, the socket reads on until the peer ends. The readable side
+/// ends even when nobody reads it (once nothing is left buffered), so a handler that only
+/// writes still sees its connections close. An `'error'` with no listener is uncaught and
+/// comes back from [`run()`](crate::EventLoop::run), as in Node; `'close'` follows when the
+/// loop runs again. While a connect is in progress the readable side reads nothing (Node's
+/// `_read` waits for `'connect'`).
 ///
 /// On a Unix socket the readable side receives descriptors: `'fd'` ([`FD`](super::FD))
 /// before the `'data'` carrying its byte, or held for [`take_fd`](Socket::take_fd) when
@@ -77,6 +78,12 @@ static UNIX_EVENTS: [&[EventDecl]; 4] = [
 /// nothing (the error, if any, came with `'error'` just before). The fd keeps the loop
 /// alive while the socket needs it: a write in flight or a connect, or the readable side
 /// reading.
+///
+/// A listener that holds a handle of its own socket (its `writable`, its `readable`, a
+/// clone of it) is an `Rc` cycle: the socket, and its loop, stay allocated after it closed
+/// (Node's garbage collector would collect them). Reach the socket weakly from its own
+/// listeners (`socket.readable.downgrade()`, `socket.writable.downgrade()`), or let go of
+/// the handle at `'close'`.
 #[derive(Clone)]
 pub struct Socket {
     /// The writable side, with what only an fd stream does (`write_with_fds`,
@@ -278,8 +285,8 @@ impl Socket {
     }
 }
 
-/// Connects to a TCP address. The socket emits `'connect'` then `'ready'` on its writable
-/// side once connected; writes and `end()` made meanwhile wait for it. A refused
+/// Connects to a TCP address. The socket emits `'connect'` then `'ready'` once connected;
+/// writes and `end()` made meanwhile wait for it. A refused
 /// connection is an `'error'` as Node reports it: code `ECONNREFUSED`, message
 /// `connect ECONNREFUSED 127.0.0.1:39503`, and [`syscall`](crate::Error::syscall),
 /// [`address`](crate::Error::address), [`port`](crate::Error::port) and
