@@ -121,7 +121,13 @@ impl Core {
             return;
         }
         match self.with_fd(|fd| socket::shutdown_write(fd)) {
-            Some(Ok(())) => cb.ok(),
+            // Node's `afterShutdown`: libuv calls back on a later turn (its pending phase),
+            // never inside `_final`, so `'prefinish'` comes after the tick that called
+            // `end()`, and a panic in its listener is uncaught rather than the stream's
+            // error. The immediate is the loop's nearest turn after this one's ticks.
+            Some(Ok(())) => {
+                self.lp.set_immediate(move || cb.ok());
+            }
             Some(Err(e)) if e.raw_os_error() == Some(rustix::io::Errno::NOTCONN.raw_os_error()) => {
                 cb.ok()
             }
