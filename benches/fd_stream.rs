@@ -116,8 +116,8 @@ fn rust_run(fds: usize, per: usize) -> Times {
         messages * per,
         "every descriptor arrived"
     );
-    tx.destroy();
-    rx.destroy();
+    tx.destroy(None);
+    rx.destroy(None);
     el.run().unwrap();
     drop((tx, rx, top_up, lp, el));
     times

@@ -22,8 +22,10 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use nodestream::events::CLOSE;
 use nodestream::net::{listen_unix, PassedFd, Server, Socket, FD};
 use nodestream::stream::readable::{Chunk, DATA, END};
+use nodestream::stream::FdWritable;
 use nodestream::EventLoop;
 
 /// The files the server offers, and their contents.
@@ -47,6 +49,17 @@ pub fn open_for(dir: &Path, name: &str) -> Result<OwnedFd, &'static str> {
     }
 }
 
+/// The socket's writing side for its own listeners, let go at `'close'`. A socket is one
+/// stream with one set of listeners: a listener that held a handle of its own socket would
+/// keep it alive for good (an `Rc` cycle, which Node's garbage collector would collect),
+/// and the loop with it.
+fn writer_until_close(sock: &Socket) -> Rc<RefCell<Option<FdWritable>>> {
+    let slot = Rc::new(RefCell::new(Some(sock.writable.clone())));
+    let s = slot.clone();
+    sock.on(CLOSE, move |_: &()| drop(s.borrow_mut().take()));
+    slot
+}
+
 /// Serves one connection: one answer per request line.
 fn serve(sock: Socket, dir: PathBuf) {
     match sock.peer_credentials() {
@@ -55,18 +68,21 @@ fn serve(sock: Socket, dir: PathBuf) {
         }
         Ok(c) => {
             println!("server: client of uid {} refused", c.uid);
-            sock.destroy();
+            sock.destroy(None);
             return;
         }
         Err(e) => {
             println!("server: no credentials ({e}); refused");
-            sock.destroy();
+            sock.destroy(None);
             return;
         }
     }
     let pending = Rc::new(RefCell::new(Vec::<u8>::new()));
-    let out = sock.writable.clone();
-    sock.readable.on(DATA, move |c: &Chunk| {
+    let out = writer_until_close(&sock);
+    sock.on(DATA, move |c: &Chunk| {
+        let Some(out) = out.borrow().clone() else {
+            return;
+        };
         let mut buf = pending.borrow_mut();
         buf.extend_from_slice(c.as_bytes().unwrap_or_default());
         while let Some(nl) = buf.iter().position(|&b| b == b'\n') {
@@ -84,8 +100,7 @@ fn serve(sock: Socket, dir: PathBuf) {
             }
         }
     });
-    sock.readable
-        .on(END, |_: &()| println!("server: client done"));
+    sock.on(END, |_: &()| println!("server: client done"));
 }
 
 /// The client: asks for each of [`REQUESTS`] in turn on its own loop over the connected
@@ -100,15 +115,18 @@ pub fn client(conn: OwnedFd) -> Result<usize, Box<dyn std::error::Error>> {
     let sock = Socket::from_fd(&lp.handle(), conn)?;
     let fds: Rc<RefCell<VecDeque<OwnedFd>>> = Rc::default();
     let f = fds.clone();
-    sock.readable.on(FD, move |p: &PassedFd| {
+    sock.on(FD, move |p: &PassedFd| {
         if let Some(fd) = p.take() {
             f.borrow_mut().push_back(fd);
         }
     });
     let next = Rc::new(std::cell::Cell::new(0usize));
-    let w = sock.writable.clone();
-    w.write(format!("{}\n", REQUESTS[0]));
-    sock.readable.on(DATA, move |c: &Chunk| {
+    sock.write(format!("{}\n", REQUESTS[0]));
+    let out = writer_until_close(&sock);
+    sock.on(DATA, move |c: &Chunk| {
+        let Some(w) = out.borrow().clone() else {
+            return;
+        };
         for &b in c.as_bytes().unwrap_or_default() {
             let name = REQUESTS[next.get()];
             if b == b'+' {

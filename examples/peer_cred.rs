@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(cred) => cred,
             Err(e) => {
                 eprintln!("no credentials: {e}");
-                sock.destroy();
+                sock.destroy(None);
                 return;
             }
         };
@@ -70,7 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.borrow_mut().push(cred.uid);
             // Destroyed before any read: its descriptors are never received here; the
             // kernel closes them with the socket.
-            sock.destroy();
+            sock.destroy(None);
             return;
         }
         println!("accepting fds from pid {} uid {}", cred.pid, cred.uid);
@@ -84,8 +84,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         sock.readable
             .on("data", |_: &nodestream::stream::readable::Chunk| {});
-        let s = sock.clone();
-        sock.readable.on(FD, move |_: &PassedFd| s.destroy());
+        // A weak handle: a listener holding its own socket would keep it alive (a cycle).
+        // Destroying either side destroys the socket.
+        let r = sock.readable.downgrade();
+        sock.on(FD, move |_: &PassedFd| {
+            if let Some(r) = r.upgrade() {
+                r.destroy(None);
+            }
+        });
         c.borrow_mut().push(sock);
     })?;
 
@@ -113,7 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     server.close();
     for s in conns.borrow().iter() {
-        s.destroy();
+        s.destroy(None);
     }
     event_loop.run()?;
     for mut child in children {

@@ -40,7 +40,7 @@ fn primary(port: u16) -> nodestream::Result<()> {
     let next = Cell::new(0);
     let server = create_server(&lp.handle(), move |sock: Socket| {
         let fd = sock.writable.with_fd(|fd| fd.try_clone_to_owned());
-        sock.destroy();
+        sock.destroy(None);
         if let Some(Ok(fd)) = fd {
             next.set(next.get() + 1);
             let channel = &channels[next.get() % channels.len()];

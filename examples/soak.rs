@@ -104,8 +104,8 @@ fn fds_batch(el: &EventLoop, n: usize) -> usize {
     drop(pump);
     el.run().expect("run");
     // The sender's readable side was never consumed: destroy what is left.
-    tx.destroy();
-    rx.destroy();
+    tx.destroy(None);
+    rx.destroy(None);
     el.run().expect("run");
     assert_eq!(got.get(), n, "descriptors lost");
     n

@@ -49,7 +49,7 @@ fn emitters(lp: &EventLoop) -> Vec<(&'static str, EventEmitter, bool)> {
     plain.destroy(None);
     fr.destroy(None);
     fw.destroy(None);
-    a.destroy();
+    a.destroy(None);
     file.destroy(None);
     out.destroy(None);
     lp.run().unwrap();

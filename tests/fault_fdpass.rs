@@ -287,7 +287,7 @@ fn a_receiver_destroyed_with_fds_in_flight_leaks_nothing() {
     for _ in 0..5 {
         send_with_fds(&peer, b"x", &[a.as_fd(), a.as_fd()]).unwrap();
     }
-    s.destroy();
+    s.destroy(None);
     el.run().unwrap();
     assert_eq!(log.get(), ["close"]);
     assert_eq!(s.unclaimed_fds(), 0);

@@ -164,7 +164,7 @@ fn child_emfile_accepting() {
     );
     server.close();
     for s in accepted.borrow().iter() {
-        s.destroy();
+        s.destroy(None);
     }
     accepted.borrow_mut().clear();
     el.run().unwrap();
@@ -228,7 +228,7 @@ fn child_sockets_under_a_limit() {
         // duplicate for the readable side, fit FREE / 2.)
         assert_eq!(sockets.len(), FREE, "{name}");
         for s in &sockets {
-            s.destroy();
+            s.destroy(None);
         }
         drop(sockets);
         el.run().unwrap();

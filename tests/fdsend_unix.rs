@@ -145,7 +145,7 @@ fn more_than_253_fds_split_one_batch_per_byte() {
         a.writable.end();
         a.readable.resume();
         c.readable.destroy(None);
-        _d.destroy();
+        _d.destroy(None);
         lp.run().unwrap();
         let got = got.borrow();
         assert_eq!(got.len(), 600);
@@ -160,7 +160,7 @@ fn more_than_253_fds_split_one_batch_per_byte() {
         for s in [&a, &b, &c] {
             s.writable.emitter().remove_all_listeners(None);
             s.readable.emitter().remove_all_listeners(None);
-            s.destroy();
+            s.destroy(None);
         }
         lp.run().unwrap();
     });
@@ -252,8 +252,8 @@ fn unclaimed_fds_are_held_up_to_the_cap_then_the_connection_fails() {
             assert_eq!(errs.get(), ["error ERR_TOO_MANY_FDS"]);
             assert_eq!(b.unclaimed_fds(), 0);
             assert_eq!(b.readable.errored().unwrap().code(), &ErrorCode::TooManyFds);
-            a.destroy();
-            b.destroy();
+            a.destroy(None);
+            b.destroy(None);
             lp.run().unwrap();
             a.writable.emitter().remove_all_listeners(None);
             b.readable.emitter().remove_all_listeners(None);

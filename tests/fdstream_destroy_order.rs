@@ -227,7 +227,7 @@ fn destroy_while_connecting_fails_the_parked_write_and_end_callbacks() {
         ));
         w.end_cb(log.cb("end cb"));
         match err {
-            None => s.destroy(),
+            None => s.destroy(None),
             Some(err) => w.destroy(Some(err)),
         }
         log.tick(&h, "tick");
@@ -250,7 +250,7 @@ fn destroy_while_connecting_with_only_end_fails_the_end_callback() {
     let log = Log::default();
     watch(&s.writable, &log);
     s.writable.end_cb(log.cb("end cb"));
-    s.destroy();
+    s.destroy(None);
     log.tick(&h, "tick");
     log.imm(&h, "immediate");
     lp.run().unwrap();

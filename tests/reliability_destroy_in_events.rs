@@ -287,7 +287,7 @@ fn destroy_inside_fd() {
         l.borrow_mut().push("fd".into());
         let _kept = p.take();
         if let Some(s) = sl.borrow_mut().take() {
-            s.destroy();
+            s.destroy(None);
         }
     });
     let l = log.clone();

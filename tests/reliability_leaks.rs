@@ -10,8 +10,11 @@
 //! so a stream kept alive by a cycle would keep the loop's state too).
 //!
 //! A socket's two sides share one fd: the socket rows check that each socket adds one fd,
-//! and two rows leave a socket with one side destroyed, so that the other side alone
-//! holds the fd when the scenario lets go.
+//! and two rows leave a socket with one side done and the other still at work (Node's
+//! `net.Socket` is destroyed only once both sides are done): one that has ended and
+//! finished but reads on until the peer ends, one whose peer has ended (so that, with
+//! `allowHalfOpen: false`, its writable side is ending) with writes still waiting for the
+//! peer to read them.
 //!
 //! Each scenario runs in a child process of this binary (`isolated!`): the counts are
 //! exact, and the `process::stdout` row may point fd 1 at a pipe of its own.
@@ -117,12 +120,12 @@ const KINDS: &[Kind] = &[
         make: unix_client,
     },
     Kind {
-        name: "a Socket whose writable side is destroyed (the readable side holds the fd)",
-        make: socket_reading_alone,
+        name: "a Socket that has ended and finished, reading on until the peer ends",
+        make: socket_reading_after_finish,
     },
     Kind {
-        name: "a Socket whose readable side is destroyed (the writable side holds the fd)",
-        make: socket_writing_alone,
+        name: "a Socket whose peer has ended, flushing its last writes",
+        make: socket_writing_after_end,
     },
     Kind {
         name: "fs::create_write_stream on a FIFO",
@@ -287,16 +290,28 @@ fn socket_and_peer(el: &EventLoop) -> (Socket, Rc<RefCell<UnixStream>>) {
     (s, Rc::new(RefCell::new(peer)))
 }
 
-fn socket_reading_alone(el: &EventLoop) -> Made {
+/// Runs the loop until `done`, failing after 5 s.
+fn run_until(el: &EventLoop, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !done() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        el.run_for(Duration::from_millis(1)).unwrap();
+    }
+}
+
+fn socket_reading_after_finish(el: &EventLoop) -> Made {
     let (s, peer) = socket_and_peer(el);
     let before = fd_count();
-    s.writable.destroy(None);
+    s.writable.end_with("bye");
+    run_until(el, "the finish", || s.writable_finished());
+    assert!(!s.destroyed() && !s.readable_ended());
     assert_eq!(
         fd_count(),
         before,
-        "the writable side closed the readable side's fd"
+        "the finish closed the fd of a socket still reading"
     );
     let mut m = Made::new();
+    // Its writable side takes nothing more (a write after end is an error).
     m.readables.push(s.readable.clone());
     let p = peer.clone();
     m.feed.push(Box::new(move || flood(&mut *p.borrow_mut())));
@@ -304,17 +319,25 @@ fn socket_reading_alone(el: &EventLoop) -> Made {
     m
 }
 
-fn socket_writing_alone(el: &EventLoop) -> Made {
+fn socket_writing_after_end(el: &EventLoop) -> Made {
     let (s, peer) = socket_and_peer(el);
     let before = fd_count();
-    s.readable.destroy(None);
+    // More than the kernel holds, which the peer never reads.
+    s.writable.write(vec![b'x'; 4 << 20]);
+    peer.borrow().shutdown(std::net::Shutdown::Write).unwrap();
+    run_until(el, "the end, and the end of the writable side", || {
+        s.readable_ended() && s.writable_ended()
+    });
+    assert!(!s.destroyed() && !s.writable_finished() && s.writable_length() > 0);
     assert_eq!(
         fd_count(),
         before,
-        "the readable side closed the writable side's fd"
+        "the end closed the fd of a socket still writing"
     );
     let mut m = Made::new();
-    m.writables.push(s.writable.as_writable().clone());
+    // Its writable side takes nothing more; its readable side has ended, but can still
+    // be destroyed (which destroys the socket, writes waiting).
+    m.readables.push(s.readable.clone());
     m.hold(s).far(peer);
     m
 }

@@ -64,6 +64,6 @@ fn an_unconsumed_unix_socket_at_eof_lets_the_loop_exit() {
         let (ours, peer) = UnixStream::pair().unwrap();
         drop(peer);
         let s = Socket::from_fd(&el.handle(), OwnedFd::from(ours)).unwrap();
-        Box::new(move || s.destroy())
+        Box::new(move || s.destroy(None))
     });
 }

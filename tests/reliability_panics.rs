@@ -39,8 +39,9 @@ use std::time::Duration;
 use nodestream::events::{
     CLOSE, DATA, DRAIN, END, ERROR, FINISH, PAUSE, PREFINISH, READABLE, RESUME,
 };
+use nodestream::net::Socket;
 use nodestream::stream::readable::{Chunk as RChunk, Readable};
-use nodestream::{Error, EventLoop, LoopHandle, Writable};
+use nodestream::{Error, EventEmitter, EventLoop, LoopHandle, Writable};
 use support::{fd_count, fd_list, fd_lock, run_through_panics};
 
 /// The message of an injected panic: this, then the point.
@@ -267,19 +268,58 @@ impl Adder {
                     .is_some_and(|w| w.writable_finished() || w.errored().is_some())
             }),
         );
+        Adder::writable_events(log, name, w);
+        Adder::close_and_error(log, name, w.emitter());
+    }
+
+    /// `'drain'`, `'prefinish'`, `'finish'`.
+    fn writable_events(log: &Rc<RefCell<Vec<String>>>, name: &str, w: &Writable) {
         for (ev, key) in [
             ("drain", DRAIN),
             ("prefinish", PREFINISH),
             ("finish", FINISH),
-            ("close", CLOSE),
         ] {
             let (l, point) = (log.clone(), format!("{name}:{ev}"));
             w.on(key, move |_| Adder::at(&l, &point, ev.to_string()));
         }
+    }
+
+    /// `'close'` and `'error'`, which a stream emits once (a socket once for both sides).
+    fn close_and_error(log: &Rc<RefCell<Vec<String>>>, name: &str, em: EventEmitter) {
+        let (l, point) = (log.clone(), format!("{name}:close"));
+        em.on(CLOSE, move |_: &()| {
+            Adder::at(&l, &point, "close".to_string())
+        });
         let (l, point) = (log.clone(), format!("{name}:error"));
-        w.on(ERROR, move |e: &Error| {
+        em.on(ERROR, move |e: &Error| {
             Adder::at(&l, &point, format!("error {}", e.code()))
         });
+    }
+
+    /// Watches a socket into `log`, as the one stream (one emitter) it is: its writable
+    /// side's events and its readable side's, and its one `'close'` and `'error'`, each a
+    /// point `<name>:<event>`. Done once both sides are, or it failed.
+    pub fn socket(
+        &self,
+        log: &Rc<RefCell<Vec<String>>>,
+        name: &str,
+        s: &Socket,
+        consume: Consume,
+    ) -> Rc<RefCell<Vec<u8>>> {
+        let (w, r) = (s.writable.as_writable().downgrade(), s.readable.downgrade());
+        self.set_done(
+            log,
+            Box::new(move || match (w.upgrade(), r.upgrade()) {
+                (Some(w), Some(r)) => {
+                    (w.writable_finished() && r.readable_ended()) || w.errored().is_some()
+                }
+                _ => false,
+            }),
+        );
+        Adder::writable_events(log, name, &s.writable);
+        let got = Adder::readable_events(log, name, &s.readable, consume);
+        Adder::close_and_error(log, name, s.readable.emitter().clone());
+        got
     }
 
     /// Watches a Readable into `log`: `'data'` (collected into the returned bytes),
@@ -300,6 +340,19 @@ impl Adder {
                     .is_some_and(|r| r.readable_ended() || r.errored().is_some())
             }),
         );
+        let got = Adder::readable_events(log, name, r, consume);
+        Adder::close_and_error(log, name, r.emitter().clone());
+        got
+    }
+
+    /// `'data'` (collected into the returned bytes), `'end'`, `'pause'`, `'resume'`, and
+    /// `'readable'` when consumed that way.
+    fn readable_events(
+        log: &Rc<RefCell<Vec<String>>>,
+        name: &str,
+        r: &Readable,
+        consume: Consume,
+    ) -> Rc<RefCell<Vec<u8>>> {
         let got = Rc::new(RefCell::new(Vec::new()));
         let (l, g, point) = (log.clone(), got.clone(), format!("{name}:data"));
         let (weak, lp) = (r.downgrade(), r.loop_handle().clone());
@@ -329,19 +382,10 @@ impl Adder {
                 Adder::at(&l, &point, "readable".to_string());
             });
         }
-        for (ev, key) in [
-            ("end", END),
-            ("close", CLOSE),
-            ("pause", PAUSE),
-            ("resume", RESUME),
-        ] {
+        for (ev, key) in [("end", END), ("pause", PAUSE), ("resume", RESUME)] {
             let (l, point) = (log.clone(), format!("{name}:{ev}"));
             r.on(key, move |_: &()| Adder::at(&l, &point, ev.to_string()));
         }
-        let (l, point) = (log.clone(), format!("{name}:error"));
-        r.on(ERROR, move |e: &Error| {
-            Adder::at(&l, &point, format!("error {}", e.code()))
-        });
         got
     }
 

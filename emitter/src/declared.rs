@@ -114,6 +114,8 @@ impl EventEmitter {
         let declared = || self.declared_events();
         // An event may be declared more than once, with each payload type it is emitted
         // with (a Writable's `'pipe'` carries a `Readable`, or a legacy stream).
+        // (and may be declared twice with one type, by two tables that both have it: each
+        // side's `'close'` on a socket's one emitter), so the lists are said without repeats.
         let types = || declared().filter(|d| d.name == name);
         let known = types().next().is_some();
         match known {
@@ -121,23 +123,32 @@ impl EventEmitter {
                 "a listener for '{name}' takes &{}, but this emitter's '{name}' events carry \
                  &{}: it would never run",
                 std::any::type_name::<T>(),
-                types()
-                    .map(EventDecl::type_name)
-                    .collect::<Vec<_>>()
-                    .join(" or &")
+                distinct(types().map(EventDecl::type_name)).join(" or &")
             ),
             true => {}
             false if META.contains(&name) => {}
             false => log::warn!(
                 "a listener was added for '{name}', which this emitter does not emit (it \
                  emits {}); misspelled?",
-                declared()
-                    .map(|d| format!("'{}'", d.name))
+                distinct(declared().map(|d| d.name))
+                    .iter()
+                    .map(|n| format!("'{n}'"))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
         }
     }
+}
+
+/// The items in their first order, each once.
+fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen
 }
 
 #[cfg(test)]
@@ -190,6 +201,23 @@ mod tests {
         assert_eq!(em.listener_count("end") + em.listener_count("data"), 0);
         em.on("data", |_: &Vec<u8>| {});
         assert!(em.emit("data", &vec![1u8]));
+    }
+
+    #[test]
+    fn an_event_two_tables_declare_alike_is_named_once() {
+        const MORE: [EventDecl; 1] = [END.declared()];
+        let em = EventEmitter::new();
+        em.declare_events(&[&EVENTS, &MORE]);
+        let text = message(|| {
+            em.on("end", |_: &bool| {});
+        });
+        assert_eq!(
+            text,
+            "a listener for 'end' takes &bool, but this emitter's 'end' events carry &(): it \
+             would never run"
+        );
+        em.on(END, |_: &()| {});
+        assert_eq!(em.listener_count("end"), 1);
     }
 
     #[test]

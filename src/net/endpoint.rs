@@ -42,8 +42,8 @@ impl From<&Path> for Endpoint {
     }
 }
 
-/// Node's `net.connect`: a [`Socket`] connecting to `to`, with `'connect'` then `'ready'` on
-/// its writable side once connected ([`connect_tcp`], [`connect_unix`]).
+/// Node's `net.connect`: a [`Socket`] connecting to `to`, which emits `'connect'` then
+/// `'ready'` once connected ([`connect_tcp`], [`connect_unix`]).
 ///
 /// # Errors
 ///

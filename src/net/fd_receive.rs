@@ -17,7 +17,7 @@ use crate::stream::fd_reader::{FdPump, FdReader, ReadGate, Step};
 use crate::stream::readable::{Readable, ReadableOptions};
 use crate::stream::shared_fd::SharedFd;
 use crate::sys::with_read_buffer;
-use nodestream_emitter::Event;
+use nodestream_emitter::{Event, EventEmitter};
 
 /// `'fd'`: a descriptor arrived. Emitted before the `'data'` whose bytes include the one it
 /// was sent with.
@@ -183,6 +183,7 @@ pub(crate) fn fd_readable(
     fd: SharedFd,
     options: ReceiveOptions,
     connecting: bool,
+    emitter: EventEmitter,
 ) -> (Readable, Rc<RecvState>, Option<ReadGate>) {
     let state = Rc::new(RecvState {
         offset: Cell::new(0),
@@ -190,16 +191,11 @@ pub(crate) fn fd_readable(
         max_unclaimed: options.max_unclaimed_fds,
     });
     let (stream, gate): (Readable, _) = if connecting {
-        let (r, gate) = FdReader::held(lp, options.readable, fd, state.clone());
+        let (r, gate) = FdReader::held(lp, options.readable, fd, state.clone(), Some(emitter));
         (r, Some(gate))
     } else {
-        let r = FdReader::readable(lp, options.readable, fd, state.clone());
+        let r = FdReader::readable_on(lp, options.readable, fd, state.clone(), Some(emitter));
         (r, None)
     };
-    stream.emitter().declare_events(&EVENTS);
     (stream, state, gate)
 }
-
-/// The events of a Readable that receives descriptors: the Readable's and `'fd'`.
-static EVENTS: [&[nodestream_emitter::EventDecl]; 2] =
-    [&crate::stream::readable::EVENTS, &[FD.declared()]];

@@ -10,6 +10,11 @@
 //!   [`Server::from_listener`] (or [`NewServer::listen_fd`]) serves a socket the caller bound,
 //!   as Node's `server.listen({ fd })`.
 //! - [`unix_pair`]: two connected Unix sockets, as streams.
+//!
+//! A [`Socket`] is one Duplex, as Node's `net.Socket`: it dereferences to its
+//! [`Duplex`](crate::stream::Duplex) (`socket.write(..)`, `socket.on(DATA, ..)`,
+//! `socket.destroy(None)`), with one emitter for both sides, one `'error'` and one
+//! `'close'`.
 //! - Descriptor passing: on a Unix socket, [`FdWritable::write_with_fds`] sends descriptors
 //!   with a chunk's first byte, and the readable side emits `'fd'` ([`FD`], a [`PassedFd`])
 //!   before the `'data'` that carries that byte.
@@ -42,12 +47,12 @@
 //! let client = net::connect(&lp, server.local_addr()?)?;
 //! let echoed = Rc::new(RefCell::new(Vec::new()));
 //! let e = echoed.clone();
-//! client.readable.on(DATA, move |c: &Chunk| {
+//! client.on(DATA, move |c: &Chunk| {
 //!     e.borrow_mut().extend_from_slice(c.as_bytes().unwrap_or_default())
 //! });
 //! let s = server.clone();
-//! client.readable.on(END, move |_: &()| s.close());
-//! client.writable.end_with("ping\n");
+//! client.on(END, move |_: &()| s.close());
+//! client.end_with("ping\n");
 //! event_loop.run()?;
 //! assert_eq!(echoed.borrow().as_slice(), b"ping\n");
 //! # Ok::<(), Box<dyn std::error::Error>>(())

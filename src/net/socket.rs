@@ -3,68 +3,107 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::rc::Rc;
 
 use crate::error::{Error, FdError, Result};
 use crate::reactor::LoopHandle;
+use crate::stream::duplex::Duplex;
 use crate::stream::fd_reader::socket_reader;
 use crate::stream::fd_writable::FdWritable;
 use crate::stream::lifecycle::StreamKind;
-use crate::stream::readable::{Readable, END};
+use crate::stream::readable::Readable;
 use crate::stream::shared_fd::SharedFd;
 use crate::stream::writable::WritableOptions;
 use crate::sys::{set_nonblocking, FdKind, StreamFd};
 
 use super::fd_receive::{fd_readable, ReceiveOptions, RecvState};
+use super::FD;
 
-/// A connected (or connecting) stream socket: its writable side and its readable side.
+use nodestream_emitter::{names, EventDecl, EventEmitter};
+
+/// A socket's events: both sides', `'connect'` and `'ready'`.
+const SOCKET_EVENTS: [EventDecl; 2] = [
+    EventDecl::new::<()>(names::CONNECT),
+    crate::stream::lifecycle::READY.declared(),
+];
+/// The events of a TCP socket.
+static TCP_EVENTS: [&[EventDecl]; 3] = [
+    &crate::stream::readable::EVENTS,
+    &crate::stream::writable::EVENTS,
+    &SOCKET_EVENTS,
+];
+/// The events of a Unix socket: a TCP socket's, and `'fd'`.
+static UNIX_EVENTS: [&[EventDecl]; 4] = [
+    &crate::stream::readable::EVENTS,
+    &crate::stream::writable::EVENTS,
+    &SOCKET_EVENTS,
+    &[FD.declared()],
+];
+
+/// A connected (or connecting) stream socket: Node's `net.Socket`, one [`Duplex`] over one
+/// fd (it dereferences to the Duplex: `socket.write(..)`, `socket.on(DATA, ..)`,
+/// `socket.end()`, `socket.pipe(..)`).
 ///
-/// The two sides are two streams over one fd, registered with the loop once for both
-/// (readable readiness goes to the readable side, writable readiness to the writable
-/// side). The fd is closed when the second side is destroyed, whichever it is: a side
-/// destroyed first leaves it to the other, which reads or writes on (after `end()` and
-/// `'finish'` the writable side is destroyed, and the readable side still receives what
-/// the peer sends). When the readable side ends (the peer shut down its writing side),
-/// the writable side is ended too, as a `net.Socket` with `allowHalfOpen: false` does;
-/// the readable side ends even when nobody reads it (once nothing is left buffered), so a
-/// handler that only writes still sees its connections close.
-///
-/// An error on either side destroys the other side too, without a second `'error'`. The
-/// error is emitted on the side that failed (`ECONNRESET` on a read: the readable side;
-/// `EPIPE` or a failed connect: the writable side); with no `'error'` listener there, it
-/// is uncaught and comes back from [`run()`](crate::EventLoop::run), as in Node. While a
-/// connect is in progress the readable side reads nothing (Node's `_read` waits for
-/// `'connect'`).
+/// Both sides are on one emitter, with one `'error'` and one `'close'`, as in Node. The fd
+/// is registered with the loop once for both sides (readable readiness goes to the
+/// readable side, writable readiness to the writable side) and closed when the socket is
+/// destroyed: by [`destroy`](Duplex::destroy) (of the socket or of either side), by an
+/// error of either side (`ECONNRESET` on a read, `EPIPE` or a failed connect on a write),
+/// or on its own once both sides are done. As a `net.Socket` with `allowHalfOpen: false`,
+/// the end of the readable side (the peer shut down its writing side) ends the writable
+/// side on the next tick, and the socket is destroyed once `'finish'` and `'end'` have both
+/// been emitted; after `end()`, the socket reads on until the peer ends. The readable side
+/// ends even when nobody reads it (once nothing is left buffered), so a handler that only
+/// writes still sees its connections close. An `'error'` with no listener is uncaught and
+/// comes back from [`run()`](crate::EventLoop::run), as in Node; `'close'` follows when the
+/// loop runs again. While a connect is in progress the readable side reads nothing (Node's
+/// `_read` waits for `'connect'`).
 ///
 /// On a Unix socket the readable side receives descriptors: `'fd'` ([`FD`](super::FD))
 /// before the `'data'` carrying its byte, or held for [`take_fd`](Socket::take_fd) when
 /// nobody listens; a truncated control message (`MSG_CTRUNC`) is an `'error'` with
 /// `ERR_FD_TRUNCATED`.
 ///
+/// The sides stay reachable as [`writable`](Socket::writable) (the [`FdWritable`], with
+/// what only an fd stream does: `write_with_fds`, `peer_credentials`) and
+/// [`readable`](Socket::readable); their listeners are the socket's.
+///
 /// # Node compatibility
 ///
-/// Node's `net.Socket` is one Duplex with one emitter; Rust has no Duplex here yet, so the
-/// events are split: `'connect'`, `'ready'`, `'drain'`, `'finish'` on
-/// [`writable`](Socket::writable), `'data'`, `'end'`, `'fd'` on
-/// [`readable`](Socket::readable); each side has its `'error'` and `'close'`.
-///
 /// Like Node's, a socket holds one fd (its handle), so a process fits as many sockets
-/// under its fd limit as Node does. Node closes the handle when the Duplex is destroyed;
-/// here, when the second side is destroyed, which is when Node's Duplex, with both
-/// directions done, destroys itself (after `end()`, Node's socket too reads on over the
-/// same handle until the peer ends). Each side's `'close'` comes when that side is
-/// destroyed, so the writable side's may come while the fd is still open for the
-/// readable side. The fd keeps the loop alive while either side needs it: a write in
-/// flight or a connect, or the readable side reading.
+/// under its fd limit as Node does. Node's `'close'` carries `hadError`; here it carries
+/// nothing (the error, if any, came with `'error'` just before). The fd keeps the loop
+/// alive while the socket needs it: a write in flight or a connect, or the readable side
+/// reading.
+///
+/// A listener that holds a handle of its own socket (its `writable`, its `readable`, a
+/// clone of it) is an `Rc` cycle: the socket, and its loop, stay allocated after it closed
+/// (Node's garbage collector would collect them). Reach the socket weakly from its own
+/// listeners (`socket.readable.downgrade()`, `socket.writable.downgrade()`), or let go of
+/// the handle at `'close'`.
 #[derive(Clone)]
 pub struct Socket {
-    /// The writable side (`'connect'`, `'ready'`, `'drain'`, `'finish'`).
+    /// The writable side, with what only an fd stream does (`write_with_fds`,
+    /// `peer_credentials`, ...).
     pub writable: FdWritable,
-    /// The readable side (`'data'`, `'end'`, `'fd'` on Unix sockets).
+    /// The readable side.
     pub readable: Readable,
+    /// Both sides, as the one stream they are.
+    duplex: Duplex,
     recv: Option<Rc<RecvState>>,
+}
+
+/// A socket is a Duplex, as Node's `net.Socket extends stream.Duplex`: `socket.write(..)`,
+/// `socket.on(DATA, ..)`, `socket.end()`, `socket.pipe(..)` are the Duplex's.
+impl Deref for Socket {
+    type Target = Duplex;
+
+    fn deref(&self) -> &Duplex {
+        &self.duplex
+    }
 }
 
 impl fmt::Debug for Socket {
@@ -128,46 +167,52 @@ impl Socket {
         }
         // For display only, in an error this socket leaves unhandled.
         let number = std::os::fd::AsRawFd::as_raw_fd(&fd);
-        // One fd, registered once for both sides; closed when both are destroyed.
+        // One fd, registered once for both sides; closed when both have let go of it.
         let (read, write) = SharedFd::both(lp, fd).map_err(|(e, fd)| FdError::new(e, fd))?;
-        let writable = FdWritable::on_share(lp, write, class, WritableOptions::new(), connecting);
+        // One Duplex: both sides on one emitter, one 'error', one 'close' (the writing
+        // side's, from the close phase, as Node's handle close callback).
+        let emitter = EventEmitter::new();
+        let writable = FdWritable::on_share(
+            lp,
+            write,
+            class,
+            WritableOptions::new(),
+            connecting,
+            Some(emitter.clone()),
+        );
         // While connecting, the reading side reads nothing (Node's `_read` waits for
         // 'connect'): a failed connect is the writing side's to report.
+        let mut options = options;
+        options.readable.emit_close = false;
         let (readable, recv, gate) = if class.unix {
-            let (r, st, gate) = fd_readable(lp, read, options, connecting);
+            let (r, st, gate) = fd_readable(lp, read, options, connecting, emitter.clone());
             (r, Some(st), gate)
         } else {
-            let (r, gate) = socket_reader(lp, read, options.readable, connecting);
+            let (r, gate) = socket_reader(lp, read, options.readable, connecting, emitter.clone());
             (r, None, gate)
         };
+        emitter.declare_events(if class.unix {
+            &UNIX_EVENTS
+        } else {
+            &TCP_EVENTS
+        });
         if let Some(gate) = gate {
             writable.core().hold_reader(gate);
         }
-        // One connection, two streams: an error on either side destroys the other, which
-        // emits no second 'error'. Hooks, not listeners: an 'error' nobody listens to must
-        // still reach run() (see `Hooks`).
-        let w = writable.as_writable().downgrade();
-        readable.hooks().on_error(move |_| {
-            if let Some(w) = w.upgrade() {
-                w.destroy(None);
-            }
-        });
-        let r = readable.downgrade();
-        writable.hooks().on_error(move |_| {
-            if let Some(r) = r.upgrade() {
-                r.destroy(None);
-            }
-        });
-        // allowHalfOpen: false. A listener, as in Node (`this.on('end', onReadableStreamEnd)`).
-        let w = writable.clone();
-        readable.once(END, move |_: &()| {
-            if w.writable() {
-                w.end();
-            }
-        });
+        // Node's net.Socket: allowHalfOpen false, so the end of the readable side ends
+        // the writable side (on the next tick), and the socket is destroyed once both
+        // sides are done.
+        readable.join_duplex(writable.as_writable().as_part(false));
+        writable.as_writable().join_duplex(readable.as_part());
+        // Node's `net.Socket` listens for its own 'end' (`onReadableStreamEnd`, which turns
+        // later writes into EPIPE errors); the end of the writable side that follows is
+        // the Duplex's. Kept so that listener counts match Node's.
+        readable.on(crate::stream::readable::END, |_: &()| {});
+        let duplex = Duplex::from_sides(readable.clone(), writable.as_writable().clone());
         let socket = Socket {
             writable,
             readable,
+            duplex,
             recv,
         };
         for hooks in [
@@ -216,12 +261,6 @@ impl Socket {
         self.writable.peer_credentials()
     }
 
-    /// Destroys both sides; the fd is closed with the second (the readable side).
-    pub fn destroy(&self) {
-        self.writable.destroy(None);
-        self.readable.destroy(None);
-    }
-
     /// Whether a connect is in progress (Node's `socket.connecting`).
     pub fn connecting(&self) -> bool {
         self.writable.connecting()
@@ -233,34 +272,21 @@ impl Socket {
         self.connecting() || self.writable.with_fd(|_| ()).is_none()
     }
 
-    /// Ends the writable side, then destroys both sides once it has finished: Node's
+    /// Ends the socket, then destroys it once the writable side has finished: Node's
     /// `socket.destroySoon()`. Writes already made are flushed first.
     ///
     /// # Events
     ///
-    /// `'finish'` on the writable side (its listeners run before the destroy), then each
-    /// side's `'close'`.
+    /// `'finish'` (its listeners run before the destroy), then `'close'`.
     pub fn destroy_soon(&self) {
-        let finished = self.writable.writable_finished();
-        // The Writable's own: end() if still writable, destroy once finished.
+        // The Writable's own: end() if still writable, destroy once finished; a
+        // destroy of either side is the socket's.
         self.writable.destroy_soon();
-        if finished {
-            self.readable.destroy(None);
-        } else {
-            // A weak handle: the listener must not keep the socket alive.
-            let r = self.readable.downgrade();
-            self.writable
-                .once(crate::stream::writable::FINISH, move |_| {
-                    if let Some(r) = r.upgrade() {
-                        r.destroy(None);
-                    }
-                });
-        }
     }
 }
 
-/// Connects to a TCP address. The socket emits `'connect'` then `'ready'` on its writable
-/// side once connected; writes and `end()` made meanwhile wait for it. A refused
+/// Connects to a TCP address. The socket emits `'connect'` then `'ready'` once connected;
+/// writes and `end()` made meanwhile wait for it. A refused
 /// connection is an `'error'` as Node reports it: code `ECONNREFUSED`, message
 /// `connect ECONNREFUSED 127.0.0.1:39503`, and [`syscall`](crate::Error::syscall),
 /// [`address`](crate::Error::address), [`port`](crate::Error::port) and

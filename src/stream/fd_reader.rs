@@ -15,6 +15,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
+use nodestream_emitter::EventEmitter;
 
 use super::readable::{DestroyDone, Readable, ReadableOptions, Source, WeakReadable};
 use super::shared_fd::{Ready, SharedFd};
@@ -114,7 +115,19 @@ impl<P: FdPump> FdReader<P> {
         fd: SharedFd,
         pump: P,
     ) -> Readable {
-        Self::make(lp, options, fd, pump, false).0
+        Self::make(lp, options, fd, pump, false, None).0
+    }
+
+    /// [`readable`](FdReader::readable) on a given emitter (a socket's, shared by its two
+    /// sides), or its own.
+    pub(crate) fn readable_on(
+        lp: &LoopHandle,
+        options: ReadableOptions,
+        fd: SharedFd,
+        pump: P,
+        emitter: Option<EventEmitter>,
+    ) -> Readable {
+        Self::make(lp, options, fd, pump, false, emitter).0
     }
 
     /// [`readable`](FdReader::readable) for a socket that is still connecting: it reads
@@ -124,8 +137,9 @@ impl<P: FdPump> FdReader<P> {
         options: ReadableOptions,
         fd: SharedFd,
         pump: P,
+        emitter: Option<EventEmitter>,
     ) -> (Readable, ReadGate) {
-        let (stream, state) = Self::make(lp, options, fd, pump, true);
+        let (stream, state) = Self::make(lp, options, fd, pump, true, emitter);
         let weak = stream.downgrade();
         let gate = ReadGate(Some(Box::new(move || {
             state.held.set(false);
@@ -145,6 +159,7 @@ impl<P: FdPump> FdReader<P> {
         fd: SharedFd,
         pump: P,
         held: bool,
+        emitter: Option<EventEmitter>,
     ) -> (Readable, Rc<Self>) {
         let state = Rc::new_cyclic(|me| FdReader {
             me: me.clone(),
@@ -158,7 +173,10 @@ impl<P: FdPump> FdReader<P> {
             held: Cell::new(held),
             pump,
         });
-        let stream = Readable::with_source(lp, options, state.clone());
+        let stream = match emitter {
+            Some(emitter) => Readable::with_source_on(lp, options, state.clone(), emitter),
+            None => Readable::with_source(lp, options, state.clone()),
+        };
         let _ = state.stream.set(stream.downgrade());
         state.hold.set(lp.hold(stream.holdable()));
         fd.on_ready(&state);
@@ -455,15 +473,19 @@ pub(crate) fn socket_reader(
     fd: SharedFd,
     options: ReadableOptions,
     connecting: bool,
+    emitter: EventEmitter,
 ) -> (Readable, Option<ReadGate>) {
     let pump = PlainRead {
         kind: FdKind::Socket,
     };
     if connecting {
-        let (r, gate) = FdReader::held(lp, options, fd, pump);
+        let (r, gate) = FdReader::held(lp, options, fd, pump, Some(emitter));
         (r, Some(gate))
     } else {
-        (FdReader::readable(lp, options, fd, pump), None)
+        (
+            FdReader::readable_on(lp, options, fd, pump, Some(emitter)),
+            None,
+        )
     }
 }
 

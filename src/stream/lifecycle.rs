@@ -81,7 +81,7 @@ impl fmt::Display for FdNumber {
 }
 
 /// The library's own reactions to a stream's life-cycle: the one way code of this crate
-/// learns that a stream it made has failed or closed.
+/// learns that a stream it made has closed.
 ///
 /// A listener the library adds to a stream's emitter is a listener like the user's: an
 /// `'error'` listener would count as the user's handler (an error nobody listens to would
@@ -93,8 +93,7 @@ impl fmt::Display for FdNumber {
 /// dropped after it ran (with the handles it holds).
 ///
 /// The library keeps a listener only where Node adds one itself, so that listener counts
-/// match Node's: a socket's `'end'` listener (`allowHalfOpen: false`), `destroySoon`'s
-/// `'finish'` listener, the `'connection'` listener of `createServer(cb)`, and `pipe()`'s
+/// match Node's: `destroySoon`'s `'finish'` listener, the `'connection'` listener of `createServer(cb)`, and `pipe()`'s
 /// listeners (whose `'error'` listener hands the error on when it is the only one, as
 /// Node's does).
 #[derive(Default)]
@@ -126,15 +125,11 @@ impl StreamKind {
     }
 }
 
-/// A hook on a stream's error.
-type ErrorHook = Box<dyn FnOnce(&Error)>;
-
 /// A closed hook that matters only while its target lives: the target, and the hook.
 type ClosedWhile = (Weak<dyn Any>, Box<dyn FnOnce()>);
 
 #[derive(Default)]
 struct HookLists {
-    error: Vec<ErrorHook>,
     closed: Vec<Box<dyn FnOnce()>>,
     /// Closed hooks that matter while their target lives: whether it does, and the hook.
     closed_while: Vec<ClosedWhile>,
@@ -147,13 +142,6 @@ impl Hooks {
         RefMut::map(self.lists.borrow_mut(), |l| {
             &mut **l.get_or_insert_with(Box::default)
         })
-    }
-
-    /// Runs `f` with the stream's error when its `'error'` is emitted, before any
-    /// listener (the `errorMonitor` ones included). It does not handle the error: with no
-    /// `'error'` listener, the error still goes to the loop as uncaught.
-    pub(crate) fn on_error(&self, f: impl FnOnce(&Error) + 'static) {
-        self.lists().error.push(Box::new(f));
     }
 
     /// Runs `f` once the stream has closed (its `_destroy` completed, Node's `closed`), in
@@ -212,20 +200,7 @@ impl Hooks {
         });
     }
 
-    /// The stream is emitting `'error'` with `err`: runs the error hooks (once).
-    pub(crate) fn run_error(&self, err: &Error) {
-        let hooks = match self.lists.borrow_mut().as_mut() {
-            Some(l) => std::mem::take(&mut l.error),
-            None => return,
-        };
-        // No borrow held: a hook may destroy another stream, which runs its own hooks.
-        for hook in hooks {
-            hook(err);
-        }
-    }
-
-    /// The stream has closed: runs the closed hooks (once). (The error hooks stay: a
-    /// stream destroyed with an error emits it after it closed.)
+    /// The stream has closed: runs the closed hooks (once).
     pub(crate) fn run_closed(&self) {
         let (hooks, while_alive) = match self.lists.borrow_mut().as_mut() {
             Some(l) => (

@@ -1,10 +1,11 @@
 //! [`SharedFd`]: one fd, registered with the loop once, read by one stream and written by
 //! another.
 //!
-//! A socket is one handle in Node (a Duplex), two streams here (a `net::Socket`'s readable
-//! and writable sides), and epoll registers an fd once. So the sides share the fd and one
-//! registration, each through a share of its own, as libuv's `uv__stream_io` serves both
-//! directions of one handle:
+//! A socket is one handle in Node (a Duplex); here a `net::Socket` is a Duplex too, whose
+//! readable and writable sides are two state machines, each with its own source or sink,
+//! and epoll registers an fd once. So the sides share the fd and one registration, each
+//! through a share of its own, as libuv's `uv__stream_io` serves both directions of one
+//! handle:
 //!
 //! - **Readiness** goes to the side it concerns: readable (or read-closed) to the reading
 //!   side, writable (or write-closed) to the writing side, an error to both; the reading
@@ -15,8 +16,9 @@
 //!   write in flight or a connect keeps it alive whatever the reader wants, and the other
 //!   way round.
 //! - **The fd closes when the last share goes** ([`SharedFd::close`], or dropping it), after
-//!   it is deregistered: a side destroyed first leaves the fd open for the other one, as
-//!   Node closes a socket's handle only when the Duplex (both sides) is destroyed.
+//!   it is deregistered. A socket's destroy lets go of both shares (the sink's `destroy`,
+//!   then the source's), so its fd closes inside that one destroy, as Node closes the
+//!   handle in the Duplex's `_destroy`.
 //! - **No cycle through the loop**: the registration reaches the shares' common state
 //!   weakly, and that state reaches each side weakly (a [`Ready`] side, its stream's fd
 //!   state), so the loop owns no stream through a registration (what keeps a stream alive

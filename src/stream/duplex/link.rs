@@ -39,8 +39,8 @@ pub(crate) trait WritablePart {
     fn end_writable(&self);
     /// `w.errorEmitted`.
     fn error_emitted(&self) -> bool;
-    /// Sets `w.errorEmitted`, and runs the writable side's error hooks.
-    fn set_error_emitted(&self, err: &Error);
+    /// Sets `w.errorEmitted`.
+    fn set_error_emitted(&self);
     /// `if (!w.errored) w.errored = err`.
     fn record_error(&self, err: &Error);
 }
@@ -71,8 +71,8 @@ pub(crate) trait ReadablePart {
     fn ready_to_auto_destroy(&self) -> bool;
     /// `r.errorEmitted`.
     fn error_emitted(&self) -> bool;
-    /// Sets `r.errorEmitted`, and runs the readable side's error hooks.
-    fn set_error_emitted(&self, err: &Error);
+    /// Sets `r.errorEmitted`.
+    fn set_error_emitted(&self);
     /// `emitCloseNT`'s marks: `r.closeEmitted = true`; returns `r.emitClose`.
     fn mark_close_emitted(&self) -> bool;
     /// `if (!r.errored) r.errored = err`.

@@ -272,8 +272,8 @@ impl<R: 'static, W: 'static, S: Sink<W>> Duplex<R, W, S> {
         Duplex { readable, writable }
     }
 
-    /// The stream its two sides make (how a handle that does not keep it alive gets it
-    /// back, from the sides' weak handles).
+    /// The stream its two sides make: the sides of a Duplex already joined (a socket's),
+    /// or got back from the sides' weak handles.
     pub(crate) fn from_sides(readable: Readable<R>, writable: Writable<W, S>) -> Self {
         Duplex { readable, writable }
     }

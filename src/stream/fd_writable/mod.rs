@@ -291,7 +291,7 @@ impl FdWritable {
         } else {
             SharedFd::writing(lp, fd).map_err(|(error, fd)| FdError::new(error, fd))?
         };
-        let w = FdWritable::on_share(lp, share, class, opts, setup.connecting);
+        let w = FdWritable::on_share(lp, share, class, opts, setup.connecting, None);
         w.as_writable()
             .hooks()
             .name(crate::stream::lifecycle::StreamKind::FdWritable, number);
@@ -306,6 +306,7 @@ impl FdWritable {
         class: StreamFd,
         opts: WritableOptions,
         connecting: bool,
+        emitter: Option<EventEmitter>,
     ) -> FdWritable {
         let StreamFd { kind, unix } = class;
         let core = Rc::new(Core {
@@ -333,19 +334,33 @@ impl FdWritable {
         // Idle, the fd does not keep the loop alive; a write in flight (or a connect) does.
         share.set_ref(connecting);
         *core.fd.borrow_mut() = Some(share);
-        FdWritable::finish(lp, core, opts)
+        FdWritable::finish(lp, core, opts, emitter)
     }
 
-    /// The Writable over `core`, whose fd is in place.
-    fn finish(lp: &LoopHandle, core: Rc<Core>, opts: WritableOptions) -> FdWritable {
+    /// The Writable over `core`, whose fd is in place, on `emitter` (a socket's, shared by
+    /// its two sides, which declares the events of both) or its own.
+    fn finish(
+        lp: &LoopHandle,
+        core: Rc<Core>,
+        opts: WritableOptions,
+        emitter: Option<EventEmitter>,
+    ) -> FdWritable {
         // Node's net.Socket is made with emitClose: false and emits 'close' from its
         // handle's close callback; so does this stream (see `FdSink::destroy`).
-        let writable = Writable::new(lp, FdSink { core: core.clone() }, opts.emit_close(false));
+        let sink = FdSink { core: core.clone() };
+        let opts = opts.emit_close(false);
+        let shared = emitter.is_some();
+        let writable = match emitter {
+            Some(emitter) => Writable::new_on(lp, sink, opts, emitter),
+            None => Writable::new(lp, sink, opts),
+        };
         // The sink holds a write into an idle stream until the end of the tick: the stream
         // asks it to let go when that would make write() return false, and before destroy.
         let c = core.clone();
         writable.set_relieve(move || c.relieve());
-        writable.emitter().declare_events(&EVENTS);
+        if !shared {
+            writable.emitter().declare_events(&EVENTS);
+        }
         core.high_water_mark
             .set(writable.writable_high_water_mark());
         *core.writable.borrow_mut() = Some(writable.downgrade());

@@ -92,9 +92,12 @@ enum Inflight {
 }
 
 impl Core {
-    /// The stream's `'close'`, which it emits itself (see [`FdSink::destroy`]): unless the
-    /// user turned `emit_close` off, and not after an `'error'` that went uncaught (the
-    /// Writable's rule for its own `'close'`).
+    /// The stream's `'close'`, which it emits itself (see [`FdSink::destroy`]) unless the
+    /// user turned `emit_close` off: once the machine has passed its own `emitCloseNT`,
+    /// or once its `'error'` was emitted, handled or not. Node's `net.Socket` emits
+    /// `'close'` from its handle's close callback, which an uncaught `'error'` does not
+    /// cancel (unlike a plain Writable's `emitErrorCloseNT`): a process that survives it
+    /// (`'uncaughtException'`; here, a caller that runs the loop again) hears `'close'`.
     fn emit_close(&self) {
         if !self.emit_close {
             return;
@@ -105,7 +108,7 @@ impl Core {
             .as_ref()
             .and_then(crate::stream::writable::WeakWritable::upgrade);
         if let Some(w) = writable {
-            if w.close_emitted() {
+            if w.close_emitted() || w.error_emitted() {
                 w.emit(crate::stream::lifecycle::CLOSE, &());
             }
         }
@@ -118,7 +121,13 @@ impl Core {
             return;
         }
         match self.with_fd(|fd| socket::shutdown_write(fd)) {
-            Some(Ok(())) => cb.ok(),
+            // Node's `afterShutdown`: libuv calls back on a later turn (its pending phase),
+            // never inside `_final`, so `'prefinish'` comes after the tick that called
+            // `end()`, and a panic in its listener is uncaught rather than the stream's
+            // error. The immediate is the loop's nearest turn after this one's ticks.
+            Some(Ok(())) => {
+                self.lp.set_immediate(move || cb.ok());
+            }
             Some(Err(e)) if e.raw_os_error() == Some(rustix::io::Errno::NOTCONN.raw_os_error()) => {
                 cb.ok()
             }
@@ -127,8 +136,8 @@ impl Core {
         }
     }
 
-    /// Lets go of the fd (once): deregistered and closed, unless the other side of a socket
-    /// still holds it. Returns the batch still in flight with what its callback must be
+    /// Lets go of the fd (once): deregistered and closed, unless the socket's reading share
+    /// still holds it (the socket's destroy lets go of that one next). Returns the batch still in flight with what its callback must be
     /// told, for the caller to complete: `None` for a write the kernel was given (all of it
     /// or not: Node tells a destroyed stream's write callback `null`), the error of a write
     /// that failed, and `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` for the write a connecting
@@ -165,7 +174,8 @@ impl Core {
         self.prewritten.set(0);
         self.on_fail.borrow_mut().take();
         // Lets go of the fd: closed (after it is deregistered) unless the socket's reading
-        // side still holds it, which then closes it when it is destroyed.
+        // share still holds it, which the socket's destroy lets go of next (the source's
+        // `destroy`).
         let fd = self.fd.borrow_mut().take();
         let result = fd.map_or(Ok(()), SharedFd::close);
         (inflight, result)

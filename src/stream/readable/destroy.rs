@@ -97,10 +97,8 @@ impl<T: 'static> Readable<T> {
             s.error_emitted = true;
         }
         if let Some(w) = partner {
-            w.set_error_emitted(&err);
+            w.set_error_emitted();
         }
-        // The library's hooks first; they never count as a handler.
-        self.inner.hooks.run_error(&err);
         if let Err(unhandled) = self.inner.emitter.emit_error(err) {
             let err = unhandled.into_inner();
             self.inner.hooks.mark_unhandled(&err, "Readable");

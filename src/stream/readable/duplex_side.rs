@@ -172,10 +172,9 @@ impl<T: 'static> ReadablePart for Side<T> {
             .is_some_and(|r| r.inner.state.borrow().error_emitted)
     }
 
-    fn set_error_emitted(&self, err: &Error) {
+    fn set_error_emitted(&self) {
         if let Some(r) = self.upgrade() {
             r.inner.state.borrow_mut().error_emitted = true;
-            r.inner.hooks.run_error(err);
         }
     }
 

@@ -105,6 +105,16 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         )
     }
 
+    /// A byte stream on a given emitter (see [`make_on`](Writable::make_on)).
+    pub(crate) fn new_on_emitter(
+        lp: &LoopHandle,
+        sink: S,
+        opts: WritableOptions,
+        emitter: EventEmitter,
+    ) -> Self {
+        Writable::make_on(lp, sink, opts, None, emitter)
+    }
+
     /// The writable side of a Duplex: a stream of `T` (in object mode unless `T` is
     /// [`Chunk`]) on the Duplex's emitter.
     pub(crate) fn new_side(
@@ -159,6 +169,17 @@ impl<T: 'static> Sink<T> for Unconstructed {
 }
 
 impl Writable<Chunk> {
+    /// [`Writable::new`] on a given emitter (a socket's, shared by its two sides).
+    pub(crate) fn new_on(
+        lp: &LoopHandle,
+        sink: impl Sink<Chunk>,
+        opts: WritableOptions,
+        emitter: EventEmitter,
+    ) -> Self {
+        let sink: Box<dyn Sink<Chunk>> = Box::new(sink);
+        Writable::new_on_emitter(lp, sink, opts, emitter)
+    }
+
     /// A byte stream writing into `sink`, on the loop of `lp`: Node's
     /// `new Writable(options)` without `construct`.
     ///

@@ -157,10 +157,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             return true;
         }
         st.set(ERROR_EMITTED);
-        // The library's hooks first; they never count as a handler.
-        this.hooks.run_error(&err);
         if let Some(r) = partner {
-            r.set_error_emitted(&err);
+            r.set_error_emitted();
         }
         match this.emitter.emit_error(err) {
             Ok(()) => true,

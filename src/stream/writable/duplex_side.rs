@@ -82,9 +82,8 @@ impl<T: 'static, S: Sink<T>> WritablePart for Side<T, S> {
         self.writable.inner.state.has(ERROR_EMITTED)
     }
 
-    fn set_error_emitted(&self, err: &Error) {
+    fn set_error_emitted(&self) {
         self.writable.inner.state.set(ERROR_EMITTED);
-        self.writable.inner.hooks.run_error(err);
     }
 
     fn record_error(&self, err: &Error) {

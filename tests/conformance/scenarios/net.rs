@@ -4,11 +4,10 @@
 //! under `std::env::temp_dir()` unique to the process and the call; `Server::close`
 //! removes it, and so does the scenario's [`TempPath`] if it fails half-way.
 //!
-//! A nodestream [`Socket`] is two streams over one connection (its `writable` and its
-//! `readable` side, each with its own `'close'`), where Node's `net.Socket` is one Duplex.
-//! Node's one `'close'` (with `hadError`) is the moment both sides have closed, which
-//! [`on_close`] reports; an `'error'` on either side (seen through `'errorMonitor'`, so it
-//! is not handled by watching it) makes `hadError` true.
+//! A nodestream [`Socket`] is one Duplex, as Node's `net.Socket`: its `writable` and
+//! `readable` sides share one emitter, with one `'close'`. Node's `'close'` carries
+//! `hadError`, this one nothing: [`on_close`] reports it with `hadError` true after an
+//! `'error'` (seen through `'errorMonitor'`, so it is not handled by watching it).
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
@@ -60,31 +59,19 @@ impl Parts {
     }
 }
 
-/// Calls `f(had_error)` once both sides of `sock` have emitted `'close'`: Node's one
-/// `'close'` of a `net.Socket`.
+/// Calls `f(had_error)` at the socket's `'close'`: Node's `'close'` with `hadError`.
 fn on_close(sock: &Socket, f: impl Fn(bool) + 'static) {
-    let left = Rc::new(Cell::new(2));
     let had_error = Rc::new(Cell::new(false));
-    let f = Rc::new(f);
-    for em in [sock.writable.emitter(), sock.readable.emitter().clone()] {
-        let e = had_error.clone();
-        em.on(ERROR_MONITOR, move |_: &Error| e.set(true));
-        let (left, e, f) = (left.clone(), had_error.clone(), f.clone());
-        em.once(CLOSE, move |_: &()| {
-            left.set(left.get() - 1);
-            if left.get() == 0 {
-                f(e.get());
-            }
-        });
-    }
+    let e = had_error.clone();
+    sock.on(ERROR_MONITOR, move |_: &Error| e.set(true));
+    sock.once(CLOSE, move |_: &()| f(had_error.get()));
 }
 
 /// Drops every listener of the sockets (several hold handles of their own socket), so the
 /// streams go with the loop.
 fn forget(socks: &[Socket]) {
     for s in socks {
-        s.writable.emitter().remove_all_listeners(None);
-        s.readable.emitter().remove_all_listeners(None);
+        s.remove_all_listeners(None);
     }
 }
 
