@@ -51,6 +51,11 @@ pub enum ErrorCode {
     /// `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`: a socket was destroyed while connecting;
     /// the writes it held for the connection fail with it.
     SocketClosedBeforeConnection,
+    /// A zlib error, by zlib's return code, as Node's zlib streams report it: `Z_DATA_ERROR`
+    /// (-3) for corrupt input, `Z_BUF_ERROR` (-5) for input that ends too soon,
+    /// `Z_NEED_DICT` (2), `Z_STREAM_ERROR` (-2), ... Node's `err.errno` is the number
+    /// ([`Error::errno`](crate::Error::errno)).
+    Zlib(i32),
     /// An operating-system error, by its `errno` value.
     Os(i32),
     /// Any other code, as a user's own `_write` or `_destroy` might give.
@@ -79,6 +84,7 @@ impl ErrorCode {
             ErrorCode::Panic => "ERR_PANIC",
             ErrorCode::InvalidFdType => "ERR_INVALID_FD_TYPE",
             ErrorCode::SocketClosedBeforeConnection => "ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
+            ErrorCode::Zlib(code) => zlib_name(*code),
             ErrorCode::Os(errno) => super::errno::name(*errno),
             ErrorCode::Custom(code) => code,
         }
@@ -100,8 +106,26 @@ impl ErrorCode {
             ErrorCode::PrematureClose => io::ErrorKind::UnexpectedEof,
             ErrorCode::SocketClosedBeforeConnection => io::ErrorKind::NotConnected,
             ErrorCode::FdTruncated | ErrorCode::TooManyFds => io::ErrorKind::InvalidData,
+            ErrorCode::Zlib(-3) => io::ErrorKind::InvalidData,
+            ErrorCode::Zlib(-5) => io::ErrorKind::UnexpectedEof,
             _ => io::ErrorKind::Other,
         }
+    }
+}
+
+/// zlib's name of a return code, as Node's `zlib.codes` gives it.
+fn zlib_name(code: i32) -> &'static str {
+    match code {
+        0 => "Z_OK",
+        1 => "Z_STREAM_END",
+        2 => "Z_NEED_DICT",
+        -1 => "Z_ERRNO",
+        -2 => "Z_STREAM_ERROR",
+        -3 => "Z_DATA_ERROR",
+        -4 => "Z_MEM_ERROR",
+        -5 => "Z_BUF_ERROR",
+        -6 => "Z_VERSION_ERROR",
+        _ => "Z_UNKNOWN",
     }
 }
 
