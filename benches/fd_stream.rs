@@ -18,9 +18,10 @@
 //!   `raw`.
 //!
 //! Both count every descriptor received; the process's descriptor count is checked to be
-//! back where it began after each run. Rounds alternate; the best of each is reported, by
-//! this thread's CPU time (steadier on a shared machine; wall clock printed alongside).
-//! Prints descriptors per second and `ratio rust/raw` (rates: above 1 is faster).
+//! back where it began after each run. Rounds alternate (`ROUNDS`, default 5); each side's
+//! median is reported with the min-max beside it, on this thread's CPU time (steadier on a
+//! shared machine) and on the wall clock. Prints descriptors per second at the medians and
+//! `ratio rust/raw` (a ratio of median rates: above 1 is faster).
 
 mod support;
 
@@ -35,7 +36,7 @@ use nodestream::net::{unix_pair, PassedFd, FD};
 use nodestream::stream::readable::{Chunk, DATA};
 use nodestream::EventLoop;
 
-use support::thread_cpu;
+use support::{thread_cpu, Stat};
 
 /// Messages in flight at most, on both sides.
 const WINDOW: usize = 64;
@@ -171,10 +172,6 @@ fn raw_run(fds: usize, per: usize, watched: bool) -> Times {
     times
 }
 
-fn rate(fds: usize, d: Duration) -> f64 {
-    fds as f64 / d.as_secs_f64()
-}
-
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -184,55 +181,46 @@ fn env(name: &str, default: usize) -> usize {
 
 fn main() {
     let fds = env("FDS", 100_000);
-    let rounds = env("ROUNDS", 3);
+    let rounds = env("ROUNDS", 5);
     let start_fds = fd_count();
-    println!("fd_stream: {fds} descriptors per run over a socketpair, one thread, window {WINDOW} messages, best of {rounds} rounds (thread CPU time)");
+    println!("fd_stream: {fds} descriptors per run over a socketpair, one thread, window {WINDOW} messages, {rounds} rounds: median (min-max)");
     for per in [1usize, 10] {
-        let mut best_rust = Times {
-            wall: Duration::MAX,
-            cpu: Duration::MAX,
-        };
-        let mut best_raw = best_rust;
-        let mut best_watched = best_rust;
+        let (mut rust, mut raw, mut watched) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..rounds {
-            let r = rust_run(fds, per);
+            rust.push(rust_run(fds, per));
             assert_eq!(fd_count(), start_fds, "descriptors leaked (rust)");
-            let w = raw_run(fds, per, false);
+            raw.push(raw_run(fds, per, false));
             assert_eq!(fd_count(), start_fds, "descriptors leaked (raw)");
-            let e = raw_run(fds, per, true);
+            watched.push(raw_run(fds, per, true));
             assert_eq!(fd_count(), start_fds, "descriptors leaked (raw, epoll)");
-            for (best, t) in [
-                (&mut best_rust, r),
-                (&mut best_raw, w),
-                (&mut best_watched, e),
-            ] {
-                if t.cpu < best.cpu {
-                    *best = t;
-                }
-            }
         }
+        let stats = |runs: &[Times]| {
+            (
+                Stat::of(runs.iter().map(|t| t.cpu.as_secs_f64()).collect()),
+                Stat::of(runs.iter().map(|t| t.wall.as_secs_f64()).collect()),
+            )
+        };
+        let (rust, raw, watched) = (stats(&rust), stats(&raw), stats(&watched));
         println!("{per} fd(s) per 1-byte message ({} messages):", fds / per);
-        for (name, t) in [
-            ("rust (Socket pair, one loop)", best_rust),
-            ("raw (fdpass, blocking)", best_raw),
-            ("raw, ends in an epoll set", best_watched),
+        for (name, (cpu, wall)) in [
+            ("rust (Socket pair, one loop)", rust),
+            ("raw (fdpass, blocking)", raw),
+            ("raw, ends in an epoll set", watched),
         ] {
             println!(
-                "  {name:<30} {:>12.0} fds/s  cpu {:>8.3} s  wall {:>8.3} s ({:.0} fds/s)",
-                rate(fds, t.cpu),
-                t.cpu.as_secs_f64(),
-                t.wall.as_secs_f64(),
-                rate(fds, t.wall),
+                "  {name:<30} {:>12.0} fds/s  cpu {cpu}  wall {wall} ({:.0} fds/s)",
+                fds as f64 / cpu.median,
+                fds as f64 / wall.median,
             );
         }
         println!(
             "  ratio rust/raw: {:.3} (cpu), {:.3} (wall)",
-            rate(fds, best_rust.cpu) / rate(fds, best_raw.cpu),
-            rate(fds, best_rust.wall) / rate(fds, best_raw.wall),
+            raw.0.median / rust.0.median,
+            raw.1.median / rust.1.median,
         );
         println!(
             "  ratio rust/raw-in-epoll-set: {:.3} (cpu)",
-            rate(fds, best_rust.cpu) / rate(fds, best_watched.cpu),
+            watched.0.median / rust.0.median,
         );
     }
     assert_eq!(fd_count(), start_fds, "descriptors leaked");

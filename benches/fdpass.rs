@@ -2,7 +2,8 @@
 //! receiving it and closing the received fd, 200,000 times.
 //!
 //! Run with `cargo bench --bench fdpass`. The same loop runs on `nodestream::fdpass` and on
-//! two raw baselines, in alternating rounds; the best round of each is reported:
+//! two raw baselines, in alternating rounds; each loop's median round is reported, with the
+//! min-max beside it:
 //! - `raw libc`: the C loop, `sendmsg`/`recvmsg`/`close` through the C library, no checks;
 //!   this is the baseline of the ratio;
 //! - `raw rustix`: rustix's `sendmsg`/`recvmsg`, which make the syscalls inline rather than
@@ -13,6 +14,8 @@
 //! measure, so the ratios use it; the wall-clock rates are printed alongside.
 
 mod support;
+
+use support::Stat;
 
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -160,10 +163,7 @@ fn main() {
     libc_loop(a, b, fd, 20_000);
     rustix_loop(a, b, fd, 20_000);
 
-    let mut best = [Times {
-        wall: Duration::MAX,
-        cpu: Duration::MAX,
-    }; 3];
+    let mut runs: [Vec<Times>; 3] = Default::default();
     for round in 1..=ROUNDS {
         let times = [
             libc_loop(a, b, fd, ITERATIONS),
@@ -176,27 +176,36 @@ fn main() {
             rate(times[0].cpu),
             rate(times[2].cpu),
         );
-        for (best, time) in best.iter_mut().zip(times) {
-            best.wall = best.wall.min(time.wall);
-            best.cpu = best.cpu.min(time.cpu);
+        for (runs, time) in runs.iter_mut().zip(times) {
+            runs.push(time);
         }
     }
-    let [libc, rust, rustix] = best;
-    println!("fdpass round trip, 1 byte + 1 fd, {ITERATIONS} iterations, best of {ROUNDS} rounds");
-    println!("                               fds/CPU-s   fds/s (wall)");
-    for (name, t) in [
+    let stats = |runs: &[Times]| {
+        (
+            Stat::of(runs.iter().map(|t| t.cpu.as_secs_f64()).collect()),
+            Stat::of(runs.iter().map(|t| t.wall.as_secs_f64()).collect()),
+        )
+    };
+    let [libc, rust, rustix] = [stats(&runs[0]), stats(&runs[1]), stats(&runs[2])];
+    let per = |s: f64| ITERATIONS as f64 / s;
+    println!("fdpass round trip, 1 byte + 1 fd, {ITERATIONS} iterations, {ROUNDS} rounds: median (min-max)");
+    for (name, (cpu, wall)) in [
         ("rust (nodestream::fdpass)", rust),
         ("raw libc (the C loop)", libc),
         ("raw rustix (inline syscall)", rustix),
     ] {
-        println!("  {name:<28} {:>9.0}   {:>9.0}", rate(t.cpu), rate(t.wall));
+        println!(
+            "  {name:<28} {:>9.0} fds/CPU-s  {:>9.0} fds/s (wall)  cpu {cpu}  wall {wall}",
+            per(cpu.median),
+            per(wall.median)
+        );
     }
     println!(
-        "  ratio rust/raw libc:         {:.3}",
-        rate(rust.cpu) / rate(libc.cpu)
+        "  ratio rust/raw libc (median rates, cpu):   {:.3}",
+        libc.0.median / rust.0.median
     );
     println!(
-        "  ratio rust/raw rustix:       {:.3}",
-        rate(rust.cpu) / rate(rustix.cpu)
+        "  ratio rust/raw rustix (median rates, cpu): {:.3}",
+        rustix.0.median / rust.0.median
     );
 }

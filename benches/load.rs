@@ -13,6 +13,9 @@
 //!    writes the next 64 bytes, so each turn carries one event) with 100 and with 10,000
 //!    idle streams registered beside it (the idle streams read dups of one quiet socket);
 //!    the ratio shows whether the cost of an event depends on the number of idle streams.
+//!    Each is the median of 5 runs, with the min-max beside it.
+
+mod support;
 
 use std::cell::{Cell, RefCell};
 use std::io::{Read, Write};
@@ -25,6 +28,7 @@ use nodestream::events::DRAIN;
 use nodestream::stream::readable::{Chunk, Readable, ReadableOptions};
 use nodestream::stream::FdWritable;
 use nodestream::{EventLoop, LoopHandle, WritableOptions};
+use support::Stat;
 
 const CHUNK: usize = 16 * 1024;
 
@@ -263,19 +267,24 @@ fn main() {
     );
 
     let chunks = env_usize("LOAD_EVENTS", 50_000);
-    let mut best = [f64::MAX; 2];
-    for _ in 0..3 {
+    let mut runs = [Vec::new(), Vec::new()];
+    for _ in 0..5 {
         for (k, idle) in [100, 10_000].into_iter().enumerate() {
-            best[k] = best[k].min(busy_beside_idle(idle, chunks));
+            runs[k].push(busy_beside_idle(idle, chunks));
         }
     }
+    let [few, many] = runs.map(Stat::of);
+    let ns = |s: Stat| format!("{:.0} ns ({:.0}-{:.0})", s.median, s.min, s.max);
     println!(
-        "time per event, 1 busy stream + 100 idle: {:.0} ns",
-        best[0]
+        "time per event, 1 busy stream + 100 idle, 5 runs: median {}",
+        ns(few)
     );
     println!(
-        "time per event, 1 busy stream + 10,000 idle: {:.0} ns",
-        best[1]
+        "time per event, 1 busy stream + 10,000 idle, 5 runs: median {}",
+        ns(many)
     );
-    println!("ratio 10000/100 idle: {:.2}", best[1] / best[0]);
+    println!(
+        "ratio of medians 10000/100 idle: {:.2}",
+        many.median / few.median
+    );
 }

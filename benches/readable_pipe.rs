@@ -4,9 +4,9 @@
 //! Run: `cargo bench --bench readable_pipe`. Each case reads 256 MiB from
 //! `head -c N /dev/zero`: `data` counts the bytes of every `'data'` event; `pipe` pipes the
 //! stream into a Writable whose writes complete at once; `push` makes 1,000,000 pushes of
-//! 100 bytes in a source's `read` for a `'data'` listener (no I/O). Best of 5 runs per
-//! case on each side. Prints both sides and the ratio of
-//! times rust/node (below 1: faster than Node). The Rust side follows the release of the
+//! 100 bytes in a source's `read` for a `'data'` listener (no I/O). 5 runs per case on each
+//! side; prints each case's median with the min-max beside it, and the speed-up of Rust
+//! over Node (Node's median / Rust's). The Rust side follows the release of the
 //! `node` it is compared with (`NodeCompat`: default high-water marks), printed first.
 
 use std::cell::Cell;
@@ -21,6 +21,8 @@ use nodestream::stream::writable::{Chunk as WChunk, Sink, WriteCallback};
 use nodestream::{Writable, WritableOptions};
 
 mod support;
+
+use support::Stat;
 
 const N: usize = 256 * 1024 * 1024;
 
@@ -95,7 +97,7 @@ fn raw_read() -> f64 {
 
 const PUSHES: usize = 1_000_000;
 
-/// Each case runs this many times on each side; the best time counts (the machine is shared).
+/// Each case runs this many times on each side; the median counts, with the min-max beside it.
 const REPS: usize = 5;
 
 /// 1,000,000 pushes of 100 bytes from the source's `read` (until `push` says stop) to a
@@ -158,48 +160,58 @@ fn main() {
     println!("{}", support::compat_line());
     // `READABLE_PIPE_ONLY=push` repeats the push case alone (for a profiler).
     if std::env::var("READABLE_PIPE_ONLY").as_deref() == Ok("push") {
-        let best = (0..20).map(|_| rust_push()).fold(f64::MAX, f64::min);
-        println!("rust push x{PUSHES} best of 20: {best:.4} s");
+        let push = Stat::of((0..20).map(|_| rust_push()).collect());
+        println!("rust push x{PUSHES}, 20 runs: {push}");
         return;
     }
     let mib = (N / (1024 * 1024)) as f64;
     // Warm the page cache and the binaries once.
     let _ = raw_read();
-    let best = |f: fn() -> f64| (0..REPS).map(|_| f()).fold(f64::MAX, f64::min);
-    let raw = best(raw_read);
-    let data = best(rust_data);
-    let pipe = best(rust_pipe);
-    let push = best(rust_push);
-    println!("readable_pipe: {mib} MiB from `head -c {N} /dev/zero`");
-    println!("raw read(2) loop     {raw:.4} s  {:.0} MiB/s", mib / raw);
-    println!("rust 'data'          {data:.4} s  {:.0} MiB/s", mib / data);
-    println!("rust pipe()          {pipe:.4} s  {:.0} MiB/s", mib / pipe);
+    let runs = |f: fn() -> f64| Stat::of((0..REPS).map(|_| f()).collect());
+    let raw = runs(raw_read);
+    let data = runs(rust_data);
+    let pipe = runs(rust_pipe);
+    let push = runs(rust_push);
+    println!("readable_pipe: {mib} MiB from `head -c {N} /dev/zero`, {REPS} runs a case: median (min-max)");
+    println!("raw read(2) loop     {raw}  {:.0} MiB/s", mib / raw.median);
     println!(
-        "rust push x{PUSHES}  {push:.4} s  {:.0} pushes/s",
-        PUSHES as f64 / push
+        "rust 'data'          {data}  {:.0} MiB/s",
+        mib / data.median
+    );
+    println!(
+        "rust pipe()          {pipe}  {:.0} MiB/s",
+        mib / pipe.median
+    );
+    println!(
+        "rust push x{PUSHES}  {push}  {:.0} pushes/s",
+        PUSHES as f64 / push.median
     );
     match node() {
         None => println!("node: not found or failed; Node side skipped"),
         Some(cases) => {
-            let mut bests: Vec<(String, f64)> = Vec::new();
+            let mut by_case: Vec<(String, Vec<f64>)> = Vec::new();
             for (name, secs) in cases {
-                match bests.iter_mut().find(|(n, _)| *n == name) {
-                    Some(b) => b.1 = b.1.min(secs),
-                    None => bests.push((name, secs)),
+                match by_case.iter_mut().find(|(n, _)| *n == name) {
+                    Some(c) => c.1.push(secs),
+                    None => by_case.push((name, vec![secs])),
                 }
             }
-            for (name, secs) in bests {
+            for (name, runs) in by_case {
+                let node = Stat::of(runs);
                 let rust = match name.as_str() {
                     "data" => data,
                     "pipe" => pipe,
                     _ => push,
                 };
                 println!(
-                    "node {name:<6}          {secs:.4} s   ratio rust/node {:.2}",
-                    rust / secs
+                    "node {name:<6}          {node}   speed-up rust over node (ratio of medians) {:.2}x",
+                    node.median / rust.median
                 );
             }
         }
     }
-    println!("ratio rust 'data'/raw {:.2}", data / raw);
+    println!(
+        "ratio of medians rust 'data'/raw {:.2}",
+        data.median / raw.median
+    );
 }

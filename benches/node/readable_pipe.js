@@ -47,7 +47,7 @@ function pushes(count, size) {
 const REPS = 5;
 
 (async () => {
-  // Each case runs REPS times; the caller keeps the best time of each.
+  // Each case runs REPS times; the caller takes the median of each, with the min-max.
   for (let i = 0; i < REPS; i++) await pushes(Number(process.argv[3] || 1000000), 100);
   for (let i = 0; i < REPS; i++) {
     await run('data', (out, done) => {

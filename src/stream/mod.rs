@@ -50,6 +50,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod duplex;
 pub(crate) mod encoding;
 pub(crate) mod fd_reader;
 pub(crate) mod fd_writable;
@@ -60,11 +61,14 @@ pub(crate) mod lifecycle;
 pub(crate) mod pipe_writable;
 pub mod readable;
 pub(crate) mod shared_fd;
+pub mod transform;
 pub mod writable;
 
+pub use duplex::{Duplex, DuplexOptions};
 pub use encoding::Encoding;
 pub use fd_writable::FdWritable;
 pub use readable::{PipeDestination, PipeOptions, Readable, ReadableOptions, Source};
+pub use transform::{PassThrough, Transform};
 pub use writable::{Sink, Writable, WritableOptions};
 
 #[cfg(feature = "futures")]

@@ -10,6 +10,11 @@ use crate::Error;
 impl<T: 'static> Readable<T> {
     /// Node's `destroy(err)`: flags now, then the source's `_destroy`.
     pub(super) fn destroy_impl(&self, err: Option<Error>) {
+        // A Duplex has one destroy, the Writable's (Node's `Duplex.prototype.destroy`).
+        if let Some(partner) = self.inner.partner.get() {
+            partner.clone().destroy(err);
+            return;
+        }
         {
             let mut s = self.inner.state.borrow_mut();
             if s.destroyed {
@@ -25,6 +30,7 @@ impl<T: 'static> Readable<T> {
         let source = self.inner.source.clone();
         let done = DestroyDone {
             stream: self.clone(),
+            then: None,
         };
         // Node's `_destroy`: a throw completes the destroy with that error, unless it
         // completed already (Node then ignores the throw; here the panic goes on, since
@@ -82,12 +88,16 @@ impl<T: 'static> Readable<T> {
     /// Node's `emitErrorNT`: `'error'` at most once; an error nobody listens to goes to the
     /// loop as an uncaught error.
     pub(super) fn emit_error_nt(&self, err: Error) {
+        let partner = self.inner.partner.get();
         {
             let mut s = self.inner.state.borrow_mut();
-            if s.error_emitted {
+            if s.error_emitted || partner.is_some_and(|w| w.error_emitted()) {
                 return;
             }
             s.error_emitted = true;
+        }
+        if let Some(w) = partner {
+            w.set_error_emitted(&err);
         }
         // The library's hooks first; they never count as a handler.
         self.inner.hooks.run_error(&err);
@@ -100,16 +110,21 @@ impl<T: 'static> Readable<T> {
 
     /// Node's `errorOrDestroy(stream, err, sync)`.
     pub(crate) fn error_or_destroy(&self, err: Error, sync: bool) {
+        let partner = self.inner.partner.get();
         let auto_destroy = {
             let mut s = self.inner.state.borrow_mut();
-            if s.destroyed {
+            if s.destroyed || partner.is_some_and(|w| w.destroyed()) {
                 return;
             }
-            if !s.auto_destroy && s.errored.is_none() {
+            let auto_destroy = s.auto_destroy || partner.is_some_and(|w| w.auto_destroy());
+            if !auto_destroy && s.errored.is_none() {
                 s.errored = Some(err.clone());
             }
-            s.auto_destroy
+            auto_destroy
         };
+        if let (false, Some(w)) = (auto_destroy, partner) {
+            w.record_error(&err);
+        }
         if auto_destroy {
             self.destroy_impl(Some(err));
         } else if sync {

@@ -436,8 +436,20 @@ impl<T: 'static> Readable<T> {
         self.end_destroy(auto_destroy);
     }
 
-    /// The end of `endReadableNT`: auto-destroy.
+    /// The end of `endReadableNT`: the writable side ended too, for a Duplex that does
+    /// not allow half-open; otherwise auto-destroy (a Duplex's once its writable side has
+    /// finished too).
     fn end_destroy(&self, auto_destroy: bool) {
+        if let Some(w) = self.inner.partner.get() {
+            if w.writable() && !w.allow_half_open() {
+                let w = w.clone();
+                self.inner.lp.next_tick(move || w.end_writable());
+                return;
+            }
+            if !w.ready_to_auto_destroy() {
+                return;
+            }
+        }
         if auto_destroy {
             self.destroy_impl(None);
         }

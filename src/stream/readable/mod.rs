@@ -92,9 +92,11 @@
 mod chunk;
 mod decoder;
 mod destroy;
+mod duplex_side;
 #[cfg(feature = "futures")]
 mod eos_state;
 mod flow;
+mod from_iter;
 mod item;
 mod listeners;
 mod options;
@@ -110,6 +112,7 @@ use std::marker::PhantomData;
 use std::rc::{Rc, Weak};
 
 use crate::reactor::LoopHandle;
+use crate::stream::duplex::link::WritablePart;
 pub use crate::stream::encoding::Encoding;
 use crate::stream::lifecycle::Hooks;
 use crate::Error;
@@ -172,6 +175,8 @@ pub(crate) struct Inner<T: 'static = Chunk> {
     pub(crate) pipes: RefCell<Option<Box<pipe::Pipes<T>>>>,
     /// The library's own reactions to this stream's error and closing (never listeners).
     pub(crate) hooks: Hooks,
+    /// The writable side, when this is the readable side of a Duplex.
+    pub(crate) partner: OnceCell<Rc<dyn WritablePart>>,
 }
 
 /// The events the stream counts and emits on its own paths, resolved.
@@ -315,6 +320,19 @@ impl<T: 'static> Readable<T> {
         options: ReadableOptions,
         source: Rc<dyn Source<T>>,
     ) -> Readable<T> {
+        let emitter = EventEmitter::new();
+        emitter.declare_events(Declared::<T>::TABLES);
+        Readable::with_source_on(lp, options, source, emitter)
+    }
+
+    /// [`with_source`](Readable::with_source) on a given emitter (a Duplex's, shared with
+    /// its writable side, which declares the events of both).
+    pub(crate) fn with_source_on(
+        lp: &LoopHandle,
+        options: ReadableOptions,
+        source: Rc<dyn Source<T>>,
+        emitter: EventEmitter,
+    ) -> Readable<T> {
         let bytes_possible = item::carries_chunks::<T>();
         let object_mode = options.object_mode || !bytes_possible;
         let mut state = State::new(object_mode, options.high_water_mark, lp.compat());
@@ -324,8 +342,6 @@ impl<T: 'static> Readable<T> {
         if let Some(enc) = options.encoding.filter(|_| bytes_possible) {
             state.decoder = Some(Box::new(StringDecoder::new(enc)));
         }
-        let emitter = EventEmitter::new();
-        emitter.declare_events(Declared::<T>::TABLES);
         Readable {
             inner: Rc::new(Inner {
                 emitter,
@@ -335,6 +351,7 @@ impl<T: 'static> Readable<T> {
                 source,
                 pipes: RefCell::new(None),
                 hooks: Hooks::default(),
+                partner: OnceCell::new(),
             }),
         }
     }
@@ -505,7 +522,7 @@ impl<T: 'static> Readable<T> {
     /// Node's `readable.readable`: true until the stream ends, errs or is destroyed.
     pub fn readable(&self) -> bool {
         let s = self.inner.state.borrow();
-        !s.destroyed && !s.error_emitted && !s.end_emitted
+        !s.readable_off && !s.destroyed && !s.error_emitted && !s.end_emitted
     }
 
     /// Node's `readableFlowing`: `None` (no consumer yet), `Some(true)`, `Some(false)`.

@@ -70,6 +70,9 @@ impl<T: 'static, F: Fn(&Readable<T>, usize) + 'static> Source<T> for F {
 /// [`done`](DestroyDone::done) lets the stream emit `'error'` (if any) and `'close'`.
 pub struct DestroyDone<T: 'static = Chunk> {
     pub(super) stream: Readable<T>,
+    /// For the readable side of a Duplex: the rest of the Duplex's destroy, which closes
+    /// the stream (see `duplex_side.rs`).
+    pub(super) then: Option<Box<dyn FnOnce(Option<Error>)>>,
 }
 
 impl<T: 'static> DestroyDone<T> {
@@ -79,7 +82,10 @@ impl<T: 'static> DestroyDone<T> {
     ///
     /// On the next tick: `'error'` (when `err` or an earlier error is set), then `'close'`.
     pub fn done(self, err: Option<Error>) {
-        self.stream.on_destroyed(err);
+        match self.then {
+            Some(then) => then(err),
+            None => self.stream.on_destroyed(err),
+        }
     }
 }
 

@@ -43,6 +43,8 @@ pub(crate) struct State<T = Chunk> {
     pub error_emitted: bool,
     pub emit_close: bool,
     pub auto_destroy: bool,
+    /// `readable = false`: the readable side of a Duplex made without one.
+    pub readable_off: bool,
     pub destroyed: bool,
     pub closed: bool,
     pub close_emitted: bool,
@@ -82,6 +84,7 @@ impl<T: 'static> State<T> {
             error_emitted: false,
             emit_close: true,
             auto_destroy: true,
+            readable_off: false,
             destroyed: false,
             closed: false,
             close_emitted: false,

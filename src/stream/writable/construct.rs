@@ -11,6 +11,8 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
+use nodestream_emitter::EventEmitter;
+
 use crate::error::Error;
 use crate::reactor::LoopHandle;
 use crate::stream::encoding::Encoding;
@@ -53,13 +55,47 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         opts: WritableOptions,
         construct: Option<ConstructStep<S>>,
     ) -> Self {
+        let emitter = EventEmitter::new();
+        emitter.declare_events(super::Declared::<T>::TABLES);
+        Writable::make_on(lp, sink, opts, construct, emitter)
+    }
+
+    /// [`make`](Writable::make) on a given emitter (a Duplex's, shared with its readable
+    /// side, which declares the events of both).
+    fn make_on(
+        lp: &LoopHandle,
+        sink: S,
+        opts: WritableOptions,
+        construct: Option<ConstructStep<S>>,
+        emitter: EventEmitter,
+    ) -> Self {
         let state = State::new(
             initial_flags(&opts, opts.object_mode),
             opts.effective_high_water_mark(lp.compat()),
         );
         Writable {
-            inner: Inner::new(lp.clone(), sink, state, default_encoding(&opts), construct),
+            inner: Inner::new(
+                lp.clone(),
+                sink,
+                state,
+                default_encoding(&opts),
+                construct,
+                emitter,
+            ),
         }
+    }
+
+    /// The writable side of a Duplex: a stream of `T` (in object mode unless `T` is
+    /// [`Chunk`]) on the Duplex's emitter.
+    pub(crate) fn new_side(
+        lp: &LoopHandle,
+        sink: S,
+        opts: WritableOptions,
+        emitter: EventEmitter,
+    ) -> Self {
+        let bytes = std::any::TypeId::of::<T>() == std::any::TypeId::of::<Chunk>();
+        let object_mode = opts.object_mode || !bytes;
+        Writable::make_on(lp, sink, opts.object_mode(object_mode), None, emitter)
     }
 }
 

@@ -24,7 +24,8 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             let t = this.clone();
             this.lp.next_tick(move || Self::error_buffer(&t));
         }
-        if st.has(DESTROYED) {
+        let partner = this.partner.get();
+        if st.has(DESTROYED) || partner.is_some_and(|r| r.destroyed()) {
             if let Some(cb) = cb {
                 cb(None);
             }
@@ -34,6 +35,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             st.record_error(err);
         }
         st.set(DESTROYED);
+        if let Some(r) = partner {
+            r.mark_destroyed(err.as_ref());
+        }
         if !st.has(CONSTRUCTED) {
             st.pending_destroy.set(Some(PendingDestroy { err, cb }));
             return;
@@ -73,11 +77,25 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
 
     /// `onDestroy`: the sink's `_destroy` called back (first time only).
     pub(super) fn on_destroy(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
+        // A Duplex's destroy goes on to its source's `destroy` (see `duplex::link`), and
+        // closes once that has called back too.
+        if let Some(r) = this.partner.get() {
+            let t = this.clone();
+            return r.destroy_source(err, Box::new(move |err| Self::closed(&t, err, cb)));
+        }
+        Self::closed(this, err, cb);
+    }
+
+    /// The rest of `onDestroy`, once the stream's `_destroy` has called back.
+    fn closed(this: &Rc<Self>, err: Option<Error>, cb: Option<DestroyDone>) {
         let st = &this.state;
         if let Some(err) = &err {
             st.record_error(err);
         }
         st.set(CLOSED);
+        if let Some(r) = this.partner.get() {
+            r.mark_closed(err.as_ref());
+        }
         if let Some(cb) = cb {
             this.lp.owing(
                 || cb(err.clone()),
@@ -122,7 +140,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     fn emit_close_nt(this: &Rc<Self>) {
         let st = &this.state;
         st.set(CLOSE_EMITTED);
-        if st.has(EMIT_CLOSE) {
+        // A Duplex emits one `'close'`, if either side wants it.
+        let readable_wants = this.partner.get().is_some_and(|r| r.mark_close_emitted());
+        if st.has(EMIT_CLOSE) || readable_wants {
             this.emitter.emit(CLOSE, &());
         }
     }
@@ -132,12 +152,16 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     /// this tick runs.
     fn emit_error_nt(this: &Rc<Self>, err: Error) -> bool {
         let st = &this.state;
-        if st.has(ERROR_EMITTED) {
+        let partner = this.partner.get();
+        if st.has(ERROR_EMITTED) || partner.is_some_and(|r| r.error_emitted()) {
             return true;
         }
         st.set(ERROR_EMITTED);
         // The library's hooks first; they never count as a handler.
         this.hooks.run_error(&err);
+        if let Some(r) = partner {
+            r.set_error_emitted(&err);
+        }
         match this.emitter.emit_error(err) {
             Ok(()) => true,
             Err(unhandled) => {
@@ -152,14 +176,18 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     /// Node's `errorOrDestroy`.
     pub(crate) fn error_or_destroy(this: &Rc<Self>, err: Error, sync: bool) {
         let st = &this.state;
-        if st.has(DESTROYED) {
+        let partner = this.partner.get();
+        if st.has(DESTROYED) || partner.is_some_and(|r| r.destroyed()) {
             return;
         }
-        if st.has(AUTO_DESTROY) {
+        if st.has(AUTO_DESTROY) || partner.is_some_and(|r| r.auto_destroy()) {
             Self::destroy(this, Some(err), None);
             return;
         }
         st.record_error(&err);
+        if let Some(r) = partner {
+            r.record_error(&err);
+        }
         if sync {
             let t = this.clone();
             this.lp.next_tick(move || {

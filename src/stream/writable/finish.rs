@@ -236,7 +236,12 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
     }
 
     fn auto_destroy(this: &Rc<Self>) {
-        if this.state.has(AUTO_DESTROY) {
+        // A Duplex auto-destroys once its readable side has ended too.
+        let readable_done = this
+            .partner
+            .get()
+            .map_or(true, |r| r.ready_to_auto_destroy());
+        if this.state.has(AUTO_DESTROY) && readable_done {
             Self::destroy(this, None, None);
         }
     }

@@ -30,6 +30,7 @@ use std::rc::Rc;
 
 use crate::error::{Error, ErrorCode};
 use crate::reactor::{catch_as_error, on_unwind, LoopHandle};
+use crate::stream::duplex::link::ReadablePart;
 use crate::stream::encoding::Encoding;
 use crate::stream::lifecycle::Hooks;
 use nodestream_emitter::EventEmitter;
@@ -103,6 +104,8 @@ pub(crate) struct Inner<T: 'static, S: 'static> {
     pub(super) relieve: OnceCell<Box<dyn Fn()>>,
     /// The library's own reactions to this stream's error and closing (never listeners).
     pub(crate) hooks: Hooks,
+    /// The readable side, when this is the writable side of a Duplex.
+    pub(crate) partner: OnceCell<Box<dyn ReadablePart>>,
 }
 
 /// A sink handed a batch back where it could not be taken back (see
@@ -128,11 +131,10 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         state: State<T>,
         default_encoding: Encoding,
         construct: Option<ConstructStep<S>>,
+        emitter: EventEmitter,
     ) -> Rc<Self> {
         let decode_strings = state.has(DECODE_STRINGS);
         let has_construct = construct.is_some();
-        let emitter = EventEmitter::new();
-        emitter.declare_events(super::Declared::<T>::TABLES);
         let this = Rc::new(Inner {
             state,
             deferred: RefCell::new(VecDeque::new()),
@@ -147,6 +149,7 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             close_slot: Cell::new(CloseSlot::Free),
             relieve: OnceCell::new(),
             hooks: Hooks::default(),
+            partner: OnceCell::new(),
         });
         if has_construct {
             // destroyImpl.construct: not constructed until `_construct` calls back, which

@@ -48,6 +48,7 @@ mod chunk;
 mod clear_buffer;
 mod construct;
 mod destroy;
+mod duplex_side;
 #[cfg(feature = "futures")]
 mod eos_state;
 mod finish;
@@ -112,7 +113,7 @@ pub(crate) const EVENTS: [EventDecl; 8] = [
 pub(crate) struct Declared<T>(std::marker::PhantomData<T>);
 
 impl<T: 'static> Declared<T> {
-    const TYPED_PIPE: [EventDecl; 2] = [
+    pub(crate) const TYPED_PIPE: [EventDecl; 2] = [
         crate::stream::readable::pipe_event::<T>().declared(),
         crate::stream::readable::unpipe_event::<T>().declared(),
     ];
