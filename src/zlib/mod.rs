@@ -4,8 +4,11 @@
 //! [`Engine`] is what Node's zlib streams run on: one compressor or decompressor of a
 //! [`Kind`] (Node's `Gzip`, `Gunzip`, `Deflate`, `Inflate`, `DeflateRaw`, `InflateRaw`,
 //! `Unzip`), fed one write at a time with a [`Flush`] mode, handing out chunks of at most
-//! [`ZlibOptions::chunk_size`] bytes. The one-shot functions ([`gzip_sync`],
-//! [`gunzip_sync`], ...) are Node's `zlib.gzipSync(buffer, options)` and kin.
+//! [`ZlibOptions::chunk_size`] bytes. The streams ([`create_gzip`], [`create_gunzip`],
+//! ...) are Node's `zlib.createGzip(options)` and kin: a
+//! [`Transform`](crate::stream::transform::Transform) of bytes over an engine. The
+//! one-shot functions ([`gzip_sync`], [`gunzip_sync`], ...) are Node's
+//! `zlib.gzipSync(buffer, options)` and kin.
 //!
 //! The compression itself is flate2's, on its zlib-rs backend (a Rust port of zlib-ng):
 //! the bytes of compressed output differ from Node's zlib's (both are valid, and each
@@ -33,11 +36,16 @@
 //! # Ok::<(), nodestream::Error>(())
 //! ```
 
+mod create;
 mod engine;
 mod options;
 #[cfg(test)]
 mod tests;
 
+pub use create::{
+    create, create_deflate, create_deflate_raw, create_gunzip, create_gzip, create_inflate,
+    create_inflate_raw, create_unzip,
+};
 pub use engine::Engine;
 pub use options::{Flush, Strategy, ZlibOptions, DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE};
 
