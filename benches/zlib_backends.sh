@@ -38,6 +38,7 @@ path = "$root/benches/zlib_backends.rs"
 
 [dependencies]
 flate2 = { version = "=$version", default-features = false, features = ["$backend", "runtime_detection"] }
+rustix = { version = "1", features = ["time"] }
 
 [profile.release]
 debug = false
