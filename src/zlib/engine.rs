@@ -1,6 +1,8 @@
 //! [`Engine`]: one zlib stream's compressor or decompressor, driven as Node's zlib streams
 //! drive theirs (`lib/zlib.js` over `src/node_zlib.cc`).
 
+use std::fmt;
+
 use bytes::{Bytes, BytesMut};
 use flate2::{
     Compress, CompressError, Compression, Decompress, DecompressError, FlushCompress,
@@ -59,7 +61,6 @@ const GZIP_ID2: u8 = 0x8b;
 /// assert_eq!(err.message(), "incorrect header check");
 /// # Ok::<(), nodestream::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct Engine {
     kind: Kind,
     chunk_size: usize,
@@ -72,7 +73,6 @@ pub struct Engine {
     failed: Option<Error>,
 }
 
-#[derive(Debug)]
 enum Coder {
     Deflate(Compress),
     Inflate {
@@ -86,6 +86,19 @@ enum Coder {
         window_bits: u8,
         first: Option<u8>,
     },
+}
+
+/// The state, without the output buffer's bytes.
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("kind", &self.kind)
+            .field("chunk_size", &self.chunk_size)
+            .field("bytes_written", &self.bytes_written)
+            .field("stopped_early", &self.stopped)
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What one call of the compressor or decompressor did.
