@@ -503,6 +503,38 @@ fn idle_memory(n: usize) {
     );
 }
 
+/// Idle `net::Socket`s (one Duplex over one fd each, made with `Socket::from_fd` on one end
+/// of a Unix socketpair): live heap and fds per socket, minus bare socketpairs. The issue's
+/// goal: at most 1 KiB of heap and one fd per idle socket (Node: about 4 KiB of RSS per
+/// idle `net.Socket`).
+fn idle_sockets(n: usize) {
+    let settle = || std::thread::sleep(std::time::Duration::from_millis(20));
+    settle();
+    let h0 = live();
+    let bare = pairs(n);
+    let bare_heap = (live() - h0) as f64 / n as f64;
+    drop(bare);
+    let lp = EventLoop::new().expect("loop");
+    let h = lp.handle();
+    settle();
+    let fds0 = fd_count();
+    let h0 = live();
+    let sockets: Vec<(nodestream::net::Socket, OwnedFd)> = pairs(n)
+        .into_iter()
+        .map(|(a, b)| (nodestream::net::Socket::from_fd(&h, a).expect("Socket"), b))
+        .collect();
+    lp.dispatch(Some(std::time::Duration::ZERO))
+        .expect("dispatch");
+    let heap = (live() - h0) as f64 / n as f64 - bare_heap;
+    // Each pair is two fds: the socket's, and its peer's (held by the bench).
+    let fds = (fd_count() - fds0) as f64 / n as f64 - 1.0;
+    println!(
+        "idle: {n} net::Socket (one Duplex each): heap {heap:.0} B per socket minus bare socketpairs, {fds:.2} fd per socket (goal: <= 1024 B and 1 fd)"
+    );
+    drop(sockets);
+    lp.run().expect("loop");
+}
+
 fn main() {
     let limit = raise_nofile();
     let want = env_usize("PAIRS", 10_000);
@@ -521,6 +553,7 @@ fn main() {
         std::env::consts::ARCH
     );
     idle_memory(n);
+    idle_sockets(n);
     if std::env::var_os("IDLE_ONLY").is_some() {
         return;
     }

@@ -14,9 +14,13 @@
 //! | default high-water mark in object mode | 16 | 16 |
 //! | `Readable::read()` without a size, no decoding encoding set | the first buffered chunk | the whole buffer, joined |
 //! | `Readable::read()` without a size, with an encoding | the whole buffer, joined | the whole buffer, joined |
+//! | the end pushed inside a synchronous `_read` while nobody observes the stream | no `'readable'` (a later `'readable'` listener gets it) | `'readable'` on the next tick |
+//! | `set_encoding` after the end, half a character buffered | U+FFFD | dropped |
 //!
 //! The 64 KiB default came with Node v22.0.0 (nodejs/node#52037), the one-chunk `read()`
-//! with v26.0.0 (nodejs/node#60441). `docs/conformance.md` lists what the conformance
+//! with v26.0.0 (nodejs/node#60441); v24.22.3 and v26.12.1 skip the unobserved end's
+//! `'readable'` (conformance scenarios `wr28`, `wr29`) and end a decoder set after the end
+//! (nodejs/node#63973, scenario `wr03`). `docs/conformance.md` lists what the conformance
 //! suite checks under each setting.
 //!
 //! # Examples
@@ -105,6 +109,22 @@ impl NodeCompat {
     /// stream that decodes no encoding (v26), rather than the whole buffer (v20). In
     /// flowing mode both return one chunk.
     pub const fn reads_one_chunk(self) -> bool {
+        matches!(self, NodeCompat::V26)
+    }
+
+    /// Whether the end of a stream pushed inside a synchronous `_read`, with nobody
+    /// observing the stream (not flowing, no `'readable'` wanted or listened for), schedules
+    /// no `'readable'` (v26, where a `'readable'` listener added later emits it, and
+    /// `read()`/`resume()` reach the end on their own), rather than one on the next tick
+    /// (v20).
+    pub const fn skips_unobserved_eof_readable(self) -> bool {
+        matches!(self, NodeCompat::V26)
+    }
+
+    /// Whether `setEncoding()` on a stream that has already ended ends the new decoder, so
+    /// that half a character left buffered comes out as U+FFFD (v26), rather than being
+    /// dropped (v20).
+    pub const fn ends_late_decoder(self) -> bool {
         matches!(self, NodeCompat::V26)
     }
 }

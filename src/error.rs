@@ -130,6 +130,8 @@ impl Error {
             ErrorCode::AlreadyFinished => "Cannot call end after a stream was finished".into(),
             ErrorCode::CannotPipe => "Cannot pipe, not readable".into(),
             ErrorCode::PrematureClose => "Premature close".into(),
+            ErrorCode::UnableToPipe => "Cannot pipe to a closed or destroyed stream".into(),
+            ErrorCode::Aborted => "The operation was aborted".into(),
             ErrorCode::LoopReentered => "the event loop is already running on this thread".into(),
             ErrorCode::SocketClosedBeforeConnection => {
                 "Socket closed before the connection was established".into()

@@ -60,6 +60,23 @@ fn hash_sink_prints_the_files_sha256() {
 }
 
 #[test]
+fn digest_transform_prints_the_files_sha256() {
+    let _fds = fd_lock();
+    let path = TempPath::new("digest");
+    let data = sample();
+    std::fs::write(&path.0, &data).unwrap();
+    let out = Command::new(example("digest"))
+        .arg(&path.0)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        sha256_hex(&data) + "\n"
+    );
+}
+
+#[test]
 fn tee_copies_the_file_and_hashes_it() {
     let _fds = fd_lock();
     let (src, dst) = (TempPath::new("tee-src"), TempPath::new("tee-dst"));

@@ -107,6 +107,15 @@ impl EventEmitter {
     }
 
     /// Sets the listener count per event past which a warning is logged (`0`: no limit).
+    ///
+    /// # Node compatibility
+    ///
+    /// There is no process-wide `EventEmitter.defaultMaxListeners` to assign: every emitter
+    /// starts at [`DEFAULT_MAX_LISTENERS`](crate::DEFAULT_MAX_LISTENERS). Node's
+    /// `MaxListenersExceededWarning` is a `log::warn!` logged inside the add that passes the
+    /// limit (Node emits it on the next tick), once per event until its listeners drop to
+    /// one, as in Node. Its text names `emitter.set_max_listeners()` and calls every emitter
+    /// `[EventEmitter]`, where Node names the owner's class (`[Writable]`).
     pub fn set_max_listeners(&self, n: usize) {
         self.inner.max_listeners.set(n);
     }

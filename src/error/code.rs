@@ -51,6 +51,11 @@ pub enum ErrorCode {
     /// `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`: a socket was destroyed while connecting;
     /// the writes it held for the connection fail with it.
     SocketClosedBeforeConnection,
+    /// `ERR_STREAM_UNABLE_TO_PIPE`: `pipeline()` into a stream already closed or
+    /// destroyed (from Node v26; see `stream::pipeline`).
+    UnableToPipe,
+    /// `ABORT_ERR`: Node's `AbortError`, an operation given up before its end.
+    Aborted,
     /// A zlib error, by zlib's return code, as Node's zlib streams report it: `Z_DATA_ERROR`
     /// (-3) for corrupt input, `Z_BUF_ERROR` (-5) for input that ends too soon,
     /// `Z_NEED_DICT` (2), `Z_STREAM_ERROR` (-2), ... Node's `err.errno` is the number
@@ -84,6 +89,8 @@ impl ErrorCode {
             ErrorCode::Panic => "ERR_PANIC",
             ErrorCode::InvalidFdType => "ERR_INVALID_FD_TYPE",
             ErrorCode::SocketClosedBeforeConnection => "ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
+            ErrorCode::UnableToPipe => "ERR_STREAM_UNABLE_TO_PIPE",
+            ErrorCode::Aborted => "ABORT_ERR",
             ErrorCode::Zlib(code) => zlib_name(*code),
             ErrorCode::Os(errno) => super::errno::name(*errno),
             ErrorCode::Custom(code) => code,

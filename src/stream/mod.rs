@@ -9,6 +9,10 @@
 //! - [`FdWritable`] and [`Readable::from_fd`]: a Writable and a Readable over any pollable
 //!   fd (pipe, socket, tty, character device), driven by the loop through one nonblocking
 //!   funnel;
+//! - [`finished()`] and [`pipeline()`]: Node's `stream.finished` (be told once a stream is
+//!   done) and `stream.pipeline` (pipe streams into each other, destroy them all on an
+//!   error, be told once it is over), with their futures in `promises` (the
+//!   `futures` feature);
 //! - [`legacy`]: Node's old-style `Stream` and its `pipe`;
 //! - [`Encoding`]: Node's string encodings, for both directions.
 //!
@@ -52,13 +56,16 @@
 
 pub mod duplex;
 pub(crate) mod encoding;
+pub(crate) mod eos;
 pub(crate) mod fd_reader;
 pub(crate) mod fd_writable;
+pub mod finished;
 #[cfg(feature = "futures")]
 pub mod futures;
 pub mod legacy;
 pub(crate) mod lifecycle;
 pub(crate) mod pipe_writable;
+pub mod pipeline;
 pub mod readable;
 pub(crate) mod shared_fd;
 pub mod transform;
@@ -67,6 +74,8 @@ pub mod writable;
 pub use duplex::{Duplex, DuplexOptions};
 pub use encoding::Encoding;
 pub use fd_writable::FdWritable;
+pub use finished::{finished, Cleanup, Finishable, FinishedOptions};
+pub use pipeline::{pipeline, Pipeline, PipelineError, PipelineSource, Through};
 pub use readable::{PipeDestination, PipeOptions, Readable, ReadableOptions, Source};
 pub use transform::{PassThrough, Transform};
 pub use writable::{Sink, Writable, WritableOptions};
@@ -82,5 +91,8 @@ pub use self::futures::{
 /// Node's `stream/promises` (the `futures` feature).
 #[cfg(feature = "futures")]
 pub mod promises {
-    pub use super::futures::promises::{finished, Finishable, Finished};
+    pub use super::finished::Finishable;
+    pub use super::futures::promises::{
+        finished, finished_with, pipeline, Finished, PipelineFuture, PromisePipeline,
+    };
 }

@@ -61,6 +61,11 @@ pub(crate) trait ReadablePart {
     fn mark_closed(&self, err: Option<&Error>);
     /// `r.autoDestroy`.
     fn auto_destroy(&self) -> bool;
+    /// `_construct` called back: `r.constructed = true` (Node's `onConstruct`).
+    fn mark_constructed(&self);
+    /// The readable side's `kOnConstructed`, once `_construct` succeeded: reads ahead if a
+    /// read was wanted meanwhile. Before the writable side's.
+    fn on_constructed(&self);
     /// What `finish()` asks before auto-destroying: `r.autoDestroy && (r.endEmitted ||
     /// r.readable === false)`.
     fn ready_to_auto_destroy(&self) -> bool;

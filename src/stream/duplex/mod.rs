@@ -13,8 +13,8 @@
 //! Node's one `_destroy` is here the sink's [`destroy`](Sink::destroy) followed by the
 //! source's [`destroy`](Source::destroy), so that each side releases what it holds; the
 //! stream closes once both have called back. With the source's default `destroy`, which
-//! calls back at once, that is Node's one `_destroy`. Node's `_construct` for a Duplex is
-//! not offered yet.
+//! calls back at once, that is Node's one `_destroy`. Node's `_construct` is
+//! [`Duplex::new_with_construct`].
 //!
 //! # Events
 //!
@@ -90,7 +90,7 @@ use crate::reactor::LoopHandle;
 use crate::stream::readable::{
     self, Chunk, PipeDestination, PipeOptions, PushChunk, Readable, Source, StreamEvent,
 };
-use crate::stream::writable::{self, Sink, Writable, WriteInput};
+use crate::stream::writable::{self, ConstructCallback, ConstructStep, Sink, Writable, WriteInput};
 use crate::Error;
 
 pub use options::DuplexOptions;
@@ -158,6 +158,63 @@ impl<R: 'static, W: 'static> Duplex<R, W> {
     }
 }
 
+impl<R: 'static, W: 'static> Duplex<R, W> {
+    /// [`Duplex::new`] with Node's `_construct`: `construct` is called once, on the next
+    /// tick, with the sink and a [`ConstructCallback`]. Until it calls back, the readable
+    /// side's source is not asked for data and writes wait in the buffer (so do `end()`'s
+    /// `_final` and `destroy()`'s `_destroy`); an error given to the callback destroys the
+    /// stream with it. Node's `new Duplex({ construct })`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use nodestream::stream::readable::Readable;
+    /// use nodestream::stream::writable::{Chunk, Sink, WriteCallback};
+    /// use nodestream::stream::{Duplex, DuplexOptions};
+    /// use nodestream::EventLoop;
+    ///
+    /// struct Log(Rc<RefCell<Vec<String>>>);
+    /// impl Sink for Log {
+    ///     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+    ///         self.0.borrow_mut().push(String::from_utf8_lossy(chunk.as_bytes()).into());
+    ///         cb.ok();
+    ///     }
+    /// }
+    ///
+    /// let lp = EventLoop::new()?;
+    /// let log = Rc::new(RefCell::new(Vec::new()));
+    /// let l = log.clone();
+    /// let d = Duplex::new_with_construct(
+    ///     &lp.handle(),
+    ///     DuplexOptions::new(),
+    ///     move |_: &Readable, _| l.borrow_mut().push("_read".into()),
+    ///     Log(log.clone()),
+    ///     |sink: &mut Log, cb| {
+    ///         sink.0.borrow_mut().push("construct".into());
+    ///         cb.ok();
+    ///     },
+    /// );
+    /// d.write("w");
+    /// let _ = d.read(); // asks for data: waits for the construct step
+    /// lp.run()?;
+    /// // As in Node: the buffered write goes at once, the read ahead a tick later.
+    /// assert_eq!(*log.borrow(), ["construct", "w", "_read"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new_with_construct<S: Sink<W>>(
+        lp: &LoopHandle,
+        options: DuplexOptions,
+        source: impl Source<R>,
+        sink: S,
+        construct: impl FnOnce(&mut S, ConstructCallback) + 'static,
+    ) -> Duplex<R, W> {
+        let (sink, step) = writable::boxed_with_construct(sink, construct);
+        Duplex::make(lp, options, Rc::new(source), sink, Some(step))
+    }
+}
+
 impl<R: 'static, W: 'static, S: Sink<W>> Duplex<R, W, S> {
     /// [`Duplex::new`] keeping the sink's own type (see [`Writable::new_typed`]).
     pub fn new_typed(
@@ -169,18 +226,41 @@ impl<R: 'static, W: 'static, S: Sink<W>> Duplex<R, W, S> {
         Duplex::with_source(lp, options, Rc::new(source), sink)
     }
 
-    /// What every constructor comes to.
+    /// What every constructor without `_construct` comes to.
     pub(crate) fn with_source(
         lp: &LoopHandle,
         options: DuplexOptions,
         source: Rc<dyn Source<R>>,
         sink: S,
     ) -> Duplex<R, W, S> {
+        Duplex::make(lp, options, source, sink, None)
+    }
+
+    /// What every constructor comes to.
+    fn make(
+        lp: &LoopHandle,
+        options: DuplexOptions,
+        source: Rc<dyn Source<R>>,
+        sink: S,
+        construct: Option<ConstructStep<S>>,
+    ) -> Duplex<R, W, S> {
         let emitter = EventEmitter::new();
         emitter.declare_events(Declared::<R, W>::TABLES);
         let readable =
             Readable::with_source_on(lp, options.readable_options(), source, emitter.clone());
-        let writable = Writable::new_side(lp, sink, options.writable_options(), emitter);
+        let writable = match construct {
+            Some(step) => {
+                readable.set_unconstructed();
+                Writable::new_side_with_construct(
+                    lp,
+                    sink,
+                    options.writable_options(),
+                    emitter,
+                    step,
+                )
+            }
+            None => Writable::new_side(lp, sink, options.writable_options(), emitter),
+        };
         readable.join_duplex(writable.as_part(options.allow_half_open));
         writable.join_duplex(readable.as_part());
         if !options.readable {
@@ -189,6 +269,12 @@ impl<R: 'static, W: 'static, S: Sink<W>> Duplex<R, W, S> {
         if !options.writable {
             writable.turn_off();
         }
+        Duplex { readable, writable }
+    }
+
+    /// The stream its two sides make (how a handle that does not keep it alive gets it
+    /// back, from the sides' weak handles).
+    pub(crate) fn from_sides(readable: Readable<R>, writable: Writable<W, S>) -> Self {
         Duplex { readable, writable }
     }
 

@@ -35,6 +35,11 @@ impl<T: 'static> Readable<T> {
         s.end_emitted = true;
     }
 
+    /// A Duplex with `_construct`: no `_read` until it calls back.
+    pub(crate) fn set_unconstructed(&self) {
+        self.inner.state.borrow_mut().constructed = false;
+    }
+
     /// Clears Node's `sync` guard: a Transform's `_read` is ready before the first read, so
     /// its first push may emit at once (Node's Transform sets `_readableState.sync = false`).
     pub(crate) fn clear_sync(&self) {
@@ -129,6 +134,20 @@ impl<T: 'static> ReadablePart for Side<T> {
                 s.closed = true;
             }
             r.inner.hooks.run_closed();
+        }
+    }
+
+    fn mark_constructed(&self) {
+        if let Some(r) = self.upgrade() {
+            r.inner.state.borrow_mut().constructed = true;
+        }
+    }
+
+    fn on_constructed(&self) {
+        if let Some(r) = self.upgrade() {
+            if r.inner.state.borrow().need_readable {
+                r.maybe_read_more();
+            }
         }
     }
 

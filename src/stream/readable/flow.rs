@@ -187,6 +187,21 @@ impl<T: 'static> Readable<T> {
                 s.need_readable = false;
                 s.emitted_readable = true;
             }
+            if s.sync
+                && s.skips_unobserved_eof_readable
+                && !s.is_flowing()
+                && !s.need_readable
+                && self
+                    .inner
+                    .emitter
+                    .listener_count(&self.inner.keys().readable)
+                    == 0
+            {
+                // Nobody observes the stream: no 'readable' now; a 'readable' listener
+                // added later emits it, and read() and resume() reach the end themselves.
+                s.eof_readable_pending = true;
+                return;
+            }
             s.sync
         };
         if sync {
@@ -203,6 +218,7 @@ impl<T: 'static> Readable<T> {
         let mut s = self.inner.state.borrow_mut();
         if n_orig != Want::N(0) {
             s.emitted_readable = false;
+            s.eof_readable_pending = false;
         }
 
         // read(0) with a full buffer (or at the end) only triggers 'readable' or 'end'.
@@ -239,8 +255,9 @@ impl<T: 'static> Readable<T> {
         if s.length == 0 || s.length.saturating_sub(n) < s.high_water_mark {
             do_read = true;
         }
-        // Not while a read is pending, after the end, or once destroyed or errored.
-        if s.reading || s.ended || s.destroyed || s.errored.is_some() {
+        // Not while a read is pending, after the end, before `_construct` has called back,
+        // or once destroyed or errored.
+        if s.reading || s.ended || s.destroyed || s.errored.is_some() || !s.constructed {
             do_read = false;
         }
         if do_read {
@@ -359,8 +376,10 @@ impl<T: 'static> Readable<T> {
     pub(super) fn maybe_read_more(&self) {
         let schedule = {
             let mut s = self.inner.state.borrow_mut();
-            let schedule = !s.reading_more;
-            s.reading_more = true;
+            let schedule = !s.reading_more && s.constructed;
+            if schedule {
+                s.reading_more = true;
+            }
             schedule
         };
         if schedule {
@@ -519,7 +538,11 @@ impl<T: 'static> Readable<T> {
         enum Next {
             Nothing,
             EmitReadable,
-            ReadZero,
+            /// `read(0)` on the next tick, after the skipped end-of-stream `'readable'` if
+            /// one is owed.
+            ReadZero {
+                eof_readable: bool,
+            },
         }
         let next = {
             let mut s = self.inner.state.borrow_mut();
@@ -532,19 +555,32 @@ impl<T: 'static> Readable<T> {
                 s.emitted_readable = false;
                 if s.length > 0 {
                     Next::EmitReadable
+                } else if !std::mem::take(&mut s.eof_readable_pending) {
+                    if s.reading {
+                        Next::Nothing
+                    } else {
+                        Next::ReadZero {
+                            eof_readable: false,
+                        }
+                    }
                 } else if !s.reading {
-                    Next::ReadZero
+                    Next::ReadZero { eof_readable: true }
                 } else {
-                    Next::Nothing
+                    Next::EmitReadable
                 }
             }
         };
         match next {
             Next::Nothing => {}
             Next::EmitReadable => self.emit_readable(),
-            Next::ReadZero => self.tick(|r| {
-                r.read_want(Want::N(0));
-            }),
+            Next::ReadZero { eof_readable } => {
+                if eof_readable {
+                    self.emit_readable();
+                }
+                self.tick(|r| {
+                    r.read_want(Want::N(0));
+                });
+            }
         }
     }
 

@@ -93,7 +93,6 @@ mod chunk;
 mod decoder;
 mod destroy;
 mod duplex_side;
-#[cfg(feature = "futures")]
 mod eos_state;
 mod flow;
 mod from_iter;
@@ -407,7 +406,9 @@ impl<T: 'static> Readable<T> {
     /// A text chunk on a stream without an encoding is stored as its UTF-8 bytes; on a
     /// stream with an encoding, bytes go through the decoder and text is stored as is
     /// (Node re-encodes a string pushed with an encoding other than the stream's; Rust
-    /// strings have one encoding).
+    /// strings have one encoding). An object chunk on a byte stream fails it with
+    /// `ERR_INVALID_ARG_TYPE` as in Node, whose message ends `Received an object` where
+    /// Node names the value's JS type (`Received an instance of Object`).
     pub fn push(&self, chunk: impl PushChunk<T>) -> bool {
         self.add_chunk_push(chunk.into_push(), false)
     }
@@ -604,6 +605,10 @@ impl Readable {
                 Chunk::Text(t) => content.push_str(&t),
                 Chunk::Object(_) => {}
             }
+        }
+        if s.ended && s.ends_late_decoder {
+            // No more bytes will come: what the decoder holds is all there is (v26).
+            content.push_str(&decoder.end());
         }
         s.length = content.len();
         if !content.is_empty() {

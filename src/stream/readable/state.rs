@@ -29,6 +29,14 @@ pub(crate) struct State<T = Chunk> {
     /// `read()` without a size takes one chunk even while paused, when nothing decodes
     /// (Node v26's `howMuchToRead`; v20 joins the whole buffer).
     pub reads_one_chunk: bool,
+    /// The end pushed inside a synchronous `_read` schedules no `'readable'` when nobody
+    /// observes the stream (v26's `onEofChunk`; see `NodeCompat`).
+    pub skips_unobserved_eof_readable: bool,
+    /// `set_encoding` after the end ends the new decoder (v26; see `NodeCompat`).
+    pub ends_late_decoder: bool,
+    /// That `'readable'` was skipped: a `'readable'` listener added later emits it (v26's
+    /// `kEofReadablePending`).
+    pub eof_readable_pending: bool,
     pub high_water_mark: usize,
     pub buffer: VecDeque<T>,
     pub length: usize,
@@ -45,6 +53,9 @@ pub(crate) struct State<T = Chunk> {
     pub auto_destroy: bool,
     /// `readable = false`: the readable side of a Duplex made without one.
     pub readable_off: bool,
+    /// Node's `constructed`: `false` while a Duplex's `_construct` has not called back
+    /// (no `_read` until then).
+    pub constructed: bool,
     pub destroyed: bool,
     pub closed: bool,
     pub close_emitted: bool,
@@ -69,6 +80,9 @@ impl<T: 'static> State<T> {
         State {
             object_mode,
             reads_one_chunk: compat.reads_one_chunk(),
+            skips_unobserved_eof_readable: compat.skips_unobserved_eof_readable(),
+            eof_readable_pending: false,
+            ends_late_decoder: compat.ends_late_decoder(),
             high_water_mark: hwm,
             buffer: VecDeque::new(),
             length: 0,
@@ -85,6 +99,7 @@ impl<T: 'static> State<T> {
             emit_close: true,
             auto_destroy: true,
             readable_off: false,
+            constructed: true,
             destroyed: false,
             closed: false,
             close_emitted: false,

@@ -237,3 +237,12 @@ impl<Out: 'static> Source<Out> for TransformSource {
         }
     }
 }
+
+/// The readable side is gone with its source: nobody can read what the held chunk became,
+/// so its write can never complete. Its callback goes too; kept, it would hold the
+/// writable side, whose sink holds it, in a cycle that outlives every handle.
+impl Drop for TransformSource {
+    fn drop(&mut self) {
+        drop(self.0.callback.take());
+    }
+}

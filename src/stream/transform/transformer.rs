@@ -5,7 +5,8 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::stream::readable::{PushChunk, Readable};
+use crate::stream::readable::{Chunk, PushChunk, Readable};
+use crate::stream::writable::Chunk as WChunk;
 use crate::stream::writable::{DestroyCallback, FinalCallback, WriteCallback};
 use crate::Error;
 
@@ -20,9 +21,15 @@ use crate::Error;
 ///
 /// # Panics
 ///
-/// A method that panics is a `_transform` that throws: the stream fails with an
-/// `ERR_PANIC` error, as the writable side's sink does (see
-/// [`Sink`](crate::stream::Sink)).
+/// A method that panics is a method that throws in Node, and is treated as Node treats
+/// the throw (see [`Sink`](crate::stream::Sink#panics)):
+///
+/// - [`transform`](Transformer::transform) runs inside the writable side's `_write`,
+///   which Node does not guard: the panic unwinds out of the `write()` (or the loop's
+///   `run()`) that handed the chunk over, and that write stays in flight.
+/// - [`flush`](Transformer::flush) runs inside `_final` and
+///   [`destroy`](Transformer::destroy) is `_destroy`: Node catches their throws, so the
+///   panic becomes the stream's error, code `ERR_PANIC` (`'error'`, then `'close'`).
 ///
 /// # Examples
 ///
@@ -44,7 +51,7 @@ use crate::Error;
 /// }
 /// # let _ = Count(0);
 /// ```
-pub trait Transformer<In: 'static, Out: 'static>: 'static {
+pub trait Transformer<In: 'static = WChunk, Out: 'static = Chunk>: 'static {
     /// Node's `_transform(chunk, encoding, callback)` (a byte chunk carries its encoding).
     fn transform(&mut self, chunk: In, stream: &Readable<Out>, done: TransformCallback<Out>);
 
@@ -94,7 +101,7 @@ enum Step {
 /// Completes a [`Transformer`] call: Node's `callback(err, value)` of `_transform` and
 /// `_flush`. Dropping it unanswered leaves the stream waiting, as a callback never called
 /// does in Node.
-pub struct TransformCallback<Out: 'static> {
+pub struct TransformCallback<Out: 'static = Chunk> {
     step: Step,
     readable: Readable<Out>,
 }

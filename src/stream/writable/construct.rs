@@ -85,6 +85,26 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         }
     }
 
+    /// The writable side of a Duplex with Node's `_construct` (see
+    /// [`new_with_construct`](Writable::new_with_construct)).
+    pub(crate) fn new_side_with_construct(
+        lp: &LoopHandle,
+        sink: S,
+        opts: WritableOptions,
+        emitter: EventEmitter,
+        construct: ConstructStep<S>,
+    ) -> Self {
+        let bytes = std::any::TypeId::of::<T>() == std::any::TypeId::of::<Chunk>();
+        let object_mode = opts.object_mode || !bytes;
+        Writable::make_on(
+            lp,
+            sink,
+            opts.object_mode(object_mode),
+            Some(construct),
+            emitter,
+        )
+    }
+
     /// The writable side of a Duplex: a stream of `T` (in object mode unless `T` is
     /// [`Chunk`]) on the Duplex's emitter.
     pub(crate) fn new_side(
@@ -109,7 +129,7 @@ type BoxedSink<T> = Box<dyn Sink<T>>;
 /// it to `construct`, and puts it in the box (a panicking `construct` included, so that
 /// `_destroy` still finds it). Nothing calls into the sink before: writes wait for
 /// `_construct`, and so do `end()`'s `_final` and `destroy()`'s `_destroy`.
-fn boxed_with_construct<T: 'static, S: Sink<T>>(
+pub(crate) fn boxed_with_construct<T: 'static, S: Sink<T>>(
     sink: S,
     construct: impl FnOnce(&mut S, ConstructCallback) + 'static,
 ) -> (BoxedSink<T>, ConstructStep<BoxedSink<T>>) {

@@ -207,6 +207,9 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
             return;
         }
         st.set(CONSTRUCTED);
+        if let Some(r) = this.partner.get() {
+            r.mark_constructed();
+        }
         if st.has(DESTROYED) {
             if let Some(PendingDestroy { err: outer, cb }) = st.pending_destroy.take() {
                 // aggregateTwoErrors(er, err): Node makes an AggregateError with the outer
@@ -216,6 +219,11 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
         } else if let Some(err) = err {
             Self::error_or_destroy(this, err, true);
         } else {
+            // A Duplex's readable side first (Node's construct callback runs
+            // `_readableState[kOnConstructed]`, then `_writableState[kOnConstructed]`).
+            if let Some(r) = this.partner.get() {
+                r.on_constructed();
+            }
             // WritableState[kOnConstructed]
             if !st.has(WRITING) {
                 Self::clear_buffer(this);

@@ -1,49 +1,32 @@
-//! What Node's `eos` reads of a Writable's state (see `stream/futures/eos.rs`).
-
-use std::rc::Rc;
+//! What Node's `eos` reads of a Writable's state (see `stream/eos.rs`).
 
 use super::state::*;
 use super::{Sink, Writable};
-use crate::reactor::LoopHandle;
-use crate::stream::futures::eos::{EosState, EosStream};
+use crate::stream::eos::WritableEos;
 
 impl<T: 'static, S: Sink<T>> Writable<T, S> {
-    fn eos_snapshot(&self) -> EosState {
+    /// The fields of Node's `_writableState` that `eos` and `pipeline` read, now.
+    pub(crate) fn eos_writable(&self) -> WritableEos {
         let st = &self.inner.state;
-        let errored = st.errored();
-        // Node's isWritableFinished(stream, false): `writableFinished` wins over an error.
-        let finished_loose =
-            st.has(FINISHED) || (errored.is_none() && st.has(ENDING) && st.length() == 0);
-        EosState {
-            will_emit_close: st.has(AUTO_DESTROY) && st.has(EMIT_CLOSE) && !st.has(CLOSED),
-            closed: st.has(CLOSED),
-            destroyed: st.has(DESTROYED),
-            errored,
-            error_emitted: st.has(ERROR_EMITTED),
-            finished_loose,
-            active: !st.has(DESTROYED) && st.writable(),
-            pending_cb: st.pendingcb.get(),
+        let flags = st.flags();
+        let has = |f: u32| flags & f != 0;
+        // The write in flight dispatched inside `write()` is not counted yet (`UNCOUNTED`);
+        // Node's `pendingcb` counts it.
+        let pending_cb = st.pendingcb.get() + usize::from(has(UNCOUNTED));
+        WritableEos {
+            enabled: !has(WRITABLE_OFF),
+            writable: st.writable(),
+            errored: st.errored(),
+            error_emitted: has(ERROR_EMITTED),
+            ending: has(ENDING),
+            ended: has(ENDED),
+            finished: has(FINISHED),
+            empty: st.length_with(flags) == 0,
+            pending_cb,
+            destroyed: has(DESTROYED),
+            closed: has(CLOSED),
+            auto_destroy: has(AUTO_DESTROY),
+            emit_close: has(EMIT_CLOSE),
         }
-    }
-}
-
-impl<T: 'static, S: Sink<T>> EosStream for Writable<T, S> {
-    const READABLE: bool = false;
-
-    fn eos_emitter(&self) -> nodestream_emitter::EventEmitter {
-        self.inner.emitter.clone()
-    }
-
-    fn eos_loop(&self) -> LoopHandle {
-        self.inner.lp.clone()
-    }
-
-    fn eos_state(&self) -> EosState {
-        self.eos_snapshot()
-    }
-
-    fn eos_state_weak(&self) -> Rc<dyn Fn() -> Option<EosState>> {
-        let weak = self.downgrade();
-        Rc::new(move || weak.upgrade().map(|w| w.eos_snapshot()))
     }
 }

@@ -49,7 +49,6 @@ mod clear_buffer;
 mod construct;
 mod destroy;
 mod duplex_side;
-#[cfg(feature = "futures")]
 mod eos_state;
 mod finish;
 mod machine;
@@ -78,6 +77,8 @@ pub use callbacks::{
     ConstructCallback, DestroyCallback, FinalCallback, UserCallback, WriteCallback,
 };
 pub use chunk::{Chunk, WriteInput};
+pub(crate) use construct::boxed_with_construct;
+pub(crate) use machine::ConstructStep;
 pub use options::{WritableOptions, DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK};
 pub use sink::Sink;
 
@@ -539,6 +540,13 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
 
     /// How many writes wait in the buffer (not counting the one in flight): the length
     /// of Node's `writableBuffer`.
+    ///
+    /// # Node compatibility
+    ///
+    /// Inside a `_write`/`_writev` that the buffer's clearing dispatched, Node's
+    /// `writableBuffer` still holds the chunks being written until the clearing returns;
+    /// this count has already let them go, so it reads that many less there (conformance
+    /// scenarios `ww02`, `ww04`). Everywhere else the two agree.
     pub fn writable_buffer_len(&self) -> usize {
         self.inner.state.buffered.borrow().len()
     }

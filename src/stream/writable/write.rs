@@ -245,6 +245,11 @@ impl<T: 'static, S: Sink<T>> Inner<T, S> {
 
         if let Some(er) = er {
             st.record_error(&er);
+            // A Duplex's readable side learns of the error now, as Node's `onwrite` tells
+            // `_readableState`: a pending `'end'` is then not emitted.
+            if let Some(r) = this.partner.get() {
+                r.record_error(&er);
+            }
             if sync {
                 let t = this.clone();
                 this.lp.next_tick(move || Self::on_write_error(&t, er, cb));

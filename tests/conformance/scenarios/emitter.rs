@@ -355,6 +355,9 @@ struct WarningLog;
 
 thread_local! {
     static WARNINGS_TO: RefCell<Option<Trace>> = const { RefCell::new(None) };
+    /// Whether each warning is followed by a `message <text>` line (the `we` scenarios'
+    /// own `process.on('warning')` listener logs `w.message`).
+    static WARNING_MESSAGES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 impl log::Log for WarningLog {
@@ -372,10 +375,9 @@ impl log::Log for WarningLog {
         let msg = record.args().to_string();
         // "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. 11 x
         // listeners added to ..." -> lib.js's "WARNING <name> count=<n> type=<event>".
-        let max = msg
-            .strip_prefix(
-                "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. ",
-            )
+        let text = msg.strip_prefix("MaxListenersExceededWarning: ");
+        let max = text
+            .and_then(|text| text.strip_prefix("Possible EventEmitter memory leak detected. "))
             .and_then(|rest| rest.split_once(" listeners added to "))
             .and_then(|(count_type, _)| count_type.split_once(' '));
         match max {
@@ -386,15 +388,28 @@ impl log::Log for WarningLog {
                 format!("count={count}"),
                 format!("type={event}")
             ),
-            None => tlog!(t, "WARNING", msg),
+            None => tlog!(t, "WARNING", msg.clone()),
+        }
+        // Node's `warning.message` is the text after the name.
+        if WARNING_MESSAGES.with(std::cell::Cell::get) {
+            tlog!(t, "message", text.unwrap_or(&msg));
         }
     }
 
     fn flush(&self) {}
 }
 
+/// Runs `scenario` with the emitter's warnings logged to `t`, each followed by its
+/// message when `messages` is set.
+pub(super) fn with_warnings_as<R>(t: &Trace, messages: bool, scenario: impl FnOnce() -> R) -> R {
+    WARNING_MESSAGES.with(|m| m.set(messages));
+    let out = catch_unwind(AssertUnwindSafe(|| with_warnings(t, scenario)));
+    WARNING_MESSAGES.with(|m| m.set(false));
+    out.unwrap_or_else(|p| resume_unwind(p))
+}
+
 /// Runs `scenario` with the emitter's warnings logged to `t`.
-fn with_warnings<R>(t: &Trace, scenario: impl FnOnce() -> R) -> R {
+pub(super) fn with_warnings<R>(t: &Trace, scenario: impl FnOnce() -> R) -> R {
     static LOGGER: WarningLog = WarningLog;
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {

@@ -15,10 +15,18 @@
 //! pub const SCENARIOS: &[Scenario] = &[Scenario { name: "w03-hwm-zero", run: w03_hwm_zero }];
 //! ```
 
+mod duplex;
 mod emitter;
+mod finished;
 mod fs_stream;
 mod net;
 mod pipe;
+mod pipeline;
+mod readable_from;
+mod transform;
+mod widen_emitter;
+mod widen_readable;
+mod widen_writable;
 mod writable_construct;
 mod writable_cork;
 mod writable_destroy;
@@ -84,6 +92,14 @@ pub fn all() -> Vec<Scenario> {
         pipe::SCENARIOS,
         fs_stream::SCENARIOS,
         net::SCENARIOS,
+        widen_writable::SCENARIOS,
+        widen_readable::SCENARIOS,
+        readable_from::SCENARIOS,
+        widen_emitter::SCENARIOS,
+        duplex::SCENARIOS,
+        transform::SCENARIOS,
+        finished::SCENARIOS,
+        pipeline::SCENARIOS,
     ]
     .concat()
 }
