@@ -190,8 +190,12 @@ impl Error {
     }
 
     /// Node's `err.errno` of an OS error: the negated OS error number (`-111` for
-    /// `ECONNREFUSED` on Linux), as libuv reports it.
+    /// `ECONNREFUSED` on Linux), as libuv reports it; of a zlib error, zlib's return code
+    /// (`-3` for `Z_DATA_ERROR`).
     pub fn errno(&self) -> Option<i32> {
+        if let ErrorCode::Zlib(code) = self.inner.code {
+            return Some(code);
+        }
         self.raw_os_error().map(|e| -e)
     }
 

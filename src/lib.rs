@@ -10,6 +10,7 @@
 //! | [`fs`] | `fs` | file write streams, their I/O on a worker pool |
 //! | [`child_process`] | `child_process` | child processes with their stdio as streams |
 //! | [`process`] | `process` | `stdout` and `stderr` |
+//! | `zlib` | `zlib` | gzip and deflate, compressing and decompressing (feature `zlib`) |
 //! | [`reactor`] | (Node's event loop, libuv) | [`EventLoop`], its handles, timers, immediates, ticks |
 //! | [`compat`] | (Node's release) | [`NodeCompat`]: Node v26's behaviour (default) or v20's, per loop |
 //! | [`embed`] | (none) | the loop driven from tokio, calloop or a `poll(2)` loop of the host's |
@@ -62,6 +63,7 @@
 //! | `futures` | on | the loop's executor (`EventLoop::spawn_local`, `EventLoop::block_on`), `Readable::iter` as a `Stream`, `Writable::sink` as a `Sink`, `AsyncRead`/`AsyncWrite` adapters, `finished` and `once` as futures (`docs/async.md`) |
 //! | `tokio` | off | `embed::tokio`: the loop driven from a current-thread tokio runtime; tokio's `AsyncRead`/`AsyncWrite` on the adapters |
 //! | `calloop` | off | `embed::calloop`: the loop as a calloop event source |
+//! | `zlib` | off | `zlib`: Node's zlib engine (gzip, deflate, raw deflate) on flate2 |
 //!
 //! # Example
 //!
@@ -135,6 +137,8 @@ pub mod events;
 pub mod fs;
 pub mod net;
 pub mod process;
+#[cfg(feature = "zlib")]
+pub mod zlib;
 
 pub use compat::NodeCompat;
 pub use error::{Error, ErrorCode, FdError, Result};

@@ -56,6 +56,11 @@ pub enum ErrorCode {
     UnableToPipe,
     /// `ABORT_ERR`: Node's `AbortError`, an operation given up before its end.
     Aborted,
+    /// A zlib error, by zlib's return code, as Node's zlib streams report it: `Z_DATA_ERROR`
+    /// (-3) for corrupt input, `Z_BUF_ERROR` (-5) for input that ends too soon,
+    /// `Z_NEED_DICT` (2), `Z_STREAM_ERROR` (-2), ... Node's `err.errno` is the number
+    /// ([`Error::errno`](crate::Error::errno)).
+    Zlib(i32),
     /// An operating-system error, by its `errno` value.
     Os(i32),
     /// Any other code, as a user's own `_write` or `_destroy` might give.
@@ -86,6 +91,7 @@ impl ErrorCode {
             ErrorCode::SocketClosedBeforeConnection => "ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
             ErrorCode::UnableToPipe => "ERR_STREAM_UNABLE_TO_PIPE",
             ErrorCode::Aborted => "ABORT_ERR",
+            ErrorCode::Zlib(code) => zlib_name(*code),
             ErrorCode::Os(errno) => super::errno::name(*errno),
             ErrorCode::Custom(code) => code,
         }
@@ -107,8 +113,26 @@ impl ErrorCode {
             ErrorCode::PrematureClose => io::ErrorKind::UnexpectedEof,
             ErrorCode::SocketClosedBeforeConnection => io::ErrorKind::NotConnected,
             ErrorCode::FdTruncated | ErrorCode::TooManyFds => io::ErrorKind::InvalidData,
+            ErrorCode::Zlib(-3) => io::ErrorKind::InvalidData,
+            ErrorCode::Zlib(-5) => io::ErrorKind::UnexpectedEof,
             _ => io::ErrorKind::Other,
         }
+    }
+}
+
+/// zlib's name of a return code, as Node's `zlib.codes` gives it.
+fn zlib_name(code: i32) -> &'static str {
+    match code {
+        0 => "Z_OK",
+        1 => "Z_STREAM_END",
+        2 => "Z_NEED_DICT",
+        -1 => "Z_ERRNO",
+        -2 => "Z_STREAM_ERROR",
+        -3 => "Z_DATA_ERROR",
+        -4 => "Z_MEM_ERROR",
+        -5 => "Z_BUF_ERROR",
+        -6 => "Z_VERSION_ERROR",
+        _ => "Z_UNKNOWN",
     }
 }
 
