@@ -22,10 +22,8 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use nodestream::events::CLOSE;
 use nodestream::net::{listen_unix, PassedFd, Server, Socket, FD};
 use nodestream::stream::readable::{Chunk, DATA, END};
-use nodestream::stream::FdWritable;
 use nodestream::EventLoop;
 
 /// The files the server offers, and their contents.
@@ -49,17 +47,6 @@ pub fn open_for(dir: &Path, name: &str) -> Result<OwnedFd, &'static str> {
     }
 }
 
-/// The socket's writing side for its own listeners, let go at `'close'`. A socket is one
-/// stream with one set of listeners: a listener that held a handle of its own socket would
-/// keep it alive for good (an `Rc` cycle, which Node's garbage collector would collect),
-/// and the loop with it.
-fn writer_until_close(sock: &Socket) -> Rc<RefCell<Option<FdWritable>>> {
-    let slot = Rc::new(RefCell::new(Some(sock.writable.clone())));
-    let s = slot.clone();
-    sock.on(CLOSE, move |_: &()| drop(s.borrow_mut().take()));
-    slot
-}
-
 /// Serves one connection: one answer per request line.
 fn serve(sock: Socket, dir: PathBuf) {
     match sock.peer_credentials() {
@@ -78,11 +65,14 @@ fn serve(sock: Socket, dir: PathBuf) {
         }
     }
     let pending = Rc::new(RefCell::new(Vec::<u8>::new()));
-    let out = writer_until_close(&sock);
+    // Weakly: a listener holding its own socket would keep it alive for good (an `Rc`
+    // cycle, which Node's garbage collector would collect).
+    let me = sock.downgrade();
     sock.on(DATA, move |c: &Chunk| {
-        let Some(out) = out.borrow().clone() else {
+        let Some(out) = me.upgrade() else {
             return;
         };
+        let out = &out.writable;
         let mut buf = pending.borrow_mut();
         buf.extend_from_slice(c.as_bytes().unwrap_or_default());
         while let Some(nl) = buf.iter().position(|&b| b == b'\n') {
@@ -122,11 +112,12 @@ pub fn client(conn: OwnedFd) -> Result<usize, Box<dyn std::error::Error>> {
     });
     let next = Rc::new(std::cell::Cell::new(0usize));
     sock.write(format!("{}\n", REQUESTS[0]));
-    let out = writer_until_close(&sock);
+    let me = sock.downgrade();
     sock.on(DATA, move |c: &Chunk| {
-        let Some(w) = out.borrow().clone() else {
+        let Some(me) = me.upgrade() else {
             return;
         };
+        let w = &me.writable;
         for &b in c.as_bytes().unwrap_or_default() {
             let name = REQUESTS[next.get()];
             if b == b'+' {

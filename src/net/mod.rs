@@ -66,4 +66,4 @@ mod socket;
 pub use endpoint::{connect, create_server, Endpoint, NewServer};
 pub use fd_receive::{PassedFd, ReceiveOptions, DEFAULT_MAX_UNCLAIMED_FDS, FD};
 pub use server::{listen_tcp, listen_unix, Server, CONNECTION, DEFAULT_BACKLOG, LISTENING};
-pub use socket::{connect_tcp, connect_unix, unix_pair, Socket};
+pub use socket::{connect_tcp, connect_unix, unix_pair, Socket, WeakSocket};

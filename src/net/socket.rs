@@ -6,15 +6,15 @@ use std::net::SocketAddr;
 use std::ops::Deref;
 use std::os::fd::OwnedFd;
 use std::path::Path;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use crate::error::{Error, FdError, Result};
 use crate::reactor::LoopHandle;
 use crate::stream::duplex::Duplex;
 use crate::stream::fd_reader::socket_reader;
-use crate::stream::fd_writable::FdWritable;
+use crate::stream::fd_writable::{FdWritable, WeakFdWritable};
 use crate::stream::lifecycle::StreamKind;
-use crate::stream::readable::Readable;
+use crate::stream::readable::{Readable, WeakReadable};
 use crate::stream::shared_fd::SharedFd;
 use crate::stream::writable::WritableOptions;
 use crate::sys::{set_nonblocking, FdKind, StreamFd};
@@ -81,9 +81,9 @@ static UNIX_EVENTS: [&[EventDecl]; 4] = [
 ///
 /// A listener that holds a handle of its own socket (its `writable`, its `readable`, a
 /// clone of it) is an `Rc` cycle: the socket, and its loop, stay allocated after it closed
-/// (Node's garbage collector would collect them). Reach the socket weakly from its own
-/// listeners (`socket.readable.downgrade()`, `socket.writable.downgrade()`), or let go of
-/// the handle at `'close'`.
+/// (Node's garbage collector would collect them). Reach the socket from its own listeners
+/// through [`downgrade`](Socket::downgrade) (a [`WeakSocket`]), or let go of the handle at
+/// `'close'`.
 #[derive(Clone)]
 pub struct Socket {
     /// The writable side, with what only an fd stream does (`write_with_fds`,
@@ -103,6 +103,39 @@ impl Deref for Socket {
 
     fn deref(&self) -> &Duplex {
         &self.duplex
+    }
+}
+
+/// A handle that does not keep its [`Socket`] alive (see [`Socket::downgrade`]).
+#[derive(Clone)]
+pub struct WeakSocket {
+    writable: WeakFdWritable,
+    readable: WeakReadable,
+    recv: Option<Weak<RecvState>>,
+}
+
+impl WeakSocket {
+    /// The socket, if a strong handle to it is still alive.
+    pub fn upgrade(&self) -> Option<Socket> {
+        let writable = self.writable.upgrade()?;
+        let readable = self.readable.upgrade()?;
+        let recv = match &self.recv {
+            Some(r) => Some(r.upgrade()?),
+            None => None,
+        };
+        let duplex = Duplex::from_sides(readable.clone(), writable.as_writable().clone());
+        Some(Socket {
+            writable,
+            readable,
+            duplex,
+            recv,
+        })
+    }
+}
+
+impl fmt::Debug for WeakSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSocket").finish_non_exhaustive()
     }
 }
 
@@ -238,6 +271,18 @@ impl Socket {
         self.readable
             .hooks()
             .set_origin(move || describe.to_string());
+    }
+
+    /// A handle that does not keep the socket alive: what a listener of the socket's own
+    /// events holds to reach it (an echo's `'data'` listener writing back). A strong
+    /// handle there is a cycle through the one emitter, which keeps the socket and its fd
+    /// open after every other handle is gone.
+    pub fn downgrade(&self) -> WeakSocket {
+        WeakSocket {
+            writable: self.writable.downgrade(),
+            readable: self.readable.downgrade(),
+            recv: self.recv.as_ref().map(Rc::downgrade),
+        }
     }
 
     /// The oldest received descriptor nobody took, with the stream offset of the chunk

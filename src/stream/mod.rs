@@ -71,9 +71,9 @@ pub(crate) mod shared_fd;
 pub mod transform;
 pub mod writable;
 
-pub use duplex::{Duplex, DuplexOptions};
+pub use duplex::{Duplex, DuplexOptions, WeakDuplex};
 pub use encoding::Encoding;
-pub use fd_writable::FdWritable;
+pub use fd_writable::{FdWritable, WeakFdWritable};
 pub use finished::{finished, Cleanup, Finishable, FinishedOptions};
 pub use pipeline::{pipeline, Pipeline, PipelineError, PipelineSource, Through};
 pub use readable::{PipeDestination, PipeOptions, Readable, ReadableOptions, Source};

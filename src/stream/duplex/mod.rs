@@ -128,6 +128,41 @@ impl<R: 'static, W: 'static, S: Sink<W>> Clone for Duplex<R, W, S> {
     }
 }
 
+/// A handle that does not keep its [`Duplex`] alive (see [`Duplex::downgrade`]).
+pub struct WeakDuplex<
+    R: 'static = Chunk,
+    W: 'static = writable::Chunk,
+    S: Sink<W> = Box<dyn Sink<W>>,
+> {
+    readable: readable::WeakReadable<R>,
+    writable: writable::WeakWritable<W, S>,
+}
+
+impl<R: 'static, W: 'static, S: Sink<W>> WeakDuplex<R, W, S> {
+    /// The stream, if a strong handle to it is still alive.
+    pub fn upgrade(&self) -> Option<Duplex<R, W, S>> {
+        Some(Duplex {
+            readable: self.readable.upgrade()?,
+            writable: self.writable.upgrade()?,
+        })
+    }
+}
+
+impl<R: 'static, W: 'static, S: Sink<W>> Clone for WeakDuplex<R, W, S> {
+    fn clone(&self) -> Self {
+        WeakDuplex {
+            readable: self.readable.clone(),
+            writable: self.writable.clone(),
+        }
+    }
+}
+
+impl<R: 'static, W: 'static, S: Sink<W>> fmt::Debug for WeakDuplex<R, W, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakDuplex").finish_non_exhaustive()
+    }
+}
+
 impl<R: 'static, W: 'static, S: Sink<W>> PartialEq for Duplex<R, W, S> {
     fn eq(&self, other: &Self) -> bool {
         self.readable == other.readable
@@ -276,6 +311,45 @@ impl<R: 'static, W: 'static, S: Sink<W>> Duplex<R, W, S> {
     /// or got back from the sides' weak handles.
     pub(crate) fn from_sides(readable: Readable<R>, writable: Writable<W, S>) -> Self {
         Duplex { readable, writable }
+    }
+
+    /// A handle that does not keep the stream alive: what a listener of the stream's own
+    /// events should hold to reach the stream (a strong handle there is a cycle through
+    /// the emitter, which keeps the stream alive after every other handle is gone).
+    ///
+    /// ```
+    /// use nodestream::events::DATA;
+    /// use nodestream::stream::readable::Readable;
+    /// use nodestream::stream::writable::{Chunk, Sink, WriteCallback};
+    /// use nodestream::stream::{Duplex, DuplexOptions};
+    /// use nodestream::EventLoop;
+    ///
+    /// struct Discard;
+    /// impl Sink for Discard {
+    ///     fn write(&mut self, _: Chunk, cb: WriteCallback) {
+    ///         cb.ok();
+    ///     }
+    /// }
+    ///
+    /// let lp = EventLoop::new()?;
+    /// let d = Duplex::new(&lp.handle(), DuplexOptions::new(), |_: &Readable, _| {}, Discard);
+    /// let echo = d.downgrade();
+    /// d.on(DATA, move |c| {
+    ///     if let Some(d) = echo.upgrade() {
+    ///         d.write(c.as_bytes().unwrap().to_vec());
+    ///     }
+    /// });
+    /// let weak = d.downgrade();
+    /// drop(d);
+    /// lp.run()?; // the tick that starts the flow held the stream until it ran
+    /// assert!(weak.upgrade().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn downgrade(&self) -> WeakDuplex<R, W, S> {
+        WeakDuplex {
+            readable: self.readable.downgrade(),
+            writable: self.writable.downgrade(),
+        }
     }
 
     /// The readable side: everything a [`Readable`] offers, on this stream.

@@ -180,6 +180,29 @@ pub struct FdWritable {
     core: Rc<Core>,
 }
 
+/// A handle that does not keep its [`FdWritable`] alive (see [`FdWritable::downgrade`]).
+#[derive(Clone)]
+pub struct WeakFdWritable {
+    writable: crate::stream::writable::WeakWritable,
+    core: std::rc::Weak<Core>,
+}
+
+impl WeakFdWritable {
+    /// The stream, if a strong handle to it is still alive.
+    pub fn upgrade(&self) -> Option<FdWritable> {
+        Some(FdWritable {
+            writable: self.writable.upgrade()?,
+            core: self.core.upgrade()?,
+        })
+    }
+}
+
+impl fmt::Debug for WeakFdWritable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakFdWritable").finish_non_exhaustive()
+    }
+}
+
 impl fmt::Debug for FdWritable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FdWritable")
@@ -373,6 +396,15 @@ impl FdWritable {
             }));
         }
         FdWritable { writable, core }
+    }
+
+    /// A handle that does not keep the stream alive: for a listener of the stream's own
+    /// events (a strong handle there is a cycle, which keeps the stream and its fd alive).
+    pub fn downgrade(&self) -> WeakFdWritable {
+        WeakFdWritable {
+            writable: self.writable.downgrade(),
+            core: Rc::downgrade(&self.core),
+        }
     }
 
     /// The Writable (also reachable through `Deref`).
