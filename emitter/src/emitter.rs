@@ -175,6 +175,18 @@ impl EventEmitter {
         }
     }
 
+    /// The id of `event`'s listener when it has exactly one, without allocating: lets a
+    /// caller that knows that listener run its work directly (a stream handing a chunk to
+    /// the pipe that is its only `'data'` listener).
+    pub fn sole_listener<E: EventName>(&self, event: E) -> Option<ListenerId> {
+        let table = self.inner.table.borrow();
+        let slot = self.slot_of(&table, event.resolved())?;
+        match table.slots[slot].list.as_slice() {
+            [only] => Some(ListenerId::new(self.inner.id, slot, only.serial)),
+            _ => None,
+        }
+    }
+
     /// The ids of `event`'s listeners, in call order (a copy).
     pub fn listeners<E: EventName>(&self, event: E) -> Vec<ListenerId> {
         let table = self.inner.table.borrow();

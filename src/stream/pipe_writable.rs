@@ -59,6 +59,10 @@ impl<T: Clone + 'static, S: Sink<T>> PipeDestination<T> for Writable<T, S> {
         Writable::write(self, chunk.clone())
     }
 
+    fn write_owned(&self, chunk: T) -> bool {
+        Writable::write(self, chunk)
+    }
+
     fn end(&self) {
         Writable::end(self);
     }
@@ -118,6 +122,13 @@ impl<S: Sink<WChunk>> PipeDestination for Writable<WChunk, S> {
         }
     }
 
+    fn write_owned(&self, chunk: Chunk) -> bool {
+        match chunk {
+            Chunk::Bytes(b) => Writable::write(self, b),
+            other => PipeDestination::write(self, &other),
+        }
+    }
+
     fn end(&self) {
         Writable::end(self);
     }
@@ -159,6 +170,9 @@ macro_rules! pipe_into_its_writable {
             }
             fn write(&self, chunk: &$crate::stream::readable::Chunk) -> bool {
                 <_ as $crate::stream::readable::PipeDestination>::write(self.as_writable(), chunk)
+            }
+            fn write_owned(&self, chunk: $crate::stream::readable::Chunk) -> bool {
+                <_ as $crate::stream::readable::PipeDestination>::write_owned(self.as_writable(), chunk)
             }
             fn end(&self) {
                 <_ as $crate::stream::readable::PipeDestination>::end(self.as_writable())

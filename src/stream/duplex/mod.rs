@@ -597,6 +597,10 @@ where
         PipeDestination::write(&self.writable, chunk)
     }
 
+    fn write_owned(&self, chunk: T) -> bool {
+        PipeDestination::write_owned(&self.writable, chunk)
+    }
+
     fn end(&self) {
         PipeDestination::end(&self.writable);
     }

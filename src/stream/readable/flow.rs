@@ -145,10 +145,7 @@ impl<T: 'static> Readable<T> {
             self.inner.state.borrow_mut().data_emitted = true;
             // A panicking `'data'` listener still leaves the stream reading on (this only
             // schedules the read).
-            on_unwind(
-                || self.inner.emitter.emit(&self.inner.keys().data, &chunk),
-                || self.maybe_read_more(),
-            );
+            on_unwind(|| self.emit_data_owned(chunk), || self.maybe_read_more());
         } else {
             let need_readable = {
                 let mut s = self.inner.state.borrow_mut();
@@ -215,6 +212,20 @@ impl<T: 'static> Readable<T> {
 
     /// Node's `Readable.prototype.read`, after the high-water mark check.
     pub(super) fn read_want(&self, n_orig: Want) -> Option<T> {
+        match self.read_as(n_orig, false) {
+            Read::Got(chunk) => Some(chunk),
+            Read::Given | Read::Nothing => None,
+        }
+    }
+
+    /// The flow's `read()`: whatever it reads is emitted and let go, so it is given away
+    /// (see [`emit_data_owned`](Readable::emit_data_owned)). Whether it read a chunk.
+    fn read_flowing(&self) -> bool {
+        !matches!(self.read_as(Want::Any, true), Read::Nothing)
+    }
+
+    /// Node's `read(n)`; with `give`, the chunk read is emitted by value and not returned.
+    fn read_as(&self, n_orig: Want, give: bool) -> Read<T> {
         let mut s = self.inner.state.borrow_mut();
         if n_orig != Want::N(0) {
             s.emitted_readable = false;
@@ -237,7 +248,7 @@ impl<T: 'static> Readable<T> {
             } else {
                 self.emit_readable();
             }
-            return None;
+            return Read::Nothing;
         }
 
         let mut n = s.how_much_to_read(n_orig);
@@ -248,7 +259,7 @@ impl<T: 'static> Readable<T> {
             if end {
                 self.end_readable();
             }
-            return None;
+            return Read::Nothing;
         }
 
         let mut do_read = s.need_readable;
@@ -321,12 +332,21 @@ impl<T: 'static> Readable<T> {
         if end {
             self.end_readable();
         }
-        if emit {
-            if let Some(chunk) = &ret {
-                self.inner.emitter.emit(&self.inner.keys().data, chunk);
+        match ret {
+            None => Read::Nothing,
+            Some(chunk) if give => {
+                if emit {
+                    self.emit_data_owned(chunk);
+                }
+                Read::Given
+            }
+            Some(chunk) => {
+                if emit {
+                    self.inner.emitter.emit(&self.inner.keys().data, &chunk);
+                }
+                Read::Got(chunk)
             }
         }
-        ret
     }
 
     /// Node's `emitReadable`: `'readable'` on the next tick, once.
@@ -413,9 +433,7 @@ impl<T: 'static> Readable<T> {
     pub(super) fn flow(&self) {
         self.inner.lp.owing(
             || {
-                while self.inner.state.borrow().is_flowing() && self.read_want(Want::Any).is_some()
-                {
-                }
+                while self.inner.state.borrow().is_flowing() && self.read_flowing() {}
             },
             || self.later(Readable::<T>::flow),
         );
@@ -631,4 +649,14 @@ fn bytes_to_text<T: 'static>(chunk: T, enc: crate::stream::encoding::Encoding) -
         Ok(other) => other,
         Err(_) => unreachable!("a stream of Chunk"),
     }
+}
+
+/// What [`Readable::read_as`] did with the chunk it read, if any.
+enum Read<T> {
+    /// Read and handed back (and emitted by reference).
+    Got(T),
+    /// Read and given away to the `'data'` emit.
+    Given,
+    /// Nothing read.
+    Nothing,
 }

@@ -39,6 +39,14 @@ pub trait PipeDestination<T: 'static = Chunk>: 'static {
     /// destination that keeps it clones it (a byte chunk's clone shares its buffer).
     fn write(&self, chunk: &T) -> bool;
 
+    /// [`write`](PipeDestination::write) with the chunk handed over: what the source calls
+    /// when this destination's pipe is the only consumer of the chunk (its only `'data'`
+    /// listener), so that the destination can keep it without cloning it. The default
+    /// lends it to `write`.
+    fn write_owned(&self, chunk: T) -> bool {
+        self.write(&chunk)
+    }
+
     /// Node's `dest.end()`.
     fn end(&self);
 
@@ -114,6 +122,8 @@ struct Entry<T: 'static> {
     #[allow(dead_code)]
     dest: Rc<dyn PipeDestination<T>>,
     dest_em: EventEmitter,
+    /// The pipe's context, for the source's own hand-over of a chunk (see `sole_pipe`).
+    ctx: Weak<PipeCtx<T>>,
 }
 
 impl<T: 'static> Pipes<T> {
@@ -131,6 +141,14 @@ impl<T: 'static> Pipes<T> {
             }
             _ if self.multi => AwaitDrain::None,
             _ => std::mem::take(&mut self.await_drain),
+        }
+    }
+
+    /// The pipe of a source that pipes into exactly one destination.
+    fn only_pipe(&self) -> Option<Rc<PipeCtx<T>>> {
+        match self.entries.as_slice() {
+            [only] => only.ctx.upgrade(),
+            _ => None,
         }
     }
 
@@ -180,6 +198,21 @@ fn with_ctx<T: 'static>(weak: &Weak<PipeCtx<T>>, f: impl FnOnce(&Rc<PipeCtx<T>>)
 }
 
 impl<T: 'static> PipeCtx<T> {
+    /// The pipe's `'data'` listener (Node's `ondata`).
+    fn ondata(self: &Rc<Self>, chunk: &T) {
+        if !self.dest.write(chunk) {
+            self.pause();
+        }
+    }
+
+    /// [`ondata`](Self::ondata) with the chunk given rather than lent: the destination
+    /// takes it without a copy (for bytes, without touching the shared count).
+    fn ondata_owned(self: &Rc<Self>, chunk: T) {
+        if !self.dest.write_owned(chunk) {
+            self.pause();
+        }
+    }
+
     fn dest_emitter(&self) -> &EventEmitter {
         &self.dest_em
     }
@@ -387,13 +420,7 @@ impl<T: 'static> Readable<T> {
                 };
             }
             pipes.next_id += 1;
-            let id = pipes.next_id;
-            pipes.entries.push(Entry {
-                id,
-                dest: dest.clone(),
-                dest_em: dest_em.clone(),
-            });
-            id
+            pipes.next_id
         };
         let ctx = Rc::new(PipeCtx {
             id,
@@ -409,6 +436,12 @@ impl<T: 'static> Readable<T> {
             drain: Cell::new(None),
             cleaned_up: Cell::new(false),
             hold: Cell::new(None),
+        });
+        self.inner.pipes_mut().entries.push(Entry {
+            id,
+            dest: dest.clone(),
+            dest_em: dest_em.clone(),
+            ctx: Rc::downgrade(&ctx),
         });
         let any: Rc<dyn std::any::Any> = ctx.clone();
         ctx.hold.set(self.inner.lp.hold(any));
@@ -443,13 +476,7 @@ impl<T: 'static> Readable<T> {
         ctx.unpipe.set(Some(id));
 
         let c = weak.clone();
-        let id = self.on(DATA, move |chunk: &T| {
-            with_ctx(&c, |c| {
-                if !c.dest.write(chunk) {
-                    c.pause();
-                }
-            })
-        });
+        let id = self.on(DATA, move |chunk: &T| with_ctx(&c, |c| c.ondata(chunk)));
         ctx.data.set(Some(id));
 
         // Before any listener of the user's: stop piping into a failed destination.
@@ -584,5 +611,30 @@ impl<T: 'static> Readable<T> {
 impl<T: 'static> fmt::Debug for dyn PipeDestination<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PipeDestination").finish_non_exhaustive()
+    }
+}
+
+impl<T: 'static> Readable<T> {
+    /// Emits `'data'` with a chunk the stream gives away: when its only `'data'` listener
+    /// is the pipe into its one destination, the chunk goes straight to that pipe, by
+    /// value (the same call the listener would make, without the emit around it or a copy
+    /// of the chunk); otherwise it is emitted as usual.
+    pub(super) fn emit_data_owned(&self, chunk: T) {
+        let keys = self.inner.keys();
+        // The pipes first: an unpiped stream pays one borrow here, not a listener lookup.
+        let pipe = self
+            .inner
+            .pipes
+            .borrow()
+            .as_ref()
+            .and_then(|p| p.only_pipe());
+        if let Some(pipe) = pipe {
+            if pipe.data.get().is_some()
+                && pipe.data.get() == self.inner.emitter.sole_listener(&keys.data)
+            {
+                return pipe.ondata_owned(chunk);
+            }
+        }
+        self.inner.emitter.emit(&keys.data, &chunk);
     }
 }

@@ -153,6 +153,10 @@ where
         PipeDestination::write(&self.duplex, chunk)
     }
 
+    fn write_owned(&self, chunk: T) -> bool {
+        PipeDestination::write_owned(&self.duplex, chunk)
+    }
+
     fn end(&self) {
         PipeDestination::end(&self.duplex);
     }
