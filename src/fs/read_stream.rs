@@ -29,9 +29,7 @@ use crate::stream::eos::{EosStream, ReadableEos, WeakStream, WritableEos};
 use crate::stream::finished::Finishable;
 use crate::stream::lifecycle::{FdNumber, OPEN, READY};
 use crate::stream::pipeline::PipelineSource;
-use crate::stream::readable::{
-    Chunk, DestroyDone, Encoding, Readable, ReadableOptions, Source,
-};
+use crate::stream::readable::{Chunk, DestroyDone, Encoding, Readable, ReadableOptions, Source};
 use crate::sys::file_ops::{self as ops, ReadDone, DEFAULT_MODE};
 use crate::sys::{OpenFlags, Pool};
 
@@ -203,18 +201,19 @@ fn pool() -> &'static Pool {
 }
 
 impl ReadCore {
-    /// Starts waiting on an operation: the loop holds the stream (and any destroy made
-    /// meanwhile) until [`end_op`](ReadCore::end_op). Returns the job's ticket.
-    fn begin_op(
-        &self,
-        stream: &Readable,
-        destroy: Option<PendingDestroy>,
-    ) -> (Outbox, crate::KeepAlive) {
+    /// What waits on an operation (or, made before the open's tick, on the open).
+    fn wait(&self, stream: &Readable, destroy: Option<PendingDestroy>) -> Rc<Waiting> {
         let waiting = Rc::new(Waiting {
             stream: stream.clone(),
             destroy: RefCell::new(destroy),
         });
         *self.waiting.borrow_mut() = Rc::downgrade(&waiting);
+        waiting
+    }
+
+    /// Starts an operation: the loop holds what waits on it (the stream, and any destroy
+    /// made meanwhile) until [`end_op`](ReadCore::end_op). Returns the job's ticket.
+    fn begin_op(&self, waiting: Rc<Waiting>) -> (Outbox, crate::KeepAlive) {
         self.hold.set(self.lp.hold(waiting));
         (self.outbox.clone(), self.lp.keep_alive())
     }
@@ -346,7 +345,7 @@ impl ReadCore {
         self.fd_number.set(None);
         match fd {
             Some(fd) => {
-                let (out, keep) = self.begin_op(stream, Some((err, done)));
+                let (out, keep) = self.begin_op(self.wait(stream, Some((err, done))));
                 ops::close(pool(), fd, move |r| {
                     out.send(Done::Closed(r));
                     drop(keep)
@@ -356,9 +355,11 @@ impl ReadCore {
         }
     }
 
-    /// Node's `_construct` for a path: opens it on the pool.
-    fn open(&self, stream: &Readable) {
-        let (out, keep) = self.begin_op(stream, None);
+    /// Node's `_construct` for a path, on the tick after the stream was made: opens it on
+    /// the pool. What waits on the open was made with the stream, so that a destroy made
+    /// before this tick waits too.
+    fn open(&self, waiting: Rc<Waiting>) {
+        let (out, keep) = self.begin_op(waiting);
         ops::open(pool(), self.path.clone(), self.flags, self.mode, move |r| {
             out.send(Done::Opened(r));
             drop(keep)
@@ -390,7 +391,7 @@ impl Source for FileSource {
             stream.error_or_destroy(Error::path_failed(err, "read", None), false);
             return;
         };
-        let (out, keep) = core.begin_op(stream, None);
+        let (out, keep) = core.begin_op(core.wait(stream, None));
         ops::read(pool(), fd, n, core.pos.get(), move |r| {
             out.send(Done::Read(r));
             drop(keep)
@@ -618,8 +619,8 @@ pub fn create_read_stream(
     // tick, opens the file (even if the stream is destroyed by then).
     if core.fd.borrow().is_none() {
         readable.set_unconstructed();
-        let (c, r) = (core.clone(), readable.clone());
-        lp.next_tick(move || c.open(&r));
+        let (c, waiting) = (core.clone(), core.wait(&readable, None));
+        lp.next_tick(move || c.open(waiting));
     }
     Ok(FileReadStream { readable, core })
 }
