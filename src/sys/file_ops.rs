@@ -8,8 +8,8 @@
 //!
 //! Completions run on the worker thread. The stream layer passes a closure that posts the
 //! result to its loop (`RemoteHandle::post`), so no user code runs off the loop thread.
-// Part of this module (the buffers handed back after a write) serves the file read streams
-// and the zero-copy paths still to come; until then only the tests read it.
+// Part of this module (the buffers handed back after a write) serves the zero-copy paths
+// still to come; until then only the tests read it.
 #![allow(dead_code)]
 
 use std::io::{self, IoSlice};
