@@ -530,3 +530,72 @@ fn a_loop_dropped_with_a_read_in_flight_leaks_no_fd() {
     wait_for_fd_count(fds.before());
     fds.assert_same();
 }
+
+/// A destroy from the `'open'` listener: `'ready'` still comes (Node emits both in the
+/// open's callback), then the construct step closes the fd. Node v20 and v26 print:
+/// open false false / destroyed in open / ready true false / tick after open /
+/// tick after ready / close true true / tick after close.
+#[test]
+fn destroy_in_the_open_listener_closes_after_ready() {
+    let _fds = FdCheck::start();
+    let p = file("fr-open-destroy", b"hello world");
+    let lp = EventLoop::new().unwrap();
+    let h = lp.handle();
+    let rs = create_read_stream(&h, &p.0, ReadStreamOptions::new()).unwrap();
+    let log = Log::default();
+    for ev in ["open", "ready", "data", "end", "close"] {
+        let (l, r, h) = (log.clone(), rs.clone(), h.clone());
+        let f = move || {
+            l.push(format!("{ev} {} {}", r.destroyed(), r.pending()));
+            let l = l.clone();
+            h.next_tick(move || l.push(format!("tick after {ev}")));
+        };
+        match ev {
+            "open" => rs.on(OPEN, move |_| f()),
+            "data" => rs.on(DATA, move |_: &Chunk| f()),
+            _ => rs.on(ev, move |_: &()| f()),
+        };
+    }
+    let (l, r) = (log.clone(), rs.clone());
+    rs.on(OPEN, move |_| {
+        r.destroy(None);
+        l.push("destroyed in open");
+    });
+    lp.run().unwrap();
+    rs.emitter().remove_all_listeners(None);
+    assert_eq!(
+        log.get(),
+        [
+            "open false false",
+            "destroyed in open",
+            "ready true false",
+            "tick after open",
+            "tick after ready",
+            "close true true",
+            "tick after close",
+        ]
+    );
+}
+
+/// The stream declares its events: a listener whose payload type cannot match (`'open'`
+/// carries an `FdNumber`, `'data'` a `Chunk`) is refused when it is added.
+#[test]
+fn listeners_of_the_wrong_payload_type_are_refused() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let _fds = FdCheck::start();
+    let lp = EventLoop::new().unwrap();
+    let rs = create_read_stream(
+        &lp.handle(),
+        "/nonexistent/dir/file",
+        ReadStreamOptions::new(),
+    )
+    .unwrap();
+    for name in ["open", "ready", "data", "end"] {
+        let refused = catch_unwind(AssertUnwindSafe(|| {
+            rs.emitter().on(name, |_: &bool| {});
+        }));
+        assert!(refused.is_err(), "'{name}' took a &bool listener");
+    }
+    rs.on(ERROR, |_: &Error| {});
+    lp.run().unwrap();
+}
