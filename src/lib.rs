@@ -7,7 +7,7 @@
 //! | [`events`] | `events` | `EventEmitter` and the typed keys of every stream event |
 //! | [`stream`] | `stream` | `Readable`, `Writable`, `pipe()`, and streams over any file descriptor |
 //! | [`net`] | `net` | TCP and Unix sockets, servers, descriptors passed over Unix sockets |
-//! | [`fs`] | `fs` | file write streams, their I/O on a worker pool |
+//! | [`fs`] | `fs` | file read and write streams, their I/O on a worker pool |
 //! | [`child_process`] | `child_process` | child processes with their stdio as streams |
 //! | [`process`] | `process` | `stdout` and `stderr` |
 //! | `zlib` | `zlib` | gzip and deflate, compressing and decompressing (feature `zlib`) |

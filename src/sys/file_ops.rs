@@ -1,6 +1,6 @@
 //! File operations: each runs on a [`Pool`] thread and ends in a completion the caller gives.
 //!
-//! The descriptor travels with the operation: [`write()`] and [`fsync`] take the [`OwnedFd`] and
+//! The descriptor travels with the operation: [`read()`], [`write()`] and [`fsync`] take the [`OwnedFd`] and
 //! hand it back in their completion, so an fd is never used by two threads at once, an
 //! in-flight write can never race its own close, and a completion that is dropped unrun (its
 //! loop gone) closes the fd instead of leaking it. This is Node's own rule for file streams:
@@ -8,8 +8,8 @@
 //!
 //! Completions run on the worker thread. The stream layer passes a closure that posts the
 //! result to its loop (`RemoteHandle::post`), so no user code runs off the loop thread.
-// Part of this module (the buffers handed back after a write) serves the file read streams
-// and the zero-copy paths still to come; until then only the tests read it.
+// Part of this module (the buffers handed back after a write) serves the zero-copy paths
+// still to come; until then only the tests read it.
 #![allow(dead_code)]
 
 use std::io::{self, IoSlice};
@@ -151,6 +151,63 @@ pub(crate) fn open(
 ) {
     let path = path.into();
     pool.submit(move || done(open_sync(&path, flags, mode)));
+}
+
+/// Reads up to `len` bytes from `fd`, at `pos` if given (`pread`), else at the file position
+/// (`read`), in one call (`EINTR` is retried). Returns the bytes read, in a buffer of exactly
+/// their length: empty at the end of the file.
+///
+/// # Errors
+///
+/// The OS error: `EISDIR` on a directory, `EBADF`, `EIO`, `ESPIPE` (a position on a pipe),
+/// `EAGAIN` on an fd someone put in nonblocking mode.
+pub(crate) fn read_sync(fd: BorrowedFd<'_>, len: usize, pos: Option<u64>) -> io::Result<Vec<u8>> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let mut buf = Vec::with_capacity(len);
+    loop {
+        let spare = rustix::buffer::spare_capacity(&mut buf);
+        let result = match pos {
+            Some(pos) => rustix::io::pread(fd, spare, pos),
+            None => rustix::io::read(fd, spare),
+        };
+        match result {
+            Ok(_) => break,
+            Err(Errno::INTR) => continue,
+            Err(errno) => return Err(errno.into()),
+        }
+    }
+    if buf.len() < len {
+        // A short read (the file's last bytes): keep no more memory than the bytes need,
+        // as Node copies such a read into a buffer of its size.
+        buf.shrink_to_fit();
+    }
+    Ok(buf)
+}
+
+/// What a [`read()`] did, handed to its completion with the fd it borrowed.
+#[derive(Debug)]
+pub(crate) struct ReadDone {
+    /// The fd, back to its owner.
+    pub(crate) fd: OwnedFd,
+    /// The bytes read (none at the end of the file), or the error.
+    pub(crate) result: io::Result<Vec<u8>>,
+}
+
+/// Reads up to `len` bytes from `fd` on a pool thread (see [`read_sync`]), then calls `done`
+/// there with the fd and the outcome.
+pub(crate) fn read(
+    pool: &Pool,
+    fd: OwnedFd,
+    len: usize,
+    pos: Option<u64>,
+    done: impl FnOnce(ReadDone) + Send + 'static,
+) {
+    pool.submit(move || {
+        let result = read_sync(fd.as_fd(), len, pos);
+        done(ReadDone { fd, result });
+    });
 }
 
 /// What a [`write()`] did, handed to its completion with the fd and buffers it borrowed.

@@ -18,7 +18,7 @@
 //!   disturbing anyone else who holds them;
 //! - blocking file operations run off the loop thread: [`open_flags`] (Node's flag strings as
 //!   `open(2)` flags), [`pool`] (the worker threads, 4 as in libuv) and [`file_ops`] (open,
-//!   write, fsync and close as pool jobs, and synchronous writes for stdout on a file).
+//!   read, write, fsync and close as pool jobs, and synchronous writes for stdout on a file).
 //!
 //! Errors are [`std::io::Error`]s carrying the OS error (`EPIPE`, `ENOENT`, `ENOSPC`, ...);
 //! the stream layer turns them into Node-coded [`Error`](crate::Error)s. `WouldBlock` is

@@ -1,6 +1,6 @@
 //! Node's `flags` strings for opening files, as `open(2)` flags.
-// The read-side flags and the numeric form serve the file read streams still to come;
-// until then only the tests use them.
+// `READ` and the numeric form are for callers still to come (the file read stream parses
+// its flags, `"r"` by default); until then only the tests use them.
 #![allow(dead_code)]
 
 use rustix::fs::OFlags;

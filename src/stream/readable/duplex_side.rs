@@ -40,6 +40,22 @@ impl<T: 'static> Readable<T> {
         self.inner.state.borrow_mut().constructed = false;
     }
 
+    /// The end of a plain Readable's `_construct` (a file read stream's open), made
+    /// unconstructed with [`set_unconstructed`](Readable::set_unconstructed): Node's
+    /// `onConstruct` sets `constructed`; after a success (`succeeded`), its `kConstruct`
+    /// step reads ahead if a read was wanted meanwhile. What a destroy or an error owes
+    /// then is the caller's (Node's `kDestroy` and `errorOrDestroy`).
+    pub(crate) fn construct_done(&self, succeeded: bool) {
+        let need_readable = {
+            let mut s = self.inner.state.borrow_mut();
+            s.constructed = true;
+            s.need_readable
+        };
+        if succeeded && need_readable {
+            self.maybe_read_more();
+        }
+    }
+
     /// Clears Node's `sync` guard: a Transform's `_read` is ready before the first read, so
     /// its first push may emit at once (Node's Transform sets `_readableState.sync = false`).
     pub(crate) fn clear_sync(&self) {

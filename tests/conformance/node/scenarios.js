@@ -5208,4 +5208,316 @@ S('tf50-readable-event-object-split',
     t.end();
   });
 
+// ───────────────────────────── fr: fs.ReadStream ─────────────────────────────
+// fs.createReadStream over real files under os.tmpdir() (tmpPath), each removed by the
+// scenario: 'open'/'ready' before the data, start/end ranges, the high-water mark as the
+// read size, encodings, open and read errors, destroy before the open and mid-way, a
+// caller's fd with autoClose off, pause/resume, pipe() and pipeline() into a write stream,
+// an empty file. Fd numbers are never logged (they differ between runs), and nothing
+// compares the worker pool's timing with setImmediate, whose order against it varies.
+
+// Logs the events of a file read stream; 'data' as the chunk and bytesRead.
+function watchRead(r, name, events) {
+  for (const ev of events) {
+    if (ev === 'open') r.on('open', (fd) => log(`${name}:open`, typeof fd, 'fd===r.fd', fd === r.fd, 'pending', r.pending));
+    else if (ev === 'data') r.on('data', (d) => log(`${name}:data`, d, 'bytesRead', r.bytesRead));
+    else if (ev === 'error') r.on('error', (e) => log(`${name}:error`, errc(e)));
+    else r.on(ev, () => log(`${name}:${ev}`));
+  }
+}
+
+S('fr01-readstream-event-order',
+  "fs.createReadStream: 'open'(fd) and 'ready' after the first ticks, then 'data', 'end', 'close'; pending, fd and bytesRead along the way.",
+  () => {
+    const p = tmpPath('fr01');
+    fs.writeFileSync(p, 'hello world');
+    const r = fs.createReadStream(p);
+    log('pending', r.pending, 'fd', r.fd, 'bytesRead', r.bytesRead, 'path ok', r.path === p);
+    log('hwm', r.readableHighWaterMark, 'flowing', r.readableFlowing);
+    watchRead(r, 'r', ['open', 'ready', 'data', 'end', 'close', 'error']);
+    r.on('ready', () => tick('tick after ready'));
+    r.on('close', () => {
+      log('at close: pending', r.pending, 'fd', r.fd, 'destroyed', r.destroyed, 'closed', r.closed,
+        'ended', r.readableEnded, 'bytesRead', r.bytesRead);
+      fs.unlinkSync(p);
+    });
+    tick('tick');
+  });
+
+S('fr02-readstream-start-end',
+  'start/end ranges (end inclusive): a middle range, start only, end 0, start past the end, one byte; start > end throws ERR_OUT_OF_RANGE.',
+  () => {
+    const p = tmpPath('fr02');
+    fs.writeFileSync(p, '0123456789');
+    try { fs.createReadStream(p, { start: 5, end: 2 }); } catch (e) { log('threw', e.code, e.message); }
+    const ranges = [[2, 5], [7, undefined], [undefined, 0], [20, undefined], [3, 3]];
+    series(
+      ...ranges.map(([start, end]) => (next) => {
+        const name = `[${start},${end}]`;
+        const r = fs.createReadStream(p, { start, end });
+        watchRead(r, name, ['data', 'end', 'error']);
+        r.on('close', () => { log(`${name}:close bytesRead`, r.bytesRead); next(); });
+      }),
+      () => fs.unlinkSync(p),
+    );
+  });
+
+S('fr03-readstream-hwm-chunks',
+  'highWaterMark is the read size: 10 bytes at hwm 3 come as 3+3+3+1; the default is 64 KiB under every release.',
+  () => {
+    const p = tmpPath('fr03');
+    fs.writeFileSync(p, 'abcdefghij');
+    const d = fs.createReadStream(p);
+    log('default hwm', d.readableHighWaterMark);
+    d.destroy();
+    const r = fs.createReadStream(p, { highWaterMark: 3 });
+    log('hwm', r.readableHighWaterMark);
+    watchRead(r, 'r', ['data', 'end', 'error']);
+    r.on('close', () => { log('r:close bytesRead', r.bytesRead); fs.unlinkSync(p); });
+  });
+
+S('fr04-readstream-encoding',
+  "encoding 'utf8' at hwm 2 joins characters split between reads (a read that ends mid-character emits nothing); 'hex' at hwm 4.",
+  () => {
+    const p = tmpPath('fr04');
+    const q = tmpPath('fr04b');
+    fs.writeFileSync(p, 'héllo wörld €');
+    fs.writeFileSync(q, 'abcdef');
+    series(
+      (next) => {
+        const r = fs.createReadStream(p, { encoding: 'utf8', highWaterMark: 2 });
+        log('utf8 encoding', r.readableEncoding);
+        r.on('data', (d) => log('utf8 data', typeof d, d));
+        watchRead(r, 'utf8', ['end', 'error']);
+        r.on('close', () => { log('utf8 bytesRead', r.bytesRead); next(); });
+      },
+      (next) => {
+        const r = fs.createReadStream(q, { encoding: 'hex', highWaterMark: 4 });
+        r.on('data', (d) => log('hex data', d));
+        watchRead(r, 'hex', ['end', 'error']);
+        r.on('close', next);
+      },
+      () => { fs.unlinkSync(p); fs.unlinkSync(q); },
+    );
+  });
+
+S('fr05-readstream-enoent',
+  "A missing file: 'error' ENOENT with Node's message, syscall, path and errno, then 'close'; no 'open'. With autoClose false: 'error' only.",
+  () => {
+    const missing = '/nonexistent/dir/file';
+    series(
+      (next) => {
+        const r = fs.createReadStream(missing);
+        watchRead(r, 'r', ['open', 'ready', 'data', 'end']);
+        r.on('error', (e) => log('r:error', e.code, e.message, e.syscall, e.path, e.errno,
+          'destroyed', r.destroyed, 'pending', r.pending));
+        r.on('close', () => { log('r:close closed', r.closed, 'errored', errc(r.errored)); next(); });
+      },
+      () => {
+        const r = fs.createReadStream(missing, { autoClose: false });
+        watchRead(r, 'noclose', ['open', 'close']);
+        r.on('error', (e) => {
+          log('noclose:error', errc(e), 'destroyed', r.destroyed);
+          tick('tick after error');
+        });
+      },
+    );
+  });
+
+S('fr06-readstream-eisdir',
+  "A directory opens, so 'open' and 'ready' come, then the first read fails: 'error' EISDIR (syscall read), then 'close'.",
+  () => {
+    const d = tmpPath('fr06');
+    fs.mkdirSync(d);
+    const r = fs.createReadStream(d);
+    watchRead(r, 'r', ['open', 'ready', 'data', 'end']);
+    r.on('error', (e) => log('r:error', e.code, e.message, e.syscall, 'path', e.path));
+    r.on('close', () => { log('r:close pending', r.pending, 'bytesRead', r.bytesRead); fs.rmdirSync(d); });
+    r.resume();
+  });
+
+S('fr07-readstream-destroy-before-open',
+  "destroy() before the open completes: the file is still opened ('open' and 'ready' come, stream already destroyed), then closed: 'close'. No data, no 'end'.",
+  () => {
+    const p = tmpPath('fr07');
+    fs.writeFileSync(p, 'data');
+    const r = fs.createReadStream(p);
+    for (const ev of ['open', 'ready', 'data', 'end', 'close']) {
+      r.on(ev, () => {
+        log(`r:${ev}`, 'pending', r.pending, 'destroyed', r.destroyed, 'closed', r.closed);
+        if (ev !== 'data') tick(`tick after ${ev}`);
+      });
+    }
+    r.on('error', (e) => log('r:error', errc(e)));
+    r.destroy();
+    log('after destroy: destroyed', r.destroyed, 'closed', r.closed, 'pending', r.pending);
+    r.on('close', () => fs.unlinkSync(p));
+  });
+
+S('fr08-readstream-destroy-error-before-failed-open',
+  "destroy(err) before an open that fails: 'error' carries the destroy's error (code EBOOM), then 'close'; no 'open'.",
+  () => {
+    const r = fs.createReadStream('/nonexistent/dir/file');
+    watchRead(r, 'r', ['open', 'ready', 'data', 'end', 'close', 'error']);
+    r.destroy(Object.assign(new Error('boom'), { code: 'EBOOM' }));
+    log('errored', errc(r.errored), 'destroyed', r.destroyed);
+  });
+
+S('fr09-readstream-destroy-midway',
+  "destroy() in the first 'data' listener: no more data, no 'end'; 'close' follows; bytesRead counts the one read.",
+  () => {
+    const p = tmpPath('fr09');
+    fs.writeFileSync(p, 'aaaabbbbccccdddd');
+    const r = fs.createReadStream(p, { highWaterMark: 4 });
+    watchRead(r, 'r', ['end', 'error']);
+    r.on('data', (d) => {
+      log('r:data', d);
+      r.destroy();
+      log('destroyed', r.destroyed, 'aborted', r.readableAborted);
+    });
+    r.on('close', () => {
+      log('r:close bytesRead', r.bytesRead, 'pending', r.pending, 'ended', r.readableEnded);
+      fs.unlinkSync(p);
+    });
+  });
+
+S('fr10-readstream-fd-autoclose-false',
+  "Two streams over one caller's fd: the first (start 0, end 2, autoClose false) ends without 'close' and leaves the fd open; the second (start 3) reads the rest and closes it. No 'open'/'ready'.",
+  () => {
+    const p = tmpPath('fr10');
+    fs.writeFileSync(p, 'abcdef');
+    const fd = fs.openSync(p, 'r');
+    const r1 = fs.createReadStream(null, { fd, start: 0, end: 2, autoClose: false });
+    log('r1 pending', r1.pending);
+    watchRead(r1, 'r1', ['open', 'ready', 'data', 'close', 'error']);
+    r1.on('end', () => {
+      log('r1:end destroyed', r1.destroyed, 'pending', r1.pending);
+      let open = true;
+      try { fs.fstatSync(fd); } catch (e) { open = false; }
+      log('fd open after end', open);
+      const r2 = fs.createReadStream(null, { fd, start: 3 });
+      watchRead(r2, 'r2', ['open', 'ready', 'data', 'end', 'error']);
+      r2.on('close', () => {
+        let closed = false;
+        try { fs.fstatSync(fd); } catch (e) { closed = e.code === 'EBADF'; }
+        log('r2:close fd closed', closed);
+        fs.unlinkSync(p);
+      });
+    });
+  });
+
+S('fr11-readstream-pause-resume',
+  "pause() in the first 'data' listener stops the flow; resume() on the next tick restarts it: 'pause', 'resume', then the rest in order.",
+  () => {
+    const p = tmpPath('fr11');
+    fs.writeFileSync(p, 'aaaabbbbcccc');
+    const r = fs.createReadStream(p, { highWaterMark: 4 });
+    let first = true;
+    r.on('data', (d) => {
+      log('r:data', d);
+      if (first) {
+        first = false;
+        r.pause();
+        log('paused', r.isPaused(), 'flowing', r.readableFlowing);
+        process.nextTick(() => { log('resuming'); r.resume(); });
+      }
+    });
+    watchRead(r, 'r', ['pause', 'resume', 'end', 'error']);
+    r.on('close', () => { log('r:close bytesRead', r.bytesRead); fs.unlinkSync(p); });
+  });
+
+S('fr12-readstream-pipe-to-writestream',
+  "rs.pipe(ws) between two files at hwm 5: each stream's events in order, the copy byte for byte.",
+  () => {
+    const a = tmpPath('fr12a');
+    const b = tmpPath('fr12b');
+    fs.writeFileSync(a, 'the quick brown fox jumps');
+    const rs = fs.createReadStream(a, { highWaterMark: 5 });
+    const ws = fs.createWriteStream(b);
+    const re = []; const we = [];
+    for (const ev of ['open', 'ready', 'end', 'close', 'error']) rs.on(ev, () => re.push(ev));
+    rs.on('data', (d) => re.push(`data ${d}`));
+    for (const ev of ['open', 'ready', 'pipe', 'unpipe', 'finish', 'close', 'error']) ws.on(ev, () => we.push(ev));
+    let open = 2;
+    const done = () => {
+      if (--open) return;
+      log('rs:', re.join(' | '));
+      log('ws:', we.join(' | '));
+      log('copy equal', fs.readFileSync(b, 'utf8') === fs.readFileSync(a, 'utf8'), 'bytesWritten', ws.bytesWritten);
+      fs.unlinkSync(a); fs.unlinkSync(b);
+    };
+    rs.on('close', done);
+    ws.on('close', done);
+    log('pipe returns ws', rs.pipe(ws) === ws);
+  });
+
+S('fr13-readstream-empty-file',
+  "An empty file: 'open', 'ready', then 'end' and 'close' with no 'data'; bytesRead 0.",
+  () => {
+    const p = tmpPath('fr13');
+    fs.writeFileSync(p, '');
+    const r = fs.createReadStream(p);
+    watchRead(r, 'r', ['open', 'ready', 'data', 'end', 'error']);
+    r.on('close', () => { log('r:close bytesRead', r.bytesRead, 'ended', r.readableEnded); fs.unlinkSync(p); });
+    r.resume();
+  });
+
+S('fr14-readstream-readable-read',
+  "Paused mode: each 'readable' (one per read at hwm 4) read() to null; readableLength; 'end' then 'close'.",
+  () => {
+    const p = tmpPath('fr14');
+    fs.writeFileSync(p, '0123456789');
+    const r = fs.createReadStream(p, { highWaterMark: 4 });
+    r.on('readable', () => {
+      let c;
+      while ((c = r.read()) !== null) log('read', c, 'len', r.readableLength);
+      log('readable done, bytesRead', r.bytesRead);
+    });
+    watchRead(r, 'r', ['end', 'error']);
+    r.on('close', () => { log('r:close'); fs.unlinkSync(p); });
+  });
+
+S('fr15-readstream-read-error-autoclose-false',
+  "autoClose false on a directory: 'open', 'ready', 'error' EISDIR and no 'close', the fd kept (pending false) until destroy(), then 'close'.",
+  () => {
+    const d = tmpPath('fr15');
+    fs.mkdirSync(d);
+    const r = fs.createReadStream(d, { autoClose: false });
+    watchRead(r, 'r', ['open', 'ready', 'data', 'end']);
+    r.on('error', (e) => {
+      log('r:error', errc(e), 'destroyed', r.destroyed, 'pending', r.pending);
+      process.nextTick(() => { log('destroying'); r.destroy(); });
+    });
+    r.on('close', () => { log('r:close pending', r.pending); fs.rmdirSync(d); });
+    r.resume();
+  });
+
+S('fr16-readstream-pipeline-to-writestream',
+  'stream.pipeline(fs.createReadStream, fs.createWriteStream): the callback gets null after both are done; the copy is exact.',
+  () => {
+    const a = tmpPath('fr16a');
+    const b = tmpPath('fr16b');
+    fs.writeFileSync(a, 'x'.repeat(100000));
+    const rs = fs.createReadStream(a, { highWaterMark: 8192 });
+    const ws = fs.createWriteStream(b);
+    streamPipeline(rs, ws, (err) => {
+      log('pipeline', errc(err), 'rs destroyed', rs.destroyed, 'ws finished', ws.writableFinished);
+      log('bytesRead', rs.bytesRead, 'bytesWritten', ws.bytesWritten, 'equal', fs.readFileSync(b).equals(fs.readFileSync(a)));
+      fs.unlinkSync(a); fs.unlinkSync(b);
+    });
+  });
+
+S('fr17-readstream-pipeline-missing-source',
+  'stream.pipeline from a missing file: the callback gets ENOENT and the write stream is destroyed.',
+  () => {
+    const b = tmpPath('fr17b');
+    const rs = fs.createReadStream('/nonexistent/dir/file');
+    const ws = fs.createWriteStream(b);
+    streamPipeline(rs, ws, (err) => {
+      log('pipeline', errc(err), 'rs destroyed', rs.destroyed, 'ws destroyed', ws.destroyed);
+      ws.on('close', () => { try { fs.unlinkSync(b); } catch (e) { /* never created */ } });
+      if (ws.closed) { try { fs.unlinkSync(b); } catch (e) { /* never created */ } }
+    });
+  });
+
 module.exports = { scenarios, slowSink, syncSink };

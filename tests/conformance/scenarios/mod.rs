@@ -18,6 +18,7 @@
 mod duplex;
 mod emitter;
 mod finished;
+mod fs_read;
 mod fs_stream;
 mod net;
 mod pipe;
@@ -91,6 +92,7 @@ pub fn all() -> Vec<Scenario> {
         emitter::SCENARIOS,
         pipe::SCENARIOS,
         fs_stream::SCENARIOS,
+        fs_read::SCENARIOS,
         net::SCENARIOS,
         widen_writable::SCENARIOS,
         widen_readable::SCENARIOS,
