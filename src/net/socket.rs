@@ -239,8 +239,10 @@ impl Socket {
         writable.as_writable().join_duplex(readable.as_part());
         // Node's `net.Socket` listens for its own 'end' (`onReadableStreamEnd`, which turns
         // later writes into EPIPE errors); the end of the writable side that follows is
-        // the Duplex's. Kept so that listener counts match Node's.
-        readable.on(crate::stream::readable::END, |_: &()| {});
+        // the Duplex's. Kept so that listener counts match Node's. Added on the emitter
+        // itself: the Readable's `on` would resolve its 'data' and 'readable' slots, a
+        // third of an idle socket's heap, for an 'end' listener that needs neither.
+        emitter.on(crate::stream::readable::END, |_: &()| {});
         let duplex = Duplex::from_sides(readable.clone(), writable.as_writable().clone());
         let socket = Socket {
             writable,
