@@ -80,6 +80,8 @@
 
 pub(crate) mod link;
 mod options;
+mod pipe_destination;
+mod weak;
 
 use std::fmt;
 use std::rc::Rc;
@@ -94,6 +96,7 @@ use crate::stream::writable::{self, ConstructCallback, ConstructStep, Sink, Writ
 use crate::Error;
 
 pub use options::DuplexOptions;
+pub use weak::WeakDuplex;
 
 /// The events a Duplex of `R` out and `W` in declares: both sides'.
 struct Declared<R, W>(std::marker::PhantomData<(R, W)>);
@@ -125,41 +128,6 @@ impl<R: 'static, W: 'static, S: Sink<W>> Clone for Duplex<R, W, S> {
             readable: self.readable.clone(),
             writable: self.writable.clone(),
         }
-    }
-}
-
-/// A handle that does not keep its [`Duplex`] alive (see [`Duplex::downgrade`]).
-pub struct WeakDuplex<
-    R: 'static = Chunk,
-    W: 'static = writable::Chunk,
-    S: Sink<W> = Box<dyn Sink<W>>,
-> {
-    readable: readable::WeakReadable<R>,
-    writable: writable::WeakWritable<W, S>,
-}
-
-impl<R: 'static, W: 'static, S: Sink<W>> WeakDuplex<R, W, S> {
-    /// The stream, if a strong handle to it is still alive.
-    pub fn upgrade(&self) -> Option<Duplex<R, W, S>> {
-        Some(Duplex {
-            readable: self.readable.upgrade()?,
-            writable: self.writable.upgrade()?,
-        })
-    }
-}
-
-impl<R: 'static, W: 'static, S: Sink<W>> Clone for WeakDuplex<R, W, S> {
-    fn clone(&self) -> Self {
-        WeakDuplex {
-            readable: self.readable.clone(),
-            writable: self.writable.clone(),
-        }
-    }
-}
-
-impl<R: 'static, W: 'static, S: Sink<W>> fmt::Debug for WeakDuplex<R, W, S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WeakDuplex").finish_non_exhaustive()
     }
 }
 
@@ -581,51 +549,5 @@ impl<S: Sink<writable::Chunk>> Duplex<Chunk, writable::Chunk, S> {
     pub fn set_encoding(&self, encoding: crate::stream::Encoding) -> &Self {
         self.readable.set_encoding(encoding);
         self
-    }
-}
-
-/// A Duplex is a pipe destination as its writable side is: `src.pipe(&duplex)`.
-impl<T: 'static, R: 'static, W: 'static, S: Sink<W>> PipeDestination<T> for Duplex<R, W, S>
-where
-    Writable<W, S>: PipeDestination<T>,
-{
-    fn emitter(&self) -> EventEmitter {
-        self.readable.emitter().clone()
-    }
-
-    fn write(&self, chunk: &T) -> bool {
-        PipeDestination::write(&self.writable, chunk)
-    }
-
-    fn write_owned(&self, chunk: T) -> bool {
-        PipeDestination::write_owned(&self.writable, chunk)
-    }
-
-    fn end(&self) {
-        PipeDestination::end(&self.writable);
-    }
-
-    fn need_drain(&self) -> bool {
-        PipeDestination::need_drain(&self.writable)
-    }
-
-    fn writable(&self) -> bool {
-        PipeDestination::writable(&self.writable)
-    }
-
-    fn error_emitted(&self) -> bool {
-        PipeDestination::error_emitted(&self.writable)
-    }
-
-    fn error_or_destroy(&self, err: Error) {
-        PipeDestination::error_or_destroy(&self.writable, err);
-    }
-
-    fn destroy(&self, err: Option<Error>) {
-        PipeDestination::destroy(&self.writable, err);
-    }
-
-    fn uncaught(&self, err: Error) {
-        PipeDestination::uncaught(&self.writable, err);
     }
 }
