@@ -504,3 +504,6 @@ static EVENTS: [&[nodestream_emitter::EventDecl]; 2] = [
         crate::stream::lifecycle::READY.declared(),
     ],
 ];
+
+// `finished` and `pipeline` watch it as the Writable it is.
+crate::stream::finished::finishable_as_its_writable!(FileWriteStream);

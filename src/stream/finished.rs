@@ -2,7 +2,7 @@
 //! done — ended, finished, failed or closed early.
 //!
 //! [`finished`] watches a [`Readable`] for `'end'`, a [`Writable`] (or [`FdWritable`],
-//! [`FileWriteStream`]) for `'finish'`, and a stream with both sides for both, and calls
+//! [`FileWriteStream`](crate::fs::FileWriteStream)) for `'finish'`, and a stream with both sides for both, and calls
 //! back once: with `None` when the stream ended well, with its error, or with
 //! `ERR_STREAM_PREMATURE_CLOSE` when it closed before its end. The rules are Node's
 //! `end-of-stream.js`, under the loop's [`NodeCompat`](crate::compat::NodeCompat) (see
@@ -54,7 +54,6 @@
 
 use nodestream_emitter::EventEmitter;
 
-use crate::fs::FileWriteStream;
 use crate::reactor::LoopHandle;
 use crate::stream::duplex::Duplex;
 use crate::stream::eos::{
@@ -68,7 +67,7 @@ use crate::Error;
 
 /// A stream [`finished`] can watch and [`pipeline`](crate::stream::pipeline()) can
 /// destroy: [`Readable`], [`Writable`], [`FdWritable`] (the writable side of a socket or
-/// a child's stdin), [`FileWriteStream`], and with both sides on one emitter [`Duplex`]
+/// a child's stdin), [`FileWriteStream`](crate::fs::FileWriteStream), and with both sides on one emitter [`Duplex`]
 /// and [`Transform`] (a PassThrough is a Transform).
 ///
 /// Sealed: the watch reads the stream's internal state.
@@ -273,33 +272,36 @@ impl<T: 'static, S: Sink<T>> Finishable for Writable<T, S> {}
 
 /// The streams that are a byte [`Writable`] inside (`as_writable()`) are watched and
 /// destroyed as that Writable.
+/// (The resources' streams, such as `fs::FileWriteStream`, invoke it where they are made:
+/// the stream layer does not import the resources.)
 macro_rules! finishable_as_its_writable {
     ($($ty:ty),* $(,)?) => {$(
-        impl EosStream for $ty {
-            fn eos_emitter(&self) -> EventEmitter {
-                self.as_writable().eos_emitter()
+        impl $crate::stream::eos::EosStream for $ty {
+            fn eos_emitter(&self) -> ::nodestream_emitter::EventEmitter {
+                $crate::stream::eos::EosStream::eos_emitter(self.as_writable())
             }
-            fn eos_loop(&self) -> LoopHandle {
-                self.as_writable().eos_loop()
+            fn eos_loop(&self) -> $crate::reactor::LoopHandle {
+                $crate::stream::eos::EosStream::eos_loop(self.as_writable())
             }
-            fn eos_readable(&self) -> Option<ReadableEos> {
+            fn eos_readable(&self) -> Option<$crate::stream::eos::ReadableEos> {
                 None
             }
-            fn eos_writable(&self) -> Option<WritableEos> {
-                EosStream::eos_writable(self.as_writable())
+            fn eos_writable(&self) -> Option<$crate::stream::eos::WritableEos> {
+                $crate::stream::eos::EosStream::eos_writable(self.as_writable())
             }
-            fn eos_destroy(&self, err: Option<Error>) {
+            fn eos_destroy(&self, err: Option<$crate::Error>) {
                 self.as_writable().destroy(err);
             }
-            fn eos_weak(&self) -> WeakStream {
-                self.as_writable().eos_weak()
+            fn eos_weak(&self) -> $crate::stream::eos::WeakStream {
+                $crate::stream::eos::EosStream::eos_weak(self.as_writable())
             }
         }
-        impl Finishable for $ty {}
+        impl $crate::stream::finished::Finishable for $ty {}
     )*};
 }
+pub(crate) use finishable_as_its_writable;
 
-finishable_as_its_writable!(FdWritable, FileWriteStream);
+finishable_as_its_writable!(FdWritable);
 
 /// A Duplex is watched on both sides at once, on its one emitter.
 impl<R: 'static, W: 'static, S: Sink<W>> EosStream for Duplex<R, W, S> {
