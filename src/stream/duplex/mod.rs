@@ -78,6 +78,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod from_pair;
 pub(crate) mod link;
 mod options;
 mod pipe_destination;

@@ -3697,6 +3697,67 @@ S('we13-once-emit-inside-itself',
     log('third emit ->', ee.emit('x'));
   });
 
+// ---- Duplex.from({ readable, writable }) (node's test-stream-duplex-from.js, the pair cases) --
+
+S('dx56-from-pair-flow',
+  "Duplex.from({ readable, writable }): writes reach the Writable, the Readable's data comes out of the Duplex; end() and push(null) end both ways.",
+  () => {
+    const r = new Readable({ read() {} });
+    const w = new Writable({ write(c, e, cb) { log('w _write', c.toString()); cb(); } });
+    const d = Duplex.from({ readable: r, writable: w });
+    watch(d, 'd', ['data', 'end', 'finish', 'close']);
+    watch(w, 'w', ['finish', 'close']);
+    watch(r, 'r', ['end', 'close']);
+    d.write('to-w');
+    r.push('from-r');
+    r.push(null);
+    d.end();
+  });
+
+S('dx57-from-pair-destroy',
+  "Destroying a Duplex made from a pair destroys both with AbortError, then the Duplex closes with it.",
+  () => {
+    const r = new Readable({ read() {} });
+    const w = new Writable({ write(c, e, cb) { cb(); } });
+    const d = Duplex.from({ readable: r, writable: w });
+    watch(d, 'd', ['error', 'close']);
+    watch(w, 'w', ['error', 'close']);
+    watch(r, 'r', ['error', 'close']);
+    d.destroy();
+    log('destroyed', d.destroyed, w.destroyed, r.destroyed);
+  });
+
+S('dx58-from-pair-writable-error',
+  "The Writable of the pair fails: the Readable is destroyed and the Duplex fails with the error.",
+  () => {
+    const r = new Readable({ read() {} });
+    const w = new Writable({ write(c, e, cb) { cb(Object.assign(new Error('w'), { code: 'E_W' })); } });
+    const d = Duplex.from({ readable: r, writable: w });
+    watch(d, 'd', ['error', 'close']);
+    watch(w, 'w', ['error', 'close']);
+    watch(r, 'r', ['error', 'close']);
+    d.write('x');
+  });
+
+S('dx59-from-pair-backpressure',
+  "The pair's Writable has a high-water mark of 1 and completes on setImmediate: the Duplex's writes wait for its 'drain'.",
+  () => {
+    const r = new Readable({ read() {} });
+    const w = new Writable({
+      highWaterMark: 1,
+      write(c, e, cb) { log('w _write', c.toString()); setImmediate(cb); },
+    });
+    const d = Duplex.from({ readable: r, writable: w });
+    watch(w, 'w', ['drain', 'finish']);
+    watch(d, 'd', ['drain', 'finish']);
+    log('write a', d.write('a'));
+    log('write b', d.write('b'));
+    log('write c', d.write('c'));
+    d.end();
+    r.push(null);
+    d.resume();
+  });
+
 // ---- Duplex with construct (node's test-stream-construct.js, the Duplex cases) -----------
 
 S('dx52-construct-sync',

@@ -1267,6 +1267,97 @@ fn dx55_construct_async_then_flow() -> Vec<String> {
     env.finish()
 }
 
+/// A Writable whose `_write` logs `w _write <chunk>` and completes at once, or on
+/// setImmediate when `slow`.
+fn pair_writable(env: &Env, opts: WritableOptions, slow: bool) -> Writable {
+    let (t, h) = (env.t.clone(), env.h.clone());
+    Writable::new(
+        &env.h,
+        FnSink::new().write(move |c: writable::Chunk, cb: WriteCallback| {
+            tlog!(t, "w _write", text(&c));
+            if slow {
+                h.set_immediate(move || cb.ok());
+            } else {
+                cb.ok();
+            }
+        }),
+        opts,
+    )
+}
+
+fn dx56_from_pair_flow() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let r: Readable = Readable::new(&env.h, ReadableOptions::new(), passive);
+    let w = pair_writable(&env, WritableOptions::new(), false);
+    let d = Duplex::from_pair(&r, &w);
+    watch(&t, &d, "d", &["data", "end", "finish", "close"]);
+    watch_writable(&t, &w, "w", &["finish", "close"]);
+    watch_readable(&t, &r, "r", &["end", "close"]);
+    d.write("to-w");
+    r.push("from-r");
+    r.push(None);
+    d.end();
+    env.finish()
+}
+
+fn dx57_from_pair_destroy() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let r: Readable = Readable::new(&env.h, ReadableOptions::new(), passive);
+    let w = Writable::new(
+        &env.h,
+        FnSink::new().write(|_c: writable::Chunk, cb: WriteCallback| cb.ok()),
+        WritableOptions::new(),
+    );
+    let d = Duplex::from_pair(&r, &w);
+    watch(&t, &d, "d", &["error", "close"]);
+    watch_writable(&t, &w, "w", &["error", "close"]);
+    let t2 = t.clone();
+    r.on("error", move |e: &Error| tlog!(t2, "r:error", errc(e)));
+    watch_readable(&t, &r, "r", &["close"]);
+    d.destroy(None);
+    tlog!(t, "destroyed", d.destroyed(), w.destroyed(), r.destroyed());
+    env.finish()
+}
+
+fn dx58_from_pair_writable_error() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let r: Readable = Readable::new(&env.h, ReadableOptions::new(), passive);
+    let w = Writable::new(
+        &env.h,
+        FnSink::new()
+            .write(|_c: writable::Chunk, cb: WriteCallback| cb.error(Error::custom("E_W", "w"))),
+        WritableOptions::new(),
+    );
+    let d = Duplex::from_pair(&r, &w);
+    watch(&t, &d, "d", &["error", "close"]);
+    watch_writable(&t, &w, "w", &["error", "close"]);
+    let t2 = t.clone();
+    r.on("error", move |e: &Error| tlog!(t2, "r:error", errc(e)));
+    watch_readable(&t, &r, "r", &["close"]);
+    d.write("x");
+    env.finish()
+}
+
+fn dx59_from_pair_backpressure() -> Vec<String> {
+    let env = Env::new();
+    let t = env.t.clone();
+    let r: Readable = Readable::new(&env.h, ReadableOptions::new(), passive);
+    let w = pair_writable(&env, WritableOptions::new().high_water_mark(1), true);
+    let d = Duplex::from_pair(&r, &w);
+    watch_writable(&t, &w, "w", &["drain", "finish"]);
+    watch(&t, &d, "d", &["drain", "finish"]);
+    tlog!(t, "write a", d.write("a"));
+    tlog!(t, "write b", d.write("b"));
+    tlog!(t, "write c", d.write("c"));
+    d.end();
+    r.push(None);
+    d.resume();
+    env.finish()
+}
+
 macro_rules! scenarios {
     ($($name:literal => $f:ident),* $(,)?) => {
         /// The ported scenarios of this group.
@@ -1327,6 +1418,10 @@ scenarios! {
     "dx50-destroy-with-callback" => dx50_destroy_with_callback,
     "dx51-object-duplex-echo-pipe" => dx51_object_duplex_echo_pipe,
     "dx52-construct-sync" => dx52_construct_sync,
+    "dx56-from-pair-flow" => dx56_from_pair_flow,
+    "dx57-from-pair-destroy" => dx57_from_pair_destroy,
+    "dx58-from-pair-writable-error" => dx58_from_pair_writable_error,
+    "dx59-from-pair-backpressure" => dx59_from_pair_backpressure,
     "dx53-construct-error" => dx53_construct_error,
     "dx54-destroy-before-construct-done" => dx54_destroy_before_construct_done,
     "dx55-construct-async-then-flow" => dx55_construct_async_then_flow,
