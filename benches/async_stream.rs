@@ -110,26 +110,11 @@ fn main() {
         "raw   read(2) loop, 64 KiB (the ceiling)      {raw}  {:.0} MiB/s",
         mib / raw.median
     );
-    println!(
-        "rust  while let Some(c) = stream.next().await  {}  {:.0} MiB/s  cpu {}",
-        rust.wall,
-        mib / rust.wall.median,
-        rust.cpu
+    support::print_sides(
+        "rust  while let Some(c) = stream.next().await",
+        &rust,
+        "node  for await (const c of stream)          ",
+        node(n).as_ref(),
+        mib,
     );
-    match node(n) {
-        None => println!("node: not found or failed; Node side skipped"),
-        Some(node) => {
-            println!(
-                "node  for await (const c of stream)           {}  {:.0} MiB/s  cpu {}",
-                node.wall,
-                mib / node.wall.median,
-                node.cpu
-            );
-            println!(
-                "speed-up rust over node (ratio of medians, node/rust): wall {:.2}x, cpu {:.2}x",
-                node.wall.median / rust.wall.median,
-                node.cpu.median / rust.cpu.median
-            );
-        }
-    }
 }

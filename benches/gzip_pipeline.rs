@@ -99,34 +99,22 @@ fn main() {
         "gzip_pipeline: {mib} MiB of log lines -> gzip level 6 ({:.2}x smaller) -> file, {REPS} runs a side: median (min-max)",
         (mib * 1024 * 1024) as f64 / gz_len as f64
     );
-    println!(
-        "rust  pipeline(read stream, create_gzip, write stream)  wall {}  {:.0} MiB/s  cpu {}",
-        rust.wall,
-        mib as f64 / rust.wall.median,
-        rust.cpu
-    );
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/node/gzip_pipeline.js");
     let args = [
         src.display().to_string(),
         node_dst.display().to_string(),
         REPS.to_string(),
     ];
-    match support::node_runs(script, &args, mib * 1024 * 1024) {
-        None => println!("node: not found or failed; Node side skipped"),
-        Some(node) => {
-            check(&src, &node_dst);
-            println!(
-                "node  stream.pipeline(fs, zlib.createGzip(), fs)         wall {}  {:.0} MiB/s  cpu {}",
-                node.wall,
-                mib as f64 / node.wall.median,
-                node.cpu
-            );
-            println!(
-                "speed-up rust over node (ratio of medians, node/rust): wall {:.2}x, cpu {:.2}x",
-                node.wall.median / rust.wall.median,
-                node.cpu.median / rust.cpu.median
-            );
-        }
+    let node = support::node_runs(script, &args, mib * 1024 * 1024);
+    if node.is_some() {
+        check(&src, &node_dst);
     }
+    support::print_sides(
+        "rust  pipeline(read stream, create_gzip, write stream)",
+        &rust,
+        "node  stream.pipeline(fs, zlib.createGzip(), fs)      ",
+        node.as_ref(),
+        mib as f64,
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

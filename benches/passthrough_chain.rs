@@ -92,26 +92,5 @@ fn main() {
         "passthrough_chain: {mib} MiB in 64 KiB chunks, Readable -> 3 PassThrough -> Writable, \
          {REPS} runs a side: median (min-max)"
     );
-    println!(
-        "rust  {}  {:.0} MiB/s  cpu {}",
-        rust.wall,
-        mib / rust.wall.median,
-        rust.cpu
-    );
-    match node(n) {
-        None => println!("node: not found or failed; Node side skipped"),
-        Some(node) => {
-            println!(
-                "node  {}  {:.0} MiB/s  cpu {}",
-                node.wall,
-                mib / node.wall.median,
-                node.cpu
-            );
-            println!(
-                "speed-up rust over node (ratio of medians, node/rust): wall {:.2}x, cpu {:.2}x",
-                node.wall.median / rust.wall.median,
-                node.cpu.median / rust.cpu.median
-            );
-        }
-    }
+    support::print_sides("rust", &rust, "node", node(n).as_ref(), mib);
 }

@@ -137,3 +137,37 @@ pub fn node_runs(script: &str, args: &[String], bytes: usize) -> Option<Summary>
         .collect();
     (!runs.is_empty()).then(|| Summary::of(runs))
 }
+
+/// Prints one side's row (`name`, wall and CPU medians with min-max, MiB/s at the wall
+/// median), then, given Node's summary, Node's row and the speed-up of Rust over Node
+/// (ratio of medians); without it, that the Node side was skipped.
+pub fn print_sides(
+    rust_name: &str,
+    rust: &Summary,
+    node_name: &str,
+    node: Option<&Summary>,
+    mib: f64,
+) {
+    println!(
+        "{rust_name}  {}  {:.0} MiB/s  cpu {}",
+        rust.wall,
+        mib / rust.wall.median,
+        rust.cpu
+    );
+    match node {
+        None => println!("node: not found or failed; Node side skipped"),
+        Some(node) => {
+            println!(
+                "{node_name}  {}  {:.0} MiB/s  cpu {}",
+                node.wall,
+                mib / node.wall.median,
+                node.cpu
+            );
+            println!(
+                "speed-up rust over node (ratio of medians, node/rust): wall {:.2}x, cpu {:.2}x",
+                node.wall.median / rust.wall.median,
+                node.cpu.median / rust.cpu.median
+            );
+        }
+    }
+}

@@ -95,6 +95,23 @@ fn destroyer<S: Finishable>(stream: &S, destroyed: bool, done: bool, err: Option
     stream.eos_destroy(err);
 }
 
+/// What the end of either stream of the pair does (the callback of duplexify's `eos` on
+/// each): an error destroys the Readable (Node's duplexify destroys `r` from both), then
+/// `onfinished`.
+fn on_end_of<R: 'static, W: 'static, S: Sink<W>>(
+    pair: &Weak<Pair<R, W, S>>,
+) -> impl FnOnce(Option<Error>) + 'static {
+    let p = pair.clone();
+    move |err| {
+        if let Some(p) = p.upgrade() {
+            if let Some(e) = &err {
+                destroyer(&p.r, p.r.destroyed(), r_done(&p.r), Some(e));
+            }
+            p.on_finished(err);
+        }
+    }
+}
+
 /// The Duplex's writable side: Node's `_write`, `_final` and `_destroy` of duplexify.
 struct PairSink<R: 'static, W: 'static, S: Sink<W>>(Rc<Pair<R, W, S>>);
 
@@ -217,15 +234,7 @@ impl<R: 'static, W: 'static> Duplex<R, W> {
         let _ = pair.d.set(d.downgrade());
         let weak = Rc::downgrade(&pair);
         if writable.writable() {
-            let p = weak.clone();
-            let _ = finished(writable, FinishedOptions::new(), move |err| {
-                if let Some(p) = p.upgrade() {
-                    if let Some(e) = &err {
-                        destroyer(&p.r, p.r.destroyed(), r_done(&p.r), Some(e));
-                    }
-                    p.on_finished(err);
-                }
-            });
+            let _ = finished(writable, FinishedOptions::new(), on_end_of(&weak));
             let p = weak.clone();
             writable.on(DRAIN, move |_| {
                 if let Some(cb) = p.upgrade().and_then(|p| p.ondrain.take()) {
@@ -240,15 +249,7 @@ impl<R: 'static, W: 'static> Duplex<R, W> {
             });
         }
         if readable.readable() {
-            let p = weak.clone();
-            let _ = finished(readable, FinishedOptions::new(), move |err| {
-                if let Some(p) = p.upgrade() {
-                    if let Some(e) = &err {
-                        destroyer(&p.r, p.r.destroyed(), r_done(&p.r), Some(e));
-                    }
-                    p.on_finished(err);
-                }
-            });
+            let _ = finished(readable, FinishedOptions::new(), on_end_of(&weak));
             let p = weak.clone();
             readable.on(READABLE, move |_| {
                 if let Some(p) = p.upgrade() {
