@@ -1,5 +1,6 @@
 //! The `cat` example binary: stdin to stdout byte for byte, whatever stdin is (pipe,
-//! socket, file, empty), and `EPIPE` as an error exit, never a `SIGPIPE` death.
+//! socket, file, empty, `/dev/null`, closed), without making a shared stdin nonblocking,
+//! and `EPIPE` as an error exit, never a `SIGPIPE` death.
 
 mod support;
 
@@ -149,4 +150,62 @@ fn a_reader_that_goes_away_is_an_epipe_error_not_a_sigpipe_death() {
         stderr.starts_with("cat: ") && stderr.contains("EPIPE"),
         "{stderr}"
     );
+}
+
+#[test]
+fn dev_null_on_stdin_gives_empty_output() {
+    let _fds = fd_lock();
+    let out = Command::new(example("cat"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_closed_stdin_gives_empty_output() {
+    let _fds = fd_lock();
+    // `exec 0<&-` closes fd 0 before the example starts (Rust's start-up code then opens
+    // /dev/null there, as Node does: either way the stream ends at once).
+    let script = format!("exec 0<&-; exec '{}'", example("cat").display());
+    let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
+    assert_success(&out);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The pipe on stdin is shared with this process (it holds the other end's reader): the
+/// example reads a description of its own, so the shared one stays blocking.
+#[test]
+fn a_shared_stdin_pipe_stays_blocking() {
+    let _fds = fd_lock();
+    let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+    let shared = r.try_clone().unwrap();
+    let mut child = Command::new(example("cat"))
+        .stdin(Stdio::from(r))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut w = std::fs::File::from(w);
+    w.write_all(b"first\n").unwrap();
+    // The example has read the first line: it is running and has opened its stdin.
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 6];
+    out.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"first\n");
+    let flags = rustix::fs::fcntl_getfl(&shared).unwrap();
+    assert!(
+        !flags.contains(rustix::fs::OFlags::NONBLOCK),
+        "the shared description became nonblocking"
+    );
+    drop(w);
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    assert!(child.wait().unwrap().success());
 }

@@ -1,4 +1,5 @@
-//! Node's `process` streams: [`stdout`] and [`stderr`], as Writables.
+//! Node's `process` streams: [`stdout`] and [`stderr`], as Writables, and [`stdin`], a
+//! Readable.
 //!
 //! As in Node, a file or a terminal is written synchronously (the bytes are in the kernel when
 //! `write` returns) and a pipe or socket asynchronously, through the loop; unlike Node, the
@@ -19,6 +20,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod stdin;
 mod stdout;
 
+pub use stdin::stdin;
 pub use stdout::{stderr, stdout};

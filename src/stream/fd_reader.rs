@@ -466,6 +466,27 @@ impl Readable {
     }
 }
 
+impl Readable {
+    /// A Readable over an fd of the crate's own that is already nonblocking: a description
+    /// reopened for the process's stdin (a pipe or a terminal, which [`from_fd`] refuses or
+    /// would switch for everyone who shares it).
+    ///
+    /// [`from_fd`]: Readable::from_fd
+    pub(crate) fn from_own_nonblocking_fd(
+        lp: &LoopHandle,
+        fd: OwnedFd,
+        kind: FdKind,
+    ) -> Result<Readable, FdError> {
+        let fd = SharedFd::reading(lp, fd).map_err(|(error, fd)| FdError::new(error, fd))?;
+        Ok(FdReader::readable(
+            lp,
+            ReadableOptions::default(),
+            fd,
+            PlainRead { kind },
+        ))
+    }
+}
+
 /// The reading side of a TCP (or other non-Unix) socket over its share of the socket's
 /// fd: [`Readable::from_fd`] for a socket, held behind a [`ReadGate`] while `connecting`.
 pub(crate) fn socket_reader(
