@@ -16,6 +16,7 @@
 //! | `Readable::read()` without a size, with an encoding | the whole buffer, joined | the whole buffer, joined |
 //! | the end pushed inside a synchronous `_read` while nobody observes the stream | no `'readable'` (a later `'readable'` listener gets it) | `'readable'` on the next tick |
 //! | `set_encoding` after the end, half a character buffered | U+FFFD | dropped |
+//! | a destination's `write()` panics inside `pipe()` | the destination is destroyed with the panic's error | the panic goes on (an uncaught throw) |
 //!
 //! The 64 KiB default came with Node v22.0.0 (nodejs/node#52037), the one-chunk `read()`
 //! with v26.0.0 (nodejs/node#60441); v24.22.3 and v26.12.1 skip the unobserved end's
@@ -118,6 +119,13 @@ impl NodeCompat {
     /// `read()`/`resume()` reach the end on their own), rather than one on the next tick
     /// (v20).
     pub const fn skips_unobserved_eof_readable(self) -> bool {
+        matches!(self, NodeCompat::V26)
+    }
+
+    /// Whether `pipe()` catches a destination's `write()` that panics and destroys the
+    /// destination with it (v24 and v26: nodejs/node#55270), rather than letting the panic
+    /// go on to the caller (v20, where the throw is uncaught).
+    pub const fn pipe_catches_write_panics(self) -> bool {
         matches!(self, NodeCompat::V26)
     }
 

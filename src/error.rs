@@ -143,7 +143,9 @@ impl Error {
     }
 
     /// The error a panic becomes where Node makes a throw the stream's error: code
-    /// [`ErrorCode::Panic`], message `"<method> panicked: <the panic's message>"`.
+    /// [`ErrorCode::Panic`], message `"<method> panicked: <the panic's message>"`. A panic
+    /// whose payload is an `Error` (`std::panic::panic_any(err)`, Node's `throw err`) is
+    /// that error itself.
     ///
     /// # Examples
     ///
@@ -154,8 +156,18 @@ impl Error {
     /// let err = Error::from_panic("_final", &*payload);
     /// assert_eq!(*err.code(), ErrorCode::Panic);
     /// assert_eq!(err.message(), "_final panicked: boom");
+    ///
+    /// let thrown = Error::custom("E_MINE", "mine");
+    /// let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     std::panic::panic_any(thrown)
+    /// }))
+    /// .unwrap_err();
+    /// assert_eq!(Error::from_panic("_final", &*payload).code().as_str(), "E_MINE");
     /// ```
     pub fn from_panic(method: &str, payload: &(dyn std::any::Any + Send)) -> Error {
+        if let Some(err) = payload.downcast_ref::<Error>() {
+            return err.clone();
+        }
         let what = if let Some(s) = payload.downcast_ref::<&str>() {
             s
         } else if let Some(s) = payload.downcast_ref::<String>() {

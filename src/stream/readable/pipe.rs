@@ -6,6 +6,7 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 
 use super::{Chunk, Readable, DATA, END};
@@ -200,15 +201,32 @@ fn with_ctx<T: 'static>(weak: &Weak<PipeCtx<T>>, f: impl FnOnce(&Rc<PipeCtx<T>>)
 impl<T: 'static> PipeCtx<T> {
     /// The pipe's `'data'` listener (Node's `ondata`).
     fn ondata(self: &Rc<Self>, chunk: &T) {
-        if !self.dest.write(chunk) {
-            self.pause();
-        }
+        self.write_then(|dest| dest.write(chunk));
     }
 
     /// [`ondata`](Self::ondata) with the chunk given rather than lent: the destination
     /// takes it without a copy (for bytes, without touching the shared count).
     fn ondata_owned(self: &Rc<Self>, chunk: T) {
-        if !self.dest.write_owned(chunk) {
+        self.write_then(move |dest| dest.write_owned(chunk));
+    }
+
+    /// Node's `ondata` around the destination's `write`: pauses the source when it says
+    /// so. From v24 a `write()` that throws destroys the destination with the error
+    /// (nodejs/node#55270); in v20 the throw goes on, uncaught.
+    fn write_then(self: &Rc<Self>, write: impl FnOnce(&dyn PipeDestination<T>) -> bool) {
+        let ok = if self.src.inner.lp.compat().pipe_catches_write_panics() {
+            match panic::catch_unwind(AssertUnwindSafe(|| write(&*self.dest))) {
+                Ok(ok) => ok,
+                Err(payload) => {
+                    self.dest
+                        .destroy(Some(Error::from_panic("write", &*payload)));
+                    return;
+                }
+            }
+        } else {
+            write(&*self.dest)
+        };
+        if !ok {
             self.pause();
         }
     }

@@ -1048,6 +1048,29 @@ S('p11-readable-pipe-dest-error',
 
 // ───────────────────────────── fs.WriteStream ───────────────────────────
 
+S('p12-dest-write-throws',
+  "The destination's _write throws on the second chunk: v20 lets it escape (uncaught); v24 and v26 destroy the destination with it (unpipe, 'error', 'close').",
+  () => {
+    const r = new Readable({ read() {} });
+    const w = new Writable({
+      write(c, e, cb) {
+        log('_write', c.toString());
+        if (c.toString() === 'b') throw new Error('boom');
+        cb();
+      },
+    });
+    w.on('error', (e) => log('w:error', errc(e)));
+    w.on('close', () => log('w:close'));
+    w.on('unpipe', () => log('w:unpipe'));
+    r.on('close', () => log('r:close'));
+    r.on('pause', () => log('r:pause'));
+    r.pipe(w);
+    r.push('a');
+    r.push('b');
+    r.push('c');
+    setImmediate(() => { log('destroyed', w.destroyed, 'flowing', r.readableFlowing); r.push(null); });
+  });
+
 S('f01-fs-writestream-order',
   "fs.createWriteStream: writes before open are queued; 'open'(fd) then 'ready' precede the first _write; then finish, close.",
   () => {

@@ -375,6 +375,67 @@ fn p11_readable_pipe_dest_error() -> Vec<String> {
     t.take()
 }
 
+/// A sink whose `_write` logs the chunk and throws (panics with the error, Node's `throw`)
+/// on `b`.
+struct ThrowingSink(Trace);
+
+impl Sink for ThrowingSink {
+    fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
+        let text = String::from_utf8_lossy(chunk.as_bytes()).into_owned();
+        tlog!(self.0, "_write", text.as_str());
+        if text == "b" {
+            std::panic::panic_any(Error::custom("", "boom"));
+        }
+        cb.ok();
+    }
+}
+
+fn p12_dest_write_throws() -> Vec<String> {
+    let t = Trace::new();
+    let el = crate::scenarios::event_loop();
+    let lp = el.handle();
+    let src = passive(&lp, ReadableOptions::default());
+    let w = Writable::new(&lp, ThrowingSink(t.clone()), WritableOptions::default());
+    let t2 = t.clone();
+    w.on("error", move |e: &Error| tlog!(t2, "w:error", errc(e)));
+    for (ev, label) in [("close", "w:close")] {
+        let t2 = t.clone();
+        w.on(ev, move |_: &()| tlog!(t2, label));
+    }
+    let t2 = t.clone();
+    w.on("unpipe", move |_: &Readable| tlog!(t2, "w:unpipe"));
+    for (ev, label) in [("close", "r:close"), ("pause", "r:pause")] {
+        let t2 = t.clone();
+        src.on(ev, move |_: &()| tlog!(t2, label));
+    }
+    src.pipe(&w);
+    // The pushes flow from the next tick on: the throw comes out of the loop's run (v20).
+    src.push("a");
+    src.push("b");
+    src.push("c");
+    let (t2, s2, w2) = (t.clone(), src.clone(), w.clone());
+    lp.set_immediate(move || {
+        tlog!(
+            t2,
+            "destroyed",
+            w2.destroyed(),
+            "flowing",
+            s2.readable_flowing()
+        );
+        s2.push(None);
+    });
+    // Node's uncaughtException handler of harness.js: log it, and go on. (Under V20 the
+    // panic's message is printed to stderr on its way, as any panic's.)
+    loop {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| el.run())) {
+            Ok(Ok(())) => break,
+            Ok(Err(err)) => t.uncaught(&err),
+            Err(payload) => t.uncaught(&Error::from_panic("write", &*payload)),
+        }
+    }
+    t.take()
+}
+
 /// The ported scenarios of this group.
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -420,5 +481,9 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "p11-readable-pipe-dest-error",
         run: p11_readable_pipe_dest_error,
+    },
+    Scenario {
+        name: "p12-dest-write-throws",
+        run: p12_dest_write_throws,
     },
 ];
