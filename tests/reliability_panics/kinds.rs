@@ -636,16 +636,21 @@ fn pipe_case(case: &Case, fail_at: Option<usize>) {
     let (s2, d2) = (src.clone(), dest.clone());
     case.start(move || {
         s2.pipe(&d2);
-        if fail_at.is_some() {
-            // As a program would: a failed destination ends the source too. Put first, so
-            // that the listeners of the harness (which panic) cannot skip it.
-            let weak = s2.downgrade();
-            d2.emitter().prepend_listener(ERROR, move |_: &Error| {
-                if let Some(src) = weak.upgrade() {
-                    src.destroy(None);
-                }
-            });
-        }
+        // As a program would: a failed destination ends the source too (the Fails row's
+        // destination fails; so does the Flows row's when its `_write` panics, which
+        // `pipe()` catches as the destination's error from Node v24 on). Put first, so that
+        // the listeners of the harness (which panic) cannot skip it.
+        let weak = s2.downgrade();
+        d2.emitter().prepend_listener(ERROR, move |e: &Error| {
+            if let Some(src) = weak.upgrade() {
+                // A caught panic fails the source with it (the Flows row must end or
+                // fail); the Fails row's own error just closes it.
+                let caught = *e.code() == nodestream::ErrorCode::Panic;
+                src.destroy(
+                    caught.then(|| Error::custom("E_DEST_FAILED", "the destination failed")),
+                );
+            }
+        });
     });
     let (a2, s3, d3) = (a.clone(), src.clone(), dest.clone());
     case.start(move || {
