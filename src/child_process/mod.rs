@@ -30,5 +30,13 @@
 //! ```
 
 mod child;
+mod events;
+mod options;
+mod reap;
+mod state;
+mod subprocess;
 
 pub use child::{spawn, ChildProcess};
+pub use events::{ExitInfo, CLOSE, EXIT, SPAWN};
+pub use options::{SpawnOptions, StdioOption};
+pub use subprocess::{spawn_with, Subprocess};
