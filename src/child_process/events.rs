@@ -1,5 +1,5 @@
 //! The events of a child process and their payload: [`SPAWN`], [`EXIT`], [`CLOSE`] (with
-//! [`ExitInfo`]), and the streams' [`ERROR`](crate::stream::lifecycle::ERROR).
+//! [`ExitInfo`]), and the streams' [`ERROR`](crate::events::ERROR).
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;

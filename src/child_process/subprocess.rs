@@ -27,7 +27,7 @@ use crate::sys::spawn::{self, Child};
 /// In Node's order: [`SPAWN`] (the tick after [`spawn_with`]), then [`EXIT`](super::EXIT)
 /// when the child ends, then [`CLOSE`](super::CLOSE) once it has exited *and* its piped
 /// stdout and stderr have closed. A child that cannot start emits
-/// [`ERROR`](crate::stream::lifecycle::ERROR) on the next tick (`spawn no-such-program
+/// [`ERROR`](crate::events::ERROR) on the next tick (`spawn no-such-program
 /// ENOENT`), then [`CLOSE`](super::CLOSE) with the negated errno as its code; no `'spawn'`
 /// and no `'exit'`.
 pub struct Subprocess {
