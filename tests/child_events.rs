@@ -30,8 +30,8 @@ use std::process::Command;
 use nodestream::child_process::{
     spawn, spawn_with, ExitInfo, SpawnOptions, StdioOption, Subprocess, CLOSE, EXIT, SPAWN,
 };
-use nodestream::events::{DATA, END, ERROR};
 use nodestream::events::CLOSE as STREAM_CLOSE;
+use nodestream::events::{DATA, END, ERROR};
 use nodestream::stream::readable::Chunk;
 use nodestream::{Error, EventLoop, Readable};
 use rustix::process::Signal;
@@ -210,7 +210,11 @@ fn sleep_killed_with_sigterm_while_piped() {
     isolated!(sleep_killed_with_sigterm_while_piped, || {
         let lp = EventLoop::new().unwrap();
         let log = Log::default();
-        let child = spawn_with(&lp.handle(), Command::new("sleep").arg("10"), SpawnOptions::new());
+        let child = spawn_with(
+            &lp.handle(),
+            Command::new("sleep").arg("10"),
+            SpawnOptions::new(),
+        );
         watch(&log, &child);
         let stdin_closed = Log::default();
         child
@@ -329,7 +333,10 @@ fn stdio_per_fd_ignore_pipe_ignore() {
         let got = run(&lp, &log);
         assert_eq!(got[..3], ["spawn", "stdout data \"out\\n\"", "stdout end"]);
         assert_eq!(got.len(), 6, "{got:?}");
-        assert!(pos(&got, "exit 0 null") < pos(&got, "close 0 null"), "{got:?}");
+        assert!(
+            pos(&got, "exit 0 null") < pos(&got, "close 0 null"),
+            "{got:?}"
+        );
     });
 }
 
@@ -347,7 +354,14 @@ fn spawn_is_emitted_on_the_tick_queued_by_spawn() {
         log.imm(&h, "immediate");
         assert_eq!(
             run(&lp, &log),
-            ["sync", "spawn", "tick", "immediate", "exit 0 null", "close 0 null"]
+            [
+                "sync",
+                "spawn",
+                "tick",
+                "immediate",
+                "exit 0 null",
+                "close 0 null"
+            ]
         );
     });
 }
@@ -381,7 +395,10 @@ fn spawn_has_the_same_events_through_process() {
         child.stdin.end_with("hi");
         let got = run(&lp, &log);
         assert_eq!(got[..2], ["spawn", "stdout data \"hi\""]);
-        assert!(pos(&got, "exit 0 null") < pos(&got, "close 0 null"), "{got:?}");
+        assert!(
+            pos(&got, "exit 0 null") < pos(&got, "close 0 null"),
+            "{got:?}"
+        );
         assert!(child.wait().unwrap().success());
         assert_eq!(child.process().exit_code(), Some(0));
     });

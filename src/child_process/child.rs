@@ -44,7 +44,10 @@ impl ChildProcess {
         &self.process
     }
 
-    fn with_child<R>(&self, f: impl FnOnce(&mut Child) -> std::io::Result<R>) -> std::io::Result<R> {
+    fn with_child<R>(
+        &self,
+        f: impl FnOnce(&mut Child) -> std::io::Result<R>,
+    ) -> std::io::Result<R> {
         let state = self.process.state();
         let mut child = state.child.borrow_mut();
         match child.as_mut() {

@@ -48,7 +48,12 @@ impl SpawnOptions {
     }
 
     /// Each of stdin, stdout and stderr (Node's `stdio: [in, out, err]`).
-    pub fn stdio(mut self, stdin: StdioOption, stdout: StdioOption, stderr: StdioOption) -> SpawnOptions {
+    pub fn stdio(
+        mut self,
+        stdin: StdioOption,
+        stdout: StdioOption,
+        stderr: StdioOption,
+    ) -> SpawnOptions {
         self.stdio = [stdin, stdout, stderr];
         self
     }

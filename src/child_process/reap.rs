@@ -55,16 +55,17 @@ pub(crate) fn watch(st: &Rc<ProcessState>, pid: u32) -> Result<(), Error> {
             let slot = Rc::new(RefCell::new(None));
             let (st2, held) = (st.clone(), slot.clone());
             let mut source = FdSource(fd);
-            st.lp
-                .register(&mut source, mio::Interest::READABLE, move |_| {
-                    match try_reap(&st2) {
-                        Reaped::Running => PostAction::Continue,
-                        Reaped::Exited | Reaped::Failed => {
-                            drop(held.borrow_mut().take());
-                            PostAction::Remove
-                        }
+            st.lp.register(
+                &mut source,
+                mio::Interest::READABLE,
+                move |_| match try_reap(&st2) {
+                    Reaped::Running => PostAction::Continue,
+                    Reaped::Exited | Reaped::Failed => {
+                        drop(held.borrow_mut().take());
+                        PostAction::Remove
                     }
-                })?;
+                },
+            )?;
             *slot.borrow_mut() = Some(source);
             Ok(())
         }

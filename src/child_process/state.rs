@@ -46,7 +46,12 @@ impl ProcessState {
         let weak = Rc::downgrade(st);
         st.lp.next_tick(move || {
             let Some(st) = weak.upgrade() else { return };
-            let readers: Vec<_> = st.readers.borrow().iter().filter_map(|r| r.upgrade()).collect();
+            let readers: Vec<_> = st
+                .readers
+                .borrow()
+                .iter()
+                .filter_map(|r| r.upgrade())
+                .collect();
             // Node's flushStdio: a stream nobody reads with 'readable' is resumed, so its
             // data drains and it closes.
             for r in readers {

@@ -236,14 +236,19 @@ fn failed(lp: &LoopHandle, err: Error, name: String) -> Subprocess {
 
 /// The child runs: its pipes become streams, its exit is watched, `'spawn'` is queued. A
 /// failure to set that up comes back beside the child (whose `'spawn'` is then not queued).
-pub(crate) fn started(lp: &LoopHandle, mut child: Child, name: String) -> (Subprocess, Option<Error>) {
+pub(crate) fn started(
+    lp: &LoopHandle,
+    mut child: Child,
+    name: String,
+) -> (Subprocess, Option<Error>) {
     let pid = child.pid();
     let named = move |side: &'static str, fd: i32| {
         move || format!("child_process {side} fd {fd} (pid {pid})")
     };
     let fd_of = |fd: std::os::fd::BorrowedFd<'_>| std::os::fd::AsRawFd::as_raw_fd(&fd);
     let name = format!("{name} (pid {pid})");
-    let (stdin_fd, stdout_fd, stderr_fd) = (child.take_stdin(), child.take_stdout(), child.take_stderr());
+    let (stdin_fd, stdout_fd, stderr_fd) =
+        (child.take_stdin(), child.take_stdout(), child.take_stderr());
     let st = new_state(lp, Some(child), name);
     let mut setup_error = None;
     let stdin = stdin_fd.and_then(|fd| match FdWritable::new(lp, fd, WritableOptions::new()) {
@@ -267,7 +272,9 @@ pub(crate) fn started(lp: &LoopHandle, mut child: Child, name: String) -> (Subpr
                 st.closes_needed.set(st.closes_needed.get() + 1);
                 st.readers.borrow_mut().push(r.downgrade());
                 let s = st.clone();
-                r.on(crate::stream::lifecycle::CLOSE, move |_: &()| ProcessState::maybe_close(&s));
+                r.on(crate::stream::lifecycle::CLOSE, move |_: &()| {
+                    ProcessState::maybe_close(&s)
+                });
                 Some(r)
             }
             Err(e) => {

@@ -27,8 +27,8 @@ pub(crate) fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
 mod tests {
     use super::*;
     use crate::sys::raw::exit_signal;
-    use rustix::process::Signal;
     use rustix::event::{poll, PollFd, PollFlags};
+    use rustix::process::Signal;
 
     #[test]
     fn a_pidfd_becomes_readable_when_the_child_exits() {

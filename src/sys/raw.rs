@@ -261,6 +261,18 @@ pub(crate) fn tokio_readable(fd: OwnedFd) -> io::Result<tokio::io::unix::AsyncFd
     registered.map_err(io::Error::from)
 }
 
+/// The [`Signal`](rustix::process::Signal) of a signal number the kernel reported as the
+/// one that ended a process (`ExitStatus::signal`); `None` for a number that is no signal.
+pub(crate) fn exit_signal(raw: i32) -> Option<rustix::process::Signal> {
+    if !(1..=libc::SIGRTMAX()).contains(&raw) {
+        return None;
+    }
+    // SAFETY: `raw` is a nonzero signal number in the kernel's range, reported by the
+    // kernel itself; the result is only compared and displayed, never used to send, block
+    // or handle a signal the libc reserves.
+    Some(unsafe { rustix::process::Signal::from_raw_unchecked(raw) })
+}
+
 /// Test support: signal state a test needs to set up and check.
 #[cfg(test)]
 pub(crate) mod testing {
@@ -307,16 +319,4 @@ pub(crate) mod testing {
     pub(crate) fn sigpipe_is_pending() -> bool {
         sigpipe_pending().unwrap()
     }
-}
-
-/// The [`Signal`](rustix::process::Signal) of a signal number the kernel reported as the one that ended a process
-/// (`ExitStatus::signal`); `None` for a number that is no signal.
-pub(crate) fn exit_signal(raw: i32) -> Option<rustix::process::Signal> {
-    if !(1..=libc::SIGRTMAX()).contains(&raw) {
-        return None;
-    }
-    // SAFETY: `raw` is a nonzero signal number in the kernel's range, reported by the
-    // kernel itself; the result is only compared and displayed, never used to send, block
-    // or handle a signal the libc reserves.
-    Some(unsafe { rustix::process::Signal::from_raw_unchecked(raw) })
 }

@@ -121,9 +121,9 @@ fn finish(mut child: Child) -> io::Result<Child> {
         child.stdout.as_ref(),
         child.stderr.as_ref(),
     ]
-        .into_iter()
-        .flatten()
-        .try_for_each(|fd| set_nonblocking(fd, true));
+    .into_iter()
+    .flatten()
+    .try_for_each(|fd| set_nonblocking(fd, true));
     if let Err(err) = made_nonblocking {
         // Not reachable for a pipe we just made; do not leave a child behind if it were.
         let _ = child.inner.kill();
