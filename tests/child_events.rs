@@ -28,13 +28,12 @@ mod support;
 use std::process::Command;
 
 use nodestream::child_process::{
-    spawn, spawn_with, ExitInfo, SpawnOptions, StdioOption, Subprocess, CLOSE, EXIT, SPAWN,
+    spawn, spawn_with, ExitInfo, Signal, SpawnOptions, StdioOption, Subprocess, CLOSE, EXIT, SPAWN,
 };
 use nodestream::events::CLOSE as STREAM_CLOSE;
 use nodestream::events::{DATA, END, ERROR};
 use nodestream::stream::readable::Chunk;
 use nodestream::{Error, EventLoop, Readable};
-use rustix::process::Signal;
 use support::Log;
 
 fn show(e: &ExitInfo) -> String {

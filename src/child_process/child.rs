@@ -106,8 +106,9 @@ impl ChildProcess {
 /// # Node compatibility
 ///
 /// Node's `spawn` returns a child object at once and emits the failure as its `'error'`
-/// event; here the call fails. Node also sets `err.spawnargs`; here the arguments are
-/// still in the caller's `Command`.
+/// event; here the call fails ([`spawn_with`](super::spawn_with) is Node's way). The
+/// error carries Node's [`spawnargs`](Error::spawnargs). The child's events are on
+/// [`ChildProcess::process`].
 ///
 /// # Examples
 ///
