@@ -402,3 +402,28 @@ fn spawn_has_the_same_events_through_process() {
         assert_eq!(child.process().exit_code(), Some(0));
     });
 }
+
+/// A child whose handle is dropped is still reaped by the loop (no zombie, no fd left),
+/// and the loop runs until it has exited, as Node's.
+#[test]
+fn a_dropped_handle_is_still_reaped() {
+    isolated!(a_dropped_handle_is_still_reaped, || {
+        let lp = EventLoop::new().unwrap();
+        let child = spawn_with(
+            &lp.handle(),
+            Command::new("sleep").arg("0.1"),
+            SpawnOptions::new(),
+        );
+        let pid = child.pid().unwrap();
+        drop(child);
+        let started = std::time::Instant::now();
+        lp.run().unwrap();
+        assert!(started.elapsed() >= std::time::Duration::from_millis(90));
+        // Reaped: the pid is no child of ours any more.
+        let gone = rustix::process::waitpid(
+            rustix::process::Pid::from_raw(pid as i32),
+            rustix::process::WaitOptions::NOHANG,
+        );
+        assert_eq!(gone.unwrap_err(), rustix::io::Errno::CHILD);
+    });
+}

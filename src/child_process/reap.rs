@@ -48,7 +48,15 @@ fn try_reap(st: &Rc<ProcessState>) -> Reaped {
 
 /// Watches `st`'s running child until it exits. Keeps the loop alive until then.
 pub(crate) fn watch(st: &Rc<ProcessState>, pid: u32) -> Result<(), Error> {
-    match pidfd_open(pid) {
+    #[cfg(test)]
+    let opened = if tests::NO_PIDFD.with(Cell::get) {
+        Err(std::io::Error::from_raw_os_error(libc::ENOSYS))
+    } else {
+        pidfd_open(pid)
+    };
+    #[cfg(not(test))]
+    let opened = pidfd_open(pid);
+    match opened {
         Ok(fd) => {
             // The callback owns the pidfd once it is registered; closing it on the way out
             // takes it out of the poll.
@@ -70,13 +78,13 @@ pub(crate) fn watch(st: &Rc<ProcessState>, pid: u32) -> Result<(), Error> {
             Ok(())
         }
         Err(_) => {
-            let weak = Rc::downgrade(st);
+            // Strong, as the pidfd callback's: a child whose handle is dropped is still reaped.
+            let st2 = st.clone();
             let lp = st.lp.clone();
             let id = Rc::new(Cell::new(None));
             let id2 = id.clone();
             let timer = st.lp.set_interval(POLL_EVERY, move || {
-                let Some(st) = weak.upgrade() else { return };
-                if !matches!(try_reap(&st), Reaped::Running) {
+                if !matches!(try_reap(&st2), Reaped::Running) {
                     if let Some(t) = id2.get() {
                         lp.clear_interval(t);
                     }
@@ -85,5 +93,47 @@ pub(crate) fn watch(st: &Rc<ProcessState>, pid: u32) -> Result<(), Error> {
             id.set(Some(timer));
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::cell::{Cell, RefCell};
+    use std::process::Command;
+    use std::rc::Rc;
+
+    use crate::child_process::{spawn_with, SpawnOptions, StdioOption, CLOSE, EXIT, SPAWN};
+    use crate::EventLoop;
+
+    thread_local! {
+        /// Makes `watch` act as if `pidfd_open` were unavailable (tests of the fallback).
+        pub(crate) static NO_PIDFD: Cell<bool> = const { Cell::new(false) };
+    }
+
+    #[test]
+    fn without_a_pidfd_the_interval_reaps_the_child_with_the_same_events() {
+        NO_PIDFD.with(|f| f.set(true));
+        let lp = EventLoop::new().unwrap();
+        let opts = SpawnOptions::new().stdio_all(StdioOption::Ignore);
+        let child = spawn_with(
+            &lp.handle(),
+            Command::new("sh").args(["-c", "exit 4"]),
+            opts,
+        );
+        NO_PIDFD.with(|f| f.set(false));
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let l = log.clone();
+        child.on(SPAWN, move |_| l.borrow_mut().push("spawn".to_string()));
+        let l = log.clone();
+        child.on(EXIT, move |e| {
+            l.borrow_mut().push(format!("exit {:?}", e.code))
+        });
+        let l = log.clone();
+        child.on(CLOSE, move |e| {
+            l.borrow_mut().push(format!("close {:?}", e.code))
+        });
+        lp.run().unwrap();
+        assert_eq!(*log.borrow(), ["spawn", "exit Some(4)", "close Some(4)"]);
+        assert_eq!(lp.handle().holds(), 0);
     }
 }
