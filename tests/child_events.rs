@@ -427,3 +427,27 @@ fn a_dropped_handle_is_still_reaped() {
         assert_eq!(gone.unwrap_err(), rustix::io::Errno::CHILD);
     });
 }
+
+// node: `spawn('sleep', ['10'], {stdio: 'ignore'}).unref()` lets the process end at once,
+// with no 'exit'; `ref()` again keeps it alive
+#[test]
+fn an_unrefed_child_does_not_keep_the_loop_alive() {
+    isolated!(an_unrefed_child_does_not_keep_the_loop_alive, || {
+        let lp = EventLoop::new().unwrap();
+        let log = Log::default();
+        let child = spawn_with(&lp.handle(), Command::new("sleep").arg("10"), ignored());
+        watch(&log, &child);
+        child.unref();
+        let started = std::time::Instant::now();
+        lp.run().unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(log.get(), ["spawn"]);
+        child.ref_();
+        assert!(child.kill(Signal::KILL));
+        lp.run().unwrap();
+        assert_eq!(
+            log.get(),
+            ["spawn", "exit null SIGKILL", "close null SIGKILL"]
+        );
+    });
+}

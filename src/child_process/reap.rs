@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::events::ExitInfo;
-use super::state::ProcessState;
+use super::state::{ProcessState, Watcher};
 use crate::error::Error;
 use crate::reactor::PostAction;
 use crate::sys::pidfd::pidfd_open;
@@ -63,7 +63,7 @@ pub(crate) fn watch(st: &Rc<ProcessState>, pid: u32) -> Result<(), Error> {
             let slot = Rc::new(RefCell::new(None));
             let (st2, held) = (st.clone(), slot.clone());
             let mut source = FdSource(fd);
-            st.lp.register(
+            let id = st.lp.register(
                 &mut source,
                 mio::Interest::READABLE,
                 move |_| match try_reap(&st2) {
@@ -74,6 +74,7 @@ pub(crate) fn watch(st: &Rc<ProcessState>, pid: u32) -> Result<(), Error> {
                     }
                 },
             )?;
+            st.watcher.set(Some(Watcher::Source(id)));
             *slot.borrow_mut() = Some(source);
             Ok(())
         }
@@ -91,6 +92,7 @@ pub(crate) fn watch(st: &Rc<ProcessState>, pid: u32) -> Result<(), Error> {
                 }
             });
             id.set(Some(timer));
+            st.watcher.set(Some(Watcher::Timer(timer)));
             Ok(())
         }
     }

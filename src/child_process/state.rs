@@ -9,7 +9,7 @@ use rustix::process::Signal;
 
 use super::events::{ExitInfo, CLOSE, EXIT};
 use crate::error::Error;
-use crate::reactor::LoopHandle;
+use crate::reactor::{LoopHandle, SourceId, TimerId};
 use crate::stream::readable::WeakReadable;
 use crate::stream::WeakFdWritable;
 use crate::sys::spawn::Child;
@@ -30,6 +30,15 @@ pub(crate) struct ProcessState {
     pub(crate) readers: RefCell<Vec<WeakReadable>>,
     /// What an unhandled error names: `child_process sleep (pid 123)`.
     pub(crate) name: String,
+    /// What watches for the exit, to ref and unref it.
+    pub(crate) watcher: Cell<Option<Watcher>>,
+}
+
+/// The loop's watch over a running child: its pidfd's source, or the fallback's timer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Watcher {
+    Source(SourceId),
+    Timer(TimerId),
 }
 
 impl ProcessState {
@@ -76,6 +85,19 @@ impl ProcessState {
                 signal: None,
             });
             st.emitter.emit(CLOSE, &info);
+        }
+    }
+
+    /// Node's `subprocess.ref()`/`unref()`: whether the running child keeps the loop alive.
+    pub(crate) fn set_ref(&self, referenced: bool) {
+        if self.exit.get().is_some() {
+            return;
+        }
+        match self.watcher.get() {
+            Some(Watcher::Source(id)) => self.lp.set_source_ref(id, referenced),
+            Some(Watcher::Timer(id)) if referenced => self.lp.ref_timer(id),
+            Some(Watcher::Timer(id)) => self.lp.unref_timer(id),
+            None => {}
         }
     }
 

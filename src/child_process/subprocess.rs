@@ -116,6 +116,18 @@ impl Subprocess {
         ProcessState::kill(&self.state, signal)
     }
 
+    /// Lets the loop finish while the child still runs (Node's `subprocess.unref()`). Its
+    /// piped streams, if any, still keep the loop alive until they close. `'exit'` comes
+    /// only if the loop is running when the child exits.
+    pub fn unref(&self) {
+        self.state.set_ref(false);
+    }
+
+    /// Makes the running child keep the loop alive again (Node's `subprocess.ref()`).
+    pub fn ref_(&self) {
+        self.state.set_ref(true);
+    }
+
     pub(crate) fn state(&self) -> &Rc<ProcessState> {
         &self.state
     }
@@ -208,6 +220,7 @@ fn new_state(lp: &LoopHandle, child: Option<Child>, name: String) -> Rc<ProcessS
         stdin: RefCell::new(None),
         readers: RefCell::new(Vec::new()),
         name,
+        watcher: Cell::new(None),
     })
 }
 
