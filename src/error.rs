@@ -201,6 +201,12 @@ impl Error {
         self.inner.sys.as_ref()?.path.as_deref()
     }
 
+    /// The arguments of a program that failed to start (Node's `err.spawnargs`, without
+    /// the program itself), for `spawn` errors.
+    pub fn spawnargs(&self) -> Option<&[String]> {
+        self.inner.sys.as_ref()?.spawnargs.as_deref()
+    }
+
     /// Node's `err.errno` of an OS error: the negated OS error number (`-111` for
     /// `ECONNREFUSED` on Linux), as libuv reports it; of a zlib error, zlib's return code
     /// (`-3` for `Z_DATA_ERROR`).

@@ -1,17 +1,14 @@
 //! A child process with its stdin as a Writable and its stdout as a Readable.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::process::{Command, ExitStatus};
-use std::rc::Rc;
 
+use super::subprocess::{describe, spawnargs, started, Subprocess};
 use crate::error::{Error, Result};
 use crate::reactor::LoopHandle;
-use crate::stream::readable::{Readable, ReadableOptions};
-use crate::stream::writable::WritableOptions;
-use crate::sys::spawn::{self, Child};
-
+use crate::stream::readable::Readable;
 use crate::stream::FdWritable;
+use crate::sys::spawn::{self, Child};
 
 /// A running child process started by [`spawn`].
 ///
@@ -22,7 +19,7 @@ pub struct ChildProcess {
     pub stdin: FdWritable,
     /// The child's stdout.
     pub stdout: Readable,
-    child: Rc<RefCell<Child>>,
+    process: Subprocess,
 }
 
 impl fmt::Debug for ChildProcess {
@@ -36,7 +33,27 @@ impl fmt::Debug for ChildProcess {
 impl ChildProcess {
     /// The child's process id.
     pub fn pid(&self) -> u32 {
-        self.child.borrow().pid()
+        self.process.pid().unwrap_or(0)
+    }
+
+    /// The child as Node's `ChildProcess`: its events (`'spawn'`, `'exit'`, `'close'`,
+    /// `'error'`), [`kill`](Subprocess::kill) with any signal, [`exit_code`](Subprocess::exit_code)
+    /// and [`signal_code`](Subprocess::signal_code). Its `stdin` and `stdout` are this
+    /// child's; its `stderr` is `None` (inherited).
+    pub fn process(&self) -> &Subprocess {
+        &self.process
+    }
+
+    fn with_child<R>(
+        &self,
+        f: impl FnOnce(&mut Child) -> std::io::Result<R>,
+    ) -> std::io::Result<R> {
+        let state = self.process.state();
+        let mut child = state.child.borrow_mut();
+        match child.as_mut() {
+            Some(child) => f(child),
+            None => Err(std::io::Error::from_raw_os_error(libc::ECHILD)),
+        }
     }
 
     /// The exit status, if the child has exited (never blocks).
@@ -45,17 +62,19 @@ impl ChildProcess {
     ///
     /// What `waitpid` reports (syscall `"waitpid"`).
     pub fn try_wait(&self) -> Result<Option<ExitStatus>> {
-        let status = self.child.borrow_mut().try_wait();
+        let status = self.with_child(Child::try_wait);
         status.map_err(|e| Error::syscall_failed(e, "waitpid"))
     }
 
-    /// Waits for the child to exit. Blocks the thread: call it after the loop has run.
+    /// Waits for the child to exit. Blocks the thread unless the loop has seen the exit
+    /// already: call it after the loop has run (the loop reaps the child and runs until it
+    /// has exited), or listen for [`EXIT`](super::EXIT) on [`process`](ChildProcess::process).
     ///
     /// # Errors
     ///
     /// What `waitpid` reports (syscall `"waitpid"`).
     pub fn wait(&self) -> Result<ExitStatus> {
-        let status = self.child.borrow_mut().wait();
+        let status = self.with_child(Child::wait);
         status.map_err(|e| Error::syscall_failed(e, "waitpid"))
     }
 
@@ -66,7 +85,10 @@ impl ChildProcess {
     ///
     /// What `kill` reports, as Node's `kill ESRCH` (syscall `"kill"`).
     pub fn kill(&self) -> Result<bool> {
-        let sent = self.child.borrow_mut().kill(rustix::process::Signal::TERM);
+        let sent = self.with_child(|c| c.kill(rustix::process::Signal::TERM));
+        if let Ok(true) = sent {
+            self.process.state().killed.set(true);
+        }
         sent.map_err(|e| Error::syscall_failed(e, "kill"))
     }
 }
@@ -84,8 +106,9 @@ impl ChildProcess {
 /// # Node compatibility
 ///
 /// Node's `spawn` returns a child object at once and emits the failure as its `'error'`
-/// event; here the call fails. Node also sets `err.spawnargs`; here the arguments are
-/// still in the caller's `Command`.
+/// event; here the call fails ([`spawn_with`](super::spawn_with) is Node's way). The
+/// error carries Node's [`spawnargs`](Error::spawnargs). The child's events are on
+/// [`ChildProcess::process`].
 ///
 /// # Examples
 ///
@@ -108,50 +131,40 @@ impl ChildProcess {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn spawn(lp: &LoopHandle, command: &mut Command) -> Result<ChildProcess> {
-    let mut child = spawn::spawn(command)
-        .map_err(|e| Error::spawn_failed(e, std::path::Path::new(command.get_program())))?;
-    let fail = |child: &mut Child, err: Error| {
-        let _ = child.kill(rustix::process::Signal::KILL);
-        let _ = child.wait();
-        err
-    };
-    let (Some(stdin), Some(stdout)) = (child.take_stdin(), child.take_stdout()) else {
-        return Err(fail(
-            &mut child,
-            Error::new(
-                crate::ErrorCode::InvalidArgValue,
-                "the child has no piped stdio",
-            ),
-        ));
-    };
-    let stdin = match FdWritable::new(lp, stdin, WritableOptions::new()) {
-        Ok(w) => w,
-        Err(e) => return Err(fail(&mut child, e.error)),
-    };
-    // For display only, in an error the stream leaves unhandled.
-    let out_fd = std::os::fd::AsRawFd::as_raw_fd(&stdout);
-    let stdout = match Readable::from_fd(lp, stdout, ReadableOptions::default()) {
-        Ok(r) => r,
+    let child = match spawn::spawn(command) {
+        Ok(child) => child,
         Err(e) => {
-            stdin.destroy(None);
-            return Err(fail(&mut child, e.error));
+            let program = std::path::Path::new(command.get_program());
+            return Err(Error::spawn_failed(e, program, spawnargs(command)));
         }
     };
-    let pid = child.pid();
-    let named = |side: &'static str, fd: Option<i32>| {
-        let fd = fd.map_or(String::new(), |n| format!(" fd {n}"));
-        move || format!("child_process {side}{fd} (pid {pid})")
+    let (process, setup_error) = started(lp, child, describe(command));
+    let fail = |err: Error| {
+        if let Some(stdin) = &process.stdin {
+            stdin.destroy(None);
+        }
+        if let Some(stdout) = &process.stdout {
+            stdout.destroy(None);
+        }
+        let mut child = process.state().child.borrow_mut();
+        if let Some(child) = child.as_mut() {
+            let _ = child.kill(rustix::process::Signal::KILL);
+            let _ = child.wait();
+        }
+        err
     };
-    let fd_of = |fd: std::os::fd::BorrowedFd<'_>| std::os::fd::AsRawFd::as_raw_fd(&fd);
-    let in_fd = stdin.with_fd(fd_of);
-    stdin
-        .as_writable()
-        .hooks()
-        .set_origin(named("stdin", in_fd));
-    stdout.hooks().set_origin(named("stdout", Some(out_fd)));
+    if let Some(err) = setup_error {
+        return Err(fail(err));
+    }
+    let (Some(stdin), Some(stdout)) = (process.stdin.clone(), process.stdout.clone()) else {
+        return Err(fail(Error::new(
+            crate::ErrorCode::InvalidArgValue,
+            "the child has no piped stdio",
+        )));
+    };
     Ok(ChildProcess {
         stdin,
         stdout,
-        child: Rc::new(RefCell::new(child)),
+        process,
     })
 }

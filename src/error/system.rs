@@ -24,6 +24,7 @@ pub(super) struct SysInfo {
     pub(super) path: Option<PathBuf>,
     pub(super) address: Option<String>,
     pub(super) port: Option<u16>,
+    pub(super) spawnargs: Option<Vec<String>>,
 }
 
 impl SysInfo {
@@ -33,6 +34,7 @@ impl SysInfo {
             path: None,
             address: None,
             port: None,
+            spawnargs: None,
         }
     }
 }
@@ -146,10 +148,11 @@ impl Error {
 
     /// A failed `spawn` of `file`, as Node reports it: `spawn no-such-program ENOENT`, with
     /// `syscall` `"spawn no-such-program"` and `path` the program.
-    pub(crate) fn spawn_failed(err: io::Error, file: &Path) -> Error {
+    pub(crate) fn spawn_failed(err: io::Error, file: &Path, args: Vec<String>) -> Error {
         let syscall = format!("spawn {}", file.display());
         let sys = SysInfo {
             path: Some(file.to_path_buf()),
+            spawnargs: Some(args),
             ..SysInfo::new(syscall.clone())
         };
         Error::system(err, sys, |code, _| format!("{syscall} {code}"))

@@ -115,10 +115,15 @@ fn each_shape_reads_as_nodes() {
     assert_eq!(e.message(), "EBADF: bad file descriptor, write");
     assert_eq!(e.path(), None);
 
-    let e = Error::spawn_failed(os(2), std::path::Path::new("no-such-program"));
+    let e = Error::spawn_failed(
+        os(2),
+        std::path::Path::new("no-such-program"),
+        vec!["a".into()],
+    );
     assert_eq!(e.message(), "spawn no-such-program ENOENT");
     assert_eq!(e.syscall(), Some("spawn no-such-program"));
     assert_eq!(e.path(), Some(std::path::Path::new("no-such-program")));
+    assert_eq!(e.spawnargs(), Some(&["a".to_string()][..]));
 
     let e = Error::syscall_failed(os(32), "write");
     assert_eq!(e.message(), "write EPIPE");

@@ -13,7 +13,8 @@
 //!   ([`SigpipeGuard`], with the disposition query, whose answer is reused only inside a
 //!   loop run: [`SigpipeAnswerReuse`]) and a `close` that reports its error;
 //! - [`socket`]: TCP and Unix stream sockets, nonblocking and close-on-exec from birth;
-//! - [`spawn`]: child processes with piped stdin and stdout;
+//! - [`spawn`]: child processes with each of stdin, stdout and stderr piped, inherited or
+//!   connected to `/dev/null`; [`pidfd`]: a child's exit as a pollable fd;
 //! - [`stdio`]: what stdout and stderr are connected to, and how to write to them without
 //!   disturbing anyone else who holds them;
 //! - blocking file operations run off the loop thread: [`open_flags`] (Node's flag strings as
@@ -31,6 +32,7 @@
 pub(crate) mod fd;
 pub(crate) mod file_ops;
 pub(crate) mod open_flags;
+pub(crate) mod pidfd;
 pub(crate) mod pool;
 pub(crate) mod raw;
 pub(crate) mod read;

@@ -13,6 +13,7 @@
 //!   (a file on NFS may report a failed write only at close).
 //! - [`tokio_readable`] (feature `tokio`): an owned fd registered with tokio's reactor, whose
 //!   constructor tokio marks `unsafe`.
+//! - [`exit_signal`]: the signal that ended a child, as rustix's `Signal`.
 //!
 //! Everything else the crate asks of the OS goes through rustix's safe wrappers.
 #![allow(unsafe_code)]
@@ -258,6 +259,18 @@ pub(crate) fn tokio_readable(fd: OwnedFd) -> io::Result<tokio::io::unix::AsyncFd
         tokio::io::unix::AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE)
     };
     registered.map_err(io::Error::from)
+}
+
+/// The [`Signal`](rustix::process::Signal) of a signal number the kernel reported as the
+/// one that ended a process (`ExitStatus::signal`); `None` for a number that is no signal.
+pub(crate) fn exit_signal(raw: i32) -> Option<rustix::process::Signal> {
+    if !(1..=libc::SIGRTMAX()).contains(&raw) {
+        return None;
+    }
+    // SAFETY: `raw` is a nonzero signal number in the kernel's range, reported by the
+    // kernel itself; the result is only compared and displayed, never used to send, block
+    // or handle a signal the libc reserves.
+    Some(unsafe { rustix::process::Signal::from_raw_unchecked(raw) })
 }
 
 /// Test support: signal state a test needs to set up and check.

@@ -1,7 +1,8 @@
-//! Child processes with piped stdin and stdout, for streams over a child's stdio.
+//! Child processes with piped stdio, for streams over a child's stdin, stdout and stderr.
 //!
-//! [`spawn`] starts a [`Command`] with its stdin and stdout connected to pipes and keeps the
-//! parent's ends as [`OwnedFd`]s, close-on-exec and in nonblocking mode, ready for the fd
+//! [`spawn`] starts a [`Command`] with its stdin and stdout connected to pipes
+//! ([`spawn_with`]: each of stdin, stdout and stderr piped, inherited or `/dev/null`, as
+//! [`StdioKind`] says) and keeps the parent's ends as [`OwnedFd`]s, close-on-exec and in nonblocking mode, ready for the fd
 //! funnel and the loop. The child's ends are blocking, as programs expect. Each pipe end is
 //! its own open file description, so making the parent's end nonblocking touches nothing the
 //! child holds.
@@ -27,11 +28,33 @@ use rustix::process::{Pid, Signal};
 
 use super::set_nonblocking;
 
+/// What one of a child's stdin, stdout and stderr is connected to (Node's `stdio` values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StdioKind {
+    /// A pipe whose other end the parent keeps (`'pipe'`).
+    Pipe,
+    /// The parent's own fd (`'inherit'`).
+    Inherit,
+    /// `/dev/null` (`'ignore'`).
+    Null,
+}
+
+impl StdioKind {
+    fn to_std(self) -> Stdio {
+        match self {
+            StdioKind::Pipe => Stdio::piped(),
+            StdioKind::Inherit => Stdio::inherit(),
+            StdioKind::Null => Stdio::null(),
+        }
+    }
+}
+
 /// A running (or finished) child started by [`spawn`].
 pub(crate) struct Child {
     inner: std::process::Child,
     stdin: Option<OwnedFd>,
     stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
 }
 
 impl fmt::Debug for Child {
@@ -40,6 +63,7 @@ impl fmt::Debug for Child {
             .field("pid", &self.pid())
             .field("stdin", &self.stdin)
             .field("stdout", &self.stdout)
+            .field("stderr", &self.stderr)
             .finish()
     }
 }
@@ -58,15 +82,48 @@ pub(crate) fn spawn(command: &mut Command) -> io::Result<Child> {
         .spawn()?;
     let stdin = inner.stdin.take().map(OwnedFd::from);
     let stdout = inner.stdout.take().map(OwnedFd::from);
-    let mut child = Child {
+    finish(Child {
         inner,
         stdin,
         stdout,
-    };
-    let made_nonblocking = [child.stdin.as_ref(), child.stdout.as_ref()]
-        .into_iter()
-        .flatten()
-        .try_for_each(|fd| set_nonblocking(fd, true));
+        stderr: None,
+    })
+}
+
+/// Starts `command` with its stdin, stdout and stderr as `stdio` says (overriding what
+/// `command` says of them).
+///
+/// # Errors
+///
+/// As [`spawn`].
+pub(crate) fn spawn_with(command: &mut Command, stdio: [StdioKind; 3]) -> io::Result<Child> {
+    let [stdin, stdout, stderr] = stdio;
+    let mut inner = command
+        .stdin(stdin.to_std())
+        .stdout(stdout.to_std())
+        .stderr(stderr.to_std())
+        .spawn()?;
+    let stdin = inner.stdin.take().map(OwnedFd::from);
+    let stdout = inner.stdout.take().map(OwnedFd::from);
+    let stderr = inner.stderr.take().map(OwnedFd::from);
+    finish(Child {
+        inner,
+        stdin,
+        stdout,
+        stderr,
+    })
+}
+
+/// Makes the parent's ends of a new child's pipes nonblocking.
+fn finish(mut child: Child) -> io::Result<Child> {
+    let made_nonblocking = [
+        child.stdin.as_ref(),
+        child.stdout.as_ref(),
+        child.stderr.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .try_for_each(|fd| set_nonblocking(fd, true));
     if let Err(err) = made_nonblocking {
         // Not reachable for a pipe we just made; do not leave a child behind if it were.
         let _ = child.inner.kill();
@@ -101,6 +158,11 @@ impl Child {
     /// Takes the read end of the child's stdout.
     pub(crate) fn take_stdout(&mut self) -> Option<OwnedFd> {
         self.stdout.take()
+    }
+
+    /// Takes the read end of the child's stderr (piped only by [`spawn_with`]).
+    pub(crate) fn take_stderr(&mut self) -> Option<OwnedFd> {
+        self.stderr.take()
     }
 
     /// Waits for the child to exit. Blocks: the loop uses [`Child::try_wait`] instead.
