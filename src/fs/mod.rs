@@ -27,7 +27,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod inbox;
+pub(crate) mod inbox;
 mod write_stream;
 
 pub use write_stream::{create_write_stream, FileWriteStream, WriteStreamOptions};

@@ -58,12 +58,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod address;
 mod endpoint;
 mod fd_receive;
+mod lookup;
 mod server;
 mod socket;
+mod sockopts;
+mod timeout;
 
+pub use address::SocketAddress;
 pub use endpoint::{connect, create_server, Endpoint, NewServer};
 pub use fd_receive::{PassedFd, ReceiveOptions, DEFAULT_MAX_UNCLAIMED_FDS, FD};
+pub use lookup::{connect_host, Lookup, LOOKUP};
 pub use server::{listen_tcp, listen_unix, Server, CONNECTION, DEFAULT_BACKLOG, LISTENING};
 pub use socket::{connect_tcp, connect_unix, unix_pair, Socket, WeakSocket};
+pub use timeout::TIMEOUT;

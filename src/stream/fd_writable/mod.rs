@@ -114,6 +114,18 @@ pub(crate) struct Core {
 }
 
 impl Core {
+    /// Counts `n` bytes handed to the sink (Node's `_bytesDispatched`).
+    fn note_dispatch(&self, n: usize) {
+        if let Some(fd) = self.fd.borrow().as_ref() {
+            fd.note_dispatch(n);
+        }
+    }
+
+    /// The byte counts and activity of the fd, while the stream has it.
+    pub(crate) fn stats(&self) -> Option<Rc<crate::stream::io_stats::IoStats>> {
+        self.fd.borrow().as_ref().map(|fd| fd.stats().clone())
+    }
+
     fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
         self.fd.borrow().as_ref().map(|fd| f(fd.as_fd()))
     }
