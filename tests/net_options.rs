@@ -18,6 +18,9 @@ use nodestream::stream::readable::{Chunk, DATA, END};
 use nodestream::{Error, EventLoop, LoopHandle};
 use support::{fd_count, manual_loop, ms, Log, TempPath};
 
+/// What the server's side saw: `address()`, `remoteAddress`, `remotePort`.
+type Seen = (Option<SocketAddress>, Option<IpAddr>, Option<u16>);
+
 fn localhost(port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
 }
@@ -86,8 +89,7 @@ fn tcp_addresses_as_node_reports_them() {
         let el = EventLoop::new().unwrap();
         let lp = el.handle();
         let keep = Rc::default();
-        let seen: Rc<RefCell<Vec<(Option<SocketAddress>, Option<IpAddr>, Option<u16>)>>> =
-            Rc::default();
+        let seen: Rc<RefCell<Vec<Seen>>> = Rc::default();
         let sn = seen.clone();
         let srv = server(&lp, &keep, move |c| {
             assert_eq!(c.local_address(), Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));

@@ -45,7 +45,6 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::os::fd::OwnedFd;
 use std::rc::Rc;
 
 use nodestream_emitter::Event;
@@ -98,7 +97,7 @@ pub fn connect_host(lp: &LoopHandle, host: &str, port: u16) -> Result<Socket> {
         crate::sys::socket::tcp_socket(false).map_err(|e| Error::syscall_failed(e, "socket"))?;
     // Made connecting: it waits (and holds writes) until the connect, which starts once the
     // name is resolved.
-    let socket = Socket::make(lp, OwnedFd::from(fd), true, ReceiveOptions::default())?;
+    let socket = Socket::make(lp, fd, true, ReceiveOptions::default())?;
     socket.name_peer(format!("{host}:{port}"));
     let weak = socket.downgrade();
     let name: Rc<str> = host.into();
