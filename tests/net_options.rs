@@ -644,3 +644,32 @@ fn listening_on_a_name_is_refused() {
     srv.close();
     el.run().unwrap();
 }
+
+/// A socket nobody holds a handle of still gets its `'timeout'` (the loop keeps it, as
+/// Node's handle keeps its socket).
+#[test]
+fn an_unheld_socket_still_times_out() {
+    isolated!(an_unheld_socket_still_times_out, || {
+        let (el, lp, _clock) = manual_loop();
+        let srv = net::create_server(&lp, |sock: Socket| {
+            let weak = sock.downgrade();
+            sock.set_timeout_cb(ms(50), move || {
+                if let Some(sock) = weak.upgrade() {
+                    sock.end_with("idle\n");
+                }
+            });
+        })
+        .listen(localhost(0))
+        .unwrap();
+        let cl = net::connect(&lp, srv.local_addr().unwrap()).unwrap();
+        let log = Log::default();
+        log_events(&cl, &log);
+        let s = srv.clone();
+        cl.on(CLOSE, move |_: &()| s.close());
+        el.run().unwrap();
+        assert_eq!(
+            log.get(),
+            ["connect", "ready", "data idle\n", "end", "finish", "close"]
+        );
+    });
+}

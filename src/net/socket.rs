@@ -277,6 +277,9 @@ impl Socket {
             timeout: IdleTimeout::default(),
             lookup: RefCell::new(None),
         });
+        // Kept by the stream, so that a weak handle (a timer's, a listener's) finds it as
+        // long as the socket lives, whoever holds a `Socket`.
+        writable.core().attach(state.clone());
         let socket = Socket {
             writable,
             readable,

@@ -111,6 +111,9 @@ pub(crate) struct Core {
     /// write pending). Reaches the stream weakly, as everything the core keeps does: the
     /// stream owns the core. Cleared when the fd is closed.
     on_fail: RefCell<Option<FailHook>>,
+    /// What the resource made of this stream keeps as long as the stream lives (a
+    /// socket's addresses, counts and idle timer), reached by its weak handles.
+    attached: RefCell<Option<Rc<dyn std::any::Any>>>,
 }
 
 impl Core {
@@ -119,6 +122,11 @@ impl Core {
         if let Some(fd) = self.fd.borrow().as_ref() {
             fd.note_dispatch(n);
         }
+    }
+
+    /// Keeps `value` as long as this stream lives.
+    pub(crate) fn attach(&self, value: Rc<dyn std::any::Any>) {
+        *self.attached.borrow_mut() = Some(value);
     }
 
     /// The byte counts and activity of the fd, while the stream has it.
@@ -363,6 +371,7 @@ impl FdWritable {
             shutdown_on_final: kind == FdKind::Socket,
             emit_close: opts.emit_close,
             on_fail: RefCell::new(None),
+            attached: RefCell::new(None),
         });
         // Reached weakly: the stream owns the core, never the other way round.
         share.on_ready(&core);
