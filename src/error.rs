@@ -195,6 +195,12 @@ impl Error {
         self.inner.sys.as_ref()?.port
     }
 
+    /// The host name a failed lookup was for (Node's `err.hostname`: `getaddrinfo
+    /// ENOTFOUND no-such-host.invalid` has `no-such-host.invalid`).
+    pub fn hostname(&self) -> Option<&str> {
+        self.inner.sys.as_ref()?.hostname.as_deref()
+    }
+
     /// The file the failed call was about (Node's `err.path`: the file `open` failed on,
     /// the program `spawn` did not find), for the errors that say.
     pub fn path(&self) -> Option<&std::path::Path> {
@@ -213,6 +219,9 @@ impl Error {
     pub fn errno(&self) -> Option<i32> {
         if let ErrorCode::Zlib(code) = self.inner.code {
             return Some(code);
+        }
+        if let Some(errno) = self.inner.sys.as_ref().and_then(|s| s.errno) {
+            return Some(errno);
         }
         self.raw_os_error().map(|e| -e)
     }

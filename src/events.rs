@@ -21,6 +21,7 @@
 //! | [`CLOSE`], [`ERROR`] | `'close'`, `'error'` | `()`, [`Error`](crate::Error) | every stream |
 //! | [`FD`] | `'fd'` | [`PassedFd`](crate::net::PassedFd) | Unix sockets' readable side |
 //! | [`CONNECTION`], [`LISTENING`] | `'connection'`, `'listening'` | [`Socket`](crate::net::Socket), `()` | servers |
+//! | [`TIMEOUT`], [`LOOKUP`] | `'timeout'`, `'lookup'` | `()`, [`Lookup`](crate::net::Lookup) | sockets |
 //!
 //! # Examples
 //!
@@ -39,7 +40,7 @@
 
 pub use nodestream_emitter::*;
 
-pub use crate::net::{CONNECTION, FD, LISTENING};
+pub use crate::net::{CONNECTION, FD, LISTENING, LOOKUP, TIMEOUT};
 #[cfg(feature = "futures")]
 pub use crate::stream::futures::once::{once, Once};
 pub use crate::stream::lifecycle::{FdNumber, CLOSE, ERROR, OPEN, READY};

@@ -25,6 +25,10 @@ pub(super) struct SysInfo {
     pub(super) address: Option<String>,
     pub(super) port: Option<u16>,
     pub(super) spawnargs: Option<Vec<String>>,
+    /// The host name a failed lookup was for (Node's `err.hostname`).
+    pub(super) hostname: Option<String>,
+    /// Node's `errno` where it is not an OS error's (libuv's `UV_EAI_*` for a lookup).
+    pub(super) errno: Option<i32>,
 }
 
 impl SysInfo {
@@ -35,6 +39,8 @@ impl SysInfo {
             address: None,
             port: None,
             spawnargs: None,
+            hostname: None,
+            errno: None,
         }
     }
 }
@@ -130,6 +136,24 @@ impl Error {
             ..SysInfo::new(syscall)
         };
         Error::system(err, sys, |code, what| message(code, what, &details))
+    }
+
+    /// A failed host name lookup, as Node's `dns` reports it (`dnsException`):
+    /// `getaddrinfo ENOTFOUND no-such-host.invalid`, with `code` the libuv name
+    /// (`ENOTFOUND`, `EAI_AGAIN`, ...), `errno` its number (`-3008`), `syscall`
+    /// `getaddrinfo` and `hostname` set.
+    pub(crate) fn lookup_failed(code: &'static str, errno: i32, hostname: &str) -> Error {
+        let sys = SysInfo {
+            hostname: Some(hostname.to_owned()),
+            errno: Some(errno),
+            ..SysInfo::new("getaddrinfo")
+        };
+        Error::from_parts(
+            super::ErrorCode::Custom(code.into()),
+            format!("getaddrinfo {code} {hostname}").into(),
+            None,
+            Some(Box::new(sys)),
+        )
     }
 
     /// Node's `uvException`, as the file system reports:

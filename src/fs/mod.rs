@@ -50,7 +50,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod inbox;
+pub(crate) mod inbox;
 mod read_stream;
 mod write_stream;
 

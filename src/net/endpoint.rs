@@ -22,6 +22,21 @@ pub enum Endpoint {
     Tcp(SocketAddr),
     /// The path of a Unix stream socket.
     Unix(PathBuf),
+    /// A host name (or an IP address as text) and a port, to connect to once looked up
+    /// ([`connect_host`](super::connect_host)). Listening on one is refused.
+    Host(String, u16),
+}
+
+impl From<(&str, u16)> for Endpoint {
+    fn from((host, port): (&str, u16)) -> Endpoint {
+        Endpoint::Host(host.to_owned(), port)
+    }
+}
+
+impl From<(String, u16)> for Endpoint {
+    fn from((host, port): (String, u16)) -> Endpoint {
+        Endpoint::Host(host, port)
+    }
 }
 
 impl From<SocketAddr> for Endpoint {
@@ -54,6 +69,7 @@ pub fn connect(lp: &LoopHandle, to: impl Into<Endpoint>) -> Result<Socket> {
     match to.into() {
         Endpoint::Tcp(addr) => connect_tcp(lp, addr),
         Endpoint::Unix(path) => connect_unix(lp, path, ReceiveOptions::default()),
+        Endpoint::Host(host, port) => super::lookup::connect_host(lp, &host, port),
     }
 }
 
@@ -117,6 +133,8 @@ impl NewServer {
     ///
     /// `EADDRINUSE` (also when a Unix socket's path exists), `EACCES`, ... worded as
     /// Node's: `listen EADDRINUSE: address already in use 127.0.0.1:32967`.
+    /// `ERR_INVALID_ARG_VALUE` for an [`Endpoint::Host`] that is a name, not an IP address
+    /// (a name is looked up only to connect).
     pub fn listen(self, on: impl Into<Endpoint>) -> Result<Server> {
         match on.into() {
             Endpoint::Tcp(addr) => {
@@ -125,6 +143,16 @@ impl NewServer {
             Endpoint::Unix(path) => {
                 listen_unix_with(&self.lp, &path, self.backlog, self.on_connection)
             }
+            Endpoint::Host(host, port) => match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    let addr = SocketAddr::new(ip, port);
+                    listen_tcp_with(&self.lp, addr, self.backlog, self.on_connection)
+                }
+                Err(_) => Err(crate::Error::new(
+                    crate::ErrorCode::InvalidArgValue,
+                    format!("listening on a host name is not supported: {host}"),
+                )),
+            },
         }
     }
 

@@ -10,6 +10,12 @@
 //!   [`Server::from_listener`] (or [`NewServer::listen_fd`]) serves a socket the caller bound,
 //!   as Node's `server.listen({ fd })`.
 //! - [`unix_pair`]: two connected Unix sockets, as streams.
+//! - [`connect_host`] (or [`connect`] with `("host", port)`): a connect to a host name,
+//!   looked up off the loop thread, with `'lookup'` ([`LOOKUP`]) first.
+//! - A socket's addresses ([`Socket::remote_address`], [`Socket::address`], ...), TCP
+//!   options ([`Socket::set_no_delay`], [`Socket::set_keep_alive`]), byte counts
+//!   ([`Socket::bytes_read`], [`Socket::bytes_written`]) and idle timeout
+//!   ([`Socket::set_timeout`], `'timeout'`: [`TIMEOUT`]), as Node's.
 //!
 //! A [`Socket`] is one Duplex, as Node's `net.Socket`: it dereferences to its
 //! [`Duplex`](crate::stream::Duplex) (`socket.write(..)`, `socket.on(DATA, ..)`,
@@ -58,12 +64,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod address;
 mod endpoint;
 mod fd_receive;
+mod lookup;
 mod server;
 mod socket;
+mod sockopts;
+mod timeout;
 
+pub use address::SocketAddress;
 pub use endpoint::{connect, create_server, Endpoint, NewServer};
 pub use fd_receive::{PassedFd, ReceiveOptions, DEFAULT_MAX_UNCLAIMED_FDS, FD};
+pub use lookup::{connect_host, Lookup, LOOKUP};
 pub use server::{listen_tcp, listen_unix, Server, CONNECTION, DEFAULT_BACKLOG, LISTENING};
 pub use socket::{connect_tcp, connect_unix, unix_pair, Socket, WeakSocket};
+pub use timeout::TIMEOUT;

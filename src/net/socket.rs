@@ -1,5 +1,6 @@
 //! TCP and Unix stream sockets as a Writable and a Readable over one connection.
 
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -20,14 +21,18 @@ use crate::stream::writable::WritableOptions;
 use crate::sys::{set_nonblocking, FdKind, StreamFd};
 
 use super::fd_receive::{fd_readable, ReceiveOptions, RecvState};
+use super::timeout::IdleTimeout;
 use super::FD;
+use crate::stream::io_stats::IoStats;
 
 use nodestream_emitter::{names, EventDecl, EventEmitter};
 
-/// A socket's events: both sides', `'connect'` and `'ready'`.
-const SOCKET_EVENTS: [EventDecl; 2] = [
+/// A socket's events: both sides', `'connect'`, `'ready'`, `'timeout'` and `'lookup'`.
+const SOCKET_EVENTS: [EventDecl; 4] = [
     EventDecl::new::<()>(names::CONNECT),
     crate::stream::lifecycle::READY.declared(),
+    super::timeout::TIMEOUT.declared(),
+    super::lookup::LOOKUP.declared(),
 ];
 /// The events of a TCP socket.
 static TCP_EVENTS: [&[EventDecl]; 3] = [
@@ -94,6 +99,21 @@ pub struct Socket {
     /// Both sides, as the one stream they are.
     duplex: Duplex,
     recv: Option<Rc<RecvState>>,
+    pub(super) state: Rc<SocketState>,
+}
+
+/// What a socket keeps besides its sides: the byte counts and activity of its fd, the
+/// peer's address once known, the idle timeout, a host name lookup in progress.
+#[derive(Debug)]
+pub(super) struct SocketState {
+    pub(super) lp: LoopHandle,
+    pub(super) stats: Rc<IoStats>,
+    /// A Unix socket: no addresses, no TCP options.
+    pub(super) unix: bool,
+    /// The peer's address, once asked while connected (Node's `_peername`).
+    pub(super) peer: Cell<Option<SocketAddr>>,
+    pub(super) timeout: IdleTimeout,
+    pub(super) lookup: RefCell<Option<crate::fs::inbox::Inbox>>,
 }
 
 /// A socket is a Duplex, as Node's `net.Socket extends stream.Duplex`: `socket.write(..)`,
@@ -112,6 +132,7 @@ pub struct WeakSocket {
     writable: WeakFdWritable,
     readable: WeakReadable,
     recv: Option<Weak<RecvState>>,
+    state: Weak<SocketState>,
 }
 
 impl WeakSocket {
@@ -123,12 +144,14 @@ impl WeakSocket {
             Some(r) => Some(r.upgrade()?),
             None => None,
         };
+        let state = self.state.upgrade()?;
         let duplex = Duplex::from_sides(readable.clone(), writable.as_writable().clone());
         Some(Socket {
             writable,
             readable,
             duplex,
             recv,
+            state,
         })
     }
 }
@@ -244,11 +267,27 @@ impl Socket {
         // third of an idle socket's heap, for an 'end' listener that needs neither.
         emitter.on(crate::stream::readable::END, |_: &()| {});
         let duplex = Duplex::from_sides(readable.clone(), writable.as_writable().clone());
+        let stats = match writable.core().stats() {
+            Some(stats) => stats,
+            None => Rc::new(IoStats::new(lp)),
+        };
+        let state = Rc::new(SocketState {
+            lp: lp.clone(),
+            stats,
+            unix: class.unix,
+            peer: Cell::new(None),
+            timeout: IdleTimeout::default(),
+            lookup: RefCell::new(None),
+        });
+        // Kept by the stream, so that a weak handle (a timer's, a listener's) finds it as
+        // long as the socket lives, whoever holds a `Socket`.
+        writable.core().attach(state.clone());
         let socket = Socket {
             writable,
             readable,
             duplex,
             recv,
+            state,
         };
         for hooks in [
             socket.writable.as_writable().hooks(),
@@ -261,7 +300,7 @@ impl Socket {
 
     /// Names both sides, in an error they leave unhandled, after the fd and the address
     /// they connect to (see [`Error::origin`]).
-    fn name_peer(&self, peer: String) {
+    pub(super) fn name_peer(&self, peer: String) {
         let number = self
             .writable
             .with_fd(|fd| std::os::fd::AsRawFd::as_raw_fd(&fd));
@@ -284,6 +323,7 @@ impl Socket {
             writable: self.writable.downgrade(),
             readable: self.readable.downgrade(),
             recv: self.recv.as_ref().map(Rc::downgrade),
+            state: Rc::downgrade(&self.state),
         }
     }
 

@@ -207,7 +207,11 @@ impl<P: FdPump> FdReader<P> {
                 let Some(fd) = fd.as_ref() else {
                     return PostAction::Continue;
                 };
-                self.pump.read_once(fd.as_fd())
+                let step = self.pump.read_once(fd.as_fd());
+                if let Step::Data(bytes, _) = &step {
+                    fd.note_read(bytes.len());
+                }
+                step
             };
             // No borrow is held from here on: deliver and push run listeners.
             match step {

@@ -62,6 +62,7 @@ pub(crate) mod fd_writable;
 pub mod finished;
 #[cfg(feature = "futures")]
 pub mod futures;
+pub(crate) mod io_stats;
 pub mod legacy;
 pub(crate) mod lifecycle;
 pub(crate) mod pipe_writable;

@@ -40,6 +40,7 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 
+use super::io_stats::IoStats;
 use crate::reactor::{LoopHandle, PostAction, Readiness, SourceId};
 use crate::sys::FdSource;
 
@@ -71,6 +72,8 @@ struct Inner {
     wants_ref: [Cell<bool>; 2],
     /// What the loop was last told (it ref's a source when it is registered).
     referenced: Cell<bool>,
+    /// Both sides' byte counts and activity (a socket keeps a handle of its own).
+    stats: Rc<IoStats>,
 }
 
 impl Inner {
@@ -82,6 +85,7 @@ impl Inner {
             sides: Default::default(),
             wants_ref: Default::default(),
             referenced: Cell::new(true),
+            stats: Rc::new(IoStats::new(lp)),
         }
     }
 
@@ -191,6 +195,26 @@ impl SharedFd {
         let weak: Weak<R> = Rc::downgrade(side);
         let weak: Weak<dyn Ready> = weak;
         self.inner.sides[self.side as usize].set(Some(weak));
+    }
+
+    /// The byte counts and activity both sides of this fd share.
+    pub(crate) fn stats(&self) -> &Rc<IoStats> {
+        &self.inner.stats
+    }
+
+    /// `n` bytes read from the fd.
+    pub(crate) fn note_read(&self, n: usize) {
+        self.inner.stats.note_read(&self.inner.lp, n);
+    }
+
+    /// `n` bytes handed to the writing side.
+    pub(crate) fn note_dispatch(&self, n: usize) {
+        self.inner.stats.note_dispatch(&self.inner.lp, n);
+    }
+
+    /// A write progressed or a connect finished.
+    pub(crate) fn note_active(&self) {
+        self.inner.stats.note_active(&self.inner.lp);
     }
 
     /// Whether this side wants the fd to keep the loop alive; the loop keeps it alive while

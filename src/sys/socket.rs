@@ -247,6 +247,61 @@ pub(crate) fn accept_until_blocked<T>(
     Ok(true)
 }
 
+/// Starts a nonblocking connect of the unconnected TCP socket `socket` to `addr`: `Ok` once
+/// it is under way (or done); readiness and [`connect_result`] tell the outcome.
+///
+/// # Errors
+///
+/// Errors found at once: `ENETUNREACH`, `EAFNOSUPPORT`, ...
+pub(crate) fn start_connect(socket: impl AsFd, addr: SocketAddr) -> io::Result<()> {
+    match rustix::net::connect(socket, &addr) {
+        Ok(()) | Err(rustix::io::Errno::INPROGRESS) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An unconnected nonblocking TCP socket of `addr`'s family, to connect once a host name
+/// is looked up.
+///
+/// # Errors
+///
+/// `EMFILE`, `ENFILE`, `EAFNOSUPPORT`.
+pub(crate) fn tcp_socket(ipv6: bool) -> io::Result<OwnedFd> {
+    stream_socket(if ipv6 {
+        AddressFamily::INET6
+    } else {
+        AddressFamily::INET
+    })
+}
+
+/// The local address of an IP socket (`getsockname`); `None` for any other kind.
+pub(crate) fn local_ip_addr(socket: impl AsFd) -> Option<SocketAddr> {
+    SocketAddr::try_from(rustix::net::getsockname(socket).ok()?).ok()
+}
+
+/// The peer's address of a connected IP socket (`getpeername`); `None` when it is not
+/// connected or not an IP socket.
+pub(crate) fn peer_ip_addr(socket: impl AsFd) -> Option<SocketAddr> {
+    SocketAddr::try_from(rustix::net::getpeername(socket).ok()??).ok()
+}
+
+/// `TCP_NODELAY`, as libuv's `uv_tcp_nodelay`.
+pub(crate) fn set_nodelay(socket: impl AsFd, on: bool) -> io::Result<()> {
+    Ok(rustix::net::sockopt::set_tcp_nodelay(socket, on)?)
+}
+
+/// `SO_KEEPALIVE`, and with it `TCP_KEEPIDLE` (whole seconds, at least one), as libuv's
+/// `uv_tcp_keepalive`.
+pub(crate) fn set_keepalive(socket: impl AsFd, on: bool, idle_secs: u64) -> io::Result<()> {
+    let fd = socket.as_fd();
+    rustix::net::sockopt::set_socket_keepalive(fd, on)?;
+    if on && idle_secs > 0 {
+        let idle = std::time::Duration::from_secs(idle_secs);
+        rustix::net::sockopt::set_tcp_keepidle(fd, idle)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

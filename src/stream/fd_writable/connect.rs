@@ -30,6 +30,10 @@ impl Core {
         let Some(parked) = self.connecting.borrow_mut().take() else {
             return;
         };
+        if let Some(fd) = self.fd.borrow().as_ref() {
+            // Node's `afterConnect` refreshes the idle timer.
+            fd.note_active();
+        }
         let emitter = self
             .writable
             .borrow()
@@ -117,6 +121,20 @@ impl Core {
     pub(crate) fn hold_reader(&self, gate: ReadGate) {
         if let Some(parked) = self.connecting.borrow_mut().as_mut() {
             parked.reader = Some(gate);
+        }
+    }
+}
+
+impl Core {
+    /// Starts the connect of a socket made connecting but not yet aimed (its address was
+    /// being looked up): a nonblocking `connect` to `addr`, decided by readiness as any
+    /// other; a connect that fails at once is decided here.
+    pub(crate) fn connect_to(self: &Rc<Self>, addr: std::net::SocketAddr) {
+        self.connecting_to(addr);
+        let started = self.with_fd(|fd| crate::sys::socket::start_connect(fd, addr));
+        match started {
+            Some(Ok(())) | None => {}
+            Some(Err(err)) => self.connected(Some(err)),
         }
     }
 }

@@ -111,9 +111,29 @@ pub(crate) struct Core {
     /// write pending). Reaches the stream weakly, as everything the core keeps does: the
     /// stream owns the core. Cleared when the fd is closed.
     on_fail: RefCell<Option<FailHook>>,
+    /// What the resource made of this stream keeps as long as the stream lives (a
+    /// socket's addresses, counts and idle timer), reached by its weak handles.
+    attached: RefCell<Option<Rc<dyn std::any::Any>>>,
 }
 
 impl Core {
+    /// Counts `n` bytes handed to the sink (Node's `_bytesDispatched`).
+    fn note_dispatch(&self, n: usize) {
+        if let Some(fd) = self.fd.borrow().as_ref() {
+            fd.note_dispatch(n);
+        }
+    }
+
+    /// Keeps `value` as long as this stream lives.
+    pub(crate) fn attach(&self, value: Rc<dyn std::any::Any>) {
+        *self.attached.borrow_mut() = Some(value);
+    }
+
+    /// The byte counts and activity of the fd, while the stream has it.
+    pub(crate) fn stats(&self) -> Option<Rc<crate::stream::io_stats::IoStats>> {
+        self.fd.borrow().as_ref().map(|fd| fd.stats().clone())
+    }
+
     fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
         self.fd.borrow().as_ref().map(|fd| f(fd.as_fd()))
     }
@@ -351,6 +371,7 @@ impl FdWritable {
             shutdown_on_final: kind == FdKind::Socket,
             emit_close: opts.emit_close,
             on_fail: RefCell::new(None),
+            attached: RefCell::new(None),
         });
         // Reached weakly: the stream owns the core, never the other way round.
         share.on_ready(&core);

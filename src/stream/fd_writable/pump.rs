@@ -125,6 +125,9 @@ impl Core {
         if let Some(fd) = self.fd.borrow().as_ref() {
             // A write in flight keeps the loop alive, as a libuv write request does.
             fd.set_ref(pending);
+            // Node refreshes a socket's idle timer when a write completes, and while a
+            // write progresses its timeout is put off (`_onTimeout`).
+            fd.note_active();
         }
         match outcome {
             Pump::Done(cb) => {
