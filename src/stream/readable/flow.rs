@@ -212,20 +212,6 @@ impl<T: 'static> Readable<T> {
 
     /// Node's `Readable.prototype.read`, after the high-water mark check.
     pub(super) fn read_want(&self, n_orig: Want) -> Option<T> {
-        match self.read_as(n_orig, false) {
-            Read::Got(chunk) => Some(chunk),
-            Read::Given | Read::Nothing => None,
-        }
-    }
-
-    /// The flow's `read()`: whatever it reads is emitted and let go, so it is given away
-    /// (see [`emit_data_owned`](Readable::emit_data_owned)). Whether it read a chunk.
-    fn read_flowing(&self) -> bool {
-        !matches!(self.read_as(Want::Any, true), Read::Nothing)
-    }
-
-    /// Node's `read(n)`; with `give`, the chunk read is emitted by value and not returned.
-    fn read_as(&self, n_orig: Want, give: bool) -> Read<T> {
         let mut s = self.inner.state.borrow_mut();
         if n_orig != Want::N(0) {
             s.emitted_readable = false;
@@ -248,7 +234,7 @@ impl<T: 'static> Readable<T> {
             } else {
                 self.emit_readable();
             }
-            return Read::Nothing;
+            return None;
         }
 
         let mut n = s.how_much_to_read(n_orig);
@@ -259,7 +245,7 @@ impl<T: 'static> Readable<T> {
             if end {
                 self.end_readable();
             }
-            return Read::Nothing;
+            return None;
         }
 
         let mut do_read = s.need_readable;
@@ -332,21 +318,12 @@ impl<T: 'static> Readable<T> {
         if end {
             self.end_readable();
         }
-        match ret {
-            None => Read::Nothing,
-            Some(chunk) if give => {
-                if emit {
-                    self.emit_data_owned(chunk);
-                }
-                Read::Given
-            }
-            Some(chunk) => {
-                if emit {
-                    self.inner.emitter.emit(&self.inner.keys().data, &chunk);
-                }
-                Read::Got(chunk)
+        if emit {
+            if let Some(chunk) = &ret {
+                self.inner.emitter.emit(&self.inner.keys().data, chunk);
             }
         }
+        ret
     }
 
     /// Node's `emitReadable`: `'readable'` on the next tick, once.
@@ -433,7 +410,9 @@ impl<T: 'static> Readable<T> {
     pub(super) fn flow(&self) {
         self.inner.lp.owing(
             || {
-                while self.inner.state.borrow().is_flowing() && self.read_flowing() {}
+                while self.inner.state.borrow().is_flowing() && self.read_want(Want::Any).is_some()
+                {
+                }
             },
             || self.later(Readable::<T>::flow),
         );
@@ -649,14 +628,4 @@ fn bytes_to_text<T: 'static>(chunk: T, enc: crate::stream::encoding::Encoding) -
         Ok(other) => other,
         Err(_) => unreachable!("a stream of Chunk"),
     }
-}
-
-/// What [`Readable::read_as`] did with the chunk it read, if any.
-enum Read<T> {
-    /// Read and handed back (and emitted by reference).
-    Got(T),
-    /// Read and given away to the `'data'` emit.
-    Given,
-    /// Nothing read.
-    Nothing,
 }

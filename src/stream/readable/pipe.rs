@@ -637,6 +637,7 @@ impl<T: 'static> Readable<T> {
     /// is the pipe into its one destination, the chunk goes straight to that pipe, by
     /// value (the same call the listener would make, without the emit around it or a copy
     /// of the chunk); otherwise it is emitted as usual.
+    #[inline]
     pub(super) fn emit_data_owned(&self, chunk: T) {
         let keys = self.inner.keys();
         // The pipes first: an unpiped stream pays one borrow here, not a listener lookup.
