@@ -5,6 +5,12 @@ use crate::emitter::EventEmitter;
 use crate::entry;
 use crate::event::{IntoEvent, ListenerEvent};
 use crate::listeners::ListenerId;
+use std::cell::Cell;
+
+thread_local! {
+    /// The limit of the emitters of this thread that have none of their own.
+    static DEFAULT_LIMIT: Cell<usize> = const { Cell::new(crate::DEFAULT_MAX_LISTENERS) };
+}
 
 impl EventEmitter {
     /// Adds `listener` at the end of `event`'s list; Node's `on`.
@@ -107,23 +113,50 @@ impl EventEmitter {
     }
 
     /// Sets the listener count per event past which a warning is logged (`0`: no limit).
+    /// An emitter without a limit of its own follows the thread's default
+    /// ([`set_default_max_listeners`](EventEmitter::set_default_max_listeners)).
     ///
     /// # Node compatibility
     ///
-    /// There is no process-wide `EventEmitter.defaultMaxListeners` to assign: every emitter
-    /// starts at [`DEFAULT_MAX_LISTENERS`](crate::DEFAULT_MAX_LISTENERS). Node's
-    /// `MaxListenersExceededWarning` is a `log::warn!` logged inside the add that passes the
+    /// Node's `MaxListenersExceededWarning` is a `log::warn!` logged inside the add that passes the
     /// limit (Node emits it on the next tick), once per event until its listeners drop to
     /// one, as in Node. Its text names `emitter.set_max_listeners()` and calls every emitter
     /// `[EventEmitter]`, where Node names the owner's class (`[Writable]`).
     pub fn set_max_listeners(&self, n: usize) {
-        self.inner.max_listeners.set(n);
+        self.inner.max_listeners.set(Some(n));
     }
 
-    /// The current limit (default [`DEFAULT_MAX_LISTENERS`](crate::DEFAULT_MAX_LISTENERS);
-    /// `0` means none).
+    /// The current limit: the emitter's own, else the thread's default
+    /// ([`DEFAULT_MAX_LISTENERS`](crate::DEFAULT_MAX_LISTENERS) unless changed); `0` means
+    /// none.
     pub fn max_listeners(&self) -> usize {
-        self.inner.max_listeners.get()
+        self.inner
+            .max_listeners
+            .get()
+            .unwrap_or_else(EventEmitter::default_max_listeners)
+    }
+
+    /// Sets the limit of every emitter of this thread that has none of its own, those
+    /// made before included: Node's `EventEmitter.defaultMaxListeners = n` (emitters are
+    /// `!Send`, so a thread's default is the process's for the emitters it can reach).
+    ///
+    /// ```
+    /// use nodestream_emitter::EventEmitter;
+    ///
+    /// let old = EventEmitter::new();
+    /// let own = EventEmitter::new();
+    /// own.set_max_listeners(5);
+    /// EventEmitter::set_default_max_listeners(2);
+    /// assert_eq!((old.max_listeners(), own.max_listeners()), (2, 5));
+    /// EventEmitter::set_default_max_listeners(10);
+    /// ```
+    pub fn set_default_max_listeners(n: usize) {
+        DEFAULT_LIMIT.with(|d| d.set(n));
+    }
+
+    /// The thread's default limit (Node's `EventEmitter.defaultMaxListeners`).
+    pub fn default_max_listeners() -> usize {
+        DEFAULT_LIMIT.with(Cell::get)
     }
 
     fn add<T, E, F>(&self, event: E, listener: F, once: bool, prepend: bool) -> ListenerId
@@ -157,7 +190,7 @@ impl EventEmitter {
         }
         inner.hot.changing(slot);
         let count = table.insert(slot, entry, prepend);
-        let max = inner.max_listeners.get();
+        let max = self.max_listeners();
         let s = &mut table.slots[slot];
         let warning = if max != 0 && count > max && !s.warned {
             s.warned = true;

@@ -14,7 +14,9 @@ use crate::event::{EventKey, EventName, IntoEvent};
 use crate::hot::Hot;
 use crate::listeners::{ListenerId, Table};
 
-/// Node's `EventEmitter.defaultMaxListeners`.
+/// Node's `EventEmitter.defaultMaxListeners` as a process starts: the limit of an emitter
+/// with none of its own until the thread's default is changed
+/// ([`EventEmitter::set_default_max_listeners`]).
 pub const DEFAULT_MAX_LISTENERS: usize = 10;
 
 /// Emitter identities: unique in the process, so ids and keys from one emitter are never
@@ -107,7 +109,9 @@ pub(crate) struct Inner {
     pub(crate) id: u64,
     pub(crate) table: RefCell<Table>,
     pub(crate) next_serial: Cell<u64>,
-    pub(crate) max_listeners: Cell<usize>,
+    /// The emitter's own limit; `None` follows the thread's default (see
+    /// [`EventEmitter::set_default_max_listeners`]).
+    pub(crate) max_listeners: Cell<Option<usize>>,
     /// The events the emitter declared it emits (see `declared.rs`).
     pub(crate) declared: Cell<&'static [&'static [crate::EventDecl]]>,
     /// The event last emitted by name, with its only listener (see `hot.rs`).
@@ -123,7 +127,7 @@ impl EventEmitter {
                 id: NEXT_EMITTER.fetch_add(1, Ordering::Relaxed),
                 table: RefCell::new(Table::default()),
                 next_serial: Cell::new(1),
-                max_listeners: Cell::new(DEFAULT_MAX_LISTENERS),
+                max_listeners: Cell::new(None),
                 declared: Cell::new(&[]),
                 hot: Hot::new(),
             }),
@@ -250,8 +254,7 @@ impl fmt::Debug for EventEmitter {
             Ok(table) => d.field("listeners", &*table),
             Err(_) => d.field("listeners", &"<busy>"),
         };
-        d.field("max_listeners", &self.inner.max_listeners.get())
-            .finish()
+        d.field("max_listeners", &self.max_listeners()).finish()
     }
 }
 
