@@ -135,3 +135,36 @@ fn destroy_drops_the_iterator() {
         ]
     );
 }
+
+/// An iterator that destroys its own stream from inside `next()` (user code the stream
+/// runs): the stream is destroyed, the value that `next()` returned is not pushed, the
+/// iterator is dropped once it has returned, and nothing panics. (Node's generator fails
+/// there instead: `return()` on a running generator throws "Generator is already
+/// running", which becomes the stream's `'error'`; a Rust iterator can simply be dropped
+/// after `next()`.)
+#[test]
+fn an_iterator_that_destroys_its_stream_from_next() {
+    let el = EventLoop::new().unwrap();
+    let slot: Rc<RefCell<Option<nodestream::stream::readable::WeakReadable<u32>>>> = Rc::default();
+    let s = slot.clone();
+    let mut n = 0;
+    let iter = std::iter::from_fn(move || {
+        n += 1;
+        if n == 2 {
+            if let Some(r) = s.borrow().as_ref().and_then(|w| w.upgrade()) {
+                r.destroy(None);
+            }
+        }
+        Some(n)
+    });
+    let r = Readable::from_iterable(&el.handle(), iter);
+    *slot.borrow_mut() = Some(r.downgrade());
+    let log: Log = Rc::default();
+    let l = log.clone();
+    r.on(DATA, move |v: &u32| push(&l, format!("data {v}")));
+    let l = log.clone();
+    r.on(CLOSE, move |_| push(&l, "close"));
+    el.run().unwrap();
+    assert!(r.destroyed());
+    assert_eq!(*log.borrow(), ["data 1", "close"]);
+}

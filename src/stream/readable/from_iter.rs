@@ -13,6 +13,8 @@ struct IterSource<I> {
     iter: RefCell<Option<I>>,
     /// Node's `reading`: a pull is under way (never set back once the iterator is done).
     reading: Cell<bool>,
+    /// Destroyed: the iterator, if a pull has it out, is not put back.
+    destroyed: Cell<bool>,
 }
 
 impl<I: Iterator + 'static> Source<I::Item> for IterSource<I> {
@@ -21,11 +23,16 @@ impl<I: Iterator + 'static> Source<I::Item> for IterSource<I> {
             return;
         }
         loop {
-            // The borrow ends before the push: a `'data'` listener may destroy the stream.
-            let next = match self.iter.borrow_mut().as_mut() {
-                Some(iter) => iter.next(),
-                None => return,
+            // The iterator is taken out while it runs (it is user code, and may destroy
+            // the stream), and put back unless the stream was destroyed meanwhile; no
+            // borrow is held across it or across the push.
+            let Some(mut iter) = self.iter.borrow_mut().take() else {
+                return;
             };
+            let next = iter.next();
+            if !self.destroyed.get() {
+                *self.iter.borrow_mut() = Some(iter);
+            }
             match next {
                 None => {
                     stream.push(None);
@@ -44,6 +51,7 @@ impl<I: Iterator + 'static> Source<I::Item> for IterSource<I> {
     fn destroy(&self, stream: &Readable<I::Item>, err: Option<Error>, done: DestroyDone<I::Item>) {
         // Node's `close()`: the iterator is let go (`return()`), and the destroy completes
         // once that promise settles, after the current tick queue.
+        self.destroyed.set(true);
         drop(self.iter.borrow_mut().take());
         stream.loop_handle().next_tick(move || done.done(err));
     }
@@ -110,6 +118,7 @@ impl<T: 'static> Readable<T> {
             IterSource {
                 iter: RefCell::new(Some(iterable.into_iter())),
                 reading: Cell::new(false),
+                destroyed: Cell::new(false),
             },
         )
     }
