@@ -176,6 +176,18 @@ impl<R: 'static, W: 'static, S: Sink<W>> Source<R> for PairSource<R, W, S> {
     }
 }
 
+/// The Duplex's readable side goes with its last handle (its writable side holds it
+/// weakly): the callbacks the pair holds go too, since each reaches back into the Duplex's
+/// writable side, which owns the pair (a cycle otherwise, as `TransformSource`'s).
+impl<R: 'static, W: 'static, S: Sink<W>> Drop for PairSource<R, W, S> {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.upgrade() {
+            drop(p.ondrain.take());
+            drop(p.onfinish.take());
+        }
+    }
+}
+
 impl<R: 'static, W: 'static> Duplex<R, W> {
     /// One Duplex over `readable` and `writable`: Node's `Duplex.from({ readable, writable
     /// })`. Writes go to `writable`, reads come from `readable` (which is switched to
