@@ -225,6 +225,8 @@ impl Socket {
         let number = std::os::fd::AsRawFd::as_raw_fd(&fd);
         // One fd, registered once for both sides; closed when both have let go of it.
         let (read, write) = SharedFd::both(lp, fd).map_err(|(e, fd)| FdError::new(e, fd))?;
+        // The counts and activity both shares keep; the socket keeps them past its fd.
+        let stats = read.stats().clone();
         // One Duplex: both sides on one emitter, one 'error', one 'close' (the writing
         // side's, from the close phase, as Node's handle close callback).
         let emitter = EventEmitter::new();
@@ -267,10 +269,6 @@ impl Socket {
         // third of an idle socket's heap, for an 'end' listener that needs neither.
         emitter.on(crate::stream::readable::END, |_: &()| {});
         let duplex = Duplex::from_sides(readable.clone(), writable.as_writable().clone());
-        let stats = match writable.core().stats() {
-            Some(stats) => stats,
-            None => Rc::new(IoStats::new(lp)),
-        };
         let state = Rc::new(SocketState {
             lp: lp.clone(),
             stats,

@@ -68,7 +68,7 @@ impl Socket {
             .as_writable()
             .writable_buffer()
             .iter()
-            .map(|c| c.as_bytes().len())
+            .map(|c| c.encoded_len())
             .sum();
         self.state.stats.dispatched() + buffered as u64
     }

@@ -129,11 +129,6 @@ impl Core {
         *self.attached.borrow_mut() = Some(value);
     }
 
-    /// The byte counts and activity of the fd, while the stream has it.
-    pub(crate) fn stats(&self) -> Option<Rc<crate::stream::io_stats::IoStats>> {
-        self.fd.borrow().as_ref().map(|fd| fd.stats().clone())
-    }
-
     fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
         self.fd.borrow().as_ref().map(|fd| f(fd.as_fd()))
     }

@@ -15,13 +15,13 @@ use crate::sys::socket;
 
 impl Sink for FdSink {
     fn write(&mut self, chunk: Chunk, cb: WriteCallback) {
-        self.core.note_dispatch(chunk.as_bytes().len());
+        self.core.note_dispatch(chunk.encoded_len());
         self.core.start(std::iter::once(chunk), cb, true);
     }
 
     fn writev(&mut self, chunks: Vec<Chunk>, cb: WriteCallback) {
         self.core
-            .note_dispatch(chunks.iter().map(|c| c.as_bytes().len()).sum());
+            .note_dispatch(chunks.iter().map(Chunk::encoded_len).sum());
         self.core.start(chunks.into_iter(), cb, true);
     }
 

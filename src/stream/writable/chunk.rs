@@ -71,6 +71,16 @@ impl Chunk {
         }
     }
 
+    /// How many bytes this chunk stands for (the length of [`to_bytes`](Chunk::to_bytes)):
+    /// what a socket counts in `bytesWritten`. A string chunk in an encoding other than
+    /// UTF-8 is encoded to be measured.
+    pub(crate) fn encoded_len(&self) -> usize {
+        match self.encoding {
+            Encoding::Buffer | Encoding::Utf8 => self.data.len(),
+            _ => self.to_bytes().len(),
+        }
+    }
+
     /// The shared buffer itself (for a string chunk, its UTF-8 text).
     pub fn into_bytes(self) -> Bytes {
         self.data
