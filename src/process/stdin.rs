@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::fs::{create_read_stream, ReadStreamOptions};
 use crate::reactor::LoopHandle;
 use crate::stream::readable::{Readable, ReadableOptions};
-use crate::sys::stdio::{reopen_pipe, StdioKind};
+use crate::sys::stdio::{dup, reopen_pipe, StdioKind};
 use crate::sys::FdKind;
 
 /// A Readable on the process's standard input (Node's `process.stdin`).
@@ -19,7 +19,8 @@ use crate::sys::FdKind;
 ///
 /// - a **pipe, FIFO or terminal** is reopened through `/proc/self/fd/0`, which gives a
 ///   description of its own, made nonblocking there and read through the loop (a
-///   terminal's line discipline and modes are left as they are);
+///   terminal's line discipline and modes are left as they are); without `/proc`, a
+///   duplicate is read on the worker pool, in the mode the description is in;
 /// - a **socket** is read with `MSG_DONTWAIT` on a duplicate, in whatever mode it is in;
 /// - a **regular file or character device** (`/dev/null`, a redirect from a file) is read
 ///   from its file position on the worker pool, as a file read stream;
@@ -60,30 +61,33 @@ pub fn stdin(lp: &LoopHandle) -> Result<Readable> {
         Err(e) => return Err(Error::syscall_failed(e, "fstat")),
     };
     let r = match kind {
-        StdioKind::Pipe | StdioKind::Tty => {
-            let own =
-                reopen_pipe(fd0, OFlags::RDONLY).map_err(|e| Error::syscall_failed(e, "open"))?;
-            let kind = if kind == StdioKind::Pipe {
-                FdKind::Pipe
-            } else {
-                FdKind::Other
-            };
-            Readable::from_own_nonblocking_fd(lp, own, kind).map_err(Error::from)?
-        }
+        StdioKind::Pipe | StdioKind::Tty => match reopen_pipe(fd0, OFlags::RDONLY) {
+            Ok(own) => {
+                let kind = if kind == StdioKind::Pipe {
+                    FdKind::Pipe
+                } else {
+                    FdKind::Other
+                };
+                Readable::from_own_nonblocking_fd(lp, own, kind).map_err(Error::from)?
+            }
+            // No `/proc` (or nothing to reopen): read a duplicate on the pool, in the mode
+            // the shared description is in, as a file is read.
+            Err(_) => pool_reader(lp, fd0)?,
+        },
         StdioKind::Socket => {
-            let dup = fd0
-                .try_clone_to_owned()
-                .map_err(|e| Error::syscall_failed(e, "dup"))?;
+            let dup = dup(fd0).map_err(|e| Error::syscall_failed(e, "dup"))?;
             Readable::from_fd(lp, dup, ReadableOptions::default()).map_err(Error::from)?
         }
-        StdioKind::File | StdioKind::CharDevice | StdioKind::Other => {
-            let dup = fd0
-                .try_clone_to_owned()
-                .map_err(|e| Error::syscall_failed(e, "dup"))?;
-            let rs = create_read_stream(lp, "/dev/stdin", ReadStreamOptions::new().fd(dup))?;
-            rs.as_readable().clone()
-        }
+        StdioKind::File | StdioKind::CharDevice | StdioKind::Other => pool_reader(lp, fd0)?,
     };
     r.hooks().set_origin(|| "process.stdin".to_owned());
     Ok(r)
+}
+
+/// fd 0 read from its file position on the worker pool, through a duplicate (a file read
+/// stream over it).
+fn pool_reader(lp: &LoopHandle, fd0: std::os::fd::BorrowedFd<'_>) -> Result<Readable> {
+    let dup = dup(fd0).map_err(|e| Error::syscall_failed(e, "dup"))?;
+    let rs = create_read_stream(lp, "/dev/stdin", ReadStreamOptions::new().fd(dup))?;
+    Ok(rs.as_readable().clone())
 }

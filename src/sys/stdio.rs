@@ -141,8 +141,8 @@ pub(crate) fn writer(fd: BorrowedFd<'_>) -> io::Result<Writer> {
     }
 }
 
-/// A close-on-exec duplicate of `fd` (the same open file description).
-fn dup(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+/// A close-on-exec duplicate of `fd` (the same open file description), never on fds 0-2.
+pub(crate) fn dup(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
     rustix::io::fcntl_dupfd_cloexec(fd, 3).map_err(io::Error::from)
 }
 
