@@ -301,14 +301,15 @@ pub fn pipeline<T: 'static, S: PipelineSource<T>>(source: &S) -> Pipeline<T> {
 impl<T: 'static> Pipeline<T> {
     /// Adds a middle stage, which the pipeline's last stream is piped into.
     pub fn through<U: 'static, S: Through<T, U>>(mut self, stage: &S) -> Pipeline<U> {
+        let stream = Rc::new(stage.clone());
         let link = link(
             self.src,
             self.stages[self.stages.len() - 1].stream.clone(),
             stage.destination().clone(),
-            Rc::new(stage.clone()),
+            stream.clone(),
         );
         self.stages.push(Stage {
-            stream: Rc::new(stage.clone()),
+            stream,
             link: Some(link),
         });
         Pipeline {
