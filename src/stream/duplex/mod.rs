@@ -252,19 +252,10 @@ impl<R: 'static, W: 'static, S: Sink<W>> Duplex<R, W, S> {
         emitter.declare_events(Declared::<R, W>::TABLES);
         let readable =
             Readable::with_source_on(lp, options.readable_options(), source, emitter.clone());
-        let writable = match construct {
-            Some(step) => {
-                readable.set_unconstructed();
-                Writable::new_side_with_construct(
-                    lp,
-                    sink,
-                    options.writable_options(),
-                    emitter,
-                    step,
-                )
-            }
-            None => Writable::new_side(lp, sink, options.writable_options(), emitter),
-        };
+        if construct.is_some() {
+            readable.set_unconstructed();
+        }
+        let writable = Writable::new_side(lp, sink, options.writable_options(), emitter, construct);
         readable.join_duplex(writable.as_part(options.allow_half_open));
         writable.join_duplex(readable.as_part());
         if !options.readable {

@@ -20,11 +20,7 @@ impl<T: 'static> Readable<T> {
             if s.destroyed {
                 return;
             }
-            if let Some(e) = &err {
-                if s.errored.is_none() {
-                    s.errored = Some(e.clone());
-                }
-            }
+            s.record_error(err.as_ref());
             s.destroyed = true;
         }
         let source = self.inner.source.clone();
@@ -52,11 +48,7 @@ impl<T: 'static> Readable<T> {
                 // Completed already (a source that panicked, then called back).
                 return;
             }
-            if let Some(e) = &err {
-                if s.errored.is_none() {
-                    s.errored = Some(e.clone());
-                }
-            }
+            s.record_error(err.as_ref());
             s.closed = true;
         }
         match err {
@@ -115,8 +107,8 @@ impl<T: 'static> Readable<T> {
                 return;
             }
             let auto_destroy = s.auto_destroy || partner.is_some_and(|w| w.auto_destroy());
-            if !auto_destroy && s.errored.is_none() {
-                s.errored = Some(err.clone());
+            if !auto_destroy {
+                s.record_error(Some(&err));
             }
             auto_destroy
         };

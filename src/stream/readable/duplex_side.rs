@@ -133,9 +133,7 @@ impl<T: 'static> ReadablePart for Side<T> {
     fn mark_destroyed(&self, err: Option<&Error>) {
         if let Some(r) = self.upgrade() {
             let mut s = r.inner.state.borrow_mut();
-            if let (Some(e), None) = (err, &s.errored) {
-                s.errored = Some(e.clone());
-            }
+            s.record_error(err);
             s.destroyed = true;
         }
     }
@@ -144,9 +142,7 @@ impl<T: 'static> ReadablePart for Side<T> {
         if let Some(r) = self.upgrade() {
             {
                 let mut s = r.inner.state.borrow_mut();
-                if let (Some(e), None) = (err, &s.errored) {
-                    s.errored = Some(e.clone());
-                }
+                s.record_error(err);
                 s.closed = true;
             }
             r.inner.hooks.run_closed();
@@ -204,10 +200,7 @@ impl<T: 'static> ReadablePart for Side<T> {
 
     fn record_error(&self, err: &Error) {
         if let Some(r) = self.upgrade() {
-            let mut s = r.inner.state.borrow_mut();
-            if s.errored.is_none() {
-                s.errored = Some(err.clone());
-            }
+            r.inner.state.borrow_mut().record_error(Some(err));
         }
     }
 }

@@ -112,6 +112,13 @@ impl<T: 'static> State<T> {
         }
     }
 
+    /// Node's `if (!r.errored) r.errored = err`: the first error stays.
+    pub(crate) fn record_error(&mut self, err: Option<&Error>) {
+        if let (Some(e), None) = (err, &self.errored) {
+            self.errored = Some(e.clone());
+        }
+    }
+
     pub(crate) fn is_flowing(&self) -> bool {
         self.flowing == Some(true)
     }

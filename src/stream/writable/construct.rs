@@ -85,26 +85,6 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
         }
     }
 
-    /// The writable side of a Duplex with Node's `_construct` (see
-    /// [`new_with_construct`](Writable::new_with_construct)).
-    pub(crate) fn new_side_with_construct(
-        lp: &LoopHandle,
-        sink: S,
-        opts: WritableOptions,
-        emitter: EventEmitter,
-        construct: ConstructStep<S>,
-    ) -> Self {
-        let bytes = std::any::TypeId::of::<T>() == std::any::TypeId::of::<Chunk>();
-        let object_mode = opts.object_mode || !bytes;
-        Writable::make_on(
-            lp,
-            sink,
-            opts.object_mode(object_mode),
-            Some(construct),
-            emitter,
-        )
-    }
-
     /// A byte stream on a given emitter (see [`make_on`](Writable::make_on)).
     pub(crate) fn new_on_emitter(
         lp: &LoopHandle,
@@ -116,16 +96,18 @@ impl<T: 'static, S: Sink<T>> Writable<T, S> {
     }
 
     /// The writable side of a Duplex: a stream of `T` (in object mode unless `T` is
-    /// [`Chunk`]) on the Duplex's emitter.
+    /// [`Chunk`]) on the Duplex's emitter, with Node's `_construct` if given.
     pub(crate) fn new_side(
         lp: &LoopHandle,
         sink: S,
         opts: WritableOptions,
         emitter: EventEmitter,
+        construct: Option<ConstructStep<S>>,
     ) -> Self {
+        // The writable side's own byte chunk (not the readable side's).
         let bytes = std::any::TypeId::of::<T>() == std::any::TypeId::of::<Chunk>();
         let object_mode = opts.object_mode || !bytes;
-        Writable::make_on(lp, sink, opts.object_mode(object_mode), None, emitter)
+        Writable::make_on(lp, sink, opts.object_mode(object_mode), construct, emitter)
     }
 }
 
